@@ -1,0 +1,39 @@
+/**
+ * The subset of a database driver the SQL store needs. Statements use `?` placeholders; the
+ * PostgreSQL driver numbers them. Integers come back as JS numbers on both engines.
+ */
+export type SqlValue = string | number | null;
+export type SqlRow = Record<string, SqlValue>;
+
+export interface SqlExecutor {
+  all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Insert rows; with `ignoreConflicts`, rows violating a unique key are skipped. Returns `returning` column of inserted rows. */
+  insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    options?: { ignoreConflicts?: string; returning?: string },
+  ): Promise<SqlValue[]>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly engine: "sqlite" | "postgres";
+  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Applies the numbered migrations of this dialect not yet applied (serialised across processes). */
+  migrate(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Numbers `?` placeholders as `$1…` for PostgreSQL. Our SQL never has `?` inside literals. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** `(?, ?, ?), (?, ?, ?)` for a multi-row VALUES list. */
+export function valuesList(rowCount: number, columnCount: number): string {
+  const row = `(${new Array(columnCount).fill("?").join(", ")})`;
+  return new Array(rowCount).fill(row).join(", ");
+}

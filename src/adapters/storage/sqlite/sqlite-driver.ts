@@ -1,0 +1,198 @@
+/**
+ * SQLite over Node's built-in `node:sqlite`. One connection, WAL journal, `synchronous=FULL` so a
+ * committed transaction is fsync-durable. The API is synchronous, so every operation is serialised
+ * through an async lock: an open transaction never sees statements of another caller.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
+import { type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue, valuesList } from "../sql-driver.ts";
+
+const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
+
+export interface SqliteOptions {
+  /** `FULL` (default) fsyncs every commit; `NORMAL` may lose the last commits on power loss. */
+  readonly synchronous?: "FULL" | "NORMAL";
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): SqlDriver {
+  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new DatabaseSync(file, { timeout: 5000 });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+  db.exec("PRAGMA foreign_keys = ON");
+  db.exec("PRAGMA temp_store = MEMORY");
+  db.exec("PRAGMA cache_size = -65536");
+  return new SqliteDriver(db);
+}
+
+class SqliteExecutor implements SqlExecutor {
+  protected readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  protected statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size > 500) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  allSync(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
+    return this.statement(sql).all(...params) as SqlRow[];
+  }
+
+  runSync(sql: string, params: readonly SqlValue[] = []): number {
+    return Number(this.statement(sql).run(...params).changes);
+  }
+
+  insertManySync(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    options: { ignoreConflicts?: string; returning?: string } = {},
+  ): SqlValue[] {
+    if (rows.length === 0) return [];
+    const conflict = options.ignoreConflicts ? ` ON CONFLICT (${options.ignoreConflicts}) DO NOTHING` : "";
+    const returning = options.returning ? ` RETURNING ${options.returning}` : "";
+    // One prepared single-row statement run N times beats re-preparing N-row statements here.
+    const statement = this.statement(
+      `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflict}${returning}`,
+    );
+    const out: SqlValue[] = [];
+    for (const row of rows) {
+      if (options.returning) {
+        const inserted = statement.get(...row) as SqlRow | undefined;
+        if (inserted) out.push(inserted[options.returning] ?? null);
+      } else {
+        statement.run(...row);
+      }
+    }
+    return out;
+  }
+
+  async all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]> {
+    return this.allSync(sql, params);
+  }
+  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.runSync(sql, params);
+  }
+  async insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    options?: { ignoreConflicts?: string; returning?: string },
+  ): Promise<SqlValue[]> {
+    return this.insertManySync(table, columns, rows, options);
+  }
+}
+
+class SqliteDriver extends SqliteExecutor implements SqlDriver {
+  readonly engine = "sqlite" as const;
+  private lock: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  /** Runs `task` after every earlier task has settled. */
+  private serial<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.lock.then(() => {
+      if (this.closed) throw new Error("database is closed");
+      return task();
+    });
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  override all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]> {
+    return this.serial(() => this.allSync(sql, params));
+  }
+  override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.serial(() => this.runSync(sql, params));
+  }
+  override insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    options?: { ignoreConflicts?: string; returning?: string },
+  ): Promise<SqlValue[]> {
+    return this.serial(() => this.insertManySync(table, columns, rows, options));
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        // The transaction executor skips the lock: we already hold it.
+        const result = await work(new UnlockedExecutor(this));
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  migrate(): Promise<number[]> {
+    return this.serial(() => {
+      this.db.exec(MIGRATIONS_TABLE_SQL);
+      const done = new Set(
+        this.allSync("SELECT version FROM schema_migrations").map((row) => Number(row["version"])),
+      );
+      const applied: number[] = [];
+      for (const migration of readMigrations(MIGRATIONS_DIR)) {
+        if (done.has(migration.version)) continue;
+        this.db.exec("BEGIN IMMEDIATE");
+        try {
+          this.db.exec(migration.sql);
+          this.runSync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+            migration.version,
+            migration.name,
+            Date.now(),
+          ]);
+          this.db.exec("COMMIT");
+        } catch (error) {
+          this.db.exec("ROLLBACK");
+          throw error;
+        }
+        applied.push(migration.version);
+      }
+      return applied;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serial(() => {
+      this.closed = true;
+      this.db.close();
+    });
+  }
+}
+
+/** Executes directly on a driver whose lock the caller already holds. */
+class UnlockedExecutor implements SqlExecutor {
+  private readonly inner: SqliteExecutor;
+  constructor(inner: SqliteExecutor) {
+    this.inner = inner;
+  }
+  async all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]> {
+    return this.inner.allSync(sql, params);
+  }
+  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.inner.runSync(sql, params);
+  }
+  async insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    options?: { ignoreConflicts?: string; returning?: string },
+  ): Promise<SqlValue[]> {
+    return this.inner.insertManySync(table, columns, rows, options);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Group commit: work submitted during one event-loop turn is flushed together, so concurrent
+ * requests share one durable commit (one fsync) instead of paying one each. Every submitter
+ * learns its own outcome only after the flush has committed.
+ */
+export interface GroupCommitOptions {
+  /** Largest batch handed to one flush. */
+  readonly maxBatch: number;
+  /** Flushes allowed to run at once (1 for SQLite; a few for a PostgreSQL pool). */
+  readonly concurrency: number;
+  /** Submissions waiting beyond this are refused at once (backpressure → 429). */
+  readonly maxPending: number;
+}
+
+export class OverloadedError extends Error {
+  constructor() {
+    super("too many submissions pending");
+    this.name = "OverloadedError";
+  }
+}
+
+interface Pending<T, R> {
+  readonly item: T;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+export interface GroupCommitter<T, R> {
+  submit(item: T): Promise<R>;
+  /** Resolves once everything submitted so far has been flushed. */
+  drain(): Promise<void>;
+  readonly pending: number;
+}
+
+/** `flush` must return one result per item, in order; if it throws, every item of the batch fails. */
+export function createGroupCommitter<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  options: GroupCommitOptions,
+): GroupCommitter<T, R> {
+  let queue: Pending<T, R>[] = [];
+  let running = 0;
+  let scheduled = false;
+  let idle: Array<() => void> = [];
+
+  const settleIdle = () => {
+    if (running === 0 && queue.length === 0) {
+      const waiters = idle;
+      idle = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  const runBatch = async (batch: Pending<T, R>[]) => {
+    running++;
+    try {
+      const results = await flush(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    } finally {
+      running--;
+      pump();
+      settleIdle();
+    }
+  };
+
+  const pump = () => {
+    while (running < options.concurrency && queue.length > 0) {
+      const batch = queue.slice(0, options.maxBatch);
+      queue = queue.slice(batch.length);
+      void runBatch(batch);
+    }
+  };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    // setImmediate runs after this turn's I/O callbacks: every request parsed in the turn joins.
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  };
+
+  return {
+    submit(item) {
+      if (queue.length >= options.maxPending) return Promise.reject(new OverloadedError());
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        schedule();
+      });
+    },
+    drain() {
+      if (running === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idle.push(resolve));
+    },
+    get pending() {
+      return queue.length + running;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Use case: ingest one inbound postback (DESIGN §2). Cheap checks run per request (operator,
+ * parameters, authentication, click verification); everything touching stored state runs in a
+ * group-committed batch (decide-batch.ts). The answer is given only after the commit.
+ */
+import type { ClickResolution } from "../domain/attribution.ts";
+import { verifyClickId } from "../domain/click-id.ts";
+import { type ErrorCode, type Failure, fail, ok, type Result } from "../domain/errors.ts";
+import { clientIp } from "../domain/ip.ts";
+import { jsonParams } from "../domain/json-params.ts";
+import type { Program } from "../domain/model.ts";
+import { authenticatePostback } from "../domain/postback-auth.ts";
+import { parsePostbackParams } from "../domain/postback-params.ts";
+import { parseFormPairs } from "../domain/signing.ts";
+import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
+import type { Catalog } from "./catalog.ts";
+import { type BatchItem, decideBatch, type LogMeta } from "./decide-batch.ts";
+import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
+import type { Clock, Ids, Store } from "./ports.ts";
+import { rawRequestJson } from "./request-log.ts";
+
+export interface PostbackRequest {
+  readonly operatorKey: string;
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly body: Buffer;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly remoteAddress: string;
+  readonly receivedAt: number;
+  /** process.hrtime.bigint() at arrival, for the latency in the request log. */
+  readonly startedNs: bigint;
+}
+
+export interface IngestDeps {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly clickSecrets: readonly Buffer[];
+  readonly batching: GroupCommitOptions;
+  /** Called when storage fails, with the error (for logs). */
+  readonly onStorageError?: (error: unknown) => void;
+}
+
+export interface PostbackIngestor {
+  handle(request: PostbackRequest): Promise<PostbackAnswer>;
+  drain(): Promise<void>;
+}
+
+const header = (request: PostbackRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function requestPairs(request: PostbackRequest): Result<Array<[string, string]>> {
+  if (request.method === "GET") return ok(parseFormPairs(request.rawQuery));
+  if (request.rawQuery !== "") {
+    return fail(
+      "invalid_request",
+      "POST parameters go in the body, not the query string (the signature covers only the body).",
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(request.body);
+  } catch {
+    return fail("invalid_request", "The body is not valid UTF-8.");
+  }
+  const type = (header(request, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json" || type.endsWith("+json")) return jsonParams(text);
+  if (type === "application/x-www-form-urlencoded") return ok(parseFormPairs(text));
+  return fail("unsupported_media_type", "Send application/json or application/x-www-form-urlencoded.");
+}
+
+function tokenOf(
+  request: PostbackRequest,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): string | undefined {
+  const authorization = header(request, "authorization");
+  if (authorization?.startsWith("Bearer ")) return authorization.slice(7);
+  return header(request, "x-postwire-token") ?? pairs.find(([name]) => name === "token")?.[1];
+}
+
+export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
+  const nowNs = () => process.hrtime.bigint();
+  const committer = createGroupCommitter<BatchItem, PostbackAnswer>(
+    (items) => deps.store.ingest((tx) => decideBatch(tx, items, deps.ids, nowNs)),
+    deps.batching,
+  );
+
+  async function submit(item: BatchItem): Promise<PostbackAnswer> {
+    try {
+      return await committer.submit(item);
+    } catch (error) {
+      if (error instanceof OverloadedError) return errorAnswer("overloaded", undefined, 1);
+      deps.onStorageError?.(error);
+      // A rejection stays a rejection even when it could not be logged.
+      if (item.kind === "rejected") return item.answer;
+      return errorAnswer("storage_unavailable", undefined, 5);
+    }
+  }
+
+  function reject(meta: LogMeta, failure: Failure): Promise<PostbackAnswer> {
+    return submit({
+      kind: "rejected",
+      answer: failureAnswer(failure),
+      code: failure.code,
+      reason: failure.message,
+      meta,
+    });
+  }
+
+  async function resolveClick(clickId: string | undefined, operatorId: number): Promise<ClickResolution> {
+    if (!clickId) return { kind: "none" };
+    const parts = verifyClickId(deps.clickSecrets, clickId);
+    if (!parts.ok) return { kind: "invalid", reason: "click_id_invalid" };
+    const link = await deps.catalog.linkById(parts.value.linkId);
+    const program = link ? await deps.catalog.program(link.programId) : undefined;
+    if (!link || !program || program.operatorId !== operatorId)
+      return { kind: "invalid", reason: "link_not_found" };
+    return {
+      kind: "touch",
+      touch: { clickId, linkId: link.id, affiliateId: link.affiliateId, programId: program.id },
+    };
+  }
+
+  async function handle(request: PostbackRequest): Promise<PostbackAnswer> {
+    const raw = rawRequestJson({
+      method: request.method,
+      rawQuery: request.rawQuery,
+      headers: request.headers,
+      body: request.body,
+    });
+    const meta: LogMeta = {
+      receivedAt: request.receivedAt,
+      startedNs: request.startedNs,
+      method: request.method,
+      path: request.path,
+      ip: request.remoteAddress,
+      raw,
+      txid: null,
+      operatorId: null,
+    };
+    let entry: Awaited<ReturnType<Catalog["operatorByKey"]>>;
+    try {
+      entry = await deps.catalog.operatorByKey(request.operatorKey);
+    } catch (error) {
+      deps.onStorageError?.(error);
+      return errorAnswer("storage_unavailable", undefined, 5);
+    }
+    if (!entry)
+      return reject(meta, {
+        code: "unknown_operator",
+        message: `No operator has the key "${request.operatorKey}".`,
+      });
+    const { operator, auth } = entry;
+    const ip = clientIp(request.remoteAddress, request.headers["x-forwarded-for"], auth?.trustedProxies);
+    const base: LogMeta = { ...meta, ip, operatorId: operator.id };
+    if (operator.status !== "active")
+      return reject(base, { code: "operator_disabled", message: "The operator is disabled." });
+
+    const pairs = requestPairs(request);
+    if (!pairs.ok) return reject(base, pairs.error);
+    const named = pairs.value.find(([name]) => name === "txid")?.[1] ?? null;
+    const withTxid: LogMeta = { ...base, txid: named };
+    if (!auth)
+      return reject(withTxid, {
+        code: "invalid_signature",
+        message: "The operator's authentication settings are invalid; ask the network to fix them.",
+      });
+    const authenticated = authenticatePostback(auth, {
+      method: request.method,
+      clientIp: ip,
+      pairs: pairs.value,
+      body: request.body,
+      webhookId: header(request, "webhook-id"),
+      webhookTimestamp: header(request, "webhook-timestamp"),
+      webhookSignature: header(request, "webhook-signature"),
+      token: tokenOf(request, pairs.value),
+      nowSeconds: Math.floor(request.receivedAt / 1000),
+    });
+    if (!authenticated.ok) return reject(withTxid, authenticated.error);
+
+    const fields = parsePostbackParams(pairs.value, operator.mapping, request.receivedAt);
+    if (!fields.ok) return reject(withTxid, fields.error);
+    const finalMeta: LogMeta = { ...withTxid, txid: fields.value.txid };
+
+    let programs: Program[];
+    let click: ClickResolution;
+    try {
+      programs = (await deps.catalog.programsOf(operator.id)) ?? [];
+      click = await resolveClick(fields.value.clickId, operator.id);
+    } catch (error) {
+      deps.onStorageError?.(error);
+      return errorAnswer("storage_unavailable", undefined, 5);
+    }
+    const declared = declaredProgram(fields.value.programId, programs);
+    if (!declared.ok) return reject(finalMeta, declared.error);
+    return submit({
+      kind: "event",
+      operator,
+      fields: fields.value,
+      click,
+      programs,
+      declaredProgramId: declared.value,
+      meta: finalMeta,
+    });
+  }
+
+  return { handle, drain: () => committer.drain() };
+}
+
+/** The program named by `program_id`, or the operator's only program. */
+function declaredProgram(programId: number | undefined, programs: readonly Program[]): Result<number | null> {
+  if (programId !== undefined) {
+    if (!programs.some((p) => p.id === programId)) {
+      return fail(
+        "unknown_program" satisfies ErrorCode,
+        `Program ${programId} does not belong to this operator.`,
+        "program_id",
+      );
+    }
+    return ok(programId);
+  }
+  return ok(programs.length === 1 ? programs[0]!.id : null);
+}

@@ -1,0 +1,246 @@
+/**
+ * The ports the use cases depend on. Storage adapters (SQLite, PostgreSQL) implement `Store`;
+ * the composition root passes a `Clock` and `Ids`. Timestamps are epoch milliseconds.
+ */
+
+import type { Vertical } from "../domain/event-types.ts";
+import type {
+  Affiliate,
+  ApiKey,
+  Link,
+  LinkStatus,
+  Operator,
+  OperatorAuth,
+  Program,
+  Role,
+  Status,
+} from "../domain/model.ts";
+import type { ParamMapping } from "../domain/postback-params.ts";
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Ids {
+  /** A new unique, time-sortable id with the given prefix ("cv", "rq"). */
+  next(prefix: string): string;
+  /** Cryptographically random bytes. */
+  random(size: number): Buffer;
+}
+
+export interface ClickRow {
+  readonly clickId: string;
+  readonly linkId: number;
+  readonly affiliateId: number;
+  readonly programId: number;
+  readonly createdAt: number;
+  readonly subs: readonly [string | null, string | null, string | null, string | null, string | null];
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly referer: string | null;
+}
+
+/** Why a conversion has no affiliate: kept for reconciliation. */
+export const UNATTRIBUTED_REASONS = [
+  "no_click_id",
+  "click_id_invalid",
+  "link_not_found",
+  "player_unknown",
+] as const;
+export type UnattributedReason = (typeof UNATTRIBUTED_REASONS)[number];
+
+export interface ConversionRow {
+  readonly id: string;
+  readonly operatorId: number;
+  readonly txid: string;
+  readonly contentHash: string;
+  readonly event: string;
+  readonly programId: number | null;
+  readonly affiliateId: number | null;
+  readonly linkId: number | null;
+  readonly clickId: string | null;
+  readonly playerId: string | null;
+  readonly amountMinor: number | null;
+  readonly currency: string | null;
+  readonly lotsMilli: number | null;
+  /** Id of the conversion this one reverses (refund, chargeback, reversal). */
+  readonly reversesId: string | null;
+  readonly occurredAt: number;
+  readonly receivedAt: number;
+  readonly unattributedReason: UnattributedReason | null;
+  readonly test: boolean;
+  readonly subId: string | null;
+  readonly extra: Readonly<Record<string, string>>;
+  /** The JSON answer first given, replayed verbatim for a duplicate. */
+  readonly response: string;
+}
+
+export interface PlayerRow {
+  readonly operatorId: number;
+  readonly playerId: string;
+  readonly clickId: string | null;
+  readonly linkId: number;
+  readonly affiliateId: number;
+  readonly programId: number;
+  readonly boundAt: number;
+}
+
+export interface RequestLogRow {
+  readonly id: string;
+  readonly receivedAt: number;
+  readonly operatorId: number | null;
+  readonly method: string;
+  readonly path: string;
+  readonly ip: string | null;
+  readonly status: number;
+  readonly code: string;
+  readonly reason: string | null;
+  readonly latencyUs: number;
+  readonly txid: string | null;
+  readonly conversionId: string | null;
+  /** Method, query, selected headers and body as received, secrets redacted (JSON). */
+  readonly raw: string;
+}
+
+export interface OperatorKey {
+  readonly operatorId: number;
+  readonly txid: string;
+}
+
+/** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
+export interface IngestTx {
+  findConversions(keys: readonly OperatorKey[]): Promise<ConversionRow[]>;
+  findPlayers(keys: ReadonlyArray<{ operatorId: number; playerId: string }>): Promise<PlayerRow[]>;
+  /** Sum of the amounts already reversed, per original conversion id. */
+  reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;
+  /** Inserts rows whose (operator, txid) is free; returns the ids actually inserted. */
+  insertConversions(rows: readonly ConversionRow[]): Promise<Set<string>>;
+  /** First binding wins: rows for an already bound player are ignored. */
+  insertPlayers(rows: readonly PlayerRow[]): Promise<void>;
+  insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
+}
+
+export interface NewOperator {
+  readonly name: string;
+  readonly key: string;
+  readonly status: Status;
+  readonly auth: OperatorAuth;
+  readonly mapping: ParamMapping;
+}
+export interface NewProgram {
+  readonly operatorId: number;
+  readonly name: string;
+  readonly vertical: Vertical;
+  readonly currency: string;
+  readonly landingUrlTemplate: string;
+  readonly fallbackUrl: string | null;
+  readonly allowedEvents: readonly string[];
+  readonly lookbackDays: number;
+  readonly status: Status;
+}
+export interface NewAffiliate {
+  readonly name: string;
+  readonly email: string | null;
+  readonly status: Status;
+}
+export interface NewLink {
+  readonly code: string;
+  readonly affiliateId: number;
+  readonly programId: number;
+  readonly status: LinkStatus;
+  readonly landingUrlTemplate: string | null;
+}
+export interface NewApiKey {
+  readonly name: string;
+  readonly role: Role;
+  readonly operatorId: number | null;
+  readonly affiliateId: number | null;
+  readonly prefix: string;
+  readonly hash: string;
+}
+
+/** Filters for listing; each adapter applies only those it is given. */
+export interface ListFilter {
+  readonly operatorId?: number;
+  readonly affiliateId?: number;
+  readonly programId?: number;
+  readonly limit?: number;
+  /** Return rows with id greater than this (keyset pagination). */
+  readonly after?: number;
+}
+
+export interface RequestLogFilter {
+  readonly operatorId?: number;
+  readonly code?: string;
+  readonly txid?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface ConversionFilter {
+  readonly operatorId?: number;
+  readonly affiliateId?: number;
+  readonly programId?: number;
+  readonly attributed?: boolean;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface ClickFilter {
+  readonly affiliateId?: number;
+  readonly linkId?: number;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface Entities<T, New, Patch = Partial<New>> {
+  create(row: New, now: number): Promise<T>;
+  get(id: number): Promise<T | undefined>;
+  list(filter: ListFilter): Promise<T[]>;
+  update(id: number, patch: Patch, now: number): Promise<T | undefined>;
+}
+
+export interface Store {
+  readonly engine: "sqlite" | "postgres";
+  /** Applies pending migrations; returns the versions applied. */
+  migrate(): Promise<number[]>;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores value under key unless one exists; returns the stored value either way. */
+  ensureSetting(key: string, value: string): Promise<string>;
+
+  readonly operators: Entities<Operator, NewOperator> & {
+    getByKey(key: string): Promise<Operator | undefined>;
+  };
+  readonly programs: Entities<Program, NewProgram>;
+  readonly affiliates: Entities<Affiliate, NewAffiliate>;
+  readonly links: Entities<Link, NewLink> & { getByCode(code: string): Promise<Link | undefined> };
+  readonly apiKeys: {
+    create(row: NewApiKey, now: number): Promise<ApiKey>;
+    findByHash(hash: string): Promise<ApiKey | undefined>;
+    list(filter: ListFilter): Promise<ApiKey[]>;
+    revoke(id: number, now: number): Promise<ApiKey | undefined>;
+    count(): Promise<number>;
+    touch(id: number, now: number): Promise<void>;
+  };
+
+  /** Writes a batch of clicks in one durable transaction. */
+  insertClicks(rows: readonly ClickRow[]): Promise<void>;
+  /** Runs one ingest batch in a single durable transaction. */
+  ingest<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** Writes request-log rows that belong to no ingest batch. */
+  insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
+
+  searchRequestLog(filter: RequestLogFilter): Promise<RequestLogRow[]>;
+  listConversions(filter: ConversionFilter): Promise<ConversionRow[]>;
+  getConversion(id: string): Promise<ConversionRow | undefined>;
+  listClicks(filter: ClickFilter): Promise<ClickRow[]>;
+
+  /** Deletes request-log rows and clicks older than the given times, in bounded chunks. */
+  prune(before: { requestLog: number; clicks: number }): Promise<{ requestLog: number; clicks: number }>;
+}

@@ -1,0 +1,120 @@
+/**
+ * Authentication of an inbound postback (DESIGN §2): IP allowlist, HMAC signature (Standard Webhooks
+ * headers for POST, `ts`/`sig` for GET) and static token. Every configured check must pass; all
+ * secret comparisons are constant time.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { fail, ok, type Result } from "./errors.ts";
+import { type CidrList, parseCidrList } from "./ip.ts";
+import type { OperatorAuth } from "./model.ts";
+import { checkTimestamp, decodeSecret, verifyQuerySignature, verifyWebhookSignature } from "./signing.ts";
+
+/** An operator's auth settings decoded once (secrets to bytes, CIDRs parsed). */
+export interface PreparedAuth {
+  readonly secrets: readonly Buffer[];
+  readonly allowlist: CidrList | undefined;
+  readonly trustedProxies: CidrList | undefined;
+  readonly tokenHash: Buffer | undefined;
+}
+
+export interface AuthInput {
+  readonly method: "GET" | "POST";
+  readonly clientIp: string;
+  /** GET: the query pairs as received (they carry `ts` and `sig`). */
+  readonly pairs: ReadonlyArray<readonly [string, string]>;
+  /** POST: the exact body bytes and Standard Webhooks headers. */
+  readonly body: Uint8Array;
+  readonly webhookId: string | undefined;
+  readonly webhookTimestamp: string | undefined;
+  readonly webhookSignature: string | undefined;
+  /** Static token from `Authorization: Bearer`, `X-Postwire-Token` or a `token` parameter. */
+  readonly token: string | undefined;
+  readonly nowSeconds: number;
+}
+
+export const hashToken = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
+
+/** Validates settings as saved: at most two secrets, a static token only with an allowlist. */
+export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
+  if (auth.hmacSecrets.length > 2)
+    return fail("invalid_field", "At most two HMAC secrets are live at once.", "hmac_secrets");
+  const secrets: Buffer[] = [];
+  for (const secret of auth.hmacSecrets) {
+    const decoded = decodeSecret(secret);
+    if (!decoded.ok) return decoded;
+    if (decoded.value.length < 16)
+      return fail("invalid_field", "HMAC secrets must hold at least 16 bytes.", "hmac_secrets");
+    secrets.push(decoded.value);
+  }
+  const allowlist = parseCidrList(auth.ipAllowlist, "ip_allowlist");
+  if (!allowlist.ok) return allowlist;
+  const proxies = parseCidrList(auth.trustedProxies, "trusted_proxies");
+  if (!proxies.ok) return proxies;
+  if (auth.staticTokenHash !== null && auth.ipAllowlist.length === 0) {
+    return fail(
+      "invalid_field",
+      "A static token is only allowed together with an IP allowlist.",
+      "static_token",
+    );
+  }
+  if (secrets.length === 0 && auth.staticTokenHash === null && auth.ipAllowlist.length === 0) {
+    return fail("invalid_field", "Configure at least one of: HMAC secrets, or an IP allowlist.", "auth");
+  }
+  return ok({
+    secrets,
+    allowlist: auth.ipAllowlist.length ? allowlist.value : undefined,
+    trustedProxies: auth.trustedProxies.length ? proxies.value : undefined,
+    tokenHash: auth.staticTokenHash === null ? undefined : Buffer.from(auth.staticTokenHash, "hex"),
+  });
+}
+
+export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<void> {
+  if (auth.allowlist && !auth.allowlist.contains(input.clientIp)) {
+    return fail("ip_not_allowed", `${input.clientIp} is not in the operator's IP allowlist.`);
+  }
+  if (auth.secrets.length > 0) {
+    const signed =
+      input.method === "GET" ? checkQuerySignature(auth, input) : checkWebhookSignature(auth, input);
+    if (!signed.ok) return signed;
+  }
+  if (auth.tokenHash) {
+    const given = input.token === undefined ? undefined : hashToken(input.token);
+    if (!given || !timingSafeEqual(given, auth.tokenHash)) return fail("invalid_token");
+  }
+  return ok(undefined);
+}
+
+function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+  const ts = input.pairs.find(([name]) => name === "ts")?.[1];
+  const sig = input.pairs.find(([name]) => name === "sig")?.[1];
+  if (ts === undefined || sig === undefined) {
+    return fail(
+      "missing_signature",
+      "Signed GET postbacks carry ts (unix seconds) and sig (hex HMAC-SHA256).",
+    );
+  }
+  const time = checkTimestamp(ts, input.nowSeconds);
+  if (time === "invalid") return fail("invalid_signature", "ts must be unix seconds.", "ts");
+  if (time === "expired") return fail("signature_expired", undefined, "ts");
+  if (!verifyQuerySignature(auth.secrets, input.pairs, sig))
+    return fail("invalid_signature", undefined, "sig");
+  return ok(undefined);
+}
+
+function checkWebhookSignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+  const { webhookId: id, webhookTimestamp: ts, webhookSignature: signature } = input;
+  if (!id || !ts || !signature) {
+    return fail(
+      "missing_signature",
+      "Signed POST postbacks carry webhook-id, webhook-timestamp and webhook-signature headers.",
+    );
+  }
+  const time = checkTimestamp(ts, input.nowSeconds);
+  if (time === "invalid")
+    return fail("invalid_signature", "webhook-timestamp must be unix seconds.", "webhook-timestamp");
+  if (time === "expired") return fail("signature_expired", undefined, "webhook-timestamp");
+  if (!verifyWebhookSignature(auth.secrets, id, ts, input.body, signature)) {
+    return fail("invalid_signature", undefined, "webhook-signature");
+  }
+  return ok(undefined);
+}
