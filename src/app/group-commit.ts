@@ -54,7 +54,7 @@ export function createGroupCommitter<T, R>(
     running++;
     try {
       const results = await flush(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {

@@ -5,7 +5,7 @@
  */
 import type { ClickResolution } from "../domain/attribution.ts";
 import { verifyClickId } from "../domain/click-id.ts";
-import { type ErrorCode, type Failure, fail, ok, type Result } from "../domain/errors.ts";
+import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../domain/errors.ts";
 import { clientIp } from "../domain/ip.ts";
 import { jsonParams } from "../domain/json-params.ts";
 import type { Program } from "../domain/model.ts";
@@ -45,6 +45,8 @@ export interface IngestDeps {
 
 export interface PostbackIngestor {
   handle(request: PostbackRequest): Promise<PostbackAnswer>;
+  /** Logs and answers a request the HTTP layer refused before it reached `handle` (e.g. too large). */
+  reject(request: PostbackRequest, code: ErrorCode, message?: string): Promise<PostbackAnswer>;
   drain(): Promise<void>;
 }
 
@@ -210,7 +212,39 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     });
   }
 
-  return { handle, drain: () => committer.drain() };
+  async function rejectEarly(
+    request: PostbackRequest,
+    code: ErrorCode,
+    message?: string,
+  ): Promise<PostbackAnswer> {
+    let operatorId: number | null = null;
+    try {
+      operatorId = (await deps.catalog.operatorByKey(request.operatorKey))?.operator.id ?? null;
+    } catch {
+      // The rejection stands; the log row simply names no operator.
+    }
+    return reject({ ...metaOf(request), operatorId }, { code, message: message ?? ERRORS[code].message });
+  }
+
+  return { handle, reject: rejectEarly, drain: () => committer.drain() };
+}
+
+function metaOf(request: PostbackRequest): LogMeta {
+  return {
+    receivedAt: request.receivedAt,
+    startedNs: request.startedNs,
+    method: request.method,
+    path: request.path,
+    ip: request.remoteAddress,
+    raw: rawRequestJson({
+      method: request.method,
+      rawQuery: request.rawQuery,
+      headers: request.headers,
+      body: request.body,
+    }),
+    txid: null,
+    operatorId: null,
+  };
 }
 
 /** The program named by `program_id`, or the operator's only program. */

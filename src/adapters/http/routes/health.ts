@@ -1,0 +1,22 @@
+/** Liveness and readiness: /healthz answers while the process runs; /readyz checks the database. */
+import type { FastifyInstance } from "fastify";
+import type { Store } from "../../../app/ports.ts";
+
+export async function healthRoutes(
+  app: FastifyInstance,
+  deps: { readonly store: Store; readonly isDraining: () => boolean },
+) {
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    if (deps.isDraining()) return reply.status(503).send({ status: "draining" });
+    try {
+      await deps.store.ping();
+      return { status: "ready", engine: deps.store.engine };
+    } catch {
+      return reply
+        .status(503)
+        .header("retry-after", "5")
+        .send({ status: "unavailable", code: "storage_unavailable" });
+    }
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * Configuration from environment variables only (12-factor), validated at start with every error
+ * reported at once. The only module that reads process.env; documented in .env.example.
+ */
+import { IP_PRIVACY_MODES, type IpPrivacyMode, parseCidrList } from "./domain/ip.ts";
+
+export interface Config {
+  /** `sqlite:<path>` (default `sqlite:./data/postwire.db`) or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  /** Base URL clients use to reach this service (tracking links, postback templates). */
+  readonly publicUrl: string;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Secret for click-id MACs ('whsec_…' or base64, ≥ 16 bytes); generated and stored when unset. */
+  readonly clickIdSecret: string | undefined;
+  /** How click IPs are stored: truncate (default), hash, full or none. */
+  readonly ipPrivacy: IpPrivacyMode;
+  /** Proxies whose X-Forwarded-For is believed for clicks. */
+  readonly trustedProxies: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly requestLogRetentionDays: number;
+  readonly clickRetentionDays: number;
+  readonly pruneIntervalMs: number;
+  readonly sqliteSynchronous: "FULL" | "NORMAL";
+  readonly postgresPoolSize: number;
+  readonly batchMax: number;
+  readonly maxPending: number;
+  readonly shutdownTimeoutMs: number;
+  /** When set and no API key exists yet, an admin key with exactly this value is created at start. */
+  readonly bootstrapAdminKey: string | undefined;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? fallback : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name, String(fallback));
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = text(name, fallback);
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const databaseUrl = text("DATABASE_URL", "sqlite:./data/postwire.db");
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
+  }
+  const port = int("PORT", 8080, 0, 65535);
+  const host = text("HOST", "0.0.0.0");
+  const publicUrl = text("PUBLIC_URL", `http://localhost:${port}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl))
+    problems.push(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  const trustedProxies = text("TRUSTED_PROXIES", "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const proxies = parseCidrList(trustedProxies, "TRUSTED_PROXIES");
+  if (!proxies.ok) problems.push(proxies.error.message);
+  const clickIdSecret = env["CLICK_ID_SECRET"]?.trim() || undefined;
+  if (
+    clickIdSecret !== undefined &&
+    Buffer.from(clickIdSecret.replace(/^whsec_/, ""), "base64").length < 16
+  ) {
+    problems.push("CLICK_ID_SECRET must be base64 (optionally 'whsec_'-prefixed) of at least 16 bytes");
+  }
+  const bootstrapAdminKey = env["BOOTSTRAP_ADMIN_KEY"]?.trim() || undefined;
+  if (bootstrapAdminKey !== undefined && !/^pw_[A-Za-z0-9_-]{32,}$/.test(bootstrapAdminKey)) {
+    problems.push("BOOTSTRAP_ADMIN_KEY must look like pw_ followed by at least 32 URL-safe characters");
+  }
+
+  const config: Config = {
+    databaseUrl,
+    host,
+    port,
+    publicUrl,
+    logLevel: oneOf(
+      "LOG_LEVEL",
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
+      "info",
+    ),
+    clickIdSecret,
+    ipPrivacy: oneOf("IP_PRIVACY", IP_PRIVACY_MODES, "truncate"),
+    trustedProxies,
+    bodyLimitBytes: int("BODY_LIMIT_BYTES", 65_536, 1024, 10_485_760),
+    headersTimeoutMs: int("HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    requestTimeoutMs: int("REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS", 5_000, 100, 600_000),
+    requestLogRetentionDays: int("REQUEST_LOG_RETENTION_DAYS", 30, 1, 3650),
+    clickRetentionDays: int("CLICK_RETENTION_DAYS", 90, 1, 3650),
+    pruneIntervalMs: int("PRUNE_INTERVAL_MS", 3_600_000, 1000, 86_400_000),
+    sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
+    postgresPoolSize: int("PG_POOL_SIZE", 10, 1, 200),
+    batchMax: int("BATCH_MAX", 512, 1, 10_000),
+    maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),
+    shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    bootstrapAdminKey,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
