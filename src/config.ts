@@ -3,6 +3,7 @@
  * reported at once. The only module that reads process.env; documented in .env.example.
  */
 import { IP_PRIVACY_MODES, type IpPrivacyMode, parseCidrList } from "./domain/ip.ts";
+import { decodeSecret } from "./domain/signing.ts";
 
 export interface Config {
   /** `sqlite:<path>` (default `sqlite:./data/postwire.db`) or `postgres://…`. */
@@ -84,11 +85,11 @@ export function loadConfig(env: Env): Config {
   const proxies = parseCidrList(trustedProxies, "TRUSTED_PROXIES");
   if (!proxies.ok) problems.push(proxies.error.message);
   const clickIdSecret = env["CLICK_ID_SECRET"]?.trim() || undefined;
-  if (
-    clickIdSecret !== undefined &&
-    Buffer.from(clickIdSecret.replace(/^whsec_/, ""), "base64").length < 16
-  ) {
-    problems.push("CLICK_ID_SECRET must be base64 (optionally 'whsec_'-prefixed) of at least 16 bytes");
+  if (clickIdSecret !== undefined) {
+    const decoded = decodeSecret(clickIdSecret);
+    if (!decoded.ok || decoded.value.length < 16) {
+      problems.push("CLICK_ID_SECRET must be base64 (optionally 'whsec_'-prefixed) of at least 16 bytes");
+    }
   }
   const bootstrapAdminKey = env["BOOTSTRAP_ADMIN_KEY"]?.trim() || undefined;
   if (bootstrapAdminKey !== undefined && !/^pw_[A-Za-z0-9_-]{32,}$/.test(bootstrapAdminKey)) {

@@ -36,7 +36,16 @@ async function serviceSecrets(store: Store, config: Config, ids: Ids) {
   return { clickSecret: decoded.value, ipSalt };
 }
 
-export async function startService(config: Config, clock: Clock = systemClock): Promise<Service> {
+/** Test seams: where log lines go (default stdout). */
+export interface ServiceOptions {
+  readonly logStream?: { write(line: string): void };
+}
+
+export async function startService(
+  config: Config,
+  clock: Clock = systemClock,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const ids = createIds(clock);
   const store = openStore(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
@@ -96,8 +105,17 @@ export async function startService(config: Config, clock: Clock = systemClock): 
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     logLevel: config.logLevel,
     isDraining: () => draining,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
-  const url = await app.listen({ host: config.host, port: config.port });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Port taken or host not bindable: do not leave the database open behind the error.
+    await app.close();
+    await store.close();
+    throw error;
+  }
 
   const prune = async () => {
     const now = clock.now();
@@ -112,9 +130,12 @@ export async function startService(config: Config, clock: Clock = systemClock): 
       app?.log.error({ err: error }, "retention pruning failed");
     }
   };
-  const pruneTimer = setInterval(prune, config.pruneIntervalMs);
+  // The running prune is kept so shutdown waits for it instead of closing the database under it.
+  let pruning: Promise<void> = prune();
+  const pruneTimer = setInterval(() => {
+    pruning = pruning.then(prune);
+  }, config.pruneIntervalMs);
   pruneTimer.unref();
-  void prune();
 
   const server = app;
   let stopping: Promise<void> | undefined;
@@ -123,7 +144,7 @@ export async function startService(config: Config, clock: Clock = systemClock): 
       draining = true;
       clearInterval(pruneTimer);
       await server.close();
-      await Promise.all([ingestor.drain(), clicks.drain()]);
+      await Promise.all([ingestor.drain(), clicks.drain(), pruning]);
       await store.close();
     })();
     return stopping;

@@ -10,9 +10,12 @@ export interface PostbackAnswer {
 }
 
 export function failureAnswer(failure: Failure, retryAfter?: number): PostbackAnswer {
-  const body: Record<string, string> = { code: failure.code, message: failure.message };
+  const entry = ERRORS[failure.code];
+  // An internal failure's own message may name internals: only the catalogue's is sent.
+  const message = entry.expose ? failure.message : entry.message;
+  const body: Record<string, string> = { code: failure.code, message };
   if (failure.field !== undefined) body["field"] = failure.field;
-  const status = ERRORS[failure.code].status;
+  const status = entry.status;
   return retryAfter === undefined
     ? { status, body: JSON.stringify(body) }
     : { status, body: JSON.stringify(body), retryAfter };

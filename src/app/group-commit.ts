@@ -29,6 +29,7 @@ export interface GroupCommitter<T, R> {
   submit(item: T): Promise<R>;
   /** Resolves once everything submitted so far has been flushed. */
   drain(): Promise<void>;
+  /** Items submitted and not yet settled (queued or in a running flush). */
   readonly pending: number;
 }
 
@@ -39,6 +40,7 @@ export function createGroupCommitter<T, R>(
 ): GroupCommitter<T, R> {
   let queue: Pending<T, R>[] = [];
   let running = 0;
+  let inFlight = 0;
   let scheduled = false;
   let idle: Array<() => void> = [];
 
@@ -52,13 +54,18 @@ export function createGroupCommitter<T, R>(
 
   const runBatch = async (batch: Pending<T, R>[]) => {
     running++;
+    inFlight += batch.length;
     try {
       const results = await flush(batch.map((p) => p.item));
+      if (results.length !== batch.length) {
+        throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
+      }
       for (const [i, p] of batch.entries()) p.resolve(results[i]!);
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {
       running--;
+      inFlight -= batch.length;
       pump();
       settleIdle();
     }
@@ -95,7 +102,7 @@ export function createGroupCommitter<T, R>(
       return new Promise<void>((resolve) => idle.push(resolve));
     },
     get pending() {
-      return queue.length + running;
+      return queue.length + inFlight;
     },
   };
 }

@@ -14,7 +14,7 @@ import { parsePostbackParams } from "../domain/postback-params.ts";
 import { parseFormPairs } from "../domain/signing.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
 import type { Catalog } from "./catalog.ts";
-import { type BatchItem, decideBatch, type LogMeta } from "./decide-batch.ts";
+import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
 import type { Clock, Ids, Store } from "./ports.ts";
 import { rawRequestJson } from "./request-log.ts";
@@ -32,6 +32,9 @@ export interface PostbackRequest {
   readonly startedNs: bigint;
 }
 
+/** What the request log needs of a request refused early; its method may be any (405). */
+export type LoggableRequest = Omit<PostbackRequest, "method"> & { readonly method: string };
+
 export interface IngestDeps {
   readonly store: Store;
   readonly catalog: Catalog;
@@ -46,7 +49,7 @@ export interface IngestDeps {
 export interface PostbackIngestor {
   handle(request: PostbackRequest): Promise<PostbackAnswer>;
   /** Logs and answers a request the HTTP layer refused before it reached `handle` (e.g. too large). */
-  reject(request: PostbackRequest, code: ErrorCode, message?: string): Promise<PostbackAnswer>;
+  reject(request: LoggableRequest, code: ErrorCode, message?: string): Promise<PostbackAnswer>;
   drain(): Promise<void>;
 }
 
@@ -57,8 +60,28 @@ const header = (request: PostbackRequest, name: string): string | undefined => {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Whether percent-escapes of form/query text decode to valid UTF-8. URLSearchParams silently turns
+ * bad bytes into U+FFFD, which would store (and sign) something the operator never sent.
+ */
+function isUtf8FormText(text: string): boolean {
+  if (!text.includes("%")) return true;
+  try {
+    // A '%' not followed by two hex digits is literal for URLSearchParams: escape it first.
+    decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formPairs(text: string, where: string): Result<Array<[string, string]>> {
+  if (!isUtf8FormText(text)) return fail("invalid_request", `The ${where} is not valid UTF-8 once decoded.`);
+  return ok(parseFormPairs(text));
+}
+
 function requestPairs(request: PostbackRequest): Result<Array<[string, string]>> {
-  if (request.method === "GET") return ok(parseFormPairs(request.rawQuery));
+  if (request.method === "GET") return formPairs(request.rawQuery, "query string");
   if (request.rawQuery !== "") {
     return fail(
       "invalid_request",
@@ -73,7 +96,7 @@ function requestPairs(request: PostbackRequest): Result<Array<[string, string]>>
   }
   const type = (header(request, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "application/json" || type.endsWith("+json")) return jsonParams(text);
-  if (type === "application/x-www-form-urlencoded") return ok(parseFormPairs(text));
+  if (type === "application/x-www-form-urlencoded") return formPairs(text, "body");
   return fail("unsupported_media_type", "Send application/json or application/x-www-form-urlencoded.");
 }
 
@@ -89,7 +112,7 @@ function tokenOf(
 export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   const nowNs = () => process.hrtime.bigint();
   const committer = createGroupCommitter<BatchItem, PostbackAnswer>(
-    (items) => deps.store.ingest((tx) => decideBatch(tx, items, deps.ids, nowNs)),
+    (items) => commitBatch(deps.store, items, deps.ids, nowNs),
     deps.batching,
   );
 
@@ -213,7 +236,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   }
 
   async function rejectEarly(
-    request: PostbackRequest,
+    request: LoggableRequest,
     code: ErrorCode,
     message?: string,
   ): Promise<PostbackAnswer> {
@@ -229,7 +252,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   return { handle, reject: rejectEarly, drain: () => committer.drain() };
 }
 
-function metaOf(request: PostbackRequest): LogMeta {
+function metaOf(request: LoggableRequest): LogMeta {
   return {
     receivedAt: request.receivedAt,
     startedNs: request.startedNs,

@@ -1,118 +1,72 @@
 /**
- * The `postwire` command line: serve, migrate, create API keys, and build/sign/send test postbacks.
- * Configuration comes from the environment, as for the service.
+ * The `postwire` command line: serve, migrate, create API keys, and build/sign/send/verify test
+ * postbacks. Configuration comes from the environment, as for the service (see .env.example).
  */
-import { parseArgs } from "node:util";
-import { openStore } from "../adapters/storage/open-store.ts";
-import { createIds, systemClock } from "../adapters/system.ts";
-import { createApiKey } from "../app/api-keys.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { ROLES, type Role } from "../domain/model.ts";
+import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
+import { keysCommand, migrateCommand } from "./store-commands.ts";
 
-const USAGE = `Usage: postwire <command> [options]
+export const USAGE = `Usage: postwire <command> [options]
 
 Commands:
   serve                         Run the service (HTTP API, clicks, postbacks).
   migrate                       Apply database migrations and exit.
-  keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID]
+  keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID] [--json]
                                 Create an API key (role admin|operator|affiliate); prints it once.
-  postback build|sign|send ...  Build, sign and send a test postback (postwire postback --help).
+  postback build|sign|send|verify ...
+                                Build, sign, send or verify a test postback (postwire postback --help).
 
-Configuration: environment variables (see .env.example), e.g. DATABASE_URL, PORT, HOST.`;
+Configuration: environment variables (see .env.example), e.g. DATABASE_URL, PORT, HOST.
+Exit codes: 0 success, 1 failure, 2 usage or configuration error.`;
 
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs one command and returns its exit code. `env` defaults to the process environment; it is
+ * only passed on (to loadConfig and the postback tools), never read from process.env elsewhere.
+ */
+export async function runCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: CliIo = processIo,
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case "serve": {
+        if (rest.length) throw new UsageError(`serve takes no arguments, got "${rest.join(" ")}"`);
+        const config = loadConfig(env);
+        // Loaded lazily: the composition root (and Fastify) only for the command that needs it.
         const { serve } = await import("../main.ts");
-        await serve(loadConfig(env));
+        await serve(config);
         return 0;
       }
       case "migrate":
-        return await migrate(env);
+        return await migrateCommand(rest, env, io);
       case "keys":
-        return await keys(rest, env);
+        return await keysCommand(rest, env, io);
       case "postback":
-        return await postbackCommand(rest, env);
-      case undefined:
+        return await postbackCommand(rest, env, io);
       case "help":
       case "--help":
       case "-h":
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        console.error(`Unknown command "${command}".\n\n${USAGE}`);
+        io.out(USAGE);
+        return 0;
+      case undefined:
+        io.err(USAGE);
         return 2;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      io.err(error.message);
       return 2;
     }
-    console.error(`postwire: ${(error as Error).message}`);
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.err(`postwire${command ? ` ${command}` : ""}: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`postwire: ${(error as Error).message}`);
     return 1;
-  }
-}
-
-async function migrate(env: NodeJS.ProcessEnv): Promise<number> {
-  const config = loadConfig(env);
-  const store = openStore(config.databaseUrl);
-  try {
-    const applied = await store.migrate();
-    console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database is up to date.");
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
-
-async function keys(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      role: { type: "string" },
-      name: { type: "string" },
-      "operator-id": { type: "string" },
-      "affiliate-id": { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  });
-  if (positionals[0] !== "create") {
-    console.error(
-      "Usage: postwire keys create --role admin|operator|affiliate [--name N] [--operator-id ID] [--affiliate-id ID] [--json]",
-    );
-    return 2;
-  }
-  const role = values.role as Role | undefined;
-  if (!role || !ROLES.includes(role)) {
-    console.error(`--role must be one of ${ROLES.join(", ")}`);
-    return 2;
-  }
-  const config = loadConfig(env);
-  const store = openStore(config.databaseUrl);
-  try {
-    await store.migrate();
-    const created = await createApiKey(store, systemClock, createIds(), {
-      name: values.name ?? `${role} key`,
-      role,
-      operatorId: values["operator-id"] ? Number(values["operator-id"]) : null,
-      affiliateId: values["affiliate-id"] ? Number(values["affiliate-id"]) : null,
-    });
-    if (!created.ok) {
-      console.error(created.error.message);
-      return 2;
-    }
-    if (values.json) {
-      console.log(JSON.stringify({ id: created.value.apiKey.id, role, key: created.value.secret }));
-    } else {
-      console.error(`Created ${role} key #${created.value.apiKey.id}. It is shown once; store it now:`);
-      console.log(created.value.secret);
-    }
-    return 0;
-  } finally {
-    await store.close();
   }
 }

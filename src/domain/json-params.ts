@@ -36,5 +36,21 @@ export function jsonParams(text: string): Result<Array<[string, string]>> {
     else
       return fail("invalid_field", `${name} must be a string, number or boolean, not a nested value.`, name);
   }
+  const repeated = repeatedName(text);
+  if (repeated !== undefined)
+    return fail("ambiguous_parameter", `${repeated} is given more than once; send it once.`, repeated);
   return ok(pairs);
+}
+
+/** JSON.parse silently keeps the last of repeated names; a query string would be refused, so is this. */
+function repeatedName(text: string): string | undefined {
+  const seen = new Set<string>();
+  // In valid JSON every quote outside a string opens one; a string followed by ':' is a name.
+  for (const match of text.matchAll(/("(?:[^"\\]|\\.)*")\s*(:)?/g)) {
+    if (match[2] === undefined) continue;
+    const name = JSON.parse(match[1]!) as string;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }

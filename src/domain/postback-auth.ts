@@ -34,6 +34,8 @@ export interface AuthInput {
 
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
 
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
 /** Validates settings as saved: at most two secrets, a static token only with an allowlist. */
 export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   if (auth.hmacSecrets.length > 2)
@@ -54,6 +56,14 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
     return fail(
       "invalid_field",
       "A static token is only allowed together with an IP allowlist.",
+      "static_token",
+    );
+  }
+  // A malformed hash would make timingSafeEqual throw (a 500) on every postback: refuse it here.
+  if (auth.staticTokenHash !== null && !SHA256_HEX.test(auth.staticTokenHash)) {
+    return fail(
+      "invalid_field",
+      "The static token hash must be 64 hex characters (SHA-256).",
       "static_token",
     );
   }
@@ -84,13 +94,27 @@ export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Resu
   return ok(undefined);
 }
 
+/** The first value of each auth parameter, or a failure naming the one given more than once. */
+function queryAuthParams(pairs: AuthInput["pairs"]): Result<{ ts?: string; sig?: string }> {
+  const found: { ts?: string; sig?: string } = {};
+  for (const [name, value] of pairs) {
+    if (name !== "ts" && name !== "sig") continue;
+    if (found[name] !== undefined)
+      return fail("ambiguous_parameter", `${name} is given more than once.`, name);
+    found[name] = value;
+  }
+  return ok(found);
+}
+
 function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void> {
-  const ts = input.pairs.find(([name]) => name === "ts")?.[1];
-  const sig = input.pairs.find(([name]) => name === "sig")?.[1];
+  const params = queryAuthParams(input.pairs);
+  if (!params.ok) return params;
+  const { ts, sig } = params.value;
   if (ts === undefined || sig === undefined) {
     return fail(
       "missing_signature",
       "Signed GET postbacks carry ts (unix seconds) and sig (hex HMAC-SHA256).",
+      ts === undefined ? "ts" : "sig",
     );
   }
   const time = checkTimestamp(ts, input.nowSeconds);

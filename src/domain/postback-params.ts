@@ -92,8 +92,9 @@ export function parsePostbackParams(
       return fail("ambiguous_parameter", `${how}; send it once.`, name);
     }
     sourceOf.set(name, rawName);
-    const valueMap = mapping.values[name];
-    fields.set(name, valueMap && Object.hasOwn(valueMap, rawValue) ? valueMap[rawValue]! : rawValue);
+    // Own properties only: a parameter named "constructor" must not reach Object.prototype.
+    const valueMap = Object.hasOwn(mapping.values, name) ? mapping.values[name] : undefined;
+    fields.set(name, valueMap && Object.hasOwn(valueMap, rawValue) ? String(valueMap[rawValue]) : rawValue);
   }
   return buildFields(fields, receivedAt);
 }
@@ -121,9 +122,8 @@ function buildFields(fields: Map<string, string>, receivedAt: number): Result<Po
     ids[name] = value;
   }
   if (!ids.txid) return fail("missing_field", "txid is required: it is the idempotency key.", "txid");
-  if (!ids.click_id && !ids.player_id) {
-    return fail("missing_field", "click_id is required until a player_id has been linked.", "click_id");
-  }
+  // Neither click_id nor player_id is refused here: the event is kept as unattributed
+  // (no_click_id) for reconciliation, never dropped (DESIGN §2).
   if (rule.isReversal && !ids.reverses) {
     return fail("missing_field", `${event} needs reverses: the txid of the event it reverses.`, "reverses");
   }
@@ -217,13 +217,30 @@ function parseMoney(
   return ok({ amountMinor: parsed.value, currency });
 }
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Date.parse rolls 2026-02-30 over to March 2nd: check the calendar fields ourselves. */
+function validCalendar(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute] = [1, 2, 3, 4, 5].map((i) => Number(match[i]));
+  const second = match[7] === undefined ? 0 : Number(match[7]);
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second <= 59
+  );
+}
 
 /** ISO 8601 with an explicit offset, or unix seconds; undefined when absent. */
 export function parseOccurredAt(text: string | undefined): Result<number | undefined> {
   if (text === undefined || text === "") return ok(undefined);
   if (/^\d{1,11}$/.test(text)) return ok(Number(text) * 1000);
-  if (ISO_8601.test(text)) {
+  const match = ISO_8601.exec(text);
+  if (match && validCalendar(match)) {
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ok(ms);
   }

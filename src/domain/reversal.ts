@@ -12,10 +12,14 @@ export interface ReversibleEvent {
   readonly reversesId: string | null;
 }
 
-/** The amount this reversal takes back (minor units, positive): the given amount, or all that remains. */
+/**
+ * The amount this reversal takes back (minor units, positive): the given amount, or all that
+ * remains. `alreadyReversed` is the sum of earlier reversals, or undefined when there were none
+ * (an event without an amount can be reversed once).
+ */
 export function reversalAmount(
   original: ReversibleEvent,
-  alreadyReversed: number,
+  alreadyReversed: number | undefined,
   amountMinor: number | undefined,
   currency: string | undefined,
 ): Result<number | null> {
@@ -29,12 +33,14 @@ export function reversalAmount(
         "amount",
       );
     }
+    if (alreadyReversed !== undefined)
+      return fail("reversal_exceeds_original", `The ${original.event} is already reversed.`, "reverses");
     return ok(null);
   }
   if (original.amountMinor <= 0) {
     return fail("invalid_reversal", `Only events with a positive amount can be reversed.`, "reverses");
   }
-  const remaining = original.amountMinor - alreadyReversed;
+  const remaining = original.amountMinor - (alreadyReversed ?? 0);
   if (amountMinor === undefined) {
     if (remaining <= 0)
       return fail("reversal_exceeds_original", "The original event is already fully reversed.", "reverses");

@@ -2,12 +2,15 @@
  * buildServer(deps) → a Fastify instance with every route, kept apart from listen() so tests can
  * inject requests or listen on 127.0.0.1:0.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Catalog } from "../../app/catalog.ts";
 import type { PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
-import { errorHandler, sendError } from "./error-handler.ts";
+import { clientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
+import { openApiRoutes } from "./openapi.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { clickRoutes } from "./routes/clicks.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -27,26 +30,66 @@ export interface ServerDeps {
   readonly keepAliveTimeoutMs: number;
   readonly logLevel: string;
   readonly isDraining: () => boolean;
+  /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
+  readonly logStream?: { write(line: string): void };
+}
+
+/** A client's X-Request-Id is reused when it is a plain token, so it cannot inject into logs. */
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
+ * default), so a limit of a few seconds would be enforced up to 30 s late: check at a quarter of
+ * the smallest limit, at most once a second.
+ */
+export function checkingIntervalMs(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  // Node refuses headersTimeout > requestTimeout: the whole request cannot take less than its head.
+  const headersTimeout = Math.min(deps.headersTimeoutMs, deps.requestTimeoutMs);
   const app = Fastify({
-    logger: { level: deps.logLevel },
-    // The request log table is the audit trail; per-request access lines would dominate the hot path.
-    disableRequestLogging: true,
-    requestIdHeader: "x-request-id",
+    logger: deps.logStream ? { level: deps.logLevel, stream: deps.logStream } : { level: deps.logLevel },
+    // The request log table is the audit trail; per-request access lines would dominate the hot
+    // path. Lines written through request.log still carry the request id (reqId).
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     bodyLimit: deps.bodyLimitBytes,
     requestTimeout: deps.requestTimeoutMs,
     keepAliveTimeout: deps.keepAliveTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout: deps.requestTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(headersTimeout, deps.requestTimeoutMs),
+    },
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ code: error.code }, "request refused by the router");
+      return sendError(reply, "invalid_request", error.message);
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Unknown properties are refused (400 naming the field), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   });
-  app.server.headersTimeout = deps.headersTimeoutMs;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, "not_found", `No route for ${request.method} ${request.url.split("?")[0]}.`),
   );
+  // Echo the id so a client can quote it when asking about a request.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
 
+  // First, so that it sees every route registered after it.
+  await app.register(openApiRoutes, { publicUrl: deps.publicUrl });
   await app.register(healthRoutes, { store: deps.store, isDraining: deps.isDraining });
   await app.register(clickRoutes, { clicks: deps.clicks });
   await app.register(postbackRoutes, {

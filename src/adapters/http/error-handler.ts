@@ -3,6 +3,7 @@
  * status. Fastify's own errors (body too large, bad JSON, schema validation) are mapped onto
  * catalogue codes; unexpected errors become `internal_error` without leaking their message.
  */
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ERRORS, type ErrorCode, PostwireError } from "../../domain/errors.ts";
 
@@ -68,3 +69,36 @@ export function errorHandler(
   request.log.error({ err: error }, "unhandled error");
   return sendError(reply, "internal_error");
 }
+
+/** Sockets cut off for a header or body timeout, so a half-read postback is logged as a timeout. */
+const timedOut = new WeakSet<Socket>();
+export const wasTimedOut = (socket: Socket | undefined): boolean =>
+  socket !== undefined && timedOut.has(socket);
+
+/**
+ * Errors Node raises before Fastify sees a request (header or body timeout, malformed HTTP): the
+ * same JSON shape, written straight to the socket, which is then closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset or already closed socket has nobody left to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const code: ErrorCode = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request_timeout" : "invalid_request";
+  if (code === "request_timeout") timedOut.add(socket);
+  const { status } = ERRORS[code];
+  const message =
+    code === "request_timeout"
+      ? "The request headers or body took too long to arrive."
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? "The request headers are too large."
+        : "The request is not valid HTTP.";
+  const body = JSON.stringify({ code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout" };

@@ -31,7 +31,7 @@ function toSql(value: unknown, kind: Kind | undefined): SqlValue {
 
 function fromSql(value: SqlValue, kind: Kind | undefined): unknown {
   if (kind === "json") return value === null ? null : JSON.parse(String(value));
-  if (kind === "bool") return value === 1;
+  if (kind === "bool") return Number(value) === 1;
   return value;
 }
 
@@ -76,7 +76,8 @@ export function entityTable<T, New extends object>(db: SqlExecutor, spec: TableS
         where.push("id > ?");
         params.push(filter.after);
       }
-      params.push(Math.min(filter.limit ?? 100, MAX_LIMIT));
+      // Clamped: SQLite reads LIMIT -1 as "no limit" and PostgreSQL refuses a negative one.
+      params.push(Math.min(Math.max(Math.floor(filter.limit ?? 100), 1), MAX_LIMIT));
       const sql = `${select}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
       return (await db.all(sql, params)).map((row) => rowToEntity<T>(spec, row));
     },

@@ -1,10 +1,10 @@
 /** Opens the store named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
 import type { Store } from "../../app/ports.ts";
 import { openPostgres } from "./postgres/postgres-driver.ts";
-import { createSqlStore } from "./sql-store.ts";
+import { createSqlStore, type SqlStoreOptions } from "./sql-store.ts";
 import { openSqlite } from "./sqlite/sqlite-driver.ts";
 
-export interface StoreOptions {
+export interface StoreOptions extends SqlStoreOptions {
   readonly sqliteSynchronous?: "FULL" | "NORMAL";
   readonly postgresPoolSize?: number;
 }
@@ -13,12 +13,12 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
   if (databaseUrl.startsWith("postgres://") || databaseUrl.startsWith("postgresql://")) {
     const driverOptions =
       options.postgresPoolSize === undefined ? {} : { poolSize: options.postgresPoolSize };
-    return createSqlStore(openPostgres(databaseUrl, driverOptions));
+    return createSqlStore(openPostgres(databaseUrl, driverOptions), options);
   }
   if (databaseUrl.startsWith("sqlite:")) {
     const driverOptions =
       options.sqliteSynchronous === undefined ? {} : { synchronous: options.sqliteSynchronous };
-    return createSqlStore(openSqlite(databaseUrl.slice("sqlite:".length), driverOptions));
+    return createSqlStore(openSqlite(databaseUrl.slice("sqlite:".length), driverOptions), options);
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
 }

@@ -1,7 +1,10 @@
 /**
  * The subset of a database driver the SQL store needs. Statements use `?` placeholders; the
- * PostgreSQL driver numbers them. Integers come back as JS numbers on both engines.
+ * PostgreSQL driver numbers them. Integers come back as JS numbers on both engines, and a unique
+ * key violation is a `UniqueViolationError` on both.
  */
+import { PostwireError } from "../../domain/errors.ts";
+
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, SqlValue>;
 
@@ -36,4 +39,19 @@ export function numberPlaceholders(sql: string): string {
 export function valuesList(rowCount: number, columnCount: number): string {
   const row = `(${new Array(columnCount).fill("?").join(", ")})`;
   return new Array(rowCount).fill(row).join(", ");
+}
+
+/**
+ * A write hit a unique key (duplicate operator key, link code…). The same error on both engines,
+ * with the catalogue code `conflict` (409) and the offending column as `field` when known.
+ */
+export class UniqueViolationError extends PostwireError {
+  readonly table: string | undefined;
+  constructor(table: string | undefined, columns: readonly string[], cause: unknown) {
+    const what = columns.length ? `${columns.join(", ")} ` : "";
+    super("conflict", `A record with this ${what}already exists.`, columns.join(",") || undefined);
+    this.name = "UniqueViolationError";
+    this.table = table;
+    this.cause = cause;
+  }
 }

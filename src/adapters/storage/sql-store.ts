@@ -2,7 +2,6 @@
 import type {
   ClickFilter,
   ConversionFilter,
-  IngestTx,
   NewAffiliate,
   NewApiKey,
   NewLink,
@@ -13,25 +12,22 @@ import type {
 } from "../../app/ports.ts";
 import type { Affiliate, ApiKey, Link, Operator, Program } from "../../domain/model.ts";
 import { AFFILIATES, entityTable, LINKS, OPERATORS, PROGRAMS, rowToEntity } from "./entity-table.ts";
+import { ingestTx } from "./ingest-tx.ts";
 import {
   CLICK_COLUMNS,
-  CONVERSION_COLUMNS,
   clickFromRow,
   clickValues,
   conversionFromRow,
-  conversionValues,
-  PLAYER_COLUMNS,
-  playerFromRow,
-  playerValues,
-  REQUEST_LOG_COLUMNS,
   requestLogFromRow,
-  requestLogValues,
 } from "./record-rows.ts";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
+import type { SqlDriver, SqlRow, SqlValue } from "./sql-driver.ts";
 
 const MAX_LIMIT = 1000;
-const PRUNE_CHUNK = 5000;
-const KEY_CHUNK = 500;
+
+export interface SqlStoreOptions {
+  /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
+  readonly pruneChunk?: number;
+}
 
 function apiKeyFromRow(row: SqlRow): ApiKey {
   return {
@@ -47,72 +43,6 @@ function apiKeyFromRow(row: SqlRow): ApiKey {
   };
 }
 
-/** `(a = ? AND b = ?) OR …` lookups in chunks, for batches of composite keys. */
-async function findByPairs(
-  db: SqlExecutor,
-  table: string,
-  columns: readonly [string, string],
-  keys: ReadonlyArray<readonly [SqlValue, SqlValue]>,
-): Promise<SqlRow[]> {
-  const rows: SqlRow[] = [];
-  for (let start = 0; start < keys.length; start += KEY_CHUNK) {
-    const part = keys.slice(start, start + KEY_CHUNK);
-    const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
-    rows.push(...(await db.all(`SELECT * FROM ${table} WHERE ${where}`, part.flat())));
-  }
-  return rows;
-}
-
-function ingestTx(db: SqlExecutor): IngestTx {
-  return {
-    async findConversions(keys) {
-      const rows = await findByPairs(
-        db,
-        "conversions",
-        ["operator_id", "txid"],
-        keys.map((k) => [k.operatorId, k.txid]),
-      );
-      return rows.map(conversionFromRow);
-    },
-    async findPlayers(keys) {
-      const rows = await findByPairs(
-        db,
-        "players",
-        ["operator_id", "player_id"],
-        keys.map((k) => [k.operatorId, k.playerId]),
-      );
-      return rows.map(playerFromRow);
-    },
-    async reversedTotals(ids) {
-      const totals = new Map<string, number>();
-      for (let start = 0; start < ids.length; start += KEY_CHUNK) {
-        const part = ids.slice(start, start + KEY_CHUNK);
-        const rows = await db.all(
-          `SELECT reverses_id, SUM(amount_minor) AS total FROM conversions WHERE reverses_id IN (${part.map(() => "?").join(", ")}) GROUP BY reverses_id`,
-          part,
-        );
-        for (const row of rows) totals.set(String(row["reverses_id"]), Number(row["total"] ?? 0));
-      }
-      return totals;
-    },
-    async insertConversions(rows) {
-      const ids = await db.insertMany("conversions", CONVERSION_COLUMNS, rows.map(conversionValues), {
-        ignoreConflicts: "operator_id, txid",
-        returning: "id",
-      });
-      return new Set(ids.map(String));
-    },
-    async insertPlayers(rows) {
-      await db.insertMany("players", PLAYER_COLUMNS, rows.map(playerValues), {
-        ignoreConflicts: "operator_id, player_id",
-      });
-    },
-    async insertRequestLogs(rows) {
-      await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
-    },
-  };
-}
-
 function conditions(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>): {
   where: string;
   params: SqlValue[];
@@ -124,9 +54,13 @@ function conditions(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]
   };
 }
 
-const limitOf = (limit: number | undefined): number => Math.min(Math.max(limit ?? 100, 1), MAX_LIMIT);
+const limitOf = (limit: number | undefined): number =>
+  Math.min(Math.max(Math.floor(limit ?? 100), 1), MAX_LIMIT);
+const flag = (value: boolean | undefined): number | undefined =>
+  value === undefined ? undefined : value ? 1 : 0;
 
-export function createSqlStore(db: SqlDriver): Store {
+export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): Store {
+  const pruneChunk = Math.max(1, Math.floor(options.pruneChunk ?? 5000));
   return {
     engine: db.engine,
     migrate: () => db.migrate(),
@@ -201,9 +135,9 @@ export function createSqlStore(db: SqlDriver): Store {
     async insertClicks(rows) {
       await db.transaction((tx) => tx.insertMany("clicks", CLICK_COLUMNS, rows.map(clickValues)));
     },
-    ingest: (work) => db.transaction((tx) => work(ingestTx(tx))),
+    ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
-      await db.transaction((tx) => ingestTx(tx).insertRequestLogs(rows));
+      await db.transaction((tx) => ingestTx(tx, db.engine).insertRequestLogs(rows));
     },
 
     async searchRequestLog(filter: RequestLogFilter) {
@@ -221,12 +155,11 @@ export function createSqlStore(db: SqlDriver): Store {
       return rows.map(requestLogFromRow);
     },
     async listConversions(filter: ConversionFilter) {
-      const attributed = filter.attributed === undefined ? undefined : filter.attributed ? 1 : 0;
       const { where, params } = conditions([
         ["operator_id = ?", filter.operatorId],
         ["affiliate_id = ?", filter.affiliateId],
         ["program_id = ?", filter.programId],
-        ["(CASE WHEN unattributed_reason IS NULL THEN 1 ELSE 0 END) = ?", attributed],
+        ["(CASE WHEN unattributed_reason IS NULL THEN 1 ELSE 0 END) = ?", flag(filter.attributed)],
         ["received_at >= ?", filter.since],
         ["received_at < ?", filter.until],
       ]);
@@ -247,10 +180,10 @@ export function createSqlStore(db: SqlDriver): Store {
         ["created_at >= ?", filter.since],
         ["created_at < ?", filter.until],
       ]);
-      const rows = await db.all(`SELECT * FROM clicks${where} ORDER BY created_at DESC LIMIT ?`, [
-        ...params,
-        limitOf(filter.limit),
-      ]);
+      const rows = await db.all(
+        `SELECT * FROM clicks${where} ORDER BY created_at DESC, click_id DESC LIMIT ?`,
+        [...params, limitOf(filter.limit)],
+      );
       return rows.map(clickFromRow);
     },
 
@@ -264,11 +197,11 @@ export function createSqlStore(db: SqlDriver): Store {
       for (const [name, table, key, cutoff] of chunks) {
         for (;;) {
           const deleted = await db.run(
-            `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${table === "clicks" ? "created_at" : "received_at"} < ? LIMIT ${PRUNE_CHUNK})`,
+            `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${table === "clicks" ? "created_at" : "received_at"} < ? LIMIT ${pruneChunk})`,
             [cutoff],
           );
           removed[name] += deleted;
-          if (deleted < PRUNE_CHUNK) break;
+          if (deleted < pruneChunk) break;
         }
       }
       return removed;

@@ -1,9 +1,10 @@
 /** GET and POST /v1/postback/{operator_key}: the inbound postback contract (DESIGN §2). */
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { PostbackAnswer } from "../../../app/answers.ts";
-import type { PostbackIngestor, PostbackRequest } from "../../../app/ingest-postback.ts";
+import type { LoggableRequest, PostbackIngestor, PostbackRequest } from "../../../app/ingest-postback.ts";
 import type { Clock } from "../../../app/ports.ts";
-import { errorHandler } from "../error-handler.ts";
+import type { ErrorCode } from "../../../domain/errors.ts";
+import { wasTimedOut } from "../error-handler.ts";
 
 export interface PostbackRouteDeps {
   readonly ingestor: PostbackIngestor;
@@ -12,6 +13,46 @@ export interface PostbackRouteDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
+const URL_PATTERN = "/v1/postback/:operatorKey";
+/** Methods answered 405 (and logged) rather than 404, so a misconfigured back office learns why. */
+const OTHER_METHODS = ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+type PostbackFastifyRequest = FastifyRequest<{ Params: { operatorKey: string } }>;
+
+interface Arrival {
+  readonly receivedAt: number;
+  readonly startedNs: bigint;
+  /** Read at arrival: once a slow client is cut off, its socket no longer knows the peer. */
+  readonly remoteAddress: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** When the request arrived, for the request log's time and latency. */
+    postbackArrival: Arrival | null;
+  }
+}
+
+/** Fastify's own rejections (body too large, bad length, aborted body) as catalogue codes. */
+function codeOfHttpError(error: FastifyError, request: FastifyRequest): ErrorCode {
+  // The body stopped arriving: cut off by our requestTimeout, or the client hung up.
+  if (error.code === "ECONNRESET")
+    return wasTimedOut(request.raw.socket) ? "request_timeout" : "invalid_request";
+  const status = error.statusCode ?? 500;
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || status === 413) return "payload_too_large";
+  if (status === 408) return "request_timeout";
+  if (status === 415) return "unsupported_media_type";
+  if (status >= 400 && status < 500) return "invalid_request";
+  return "internal_error";
+}
+
+function send(reply: FastifyReply, answer: PostbackAnswer): FastifyReply {
+  if (answer.retryAfter !== undefined) reply.header("retry-after", String(answer.retryAfter));
+  return reply
+    .status(answer.status)
+    .header("content-type", "application/json; charset=utf-8")
+    .send(answer.body);
+}
 
 export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDeps): Promise<void> {
   // Signatures are verified over the exact bytes received: keep every body as a raw Buffer.
@@ -23,53 +64,75 @@ export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDe
       done(null, body);
     },
   );
+  app.decorateRequest("postbackArrival", null);
+  // Time and latency count from arrival, not from when the body has been read.
+  app.addHook("onRequest", async (request) => {
+    request.postbackArrival = arrivalNow(request);
+  });
+  const arrivalNow = (request: FastifyRequest): Arrival => ({
+    receivedAt: deps.clock.now(),
+    startedNs: process.hrtime.bigint(),
+    remoteAddress: request.socket?.remoteAddress ?? "",
+  });
+  const arrivalOf = (request: FastifyRequest): Arrival => request.postbackArrival ?? arrivalNow(request);
 
-  const send = (reply: import("fastify").FastifyReply, answer: PostbackAnswer) => {
-    if (answer.retryAfter !== undefined) reply.header("retry-after", String(answer.retryAfter));
-    return reply
-      .status(answer.status)
-      .header("content-type", "application/json; charset=utf-8")
-      .send(answer.body);
-  };
-
-  const toRequest = (
-    request: import("fastify").FastifyRequest<{ Params: { operatorKey: string } }>,
-    body: Buffer,
-  ): PostbackRequest => {
+  const toRequest = (request: PostbackFastifyRequest, body: Buffer): PostbackRequest => {
     const q = request.url.indexOf("?");
     return {
-      operatorKey: request.params.operatorKey,
+      operatorKey: request.params.operatorKey ?? "",
       method: request.method === "POST" ? "POST" : "GET",
       path: q === -1 ? request.url : request.url.slice(0, q),
       rawQuery: q === -1 ? "" : request.url.slice(q + 1),
       body,
       headers: request.headers,
-      remoteAddress: request.socket.remoteAddress ?? "",
-      receivedAt: deps.clock.now(),
-      startedNs: process.hrtime.bigint(),
+      ...arrivalOf(request),
     };
   };
 
-  // Rejections by the HTTP layer itself (too large, bad length) are logged like any other.
+  /** Answers (and logs) a request refused before or outside `handle`. */
+  const refuse = async (
+    request: PostbackFastifyRequest,
+    reply: FastifyReply,
+    code: ErrorCode,
+    message?: string,
+  ): Promise<FastifyReply> => {
+    const logged: LoggableRequest = { ...toRequest(request, EMPTY), method: request.method };
+    const answer = await deps.ingestor.reject(logged, code, message);
+    return send(reply, answer);
+  };
+
+  // Every rejection by the HTTP layer itself (too large, bad length, a bug) is logged like any other.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status === 413 || (status >= 400 && status < 500)) {
-      const answer = await deps.ingestor.reject(
-        toRequest(request as never, EMPTY),
-        error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || status === 413
-          ? "payload_too_large"
-          : "invalid_request",
-        error.message,
-      );
-      return send(reply, answer);
-    }
-    return errorHandler(error, request, reply);
+    const code = codeOfHttpError(error, request);
+    if (code === "internal_error") request.log.error({ err: error }, "postback failed");
+    else request.log.info({ code, err: error.message }, "postback refused by the HTTP layer");
+    const message =
+      code === "internal_error"
+        ? undefined
+        : error.code === "ECONNRESET"
+          ? "The connection closed before the whole body arrived."
+          : error.message;
+    return refuse(request as PostbackFastifyRequest, reply, code, message);
   });
 
   app.route<{ Params: { operatorKey: string }; Body: Buffer | undefined }>({
     method: ["GET", "POST"],
-    url: "/v1/postback/:operatorKey",
-    handler: async (request, reply) =>
-      send(reply, await deps.ingestor.handle(toRequest(request, request.body ?? EMPTY))),
+    url: URL_PATTERN,
+    // A HEAD must not record a conversion: it gets the 405 below instead of running this handler.
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      const answer = await deps.ingestor.handle(toRequest(request, request.body ?? EMPTY));
+      if (answer.status >= 500) request.log.warn({ status: answer.status }, "postback not stored");
+      return send(reply, answer);
+    },
+  });
+
+  app.route<{ Params: { operatorKey: string } }>({
+    method: [...OTHER_METHODS],
+    url: URL_PATTERN,
+    handler: async (request, reply) => {
+      reply.header("allow", "GET, POST");
+      return refuse(request, reply, "method_not_allowed", `Use GET or POST, not ${request.method}.`);
+    },
   });
 }

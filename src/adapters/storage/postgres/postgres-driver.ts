@@ -12,6 +12,7 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
+  UniqueViolationError,
   valuesList,
 } from "../sql-driver.ts";
 
@@ -56,25 +57,42 @@ function prepared(sql: string): string {
   return text;
 }
 
+const UNIQUE_VIOLATION = "23505";
+
+/** Unique violations become `UniqueViolationError`, as on SQLite; the detail names the columns. */
+function translated(error: unknown): unknown {
+  const { code, table, detail } = error as { code?: string; table?: string; detail?: string };
+  if (code !== UNIQUE_VIOLATION) return error;
+  const columns = /^Key \(([^)]*)\)=/.exec(detail ?? "")?.[1]?.split(", ") ?? [];
+  return new UniqueViolationError(table, columns, error);
+}
+
 class PostgresExecutor implements SqlExecutor {
   protected readonly client: pg.Pool | pg.PoolClient;
   constructor(client: pg.Pool | pg.PoolClient) {
     this.client = client;
   }
 
+  /** Without `params`, the simple query protocol (several statements allowed). */
+  protected async query(text: string, params?: readonly SqlValue[]): Promise<pg.QueryResult<SqlRow>> {
+    try {
+      return await this.client.query<SqlRow>(text, params as SqlValue[] | undefined);
+    } catch (error) {
+      throw translated(error);
+    }
+  }
+
   /** Multi-statement text through the simple query protocol (no parameters). */
   async script(sql: string): Promise<void> {
-    await this.client.query(sql);
+    await this.query(sql);
   }
 
   async all(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
-    const result = await this.client.query<SqlRow>(prepared(sql), params as SqlValue[]);
-    return result.rows;
+    return (await this.query(prepared(sql), params)).rows;
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const result = await this.client.query(prepared(sql), params as SqlValue[]);
-    return result.rowCount ?? 0;
+    return (await this.query(prepared(sql), params)).rowCount ?? 0;
   }
 
   async insertMany(
@@ -90,7 +108,7 @@ class PostgresExecutor implements SqlExecutor {
     for (let start = 0; start < rows.length; start += chunk) {
       const part = rows.slice(start, start + chunk);
       const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(part.length, columns.length)}${conflict}${returning}`;
-      const result = await this.client.query<SqlRow>(numberPlaceholders(sql), part.flat() as SqlValue[]);
+      const result = await this.query(numberPlaceholders(sql), part.flat());
       if (options.returning) for (const row of result.rows) out.push(row[options.returning] ?? null);
     }
     return out;

@@ -7,7 +7,14 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
-import { type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue, valuesList } from "../sql-driver.ts";
+import {
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+  UniqueViolationError,
+  valuesList,
+} from "../sql-driver.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 
@@ -25,6 +32,26 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqlDriver
   db.exec("PRAGMA temp_store = MEMORY");
   db.exec("PRAGMA cache_size = -65536");
   return new SqliteDriver(db);
+}
+
+/** SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: t.a, t.b". */
+const UNIQUE_ERRCODES = new Set([2067, 1555]);
+
+function translated(error: unknown): unknown {
+  const { errcode, message } = error as { errcode?: number; message?: string };
+  if (errcode === undefined || !UNIQUE_ERRCODES.has(errcode)) return error;
+  const qualified = /constraint failed: (.+)$/.exec(message ?? "")?.[1]?.split(", ") ?? [];
+  const columns = qualified.map((name) => name.slice(name.indexOf(".") + 1));
+  return new UniqueViolationError(qualified[0]?.split(".")[0], columns, error);
+}
+
+/** Runs a synchronous statement, reporting unique violations as on PostgreSQL. */
+function guarded<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw translated(error);
+  }
 }
 
 class SqliteExecutor implements SqlExecutor {
@@ -46,11 +73,11 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   allSync(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
-    return this.statement(sql).all(...params) as SqlRow[];
+    return guarded(() => this.statement(sql).all(...params) as SqlRow[]);
   }
 
   runSync(sql: string, params: readonly SqlValue[] = []): number {
-    return Number(this.statement(sql).run(...params).changes);
+    return guarded(() => Number(this.statement(sql).run(...params).changes));
   }
 
   insertManySync(
@@ -67,14 +94,16 @@ class SqliteExecutor implements SqlExecutor {
       `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflict}${returning}`,
     );
     const out: SqlValue[] = [];
-    for (const row of rows) {
-      if (options.returning) {
-        const inserted = statement.get(...row) as SqlRow | undefined;
-        if (inserted) out.push(inserted[options.returning] ?? null);
-      } else {
-        statement.run(...row);
+    guarded(() => {
+      for (const row of rows) {
+        if (options.returning) {
+          const inserted = statement.get(...row) as SqlRow | undefined;
+          if (inserted) out.push(inserted[options.returning] ?? null);
+        } else {
+          statement.run(...row);
+        }
       }
-    }
+    });
     return out;
   }
 
@@ -142,26 +171,28 @@ class SqliteDriver extends SqliteExecutor implements SqlDriver {
   migrate(): Promise<number[]> {
     return this.serial(() => {
       this.db.exec(MIGRATIONS_TABLE_SQL);
-      const done = new Set(
-        this.allSync("SELECT version FROM schema_migrations").map((row) => Number(row["version"])),
-      );
       const applied: number[] = [];
       for (const migration of readMigrations(MIGRATIONS_DIR)) {
-        if (done.has(migration.version)) continue;
         this.db.exec("BEGIN IMMEDIATE");
         try {
-          this.db.exec(migration.sql);
-          this.runSync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+          // Checked under the write lock: another process sharing the file may have just applied it.
+          const done = this.allSync("SELECT version FROM schema_migrations WHERE version = ?", [
             migration.version,
-            migration.name,
-            Date.now(),
-          ]);
+          ]).length;
+          if (!done) {
+            this.db.exec(migration.sql);
+            this.runSync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+              migration.version,
+              migration.name,
+              Date.now(),
+            ]);
+            applied.push(migration.version);
+          }
           this.db.exec("COMMIT");
         } catch (error) {
-          this.db.exec("ROLLBACK");
+          if (this.db.isTransaction) this.db.exec("ROLLBACK");
           throw error;
         }
-        applied.push(migration.version);
       }
       return applied;
     });

@@ -1,21 +1,88 @@
-/** The admin REST API under /v1 (API-key authenticated, scoped by role). */
-import type { FastifyInstance } from "fastify";
-import type { Catalog } from "../../../../app/catalog.ts";
-import type { Clock, Ids, Store } from "../../../../app/ports.ts";
+/**
+ * The admin REST API under /v1 (docs/api.md): API-key authenticated, scoped by role, one file per
+ * resource. Route schemas validate input, shape output and feed /openapi.json.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createKeyUseRecorder } from "../../../../app/admin/api-keys.ts";
+import type { AdminDeps } from "../../../../app/admin/deps.ts";
+import { ROLES } from "../../../../domain/model.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
+import { errorHandler, sendError } from "../../error-handler.ts";
+import { affiliateRoutes } from "./affiliates.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
+import { linkRoutes } from "./links.ts";
+import { operatorAuthRoutes } from "./operator-auth.ts";
+import { operatorRoutes } from "./operators.ts";
+import { programRoutes } from "./programs.ts";
+import { recordRoutes } from "./records.ts";
+import { adminSchema, ID, nullable, record } from "./schemas.ts";
 
-export interface AdminDeps {
-  readonly store: Store;
-  readonly catalog: Catalog;
-  readonly clock: Clock;
-  readonly ids: Ids;
-  readonly publicUrl: string;
+export type { AdminDeps } from "../../../../app/admin/deps.ts";
+
+/**
+ * An unknown property is refused naming it (the shared handler names only missing ones); every
+ * other error goes to the shared handler.
+ */
+function adminErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const first = error.validation?.[0];
+  const extra = (first?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+  if (first?.keyword === "additionalProperties" && typeof extra === "string") {
+    const parent = first.instancePath.replace(/^\//, "").replace(/\//g, ".");
+    const field = parent ? `${parent}.${extra}` : extra;
+    const where = error.validationContext ?? "body";
+    return sendError(reply, "validation_failed", `${where} has an unknown field "${field}".`, field);
+  }
+  return errorHandler(error, request, reply);
 }
 
-export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  requireApiKey(app, deps.store);
-  app.get("/me", async (request) => {
+/** Writes last_used_at after the answer, so the caller never waits for (nor fails on) it. */
+function trackKeyUse(app: FastifyInstance, deps: AdminDeps): void {
+  const recordKeyUse = createKeyUseRecorder(deps);
+  app.addHook("onResponse", async (request) => {
+    if (!request.principal) return;
+    try {
+      await recordKeyUse(request.principal.keyId);
+    } catch (error) {
+      request.log.warn({ err: error }, "could not record API key use");
+    }
+  });
+}
+
+function whoAmI(app: FastifyInstance): void {
+  const schema = adminSchema({
+    summary: "Who this API key is",
+    tags: ["meta"],
+    response: {
+      200: record({
+        role: { type: "string", enum: [...ROLES] },
+        operator_id: nullable(ID),
+        affiliate_id: nullable(ID),
+      }),
+    },
+  });
+  app.get("/me", { schema }, async (request) => {
     const principal = principalOf(request);
     return { role: principal.role, operator_id: principal.operatorId, affiliate_id: principal.affiliateId };
   });
+}
+
+export async function adminRoutes(app: FastifyInstance, options: AdminDeps): Promise<void> {
+  // Only the dependencies travel on: the register options (prefix…) must not reach the children.
+  const { store, catalog, clock, ids, publicUrl } = options;
+  const deps: AdminDeps = { store, catalog, clock, ids, publicUrl };
+  requireApiKey(app, deps.store);
+  app.setErrorHandler(adminErrorHandler);
+  trackKeyUse(app, deps);
+  whoAmI(app);
+  for (const routes of [
+    operatorRoutes,
+    operatorAuthRoutes,
+    programRoutes,
+    affiliateRoutes,
+    linkRoutes,
+    apiKeyRoutes,
+    recordRoutes,
+  ]) {
+    await app.register(routes, deps);
+  }
 }

@@ -1,0 +1,135 @@
+/** Tables of benchmark results: medians across rounds, ratios to the bare server, pass/fail. */
+import { median } from "./stats.ts";
+import { type LatencyRun, type PeakRun, VARIANTS, type VariantName } from "./variants.ts";
+
+/** p99 at half of peak load must stay below this (the issue's latency target). */
+export const P99_TARGET_MS = 10;
+
+export interface PeakSummary {
+  readonly variant: VariantName;
+  readonly valid: number;
+  readonly runs: number;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Median requests/s over the bare server's median requests/s. */
+  readonly ratio: number;
+  /** Medians, in cores: the server's CPU, and other users' CPU (noise) during the runs. */
+  readonly serverCpu: number;
+  readonly foreignCpu: number;
+  readonly target: number | undefined;
+  readonly pass: boolean | undefined;
+}
+
+const fmt = (value: number, digits = 0): string =>
+  Number.isFinite(value)
+    ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "—";
+
+function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function summarisePeaks(variants: readonly VariantName[], runs: readonly PeakRun[]): PeakSummary[] {
+  const medians = (name: VariantName) => {
+    const mine = runs.filter((r) => r.variant === name);
+    const valid = mine.filter((r) => r.problems.length === 0);
+    return {
+      runs: mine.length,
+      valid: valid.length,
+      rps: median(valid.map((r) => r.rps)),
+      p50Ms: median(valid.map((r) => r.p50Ms)),
+      p99Ms: median(valid.map((r) => r.p99Ms)),
+      serverCpu: median(valid.map((r) => r.serverCpu)),
+      foreignCpu: median(valid.map((r) => r.foreignCpu)),
+    };
+  };
+  const bare = medians("bare");
+  return variants.map((name) => {
+    const m = medians(name);
+    const ratio = m.rps / bare.rps;
+    const target = VARIANTS[name].target;
+    const complete = m.valid === m.runs && m.runs > 0 && bare.valid === bare.runs && bare.runs > 0;
+    const pass = target === undefined ? undefined : complete && ratio >= target;
+    return { variant: name, ...m, ratio, target, pass };
+  });
+}
+
+const verdict = (pass: boolean | undefined) => (pass === undefined ? "—" : pass ? "PASS" : "FAIL");
+
+export function peakTable(summaries: readonly PeakSummary[]): string {
+  return table(
+    [
+      "variant",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "ratio",
+      "target",
+      "result",
+      "valid runs",
+      "server CPU",
+      "other CPU",
+    ],
+    summaries.map((s) => [
+      s.variant,
+      fmt(s.rps),
+      fmt(s.p50Ms, 2),
+      fmt(s.p99Ms, 2),
+      s.variant === "bare" ? "1.000" : fmt(s.ratio, 3),
+      s.target === undefined ? "—" : `≥ ${fmt(s.target, 2)}`,
+      verdict(s.pass),
+      `${s.valid}/${s.runs}`,
+      fmt(s.serverCpu, 2),
+      fmt(s.foreignCpu, 2),
+    ]),
+  );
+}
+
+export function latencyPasses(run: LatencyRun): boolean {
+  return run.problems.length === 0 && run.result.p99 < P99_TARGET_MS;
+}
+
+export function latencyTable(runs: readonly LatencyRun[]): string {
+  return table(
+    [
+      "variant",
+      "rate",
+      "achieved",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "p99.9 ms",
+      "max ms",
+      "p99 sent",
+      "target",
+      "result",
+    ],
+    runs.map((r) => [
+      r.variant,
+      fmt(r.result.rate),
+      fmt(r.result.achievedRps),
+      fmt(r.result.p50, 2),
+      fmt(r.result.p90, 2),
+      fmt(r.result.p99, 2),
+      fmt(r.result.p999, 2),
+      fmt(r.result.max, 2),
+      fmt(r.result.sendP99, 2),
+      `p99 < ${P99_TARGET_MS}`,
+      r.problems.length ? "INVALID" : latencyPasses(r) ? "PASS" : "FAIL",
+      fmt(r.serverCpu, 2),
+      fmt(r.foreignCpu, 2),
+    ]),
+  );
+}
+
+/** One line per measured run, as it finishes. */
+export function peakLine(run: PeakRun): string {
+  const stored = run.stored === undefined ? "" : `  stored ${run.stored}`;
+  const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
+  const cpu = `CPU server ${fmt(run.serverCpu, 2)} wrk ${fmt(run.loadCpu, 2)} pg ${fmt(run.postgresCpu, 2)} other ${fmt(run.foreignCpu, 2)}`;
+  return `  ${run.variant.padEnd(16)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}  ${cpu}  ${state}`;
+}

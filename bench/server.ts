@@ -1,0 +1,141 @@
+/**
+ * One Postwire variant for the benchmark, run as its own process (the runner pins it to a core).
+ *
+ * Starts the real service (`startService`) on 127.0.0.1:0 with the DATABASE_URL it is given and
+ * LOG_LEVEL=silent, creates the usual test fixture (an HMAC-signed operator, a program, an
+ * affiliate, an active link) through the store, takes one real click to get a valid click_id,
+ * reads the durability settings back from the service's own database connection, prints all of
+ * it as one JSON line on stdout, and serves until SIGTERM/SIGINT.
+ */
+import { renameSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import pg from "pg";
+import { loadConfig } from "../src/config.ts";
+import { startService } from "../src/main.ts";
+import { createFixture } from "../test/helpers/service.ts";
+
+/** What the runner learns from a started server (the first stdout line, JSON). */
+export interface ServerInfo {
+  readonly url: string;
+  readonly engine: "sqlite" | "postgres";
+  readonly operatorKey: string;
+  readonly secret: string;
+  readonly linkCode: string;
+  readonly clickId: string;
+  /** As read from the service's own connection, e.g. { synchronous: "FULL", journal_mode: "wal" }. */
+  readonly durability: Readonly<Record<string, string>>;
+  readonly node: string;
+  readonly pid: number;
+}
+
+// `PRAGMA synchronous` is a per-connection setting and `synchronous_commit` may be set per session,
+// so they are read on the service's own connections: remember every one the service opens.
+const sqliteConnections = new Set<DatabaseSync>();
+const exec = DatabaseSync.prototype.exec;
+DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
+  sqliteConnections.add(this);
+  return exec.call(this, sql);
+};
+const pools = new Set<pg.Pool>();
+const connect = pg.Pool.prototype.connect as (this: pg.Pool, ...args: unknown[]) => unknown;
+pg.Pool.prototype.connect = function (this: pg.Pool, ...args: unknown[]) {
+  pools.add(this);
+  return connect.apply(this, args);
+} as typeof pg.Pool.prototype.connect;
+
+const SQLITE_SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
+
+async function durability(engine: "sqlite" | "postgres"): Promise<Record<string, string>> {
+  if (engine === "sqlite") {
+    const [db] = sqliteConnections;
+    if (!db) throw new Error("the service opened no SQLite connection we could see");
+    const level = Number(db.prepare("PRAGMA synchronous").get()?.["synchronous"]);
+    const journal = String(db.prepare("PRAGMA journal_mode").get()?.["journal_mode"]);
+    return { synchronous: SQLITE_SYNCHRONOUS[level] ?? String(level), journal_mode: journal };
+  }
+  const [pool] = pools;
+  if (!pool) throw new Error("the service opened no PostgreSQL pool we could see");
+  const show = async (name: string) => String((await pool.query(`SHOW ${name}`)).rows[0]?.[name] ?? "?");
+  return {
+    synchronous_commit: await show("synchronous_commit"),
+    fsync: await show("fsync"),
+    wal_sync_method: await show("wal_sync_method"),
+  };
+}
+
+/**
+ * With BENCH_CPU_PROFILE_DIR set, SIGUSR2 starts a CPU profile and the next SIGUSR2 writes it
+ * there (as <pid>-<n>.cpuprofile): the runner profiles exactly the measured window.
+ */
+function profileOnSignal(dir: string): void {
+  const session = new Session();
+  session.connect();
+  let running = false;
+  let count = 0;
+  let busy: Promise<void> = Promise.resolve();
+  process.on("SIGUSR2", () => {
+    busy = busy.then(async () => {
+      if (!running) {
+        await session.post("Profiler.enable");
+        await session.post("Profiler.start");
+        running = true;
+        return;
+      }
+      const { profile } = await session.post("Profiler.stop");
+      running = false;
+      const file = path.join(dir, `${process.pid}-${++count}.cpuprofile`);
+      writeFileSync(`${file}.tmp`, JSON.stringify(profile));
+      // Renamed into place so the runner never reads half a file.
+      renameSync(`${file}.tmp`, file);
+    });
+  });
+}
+
+/** One real click through the service: a valid, stored click_id for attributed postbacks. */
+async function takeClick(url: string, code: string): Promise<string> {
+  const response = await fetch(`${url}/c/${code}?sub1=bench`, { redirect: "manual" });
+  const location = response.headers.get("location") ?? "";
+  const clickId = new URL(location).searchParams.get("cid");
+  if (response.status !== 302 || !clickId) {
+    throw new Error(`click setup failed: ${response.status} ${location}`);
+  }
+  return clickId;
+}
+
+async function main(): Promise<void> {
+  const profileDir = process.env["BENCH_CPU_PROFILE_DIR"];
+  if (profileDir) profileOnSignal(profileDir);
+  const config = loadConfig({ ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
+  const service = await startService(config);
+  const stop = () => {
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    service.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+
+  const fixture = await createFixture(service.store);
+  const info: ServerInfo = {
+    url: service.url,
+    engine: service.store.engine,
+    operatorKey: fixture.operator.key,
+    secret: fixture.secret,
+    linkCode: fixture.link.code,
+    clickId: await takeClick(service.url, fixture.link.code),
+    durability: await durability(service.store.engine),
+    node: process.version,
+    pid: process.pid,
+  };
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,328 @@
+/**
+ * The benchmark variants and one measurement of each: a fresh server (bare, or Postwire on a fresh
+ * database) pinned to the server core, a warm-up, then the measured load, then the checks that make
+ * a run valid (no errors, every answer the expected one, stored rows matching acknowledged ones,
+ * durable settings confirmed), then the server is stopped and its database dropped.
+ */
+import { readdirSync, renameSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConstantRateResult } from "./constant-rate.ts";
+import { type CpuUse, startCpuAccounting, waitForQuiet } from "./cpu.ts";
+import { type BenchDatabase, createDatabase, type Engine } from "./databases.ts";
+import { runPinned, type Started, startPinned, stopChild } from "./processes.ts";
+import { clickPaths, postbackPaths, writePaths } from "./requests.ts";
+import type { ServerInfo } from "./server.ts";
+import { runWrk, type WrkResult, wrkProblems } from "./wrk.ts";
+
+export const VARIANT_NAMES = ["bare", "sqlite-postback", "sqlite-click", "pg-postback", "pg-click"] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+export interface Variant {
+  readonly name: VariantName;
+  readonly engine: Engine | undefined;
+  readonly kind: "bare" | "postback" | "click";
+  /** Required share of the bare server's requests/s, when the issue sets one. */
+  readonly target: number | undefined;
+}
+
+export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
+  bare: { name: "bare", engine: undefined, kind: "bare", target: undefined },
+  "sqlite-postback": { name: "sqlite-postback", engine: "sqlite", kind: "postback", target: 0.2 },
+  "sqlite-click": { name: "sqlite-click", engine: "sqlite", kind: "click", target: 0.3 },
+  "pg-postback": { name: "pg-postback", engine: "postgres", kind: "postback", target: 0.1 },
+  "pg-click": { name: "pg-click", engine: "postgres", kind: "click", target: undefined },
+};
+
+export interface Settings {
+  readonly serverCore: number;
+  readonly loadCore: number;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly workDir: string;
+  /** Longest wait, before each measured run, for other work on the machine to quieten down. */
+  readonly quietWaitSeconds: number;
+  /** When set, Postwire servers are CPU-profiled over the measured run; profiles are written here. */
+  readonly profileDir?: string | undefined;
+  /** Folder holding server.ts (bench/, or a snapshot of bench/ beside a copy of src/). */
+  readonly benchDir: string;
+}
+
+export interface PeakRun extends CpuUse {
+  readonly variant: VariantName;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly wrk: WrkResult;
+  /** Rows the server stored during the measured run (postbacks: conversions; clicks: clicks). */
+  readonly stored: number | undefined;
+  readonly durability: Readonly<Record<string, string>> | undefined;
+  /** Share of all cores busy just before the run (other users of the machine; 0…1). */
+  readonly busyBefore: number;
+  /** The server's CPU profile of the measured run, when profiling. */
+  readonly profile?: string;
+  /** Why the run is invalid; empty when valid. */
+  readonly problems: readonly string[];
+}
+
+/** A running server of a variant, with its database. */
+interface Running {
+  readonly server: Started<ServerInfo>;
+  readonly db: BenchDatabase | undefined;
+  readonly profileDir?: string | undefined;
+}
+
+async function startServer(variant: Variant, settings: Settings): Promise<Running> {
+  if (!variant.engine) {
+    const server = await startPinned<ServerInfo>(
+      settings.serverCore,
+      [process.execPath, path.join(settings.benchDir, "bare-server.ts")],
+      process.env,
+    );
+    return { server, db: undefined };
+  }
+  const db = await createDatabase(variant.engine);
+  try {
+    // The runner's environment passes through (BATCH_MAX, PG_POOL_SIZE… for experiments).
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" };
+    if (settings.profileDir) env["BENCH_CPU_PROFILE_DIR"] = settings.profileDir;
+    const server = await startPinned<ServerInfo>(
+      settings.serverCore,
+      [process.execPath, path.join(settings.benchDir, "server.ts")],
+      env,
+    );
+    return { server, db, profileDir: settings.profileDir };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}
+
+async function stopServer(running: Running): Promise<void> {
+  await stopChild(running.server.child);
+  await running.db?.drop();
+}
+
+/** Durable-commit settings as the server read them; a problem when they are not fsync-durable. */
+export function durabilityProblems(
+  engine: Engine | undefined,
+  d: Readonly<Record<string, string>>,
+): string[] {
+  if (engine === "sqlite" && !["FULL", "EXTRA"].includes(d["synchronous"] ?? "")) {
+    return [`SQLite synchronous=${d["synchronous"]} is not FULL`];
+  }
+  if (engine === "postgres") {
+    const problems: string[] = [];
+    if (!["on", "remote_write", "remote_apply"].includes(d["synchronous_commit"] ?? "")) {
+      problems.push(`PostgreSQL synchronous_commit=${d["synchronous_commit"]}`);
+    }
+    if (d["fsync"] !== "on") problems.push(`PostgreSQL fsync=${d["fsync"]}`);
+    return problems;
+  }
+  return [];
+}
+
+/** Row count once the server has settled (answers cut off at the end may still be committing). */
+async function settledCount(db: BenchDatabase, table: "conversions" | "clicks"): Promise<number> {
+  let last = await db.count(table);
+  for (let i = 0; i < 20; i++) {
+    await sleep(150);
+    const now = await db.count(table);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Paths for `seconds` of load: fresh signed postbacks (sized from `expectedRps`), or clicks. */
+function pathsFile(
+  variant: Variant,
+  info: ServerInfo,
+  settings: Settings,
+  seconds: number,
+  expectedRps: number,
+  tag: string,
+): string {
+  const file = path.join(settings.workDir, `${tag}.paths`);
+  const paths =
+    variant.kind === "postback"
+      ? postbackPaths(info, Math.max(20_000, Math.ceil(expectedRps * seconds * 2)), tag)
+      : clickPaths(variant.kind === "click" ? info.linkCode : "bare");
+  writePaths(file, paths);
+  return file;
+}
+
+const modeOf = (variant: Variant) => (variant.kind === "postback" ? "postback" : "plain");
+
+function wrkFor(variant: Variant, info: ServerInfo, settings: Settings, file: string, seconds: number) {
+  return runWrk({
+    core: settings.loadCore,
+    url: info.url,
+    pathsFile: file,
+    expectedStatus: variant.kind === "postback" ? 200 : 302,
+    mode: modeOf(variant),
+    connections: settings.connections,
+    seconds,
+  });
+}
+
+/** Checks of a measured wrk run against what the database holds. */
+function storedProblems(variant: Variant, result: WrkResult, stored: number): string[] {
+  const problems: string[] = [];
+  // Requests wrk had written when it stopped may still be committed; their answers were never read.
+  const cutOff = result.sent - result.requests;
+  const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
+  if (variant.kind === "postback") {
+    if (result.accepted !== result.ok) problems.push(`${result.ok - result.accepted} 200s not "accepted"`);
+    if (result.attributed !== result.accepted) {
+      problems.push(`${result.accepted - result.attributed} accepted but not attributed`);
+    }
+  }
+  if (stored < acknowledged || stored > acknowledged + cutOff) {
+    problems.push(`stored ${stored} rows for ${acknowledged} acknowledged (+ ≤ ${cutOff} cut off)`);
+  }
+  return problems;
+}
+
+let tagSequence = 0;
+const newTag = () => `b${Date.now().toString(36)}${(++tagSequence).toString(36)}`;
+
+/** One closed-loop peak measurement with wrk. `expectedRps` sizes the list of fresh txids. */
+export async function measurePeak(
+  variant: Variant,
+  settings: Settings,
+  expectedRps: number,
+): Promise<PeakRun> {
+  const running = await startServer(variant, settings);
+  try {
+    const { info } = running.server;
+    const problems = variant.engine ? durabilityProblems(variant.engine, info.durability) : [];
+    const warmFile = pathsFile(variant, info, settings, settings.warmupSeconds, expectedRps, newTag());
+    const warm = await wrkFor(variant, info, settings, warmFile, settings.warmupSeconds);
+    problems.push(...wrkProblems(warm, modeOf(variant)).map((p) => `warm-up: ${p}`));
+    const table = variant.kind === "postback" ? "conversions" : "clicks";
+    const before = running.db ? await settledCount(running.db, table) : 0;
+    const file = pathsFile(
+      variant,
+      info,
+      settings,
+      settings.seconds,
+      Math.max(expectedRps, warm.rps),
+      newTag(),
+    );
+    const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
+    const profiling = Boolean(settings.profileDir && variant.engine);
+    if (profiling) await toggleProfiler(running);
+    const usage = startCpuAccounting(info.pid);
+    const result = await wrkFor(variant, info, settings, file, settings.seconds);
+    const cpu = usage(result.cpuSeconds);
+    const profile = profiling ? await toggleProfiler(running, `${variant.name}-${info.pid}`) : undefined;
+    problems.push(...wrkProblems(result, modeOf(variant)));
+    let stored: number | undefined;
+    if (running.db) {
+      stored = (await settledCount(running.db, table)) - before;
+      problems.push(...storedProblems(variant, result, stored));
+    }
+    return {
+      variant: variant.name,
+      rps: result.rps,
+      p50Ms: result.p50_us / 1000,
+      p99Ms: result.p99_us / 1000,
+      wrk: result,
+      stored,
+      durability: variant.engine ? info.durability : undefined,
+      busyBefore,
+      ...cpu,
+      ...(profile ? { profile } : {}),
+      problems,
+    };
+  } finally {
+    await stopServer(running);
+  }
+}
+
+/**
+ * Starts the server's CPU profiler, or (with `name`) stops it and waits for the profile, which is
+ * renamed to `name`.cpuprofile; returns its path.
+ */
+async function toggleProfiler(running: Running, name?: string): Promise<string | undefined> {
+  const { child, info } = running.server;
+  const dir = running.profileDir!;
+  const before = new Set(readdirSync(dir));
+  child.kill("SIGUSR2");
+  if (!name) {
+    await sleep(100);
+    return undefined;
+  }
+  for (let i = 0; i < 300; i++) {
+    await sleep(100);
+    const written = readdirSync(dir).find(
+      (f) => !before.has(f) && f.startsWith(`${info.pid}-`) && f.endsWith(".cpuprofile"),
+    );
+    if (written) {
+      const target = path.join(dir, `${name}.cpuprofile`);
+      renameSync(path.join(dir, written), target);
+      return target;
+    }
+  }
+  throw new Error(`no CPU profile from server ${info.pid}`);
+}
+
+export interface LatencyRun extends CpuUse {
+  readonly variant: VariantName;
+  readonly result: ConstantRateResult;
+  readonly stored: number | undefined;
+  readonly busyBefore: number;
+  readonly problems: readonly string[];
+}
+
+/** Open-loop latency at `rate` requests/s with bench/constant-rate.ts on the load core. */
+export async function measureLatency(
+  variant: Variant,
+  settings: Settings,
+  rate: number,
+  seconds: number,
+): Promise<LatencyRun> {
+  const running = await startServer(variant, settings);
+  try {
+    const { info } = running.server;
+    const problems = durabilityProblems(variant.engine, info.durability);
+    const warmFile = pathsFile(variant, info, settings, settings.warmupSeconds, rate * 2, newTag());
+    const warm = await wrkFor(variant, info, settings, warmFile, settings.warmupSeconds);
+    problems.push(...wrkProblems(warm, modeOf(variant)).map((p) => `warm-up: ${p}`));
+    const table = variant.kind === "postback" ? "conversions" : "clicks";
+    const before = running.db ? await settledCount(running.db, table) : 0;
+    const args = [
+      process.execPath,
+      path.join(settings.benchDir, "constant-rate.ts"),
+      `--url=${info.url}`,
+      `--rate=${Math.round(rate)}`,
+      `--seconds=${seconds}`,
+      `--kind=${variant.kind === "postback" ? "postback" : "click"}`,
+      `--connections=${settings.connections}`,
+      `--target=${JSON.stringify(info)}`,
+    ];
+    const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
+    const usage = startCpuAccounting(info.pid);
+    const { stdout, cpuSeconds } = await runPinned(settings.loadCore, args, (seconds + 60) * 1000);
+    const cpu = usage(cpuSeconds);
+    const result = JSON.parse(stdout.trim().split("\n").pop()!) as ConstantRateResult;
+    if (result.errors) problems.push(`${result.errors} request errors`);
+    if (result.unexpected) problems.push(`${result.unexpected} unexpected answers (${result.lastBadStatus})`);
+    if (result.unfinished) problems.push(`${result.unfinished} requests unanswered`);
+    if (variant.kind === "postback" && result.accepted !== result.ok) {
+      problems.push(`${result.ok - result.accepted} 200s not "accepted"`);
+    }
+    let stored: number | undefined;
+    if (running.db) {
+      stored = (await settledCount(running.db, table)) - before;
+      // The generator waits for every answer, so the counts must match exactly.
+      const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
+      if (stored !== acknowledged) problems.push(`stored ${stored} rows for ${acknowledged} acknowledged`);
+    }
+    return { variant: variant.name, result, stored, busyBefore, ...cpu, problems };
+  } finally {
+    await stopServer(running);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The reads and writes of one ingest batch (`IngestTx`) over a SQL transaction. Several batches may
+ * run at once on PostgreSQL (a pool, or several processes), so two rules keep them apart:
+ * - rows are inserted in key order, so two batches never wait on each other's keys in a cycle
+ *   (no deadlock between batches that share txids);
+ * - the originals a batch reverses are locked before their reversed totals are read, so two
+ *   concurrent refunds of one event cannot both take what remains.
+ * On SQLite a transaction already holds the single write lock, so no row lock is needed.
+ */
+import type { IngestTx } from "../../app/ports.ts";
+import {
+  CONVERSION_COLUMNS,
+  conversionFromRow,
+  conversionValues,
+  PLAYER_COLUMNS,
+  playerFromRow,
+  playerValues,
+  REQUEST_LOG_COLUMNS,
+  requestLogValues,
+} from "./record-rows.ts";
+import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
+
+const KEY_CHUNK = 500;
+
+const byKey = <T>(key: (row: T) => string) => {
+  return (a: T, b: T): number => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+};
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += KEY_CHUNK)
+    out.push(items.slice(start, start + KEY_CHUNK));
+  return out;
+}
+
+/** `(a = ? AND b = ?) OR …` lookups in chunks, for batches of composite keys (duplicates dropped). */
+async function findByPairs(
+  db: SqlExecutor,
+  table: string,
+  columns: readonly [string, string],
+  keys: ReadonlyArray<readonly [number, string]>,
+): Promise<SqlRow[]> {
+  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
+  const rows: SqlRow[] = [];
+  for (const part of chunks(unique)) {
+    const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
+    rows.push(...(await db.all(`SELECT * FROM ${table} WHERE ${where}`, part.flat())));
+  }
+  return rows;
+}
+
+const marks = (count: number): string => new Array(count).fill("?").join(", ");
+
+export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): IngestTx {
+  return {
+    async findConversions(keys) {
+      const pairs = keys.map((k) => [k.operatorId, k.txid] as const);
+      return (await findByPairs(db, "conversions", ["operator_id", "txid"], pairs)).map(conversionFromRow);
+    },
+    async findPlayers(keys) {
+      const pairs = keys.map((k) => [k.operatorId, k.playerId] as const);
+      return (await findByPairs(db, "players", ["operator_id", "player_id"], pairs)).map(playerFromRow);
+    },
+    async reversedTotals(ids) {
+      const sorted = [...new Set(ids)].sort();
+      const totals = new Map<string, number>();
+      for (const part of chunks(sorted)) {
+        if (engine === "postgres") {
+          // Held until commit: a concurrent reversal of the same original waits and then sees ours.
+          await db.all(
+            `SELECT id FROM conversions WHERE id IN (${marks(part.length)}) ORDER BY id FOR UPDATE`,
+            part,
+          );
+        }
+        const rows = await db.all(
+          `SELECT reverses_id, SUM(amount_minor) AS total FROM conversions WHERE reverses_id IN (${marks(part.length)}) GROUP BY reverses_id`,
+          part,
+        );
+        for (const row of rows) totals.set(String(row["reverses_id"]), Number(row["total"] ?? 0));
+      }
+      return totals;
+    },
+    async insertConversions(rows) {
+      const ordered = [...rows].sort(byKey((r) => `${r.operatorId}\u0000${r.txid}`));
+      const ids = await db.insertMany("conversions", CONVERSION_COLUMNS, ordered.map(conversionValues), {
+        ignoreConflicts: "operator_id, txid",
+        returning: "id",
+      });
+      return new Set(ids.map(String));
+    },
+    async insertPlayers(rows) {
+      const ordered = [...rows].sort(byKey((r) => `${r.operatorId}\u0000${r.playerId}`));
+      await db.insertMany("players", PLAYER_COLUMNS, ordered.map(playerValues), {
+        ignoreConflicts: "operator_id, player_id",
+      });
+    },
+    async insertRequestLogs(rows) {
+      await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Operators (the brands posting conversions): create, read, update. Auth settings are validated
+ * with prepareAuth exactly as the postback path will read them; secrets never leave here except
+ * once, when generated.
+ */
+import { createHash } from "node:crypto";
+import { PostwireError } from "../../domain/errors.ts";
+import { parseCidrList } from "../../domain/ip.ts";
+import type { Operator, OperatorAuth, Principal, Status } from "../../domain/model.ts";
+import { prepareAuth } from "../../domain/postback-auth.ts";
+import { EMPTY_MAPPING, type ParamMapping } from "../../domain/postback-params.ts";
+import { encodeSecret } from "../../domain/signing.ts";
+import type { AdminDeps, Page } from "./deps.ts";
+import { checkMapping } from "./mapping.ts";
+import { allowRoles, notFound, seesOperator } from "./scope.ts";
+import { orThrow, randomToken } from "./validate.ts";
+
+export interface CreateOperatorInput {
+  readonly name: string;
+  readonly key?: string | undefined;
+  readonly status?: Status | undefined;
+  /** Omitted: one secret is generated and returned once. `[]`: none (then an allowlist is needed). */
+  readonly hmacSecrets?: readonly string[] | undefined;
+  readonly ipAllowlist?: readonly string[] | undefined;
+  readonly trustedProxies?: readonly string[] | undefined;
+  readonly mapping?: ParamMapping | undefined;
+}
+
+export interface UpdateOperatorInput {
+  readonly name?: string | undefined;
+  readonly key?: string | undefined;
+  readonly status?: Status | undefined;
+  readonly ipAllowlist?: readonly string[] | undefined;
+  readonly trustedProxies?: readonly string[] | undefined;
+}
+
+/** Auth settings as shown: secrets by fingerprint only, the static token only as present/absent. */
+export interface AuthView {
+  readonly hmacSecrets: ReadonlyArray<{ readonly fingerprint: string; readonly position: number }>;
+  readonly ipAllowlist: readonly string[];
+  readonly trustedProxies: readonly string[];
+  readonly staticToken: boolean;
+}
+
+/** First 16 hex characters of sha256 over the secret as issued ('whsec_…'). */
+export const secretFingerprint = (secret: string): string =>
+  createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 16);
+
+export function describeAuth(auth: OperatorAuth): AuthView {
+  return {
+    // Oldest first: position 1 is the newest live secret.
+    hmacSecrets: auth.hmacSecrets.map((secret, i) => ({
+      fingerprint: secretFingerprint(secret),
+      position: i,
+    })),
+    ipAllowlist: auth.ipAllowlist,
+    trustedProxies: auth.trustedProxies,
+    staticToken: auth.staticTokenHash !== null,
+  };
+}
+
+export const newHmacSecret = (deps: AdminDeps): string => encodeSecret(deps.ids.random(32));
+
+/** Validates auth settings as the postback path reads them; CIDRs are stored normalised. */
+export function checkAuth(auth: OperatorAuth): OperatorAuth {
+  const secretField = (field: string | undefined) => (field === "secret" ? "hmac_secrets" : field);
+  const prepared = prepareAuth(auth);
+  if (!prepared.ok) {
+    const { code, message, field } = prepared.error;
+    throw new PostwireError(code, message, secretField(field));
+  }
+  return {
+    ...auth,
+    ipAllowlist: orThrow(parseCidrList(auth.ipAllowlist, "ip_allowlist")).entries,
+    trustedProxies: orThrow(parseCidrList(auth.trustedProxies, "trusted_proxies")).entries,
+  };
+}
+
+export async function createOperator(
+  deps: AdminDeps,
+  principal: Principal,
+  input: CreateOperatorInput,
+): Promise<{ operator: Operator; secret: string | null }> {
+  allowRoles(principal, "admin");
+  const secret = input.hmacSecrets === undefined ? newHmacSecret(deps) : null;
+  const auth = checkAuth({
+    hmacSecrets: secret === null ? (input.hmacSecrets ?? []) : [secret],
+    ipAllowlist: input.ipAllowlist ?? [],
+    trustedProxies: input.trustedProxies ?? [],
+    staticTokenHash: null,
+  });
+  const operator = await deps.store.operators.create(
+    {
+      name: input.name,
+      key: input.key ?? randomToken(deps.ids.random, "op_", 16),
+      status: input.status ?? "active",
+      auth,
+      mapping: input.mapping ? checkMapping(input.mapping) : EMPTY_MAPPING,
+    },
+    deps.clock.now(),
+  );
+  deps.catalog.invalidate();
+  return { operator, secret };
+}
+
+/** The operator, if the caller may see it; otherwise 404 as if it did not exist. */
+export async function getOperator(deps: AdminDeps, principal: Principal, id: number): Promise<Operator> {
+  allowRoles(principal, "admin", "operator");
+  const operator = seesOperator(principal, id) ? await deps.store.operators.get(id) : undefined;
+  if (!operator) throw notFound("Operator", id);
+  return operator;
+}
+
+export async function listOperators(deps: AdminDeps, principal: Principal, page: Page): Promise<Operator[]> {
+  allowRoles(principal, "admin", "operator");
+  const own = principal.role === "operator" ? { operatorId: principal.operatorId ?? -1 } : {};
+  return deps.store.operators.list({ ...page, ...own });
+}
+
+/** Writes new settings of an operator the caller may see, then refreshes the hot-path cache. */
+export async function saveOperator(
+  deps: AdminDeps,
+  id: number,
+  patch: Partial<Pick<Operator, "name" | "key" | "status" | "auth" | "mapping">>,
+): Promise<Operator> {
+  const updated = await deps.store.operators.update(id, patch, deps.clock.now());
+  deps.catalog.invalidate();
+  if (!updated) throw notFound("Operator", id);
+  return updated;
+}
+
+export async function updateOperator(
+  deps: AdminDeps,
+  principal: Principal,
+  id: number,
+  input: UpdateOperatorInput,
+): Promise<Operator> {
+  allowRoles(principal, "admin");
+  const current = await getOperator(deps, principal, id);
+  const auth =
+    input.ipAllowlist === undefined && input.trustedProxies === undefined
+      ? undefined
+      : checkAuth({
+          ...current.auth,
+          ipAllowlist: input.ipAllowlist ?? current.auth.ipAllowlist,
+          trustedProxies: input.trustedProxies ?? current.auth.trustedProxies,
+        });
+  // Fields left undefined are not written.
+  return saveOperator(deps, id, { name: input.name, key: input.key, status: input.status, auth });
+}

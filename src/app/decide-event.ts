@@ -1,0 +1,250 @@
+/**
+ * One event of a batch, decided in arrival order against what the batch has read and decided so
+ * far: duplicate or conflict, reversal limits, attribution and player binding, event allowed.
+ * Pure: the batch (decide-batch.ts) does the reads before and the writes after.
+ */
+import { attribute, type ClickResolution, type Touch } from "../domain/attribution.ts";
+import { type Failure, fail, ok, type Result } from "../domain/errors.ts";
+import type { Operator, Program } from "../domain/model.ts";
+import type { PostbackFields } from "../domain/postback-params.ts";
+import { reversalAmount } from "../domain/reversal.ts";
+import { failureAnswer, type PostbackAnswer } from "./answers.ts";
+import type { ConversionRow, Ids, PlayerRow, UnattributedReason } from "./ports.ts";
+
+export interface LogMeta {
+  readonly receivedAt: number;
+  readonly startedNs: bigint;
+  readonly method: string;
+  readonly path: string;
+  readonly ip: string | null;
+  readonly raw: string;
+  readonly txid: string | null;
+  readonly operatorId: number | null;
+}
+
+export interface EventItem {
+  readonly kind: "event";
+  readonly operator: Operator;
+  readonly fields: PostbackFields;
+  readonly click: ClickResolution;
+  /** All programs of the operator; `declaredProgramId` is the one named or implied by the request. */
+  readonly programs: readonly Program[];
+  readonly declaredProgramId: number | null;
+  readonly meta: LogMeta;
+}
+
+export type BatchItem =
+  | EventItem
+  | {
+      readonly kind: "rejected";
+      readonly answer: PostbackAnswer;
+      readonly code: string;
+      readonly reason: string;
+      readonly meta: LogMeta;
+    };
+
+export const keyOf = (operatorId: number, id: string): string => `${operatorId}\u0000${id}`;
+
+export interface Decided {
+  readonly answer: PostbackAnswer;
+  readonly code: string;
+  readonly reason: string | null;
+  /** The conversion the answer names (new, or the original of a duplicate), for the request log. */
+  readonly conversionId?: string;
+  readonly row?: ConversionRow;
+  readonly player?: PlayerRow;
+}
+
+export interface BatchState {
+  readonly conversions: Map<string, ConversionRow>;
+  readonly players: Map<string, PlayerRow>;
+  /** Amount already reversed per original id; a key with 0 means reversed without an amount. */
+  readonly reversed: Map<string, number>;
+  readonly ids: Ids;
+  /** Player keys bound by an item of this batch… */
+  readonly boundHere: Set<string>;
+  /** …and those of them a later item of this batch was attributed through. */
+  readonly followed: Set<string>;
+}
+
+function rejected(failure: Failure): Decided {
+  return { answer: failureAnswer(failure), code: failure.code, reason: failure.message };
+}
+
+function repeatOf(existing: ConversionRow, contentHash: string): Decided {
+  if (existing.contentHash !== contentHash) {
+    return rejected({
+      code: "txid_conflict",
+      message: `txid ${existing.txid} was already used with different content.`,
+      field: "txid",
+    });
+  }
+  const original = JSON.parse(existing.response) as Record<string, unknown>;
+  return {
+    answer: { status: 200, body: JSON.stringify({ ...original, code: "duplicate" }) },
+    code: "duplicate",
+    reason: null,
+    conversionId: existing.id,
+  };
+}
+
+/** Where an accepted event belongs, and what it carries. */
+interface Placement {
+  readonly touch: Touch | null;
+  readonly reason: UnattributedReason | null;
+  readonly programId: number | null;
+  readonly amountMinor: number | null;
+  readonly currency: string | null;
+  readonly reversesId: string | null;
+  /** A player binding this event makes. */
+  readonly player?: PlayerRow;
+}
+
+/** A reversal belongs where its original does, for at most what remains of it. */
+function placeReversal(item: EventItem, state: BatchState, reverses: string): Placement | Decided {
+  const original = state.conversions.get(keyOf(item.operator.id, reverses));
+  if (!original) {
+    return rejected({
+      code: "reverses_not_found",
+      message: `No event with txid ${reverses} was received.`,
+      field: "reverses",
+    });
+  }
+  const { amountMinor, currency } = item.fields;
+  const amount = reversalAmount(original, state.reversed.get(original.id), amountMinor, currency);
+  if (!amount.ok) return rejected(amount.error);
+  const touch =
+    original.affiliateId === null
+      ? null
+      : {
+          clickId: original.clickId,
+          linkId: original.linkId!,
+          affiliateId: original.affiliateId,
+          programId: original.programId!,
+        };
+  return {
+    touch,
+    reason: original.unattributedReason,
+    programId: original.programId ?? item.declaredProgramId,
+    amountMinor: amount.value,
+    currency: amount.value === null ? null : original.currency,
+    reversesId: original.id,
+  };
+}
+
+/** Attribution by click or player binding (domain/attribution.ts), against this batch's bindings. */
+function placeEvent(item: EventItem, state: BatchState): Placement {
+  const { operator, fields } = item;
+  const playerKey = fields.playerId ? keyOf(operator.id, fields.playerId) : undefined;
+  const binding = playerKey ? state.players.get(playerKey) : undefined;
+  if (binding && state.boundHere.has(playerKey!)) state.followed.add(playerKey!);
+  const result = attribute(item.click, fields.playerId, binding);
+  const placement: Placement = {
+    touch: result.touch,
+    reason: result.reason,
+    programId: result.touch?.programId ?? item.declaredProgramId,
+    amountMinor: fields.amountMinor ?? null,
+    currency: fields.currency ?? null,
+    reversesId: null,
+  };
+  if (!result.bindPlayer || !result.touch || !fields.playerId) return placement;
+  const { clickId, linkId, affiliateId, programId } = result.touch;
+  const player = {
+    operatorId: operator.id,
+    playerId: fields.playerId,
+    clickId,
+    linkId,
+    affiliateId,
+    programId,
+  };
+  return { ...placement, player: { ...player, boundAt: fields.occurredAt } };
+}
+
+/** Decides one event against the batch state, and records an accepted one in it. */
+export function decideEvent(item: EventItem, state: BatchState): Decided {
+  const { operator, fields } = item;
+  const key = keyOf(operator.id, fields.txid);
+  const existing = state.conversions.get(key);
+  if (existing) return repeatOf(existing, fields.contentHash);
+
+  const placed = fields.reverses ? placeReversal(item, state, fields.reverses) : placeEvent(item, state);
+  if ("answer" in placed) return placed;
+  const program = programFor(item, placed.programId);
+  if (!program.ok) return rejected(program.error);
+
+  // Recorded only once the event is accepted: a refused event binds no one and reverses nothing.
+  const { reversesId, amountMinor, player } = placed;
+  if (reversesId !== null)
+    state.reversed.set(reversesId, (state.reversed.get(reversesId) ?? 0) + (amountMinor ?? 0));
+  if (player) {
+    state.players.set(keyOf(operator.id, player.playerId), player);
+    state.boundHere.add(keyOf(operator.id, player.playerId));
+  }
+  const row = conversionRow(item, placed, program.value, state.ids.next("cv"));
+  state.conversions.set(key, row);
+  const decided: Decided = {
+    answer: { status: 200, body: row.response },
+    code: "accepted",
+    reason: row.unattributedReason,
+    conversionId: row.id,
+    row,
+  };
+  return player ? { ...decided, player } : decided;
+}
+
+function conversionRow(
+  item: EventItem,
+  placed: Placement,
+  programId: number | null,
+  id: string,
+): ConversionRow {
+  const { fields } = item;
+  const { touch } = placed;
+  const attributed = touch !== null;
+  const response = JSON.stringify({
+    code: "accepted",
+    conversion_id: id,
+    attributed,
+    ...(attributed ? {} : { unattributed_reason: placed.reason }),
+    ...(fields.test ? { test: true } : {}),
+  });
+  return {
+    id,
+    operatorId: item.operator.id,
+    txid: fields.txid,
+    contentHash: fields.contentHash,
+    event: fields.event,
+    programId,
+    affiliateId: touch?.affiliateId ?? null,
+    linkId: touch?.linkId ?? null,
+    clickId: touch?.clickId ?? fields.clickId ?? null,
+    playerId: fields.playerId ?? null,
+    amountMinor: placed.amountMinor,
+    currency: placed.currency,
+    lotsMilli: fields.lotsMilli ?? null,
+    reversesId: placed.reversesId,
+    occurredAt: fields.occurredAt,
+    receivedAt: item.meta.receivedAt,
+    unattributedReason: attributed ? null : placed.reason,
+    test: fields.test,
+    subId: fields.subId ?? null,
+    extra: fields.extra,
+    response,
+  };
+}
+
+/** The program of the event, and whether it allows this event type. */
+function programFor(item: EventItem, programId: number | null): Result<number | null> {
+  const event = item.fields.event;
+  if (programId !== null) {
+    const program = item.programs.find((p) => p.id === programId);
+    if (program && !program.allowedEvents.includes(event)) {
+      return fail("unknown_event_type", `Program ${program.id} does not accept "${event}" events.`, "event");
+    }
+    return ok(programId);
+  }
+  if (!item.programs.some((p) => p.allowedEvents.includes(event))) {
+    return fail("unknown_event_type", `No program of this operator accepts "${event}" events.`, "event");
+  }
+  return ok(null);
+}

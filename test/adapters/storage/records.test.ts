@@ -1,0 +1,261 @@
+/**
+ * The high-volume records through the Store port on both engines: the ingest transaction
+ * (conversions, players, reversed totals, rollback), request log search, conversion and click
+ * listings, integer round-trips. Retention: prune.test.ts.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Store } from "../../../src/app/ports.ts";
+import { availableEngines, createTestStore } from "../../helpers/engines.ts";
+import { clickRow, conversionRow, playerRow, requestLogRow } from "../../helpers/records.ts";
+
+let operatorSeq = 1000;
+/** Each test works under its own operator id, so tests sharing a database do not see each other. */
+const freshOperator = () => ++operatorSeq;
+
+for (const engine of await availableEngines()) {
+  describe(`ingest transaction (${engine})`, () => {
+    let store: Store;
+    before(async () => {
+      store = await createTestStore(engine);
+    });
+    after(() => store.close());
+
+    test("conversions round-trip every column; int8 values come back as numbers", async () => {
+      const row = conversionRow({
+        operatorId: freshOperator(),
+        amountMinor: Number.MAX_SAFE_INTEGER,
+        lotsMilli: 1500,
+        playerId: "player-1",
+        subId: "sub ✓",
+        test: true,
+        extra: { campaign: "spring", "name with space": "välue" },
+        occurredAt: 4_102_444_800_000,
+      });
+      const inserted = await store.ingest((tx) => tx.insertConversions([row]));
+      assert.deepEqual([...inserted], [row.id]);
+      const stored = await store.getConversion(row.id);
+      assert.deepEqual(stored, row);
+      assert.equal(typeof stored?.amountMinor, "number");
+      const unattributed = conversionRow({
+        operatorId: freshOperator(),
+        programId: null,
+        affiliateId: null,
+        linkId: null,
+        clickId: null,
+        amountMinor: null,
+        currency: null,
+        unattributedReason: "no_click_id",
+      });
+      await store.ingest((tx) => tx.insertConversions([unattributed]));
+      assert.deepEqual(await store.getConversion(unattributed.id), unattributed);
+      assert.equal(await store.getConversion("cv_missing"), undefined);
+    });
+
+    test("insertConversions skips a conflicting (operator, txid) and reports only inserted ids", async () => {
+      const operatorId = freshOperator();
+      const first = conversionRow({ operatorId, txid: "t1" });
+      await store.ingest((tx) => tx.insertConversions([first]));
+      const clash = conversionRow({ operatorId, txid: "t1", amountMinor: 1 });
+      const fresh = conversionRow({ operatorId, txid: "t2" });
+      const otherOperator = conversionRow({ operatorId: freshOperator(), txid: "t1" });
+      const inserted = await store.ingest((tx) => tx.insertConversions([clash, fresh, otherOperator]));
+      assert.deepEqual([...inserted].sort(), [fresh.id, otherOperator.id].sort());
+      assert.deepEqual(await store.getConversion(first.id), first);
+      assert.equal(await store.getConversion(clash.id), undefined);
+
+      const found = await store.ingest((tx) =>
+        tx.findConversions([
+          { operatorId, txid: "t1" },
+          { operatorId, txid: "t1" },
+          { operatorId, txid: "t2" },
+          { operatorId, txid: "missing" },
+        ]),
+      );
+      assert.deepEqual(found.map((r) => r.id).sort(), [first.id, fresh.id].sort());
+      assert.equal(await store.ingest((tx) => tx.insertConversions([])).then((s) => s.size), 0);
+    });
+
+    test("players: the first binding wins", async () => {
+      const operatorId = freshOperator();
+      const first = playerRow({ operatorId, playerId: "p1", clickId: "click-a", linkId: 1 });
+      await store.ingest((tx) => tx.insertPlayers([first]));
+      const later = playerRow({ operatorId, playerId: "p1", clickId: "click-b", linkId: 2 });
+      const second = playerRow({ operatorId, playerId: "p2", clickId: null });
+      await store.ingest((tx) => tx.insertPlayers([later, second]));
+      const found = await store.ingest((tx) =>
+        tx.findPlayers([
+          { operatorId, playerId: "p1" },
+          { operatorId, playerId: "p2" },
+          { operatorId: freshOperator(), playerId: "p1" },
+        ]),
+      );
+      const byId = new Map(found.map((p) => [p.playerId, p]));
+      assert.equal(found.length, 2);
+      assert.deepEqual(byId.get("p1"), first);
+      assert.deepEqual(byId.get("p2"), second);
+    });
+
+    test("reversedTotals sums reversals per original; an amountless reversal counts as 0", async () => {
+      const operatorId = freshOperator();
+      const [o1, o2, o3] = [
+        conversionRow({ operatorId }),
+        conversionRow({ operatorId, event: "registration", amountMinor: null, currency: null }),
+        conversionRow({ operatorId }),
+      ];
+      const reversal = (of: string, amountMinor: number | null) =>
+        conversionRow({
+          operatorId,
+          event: "refund",
+          reversesId: of,
+          amountMinor,
+          currency: amountMinor === null ? null : "EUR",
+        });
+      await store.ingest((tx) =>
+        tx.insertConversions([o1, o2, o3, reversal(o1.id, 300), reversal(o1.id, 200), reversal(o2.id, null)]),
+      );
+      const totals = await store.ingest((tx) => tx.reversedTotals([o1.id, o2.id, o3.id, o1.id]));
+      assert.deepEqual(Object.fromEntries(totals), { [o1.id]: 500, [o2.id]: 0 });
+      assert.equal(typeof totals.get(o1.id), "number");
+    });
+
+    test("concurrent transactions reversing one original see each other's reversal", async () => {
+      const operatorId = freshOperator();
+      const original = conversionRow({ operatorId, amountMinor: 1000 });
+      await store.ingest((tx) => tx.insertConversions([original]));
+      // Each takes what remains after reading the total: only serialised readers stay within 1000.
+      const reverseRest = () =>
+        store.ingest(async (tx) => {
+          const taken = (await tx.reversedTotals([original.id])).get(original.id) ?? 0;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          if (taken >= 1000) return 0;
+          const row = conversionRow({
+            operatorId,
+            event: "refund",
+            reversesId: original.id,
+            amountMinor: 1000 - taken,
+          });
+          await tx.insertConversions([row]);
+          return 1000 - taken;
+        });
+      const taken = await Promise.all([reverseRest(), reverseRest(), reverseRest()]);
+      assert.deepEqual(taken.sort(), [0, 0, 1000]);
+      const totals = await store.ingest((tx) => tx.reversedTotals([original.id]));
+      assert.equal(totals.get(original.id), 1000);
+    });
+
+    test("a throwing transaction rolls everything back", async () => {
+      const operatorId = freshOperator();
+      const row = conversionRow({ operatorId });
+      const player = playerRow({ operatorId });
+      const log = requestLogRow({ operatorId, txid: row.txid });
+      await assert.rejects(
+        store.ingest(async (tx) => {
+          await tx.insertConversions([row]);
+          await tx.insertPlayers([player]);
+          await tx.insertRequestLogs([log]);
+          throw new Error("boom");
+        }),
+        /boom/,
+      );
+      assert.equal(await store.getConversion(row.id), undefined);
+      assert.deepEqual(await store.ingest((tx) => tx.findPlayers([player])), []);
+      assert.deepEqual(await store.searchRequestLog({ operatorId }), []);
+    });
+
+    test("failing transactions release their connection", async () => {
+      const row = conversionRow({ operatorId: freshOperator() });
+      const failing = Array.from({ length: 25 }, () =>
+        store.ingest(async (tx) => {
+          await tx.findConversions([row]);
+          throw new Error("fail");
+        }),
+      );
+      const outcomes = await Promise.allSettled(failing);
+      assert.ok(outcomes.every((o) => o.status === "rejected"));
+      await store.ping();
+      await store.ingest((tx) => tx.insertConversions([row]));
+      assert.ok(await store.getConversion(row.id));
+    });
+  });
+
+  describe(`searches and listings (${engine})`, () => {
+    let store: Store;
+    before(async () => {
+      store = await createTestStore(engine);
+    });
+    after(() => store.close());
+
+    test("request log: filters, newest first, id breaking ties, limit", async () => {
+      const operatorId = freshOperator();
+      const rows = [
+        requestLogRow({ operatorId, receivedAt: 100, code: "accepted", txid: "a" }),
+        requestLogRow({
+          operatorId,
+          receivedAt: 200,
+          code: "missing_field",
+          status: 400,
+          txid: "b",
+          reason: "x",
+        }),
+        requestLogRow({ operatorId, receivedAt: 200, code: "accepted", txid: "c" }),
+        requestLogRow({ operatorId, receivedAt: 300, code: "duplicate", txid: "a" }),
+        requestLogRow({ operatorId: null, receivedAt: 250, code: "unknown_operator", status: 404 }),
+      ];
+      await store.insertRequestLogs(rows);
+      const ids = async (filter: Parameters<Store["searchRequestLog"]>[0]) =>
+        (await store.searchRequestLog(filter)).map((r) => r.id);
+      const [a, b, c, d] = rows.map((r) => r.id) as [string, string, string, string];
+      const byIdDesc = [b, c].sort().reverse();
+      assert.deepEqual(await ids({ operatorId }), [d, ...byIdDesc, a]);
+      assert.deepEqual(await ids({ operatorId, code: "accepted" }), [c, a]);
+      assert.deepEqual(await ids({ operatorId, txid: "a" }), [d, a]);
+      assert.deepEqual(await ids({ operatorId, since: 200, until: 300 }), byIdDesc);
+      assert.deepEqual(await ids({ operatorId, limit: 1 }), [d]);
+      assert.deepEqual((await store.searchRequestLog({ operatorId, txid: "b" }))[0], rows[1]);
+      assert.ok((await ids({ code: "unknown_operator" })).includes(rows[4]!.id));
+    });
+
+    test("conversions: filters (attributed true/false, affiliate, program, time), newest first", async () => {
+      const operatorId = freshOperator();
+      const rows = [
+        conversionRow({ operatorId, receivedAt: 100, affiliateId: 7, programId: 70 }),
+        conversionRow({ operatorId, receivedAt: 200, affiliateId: 8, programId: 70 }),
+        conversionRow({
+          operatorId,
+          receivedAt: 300,
+          affiliateId: null,
+          linkId: null,
+          programId: null,
+          unattributedReason: "click_id_invalid",
+        }),
+      ];
+      await store.ingest((tx) => tx.insertConversions(rows));
+      const ids = async (filter: Parameters<Store["listConversions"]>[0]) =>
+        (await store.listConversions(filter)).map((r) => r.id);
+      const [x, y, z] = rows.map((r) => r.id);
+      assert.deepEqual(await ids({ operatorId }), [z, y, x]);
+      assert.deepEqual(await ids({ operatorId, attributed: true }), [y, x]);
+      assert.deepEqual(await ids({ operatorId, attributed: false }), [z]);
+      assert.deepEqual(await ids({ operatorId, affiliateId: 8 }), [y]);
+      assert.deepEqual(await ids({ operatorId, programId: 70, since: 150 }), [y]);
+      assert.deepEqual(await ids({ operatorId, until: 200 }), [x]);
+      assert.deepEqual(await ids({ operatorId, limit: 2 }), [z, y]);
+    });
+
+    test("clicks: round-trip, filters, newest first", async () => {
+      const linkId = freshOperator();
+      const rows = [
+        clickRow({ linkId, affiliateId: 5, createdAt: 100 }),
+        clickRow({ linkId, affiliateId: 5, createdAt: 200, subs: [null, null, null, null, null], ip: null }),
+        clickRow({ linkId, affiliateId: 6, createdAt: 300, referer: "https://ref.example/" }),
+      ];
+      await store.insertClicks(rows);
+      assert.deepEqual(await store.listClicks({ linkId }), [...rows].reverse());
+      const ids = async (filter: Parameters<Store["listClicks"]>[0]) =>
+        (await store.listClicks({ linkId, ...filter })).map((r) => r.clickId);
+      assert.deepEqual(await ids({ affiliateId: 5 }), [rows[1]!.clickId, rows[0]!.clickId]);
+      assert.deepEqual(await ids({ since: 200, until: 300 }), [rows[1]!.clickId]);
+    });
+  });
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  createGroupCommitter,
+  type GroupCommitOptions,
+  OverloadedError,
+} from "../../src/app/group-commit.ts";
+
+const OPTIONS: GroupCommitOptions = { maxBatch: 100, concurrency: 1, maxPending: 1000 };
+
+function deferred() {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A committer whose flush records its batches and doubles each item. */
+function recording(options: Partial<GroupCommitOptions> = {}, gate?: () => Promise<void>) {
+  const batches: number[][] = [];
+  const committer = createGroupCommitter<number, number>(
+    async (items) => {
+      batches.push(items);
+      await gate?.();
+      return items.map((n) => n * 2);
+    },
+    { ...OPTIONS, ...options },
+  );
+  return { committer, batches };
+}
+
+describe("group commit", () => {
+  test("items submitted in one turn are flushed together, each gets its own result", async () => {
+    const { committer, batches } = recording();
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(n)));
+    assert.deepEqual(batches, [[1, 2, 3, 4, 5]]);
+    assert.deepEqual(results, [2, 4, 6, 8, 10]);
+  });
+
+  test("maxBatch splits a turn into several flushes, in order", async () => {
+    const { committer, batches } = recording({ maxBatch: 2, concurrency: 10 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(n)));
+    assert.deepEqual(batches, [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(results, [2, 4, 6, 8, 10]);
+  });
+
+  test("no more flushes run at once than the concurrency allows", async () => {
+    let running = 0;
+    let peak = 0;
+    const committer = createGroupCommitter<number, number>(
+      async (items) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return items;
+      },
+      { maxBatch: 1, concurrency: 2, maxPending: 100 },
+    );
+    await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => committer.submit(n)));
+    assert.equal(peak, 2);
+  });
+
+  test("items arriving while a flush runs wait and share the next flush", async () => {
+    const gate = deferred();
+    const { committer, batches } = recording({}, () =>
+      batches.length === 1 ? gate.promise : Promise.resolve(),
+    );
+    const first = committer.submit(1);
+    await nextTurn();
+    const later = [committer.submit(2)];
+    await nextTurn();
+    later.push(committer.submit(3), committer.submit(4));
+    await nextTurn();
+    assert.deepEqual(batches, [[1]]);
+    assert.equal(committer.pending, 4);
+    gate.release();
+    assert.deepEqual(await Promise.all([first, ...later]), [2, 4, 6, 8]);
+    assert.deepEqual(batches, [[1], [2, 3, 4]]);
+  });
+
+  test("a submitter learns its outcome only after the flush has resolved", async () => {
+    const gate = deferred();
+    const { committer } = recording({}, () => gate.promise);
+    let settled = false;
+    const result = committer.submit(1).then((r) => {
+      settled = true;
+      return r;
+    });
+    await nextTurn();
+    await nextTurn();
+    assert.equal(settled, false);
+    gate.release();
+    assert.equal(await result, 2);
+  });
+
+  test("a failing flush rejects only the items of its batch", async () => {
+    const committer = createGroupCommitter<number, number>(
+      async (items) => {
+        if (items.includes(3)) throw new Error("disk full");
+        return items;
+      },
+      { maxBatch: 2, concurrency: 1, maxPending: 100 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => committer.submit(n)));
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message)),
+      [1, 2, "disk full", "disk full", 5],
+    );
+    assert.equal(committer.pending, 0);
+  });
+
+  test("a flush returning the wrong number of results fails its batch", async () => {
+    const committer = createGroupCommitter<number, number>(async () => [1], OPTIONS);
+    const outcomes = await Promise.allSettled([committer.submit(1), committer.submit(2)]);
+    assert.ok(outcomes.every((o) => o.status === "rejected"));
+  });
+
+  test("beyond maxPending waiting submissions are refused at once with OverloadedError", async () => {
+    const { committer } = recording({ maxPending: 3 });
+    const accepted = [1, 2, 3].map((n) => committer.submit(n));
+    await assert.rejects(committer.submit(4), OverloadedError);
+    assert.deepEqual(await Promise.all(accepted), [2, 4, 6]);
+    assert.equal(await committer.submit(5), 10, "accepting again once the queue emptied");
+  });
+
+  test("drain waits for everything submitted, including later flushes", async () => {
+    assert.equal(await recording().committer.drain(), undefined, "nothing pending: resolves at once");
+    const gate = deferred();
+    const { committer, batches } = recording({ maxBatch: 1 }, () => gate.promise);
+    const results = [1, 2, 3].map((n) => committer.submit(n));
+    let drained = false;
+    const draining = committer.drain().then(() => {
+      drained = true;
+    });
+    await nextTurn();
+    assert.equal(drained, false);
+    assert.equal(committer.pending, 3);
+    gate.release();
+    await draining;
+    assert.deepEqual(batches, [[1], [2], [3]]);
+    assert.equal(committer.pending, 0);
+    assert.deepEqual(await Promise.all(results), [2, 4, 6]);
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * The dependency rule of STYLE.md, checked by reading the import lines of every file under src/.
+ *
+ * Layers: domain ← app ← adapters (and dashboard) ← cli; config.ts reads variables; main.ts wires
+ * everything. What each may import:
+ * - domain: domain, and node:crypto / node:net only (pure computation, no I/O). No process.*,
+ *   Date.now(), argument-less new Date() or Math.random(): time and randomness are passed in.
+ * - app: app and domain, and built-ins without I/O (node:crypto, node:net, node:util, node:buffer).
+ *   No npm packages: use cases depend on the ports they declare, not on drivers.
+ * - adapters, dashboard: adapters/dashboard, app, domain, npm packages, any node: built-in. Not
+ *   config.ts (main.ts passes values in), cli or main.ts.
+ * - cli: everything but main.ts, which only cli/postwire.ts may load, lazily (`import()`), for
+ *   `serve`: other commands then start without Fastify and the composition root.
+ * - config.ts: domain and built-ins. main.ts: anything.
+ *
+ * process.env: loadConfig(env) takes its variables as an argument, so config.ts itself never
+ * touches process.env; the sound rule is that no module reads process.env except as the default
+ * value of a parameter in src/cli/ (`env: NodeJS.ProcessEnv = process.env`), from where it is only
+ * passed on. Comment lines are skipped; `import type` counts like any import (a type dependency is
+ * still a dependency). Closed sets are `as const` arrays: no `enum` or `namespace` anywhere
+ * (`declare module` augmentation is allowed: it is erased).
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+
+const SRC = path.join(import.meta.dirname, "../src");
+
+interface SourceFile {
+  /** Path relative to src/, with forward slashes. */
+  readonly name: string;
+  /** The text without comment lines. */
+  readonly code: string;
+  readonly imports: ReadonlyArray<{ readonly spec: string; readonly dynamic: boolean }>;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+  );
+}
+
+/** Drops whole-line comments (lines starting with //, /* or *): comments sit on their own lines here. */
+function withoutCommentLines(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !/^\s*(\/\/|\/\*|\*)/.test(line))
+    .join("\n");
+}
+
+function read(file: string): SourceFile {
+  const code = withoutCommentLines(readFileSync(file, "utf8"));
+  const imports: Array<{ spec: string; dynamic: boolean }> = [];
+  // Static: `import … from "x"`, `export … from "x"` (also multi-line), `import "x"`.
+  for (const m of code.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gms)) {
+    imports.push({ spec: m[1]!, dynamic: false });
+  }
+  for (const m of code.matchAll(/^\s*import\s*["']([^"']+)["']/gm))
+    imports.push({ spec: m[1]!, dynamic: false });
+  // Dynamic `import("x")`, also in type positions (`import("fastify").FastifyReply`).
+  for (const m of code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g)) {
+    imports.push({ spec: m[1]!, dynamic: true });
+  }
+  return { name: path.relative(SRC, file).split(path.sep).join("/"), code, imports };
+}
+
+const FILES = walk(SRC)
+  .filter((file) => file.endsWith(".ts"))
+  .map(read);
+
+type Layer = "domain" | "app" | "adapters" | "cli" | "config" | "main";
+
+function layerOf(name: string): Layer | undefined {
+  if (name === "config.ts") return "config";
+  if (name === "main.ts") return "main";
+  const top = name.split("/")[0];
+  if (top === "domain" || top === "app" || top === "adapters" || top === "cli") return top;
+  if (top === "dashboard") return "adapters";
+  return undefined;
+}
+
+type Target =
+  | { kind: "layer"; layer: Layer; name: string }
+  | { kind: "node"; name: string }
+  | { kind: "package" };
+
+function targetOf(from: string, spec: string): Target {
+  if (spec.startsWith("node:")) return { kind: "node", name: spec };
+  if (!spec.startsWith(".")) return { kind: "package" };
+  const name = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  const layer = layerOf(name);
+  if (!layer || name.startsWith("../")) throw new Error(`${from} imports ${spec}, outside the known layers`);
+  return { kind: "layer", layer, name };
+}
+
+const PURE_BUILTINS = new Set(["node:crypto", "node:net"]);
+const NO_IO_BUILTINS = new Set([...PURE_BUILTINS, "node:util", "node:buffer"]);
+const ALLOWED_LAYERS: Record<Layer, ReadonlySet<Layer>> = {
+  domain: new Set(["domain"]),
+  app: new Set(["app", "domain"]),
+  adapters: new Set(["adapters", "app", "domain"]),
+  cli: new Set(["cli", "adapters", "app", "domain", "config"]),
+  config: new Set(["domain"]),
+  main: new Set(["domain", "app", "adapters", "config"]),
+};
+
+/** Why this import breaks the rule, or undefined when it is allowed. */
+function violation(file: SourceFile, spec: string, dynamic: boolean): string | undefined {
+  const layer = layerOf(file.name)!;
+  const target = targetOf(file.name, spec);
+  if (target.kind === "node") {
+    if (layer === "domain" && !PURE_BUILTINS.has(target.name))
+      return "domain may use only node:crypto, node:net";
+    if (layer === "app" && !NO_IO_BUILTINS.has(target.name)) return "app may use only built-ins without I/O";
+    if (layer === "config" && !NO_IO_BUILTINS.has(target.name))
+      return "config may use only built-ins without I/O";
+    return undefined;
+  }
+  if (target.kind === "package") {
+    return layer === "domain" || layer === "app" || layer === "config"
+      ? `${layer} may not import npm packages`
+      : undefined;
+  }
+  if (target.layer === "main") {
+    return file.name === "cli/postwire.ts" && dynamic
+      ? undefined
+      : "only cli/postwire.ts may load main.ts, lazily";
+  }
+  return ALLOWED_LAYERS[layer].has(target.layer) ? undefined : `${layer} may not import ${target.layer}`;
+}
+
+describe("architecture (STYLE.md dependency rule)", () => {
+  test("src/ has files in every layer, each in a known layer", () => {
+    for (const layer of ["domain", "app", "adapters", "cli"]) {
+      assert.ok(
+        FILES.some((f) => layerOf(f.name) === layer),
+        `no files in src/${layer}`,
+      );
+    }
+    const unknown = FILES.filter((f) => layerOf(f.name) === undefined).map((f) => f.name);
+    assert.deepEqual(unknown, [], "files outside domain/app/adapters/dashboard/cli, config.ts, main.ts");
+  });
+
+  test("every import follows the dependency rule", () => {
+    const broken = FILES.flatMap((file) =>
+      file.imports.flatMap(({ spec, dynamic }) => {
+        const why = violation(file, spec, dynamic);
+        return why ? [`${file.name} imports ${spec}: ${why}`] : [];
+      }),
+    );
+    assert.deepEqual(broken, []);
+  });
+
+  test("the import reader finds imports (so the rule above is not vacuous)", () => {
+    const main = FILES.find((f) => f.name === "main.ts")!;
+    assert.ok(main.imports.some((i) => i.spec === "./config.ts" && !i.dynamic));
+    const cli = FILES.find((f) => f.name === "cli/postwire.ts")!;
+    assert.ok(cli.imports.some((i) => i.spec === "../main.ts" && i.dynamic));
+    assert.equal(
+      violation(FILES.find((f) => f.name.startsWith("domain/"))!, "../app/ports.ts", false),
+      "domain may not import app",
+    );
+    assert.ok(violation(cli, "../main.ts", false));
+  });
+
+  test("the domain reads no clock, randomness or process state", () => {
+    const impure = FILES.filter((f) => f.name.startsWith("domain/")).flatMap((f) =>
+      [
+        /\bprocess\./,
+        /\bDate\.now\s*\(/,
+        /\bnew Date\(\s*\)/,
+        /\bMath\.random\s*\(/,
+        /\bperformance\.now\s*\(/,
+      ]
+        .filter((pattern) => pattern.test(f.code))
+        .map((pattern) => `${f.name}: ${pattern.source}`),
+    );
+    assert.deepEqual(impure, []);
+  });
+
+  test("process.env is read nowhere but as a CLI default parameter", () => {
+    const readers = FILES.flatMap((f) =>
+      f.code
+        .split("\n")
+        .filter((line) => /\bprocess\.env\b/.test(line))
+        .filter(
+          (line) =>
+            !(f.name.startsWith("cli/") && /\w+\s*:\s*[\w.]+\s*=\s*process\.env\s*[,)]?\s*$/.test(line)),
+        )
+        .map((line) => `${f.name}: ${line.trim()}`),
+    );
+    assert.deepEqual(readers, []);
+  });
+
+  test("no enum or namespace (Node's type stripping rejects them)", () => {
+    const found = FILES.flatMap((f) =>
+      [/^\s*(export\s+)?(declare\s+)?(const\s+)?enum\s+\w+/m, /^\s*(export\s+)?(declare\s+)?namespace\s+\w+/m]
+        .filter((pattern) => pattern.test(f.code))
+        .map((pattern) => `${f.name}: ${pattern.source}`),
+    );
+    assert.deepEqual(found, []);
+  });
+});

@@ -1,0 +1,152 @@
+/** loadConfig: documented defaults, every invalid variable reported at once, DATABASE_URL forms. */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+/** The problems loadConfig reports for `env` (fails the test if it does not throw ConfigError). */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  test("an empty environment gives the documented defaults", () => {
+    assert.deepEqual(loadConfig({}), {
+      databaseUrl: "sqlite:./data/postwire.db",
+      host: "0.0.0.0",
+      port: 8080,
+      publicUrl: "http://localhost:8080",
+      logLevel: "info",
+      clickIdSecret: undefined,
+      ipPrivacy: "truncate",
+      trustedProxies: [],
+      bodyLimitBytes: 65_536,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      requestLogRetentionDays: 30,
+      clickRetentionDays: 90,
+      pruneIntervalMs: 3_600_000,
+      sqliteSynchronous: "FULL",
+      postgresPoolSize: 10,
+      batchMax: 512,
+      maxPending: 20_000,
+      shutdownTimeoutMs: 10_000,
+      bootstrapAdminKey: undefined,
+    });
+  });
+
+  test("empty and blank values count as unset; values are trimmed", () => {
+    const config = loadConfig({ PORT: "", HOST: "  ", LOG_LEVEL: " debug ", CLICK_ID_SECRET: " " });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, "0.0.0.0");
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.clickIdSecret, undefined);
+  });
+
+  test("valid values are taken; PUBLIC_URL follows PORT and loses trailing slashes", () => {
+    assert.equal(loadConfig({ PORT: "9000" }).publicUrl, "http://localhost:9000");
+    const config = loadConfig({
+      PORT: "0",
+      PUBLIC_URL: "https://track.example.com/pw//",
+      TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32,,",
+      IP_PRIVACY: "hash",
+      SQLITE_SYNCHRONOUS: "NORMAL",
+      CLICK_ID_SECRET: "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=",
+      BOOTSTRAP_ADMIN_KEY: `pw_${"a".repeat(32)}`,
+      SHUTDOWN_TIMEOUT_MS: "0",
+    });
+    assert.equal(config.port, 0);
+    assert.equal(config.publicUrl, "https://track.example.com/pw");
+    assert.deepEqual(config.trustedProxies, ["10.0.0.0/8", "2001:db8::/32"]);
+    assert.equal(config.ipPrivacy, "hash");
+    assert.equal(config.sqliteSynchronous, "NORMAL");
+    assert.equal(config.bootstrapAdminKey, `pw_${"a".repeat(32)}`);
+    assert.equal(config.shutdownTimeoutMs, 0);
+  });
+
+  test("every invalid variable is reported, all at once", () => {
+    const bad: Record<string, string> = {
+      DATABASE_URL: "mysql://db/postwire",
+      PORT: "80a",
+      PUBLIC_URL: "ftp://example.com",
+      LOG_LEVEL: "loud",
+      CLICK_ID_SECRET: "c2hvcnQ=",
+      IP_PRIVACY: "blur",
+      TRUSTED_PROXIES: "10.0.0.0/33",
+      BODY_LIMIT_BYTES: "10",
+      HEADERS_TIMEOUT_MS: "-1",
+      REQUEST_TIMEOUT_MS: "1.5",
+      KEEP_ALIVE_TIMEOUT_MS: "0",
+      REQUEST_LOG_RETENTION_DAYS: "0",
+      CLICK_RETENTION_DAYS: "9999",
+      PRUNE_INTERVAL_MS: "5",
+      SQLITE_SYNCHRONOUS: "OFF",
+      PG_POOL_SIZE: "0",
+      BATCH_MAX: "none",
+      MAX_PENDING: "0",
+      SHUTDOWN_TIMEOUT_MS: "forever",
+      BOOTSTRAP_ADMIN_KEY: "admin",
+    };
+    const problems = problemsOf(bad);
+    for (const name of Object.keys(bad)) {
+      assert.ok(
+        problems.some((p) => p.startsWith(name) || p.includes(`${name} `)),
+        `${name} is reported among:\n${problems.join("\n")}`,
+      );
+    }
+    assert.equal(problems.length, Object.keys(bad).length, problems.join("\n"));
+    // The message shows the bad value, so an operator sees what to fix.
+    assert.ok(problems.some((p) => p.includes('"80a"')));
+    const error = (() => {
+      try {
+        loadConfig(bad);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    assert.match(error!.message, /^Invalid configuration:\n {2}- /);
+  });
+
+  test("integers at their bounds are accepted, one past is not", () => {
+    assert.equal(loadConfig({ PORT: "65535" }).port, 65535);
+    assert.deepEqual(problemsOf({ PORT: "65536" }), ['PORT must be an integer from 0 to 65535, got "65536"']);
+    assert.equal(loadConfig({ BODY_LIMIT_BYTES: "1024" }).bodyLimitBytes, 1024);
+    assert.equal(problemsOf({ BODY_LIMIT_BYTES: "1023" }).length, 1);
+  });
+
+  describe("DATABASE_URL", () => {
+    const accepted = [
+      "sqlite:./data/postwire.db",
+      "sqlite:/var/lib/postwire/postwire.db",
+      "sqlite:relative.db",
+      "sqlite::memory:",
+      "postgres://postwire@127.0.0.1:5432/postwire",
+      "postgres://user:p%40ss@db.internal/postwire?sslmode=require",
+      "postgresql://localhost/postwire",
+    ];
+    for (const url of accepted) {
+      test(`accepts ${url}`, () => assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url));
+    }
+    const refused = [
+      "postwire.db",
+      "sqlite:",
+      "file:postwire.db",
+      "mysql://localhost/db",
+      "postgres://",
+      "pg://x",
+    ];
+    for (const url of refused) {
+      test(`refuses ${url}`, () => {
+        const problems = problemsOf({ DATABASE_URL: url });
+        assert.equal(problems.length, 1);
+        assert.match(problems[0]!, /^DATABASE_URL must be sqlite:<path> or postgres:\/\/…, got /);
+      });
+    }
+  });
+});

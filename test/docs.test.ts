@@ -1,0 +1,111 @@
+/**
+ * The documentation stays true to the code: docs/errors.md has exactly the catalogue's codes with
+ * their statuses, .env.example has exactly the variables config.ts reads (with the real defaults),
+ * and the integration guide's worked example is the independent signing vector.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { parseEnv } from "node:util";
+import { loadConfig } from "../src/config.ts";
+import { ERRORS } from "../src/domain/errors.ts";
+
+const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
+
+describe("docs/errors.md", () => {
+  const text = read("docs/errors.md");
+  // One entry per code: a heading "### `code` · status", then what happens and what to do.
+  const entries = new Map<string, number>();
+  for (const m of text.matchAll(/^### `([a-z_]+)` · (\d{3})\s*$/gm)) {
+    assert.ok(!entries.has(m[1]!), `${m[1]} is documented twice`);
+    entries.set(m[1]!, Number(m[2]));
+  }
+
+  test("every code in ERRORS has an entry with its HTTP status", () => {
+    for (const [code, { status }] of Object.entries(ERRORS)) {
+      assert.equal(entries.get(code), status, `docs/errors.md: ### \`${code}\` · ${status}`);
+    }
+  });
+
+  test("no entry documents a code that is not in ERRORS", () => {
+    const unknown = [...entries.keys()].filter((code) => !Object.hasOwn(ERRORS, code));
+    assert.deepEqual(unknown, []);
+    // Every level-3 heading is an entry, so no code can hide in another heading format.
+    const headings = text.match(/^### .*/gm) ?? [];
+    assert.equal(headings.length, entries.size, "every ### heading is `code` · status");
+  });
+
+  test("every entry says when it happens and what to do", () => {
+    const sections = text.split(/^### /m).slice(1);
+    for (const section of sections) {
+      const code = section.slice(1, section.indexOf("`", 1));
+      assert.match(section, /\*\*When:\*\* \S/, `${code}: When`);
+      assert.match(section, /\*\*Do:\*\* \S/, `${code}: Do`);
+    }
+  });
+});
+
+describe(".env.example", () => {
+  const example = read(".env.example");
+  const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+
+  /** Variables loadConfig reads: recorded by a proxy, plus literal names in config.ts. */
+  function configVariables(): Set<string> {
+    const names = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === "string") names.add(name);
+        return undefined;
+      },
+    });
+    loadConfig(env);
+    // Reads that happen only in some branches are found by their names in the source.
+    const source = read("src/config.ts");
+    for (const m of source.matchAll(
+      /(?:text|int|oneOf)\(\s*"([A-Z][A-Z0-9_]*)"|env\[\s*"([A-Z][A-Z0-9_]*)"\s*\]/g,
+    )) {
+      names.add((m[1] ?? m[2])!);
+    }
+    return names;
+  }
+
+  test("documents every variable src/config.ts reads, and only those", () => {
+    const read = configVariables();
+    assert.ok(read.size > 10, "the variable reader finds the variables");
+    assert.deepEqual(
+      [...read].filter((name) => !documented.has(name)).sort(),
+      [],
+      "missing from .env.example",
+    );
+    assert.deepEqual([...documented].filter((name) => !read.has(name)).sort(), [], "not read by config.ts");
+  });
+
+  test("its values are the defaults, and each variable has a comment", () => {
+    assert.deepEqual(loadConfig(parseEnv(example)), loadConfig({}));
+    const lines = example.split("\n");
+    for (const [i, line] of lines.entries()) {
+      if (!/^[A-Z]/.test(line)) continue;
+      // A comment directly above, possibly shared by a short group of related variables.
+      let j = i - 1;
+      while (j >= 0 && /^[A-Z]/.test(lines[j]!)) j--;
+      assert.ok(j >= 0 && lines[j]!.startsWith("# "), `${line}: needs a comment above`);
+    }
+  });
+});
+
+describe("docs/integration.md", () => {
+  test("the worked signing examples are the independent vectors", () => {
+    const guide = read("docs/integration.md");
+    const vectors = JSON.parse(
+      readFileSync(new URL("../../shared/vectors/signing.json", import.meta.url), "utf8"),
+    );
+    assert.ok(guide.includes(vectors.secret));
+    for (const c of vectors.get.cases.slice(0, 2)) {
+      assert.ok(guide.includes(c.canonical), c.name);
+      assert.ok(guide.includes(c.sig), c.name);
+    }
+    assert.ok(guide.includes(vectors.get.cases[0].query_as_sent));
+    assert.ok(guide.includes(vectors.post.cases[0].body));
+    assert.ok(guide.includes(vectors.post.cases[0]["webhook-signature"]));
+  });
+});

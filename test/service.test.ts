@@ -1,0 +1,166 @@
+/**
+ * Graceful shutdown: stop() lets in-flight postbacks finish with their 2xx (and stores them),
+ * refuses new connections, then closes the database. Also: a failed start leaves nothing open.
+ */
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { createServer } from "node:net";
+import { test } from "node:test";
+import pg from "pg";
+import { openStore } from "../src/adapters/storage/open-store.ts";
+import { loadConfig } from "../src/config.ts";
+import { signWebhook } from "../src/domain/signing.ts";
+import { startService } from "../src/main.ts";
+import { secretBytes, startKitService } from "./adapters/http/postback-kit.ts";
+import { availableEngines, createTestDatabase } from "./helpers/engines.ts";
+import { createFixture, type Fixture } from "./helpers/service.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A signed POST whose body is sent in two halves `gapMs` apart (a fresh connection), so it is
+ * in flight while the test calls stop(). `sentFirstHalf` resolves once the first half is written.
+ */
+function slowPostback(url: string, f: Fixture, txid: string, gapMs: number) {
+  const body = JSON.stringify({
+    event: "ftd",
+    txid,
+    player_id: `p-${txid}`,
+    amount: "10.00",
+    currency: "EUR",
+  });
+  const ts = String(Math.floor(Date.now() / 1000));
+  let firstHalf: () => void = () => undefined;
+  const sentFirstHalf = new Promise<void>((resolve) => {
+    firstHalf = resolve;
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(new URL(`/v1/postback/${f.operator.key}`, url), {
+      method: "POST",
+      agent: false,
+      headers: {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        "webhook-id": txid,
+        "webhook-timestamp": ts,
+        "webhook-signature": signWebhook(secretBytes(f.secret), txid, ts, body),
+      },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    req.flushHeaders();
+    req.write(body.slice(0, 20), () => firstHalf());
+    setTimeout(() => req.end(body.slice(20)), gapMs);
+  });
+  return { answer, sentFirstHalf };
+}
+
+for (const engine of await availableEngines()) {
+  test(`stop() drains in-flight postbacks, refuses new connections, closes the database (${engine})`, {
+    timeout: 30_000,
+  }, async () => {
+    const k = await startKitService(engine);
+    try {
+      const f = await createFixture(k.store);
+      // Warm the operator cache so the in-flight requests only wait on their bodies.
+      const warm = await fetch(`${k.url}/healthz`);
+      assert.equal(warm.status, 200);
+      const inFlight = Array.from({ length: 6 }, (_, i) => slowPostback(k.url, f, `drain-${i}`, 300));
+      await Promise.all(inFlight.map((p) => p.sentFirstHalf));
+      await sleep(50);
+
+      const stopped = k.service.stop();
+      await sleep(50);
+      // The listener is closed at once: a new connection is refused while the others drain.
+      await assert.rejects(fetch(`${k.url}/healthz`));
+
+      const answers = await Promise.all(inFlight.map((p) => p.answer));
+      for (const answer of answers) {
+        assert.equal(answer.status, 200, answer.body);
+        assert.equal(JSON.parse(answer.body).code, "accepted");
+      }
+      await stopped;
+      await assert.rejects(k.store.ping(), "the database is closed after stop()");
+      await assert.rejects(fetch(`${k.url}/healthz`));
+
+      // Every 2xx was committed: reopen the database and find them all.
+      const reopened = openStore(k.database.url);
+      try {
+        const rows = await reopened.listConversions({ operatorId: f.operator.id });
+        assert.deepEqual(rows.map((r) => r.txid).sort(), answers.map((_, i) => `drain-${i}`).sort());
+        const logs = await reopened.searchRequestLog({ operatorId: f.operator.id });
+        assert.equal(logs.length, answers.length);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await k.close();
+    }
+  });
+}
+
+test("stop() is idempotent: a second call waits for the same shutdown", { timeout: 30_000 }, async () => {
+  const k = await startKitService("sqlite");
+  try {
+    const [a, b] = [k.service.stop(), k.service.stop()];
+    assert.equal(a, b);
+    await a;
+  } finally {
+    await k.close();
+  }
+});
+
+for (const engine of await availableEngines()) {
+  test(`a start that cannot listen closes its database and reports the error (${engine})`, {
+    timeout: 30_000,
+  }, async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const database = await createTestDatabase(engine);
+    try {
+      const config = loadConfig({
+        DATABASE_URL: database.url,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        LOG_LEVEL: "silent",
+      });
+      await assert.rejects(startService(config), /EADDRINUSE/);
+      if (engine === "postgres") {
+        // A backend leaves pg_stat_activity a moment after its client hangs up.
+        let open = await connectionsTo(database.url);
+        for (let i = 0; i < 20 && open > 0; i++) {
+          await sleep(50);
+          open = await connectionsTo(database.url);
+        }
+        assert.equal(open, 0, "no pool left open");
+      }
+    } finally {
+      blocker.close();
+      await database.drop();
+    }
+  });
+}
+
+/** Open server connections to the database named in `url` (PostgreSQL). */
+async function connectionsTo(url: string): Promise<number> {
+  const admin = new pg.Client({
+    connectionString: process.env["TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  });
+  await admin.connect();
+  try {
+    const result = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [
+      new URL(url).pathname.slice(1),
+    ]);
+    return result.rows[0].n as number;
+  } finally {
+    await admin.end();
+  }
+}
