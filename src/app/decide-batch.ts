@@ -11,7 +11,17 @@
  */
 import type { PostbackAnswer } from "./answers.ts";
 import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./decide-event.ts";
-import type { ConversionRow, Ids, IngestTx, OperatorKey, PlayerRow, RequestLogRow, Store } from "./ports.ts";
+import type {
+  ConversionEffect,
+  ConversionRow,
+  EffectContext,
+  Ids,
+  IngestTx,
+  OperatorKey,
+  PlayerRow,
+  RequestLogRow,
+  Store,
+} from "./ports.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./decide-event.ts";
 
@@ -35,10 +45,11 @@ export async function commitBatch(
   items: readonly BatchItem[],
   ids: Ids,
   nowNs: () => bigint,
+  effects: readonly ConversionEffect[] = [],
 ): Promise<PostbackAnswer[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.ingest((tx) => decideBatch(tx, items, ids, nowNs));
+      return await store.ingest((tx) => decideBatch(tx, items, ids, nowNs, effects));
     } catch (error) {
       if (!(error instanceof LostRaceError) || attempt >= RACE_ATTEMPTS) throw error;
     }
@@ -50,6 +61,7 @@ export async function decideBatch(
   items: readonly BatchItem[],
   ids: Ids,
   nowNs: () => bigint,
+  effects: readonly ConversionEffect[] = [],
 ): Promise<PostbackAnswer[]> {
   const events = items.filter((item) => item.kind === "event");
   const keys: OperatorKey[] = [];
@@ -93,6 +105,10 @@ export async function decideBatch(
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   await tx.insertPlayers(decided.flatMap((d) => (d.player ? [d.player] : [])));
   if (state.followed.size) await checkBindings(tx, state);
+  if (rows.length && effects.length) {
+    const context: EffectContext = { payouts: new Map() };
+    for (const effect of effects) await effect(tx, rows, context);
+  }
 
   const end = nowNs();
   const logs: RequestLogRow[] = items.map((item, i) => {

@@ -16,7 +16,7 @@ import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
 import type { Catalog } from "./catalog.ts";
 import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
-import type { Clock, Ids, Store } from "./ports.ts";
+import type { Clock, ConversionEffect, Ids, Store } from "./ports.ts";
 import { rawRequestJson } from "./request-log.ts";
 
 export interface PostbackRequest {
@@ -36,6 +36,8 @@ export interface PostbackRequest {
 export type LoggableRequest = Omit<PostbackRequest, "method"> & { readonly method: string };
 
 export interface IngestDeps {
+  /** Run inside each batch's transaction on its new conversions (commissions, then outbound). */
+  readonly effects?: readonly ConversionEffect[];
   readonly store: Store;
   readonly catalog: Catalog;
   readonly clock: Clock;
@@ -112,7 +114,7 @@ function tokenOf(
 export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   const nowNs = () => process.hrtime.bigint();
   const committer = createGroupCommitter<BatchItem, PostbackAnswer>(
-    (items) => commitBatch(deps.store, items, deps.ids, nowNs),
+    (items) => commitBatch(deps.store, items, deps.ids, nowNs, deps.effects ?? []),
     deps.batching,
   );
 

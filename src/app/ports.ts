@@ -16,6 +16,8 @@ import type {
   Status,
 } from "../domain/model.ts";
 import type { ParamMapping } from "../domain/postback-params.ts";
+import type { LedgerTx } from "./commissions/ledger-port.ts";
+import type { OutboxTx } from "./delivery/outbox-port.ts";
 
 export interface Clock {
   now(): number;
@@ -118,7 +120,37 @@ export interface IngestTx {
   /** First binding wins: rows for an already bound player are ignored. */
   insertPlayers(rows: readonly PlayerRow[]): Promise<void>;
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
+  /** Ledger reads and writes in the same transaction (commissions). */
+  readonly ledger: LedgerTx;
+  /** Outbox writes in the same transaction (outbound postbacks). */
+  readonly outbox: OutboxTx;
 }
+
+/** One commission line of a conversion, as the outbound effect needs it for `{payout}`. */
+export interface Payout {
+  readonly conversionId: string;
+  readonly affiliateId: number;
+  /** Signed minor units in `currency` (negative for clawbacks). */
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly status: string;
+}
+
+/** Shared by the effects of one batch, in order: commissions fill `payouts`, outbound reads them. */
+export interface EffectContext {
+  readonly payouts: Map<string, Payout[]>;
+}
+
+/**
+ * Runs inside the ingest transaction after the batch's new conversions are inserted (duplicates and
+ * rejections excluded), so whatever it writes commits, or rolls back, with them. Effects run in the
+ * order given: commissions before outbound postbacks.
+ */
+export type ConversionEffect = (
+  tx: IngestTx,
+  committed: readonly ConversionRow[],
+  context: EffectContext,
+) => Promise<void>;
 
 export interface NewOperator {
   readonly name: string;

@@ -8,6 +8,8 @@
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
 import type { IngestTx } from "../../app/ports.ts";
+import { ledgerTx } from "./ledger-tx.ts";
+import { outboxTx } from "./outbox-tx.ts";
 import {
   CONVERSION_COLUMNS,
   conversionFromRow,
@@ -57,6 +59,8 @@ const marks = (count: number): string => new Array(count).fill("?").join(", ");
 
 export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): IngestTx {
   return {
+    ledger: ledgerTx(db, engine),
+    outbox: outboxTx(db, engine),
     async findConversions(keys) {
       const pairs = keys.map((k) => [k.operatorId, k.txid] as const);
       return (await findByPairs(db, "conversions", ["operator_id", "txid"], pairs)).map(conversionFromRow);
