@@ -7,6 +7,8 @@ export const P99_TARGET_MS = 10;
 
 export interface PeakSummary {
   readonly variant: VariantName;
+  /** wrk connections of these runs. */
+  readonly connections: number;
   readonly valid: number;
   readonly runs: number;
   readonly rps: number;
@@ -33,29 +35,56 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-export function summarisePeaks(variants: readonly VariantName[], runs: readonly PeakRun[]): PeakSummary[] {
-  const medians = (name: VariantName) => {
-    const mine = runs.filter((r) => r.variant === name);
-    const valid = mine.filter((r) => r.problems.length === 0);
-    return {
-      runs: mine.length,
-      valid: valid.length,
-      rps: median(valid.map((r) => r.rps)),
-      p50Ms: median(valid.map((r) => r.p50Ms)),
-      p99Ms: median(valid.map((r) => r.p99Ms)),
-      serverCpu: median(valid.map((r) => r.serverCpu)),
-      foreignCpu: median(valid.map((r) => r.foreignCpu)),
-    };
+type Medians = Omit<PeakSummary, "variant" | "ratio" | "target" | "pass">;
+
+function mediansOf(runs: readonly PeakRun[], connections: number): Medians {
+  const valid = runs.filter((r) => r.problems.length === 0);
+  const m = (pick: (r: PeakRun) => number) => median(valid.map(pick));
+  return {
+    connections,
+    runs: runs.length,
+    valid: valid.length,
+    rps: m((r) => r.rps),
+    p50Ms: m((r) => r.p50Ms),
+    p99Ms: m((r) => r.p99Ms),
+    serverCpu: m((r) => r.serverCpu),
+    foreignCpu: m((r) => r.foreignCpu),
   };
-  const bare = medians("bare");
-  return variants.map((name) => {
-    const m = medians(name);
+}
+
+/**
+ * Medians per variant: at its best connection count ("peak", ratio to the bare server's peak), or
+ * at every count ("each", ratio to the bare server at the same count).
+ */
+export function summarisePeaks(
+  variants: readonly VariantName[],
+  runs: readonly PeakRun[],
+  mode: "peak" | "each" = "peak",
+): PeakSummary[] {
+  const counts = [...new Set(runs.map((r) => r.connections))].sort((a, b) => a - b);
+  const at = (name: VariantName, connections: number) =>
+    mediansOf(
+      runs.filter((r) => r.variant === name && r.connections === connections),
+      connections,
+    );
+  const best = (name: VariantName) =>
+    counts
+      .map((c) => at(name, c))
+      .reduce((a, b) =>
+        (Number.isFinite(b.rps) ? b.rps : -1) > (Number.isFinite(a.rps) ? a.rps : -1) ? b : a,
+      );
+  const summary = (name: VariantName, m: Medians, bare: Medians): PeakSummary => {
     const ratio = m.rps / bare.rps;
     const target = VARIANTS[name].target;
     const complete = m.valid === m.runs && m.runs > 0 && bare.valid === bare.runs && bare.runs > 0;
     const pass = target === undefined ? undefined : complete && ratio >= target;
     return { variant: name, ...m, ratio, target, pass };
-  });
+  };
+  if (mode === "each") {
+    return variants.flatMap((name) => counts.map((c) => summary(name, at(name, c), at("bare", c))));
+  }
+  const bare = best("bare");
+  return variants.map((name) => summary(name, best(name), bare));
 }
 
 const verdict = (pass: boolean | undefined) => (pass === undefined ? "—" : pass ? "PASS" : "FAIL");
@@ -64,6 +93,7 @@ export function peakTable(summaries: readonly PeakSummary[]): string {
   return table(
     [
       "variant",
+      "conns",
       "req/s",
       "p50 ms",
       "p99 ms",
@@ -76,10 +106,11 @@ export function peakTable(summaries: readonly PeakSummary[]): string {
     ],
     summaries.map((s) => [
       s.variant,
+      String(s.connections),
       fmt(s.rps),
       fmt(s.p50Ms, 2),
       fmt(s.p99Ms, 2),
-      s.variant === "bare" ? "1.000" : fmt(s.ratio, 3),
+      fmt(s.ratio, 3),
       s.target === undefined ? "—" : `≥ ${fmt(s.target, 2)}`,
       verdict(s.pass),
       `${s.valid}/${s.runs}`,
@@ -97,6 +128,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
   return table(
     [
       "variant",
+      "conns",
       "rate",
       "achieved",
       "p50 ms",
@@ -107,9 +139,12 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       "p99 sent",
       "target",
       "result",
+      "server CPU",
+      "other CPU",
     ],
     runs.map((r) => [
       r.variant,
+      String(r.connections),
       fmt(r.result.rate),
       fmt(r.result.achievedRps),
       fmt(r.result.p50, 2),
@@ -131,5 +166,5 @@ export function peakLine(run: PeakRun): string {
   const stored = run.stored === undefined ? "" : `  stored ${run.stored}`;
   const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
   const cpu = `CPU server ${fmt(run.serverCpu, 2)} wrk ${fmt(run.loadCpu, 2)} pg ${fmt(run.postgresCpu, 2)} other ${fmt(run.foreignCpu, 2)}`;
-  return `  ${run.variant.padEnd(16)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}  ${cpu}  ${state}`;
+  return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}  ${cpu}  ${state}`;
 }

@@ -37,7 +37,9 @@ const USAGE = `npm run bench -- [options]
   --rounds N            interleaved rounds of every variant (default 3)
   --duration S          seconds of measured load per run (default 10)
   --warmup S            seconds of unmeasured load before each run (default 2)
-  --connections N       wrk keep-alive connections, and the open-loop generator's maximum (default 64)
+  --connections N[,M…]  wrk keep-alive connections (default 32,64,256): every variant is measured
+                        at each count and its best median is its peak; the open-loop generator
+                        then uses that count as its connection limit
   --variants a,b        subset of ${VARIANT_NAMES.join(",")} (bare is always included)
   --latency-duration S  seconds of constant-rate load at half of peak (default 10; 0 skips it)
   --quiet-wait S        before each run, wait up to S s for the CPUs to be ≤ 10 % busy (default 30)
@@ -70,7 +72,7 @@ function options() {
       rounds: { type: "string", default: "3" },
       duration: { type: "string", default: "10" },
       warmup: { type: "string", default: "2" },
-      connections: { type: "string", default: "64" },
+      connections: { type: "string", default: "32,64,256" },
       variants: { type: "string", default: VARIANT_NAMES.join(",") },
       "latency-duration": { type: "string", default: "10" },
       "quiet-wait": { type: "string", default: "30" },
@@ -96,7 +98,7 @@ function options() {
     rounds: positive("rounds", values.rounds),
     duration: positive("duration", values.duration),
     warmup: positive("warmup", values.warmup),
-    connections: positive("connections", values.connections),
+    connections: [...new Set(values.connections.split(",").map((c) => positive("connections", c.trim())))],
     variants: VARIANT_NAMES.filter((v) => v === "bare" || variants.includes(v)),
     latencyDuration: positive("latency-duration", values["latency-duration"], 0),
     cpuProf: values["cpu-prof"],
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   const settings: Settings = {
     serverCore: opts.serverCore,
     loadCore: opts.loadCore,
-    connections: opts.connections,
+    connections: opts.connections[0]!,
     seconds: opts.duration,
     warmupSeconds: opts.warmup,
     workDir,
@@ -177,29 +179,33 @@ async function main(): Promise<void> {
       .join(" ")}`,
   );
   console.log(
-    `servers on core ${opts.serverCore}, wrk -t1 -c${opts.connections} on core ${opts.loadCore}; ` +
+    `servers on core ${opts.serverCore}, wrk -t1 -c${opts.connections.join(",")} on core ${opts.loadCore}; ` +
       `${opts.duration} s per run after a ${opts.warmup} s warm-up; ${opts.rounds} rounds of: ${variants.join(", ")}`,
   );
 
   const profileDir = path.join(import.meta.dirname, "results", "profiles");
   if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
   const peaks: PeakRun[] = [];
-  const lastRps = new Map<VariantName, number>();
+  const lastRps = new Map<string, number>();
   const durability = new Map<VariantName, Readonly<Record<string, string>>>();
   for (let round = 1; round <= opts.rounds; round++) {
     console.log(`\nround ${round}/${opts.rounds}`);
-    for (const name of variants) {
-      const profiling = opts.cpuProf && round === 1 ? { ...settings, profileDir } : settings;
-      const run = await leastNoisy(opts, () =>
-        measurePeak(VARIANTS[name], profiling, lastRps.get(name) ?? 5_000),
-      );
-      peaks.push(run);
-      lastRps.set(name, run.rps);
-      if (run.durability && !durability.has(name)) durability.set(name, run.durability);
-      console.log(peakLine(run));
-      if (run.profile) {
-        const relative = path.relative(process.cwd(), run.profile);
-        console.log(`    profile: node bench/cpu-profile.ts ${relative} --requests ${run.wrk.sent}`);
+    for (const connections of opts.connections) {
+      for (const name of variants) {
+        const profiling = opts.cpuProf && round === 1 ? { profileDir } : {};
+        const these = { ...settings, connections, ...profiling };
+        const key = `${name}@${connections}`;
+        const run = await leastNoisy(opts, () =>
+          measurePeak(VARIANTS[name], these, lastRps.get(key) ?? 5_000),
+        );
+        peaks.push(run);
+        lastRps.set(key, run.rps);
+        if (run.durability && !durability.has(name)) durability.set(name, run.durability);
+        console.log(peakLine(run));
+        if (run.profile) {
+          const relative = path.relative(process.cwd(), run.profile);
+          console.log(`    profile: node bench/cpu-profile.ts ${relative} --requests ${run.wrk.sent}`);
+        }
       }
     }
   }
@@ -213,7 +219,11 @@ async function main(): Promise<void> {
     );
   }
   const summaries = summarisePeaks(variants, peaks);
-  console.log(`\nPeak throughput, closed loop (wrk -c${opts.connections}), medians of valid runs:`);
+  if (opts.connections.length > 1) {
+    console.log("\nEvery connection count, medians of valid runs (ratio to bare at the same count):");
+    console.log(peakTable(summarisePeaks(variants, peaks, "each")));
+  }
+  console.log("\nPeak throughput, closed loop (wrk), medians of valid runs:");
   console.log(peakTable(summaries));
 
   const latencies: LatencyRun[] = [];
@@ -224,7 +234,12 @@ async function main(): Promise<void> {
     for (const s of summaries) {
       if (s.variant === "bare" || !Number.isFinite(s.rps)) continue;
       const run = await leastNoisy(opts, () =>
-        measureLatency(VARIANTS[s.variant], settings, s.rps / 2, opts.latencyDuration),
+        measureLatency(
+          VARIANTS[s.variant],
+          { ...settings, connections: s.connections },
+          s.rps / 2,
+          opts.latencyDuration,
+        ),
       );
       latencies.push(run);
       if (run.problems.length) console.log(`  ${s.variant}: INVALID: ${run.problems.join("; ")}`);

@@ -51,6 +51,7 @@ export interface Settings {
 
 export interface PeakRun extends CpuUse {
   readonly variant: VariantName;
+  readonly connections: number;
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -226,6 +227,7 @@ export async function measurePeak(
     }
     return {
       variant: variant.name,
+      connections: settings.connections,
       rps: result.rps,
       p50Ms: result.p50_us / 1000,
       p99Ms: result.p99_us / 1000,
@@ -271,6 +273,8 @@ async function toggleProfiler(running: Running, name?: string): Promise<string |
 
 export interface LatencyRun extends CpuUse {
   readonly variant: VariantName;
+  /** The open-loop generator's connection limit. */
+  readonly connections: number;
   readonly result: ConstantRateResult;
   readonly stored: number | undefined;
   readonly busyBefore: number;
@@ -321,7 +325,15 @@ export async function measureLatency(
       const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
       if (stored !== acknowledged) problems.push(`stored ${stored} rows for ${acknowledged} acknowledged`);
     }
-    return { variant: variant.name, result, stored, busyBefore, ...cpu, problems };
+    return {
+      variant: variant.name,
+      connections: settings.connections,
+      result,
+      stored,
+      busyBefore,
+      ...cpu,
+      problems,
+    };
   } finally {
     await stopServer(running);
   }

@@ -2,6 +2,7 @@
  * Configuration from environment variables only (12-factor), validated at start with every error
  * reported at once. The only module that reads process.env; documented in .env.example.
  */
+import { parseEgressAllowlist } from "./domain/egress.ts";
 import { IP_PRIVACY_MODES, type IpPrivacyMode, parseCidrList } from "./domain/ip.ts";
 import { decodeSecret } from "./domain/signing.ts";
 
@@ -33,6 +34,19 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** When set and no API key exists yet, an admin key with exactly this value is created at start. */
   readonly bootstrapAdminKey: string | undefined;
+  /** Outbound postbacks in flight at once in this process, and per endpoint. */
+  readonly deliveryConcurrency: number;
+  readonly deliveryPerEndpoint: number;
+  /** Egress allowlist (IPs, CIDRs, host names) exempt from the SSRF guard: tests, on-prem receivers. */
+  readonly deliveryAllow: readonly string[];
+  /** Whole-attempt deadline of an outbound postback (ms). */
+  readonly deliveryTimeoutMs: number;
+  /** A claimed delivery not finished after this (its process died) is sent again (ms). */
+  readonly deliveryLeaseMs: number;
+  /** How often the dispatcher looks for due deliveries (ms). */
+  readonly dispatchIntervalMs: number;
+  /** Consecutive failed attempts after which an endpoint is disabled (0 = never). */
+  readonly endpointFailureThreshold: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +110,13 @@ export function loadConfig(env: Env): Config {
     problems.push("BOOTSTRAP_ADMIN_KEY must look like pw_ followed by at least 32 URL-safe characters");
   }
 
+  const deliveryAllow = text("DELIVERY_ALLOW", "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const allow = parseEgressAllowlist(deliveryAllow, "DELIVERY_ALLOW");
+  if (!allow.ok) problems.push(allow.error.message);
+
   const config: Config = {
     databaseUrl,
     host,
@@ -122,6 +143,13 @@ export function loadConfig(env: Env): Config {
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     bootstrapAdminKey,
+    deliveryConcurrency: int("DELIVERY_CONCURRENCY", 32, 1, 1000),
+    deliveryPerEndpoint: int("DELIVERY_PER_ENDPOINT", 4, 1, 100),
+    deliveryAllow,
+    deliveryTimeoutMs: int("DELIVERY_TIMEOUT_MS", 10_000, 100, 120_000),
+    deliveryLeaseMs: int("DELIVERY_LEASE_MS", 300_000, 1000, 86_400_000),
+    dispatchIntervalMs: int("DISPATCH_INTERVAL_MS", 1000, 10, 600_000),
+    endpointFailureThreshold: int("ENDPOINT_FAILURE_THRESHOLD", 100, 0, 1_000_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -3,16 +3,27 @@
  * and graceful shutdown (stop accepting, drain in-flight requests and batches, close the database).
  */
 import type { FastifyInstance } from "fastify";
+import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts";
+import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
+import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
+import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
 import { createIds, systemClock } from "./adapters/system.ts";
 import { createApiKey } from "./app/api-keys.ts";
 import { Catalog } from "./app/catalog.ts";
+import { approveDueEntries } from "./app/commissions/approve-due.ts";
+import { createCommissionEffect } from "./app/commissions/commission-effect.ts";
+import { planCacheFor } from "./app/commissions/plan-cache.ts";
+import { EndpointCache } from "./app/delivery/endpoint-cache.ts";
+import { createOutboundEffect } from "./app/delivery/outbound-effect.ts";
 import { createPostbackIngestor } from "./app/ingest-postback.ts";
-import type { Clock, Ids, Store } from "./app/ports.ts";
+import type { Clock, ConversionEffect, Ids, Store } from "./app/ports.ts";
 import { createClickRecorder } from "./app/record-click.ts";
 import type { Config } from "./config.ts";
+import { parseEgressAllowlist } from "./domain/egress.ts";
 import { parseCidrList } from "./domain/ip.ts";
+import { nextAttemptAt } from "./domain/retry-schedule.ts";
 import { decodeSecret, encodeSecret } from "./domain/signing.ts";
 
 export interface Service {
@@ -34,6 +45,49 @@ async function serviceSecrets(store: Store, config: Config, ids: Ids) {
     "base64",
   );
   return { clickSecret: decoded.value, ipSalt };
+}
+
+/** Outbound postbacks (DESIGN §4): the outbox effect, the dispatcher, the admin seams, metrics. */
+function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError: (error: unknown) => void) {
+  const allow = parseEgressAllowlist(config.deliveryAllow, "DELIVERY_ALLOW");
+  const guard = createEgressGuard(allow.ok ? { allow: allow.value } : {});
+  const sender = createHttpSender({ guard });
+  const endpointCache = new EndpointCache(clock);
+  const metrics = createDeliveryMetrics();
+  const timeout = config.deliveryTimeoutMs;
+  const sendOptions = {
+    connectTimeoutMs: Math.min(5000, timeout),
+    responseTimeoutMs: timeout,
+    deadlineMs: timeout,
+  };
+  const deliver = {
+    store: store.deliveries,
+    sender,
+    clock,
+    ids,
+    schedule: (attempt: number, now: number, retryAfter: number | null) =>
+      nextAttemptAt(attempt, now, Math.random, retryAfter),
+    sendOptions,
+    failureThreshold: config.endpointFailureThreshold,
+    workerId: newWorkerId(),
+    onAttempt: metrics.observe,
+  };
+  const dispatcher = createDispatcher(deliver, {
+    concurrency: config.deliveryConcurrency,
+    perEndpoint: config.deliveryPerEndpoint,
+    intervalMs: config.dispatchIntervalMs,
+    leaseMs: config.deliveryLeaseMs,
+    releaseAtStart: store.engine === "sqlite",
+    onError,
+  });
+  const effect: ConversionEffect = createOutboundEffect({ cache: endpointCache, clock, ids });
+  return {
+    effect,
+    dispatcher,
+    sender,
+    routes: { guard, sender, endpointCache, sendOptions },
+    metrics: () => metrics.render(() => store.deliveries.dueBacklog(clock.now())),
+  };
 }
 
 /** Test seams: where log lines go (default stdout). */
@@ -69,6 +123,9 @@ export async function startService(
   const batching = { maxBatch: config.batchMax, concurrency, maxPending: config.maxPending };
   let app: FastifyInstance | undefined;
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
+  const delivery = outbound(config, store, clock, ids, (error) =>
+    app?.log.error({ err: error }, "outbound delivery error"),
+  );
   const ingestor = createPostbackIngestor({
     store,
     catalog,
@@ -77,6 +134,17 @@ export async function startService(
     clickSecrets: [clickSecret],
     batching,
     onStorageError,
+    // Last: commissions (when wired) fill the payouts the outbound messages carry.
+    effects: [
+      createCommissionEffect({
+        plans: planCacheFor(catalog, clock),
+        catalog,
+        clock,
+        ids,
+        clickSecrets: [clickSecret],
+      }),
+      delivery.effect,
+    ],
   });
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
   const clicks = createClickRecorder({
@@ -105,11 +173,14 @@ export async function startService(
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     logLevel: config.logLevel,
     isDraining: () => draining,
+    outbound: delivery.routes,
+    metrics: delivery.metrics,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port });
+    await delivery.dispatcher.start();
   } catch (error) {
     // Port taken or host not bindable: do not leave the database open behind the error.
     await app.close();
@@ -137,14 +208,28 @@ export async function startService(
   }, config.pruneIntervalMs);
   pruneTimer.unref();
 
+  // Hold periods: pending commissions become approved once their hold ends (every minute).
+  let approving: Promise<void> = Promise.resolve();
+  const approveTimer = setInterval(() => {
+    approving = approving.then(() =>
+      approveDueEntries(store, clock).then(
+        () => undefined,
+        (error: unknown) => app?.log.error({ err: error }, "commission approval failed"),
+      ),
+    );
+  }, 60_000);
+  approveTimer.unref();
+
   const server = app;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       draining = true;
       clearInterval(pruneTimer);
+      clearInterval(approveTimer);
       await server.close();
-      await Promise.all([ingestor.drain(), clicks.drain(), pruning]);
+      await Promise.all([ingestor.drain(), clicks.drain(), pruning, approving, delivery.dispatcher.stop()]);
+      delivery.sender.close();
       await store.close();
     })();
     return stopping;

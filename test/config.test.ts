@@ -38,6 +38,13 @@ describe("loadConfig", () => {
       maxPending: 20_000,
       shutdownTimeoutMs: 10_000,
       bootstrapAdminKey: undefined,
+      deliveryConcurrency: 32,
+      deliveryPerEndpoint: 4,
+      deliveryAllow: [],
+      deliveryTimeoutMs: 10_000,
+      deliveryLeaseMs: 300_000,
+      dispatchIntervalMs: 1000,
+      endpointFailureThreshold: 100,
     });
   });
 

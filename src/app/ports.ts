@@ -16,7 +16,9 @@ import type {
   Status,
 } from "../domain/model.ts";
 import type { ParamMapping } from "../domain/postback-params.ts";
+import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { LedgerTx } from "./commissions/ledger-port.ts";
+import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { OutboxTx } from "./delivery/outbox-port.ts";
 
 export interface Clock {
@@ -272,6 +274,12 @@ export interface Store {
   listConversions(filter: ConversionFilter): Promise<ConversionRow[]>;
   getConversion(id: string): Promise<ConversionRow | undefined>;
   listClicks(filter: ClickFilter): Promise<ClickRow[]>;
+
+  /** Outbound postbacks: endpoints, the outbox outside ingest (dispatcher, admin API), attempts. */
+  readonly deliveries: DeliveryStore;
+
+  /** Commissions outside ingest: plans, rates, ledger reports, approval and payouts. */
+  readonly commissions: CommissionStore;
 
   /** Deletes request-log rows and clicks older than the given times, in bounded chunks. */
   prune(before: { requestLog: number; clicks: number }): Promise<{ requestLog: number; clicks: number }>;

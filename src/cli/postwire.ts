@@ -3,6 +3,7 @@
  * postbacks. Configuration comes from the environment, as for the service (see .env.example).
  */
 import { ConfigError, loadConfig } from "../config.ts";
+import { deliveriesCommand } from "./deliveries-command.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
 import { keysCommand, migrateCommand } from "./store-commands.ts";
@@ -14,6 +15,8 @@ Commands:
   migrate                       Apply database migrations and exit.
   keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID] [--json]
                                 Create an API key (role admin|operator|affiliate); prints it once.
+  deliveries list|attempts|replay ...
+                                Outbound postbacks: the outbox, the attempt log, replays (postwire deliveries --help).
   postback build|sign|send|verify ...
                                 Build, sign, send or verify a test postback (postwire postback --help).
 
@@ -46,6 +49,8 @@ export async function runCli(
         return await keysCommand(rest, env, io);
       case "postback":
         return await postbackCommand(rest, env, io);
+      case "deliveries":
+        return await deliveriesCommand(rest, env, io);
       case "help":
       case "--help":
       case "-h":

@@ -11,6 +11,7 @@ import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
 import { clientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { openApiRoutes } from "./openapi.ts";
+import type { OutboundRouteDeps } from "./routes/admin/endpoints.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { clickRoutes } from "./routes/clicks.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -30,6 +31,10 @@ export interface ServerDeps {
   readonly keepAliveTimeoutMs: number;
   readonly logLevel: string;
   readonly isDraining: () => boolean;
+  /** Outbound endpoints (egress guard, sender for "send test", endpoint cache). */
+  readonly outbound?: OutboundRouteDeps;
+  /** Prometheus text for GET /metrics. */
+  readonly metrics?: () => Promise<string>;
   /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
   readonly logStream?: { write(line: string): void };
 }
@@ -104,6 +109,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     ids: deps.ids,
     publicUrl: deps.publicUrl,
+    ...(deps.outbound ? { outbound: deps.outbound } : {}),
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get("/metrics", async (_request, reply) =>
+      reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics()),
+    );
+  }
   return app;
 }

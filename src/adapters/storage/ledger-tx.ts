@@ -1,7 +1,189 @@
-/** The ledger reads and writes of an ingest transaction (`LedgerTx`) over SQL. */
-import type { LedgerTx } from "../../app/commissions/ledger-port.ts";
-import type { SqlExecutor } from "./sql-driver.ts";
+/** The ledger reads and writes of an ingest transaction (`LedgerTx`) over SQL, in bulk per batch. */
+import { type LedgerTx, playerKeyOf } from "../../app/commissions/ledger-port.ts";
+import { ENTRY_COLUMNS, entryFromRow, entryValues, planFromRow, rateFromRow } from "./commissions-rows.ts";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
-export function ledgerTx(_db: SqlExecutor, _engine: "sqlite" | "postgres"): LedgerTx {
-  return {};
+const CHUNK = 400;
+const marks = (count: number): string => new Array(count).fill("?").join(", ");
+
+/** Runs `sql` (with one `(?)` list) over chunks of `values`, duplicates dropped. */
+async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {
+  const unique = [...new Set(values)];
+  const rows: SqlRow[] = [];
+  for (let start = 0; start < unique.length; start += CHUNK) {
+    const part = unique.slice(start, start + CHUNK);
+    rows.push(...(await db.all(sql.replace("(?)", `(${marks(part.length)})`), part)));
+  }
+  return rows;
+}
+
+/** `(a = ? AND b = ? …) OR …` over composite keys. */
+async function selectKeys(
+  db: SqlExecutor,
+  sql: string,
+  columns: readonly string[],
+  keys: ReadonlyArray<readonly SqlValue[]>,
+): Promise<SqlRow[]> {
+  const rows: SqlRow[] = [];
+  for (let start = 0; start < keys.length; start += CHUNK) {
+    const part = keys.slice(start, start + CHUNK);
+    const one = `(${columns.map((c) => `${c} = ?`).join(" AND ")})`;
+    rows.push(...(await db.all(sql.replace("{keys}", part.map(() => one).join(" OR ")), part.flat())));
+  }
+  return rows;
+}
+
+export function ledgerTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): LedgerTx {
+  return {
+    async plans(programIds) {
+      const sql = "SELECT * FROM commission_plans WHERE program_id IN (?) ORDER BY effective_from, id";
+      return (await selectIn(db, sql, programIds)).map(planFromRow);
+    },
+    async parents(affiliateIds) {
+      const sql = "SELECT id, parent_id FROM affiliates WHERE parent_id IS NOT NULL AND id IN (?)";
+      const rows = await selectIn(db, sql, affiliateIds);
+      return new Map(rows.map((r) => [Number(r["id"]), Number(r["parent_id"])]));
+    },
+    async rates(pairs) {
+      if (!pairs.length) return [];
+      const sql = "SELECT * FROM fx_rates WHERE {keys} ORDER BY effective_from";
+      return (
+        await selectKeys(
+          db,
+          sql,
+          ["base", "quote"],
+          pairs.map((p) => [p.base, p.quote]),
+        )
+      ).map(rateFromRow);
+    },
+    async qualified(keys) {
+      if (!keys.length) return new Set();
+      const sql = "SELECT program_id, operator_id, player_key FROM cpa_qualifications WHERE {keys}";
+      const cols = ["program_id", "operator_id", "player_key"];
+      const rows = await selectKeys(
+        db,
+        sql,
+        cols,
+        keys.map((k) => [k.programId, k.operatorId, k.playerKey]),
+      );
+      return new Set(
+        rows.map((r) =>
+          playerKeyOf({
+            programId: Number(r["program_id"]),
+            operatorId: Number(r["operator_id"]),
+            playerKey: String(r["player_key"]),
+          }),
+        ),
+      );
+    },
+    async history(keys) {
+      if (!keys.length) return { events: [], boundAt: new Map() };
+      const pairs = keys.map((k) => [k.operatorId, k.playerId]);
+      const events = await selectKeys(
+        db,
+        "SELECT id, operator_id, player_id, event, amount_minor, currency, lots_milli, occurred_at FROM conversions WHERE test = 0 AND reverses_id IS NULL AND ({keys})",
+        ["operator_id", "player_id"],
+        pairs,
+      );
+      const bound = await selectKeys(
+        db,
+        "SELECT operator_id, player_id, bound_at FROM players WHERE {keys}",
+        ["operator_id", "player_id"],
+        pairs,
+      );
+      return {
+        events: events.map((r) => ({
+          conversionId: String(r["id"]),
+          operatorId: Number(r["operator_id"]),
+          playerId: String(r["player_id"]),
+          event: String(r["event"]),
+          amountMinor: r["amount_minor"] === null ? null : Number(r["amount_minor"]),
+          currency: r["currency"] === null ? null : String(r["currency"]),
+          lotsMilli: r["lots_milli"] === null ? null : Number(r["lots_milli"]),
+          occurredAt: Number(r["occurred_at"]),
+        })),
+        boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
+      };
+    },
+    async usage(keys) {
+      if (!keys.length) return [];
+      const cols = ["affiliate_id", "program_id", "period"];
+      const values = keys.map((k) => [k.affiliateId, k.programId, k.period]);
+      const q = await selectKeys(
+        db,
+        "SELECT affiliate_id, program_id, period, COUNT(*) AS n, SUM(paid) AS paid FROM cpa_qualifications WHERE {keys} GROUP BY affiliate_id, program_id, period",
+        cols,
+        values,
+      );
+      const m = await selectKeys(
+        db,
+        "SELECT affiliate_id, program_id, period, SUM(amount_minor) AS total FROM ledger_entries WHERE amount_minor > 0 AND kind = 'commission' AND ({keys}) GROUP BY affiliate_id, program_id, period",
+        cols,
+        values,
+      );
+      const key = (r: SqlRow) => `${r["affiliate_id"]}:${r["program_id"]}:${r["period"]}`;
+      const qs = new Map(q.map((r) => [key(r), r]));
+      const ms = new Map(m.map((r) => [key(r), r]));
+      return keys.map((k) => {
+        const id = `${k.affiliateId}:${k.programId}:${k.period}`;
+        return {
+          ...k,
+          qualified: Number(qs.get(id)?.["n"] ?? 0),
+          paidCpa: Number(qs.get(id)?.["paid"] ?? 0),
+          paidMinor: Number(ms.get(id)?.["total"] ?? 0),
+        };
+      });
+    },
+    async entriesOf(conversionIds) {
+      const rows = await selectIn(
+        db,
+        "SELECT * FROM ledger_entries WHERE reverses_entry_id IS NULL AND conversion_id IN (?) ORDER BY id",
+        conversionIds,
+      );
+      const ids = rows.map((r) => String(r["id"]));
+      const sums = ids.length
+        ? await selectIn(
+            db,
+            "SELECT reverses_entry_id, SUM(amount_minor) AS total FROM ledger_entries WHERE reverses_entry_id IN (?) GROUP BY reverses_entry_id",
+            ids,
+          )
+        : [];
+      const compensated = new Map(sums.map((r) => [String(r["reverses_entry_id"]), Number(r["total"] ?? 0)]));
+      return rows.map((r) => ({
+        ...entryFromRow(r),
+        compensatedMinor: compensated.get(String(r["id"])) ?? 0,
+      }));
+    },
+    async insertQualifications(rows) {
+      const ordered = [...rows].sort((a, b) => (playerKeyOf(a) < playerKeyOf(b) ? -1 : 1));
+      const inserted = await db.insertMany(
+        "cpa_qualifications",
+        [
+          "program_id",
+          "operator_id",
+          "player_key",
+          "affiliate_id",
+          "conversion_id",
+          "period",
+          "paid",
+          "qualified_at",
+        ],
+        ordered.map((q) => [
+          q.programId,
+          q.operatorId,
+          q.playerKey,
+          q.affiliateId,
+          q.conversionId,
+          q.period,
+          q.paid ? 1 : 0,
+          q.qualifiedAt,
+        ]),
+        { ignoreConflicts: "program_id, operator_id, player_key", returning: "conversion_id" },
+      );
+      return inserted.length;
+    },
+    async insertEntries(rows) {
+      await db.insertMany("ledger_entries", ENTRY_COLUMNS, rows.map(entryValues));
+    },
+  };
 }

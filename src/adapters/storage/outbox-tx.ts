@@ -1,7 +1,52 @@
-/** The outbox writes of an ingest transaction (`OutboxTx`) over SQL. */
+/** The outbox reads and writes of an ingest transaction (`OutboxTx`) over SQL. */
 import type { OutboxTx } from "../../app/delivery/outbox-port.ts";
-import type { SqlExecutor } from "./sql-driver.ts";
+import type { ClickRow, ConversionRow } from "../../app/ports.ts";
+import { DELIVERY_COLUMNS, deliveryValues, endpointFromRow } from "./delivery-rows.ts";
+import { clickFromRow, conversionFromRow } from "./record-rows.ts";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
-export function outboxTx(_db: SqlExecutor, _engine: "sqlite" | "postgres"): OutboxTx {
-  return {};
+const CHUNK = 500;
+const marks = (count: number): string => new Array(count).fill("?").join(", ");
+
+/** `SELECT * FROM table WHERE column IN (…)` in chunks, duplicates dropped. */
+async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {
+  const unique = [...new Set(values)];
+  const rows: SqlRow[] = [];
+  for (let start = 0; start < unique.length; start += CHUNK) {
+    const part = unique.slice(start, start + CHUNK);
+    rows.push(...(await db.all(sql.replace("(?)", `(${marks(part.length)})`), part)));
+  }
+  return rows;
+}
+
+export function outboxTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): OutboxTx {
+  return {
+    async endpointsOf(affiliateIds) {
+      const rows = await selectIn(
+        db,
+        "SELECT * FROM endpoints WHERE status = 'active' AND affiliate_id IN (?) ORDER BY id",
+        affiliateIds,
+      );
+      return rows.map(endpointFromRow);
+    },
+    async clicks(clickIds) {
+      const rows = await selectIn(db, "SELECT * FROM clicks WHERE click_id IN (?)", clickIds);
+      return new Map<string, ClickRow>(rows.map((row) => [String(row["click_id"]), clickFromRow(row)]));
+    },
+    async conversions(ids) {
+      const rows = await selectIn(db, "SELECT * FROM conversions WHERE id IN (?)", ids);
+      return new Map<string, ConversionRow>(rows.map((row) => [String(row["id"]), conversionFromRow(row)]));
+    },
+    async enqueue(rows, now) {
+      if (!rows.length) return;
+      // Key order, like the conversions: concurrent batches never wait on each other in a cycle.
+      const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      await db.insertMany(
+        "deliveries",
+        DELIVERY_COLUMNS,
+        ordered.map((row) => deliveryValues(row, now)),
+        { ignoreConflicts: "endpoint_id, conversion_id, status" },
+      );
+    },
+  };
 }

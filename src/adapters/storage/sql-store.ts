@@ -11,6 +11,8 @@ import type {
   Store,
 } from "../../app/ports.ts";
 import type { Affiliate, ApiKey, Link, Operator, Program } from "../../domain/model.ts";
+import { createCommissionStore } from "./commissions-store.ts";
+import { createDeliveryStore } from "./delivery-store.ts";
 import { AFFILIATES, entityTable, LINKS, OPERATORS, PROGRAMS, rowToEntity } from "./entity-table.ts";
 import { ingestTx } from "./ingest-tx.ts";
 import {
@@ -135,6 +137,8 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     async insertClicks(rows) {
       await db.transaction((tx) => tx.insertMany("clicks", CLICK_COLUMNS, rows.map(clickValues)));
     },
+    deliveries: createDeliveryStore(db),
+    commissions: createCommissionStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
       await db.transaction((tx) => ingestTx(tx, db.engine).insertRequestLogs(rows));

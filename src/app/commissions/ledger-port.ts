@@ -1,6 +1,122 @@
 /**
  * What the commission effect reads and writes inside an ingest transaction (issue: commissions).
- * Implemented by src/adapters/storage/ledger-tx.ts over the same SQL transaction.
+ * Implemented by src/adapters/storage/ledger-tx.ts over the same SQL transaction. Every read takes
+ * the keys of a whole batch, so a batch costs a few statements, not a few per conversion.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by the commissions work.
-export interface LedgerTx {}
+import type { Terms } from "../../domain/commissions/terms.ts";
+
+/** A version of a program's plan (affiliateId null) or of an affiliate's deal. */
+export interface PlanVersion {
+  readonly id: number;
+  readonly programId: number;
+  readonly affiliateId: number | null;
+  readonly effectiveFrom: number;
+  readonly terms: Terms;
+  readonly note: string | null;
+  readonly createdAt: number;
+}
+
+export interface RateVersion {
+  readonly base: string;
+  readonly quote: string;
+  /** Quote units per 1 base unit, exact decimal text. */
+  readonly rate: string;
+  readonly effectiveFrom: number;
+}
+
+export interface PlayerKey {
+  readonly programId: number;
+  readonly operatorId: number;
+  readonly playerKey: string;
+}
+
+/** An earlier event of a player, as the qualification rules need it. */
+export interface HistoryEvent {
+  readonly conversionId: string;
+  readonly operatorId: number;
+  readonly playerId: string;
+  readonly event: string;
+  readonly amountMinor: number | null;
+  readonly currency: string | null;
+  readonly lotsMilli: number | null;
+  readonly occurredAt: number;
+}
+
+export interface UsageKey {
+  readonly affiliateId: number;
+  readonly programId: number;
+  readonly period: string;
+}
+
+export interface UsageRow extends UsageKey {
+  readonly qualified: number;
+  readonly paidCpa: number;
+  readonly paidMinor: number;
+}
+
+export const ENTRY_STATUSES = ["pending", "approved", "reversed", "paid"] as const;
+export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+export const ENTRY_KINDS = ["commission", "override", "clawback", "adjustment"] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+export interface LedgerEntry {
+  readonly id: string;
+  readonly conversionId: string;
+  readonly operatorId: number;
+  readonly programId: number;
+  readonly affiliateId: number;
+  readonly playerKey: string | null;
+  readonly kind: EntryKind;
+  readonly component: string;
+  readonly status: EntryStatus;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly sourceAmountMinor: number | null;
+  readonly sourceCurrency: string | null;
+  readonly fxRate: string | null;
+  readonly reason: string | null;
+  readonly windowDays: number | null;
+  readonly reversesEntryId: string | null;
+  readonly period: string;
+  /** {rule, inputs, figure, text}: the entry explains itself. */
+  readonly explain: Readonly<Record<string, unknown>>;
+  readonly occurredAt: number;
+  readonly createdAt: number;
+  readonly approveAt: number;
+  readonly approvedAt: number | null;
+  readonly paidAt: number | null;
+  readonly payoutId: string | null;
+}
+
+export interface Qualification extends PlayerKey {
+  readonly affiliateId: number;
+  readonly conversionId: string;
+  readonly period: string;
+  /** Whether the CPA was paid (not capped): counts toward the count cap. */
+  readonly paid: boolean;
+  readonly qualifiedAt: number;
+}
+
+export interface LedgerTx {
+  /** Every plan and deal version of these programs. */
+  plans(programIds: readonly number[]): Promise<PlanVersion[]>;
+  /** Parent affiliate by child id, for those that have one. */
+  parents(affiliateIds: readonly number[]): Promise<Map<number, number>>;
+  /** Every version of the rates base→quote for these pairs. */
+  rates(pairs: ReadonlyArray<{ base: string; quote: string }>): Promise<RateVersion[]>;
+  /** The player keys among these that already qualified for a CPA. */
+  qualified(keys: readonly PlayerKey[]): Promise<Set<string>>;
+  /** Earlier non-test, non-reversal events of these players, and when each player was bound. */
+  history(
+    keys: ReadonlyArray<{ operatorId: number; playerId: string }>,
+  ): Promise<{ events: HistoryEvent[]; boundAt: Map<string, number> }>;
+  usage(keys: readonly UsageKey[]): Promise<UsageRow[]>;
+  /** The entries of these conversions (not compensations), with what was compensated of each. */
+  entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
+  /** Inserts qualifications whose key is free; returns how many were inserted. */
+  insertQualifications(rows: readonly Qualification[]): Promise<number>;
+  insertEntries(rows: readonly LedgerEntry[]): Promise<void>;
+}
+
+/** `${programId}:${operatorId}:${playerKey}` */
+export const playerKeyOf = (k: PlayerKey): string => `${k.programId}:${k.operatorId}:${k.playerKey}`;

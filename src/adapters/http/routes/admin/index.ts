@@ -10,6 +10,9 @@ import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
 import { affiliateRoutes } from "./affiliates.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
+import { commissionRoutes } from "./commissions.ts";
+import { deliveryRoutes } from "./deliveries.ts";
+import { endpointRoutes, type OutboundRouteDeps } from "./endpoints.ts";
 import { linkRoutes } from "./links.ts";
 import { operatorAuthRoutes } from "./operator-auth.ts";
 import { operatorRoutes } from "./operators.ts";
@@ -66,7 +69,10 @@ function whoAmI(app: FastifyInstance): void {
   });
 }
 
-export async function adminRoutes(app: FastifyInstance, options: AdminDeps): Promise<void> {
+export async function adminRoutes(
+  app: FastifyInstance,
+  options: AdminDeps & { readonly outbound?: OutboundRouteDeps },
+): Promise<void> {
   // Only the dependencies travel on: the register options (prefix…) must not reach the children.
   const { store, catalog, clock, ids, publicUrl } = options;
   const deps: AdminDeps = { store, catalog, clock, ids, publicUrl };
@@ -82,7 +88,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminDeps): Pro
     linkRoutes,
     apiKeyRoutes,
     recordRoutes,
+    deliveryRoutes,
+    commissionRoutes,
   ]) {
     await app.register(routes, deps);
   }
+  if (options.outbound) await app.register(endpointRoutes, { ...deps, ...options.outbound });
 }

@@ -1,0 +1,178 @@
+/** `CommissionStore` over SQL: plans, rates, parents, ledger reports, approval and payouts. */
+import type { CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
+import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
+import type { SqlDriver, SqlRow, SqlValue } from "./sql-driver.ts";
+
+const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
+  const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
+  return {
+    sql: used.length ? ` WHERE ${used.map(([c]) => c).join(" AND ")}` : "",
+    params: used.map(([, v]) => v),
+  };
+};
+
+const payoutFromRow = (r: SqlRow): PayoutRow => ({
+  id: String(r["id"]),
+  affiliateId: Number(r["affiliate_id"]),
+  period: String(r["period"]),
+  amountMinor: Number(r["amount_minor"]),
+  currency: String(r["currency"]),
+  entries: Number(r["entries"]),
+  createdAt: Number(r["created_at"]),
+});
+
+/** Originals fully compensated, still pending: reversed together with their compensations. */
+const REVERSE_DUE = `UPDATE ledger_entries SET status = 'reversed', approved_at = ?
+  WHERE status = 'pending' AND approve_at <= ? AND (id IN (SELECT o.id FROM ledger_entries o
+    JOIN ledger_entries c ON c.reverses_entry_id = o.id WHERE o.status = 'pending'
+    GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0)
+  OR reverses_entry_id IN (SELECT o.id FROM ledger_entries o JOIN ledger_entries c ON c.reverses_entry_id = o.id
+    WHERE o.status = 'pending' GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0))`;
+
+export function createCommissionStore(db: SqlDriver): CommissionStore {
+  return {
+    async createPlan(row, now) {
+      const [id] = await db.insertMany(
+        "commission_plans",
+        ["program_id", "affiliate_id", "effective_from", "terms", "note", "created_at"],
+        [[row.programId, row.affiliateId, row.effectiveFrom, JSON.stringify(row.terms), row.note, now]],
+        { returning: "id" },
+      );
+      const [stored] = await db.all("SELECT * FROM commission_plans WHERE id = ?", [Number(id)]);
+      return planFromRow(stored!);
+    },
+    async listPlans(programId) {
+      const rows = await db.all(
+        "SELECT * FROM commission_plans WHERE program_id = ? ORDER BY effective_from, id",
+        [programId],
+      );
+      return rows.map(planFromRow);
+    },
+    async createRate(row, now) {
+      const [id] = await db.insertMany(
+        "fx_rates",
+        ["base", "quote", "rate", "effective_from", "created_at"],
+        [[row.base, row.quote, row.rate, row.effectiveFrom, now]],
+        { returning: "id" },
+      );
+      const [stored] = await db.all("SELECT * FROM fx_rates WHERE id = ?", [Number(id)]);
+      return rateFromRow(stored!);
+    },
+    async listRates() {
+      return (await db.all("SELECT * FROM fx_rates ORDER BY base, quote, effective_from")).map(rateFromRow);
+    },
+    async setParent(affiliateId, parentId) {
+      await db.run("UPDATE affiliates SET parent_id = ? WHERE id = ?", [parentId, affiliateId]);
+    },
+    async parentOf(affiliateId) {
+      const [row] = await db.all("SELECT parent_id FROM affiliates WHERE id = ?", [affiliateId]);
+      return row?.["parent_id"] == null ? null : Number(row["parent_id"]);
+    },
+    async listEntries(f) {
+      const w = where([
+        ["affiliate_id = ?", f.affiliateId],
+        ["program_id = ?", f.programId],
+        ["period = ?", f.period],
+        ["status = ?", f.status],
+        ["conversion_id = ?", f.conversionId],
+        ["id > ?", f.after],
+      ]);
+      const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
+      return (
+        await db.all(`SELECT * FROM ledger_entries${w.sql} ORDER BY id LIMIT ?`, [...w.params, limit])
+      ).map(entryFromRow);
+    },
+    async balances(f) {
+      const w = where([
+        ["affiliate_id = ?", f.affiliateId],
+        ["program_id = ?", f.programId],
+        ["period = ?", f.period],
+      ]);
+      const rows = await db.all(
+        `SELECT affiliate_id, currency, status, SUM(amount_minor) AS total FROM ledger_entries${w.sql} GROUP BY affiliate_id, currency, status ORDER BY affiliate_id, currency`,
+        w.params,
+      );
+      const out = new Map<
+        string,
+        {
+          affiliateId: number;
+          currency: string;
+          pendingMinor: number;
+          approvedMinor: number;
+          paidMinor: number;
+          reversedMinor: number;
+        }
+      >();
+      for (const r of rows) {
+        const key = `${r["affiliate_id"]}:${r["currency"]}`;
+        const b = out.get(key) ?? {
+          affiliateId: Number(r["affiliate_id"]),
+          currency: String(r["currency"]),
+          pendingMinor: 0,
+          approvedMinor: 0,
+          paidMinor: 0,
+          reversedMinor: 0,
+        };
+        const field = `${r["status"]}Minor` as "pendingMinor";
+        b[field] = Number(r["total"] ?? 0);
+        out.set(key, b);
+      }
+      return [...out.values()];
+    },
+    async approveDue(now) {
+      return db.transaction(async (tx) => {
+        const reversed = await tx.run(REVERSE_DUE, [now, now]);
+        const approved = await tx.run(
+          "UPDATE ledger_entries SET status = 'approved', approved_at = ? WHERE status = 'pending' AND approve_at <= ?",
+          [now, now],
+        );
+        return { approved, reversed };
+      });
+    },
+    async markPaid(period, affiliateId, now, newId) {
+      return db.transaction(async (tx) => {
+        const w = where([
+          ["status = 'approved' AND period <= ?", period],
+          ["affiliate_id = ?", affiliateId],
+        ]);
+        const groups = await tx.all(
+          `SELECT affiliate_id, currency, SUM(amount_minor) AS total, COUNT(*) AS n FROM ledger_entries${w.sql} GROUP BY affiliate_id, currency ORDER BY affiliate_id, currency`,
+          w.params,
+        );
+        const payouts: PayoutRow[] = [];
+        for (const g of groups) {
+          const total = Number(g["total"] ?? 0);
+          // A negative balance is not paid: it stays approved and carries into the next balance.
+          if (total <= 0) continue;
+          const payout: PayoutRow = {
+            id: newId(),
+            affiliateId: Number(g["affiliate_id"]),
+            period,
+            amountMinor: total,
+            currency: String(g["currency"]),
+            entries: Number(g["n"]),
+            createdAt: now,
+          };
+          await tx.insertMany(
+            "payouts",
+            ["id", "affiliate_id", "period", "amount_minor", "currency", "entries", "created_at"],
+            [[payout.id, payout.affiliateId, period, total, payout.currency, payout.entries, now]],
+          );
+          await tx.run(
+            "UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND period <= ? AND affiliate_id = ? AND currency = ?",
+            [now, payout.id, period, payout.affiliateId, payout.currency],
+          );
+          payouts.push(payout);
+        }
+        return payouts;
+      });
+    },
+    async listPayouts(f) {
+      const w = where([
+        ["affiliate_id = ?", f.affiliateId],
+        ["period = ?", f.period],
+      ]);
+      return (await db.all(`SELECT * FROM payouts${w.sql} ORDER BY id`, w.params)).map(payoutFromRow);
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * `DeliveryStore` over a SQL driver, for both engines. Claims follow graphile/worker: due rows are
+ * locked by a worker (locked_at/locked_by) and their attempts counted in one statement; on
+ * PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED, so several processes share the outbox and
+ * never take the same row twice. A claim older than the lease is taken again (its process died).
+ */
+import type { DeliveryFilter, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
+import type { Endpoint, EndpointPatch, NewEndpoint } from "../../app/delivery/outbox-port.ts";
+import { ATTEMPT_COLUMNS, attemptFromRow, attemptValues, deliveryFromRow } from "./delivery-rows.ts";
+import { entityTable, type TableSpec } from "./entity-table.ts";
+import type { SqlDriver, SqlValue } from "./sql-driver.ts";
+
+const MAX_LIMIT = 1000;
+const limitOf = (limit: number | undefined): number =>
+  Math.min(Math.max(Math.floor(limit ?? 100), 1), MAX_LIMIT);
+const marks = (count: number): string => new Array(count).fill("?").join(", ");
+const ACTIVE_ENDPOINT = "endpoint_id IN (SELECT id FROM endpoints WHERE status = 'active')";
+
+export const ENDPOINTS: TableSpec = {
+  table: "endpoints",
+  columns: [
+    { field: "affiliateId", column: "affiliate_id" },
+    { field: "name", column: "name" },
+    { field: "urlTemplate", column: "url_template" },
+    { field: "method", column: "method" },
+    { field: "events", column: "events", kind: "json" },
+    { field: "programIds", column: "program_ids", kind: "json" },
+    { field: "statuses", column: "statuses", kind: "json" },
+    { field: "delaySeconds", column: "delay_seconds" },
+    { field: "includeTest", column: "include_test", kind: "bool" },
+    { field: "secret", column: "secret" },
+    { field: "status", column: "status" },
+    { field: "disabledReason", column: "disabled_reason" },
+    { field: "disabledAt", column: "disabled_at" },
+    { field: "consecutiveFailures", column: "consecutive_failures" },
+  ],
+  filters: { affiliateId: "affiliate_id" },
+};
+
+type EndpointRow = NewEndpoint & Pick<Endpoint, "disabledReason" | "disabledAt" | "consecutiveFailures">;
+
+function where(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) {
+  const used = pairs.filter(([, value]) => value !== undefined) as Array<[string, SqlValue]>;
+  return {
+    sql: used.length ? ` WHERE ${used.map(([condition]) => condition).join(" AND ")}` : "",
+    params: used.map(([, value]) => value),
+  };
+}
+
+function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
+  const table = entityTable<Endpoint, EndpointRow>(db, ENDPOINTS);
+  return {
+    create: (row, now) =>
+      table.create({ ...row, disabledReason: null, disabledAt: null, consecutiveFailures: 0 }, now),
+    get: (id) => table.get(id),
+    list: (filter) => table.list(filter),
+    update: (id, patch: EndpointPatch, now) => {
+      // Re-enabling clears the record of why it was disabled and the failure run.
+      const enable =
+        patch.status === "active" ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0 } : {};
+      return table.update(id, { ...patch, ...enable }, now);
+    },
+    async disable(id, reason, now) {
+      await db.run(
+        "UPDATE endpoints SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+        [reason, now, now, id],
+      );
+    },
+    async recordResult(id, ok, now) {
+      if (ok) {
+        await db.run(
+          "UPDATE endpoints SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0",
+          [id],
+        );
+        return 0;
+      }
+      const [row] = await db.all(
+        "UPDATE endpoints SET consecutive_failures = consecutive_failures + 1, updated_at = ? WHERE id = ? RETURNING consecutive_failures",
+        [now, id],
+      );
+      return Number(row?.["consecutive_failures"] ?? 0);
+    },
+  };
+}
+
+export function createDeliveryStore(db: SqlDriver): DeliveryStore {
+  const skipLocked = db.engine === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+  return {
+    endpoints: endpointsOf(db),
+    async claim(request) {
+      const busy = request.busyEndpoints.length
+        ? ` AND endpoint_id NOT IN (${marks(request.busyEndpoints.length)})`
+        : "";
+      const free = "state = 'pending' AND run_at <= ? AND (locked_at IS NULL OR locked_at < ?)";
+      // Candidates first (no lock), capped per endpoint, so one backed-up endpoint cannot fill a claim.
+      const candidates = await db.all(
+        `SELECT id, endpoint_id FROM deliveries WHERE ${free} AND ${ACTIVE_ENDPOINT}${busy} ORDER BY run_at, id LIMIT ?`,
+        [request.now, request.staleBefore, ...request.busyEndpoints, request.limit * 4],
+      );
+      const perEndpoint = new Map<number, number>();
+      const picked: string[] = [];
+      for (const row of candidates) {
+        const endpoint = Number(row["endpoint_id"]);
+        const taken = perEndpoint.get(endpoint) ?? 0;
+        if (taken >= request.perEndpoint || picked.length >= request.limit) continue;
+        perEndpoint.set(endpoint, taken + 1);
+        picked.push(String(row["id"]));
+      }
+      if (!picked.length) return [];
+      const rows = await db.transaction((tx) =>
+        tx.all(
+          `UPDATE deliveries SET locked_at = ?, locked_by = ?, attempts = attempts + 1, updated_at = ?
+           WHERE id IN (SELECT id FROM deliveries WHERE id IN (${marks(picked.length)}) AND ${free}${skipLocked})
+           RETURNING *`,
+          [request.now, request.workerId, request.now, ...picked, request.now, request.staleBefore],
+        ),
+      );
+      return rows.map(deliveryFromRow).sort((a, b) => a.runAt - b.runAt);
+    },
+    releaseAll: () =>
+      db.run("UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE locked_by IS NOT NULL"),
+    async finish(id, workerId, outcome, attempt, now) {
+      await db.transaction(async (tx) => {
+        await tx.run(
+          `UPDATE deliveries SET state = ?, run_at = ?, last_error = ?, last_status = ?,
+             delivered_at = COALESCE(?, delivered_at), locked_at = NULL, locked_by = NULL, updated_at = ?
+           WHERE id = ? AND locked_by = ?`,
+          [
+            outcome.state,
+            outcome.runAt,
+            outcome.lastError,
+            outcome.lastStatus,
+            outcome.deliveredAt,
+            now,
+            id,
+            workerId,
+          ],
+        );
+        if (attempt) await tx.insertMany("delivery_attempts", ATTEMPT_COLUMNS, [attemptValues(attempt)]);
+      });
+    },
+    async get(id) {
+      const [row] = await db.all("SELECT * FROM deliveries WHERE id = ?", [id]);
+      return row ? deliveryFromRow(row) : undefined;
+    },
+    async list(filter: DeliveryFilter) {
+      const w = where([
+        ["affiliate_id = ?", filter.affiliateId],
+        ["endpoint_id = ?", filter.endpointId],
+        ["conversion_id = ?", filter.conversionId],
+        ["state = ?", filter.state],
+        ["created_at >= ?", filter.since],
+        ["created_at < ?", filter.until],
+      ]);
+      const rows = await db.all(
+        `SELECT * FROM deliveries${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [...w.params, limitOf(filter.limit)],
+      );
+      return rows.map(deliveryFromRow);
+    },
+    async attempts(filter) {
+      const w = where([
+        ["endpoint_id IN (SELECT id FROM endpoints WHERE affiliate_id = ?)", filter.affiliateId],
+        ["endpoint_id = ?", filter.endpointId],
+        ["delivery_id = ?", filter.deliveryId],
+        ["(CASE WHEN http_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) = ?", filter.failed ? 1 : undefined],
+        ["started_at >= ?", filter.since],
+        ["started_at < ?", filter.until],
+      ]);
+      const rows = await db.all(
+        `SELECT * FROM delivery_attempts${w.sql} ORDER BY started_at DESC, id DESC LIMIT ?`,
+        [...w.params, limitOf(filter.limit)],
+      );
+      return rows.map(attemptFromRow);
+    },
+    async replay(id, now) {
+      const changed = await db.run(
+        "UPDATE deliveries SET state = 'pending', run_at = ?, attempts = 0, updated_at = ? WHERE id = ? AND locked_by IS NULL",
+        [now, now, id],
+      );
+      return changed > 0;
+    },
+    async replayRange(range, now) {
+      const w = where([
+        ["endpoint_id = ?", range.endpointId],
+        ["created_at >= ?", range.since],
+        ["created_at < ?", range.until],
+      ]);
+      const states = range.states.length ? range.states : ["dead"];
+      return db.run(
+        `UPDATE deliveries SET state = 'pending', run_at = ?, attempts = 0, updated_at = ?${w.sql} AND locked_by IS NULL AND state IN (${marks(states.length)})`,
+        [now, now, ...w.params, ...states],
+      );
+    },
+    async dueBacklog(now) {
+      const [row] = await db.all(
+        `SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending' AND run_at <= ? AND ${ACTIVE_ENDPOINT}`,
+        [now],
+      );
+      return Number(row?.["n"] ?? 0);
+    },
+  };
+}

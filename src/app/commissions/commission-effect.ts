@@ -1,0 +1,80 @@
+/**
+ * The commission effect (DESIGN §3): inside the ingest transaction, after the batch's conversions
+ * are inserted, write their ledger entries and fill `context.payouts` for the outbound effect.
+ * Test conversions and unattributed ones earn nothing; a batch whose programs have no plan costs a
+ * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
+ */
+import { verifyClickId } from "../../domain/click-id.ts";
+import type { Catalog } from "../catalog.ts";
+import type {
+  Clock,
+  ConversionEffect,
+  ConversionRow,
+  EffectContext,
+  Ids,
+  IngestTx,
+  Payout,
+} from "../ports.ts";
+import { earnBatch } from "./earn-batch.ts";
+import type { LedgerEntry } from "./ledger-port.ts";
+import type { PlanCache } from "./plan-cache.ts";
+import { reverseBatch } from "./reverse-batch.ts";
+
+export interface CommissionDeps {
+  readonly plans: PlanCache;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly clickSecrets: readonly Uint8Array[];
+}
+
+/** When the click behind a conversion was issued (from its self-verifying id), or null. */
+export function clickTime(secrets: readonly Uint8Array[], clickId: string | null): number | null {
+  if (!clickId) return null;
+  const parts = verifyClickId(secrets, clickId);
+  return parts.ok ? parts.value.issuedAtSeconds * 1000 : null;
+}
+
+/** The affiliate's own lines of each conversion, for `{payout}` (overrides of a parent excluded). */
+function fillPayouts(
+  entries: readonly LedgerEntry[],
+  rows: readonly ConversionRow[],
+  context: EffectContext,
+): void {
+  const owner = new Map(rows.map((r) => [r.id, r.affiliateId]));
+  for (const e of entries) {
+    if (e.kind === "override" || owner.get(e.conversionId) !== e.affiliateId) continue;
+    const payout: Payout = {
+      conversionId: e.conversionId,
+      affiliateId: e.affiliateId,
+      amountMinor: e.amountMinor,
+      currency: e.currency,
+      status: e.status,
+    };
+    const list = context.payouts.get(e.conversionId);
+    if (list) list.push(payout);
+    else context.payouts.set(e.conversionId, [payout]);
+  }
+}
+
+export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
+  return async (tx: IngestTx, committed, context) => {
+    const rows = committed.filter((r) => !r.test && r.affiliateId !== null && r.programId !== null);
+    if (!rows.length) return;
+    const plans = await deps.plans.of(
+      tx.ledger,
+      rows.map((r) => r.programId!),
+    );
+    const planned = rows.filter((r) => plans.get(r.programId!)?.length);
+    if (!planned.length) return;
+    const now = deps.clock.now();
+    const reversals = planned.filter((r) => r.reversesId !== null);
+    const earners = planned.filter((r) => r.reversesId === null);
+    const entries: LedgerEntry[] = [];
+    if (earners.length) entries.push(...(await earnBatch(tx, earners, plans, deps, now)));
+    if (reversals.length) entries.push(...(await reverseBatch(tx, reversals, deps.ids, now)));
+    if (!entries.length) return;
+    await tx.ledger.insertEntries(entries);
+    fillPayouts(entries, planned, context);
+  };
+}

@@ -1,0 +1,63 @@
+/** Commission reads and writes outside ingest: plans, rates, parents, ledger reports, jobs. */
+import type { Terms } from "../../domain/commissions/terms.ts";
+import type { EntryStatus, LedgerEntry, PlanVersion, RateVersion } from "./ledger-port.ts";
+
+export interface NewPlanVersion {
+  readonly programId: number;
+  readonly affiliateId: number | null;
+  readonly effectiveFrom: number;
+  readonly terms: Terms;
+  readonly note: string | null;
+}
+
+export interface LedgerFilter {
+  readonly affiliateId?: number;
+  readonly programId?: number;
+  readonly period?: string;
+  readonly status?: EntryStatus;
+  readonly conversionId?: string;
+  readonly limit?: number;
+  /** Entries with id greater than this (keyset pagination). */
+  readonly after?: string;
+}
+
+export interface Balance {
+  readonly affiliateId: number;
+  readonly currency: string;
+  readonly pendingMinor: number;
+  /** Approved and not yet paid: what the next payout would be. */
+  readonly approvedMinor: number;
+  readonly paidMinor: number;
+  readonly reversedMinor: number;
+}
+
+export interface PayoutRow {
+  readonly id: string;
+  readonly affiliateId: number;
+  readonly period: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly entries: number;
+  readonly createdAt: number;
+}
+
+export interface CommissionStore {
+  createPlan(row: NewPlanVersion, now: number): Promise<PlanVersion>;
+  listPlans(programId: number): Promise<PlanVersion[]>;
+  createRate(row: RateVersion, now: number): Promise<RateVersion & { id: number }>;
+  listRates(): Promise<Array<RateVersion & { id: number }>>;
+  setParent(affiliateId: number, parentId: number | null): Promise<void>;
+  parentOf(affiliateId: number): Promise<number | null>;
+  listEntries(filter: LedgerFilter): Promise<LedgerEntry[]>;
+  balances(filter: { affiliateId?: number; programId?: number; period?: string }): Promise<Balance[]>;
+  /** Pending entries whose hold ended: reversed when fully compensated, else approved. */
+  approveDue(now: number): Promise<{ approved: number; reversed: number }>;
+  /** Pays approved entries of `period` and earlier (net positive per affiliate and currency). */
+  markPaid(
+    period: string,
+    affiliateId: number | undefined,
+    now: number,
+    newId: () => string,
+  ): Promise<PayoutRow[]>;
+  listPayouts(filter: { affiliateId?: number; period?: string }): Promise<PayoutRow[]>;
+}

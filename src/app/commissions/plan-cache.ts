@@ -1,0 +1,105 @@
+/**
+ * Plans and deals per program, cached like the catalog (src/app/catalog.ts): the ingest path asks
+ * on every batch, and a program without a plan must cost a map lookup. Admin writes invalidate it;
+ * other processes see changes within the TTL.
+ */
+import { mergeTerms, type Terms } from "../../domain/commissions/terms.ts";
+import type { Clock } from "../ports.ts";
+import type { LedgerTx, PlanVersion, RateVersion } from "./ledger-port.ts";
+
+export class PlanCache {
+  private readonly entries = new Map<number, { versions: PlanVersion[]; expires: number }>();
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
+  constructor(clock: Clock, ttlMs = 2000) {
+    this.clock = clock;
+    this.ttlMs = ttlMs;
+  }
+
+  /** Versions per program (empty when the program has no plan). */
+  async of(tx: LedgerTx, programIds: readonly number[]): Promise<Map<number, PlanVersion[]>> {
+    const now = this.clock.now();
+    const out = new Map<number, PlanVersion[]>();
+    const missing: number[] = [];
+    for (const id of new Set(programIds)) {
+      const hit = this.entries.get(id);
+      if (hit && hit.expires > now) out.set(id, hit.versions);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const loaded = await tx.plans(missing);
+      if (this.entries.size > 10_000) this.entries.clear();
+      for (const id of missing) {
+        const versions = loaded.filter((v) => v.programId === id);
+        this.entries.set(id, { versions, expires: now + this.ttlMs });
+        out.set(id, versions);
+      }
+    }
+    return out;
+  }
+
+  invalidate(): void {
+    this.entries.clear();
+  }
+}
+
+/** The latest version in force at `at` among those matching. */
+function latest(
+  versions: readonly PlanVersion[],
+  affiliateId: number | null,
+  at: number,
+): PlanVersion | undefined {
+  let found: PlanVersion | undefined;
+  for (const v of versions) {
+    if (v.affiliateId !== affiliateId || v.effectiveFrom > at) continue;
+    if (
+      !found ||
+      v.effectiveFrom > found.effectiveFrom ||
+      (v.effectiveFrom === found.effectiveFrom && v.id > found.id)
+    )
+      found = v;
+  }
+  return found;
+}
+
+/** The terms in force at `at` for an affiliate: its deal merged over the program's plan. */
+export function termsAt(
+  versions: readonly PlanVersion[],
+  affiliateId: number,
+  at: number,
+): { terms: Terms; planId: number | null; dealId: number | null } | undefined {
+  const plan = latest(versions, null, at);
+  const deal = latest(versions, affiliateId, at);
+  const terms = mergeTerms(plan?.terms, deal?.terms);
+  return terms ? { terms, planId: plan?.id ?? null, dealId: deal?.id ?? null } : undefined;
+}
+
+/** The rate base→quote in force at `at`. */
+export function rateAt(
+  rates: readonly RateVersion[],
+  base: string,
+  quote: string,
+  at: number,
+): string | undefined {
+  let found: RateVersion | undefined;
+  for (const r of rates) {
+    if (r.base !== base || r.quote !== quote || r.effectiveFrom > at) continue;
+    if (!found || r.effectiveFrom >= found.effectiveFrom) found = r;
+  }
+  return found?.rate;
+}
+
+const byCatalog = new WeakMap<object, PlanCache>();
+
+/**
+ * The plan cache that goes with a catalog: the ingest effect and the admin routes share one
+ * (admin writes invalidate it) without another dependency threaded through the HTTP layer.
+ */
+export function planCacheFor(catalog: object, clock: Clock): PlanCache {
+  let cache = byCatalog.get(catalog);
+  if (!cache) {
+    cache = new PlanCache(clock);
+    byCatalog.set(catalog, cache);
+  }
+  return cache;
+}

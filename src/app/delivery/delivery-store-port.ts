@@ -1,0 +1,102 @@
+/**
+ * What the dispatcher and the admin API need of storage for outbound postbacks, outside the ingest
+ * transaction. Implemented by src/adapters/storage/delivery-store.ts for both engines.
+ */
+import type {
+  Attempt,
+  Delivery,
+  DeliveryState,
+  Endpoint,
+  EndpointPatch,
+  NewEndpoint,
+} from "./outbox-port.ts";
+
+export interface EndpointFilter {
+  readonly affiliateId?: number;
+  readonly limit?: number;
+  readonly after?: number;
+}
+
+export interface DeliveryFilter {
+  readonly affiliateId?: number;
+  readonly endpointId?: number;
+  readonly conversionId?: string;
+  readonly state?: DeliveryState;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface AttemptFilter {
+  readonly affiliateId?: number;
+  readonly endpointId?: number;
+  readonly deliveryId?: string;
+  /** Only attempts that failed (no 2xx). */
+  readonly failed?: boolean;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface ClaimRequest {
+  readonly workerId: string;
+  readonly now: number;
+  readonly limit: number;
+  /** A claim older than this is abandoned (its process died) and may be taken again. */
+  readonly staleBefore: number;
+  /** Endpoints this process may not take more rows of right now (at their concurrency cap). */
+  readonly busyEndpoints: readonly number[];
+  /** Most rows of one endpoint in this claim. */
+  readonly perEndpoint: number;
+}
+
+/** How one attempt ended, written together with its attempt-log row. */
+export interface AttemptOutcome {
+  readonly state: DeliveryState;
+  readonly runAt: number;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+  readonly deliveredAt: number | null;
+}
+
+export interface ReplayRange {
+  readonly endpointId: number;
+  readonly since?: number;
+  readonly until?: number;
+  /** Which deliveries to send again (default: dead ones). */
+  readonly states: readonly DeliveryState[];
+}
+
+export interface DeliveryStore {
+  readonly endpoints: {
+    create(row: NewEndpoint, now: number): Promise<Endpoint>;
+    get(id: number): Promise<Endpoint | undefined>;
+    list(filter: EndpointFilter): Promise<Endpoint[]>;
+    update(id: number, patch: EndpointPatch, now: number): Promise<Endpoint | undefined>;
+    /** Disables with a reason (kept for display); no-op when already disabled. */
+    disable(id: number, reason: string, now: number): Promise<void>;
+    /** Counts a failure (returns the new run of consecutive failures) or resets it on success. */
+    recordResult(id: number, ok: boolean, now: number): Promise<number>;
+  };
+  /** Takes due rows for this worker: FOR UPDATE SKIP LOCKED on PostgreSQL. Attempts are counted here. */
+  claim(request: ClaimRequest): Promise<Delivery[]>;
+  /** Frees every claim (SQLite at start: the only dispatcher of a file). */
+  releaseAll(): Promise<number>;
+  /** Records an attempt (if one was made) and the delivery's new state, if this worker still holds the claim. */
+  finish(
+    id: string,
+    workerId: string,
+    outcome: AttemptOutcome,
+    attempt: Attempt | null,
+    now: number,
+  ): Promise<void>;
+  get(id: string): Promise<Delivery | undefined>;
+  list(filter: DeliveryFilter): Promise<Delivery[]>;
+  attempts(filter: AttemptFilter): Promise<Attempt[]>;
+  /** Makes one delivery due now with a fresh schedule; false when it does not exist. */
+  replay(id: string, now: number): Promise<boolean>;
+  /** The same for every delivery of an endpoint in a creation-time range; returns how many. */
+  replayRange(range: ReplayRange, now: number): Promise<number>;
+  /** Pending rows whose run_at has passed (of active endpoints). */
+  dueBacklog(now: number): Promise<number>;
+}

@@ -1,0 +1,176 @@
+/**
+ * Use cases: affiliates' outbound endpoints (DESIGN §4). An affiliate key manages its own; an admin
+ * manages any affiliate's; operator keys may not. A URL template is validated when saved (unknown
+ * macros refused with the list of valid ones, never sent literally) and its destination checked by
+ * the egress guard. The signing secret is shown once, when created.
+ */
+import { PostwireError } from "../../domain/errors.ts";
+import { renderTemplate, validateTemplate } from "../../domain/macros.ts";
+import type { Principal } from "../../domain/model.ts";
+import { encodeSecret } from "../../domain/signing.ts";
+import type { AdminDeps, Page } from "../admin/deps.ts";
+import { allowRoles, notFound, seesAffiliate } from "../admin/scope.ts";
+import { isEventName, orThrow } from "../admin/validate.ts";
+import type { EndpointCache } from "./endpoint-cache.ts";
+import { buildRequest, OUTBOUND_MACROS, sampleValues } from "./outbound-message.ts";
+import type { Endpoint, EndpointMethod, EndpointPatch, EndpointStatus, FireStatus } from "./outbox-port.ts";
+import type { EgressGuard, OutboundRequest, OutboundSender, SendOptions, SendResult } from "./sender-port.ts";
+
+export interface OutboundAdminDeps extends AdminDeps {
+  readonly guard: EgressGuard;
+  readonly sender: OutboundSender;
+  readonly endpointCache: EndpointCache;
+  readonly sendOptions: SendOptions;
+}
+
+export interface EndpointInput {
+  readonly affiliateId?: number | undefined;
+  readonly name?: string | undefined;
+  readonly urlTemplate: string;
+  readonly method?: EndpointMethod | undefined;
+  readonly events?: readonly string[] | undefined;
+  readonly programIds?: readonly number[] | undefined;
+  readonly statuses?: readonly FireStatus[] | undefined;
+  readonly delaySeconds?: number | undefined;
+  readonly includeTest?: boolean | undefined;
+  readonly status?: EndpointStatus | undefined;
+}
+
+/** Syntax and macros, then the destination (scheme, literal and resolved addresses). */
+async function checkTemplate(deps: OutboundAdminDeps, template: string): Promise<string> {
+  orThrow(validateTemplate(template, OUTBOUND_MACROS, "url_template"));
+  const verdict = await deps.guard.check(
+    renderTemplate(template, { ...sampleValues(), delivery_id: "dl_TEST" }),
+  );
+  if (!verdict.ok) {
+    throw new PostwireError(
+      "invalid_field",
+      `url_template may not be called: ${verdict.reason}`,
+      "url_template",
+    );
+  }
+  return template;
+}
+
+function checkEventList(events: readonly string[] | undefined): string[] | undefined {
+  if (events === undefined) return undefined;
+  for (const name of events) {
+    if (!isEventName(name))
+      throw new PostwireError("invalid_field", `"${name}" is not an event name.`, "events");
+  }
+  return [...new Set(events)];
+}
+
+/** The affiliate an endpoint is created for: an affiliate key's own; an admin names one. */
+async function ownerOf(
+  deps: AdminDeps,
+  principal: Principal,
+  requested: number | undefined,
+): Promise<number> {
+  if (principal.role === "affiliate") {
+    if (requested !== undefined && requested !== principal.affiliateId) {
+      throw new PostwireError(
+        "forbidden",
+        "An affiliate key manages only its own endpoints.",
+        "affiliate_id",
+      );
+    }
+    return principal.affiliateId ?? -1;
+  }
+  if (requested === undefined)
+    throw new PostwireError("missing_field", "affiliate_id is required.", "affiliate_id");
+  if (!(await deps.store.affiliates.get(requested))) throw notFound("Affiliate", requested);
+  return requested;
+}
+
+export async function createEndpoint(
+  deps: OutboundAdminDeps,
+  principal: Principal,
+  input: EndpointInput,
+): Promise<{ endpoint: Endpoint; secret: string }> {
+  allowRoles(principal, "admin", "affiliate");
+  const affiliateId = await ownerOf(deps, principal, input.affiliateId);
+  const secret = encodeSecret(deps.ids.random(24));
+  const endpoint = await deps.store.deliveries.endpoints.create(
+    {
+      affiliateId,
+      name: input.name ?? "endpoint",
+      urlTemplate: await checkTemplate(deps, input.urlTemplate),
+      method: input.method ?? "GET",
+      events: checkEventList(input.events) ?? [],
+      programIds: [...new Set(input.programIds ?? [])],
+      statuses: [...new Set<FireStatus>(input.statuses ?? ["created", "reversed"])],
+      delaySeconds: input.delaySeconds ?? 0,
+      includeTest: input.includeTest ?? false,
+      secret,
+      status: input.status ?? "active",
+    },
+    deps.clock.now(),
+  );
+  deps.endpointCache.invalidate();
+  return { endpoint, secret };
+}
+
+export async function getEndpoint(deps: AdminDeps, principal: Principal, id: number): Promise<Endpoint> {
+  allowRoles(principal, "admin", "affiliate");
+  const endpoint = await deps.store.deliveries.endpoints.get(id);
+  if (!endpoint || !seesAffiliate(principal, endpoint.affiliateId)) throw notFound("Endpoint", id);
+  return endpoint;
+}
+
+export async function listEndpoints(
+  deps: AdminDeps,
+  principal: Principal,
+  filter: Page & { affiliateId?: number | undefined },
+): Promise<Endpoint[]> {
+  allowRoles(principal, "admin", "affiliate");
+  const affiliateId =
+    principal.role === "affiliate" ? await ownerOf(deps, principal, filter.affiliateId) : filter.affiliateId;
+  return deps.store.deliveries.endpoints.list({ affiliateId, limit: filter.limit, after: filter.after });
+}
+
+/** Changes an endpoint; `status: "active"` re-enables one that was disabled (and clears why). */
+export async function updateEndpoint(
+  deps: OutboundAdminDeps,
+  principal: Principal,
+  id: number,
+  input: Partial<EndpointInput>,
+): Promise<Endpoint> {
+  await getEndpoint(deps, principal, id);
+  const patch: EndpointPatch = {
+    name: input.name,
+    urlTemplate: input.urlTemplate === undefined ? undefined : await checkTemplate(deps, input.urlTemplate),
+    method: input.method,
+    events: checkEventList(input.events),
+    programIds: input.programIds && [...new Set(input.programIds)],
+    statuses: input.statuses && [...new Set(input.statuses)],
+    delaySeconds: input.delaySeconds,
+    includeTest: input.includeTest,
+    status: input.status,
+  };
+  const updated = await deps.store.deliveries.endpoints.update(id, patch, deps.clock.now());
+  deps.endpointCache.invalidate();
+  if (!updated) throw notFound("Endpoint", id);
+  if (input.status === "disabled" && updated.disabledReason === null) {
+    await deps.store.deliveries.endpoints.disable(id, "Disabled by hand.", deps.clock.now());
+  }
+  return (await deps.store.deliveries.endpoints.get(id))!;
+}
+
+export interface TestResult {
+  readonly request: OutboundRequest;
+  readonly result: SendResult;
+}
+
+/** Sends a sample message now (not stored, not retried) and answers exactly what happened. */
+export async function sendTest(
+  deps: OutboundAdminDeps,
+  principal: Principal,
+  id: number,
+): Promise<TestResult> {
+  const endpoint = await getEndpoint(deps, principal, id);
+  const delivery = { id: deps.ids.next("dl"), payload: { ...sampleValues(), status: "test" } };
+  const request = buildRequest(endpoint, delivery, Math.floor(deps.clock.now() / 1000));
+  const result = await deps.sender.send(request, deps.sendOptions);
+  return { request, result };
+}

@@ -1,0 +1,107 @@
+/**
+ * The outbound-postback effect (DESIGN §4): inside the ingest transaction, after commissions, write
+ * one outbox message per (subscribed endpoint, conversion, status). Committed with the conversion
+ * or rolled back with it, so a committed conversion is always eventually delivered. Clicks (for
+ * sub1…sub5) and the originals of reversals are read in bulk, and only when some endpoint fires.
+ */
+import type { Clock, ConversionEffect, ConversionRow, EffectContext, Ids } from "../ports.ts";
+import type { EndpointCache } from "./endpoint-cache.ts";
+import { messageValues } from "./outbound-message.ts";
+import type { Endpoint, FireStatus, NewDelivery, OutboxTx } from "./outbox-port.ts";
+
+export interface OutboundEffectDeps {
+  readonly cache: EndpointCache;
+  readonly clock: Clock;
+  readonly ids: Ids;
+}
+
+interface Fire {
+  readonly conversion: ConversionRow;
+  readonly endpoint: Endpoint;
+  readonly status: FireStatus;
+}
+
+/** Which statuses a new conversion fires: reversed for a reversal; created, and approved when paid so. */
+function statusesOf(conversion: ConversionRow, context: EffectContext): FireStatus[] {
+  if (conversion.reversesId !== null) return ["reversed"];
+  const approved = (context.payouts.get(conversion.id) ?? []).some((p) => p.status === "approved");
+  return approved ? ["created", "approved"] : ["created"];
+}
+
+function subscribed(
+  endpoint: Endpoint,
+  conversion: ConversionRow,
+  event: string,
+  status: FireStatus,
+): boolean {
+  if (!endpoint.statuses.includes(status)) return false;
+  if (conversion.test && !endpoint.includeTest) return false;
+  if (endpoint.events.length && !endpoint.events.includes(event)) return false;
+  return (
+    !endpoint.programIds.length ||
+    (conversion.programId !== null && endpoint.programIds.includes(conversion.programId))
+  );
+}
+
+/** For each conversion, what it matches; reversals match on their original's event. */
+async function firesOf(
+  tx: OutboxTx,
+  byAffiliate: Map<number, readonly Endpoint[]>,
+  rows: readonly ConversionRow[],
+  context: EffectContext,
+): Promise<{ fires: Fire[]; originals: Map<string, ConversionRow> }> {
+  const reversals = rows.filter((r) => r.reversesId !== null).map((r) => r.reversesId!);
+  const originals = reversals.length ? await tx.conversions(reversals) : new Map<string, ConversionRow>();
+  const fires: Fire[] = [];
+  for (const conversion of rows) {
+    const event = conversion.reversesId
+      ? (originals.get(conversion.reversesId)?.event ?? conversion.event)
+      : conversion.event;
+    for (const endpoint of byAffiliate.get(conversion.affiliateId!) ?? []) {
+      for (const status of statusesOf(conversion, context)) {
+        if (subscribed(endpoint, conversion, event, status)) fires.push({ conversion, endpoint, status });
+      }
+    }
+  }
+  return { fires, originals };
+}
+
+export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect {
+  return async (tx, committed, context) => {
+    const attributed = committed.filter((row) => row.affiliateId !== null);
+    if (!attributed.length) return;
+    const byAffiliate = await deps.cache.of(
+      tx.outbox,
+      attributed.map((row) => row.affiliateId!),
+    );
+    const candidates = attributed.filter((row) => byAffiliate.get(row.affiliateId!)?.length);
+    if (!candidates.length) return;
+    const { fires, originals } = await firesOf(tx.outbox, byAffiliate, candidates, context);
+    if (!fires.length) return;
+    const clickIds = fires.flatMap((f) => (f.conversion.clickId ? [f.conversion.clickId] : []));
+    const clicks = clickIds.length ? await tx.outbox.clicks(clickIds) : new Map();
+    const now = deps.clock.now();
+    const rows: NewDelivery[] = fires.map(({ conversion, endpoint, status }) => {
+      const original = conversion.reversesId ? originals.get(conversion.reversesId) : undefined;
+      const clickId = original?.clickId ?? conversion.clickId;
+      const facts = {
+        conversion,
+        original,
+        click: clickId ? clicks.get(clickId) : undefined,
+        payouts: context.payouts.get(conversion.id),
+        status,
+      };
+      return {
+        id: deps.ids.next("dl"),
+        endpointId: endpoint.id,
+        affiliateId: endpoint.affiliateId,
+        conversionId: conversion.id,
+        status,
+        test: conversion.test,
+        payload: messageValues(facts, endpoint.affiliateId),
+        runAt: now + endpoint.delaySeconds * 1000,
+      };
+    });
+    await tx.outbox.enqueue(rows, now);
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Helpers for the outbound-delivery tests: a real receiver on 127.0.0.1 that answers from a script
+ * (fail, then succeed…) and records every hit, and a dispatcher over a test store with an
+ * injected clock and the real HTTP sender (egress allowlist: 127.0.0.1).
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createDispatcher, type Dispatcher } from "../../../src/adapters/delivery/dispatcher.ts";
+import { createEgressGuard } from "../../../src/adapters/delivery/egress-guard.ts";
+import { createHttpSender, type HttpSender } from "../../../src/adapters/delivery/http-sender.ts";
+import { createIds } from "../../../src/adapters/system.ts";
+import type { DeliverDeps, RetrySchedule } from "../../../src/app/delivery/deliver-postback.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import { parseEgressAllowlist } from "../../../src/domain/egress.ts";
+import { nextAttemptAt } from "../../../src/domain/retry-schedule.ts";
+
+export interface Hit {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage["headers"];
+  readonly body: string;
+}
+
+/** What to answer: a status (and headers), or "hang" to hold the request until closed. */
+export type Reply = { status: number; headers?: Record<string, string>; body?: string } | "hang";
+
+export interface Receiver {
+  readonly url: string;
+  readonly hits: Hit[];
+  /** Answers in order; the last repeats. */
+  script: Reply[];
+  close(): Promise<void>;
+}
+
+export async function startReceiver(script: Reply[] = [{ status: 200 }]): Promise<Receiver> {
+  const hits: Hit[] = [];
+  const receiver: Receiver = { url: "", hits, script, close: async () => undefined };
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      hits.push({
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
+      const reply = receiver.script[Math.min(hits.length - 1, receiver.script.length - 1)]!;
+      if (reply === "hang") return;
+      response.writeHead(reply.status, reply.headers ?? {});
+      response.end(reply.body ?? "ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(receiver, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+}
+
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function testClock(start = Date.UTC(2026, 2, 1)): TestClock {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+  };
+}
+
+export function testSender(): HttpSender {
+  const allow = parseEgressAllowlist(["127.0.0.1"], "allow");
+  if (!allow.ok) throw new Error(allow.error.message);
+  return createHttpSender({ guard: createEgressGuard({ allow: allow.value }) });
+}
+
+/** The real schedule without jitter (random = 0.5). */
+export const steadySchedule: RetrySchedule = (attempt, now, retryAfter) =>
+  nextAttemptAt(attempt, now, () => 0.5, retryAfter);
+
+export function testDispatcher(
+  store: Store,
+  clock: TestClock,
+  sender: HttpSender,
+  overrides: Partial<DeliverDeps> & { perEndpoint?: number; concurrency?: number } = {},
+): Dispatcher {
+  const deps: DeliverDeps = {
+    store: store.deliveries,
+    sender,
+    clock,
+    ids: createIds(clock),
+    schedule: steadySchedule,
+    sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 2000, deadlineMs: 2000 },
+    failureThreshold: 0,
+    workerId: `w-${Math.random().toString(36).slice(2, 8)}`,
+    ...overrides,
+  };
+  return createDispatcher(deps, {
+    concurrency: overrides.concurrency ?? 8,
+    perEndpoint: overrides.perEndpoint ?? 4,
+    intervalMs: 20,
+    leaseMs: 60_000,
+    releaseAtStart: false,
+  });
+}

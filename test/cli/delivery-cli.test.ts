@@ -1,0 +1,71 @@
+/** `postwire deliveries list|attempts|replay` on a real SQLite database. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createIds } from "../../src/adapters/system.ts";
+import { EndpointCache } from "../../src/app/delivery/endpoint-cache.ts";
+import { createOutboundEffect } from "../../src/app/delivery/outbound-effect.ts";
+import { runCli } from "../../src/cli/postwire.ts";
+import { createTestStore } from "../helpers/engines.ts";
+import { conversionRow } from "../helpers/records.ts";
+import { createFixture } from "../helpers/service.ts";
+
+test("deliveries list, attempts and replay", async () => {
+  const store = await createTestStore("sqlite");
+  try {
+    const f = await createFixture(store);
+    const endpoint = await store.deliveries.endpoints.create(
+      {
+        affiliateId: f.affiliate.id,
+        name: "cli",
+        urlTemplate: "https://aff.example/pb?id={delivery_id}",
+        method: "GET",
+        events: [],
+        programIds: [],
+        statuses: ["created"],
+        delaySeconds: 60,
+        includeTest: false,
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        status: "active",
+      },
+      Date.now(),
+    );
+    const row = conversionRow({
+      operatorId: f.operator.id,
+      affiliateId: f.affiliate.id,
+      programId: f.program.id,
+    });
+    const clock = { now: () => Date.now() };
+    const effect = createOutboundEffect({ cache: new EndpointCache(clock), clock, ids: createIds() });
+    await store.ingest(async (tx) => {
+      await tx.insertConversions([row]);
+      await effect(tx, [row], { payouts: new Map() });
+    });
+    const lines: string[] = [];
+    const io = {
+      out: (t: string) => void lines.push(t),
+      err: () => undefined,
+      fetch,
+      now: () => Date.now(),
+      readFile: () => Buffer.alloc(0),
+    };
+    const env = { DATABASE_URL: store.url };
+    assert.equal(await runCli(["deliveries", "list", "--endpoint-id", String(endpoint.id)], env, io), 0);
+    const listed = JSON.parse(lines[0]!);
+    assert.equal(listed.conversionId, row.id);
+    assert.ok(listed.runAt > Date.now() + 50_000, "the endpoint's delay is applied");
+    lines.length = 0;
+    assert.equal(await runCli(["deliveries", "replay", "--delivery-id", listed.id], env, io), 0);
+    assert.deepEqual(JSON.parse(lines[0]!), { replayed: 1 });
+    assert.ok((await store.deliveries.get(listed.id))!.runAt <= Date.now());
+    lines.length = 0;
+    const args = ["deliveries", "replay", "--endpoint-id", String(endpoint.id), "--state", "pending"];
+    assert.equal(await runCli(args, env, io), 0);
+    assert.deepEqual(JSON.parse(lines[0]!), { replayed: 1 });
+    lines.length = 0;
+    assert.equal(await runCli(["deliveries", "attempts", "--failed"], env, io), 0);
+    assert.deepEqual(lines, []);
+    assert.equal(await runCli(["deliveries", "replay"], env, io), 2);
+  } finally {
+    await store.close();
+  }
+});
