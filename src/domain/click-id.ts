@@ -15,9 +15,11 @@
  * |      9 |    6 | random                                                       |
  * |     15 |    8 | MAC: first 8 bytes of HMAC-SHA256(secret, bytes 0..14)       |
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+
+import { timingSafeEqual } from "node:crypto";
 import type { Result } from "./errors.ts";
 import { fail, ok } from "./errors.ts";
+import { hmacSha256 } from "./hmac.ts";
 
 /** What a click id carries. */
 export interface ClickIdParts {
@@ -44,7 +46,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const FIELD = "click_id";
 
 function mac(secret: Uint8Array, payload: Uint8Array): Buffer {
-  return createHmac("sha256", secret).update(payload).digest().subarray(0, MAC_BYTES);
+  return hmacSha256(secret).update(payload).digest().subarray(0, MAC_BYTES);
 }
 
 function isUint32(n: number): boolean {

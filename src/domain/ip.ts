@@ -3,10 +3,11 @@
  * the client address behind trusted proxies (DESIGN §2). Pure: `node:net` is used only for parsing
  * and matching, never for I/O.
  */
-import { createHmac } from "node:crypto";
+
 import { BlockList, isIP } from "node:net";
 import type { Result } from "./errors.ts";
 import { fail, ok } from "./errors.ts";
+import { hmacSha256 } from "./hmac.ts";
 
 /** How a client IP is kept in storage. */
 export const IP_PRIVACY_MODES = ["full", "truncate", "hash", "none"] as const;
@@ -108,7 +109,7 @@ export function privacySafeIp(ip: string, mode: IpPrivacyMode, salt: Uint8Array)
       return formatIpv6(bytes);
     }
     case "hash":
-      return `h:${createHmac("sha256", salt).update(address).digest("hex").slice(0, 16)}`;
+      return `h:${hmacSha256(salt).update(address).digest("hex").slice(0, 16)}`;
     case "none":
       return null;
   }

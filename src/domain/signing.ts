@@ -7,8 +7,10 @@
  *
  * Pure: no I/O, no clock (callers pass the current time in), never throws on untrusted input.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+
+import { timingSafeEqual } from "node:crypto";
 import { fail, ok, type Result } from "./errors.ts";
+import { hmacSha256 } from "./hmac.ts";
 
 /** Allowed clock skew between the signer's `ts`/`webhook-timestamp` and our clock (5 minutes). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -99,12 +101,12 @@ export function canonicalQuery(pairs: ReadonlyArray<readonly [string, string]>):
 
 /** Lowercase hex HMAC-SHA256(secret, canonicalQuery(pairs)): the GET `sig` parameter. */
 export function signQuery(secret: Uint8Array, pairs: ReadonlyArray<readonly [string, string]>): string {
-  return createHmac("sha256", secret).update(canonicalQuery(pairs)).digest("hex");
+  return hmacSha256(secret).update(canonicalQuery(pairs)).digest("hex");
 }
 
 function webhookDigest(secret: Uint8Array, id: string, timestamp: string, body: Uint8Array | string): Buffer {
   // Two updates rather than concatenation: the body bytes are signed exactly as given.
-  return createHmac("sha256", secret).update(`${id}.${timestamp}.`, "utf8").update(body).digest();
+  return hmacSha256(secret).update(`${id}.${timestamp}.`, "utf8").update(body).digest();
 }
 
 /**

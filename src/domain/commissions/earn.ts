@@ -27,6 +27,8 @@ export interface Usage {
   readonly paidCpa: number;
   /** Total positive commission this month (the amount cap). */
   readonly paidMinor: number;
+  /** Net revshare written this month before floors (for `negativeCarryOver: false`); 0 when unknown. */
+  readonly revshareMinor?: number;
 }
 
 export interface EarnInput {
@@ -57,6 +59,8 @@ export interface Line {
   readonly text: string;
   /** Days after the event within which a reversal claws this line back; null = always. */
   readonly windowDays: number | null;
+  /** `floor`: keeps the month's revshare from going below 0 (`negativeCarryOver: false`). */
+  readonly kind?: "floor";
 }
 
 export interface Earned {
@@ -160,8 +164,45 @@ const zeroed = (line: Line, reason: string, why: string): Line => ({
   text: `${line.text} Paid 0: ${why}.`,
 });
 
+/** What keeps a month's net revshare from going below 0: `max(0, -net)` after minus before. */
+export function floorOf(before: number, added: number): number {
+  return Math.max(0, -(before + added)) - Math.max(0, -before);
+}
+
+/**
+ * `negativeCarryOver: false`: the month's revshare is floored at 0 by a `floor` line that moves
+ * with the month's net (positive when it dips below 0, negative when later revenue lifts it back).
+ */
+function floorLine(input: EarnInput, lines: readonly Line[]): Line | undefined {
+  const revshare = lines.find((l) => l.component === "revshare");
+  if (!revshare || input.terms.revshare?.negativeCarryOver !== false) return undefined;
+  const before = input.usage.revshareMinor ?? 0;
+  const amount = floorOf(before, revshare.amountMinor);
+  if (amount === 0) return undefined;
+  const after = before + revshare.amountMinor;
+  return {
+    component: "revshare",
+    amountMinor: amount,
+    reason: "negative_not_carried",
+    explain: {
+      rule: "revshare:no_negative_carry_over",
+      inputs: { month_net_before_minor: before, line_minor: revshare.amountMinor },
+      figure: `max(0, -(${after})) - max(0, -(${before})) = ${amount}`,
+    },
+    text: `Negative revenue does not carry over: this month's revshare goes from ${before} to ${after}, so the floor moves by ${amount} to keep the month at no less than 0.`,
+    windowDays: null,
+    kind: "floor",
+  };
+}
+
 /** Lookback, currency, then caps: a line that cannot be paid is recorded at 0 with the reason. */
 export function earn(input: EarnInput): Earned {
+  const { lines, qualified } = capped(input);
+  const floor = floorLine(input, lines);
+  return { lines: floor ? [...lines, floor] : lines, qualified };
+}
+
+function capped(input: EarnInput): Earned {
   const { lines, qualified } = rawLines(input);
   const c = input.conversion;
   const lookbackEnd = c.clickAt === null ? Infinity : c.clickAt + input.lookbackDays * DAY;

@@ -52,7 +52,8 @@ export function compensate(entries: readonly ReversibleEntry[], input: ReversalI
         ? -entry.amountMinor
         : -share(entry.amountMinor, BigInt(cumulative), BigInt(input.originalAmountMinor!));
     const amount = target - entry.compensatedMinor;
-    if (amount === 0) continue;
+    // Already compensated at least this far (e.g. rejected by a manager): never give money back.
+    if (amount === 0 || Math.sign(amount) === Math.sign(entry.amountMinor)) continue;
     const part = cumulative === null ? "all" : `${cumulative}/${input.originalAmountMinor}`;
     out.push({
       entryId: entry.id,
