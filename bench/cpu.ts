@@ -9,12 +9,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const TICKS_PER_SECOND = 100;
 
-/** Process-context CPU seconds (user + nice + system) of all cores, and all time. */
-function machineTimes(): { busy: number; total: number } {
+/**
+ * Process-context CPU seconds (user + nice + system) of all cores, seconds stolen by the
+ * hypervisor (a virtual machine's CPUs serving other guests), and all time.
+ */
+function machineTimes(): { busy: number; steal: number; total: number } {
   // First line of /proc/stat: cpu user nice system idle iowait irq softirq steal …
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   return {
     busy: (fields[0]! + fields[1]! + fields[2]!) / TICKS_PER_SECOND,
+    steal: fields[7]! / TICKS_PER_SECOND,
     total: fields.slice(0, 8).reduce((a, b) => a + b, 0) / TICKS_PER_SECOND,
   };
 }
@@ -86,7 +90,10 @@ export interface CpuUse {
   readonly serverCpu: number;
   readonly loadCpu: number;
   readonly postgresCpu: number;
-  /** Everything else: other users of the machine. */
+  /**
+   * Everything else: other users of the machine, plus CPU time the hypervisor gave to other
+   * guests (steal), which a server pinned to a virtual core loses just the same.
+   */
   readonly foreignCpu: number;
 }
 
@@ -95,11 +102,11 @@ export interface CpuUse {
  * (measured by the shell that ran it, since it has exited by then).
  */
 export function startCpuAccounting(serverPid: number): (loadCpuSeconds: number) => CpuUse {
-  let machine: { busy: number; total: number };
+  let machine: { busy: number; steal: number; total: number };
   try {
     machine = machineTimes();
   } catch {
-    machine = { busy: Number.NaN, total: Number.NaN };
+    machine = { busy: Number.NaN, steal: Number.NaN, total: Number.NaN };
   }
   const server = processCpuSeconds(serverPid);
   const postgres = ourPostgres();
@@ -108,8 +115,11 @@ export function startCpuAccounting(serverPid: number): (loadCpuSeconds: number) 
   return (loadCpuSeconds) => {
     const seconds = (performance.now() - started) / 1000;
     let busy = Number.NaN;
+    let steal = Number.NaN;
     try {
-      busy = machineTimes().busy - machine.busy;
+      const now = machineTimes();
+      busy = now.busy - machine.busy;
+      steal = now.steal - machine.steal;
     } catch {
       // No /proc/stat.
     }
@@ -123,7 +133,7 @@ export function startCpuAccounting(serverPid: number): (loadCpuSeconds: number) 
       serverCpu: serverUsed / seconds,
       loadCpu: loadCpuSeconds / seconds,
       postgresCpu: postgresUsed / seconds,
-      foreignCpu: Math.max(0, foreign) / seconds,
+      foreignCpu: (Math.max(0, foreign) + steal) / seconds,
     };
   };
 }

@@ -19,6 +19,8 @@ export interface PeakSummary {
   /** Medians, in cores: the server's CPU, and other users' CPU (noise) during the runs. */
   readonly serverCpu: number;
   readonly foreignCpu: number;
+  /** Median requests per commit (group-commit batch size); NaN for the bare server. */
+  readonly batch: number;
   readonly target: number | undefined;
   readonly pass: boolean | undefined;
 }
@@ -49,6 +51,7 @@ function mediansOf(runs: readonly PeakRun[], connections: number): Medians {
     p99Ms: m((r) => r.p99Ms),
     serverCpu: m((r) => r.serverCpu),
     foreignCpu: m((r) => r.foreignCpu),
+    batch: m((r) => r.averageBatch ?? Number.NaN),
   };
 }
 
@@ -101,6 +104,7 @@ export function peakTable(summaries: readonly PeakSummary[]): string {
       "target",
       "result",
       "valid runs",
+      "batch",
       "server CPU",
       "other CPU",
     ],
@@ -114,6 +118,7 @@ export function peakTable(summaries: readonly PeakSummary[]): string {
       s.target === undefined ? "—" : `≥ ${fmt(s.target, 2)}`,
       verdict(s.pass),
       `${s.valid}/${s.runs}`,
+      fmt(s.batch, 1),
       fmt(s.serverCpu, 2),
       fmt(s.foreignCpu, 2),
     ]),
@@ -139,6 +144,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       "p99 sent",
       "target",
       "result",
+      "batch",
       "server CPU",
       "other CPU",
     ],
@@ -155,6 +161,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       fmt(r.result.sendP99, 2),
       `p99 < ${P99_TARGET_MS}`,
       r.problems.length ? "INVALID" : latencyPasses(r) ? "PASS" : "FAIL",
+      fmt(r.averageBatch ?? Number.NaN, 1),
       fmt(r.serverCpu, 2),
       fmt(r.foreignCpu, 2),
     ]),
@@ -164,7 +171,8 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
 /** One line per measured run, as it finishes. */
 export function peakLine(run: PeakRun): string {
   const stored = run.stored === undefined ? "" : `  stored ${run.stored}`;
+  const batch = run.averageBatch === undefined ? "" : `  batch ${fmt(run.averageBatch, 1)}`;
   const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
   const cpu = `CPU server ${fmt(run.serverCpu, 2)} wrk ${fmt(run.loadCpu, 2)} pg ${fmt(run.postgresCpu, 2)} other ${fmt(run.foreignCpu, 2)}`;
-  return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}  ${cpu}  ${state}`;
+  return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}${batch}  ${cpu}  ${state}`;
 }

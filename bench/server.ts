@@ -33,9 +33,23 @@ export interface ServerInfo {
 // `PRAGMA synchronous` is a per-connection setting and `synchronous_commit` may be set per session,
 // so they are read on the service's own connections: remember every one the service opens.
 const sqliteConnections = new Set<DatabaseSync>();
+/**
+ * Transactions committed (both engines) since start or the last SIGHUP: with the requests served,
+ * the average group-commit batch. Printed to stderr as `bench-stats {…}` on exit.
+ */
+let commits = 0;
+process.on("SIGHUP", () => {
+  commits = 0;
+});
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (args[0] === "COMMIT") commits++;
+  return clientQuery.apply(this, args);
+} as typeof pg.Client.prototype.query;
 const exec = DatabaseSync.prototype.exec;
 DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
   sqliteConnections.add(this);
+  if (sql === "COMMIT") commits++;
   return exec.call(this, sql);
 };
 const pools = new Set<pg.Pool>();
@@ -113,7 +127,10 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();
     service.stop().then(
-      () => process.exit(0),
+      () => {
+        process.stderr.write(`bench-stats ${JSON.stringify({ commits })}\n`);
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };

@@ -59,6 +59,8 @@ export interface PeakRun extends CpuUse {
   /** Rows the server stored during the measured run (postbacks: conversions; clicks: clicks). */
   readonly stored: number | undefined;
   readonly durability: Readonly<Record<string, string>> | undefined;
+  /** Requests per committed transaction during the run: the group-commit batch size. */
+  readonly averageBatch: number | undefined;
   /** Share of all cores busy just before the run (other users of the machine; 0…1). */
   readonly busyBefore: number;
   /** The server's CPU profile of the measured run, when profiling. */
@@ -72,6 +74,7 @@ interface Running {
   readonly server: Started<ServerInfo>;
   readonly db: BenchDatabase | undefined;
   readonly profileDir?: string | undefined;
+  stopping?: Promise<number | undefined>;
 }
 
 async function startServer(variant: Variant, settings: Settings): Promise<Running> {
@@ -100,9 +103,23 @@ async function startServer(variant: Variant, settings: Settings): Promise<Runnin
   }
 }
 
-async function stopServer(running: Running): Promise<void> {
-  await stopChild(running.server.child);
-  await running.db?.drop();
+/** Stops the server (once) and drops its database; returns the commits it counted, if any. */
+async function stopServer(running: Running): Promise<number | undefined> {
+  running.stopping ??= (async () => {
+    await stopChild(running.server.child);
+    await running.db?.drop();
+    const line = running.server
+      .stderr()
+      .split("\n")
+      .findLast((l) => l.startsWith("bench-stats "));
+    return line ? (JSON.parse(line.slice("bench-stats ".length)) as { commits: number }).commits : undefined;
+  })();
+  return running.stopping;
+}
+
+/** Postwire servers count commits from here on (SIGHUP resets their counter). */
+function resetCommitCount(running: Running): void {
+  if (running.db) running.server.child.kill("SIGHUP");
 }
 
 /** Durable-commit settings as the server read them; a problem when they are not fsync-durable. */
@@ -215,6 +232,7 @@ export async function measurePeak(
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
     const profiling = Boolean(settings.profileDir && variant.engine);
     if (profiling) await toggleProfiler(running);
+    resetCommitCount(running);
     const usage = startCpuAccounting(info.pid);
     const result = await wrkFor(variant, info, settings, file, settings.seconds);
     const cpu = usage(result.cpuSeconds);
@@ -225,6 +243,7 @@ export async function measurePeak(
       stored = (await settledCount(running.db, table)) - before;
       problems.push(...storedProblems(variant, result, stored));
     }
+    const commits = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
@@ -234,6 +253,7 @@ export async function measurePeak(
       wrk: result,
       stored,
       durability: variant.engine ? info.durability : undefined,
+      averageBatch: commits ? result.sent / commits : undefined,
       busyBefore,
       ...cpu,
       ...(profile ? { profile } : {}),
@@ -277,6 +297,8 @@ export interface LatencyRun extends CpuUse {
   readonly connections: number;
   readonly result: ConstantRateResult;
   readonly stored: number | undefined;
+  /** Requests per committed transaction (lead-in included): the group-commit batch size. */
+  readonly averageBatch: number | undefined;
   readonly busyBefore: number;
   readonly problems: readonly string[];
 }
@@ -308,6 +330,7 @@ export async function measureLatency(
       `--target=${JSON.stringify(info)}`,
     ];
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
+    resetCommitCount(running);
     const usage = startCpuAccounting(info.pid);
     const { stdout, cpuSeconds } = await runPinned(settings.loadCore, args, (seconds + 60) * 1000);
     const cpu = usage(cpuSeconds);
@@ -325,11 +348,13 @@ export async function measureLatency(
       const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
       if (stored !== acknowledged) problems.push(`stored ${stored} rows for ${acknowledged} acknowledged`);
     }
+    const commits = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
       result,
       stored,
+      averageBatch: commits ? result.sentTotal / commits : undefined,
       busyBefore,
       ...cpu,
       problems,

@@ -26,6 +26,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly requestLogRetentionDays: number;
   readonly clickRetentionDays: number;
+  /** Days the delivery attempt log and delivered deliveries are kept (at least 8: see docs/outbound.md). */
+  readonly deliveryRetentionDays: number;
   readonly pruneIntervalMs: number;
   readonly sqliteSynchronous: "FULL" | "NORMAL";
   readonly postgresPoolSize: number;
@@ -136,6 +138,7 @@ export function loadConfig(env: Env): Config {
     keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS", 5_000, 100, 600_000),
     requestLogRetentionDays: int("REQUEST_LOG_RETENTION_DAYS", 30, 1, 3650),
     clickRetentionDays: int("CLICK_RETENTION_DAYS", 90, 1, 3650),
+    deliveryRetentionDays: int("DELIVERY_RETENTION_DAYS", 30, 8, 3650),
     pruneIntervalMs: int("PRUNE_INTERVAL_MS", 3_600_000, 1000, 86_400_000),
     sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
     postgresPoolSize: int("PG_POOL_SIZE", 10, 1, 200),

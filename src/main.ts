@@ -16,6 +16,7 @@ import { approveDueEntries } from "./app/commissions/approve-due.ts";
 import { createCommissionEffect } from "./app/commissions/commission-effect.ts";
 import { planCacheFor } from "./app/commissions/plan-cache.ts";
 import { EndpointCache } from "./app/delivery/endpoint-cache.ts";
+import { createApprovalForwarder } from "./app/delivery/forward-approvals.ts";
 import { createOutboundEffect } from "./app/delivery/outbound-effect.ts";
 import { createPostbackIngestor } from "./app/ingest-postback.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./app/ports.ts";
@@ -78,6 +79,9 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
     intervalMs: config.dispatchIntervalMs,
     leaseMs: config.deliveryLeaseMs,
     releaseAtStart: store.engine === "sqlite",
+    // Approvals made later by the hold job are forwarded from the ledger (idempotent per process).
+    forward: createApprovalForwarder({ store: store.deliveries, clock, ids }).tick,
+    forwardIntervalMs: Math.max(config.dispatchIntervalMs, 1000),
     onError,
   });
   const effect: ConversionEffect = createOutboundEffect({ cache: endpointCache, clock, ids });
@@ -192,11 +196,14 @@ export async function startService(
     const now = clock.now();
     const day = 86_400_000;
     try {
-      const removed = await store.prune({
-        requestLog: now - config.requestLogRetentionDays * day,
-        clicks: now - config.clickRetentionDays * day,
-      });
-      if (removed.requestLog || removed.clicks) app?.log.info({ removed }, "retention pruned old rows");
+      const removed = {
+        ...(await store.prune({
+          requestLog: now - config.requestLogRetentionDays * day,
+          clicks: now - config.clickRetentionDays * day,
+        })),
+        ...(await store.deliveries.prune(now - config.deliveryRetentionDays * day)),
+      };
+      if (Object.values(removed).some((n) => n > 0)) app?.log.info({ removed }, "retention pruned old rows");
     } catch (error) {
       app?.log.error({ err: error }, "retention pruning failed");
     }

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       keepAliveTimeoutMs: 5_000,
       requestLogRetentionDays: 30,
       clickRetentionDays: 90,
+      deliveryRetentionDays: 30,
       pruneIntervalMs: 3_600_000,
       sqliteSynchronous: "FULL",
       postgresPoolSize: 10,

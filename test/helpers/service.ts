@@ -6,7 +6,7 @@
 
 import { createIds, systemClock } from "../../src/adapters/system.ts";
 import { createApiKey } from "../../src/app/api-keys.ts";
-import type { Store } from "../../src/app/ports.ts";
+import type { Clock, Store } from "../../src/app/ports.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Affiliate, Link, Operator, OperatorAuth, Program } from "../../src/domain/model.ts";
 import type { ParamMapping } from "../../src/domain/postback-params.ts";
@@ -30,6 +30,7 @@ export interface TestService {
 export async function startTestService(
   engine: Engine = "sqlite",
   env: Record<string, string> = {},
+  clock: Clock = systemClock,
 ): Promise<TestService> {
   const database = await createTestDatabase(engine);
   const config = loadConfig({
@@ -39,7 +40,7 @@ export async function startTestService(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const service = await startService(config);
+  const service = await startService(config, clock);
   const ids = createIds();
   const key: TestService["key"] = async (role, owner = {}) => {
     const created = await createApiKey(service.store, systemClock, ids, {

@@ -1,7 +1,8 @@
 /** `CommissionStore` over SQL: plans, rates, parents, ledger reports, approval and payouts. */
 import type { CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
+import { adjustmentStore } from "./commissions-adjust.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import type { SqlDriver, SqlRow, SqlValue } from "./sql-driver.ts";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
 const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
   const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
@@ -29,8 +30,71 @@ const REVERSE_DUE = `UPDATE ledger_entries SET status = 'reversed', approved_at 
   OR reverses_entry_id IN (SELECT o.id FROM ledger_entries o JOIN ledger_entries c ON c.reverses_entry_id = o.id
     WHERE o.status = 'pending' GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0))`;
 
+/**
+ * Pays in one transaction exactly the entries it read: the approved rows are selected (locked on
+ * PostgreSQL), totalled here, and marked by id, so an entry approved meanwhile can neither be
+ * marked without being counted nor counted without being marked.
+ */
+async function payApproved(
+  tx: SqlExecutor,
+  engine: "sqlite" | "postgres",
+  job: { period: string; affiliateId: number | undefined; now: number; newId: () => string },
+): Promise<PayoutRow[]> {
+  const w = where([
+    ["status = 'approved' AND period <= ?", job.period],
+    ["affiliate_id = ?", job.affiliateId],
+  ]);
+  const lock = engine === "postgres" ? " FOR UPDATE" : "";
+  const rows = await tx.all(
+    `SELECT id, affiliate_id, currency, amount_minor FROM ledger_entries${w.sql} ORDER BY id${lock}`,
+    w.params,
+  );
+  const groups = new Map<string, { affiliateId: number; currency: string; total: number; ids: string[] }>();
+  for (const r of rows) {
+    const key = `${r["affiliate_id"]}:${r["currency"]}`;
+    const g = groups.get(key) ?? {
+      affiliateId: Number(r["affiliate_id"]),
+      currency: String(r["currency"]),
+      total: 0,
+      ids: [],
+    };
+    g.total += Number(r["amount_minor"]);
+    g.ids.push(String(r["id"]));
+    groups.set(key, g);
+  }
+  const payouts: PayoutRow[] = [];
+  for (const g of [...groups.values()].sort((a, b) => a.affiliateId - b.affiliateId)) {
+    // A negative balance is not paid: it stays approved and carries into the next balance.
+    if (g.total <= 0) continue;
+    const p: PayoutRow = {
+      id: job.newId(),
+      affiliateId: g.affiliateId,
+      period: job.period,
+      amountMinor: g.total,
+      currency: g.currency,
+      entries: g.ids.length,
+      createdAt: job.now,
+    };
+    await tx.insertMany(
+      "payouts",
+      ["id", "affiliate_id", "period", "amount_minor", "currency", "entries", "created_at"],
+      [[p.id, p.affiliateId, p.period, p.amountMinor, p.currency, p.entries, p.createdAt]],
+    );
+    for (let i = 0; i < g.ids.length; i += 500) {
+      const part = g.ids.slice(i, i + 500);
+      await tx.run(
+        `UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND id IN (${part.map(() => "?").join(", ")})`,
+        [job.now, p.id, ...part],
+      );
+    }
+    payouts.push(p);
+  }
+  return payouts;
+}
+
 export function createCommissionStore(db: SqlDriver): CommissionStore {
   return {
+    ...adjustmentStore(db),
     async createPlan(row, now) {
       const [id] = await db.insertMany(
         "commission_plans",
@@ -130,42 +194,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       });
     },
     async markPaid(period, affiliateId, now, newId) {
-      return db.transaction(async (tx) => {
-        const w = where([
-          ["status = 'approved' AND period <= ?", period],
-          ["affiliate_id = ?", affiliateId],
-        ]);
-        const groups = await tx.all(
-          `SELECT affiliate_id, currency, SUM(amount_minor) AS total, COUNT(*) AS n FROM ledger_entries${w.sql} GROUP BY affiliate_id, currency ORDER BY affiliate_id, currency`,
-          w.params,
-        );
-        const payouts: PayoutRow[] = [];
-        for (const g of groups) {
-          const total = Number(g["total"] ?? 0);
-          // A negative balance is not paid: it stays approved and carries into the next balance.
-          if (total <= 0) continue;
-          const payout: PayoutRow = {
-            id: newId(),
-            affiliateId: Number(g["affiliate_id"]),
-            period,
-            amountMinor: total,
-            currency: String(g["currency"]),
-            entries: Number(g["n"]),
-            createdAt: now,
-          };
-          await tx.insertMany(
-            "payouts",
-            ["id", "affiliate_id", "period", "amount_minor", "currency", "entries", "created_at"],
-            [[payout.id, payout.affiliateId, period, total, payout.currency, payout.entries, now]],
-          );
-          await tx.run(
-            "UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND period <= ? AND affiliate_id = ? AND currency = ?",
-            [now, payout.id, period, payout.affiliateId, payout.currency],
-          );
-          payouts.push(payout);
-        }
-        return payouts;
-      });
+      return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));
     },
     async listPayouts(f) {
       const w = where([

@@ -6,7 +6,9 @@
  */
 import type { DeliveryFilter, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
 import type { Endpoint, EndpointPatch, NewEndpoint } from "../../app/delivery/outbox-port.ts";
-import { ATTEMPT_COLUMNS, attemptFromRow, attemptValues, deliveryFromRow } from "./delivery-rows.ts";
+import { ACTIVE_ENDPOINT, claimIn, finishIn } from "./delivery-claim.ts";
+import { forwardOps } from "./delivery-forward.ts";
+import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
 import type { SqlDriver, SqlValue } from "./sql-driver.ts";
 
@@ -14,8 +16,6 @@ const MAX_LIMIT = 1000;
 const limitOf = (limit: number | undefined): number =>
   Math.min(Math.max(Math.floor(limit ?? 100), 1), MAX_LIMIT);
 const marks = (count: number): string => new Array(count).fill("?").join(", ");
-const ACTIVE_ENDPOINT = "endpoint_id IN (SELECT id FROM endpoints WHERE status = 'active')";
-
 export const ENDPOINTS: TableSpec = {
   table: "endpoints",
   columns: [
@@ -84,61 +84,19 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
 }
 
 export function createDeliveryStore(db: SqlDriver): DeliveryStore {
-  const skipLocked = db.engine === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
   return {
     endpoints: endpointsOf(db),
-    async claim(request) {
-      const busy = request.busyEndpoints.length
-        ? ` AND endpoint_id NOT IN (${marks(request.busyEndpoints.length)})`
-        : "";
-      const free = "state = 'pending' AND run_at <= ? AND (locked_at IS NULL OR locked_at < ?)";
-      // Candidates first (no lock), capped per endpoint, so one backed-up endpoint cannot fill a claim.
-      const candidates = await db.all(
-        `SELECT id, endpoint_id FROM deliveries WHERE ${free} AND ${ACTIVE_ENDPOINT}${busy} ORDER BY run_at, id LIMIT ?`,
-        [request.now, request.staleBefore, ...request.busyEndpoints, request.limit * 4],
-      );
-      const perEndpoint = new Map<number, number>();
-      const picked: string[] = [];
-      for (const row of candidates) {
-        const endpoint = Number(row["endpoint_id"]);
-        const taken = perEndpoint.get(endpoint) ?? 0;
-        if (taken >= request.perEndpoint || picked.length >= request.limit) continue;
-        perEndpoint.set(endpoint, taken + 1);
-        picked.push(String(row["id"]));
-      }
-      if (!picked.length) return [];
-      const rows = await db.transaction((tx) =>
-        tx.all(
-          `UPDATE deliveries SET locked_at = ?, locked_by = ?, attempts = attempts + 1, updated_at = ?
-           WHERE id IN (SELECT id FROM deliveries WHERE id IN (${marks(picked.length)}) AND ${free}${skipLocked})
-           RETURNING *`,
-          [request.now, request.workerId, request.now, ...picked, request.now, request.staleBefore],
-        ),
-      );
-      return rows.map(deliveryFromRow).sort((a, b) => a.runAt - b.runAt);
-    },
+    ...forwardOps(db),
+    claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request)),
     releaseAll: () =>
       db.run("UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE locked_by IS NOT NULL"),
-    async finish(id, workerId, outcome, attempt, now) {
-      await db.transaction(async (tx) => {
-        await tx.run(
-          `UPDATE deliveries SET state = ?, run_at = ?, last_error = ?, last_status = ?,
-             delivered_at = COALESCE(?, delivered_at), locked_at = NULL, locked_by = NULL, updated_at = ?
-           WHERE id = ? AND locked_by = ?`,
-          [
-            outcome.state,
-            outcome.runAt,
-            outcome.lastError,
-            outcome.lastStatus,
-            outcome.deliveredAt,
-            now,
-            id,
-            workerId,
-          ],
-        );
-        if (attempt) await tx.insertMany("delivery_attempts", ATTEMPT_COLUMNS, [attemptValues(attempt)]);
-      });
-    },
+    finish: (id, workerId, outcome, attempt, now) =>
+      db.transaction((tx) => finishIn(tx, [{ id, workerId, outcome, attempt, now }])),
+    finishAndClaim: (items, claim) =>
+      db.transaction(async (tx) => {
+        if (items.length) await finishIn(tx, items);
+        return claim ? claimIn(tx, db.engine, claim) : [];
+      }),
     async get(id) {
       const [row] = await db.all("SELECT * FROM deliveries WHERE id = ?", [id]);
       return row ? deliveryFromRow(row) : undefined;

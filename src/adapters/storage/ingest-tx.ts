@@ -20,7 +20,7 @@ import {
   REQUEST_LOG_COLUMNS,
   requestLogValues,
 } from "./record-rows.ts";
-import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
+import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
 const KEY_CHUNK = 500;
 
@@ -39,14 +39,26 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** `(a = ? AND b = ?) OR …` lookups in chunks, for batches of composite keys (duplicates dropped). */
+/**
+ * Rows matching a batch of composite keys (duplicates dropped). PostgreSQL joins one fixed
+ * statement against unnest()ed key arrays; SQLite uses `(a = ? AND b = ?) OR …` in chunks.
+ */
 async function findByPairs(
   db: SqlExecutor,
+  engine: "sqlite" | "postgres",
   table: string,
   columns: readonly [string, string],
   keys: ReadonlyArray<readonly [number, string]>,
 ): Promise<SqlRow[]> {
   const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
+  if (unique.length === 0) return [];
+  if (engine === "postgres") {
+    const arrays = [unique.map((k) => k[0]), unique.map((k) => k[1])] as unknown as SqlValue[];
+    return db.all(
+      `SELECT t.* FROM ${table} t JOIN unnest(?::int8[], ?::text[]) AS k(a, b) ON t.${columns[0]} = k.a AND t.${columns[1]} = k.b`,
+      arrays,
+    );
+  }
   const rows: SqlRow[] = [];
   for (const part of chunks(unique)) {
     const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
@@ -63,11 +75,15 @@ export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ingest
     outbox: outboxTx(db, engine),
     async findConversions(keys) {
       const pairs = keys.map((k) => [k.operatorId, k.txid] as const);
-      return (await findByPairs(db, "conversions", ["operator_id", "txid"], pairs)).map(conversionFromRow);
+      return (await findByPairs(db, engine, "conversions", ["operator_id", "txid"], pairs)).map(
+        conversionFromRow,
+      );
     },
     async findPlayers(keys) {
       const pairs = keys.map((k) => [k.operatorId, k.playerId] as const);
-      return (await findByPairs(db, "players", ["operator_id", "player_id"], pairs)).map(playerFromRow);
+      return (await findByPairs(db, engine, "players", ["operator_id", "player_id"], pairs)).map(
+        playerFromRow,
+      );
     },
     async reversedTotals(ids) {
       const sorted = [...new Set(ids)].sort();

@@ -33,8 +33,34 @@ async function selectKeys(
   return rows;
 }
 
-export function ledgerTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): LedgerTx {
+/**
+ * Transaction-scoped advisory locks per (affiliate, program), in a fixed order so two batches
+ * cannot wait on each other: caps and revshare floors read the month's usage, then write to it.
+ * SQLite needs none (one writer at a time).
+ */
+async function lockPairs(db: SqlExecutor, keys: ReadonlyArray<{ affiliateId: number; programId: number }>) {
+  const pairs = [...new Set(keys.map((k) => `${k.affiliateId}:${k.programId}`))].sort();
+  for (const pair of pairs) {
+    const [affiliateId, programId] = pair.split(":").map(Number);
+    await db.all("SELECT pg_advisory_xact_lock(?::int, ?::int)", [affiliateId!, programId!]);
+  }
+}
+
+export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): LedgerTx {
   return {
+    async programs(programIds) {
+      const rows = await selectIn(
+        db,
+        "SELECT id, currency, lookback_days FROM programs WHERE id IN (?)",
+        programIds,
+      );
+      return new Map(
+        rows.map((r) => [
+          Number(r["id"]),
+          { id: Number(r["id"]), currency: String(r["currency"]), lookbackDays: Number(r["lookback_days"]) },
+        ]),
+      );
+    },
     async plans(programIds) {
       const sql = "SELECT * FROM commission_plans WHERE program_id IN (?) ORDER BY effective_from, id";
       return (await selectIn(db, sql, programIds)).map(planFromRow);
@@ -105,8 +131,9 @@ export function ledgerTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): Ledge
         boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
       };
     },
-    async usage(keys) {
+    async usage(keys, lock = false) {
       if (!keys.length) return [];
+      if (lock && engine === "postgres") await lockPairs(db, keys);
       const cols = ["affiliate_id", "program_id", "period"];
       const values = keys.map((k) => [k.affiliateId, k.programId, k.period]);
       const q = await selectKeys(
@@ -117,7 +144,7 @@ export function ledgerTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): Ledge
       );
       const m = await selectKeys(
         db,
-        "SELECT affiliate_id, program_id, period, SUM(amount_minor) AS total FROM ledger_entries WHERE amount_minor > 0 AND kind = 'commission' AND ({keys}) GROUP BY affiliate_id, program_id, period",
+        "SELECT affiliate_id, program_id, period, SUM(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END) AS total, SUM(CASE WHEN component = 'revshare' THEN amount_minor ELSE 0 END) AS revshare FROM ledger_entries WHERE kind = 'commission' AND ({keys}) GROUP BY affiliate_id, program_id, period",
         cols,
         values,
       );
@@ -131,13 +158,17 @@ export function ledgerTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): Ledge
           qualified: Number(qs.get(id)?.["n"] ?? 0),
           paidCpa: Number(qs.get(id)?.["paid"] ?? 0),
           paidMinor: Number(ms.get(id)?.["total"] ?? 0),
+          revshareMinor: Number(ms.get(id)?.["revshare"] ?? 0),
         };
       });
     },
     async entriesOf(conversionIds) {
+      // Locked on PostgreSQL (in id order): reversals and manual rejects of the same conversion
+      // wait for each other, so the second sees what the first compensated.
+      const lock = engine === "postgres" ? " FOR UPDATE" : "";
       const rows = await selectIn(
         db,
-        "SELECT * FROM ledger_entries WHERE reverses_entry_id IS NULL AND conversion_id IN (?) ORDER BY id",
+        `SELECT * FROM ledger_entries WHERE reverses_entry_id IS NULL AND conversion_id IN (?) ORDER BY id${lock}`,
         conversionIds,
       );
       const ids = rows.map((r) => String(r["id"]));

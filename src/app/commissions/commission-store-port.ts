@@ -1,4 +1,5 @@
 /** Commission reads and writes outside ingest: plans, rates, parents, ledger reports, jobs. */
+import type { AdjustmentAction, AdjustmentReason } from "../../domain/commissions/adjust.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
 import type { EntryStatus, LedgerEntry, PlanVersion, RateVersion } from "./ledger-port.ts";
 
@@ -41,6 +42,24 @@ export interface PayoutRow {
   readonly createdAt: number;
 }
 
+/** A manager's decision on a conversion; its money is in the ledger entries written with it. */
+export interface Adjustment {
+  readonly id: string;
+  readonly conversionId: string;
+  readonly action: AdjustmentAction;
+  readonly reasonCode: AdjustmentReason;
+  readonly note: string | null;
+  /** Net of the entries written, in `currency` (the program currency). */
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly entries: number;
+  readonly createdByKeyId: number | null;
+  readonly createdAt: number;
+}
+
+/** The entries of a conversion not written against another entry, with what compensated each so far. */
+export type OpenEntry = LedgerEntry & { compensatedMinor: number };
+
 export interface CommissionStore {
   createPlan(row: NewPlanVersion, now: number): Promise<PlanVersion>;
   listPlans(programId: number): Promise<PlanVersion[]>;
@@ -60,4 +79,13 @@ export interface CommissionStore {
     newId: () => string,
   ): Promise<PayoutRow[]>;
   listPayouts(filter: { affiliateId?: number; period?: string }): Promise<PayoutRow[]>;
+  /**
+   * In one transaction: reads the conversion's entries (locked on PostgreSQL), lets `decide` build
+   * the adjustment and its entries (it may throw to write nothing), and writes them.
+   */
+  adjustConversion(
+    conversionId: string,
+    decide: (entries: readonly OpenEntry[]) => { adjustment: Adjustment; entries: LedgerEntry[] },
+  ): Promise<{ adjustment: Adjustment; entries: LedgerEntry[] }>;
+  listAdjustments(conversionId: string): Promise<Adjustment[]>;
 }

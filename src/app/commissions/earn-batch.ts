@@ -8,13 +8,13 @@ import { type EarnInput, earn, type Line, overrideLines } from "../../domain/com
 import { convert, type Fx, periodOf } from "../../domain/commissions/exact.ts";
 import { type PlayerEvent, qualifyingEvents } from "../../domain/commissions/qualify.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
-import type { Program } from "../../domain/model.ts";
 import { LostRaceError } from "../decide-batch.ts";
 import type { ConversionRow, IngestTx } from "../ports.ts";
 import { type CommissionDeps, clickTime } from "./commission-effect.ts";
 import {
   type LedgerEntry,
   type PlanVersion,
+  type ProgramTerms,
   playerKeyOf,
   type Qualification,
   type RateVersion,
@@ -26,7 +26,7 @@ const DAY = 86_400_000;
 
 interface Item {
   readonly row: ConversionRow;
-  readonly program: Program;
+  readonly program: ProgramTerms;
   readonly terms: Terms;
   readonly source: { planId: number | null; dealId: number | null };
   readonly playerKey: string;
@@ -39,14 +39,15 @@ const usageKey = (affiliateId: number, programId: number, period: string) =>
   `${affiliateId}:${programId}:${period}`;
 
 async function itemsOf(
+  tx: IngestTx,
   rows: readonly ConversionRow[],
   plans: Map<number, PlanVersion[]>,
-  deps: CommissionDeps,
 ): Promise<Item[]> {
+  const programs = await tx.ledger.programs(rows.map((r) => r.programId!));
   const items: Item[] = [];
   for (const row of rows) {
     const found = termsAt(plans.get(row.programId!) ?? [], row.affiliateId!, row.occurredAt);
-    const program = await deps.catalog.program(row.programId!);
+    const program = programs.get(row.programId!);
     if (!found || !program) continue;
     const cpa = found.terms.cpa;
     const cpaCandidate = cpa !== undefined && qualifyingEvents(cpa.qualification).includes(row.event);
@@ -123,14 +124,18 @@ async function load(tx: IngestTx, items: readonly Item[], batchIds: Set<string>)
     list.push({ event: e.event, at: e.occurredAt, amountMinor: amount, lotsMilli: e.lotsMilli });
     history.set(key, list);
   }
-  const usageRows = await ledger.usage([
-    ...new Map(
-      items.map((i) => [
-        usageKey(i.row.affiliateId!, i.program.id, periodOf(i.row.occurredAt)),
-        { affiliateId: i.row.affiliateId!, programId: i.program.id, period: periodOf(i.row.occurredAt) },
-      ]),
-    ).values(),
-  ]);
+  const lock = items.some((i) => i.terms.cap !== undefined || i.terms.revshare?.negativeCarryOver === false);
+  const usageRows = await ledger.usage(
+    [
+      ...new Map(
+        items.map((i) => [
+          usageKey(i.row.affiliateId!, i.program.id, periodOf(i.row.occurredAt)),
+          { affiliateId: i.row.affiliateId!, programId: i.program.id, period: periodOf(i.row.occurredAt) },
+        ]),
+      ).values(),
+    ],
+    lock,
+  );
   const usage = new Map(usageRows.map((u) => [usageKey(u.affiliateId, u.programId, u.period), u]));
   const withParent = items.filter((i) => i.terms.parentOverrideBps);
   const parents = withParent.length
@@ -188,7 +193,7 @@ export async function earnBatch(
   deps: CommissionDeps,
   now: number,
 ): Promise<LedgerEntry[]> {
-  const items = await itemsOf(rows, plans, deps);
+  const items = await itemsOf(tx, rows, plans);
   if (!items.length) return [];
   const state = await load(tx, items, new Set(rows.map((r) => r.id)));
   const entries: LedgerEntry[] = [];
@@ -205,6 +210,7 @@ export async function earnBatch(
       qualified: 0,
       paidCpa: 0,
       paidMinor: 0,
+      revshareMinor: 0,
     };
     const hKey = `${r.operatorId}:${r.playerId}`;
     const history = state.history.get(hKey) ?? [];
@@ -247,15 +253,20 @@ export async function earnBatch(
         qualifiedAt: r.occurredAt,
       });
     }
-    const positive = result.lines.reduce((s, l) => s + Math.max(0, l.amountMinor), 0);
+    const earned = result.lines.filter((l) => l.kind !== "floor");
+    const positive = earned.reduce((s, l) => s + Math.max(0, l.amountMinor), 0);
+    const revshare = earned.reduce((s, l) => s + (l.component === "revshare" ? l.amountMinor : 0), 0);
     state.usage.set(uKey, {
       ...usage,
+      revshareMinor: usage.revshareMinor + revshare,
       qualified: usage.qualified + (result.qualified ? 1 : 0),
       paidCpa: usage.paidCpa + (cpa && cpa.amountMinor > 0 ? 1 : 0),
       paidMinor: usage.paidMinor + positive,
     });
     for (const line of result.lines)
-      entries.push(entryOf(item, line, r.affiliateId!, "commission", fx, deps.ids.next("le"), now));
+      entries.push(
+        entryOf(item, line, r.affiliateId!, line.kind ?? "commission", fx, deps.ids.next("le"), now),
+      );
     const parent = state.parents.get(r.affiliateId!);
     if (parent !== undefined && item.terms.parentOverrideBps)
       for (const line of overrideLines(result.lines, item.terms.parentOverrideBps))

@@ -52,11 +52,17 @@ export interface UsageRow extends UsageKey {
   readonly qualified: number;
   readonly paidCpa: number;
   readonly paidMinor: number;
+  /** Net revshare commission (floors excluded) this month. */
+  readonly revshareMinor: number;
 }
 
 export const ENTRY_STATUSES = ["pending", "approved", "reversed", "paid"] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
-export const ENTRY_KINDS = ["commission", "override", "clawback", "adjustment"] as const;
+/**
+ * `floor`: keeps a month's revshare ≥ 0 (`negativeCarryOver: false`); `adjustment`: written by a
+ * manager (reject or adjust, `reason` = its reason code, `reverses_entry_id` = the entry rejected).
+ */
+export const ENTRY_KINDS = ["commission", "override", "clawback", "adjustment", "floor"] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export interface LedgerEntry {
@@ -97,7 +103,19 @@ export interface Qualification extends PlayerKey {
   readonly qualifiedAt: number;
 }
 
+/** What the rules need of a program. */
+export interface ProgramTerms {
+  readonly id: number;
+  readonly currency: string;
+  readonly lookbackDays: number;
+}
+
 export interface LedgerTx {
+  /**
+   * These programs, read in the transaction (not through the catalog: on SQLite a read outside
+   * the open transaction would wait for it to end).
+   */
+  programs(programIds: readonly number[]): Promise<Map<number, ProgramTerms>>;
   /** Every plan and deal version of these programs. */
   plans(programIds: readonly number[]): Promise<PlanVersion[]>;
   /** Parent affiliate by child id, for those that have one. */
@@ -110,8 +128,15 @@ export interface LedgerTx {
   history(
     keys: ReadonlyArray<{ operatorId: number; playerId: string }>,
   ): Promise<{ events: HistoryEvent[]; boundAt: Map<string, number> }>;
-  usage(keys: readonly UsageKey[]): Promise<UsageRow[]>;
-  /** The entries of these conversions (not compensations), with what was compensated of each. */
+  /**
+   * Month usage of these keys. With `lock`, concurrent transactions using the same affiliate and
+   * program wait for each other first (PostgreSQL), so caps and floors see each other's entries.
+   */
+  usage(keys: readonly UsageKey[], lock?: boolean): Promise<UsageRow[]>;
+  /**
+   * The entries of these conversions (not compensations), with what was compensated of each;
+   * locked until the transaction ends where the engine allows it (PostgreSQL: FOR UPDATE).
+   */
   entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
   /** Inserts qualifications whose key is free; returns how many were inserted. */
   insertQualifications(rows: readonly Qualification[]): Promise<number>;

@@ -14,7 +14,8 @@ export async function reverseBatch(
   now: number,
 ): Promise<LedgerEntry[]> {
   const originalIds = [...new Set(reversals.map((r) => r.reversesId!))];
-  const entries = await tx.ledger.entriesOf(originalIds);
+  // Manual adjustments are the manager's decision: a reversal compensates what the rules wrote.
+  const entries = (await tx.ledger.entriesOf(originalIds)).filter((e) => e.kind !== "adjustment");
   if (!entries.length) return [];
   // Totals include this batch's reversals (already inserted): subtract them to get "before".
   const totals = await tx.reversedTotals(originalIds);

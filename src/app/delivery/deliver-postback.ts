@@ -48,6 +48,8 @@ function outcomeOf(deps: DeliverDeps, delivery: Delivery, result: SendResult, no
 
 /** Counts the attempt against the endpoint and disables it on 410 or a long enough failure run. */
 async function judgeEndpoint(deps: DeliverDeps, endpoint: Endpoint, result: SendResult, now: number) {
+  // A success with no failure run to reset (as of the endpoint read for this attempt) writes nothing.
+  if (result.ok && endpoint.consecutiveFailures === 0) return;
   const failures = await deps.store.endpoints.recordResult(endpoint.id, result.ok, now);
   if (result.status === 410) {
     await deps.store.endpoints.disable(endpoint.id, "The endpoint answered 410 Gone.", now);

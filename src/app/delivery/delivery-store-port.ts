@@ -2,12 +2,14 @@
  * What the dispatcher and the admin API need of storage for outbound postbacks, outside the ingest
  * transaction. Implemented by src/adapters/storage/delivery-store.ts for both engines.
  */
+import type { ClickRow, ConversionRow } from "../ports.ts";
 import type {
   Attempt,
   Delivery,
   DeliveryState,
   Endpoint,
   EndpointPatch,
+  NewDelivery,
   NewEndpoint,
 } from "./outbox-port.ts";
 
@@ -46,8 +48,10 @@ export interface ClaimRequest {
   readonly staleBefore: number;
   /** Endpoints this process may not take more rows of right now (at their concurrency cap). */
   readonly busyEndpoints: readonly number[];
-  /** Most rows of one endpoint in this claim. */
+  /** Most rows of one endpoint in flight in this process, counting `inFlight`. */
   readonly perEndpoint: number;
+  /** Rows of each endpoint this process has in flight now (fewer may be taken of those). */
+  readonly inFlight?: ReadonlyMap<number, number>;
 }
 
 /** How one attempt ended, written together with its attempt-log row. */
@@ -59,12 +63,37 @@ export interface AttemptOutcome {
   readonly deliveredAt: number | null;
 }
 
+/** One `finish` of a batch. */
+export interface FinishItem {
+  readonly id: string;
+  readonly workerId: string;
+  readonly outcome: AttemptOutcome;
+  readonly attempt: Attempt | null;
+  readonly now: number;
+}
+
 export interface ReplayRange {
   readonly endpointId: number;
   readonly since?: number;
   readonly until?: number;
   /** Which deliveries to send again (default: dead ones). */
   readonly states: readonly DeliveryState[];
+}
+
+/** Where the approval forwarder resumes: a position in (approved_at, conversion id, endpoint id) order. */
+export interface ForwardCursor {
+  readonly approvedAt: number;
+  readonly conversionId: string;
+  readonly endpointId: number;
+}
+
+/** A conversion whose commission was approved and an endpoint subscribed to `approved` not yet sent it. */
+export interface ApprovalToForward extends ForwardCursor {
+  readonly conversion: ConversionRow;
+  readonly click: ClickRow | undefined;
+  /** The affiliate's approved (or paid) commission on the conversion, overrides excluded. */
+  readonly payoutMinor: number;
+  readonly currency: string;
 }
 
 export interface DeliveryStore {
@@ -90,6 +119,11 @@ export interface DeliveryStore {
     attempt: Attempt | null,
     now: number,
   ): Promise<void>;
+  /**
+   * Many `finish`es and then, when `claim` is given, a claim, in one transaction: the dispatcher's
+   * group commit, where the slots a batch frees are refilled in the same commit.
+   */
+  finishAndClaim(items: readonly FinishItem[], claim: ClaimRequest | null): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | undefined>;
   list(filter: DeliveryFilter): Promise<Delivery[]>;
   attempts(filter: AttemptFilter): Promise<Attempt[]>;
@@ -97,6 +131,15 @@ export interface DeliveryStore {
   replay(id: string, now: number): Promise<boolean>;
   /** The same for every delivery of an endpoint in a creation-time range; returns how many. */
   replayRange(range: ReplayRange, now: number): Promise<number>;
+  /**
+   * Approvals after `after` (in cursor order) with no `approved` delivery yet for an active endpoint
+   * of the conversion's affiliate that lists `approved` (events and programs are checked by the caller).
+   */
+  approvalsToForward(after: ForwardCursor, limit: number): Promise<ApprovalToForward[]>;
+  /** Writes messages outside ingest; one already written for (endpoint, conversion, status) is kept. */
+  enqueue(rows: readonly NewDelivery[], now: number): Promise<void>;
+  /** Deletes attempt-log rows started, and delivered deliveries delivered, before `before`, in chunks. */
+  prune(before: number, chunk?: number): Promise<{ attempts: number; deliveries: number }>;
   /** Pending rows whose run_at has passed (of active endpoints). */
   dueBacklog(now: number): Promise<number>;
 }

@@ -28,7 +28,8 @@ function statusesOf(conversion: ConversionRow, context: EffectContext): FireStat
   return approved ? ["created", "approved"] : ["created"];
 }
 
-function subscribed(
+/** Whether an endpoint fires for this conversion, event (a reversal's original's) and status. */
+export function subscribed(
   endpoint: Endpoint,
   conversion: ConversionRow,
   event: string,

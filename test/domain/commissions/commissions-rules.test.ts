@@ -74,7 +74,18 @@ test("iGaming rules", () => {
     ],
     ["lookback expired", base(IGAMING, { clickAt: T0 - 31 * D }), 0, "lookback_expired"],
     ["already qualified player", base(IGAMING, {}, { player: null }), 0, null],
-    ["negative revenue month", base(IGAMING, { event: "revenue", amountMinor: -1001 }), -250, null],
+    [
+      "negative revenue month, negativeCarryOver: false: floored to 0",
+      base(IGAMING, { event: "revenue", amountMinor: -1001 }),
+      0,
+      null,
+    ],
+    [
+      "negative revenue month, negativeCarryOver: true: carried",
+      base({ revshare: { bps: 2500, negativeCarryOver: true } }, { event: "revenue", amountMinor: -1001 }),
+      -250,
+      null,
+    ],
     ["revenue rounding half away", base(IGAMING, { event: "revenue", amountMinor: 1002 }), 251, null],
     [
       "cumulative deposits within window",

@@ -16,6 +16,7 @@ import { ENTRY_STATUSES, type EntryStatus } from "../../../../app/commissions/le
 import type { Terms } from "../../../../domain/commissions/terms.ts";
 import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
+import { adjustmentRoutes } from "./commissions-adjust.ts";
 import { ENTRY, entriesCsv, entryWire, PLAN, planWire, RATE, rateWire, TERMS } from "./commissions-wire.ts";
 import { adminSchema, ID, idParams, msOf, nullable, object, record, TIME } from "./schemas.ts";
 
@@ -270,4 +271,5 @@ export async function commissionRoutes(app: FastifyInstance, deps: AdminDeps): P
   rates(app, deps);
   ledger(app, deps);
   jobs(app, deps);
+  adjustmentRoutes(app, deps);
 }

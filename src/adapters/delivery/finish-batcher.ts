@@ -1,0 +1,80 @@
+/**
+ * The dispatcher's group commit: outcomes finished while the previous batch was committing are
+ * written together, in one transaction (one fsync on SQLite) instead of one each, and, while a
+ * backlog is due, the slots they free are refilled by a claim in that same transaction. One batch
+ * commits at a time; every submitter resolves once its outcome is committed.
+ */
+import type { ClaimRequest, DeliveryStore, FinishItem } from "../../app/delivery/delivery-store-port.ts";
+import type { Delivery } from "../../app/delivery/outbox-port.ts";
+
+export interface FinishBatcherOptions {
+  readonly maxBatch: number;
+  /** The claim to run with this batch (null: none), given the items whose slots it frees. */
+  readonly claimFor: (finishing: readonly FinishItem[]) => ClaimRequest | null;
+  /** Told of what the batch's claim took (possibly nothing), after the commit, whenever claimFor gave one. */
+  readonly onClaimed: (rows: Delivery[], request: ClaimRequest) => void;
+}
+
+interface Waiting {
+  readonly item: FinishItem;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export interface FinishBatcher {
+  submit(item: FinishItem): Promise<void>;
+}
+
+export function createFinishBatcher(store: DeliveryStore, options: FinishBatcherOptions): FinishBatcher {
+  let queue: Waiting[] = [];
+  let running = false;
+  let scheduled = false;
+
+  const commit = async (items: FinishItem[]): Promise<void> => {
+    const claim = options.claimFor(items);
+    if (!claim) {
+      await store.finishAndClaim(items, null);
+      return;
+    }
+    let claimed: Delivery[] = [];
+    try {
+      claimed = await store.finishAndClaim(items, claim);
+    } catch {
+      // The outcomes matter more than the refill: record them alone (the loop claims later).
+      await store.finishAndClaim(items, null);
+    } finally {
+      options.onClaimed(claimed, claim);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    if (running || !queue.length) return;
+    running = true;
+    const batch = queue.slice(0, options.maxBatch);
+    queue = queue.slice(batch.length);
+    try {
+      await commit(batch.map((w) => w.item));
+      for (const w of batch) w.resolve();
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    } finally {
+      running = false;
+      void flush();
+    }
+  };
+
+  return {
+    submit(item) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        if (scheduled) return;
+        scheduled = true;
+        // After this turn's I/O callbacks: every answer read in the turn joins the batch.
+        setImmediate(() => {
+          scheduled = false;
+          void flush();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/** /v1/conversions/:id/adjustments: a manager rejects or adjusts a conversion (admin only). */
+import type { FastifyInstance } from "fastify";
+import type { AdminDeps } from "../../../../app/admin/deps.ts";
+import { adjustConversion } from "../../../../app/commissions/adjust-conversion.ts";
+import type { Adjustment } from "../../../../app/commissions/commission-store-port.ts";
+import {
+  ADJUSTMENT_ACTIONS,
+  ADJUSTMENT_REASONS,
+  type AdjustmentAction,
+  type AdjustmentReason,
+} from "../../../../domain/commissions/adjust.ts";
+import { principalOf } from "../../api-auth.ts";
+import { ENTRY, entryWire } from "./commissions-wire.ts";
+import { adminSchema, iso, nullable, object, record, TIME } from "./schemas.ts";
+
+const S = { type: "string" };
+const ADJUSTMENT = record({
+  id: S,
+  conversion_id: S,
+  action: S,
+  reason_code: S,
+  note: nullable(S),
+  amount_minor: { type: "integer" },
+  currency: S,
+  entries: { type: "integer" },
+  created_at: TIME,
+});
+const adjustmentWire = (a: Adjustment) => ({
+  id: a.id,
+  conversion_id: a.conversionId,
+  action: a.action,
+  reason_code: a.reasonCode,
+  note: a.note,
+  amount_minor: a.amountMinor,
+  currency: a.currency,
+  entries: a.entries,
+  created_at: iso(a.createdAt),
+});
+const PARAMS = object({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
+
+interface Body {
+  action: AdjustmentAction;
+  reason_code: AdjustmentReason;
+  amount_minor?: number;
+  note?: string | null;
+}
+
+export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const create = adminSchema({
+    summary: "Reject or adjust a conversion by hand, with a reason code (writes compensating entries)",
+    tags: ["commissions"],
+    params: PARAMS,
+    body: object(
+      {
+        action: { type: "string", enum: [...ADJUSTMENT_ACTIONS] },
+        reason_code: { type: "string", enum: [...ADJUSTMENT_REASONS] },
+        amount_minor: {
+          type: "integer",
+          minimum: -Number.MAX_SAFE_INTEGER,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: "adjust: the signed amount in minor units of the program currency.",
+        },
+        note: nullable({ type: "string", maxLength: 500 }),
+      },
+      ["action", "reason_code"],
+    ),
+    response: { 201: record({ adjustment: ADJUSTMENT, entries: { type: "array", items: ENTRY } }) },
+  });
+  app.post<{ Params: { id: string }; Body: Body }>(
+    "/conversions/:id/adjustments",
+    { schema: create },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await adjustConversion(deps, principalOf(request), request.params.id, {
+        action: b.action,
+        reasonCode: b.reason_code,
+        ...(b.amount_minor === undefined ? {} : { amountMinor: b.amount_minor }),
+        note: b.note ?? null,
+      });
+      return reply
+        .status(201)
+        .send({ adjustment: adjustmentWire(result.adjustment), entries: result.entries.map(entryWire) });
+    },
+  );
+  const list = adminSchema({
+    summary: "The manual adjustments of a conversion (admin only)",
+    tags: ["commissions"],
+    params: PARAMS,
+    response: { 200: record({ items: { type: "array", items: ADJUSTMENT } }) },
+  });
+  app.get<{ Params: { id: string } }>("/conversions/:id/adjustments", { schema: list }, async (request) => {
+    principalOf(request, "admin");
+    return { items: (await deps.store.commissions.listAdjustments(request.params.id)).map(adjustmentWire) };
+  });
+}

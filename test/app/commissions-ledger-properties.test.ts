@@ -1,0 +1,215 @@
+/**
+ * Property-based tests of the ledger, driven through the real ingest pipeline (group commit, the
+ * commission effect, real SQLite/PostgreSQL) with generated postback sequences: FTDs, signed
+ * revenue, partial and whole reversals, on an iGaming plan without negative carry-over.
+ * After each sequence: balance = sum of entries; each entry's compensations add up to exactly
+ * -round(amount × share reversed) (never more than the entry, one rounding); a month's revshare
+ * never goes below 0; and replaying every postback answers `duplicate` and changes nothing.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
+import { createIds, systemClock } from "../../src/adapters/system.ts";
+import { Catalog } from "../../src/app/catalog.ts";
+import { createCommissionEffect } from "../../src/app/commissions/commission-effect.ts";
+import type { LedgerEntry } from "../../src/app/commissions/ledger-port.ts";
+import { PlanCache } from "../../src/app/commissions/plan-cache.ts";
+import { createPostbackIngestor, type PostbackIngestor } from "../../src/app/ingest-postback.ts";
+import { divRound } from "../../src/domain/commissions/exact.ts";
+import { availableEngines } from "../helpers/engines.ts";
+import {
+  batchingFor,
+  getRequest,
+  type IngestHarness,
+  parseAnswer,
+  startIngest,
+} from "../helpers/ingest-harness.ts";
+
+const TERMS = {
+  cpa: {
+    amountMinor: 10000,
+    qualification: { kind: "ftd" as const, minDepositMinor: 2000 },
+    clawbackDays: 30,
+  },
+  revshare: { bps: 3333, negativeCarryOver: false },
+};
+
+const OPS = fc.array(
+  fc.oneof(
+    fc.record({
+      kind: fc.constant("ftd" as const),
+      player: fc.nat(3),
+      amount: fc.integer({ min: 1, max: 9999 }),
+    }),
+    fc.record({
+      kind: fc.constant("revenue" as const),
+      player: fc.nat(3),
+      amount: fc.integer({ min: -9999, max: 9999 }).filter((n) => n !== 0),
+    }),
+    fc.record({
+      kind: fc.constant("refund" as const),
+      target: fc.nat(30),
+      amount: fc.option(fc.integer({ min: 1, max: 9999 }), { nil: null }),
+    }),
+  ),
+  { minLength: 1, maxLength: 14 },
+);
+
+const money = (minor: number) =>
+  `${minor < 0 ? "-" : ""}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, "0")}`;
+
+for (const engine of await availableEngines()) {
+  describe(`ledger properties over generated postbacks (${engine})`, () => {
+    let h: IngestHarness;
+    let ingestor: PostbackIngestor;
+    before(async () => {
+      h = await startIngest(engine);
+      const catalog = new Catalog(h.store, systemClock);
+      const ids = createIds();
+      const effect = createCommissionEffect({
+        plans: new PlanCache(systemClock, 0),
+        catalog,
+        clock: systemClock,
+        ids,
+        clickSecrets: [h.clickSecret],
+      });
+      ingestor = createPostbackIngestor({
+        store: h.store,
+        catalog,
+        clock: systemClock,
+        ids,
+        clickSecrets: [h.clickSecret],
+        batching: batchingFor(engine),
+        effects: [effect],
+      });
+    });
+    after(async () => {
+      await ingestor.drain();
+      await h.close();
+    });
+
+    test("balance = sum, reversals exact and bounded, no negative month, replays change nothing", async () => {
+      let refunds = 0;
+      await fc.assert(
+        fc.asyncProperty(OPS, async (ops) => {
+          const f = await h.otherFixture();
+          await h.store.commissions.createPlan(
+            { programId: f.program.id, affiliateId: null, effectiveFrom: 0, terms: TERMS, note: null },
+            Date.now(),
+          );
+          const send = async (pairs: Array<[string, string]>) =>
+            parseAnswer(await ingestor.handle(getRequest(f.operator.key, pairs)));
+          const sent: Array<{ pairs: Array<[string, string]>; txid: string; amount: number }> = [];
+          const reversed = new Map<string, { share: number; whole: boolean }>();
+          for (const [i, op] of ops.entries()) {
+            const txid = `t${i}-${Math.random().toString(36).slice(2)}`;
+            let pairs: Array<[string, string]>;
+            if (op.kind === "refund") {
+              const target = sent[op.target % Math.max(sent.length, 1)];
+              if (!target) continue;
+              pairs = [
+                ["event", "refund"],
+                ["txid", txid],
+                ["reverses", target.txid],
+              ];
+              if (op.amount !== null) pairs.push(["amount", money(op.amount)], ["currency", "EUR"]);
+              const answer = await send(pairs);
+              if (answer.body["code"] !== "accepted") continue;
+              refunds++;
+              const r = reversed.get(target.txid) ?? { share: 0, whole: false };
+              reversed.set(target.txid, {
+                share: r.share + (op.amount ?? 0),
+                whole: r.whole || op.amount === null,
+              });
+              sent.push({ pairs, txid, amount: op.amount ?? 0 });
+              continue;
+            }
+            pairs = [
+              ["event", op.kind],
+              ["txid", txid],
+              ["player_id", `pl${op.player}`],
+              ["click_id", h.click(f.link)],
+              ["amount", money(op.amount)],
+              ["currency", "EUR"],
+            ];
+            const answer = await send(pairs);
+            assert.equal(answer.body["code"], "accepted", JSON.stringify(answer.body));
+            sent.push({ pairs, txid, amount: op.amount });
+          }
+          const ledger = await h.store.commissions.listEntries({ programId: f.program.id, limit: 10000 });
+          checkBalance(await h.store.commissions.balances({ programId: f.program.id }), ledger);
+          await checkReversals(h, ledger, sent, reversed);
+          checkMonthFloor(ledger);
+          for (const s of [...sent].reverse()) assert.equal((await send(s.pairs)).body["code"], "duplicate");
+          assert.deepEqual(
+            await h.store.commissions.listEntries({ programId: f.program.id, limit: 10000 }),
+            ledger,
+          );
+        }),
+        { numRuns: 12 },
+      );
+      assert.ok(refunds > 0, "the sequences exercised reversals");
+    });
+  });
+}
+
+function checkBalance(
+  balances: ReadonlyArray<{
+    pendingMinor: number;
+    approvedMinor: number;
+    paidMinor: number;
+    reversedMinor: number;
+  }>,
+  ledger: readonly LedgerEntry[],
+): void {
+  const total = balances.reduce(
+    (s, b) => s + b.pendingMinor + b.approvedMinor + b.paidMinor + b.reversedMinor,
+    0,
+  );
+  assert.equal(
+    total,
+    ledger.reduce((s, e) => s + e.amountMinor, 0),
+    "balance = sum of entries",
+  );
+}
+
+async function checkReversals(
+  h: IngestHarness,
+  ledger: readonly LedgerEntry[],
+  sent: ReadonlyArray<{ txid: string; amount: number }>,
+  reversed: ReadonlyMap<string, { share: number; whole: boolean }>,
+): Promise<void> {
+  for (const e of ledger.filter((x) => x.reversesEntryId === null)) {
+    const comp = ledger.filter((x) => x.reversesEntryId === e.id).reduce((s, x) => s + x.amountMinor, 0);
+    assert.ok(
+      Math.abs(comp) <= Math.abs(e.amountMinor) && comp * e.amountMinor <= 0,
+      "never beyond the entry",
+    );
+    const conversion = await h.store.getConversion(e.conversionId);
+    const r = reversed.get(conversion!.txid);
+    const original = sent.find((s) => s.txid === conversion!.txid)!.amount;
+    if (!r) {
+      assert.equal(comp, 0);
+      continue;
+    }
+    const share = r.whole || original <= 0 ? original : Math.min(r.share, original);
+    const expected =
+      original <= 0 || r.whole
+        ? 0 - e.amountMinor
+        : 0 - Number(divRound(BigInt(e.amountMinor) * BigInt(share), BigInt(original)));
+    assert.equal(comp, expected, `compensation of ${e.amountMinor} for ${share}/${original} reversed`);
+  }
+}
+
+function checkMonthFloor(ledger: readonly LedgerEntry[]): void {
+  const month = ledger.filter(
+    (e) => e.component === "revshare" && (e.kind === "commission" || e.kind === "floor"),
+  );
+  const earned = month.filter((e) => e.kind === "commission").reduce((s, e) => s + e.amountMinor, 0);
+  const net = month.reduce((s, e) => s + e.amountMinor, 0);
+  assert.equal(net, Math.max(0, earned), "negativeCarryOver: false keeps the month at max(0, net)");
+  for (const e of month.filter((x) => x.kind === "commission" && x.sourceAmountMinor !== null)) {
+    const exact = e.sourceAmountMinor! * 3333;
+    assert.ok(Math.abs(e.amountMinor * 10000 - exact) * 2 <= 10000, "rounding error ≤ half a minor unit");
+  }
+}
