@@ -122,9 +122,8 @@ export async function startService(
 
   let draining = false;
   const catalog = new Catalog(store, clock);
-  // SQLite has one writer, but a batch can run its SQL while the previous one waits for its WAL sync
-  // (wal-sync.ts); PostgreSQL overlaps a few batches on its pool.
-  const concurrency = store.engine === "sqlite" ? 2 : Math.max(1, Math.floor(config.postgresPoolSize / 2));
+  // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
+  const concurrency = store.engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2));
   const batching = { maxBatch: config.batchMax, concurrency, maxPending: config.maxPending };
   let app: FastifyInstance | undefined;
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");

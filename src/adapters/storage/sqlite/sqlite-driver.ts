@@ -1,8 +1,7 @@
 /**
- * SQLite over Node's built-in `node:sqlite`. One connection, WAL journal. By default every write is
- * fsync-durable before its promise resolves, with the WAL sync done off the event loop (wal-sync.ts),
- * which is what `synchronous=FULL` guarantees in WAL mode. The API is synchronous, so every operation
- * is serialised through an async lock: an open transaction never sees statements of another caller.
+ * SQLite over Node's built-in `node:sqlite`. One connection, WAL journal, `synchronous=FULL` so a
+ * committed transaction is fsync-durable. The API is synchronous, so every operation is serialised
+ * through an async lock: an open transaction never sees statements of another caller.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -16,31 +15,23 @@ import {
   UniqueViolationError,
   valuesList,
 } from "../sql-driver.ts";
-import { type FileSync, WalSync } from "./wal-sync.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 
 export interface SqliteOptions {
-  /** `FULL` (default) makes every commit durable before it resolves; `NORMAL` may lose the last commits on power loss. */
+  /** `FULL` (default) fsyncs every commit; `NORMAL` may lose the last commits on power loss. */
   readonly synchronous?: "FULL" | "NORMAL";
-  /** Replaces the WAL fdatasync (tests observe ordering with it). */
-  readonly fileSync?: FileSync;
 }
 
 export function openSqlite(file: string, options: SqliteOptions = {}): SqlDriver {
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
   db.exec("PRAGMA journal_mode = WAL");
-  // FULL durability is kept by WalSync (off the event loop) on top of NORMAL; see wal-sync.ts.
-  const walSync =
-    (options.synchronous ?? "FULL") === "FULL" && file !== ":memory:"
-      ? new WalSync(path.resolve(file), options.fileSync)
-      : undefined;
-  db.exec(`PRAGMA synchronous = ${walSync || options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
+  db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA temp_store = MEMORY");
   db.exec("PRAGMA cache_size = -65536");
-  return new SqliteDriver(db, walSync);
+  return new SqliteDriver(db);
 }
 
 /** SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: t.a, t.b". */
@@ -136,19 +127,6 @@ class SqliteDriver extends SqliteExecutor implements SqlDriver {
   readonly engine = "sqlite" as const;
   private lock: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly walSync: WalSync | undefined;
-
-  constructor(db: DatabaseSync, walSync: WalSync | undefined) {
-    super(db);
-    this.walSync = walSync;
-  }
-
-  /** Waits until a write that has just committed is durable (the lock is already released). */
-  private async durable<T>(written: Promise<T>): Promise<T> {
-    const result = await written;
-    if (this.walSync) await this.walSync.sync();
-    return result;
-  }
 
   /** Runs `task` after every earlier task has settled. */
   private serial<T>(task: () => T | Promise<T>): Promise<T> {
@@ -164,7 +142,7 @@ class SqliteDriver extends SqliteExecutor implements SqlDriver {
     return this.serial(() => this.allSync(sql, params));
   }
   override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    return this.durable(this.serial(() => this.runSync(sql, params)));
+    return this.serial(() => this.runSync(sql, params));
   }
   override insertMany(
     table: string,
@@ -172,64 +150,59 @@ class SqliteDriver extends SqliteExecutor implements SqlDriver {
     rows: ReadonlyArray<readonly SqlValue[]>,
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]> {
-    return this.durable(this.serial(() => this.insertManySync(table, columns, rows, options)));
+    return this.serial(() => this.insertManySync(table, columns, rows, options));
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.durable(
-      this.serial(async () => {
+    return this.serial(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        // The transaction executor skips the lock: we already hold it.
+        const result = await work(new UnlockedExecutor(this));
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  migrate(): Promise<number[]> {
+    return this.serial(() => {
+      this.db.exec(MIGRATIONS_TABLE_SQL);
+      const applied: number[] = [];
+      for (const migration of readMigrations(MIGRATIONS_DIR)) {
         this.db.exec("BEGIN IMMEDIATE");
         try {
-          // The transaction executor skips the lock: we already hold it.
-          const result = await work(new UnlockedExecutor(this));
+          // Checked under the write lock: another process sharing the file may have just applied it.
+          const done = this.allSync("SELECT version FROM schema_migrations WHERE version = ?", [
+            migration.version,
+          ]).length;
+          if (!done) {
+            this.db.exec(migration.sql);
+            this.runSync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+              migration.version,
+              migration.name,
+              Date.now(),
+            ]);
+            applied.push(migration.version);
+          }
           this.db.exec("COMMIT");
-          return result;
         } catch (error) {
           if (this.db.isTransaction) this.db.exec("ROLLBACK");
           throw error;
         }
-      }),
-    );
+      }
+      return applied;
+    });
   }
 
-  migrate(): Promise<number[]> {
-    return this.durable(
-      this.serial(() => {
-        this.db.exec(MIGRATIONS_TABLE_SQL);
-        const applied: number[] = [];
-        for (const migration of readMigrations(MIGRATIONS_DIR)) {
-          this.db.exec("BEGIN IMMEDIATE");
-          try {
-            // Checked under the write lock: another process sharing the file may have just applied it.
-            const done = this.allSync("SELECT version FROM schema_migrations WHERE version = ?", [
-              migration.version,
-            ]).length;
-            if (!done) {
-              this.db.exec(migration.sql);
-              this.runSync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
-                migration.version,
-                migration.name,
-                Date.now(),
-              ]);
-              applied.push(migration.version);
-            }
-            this.db.exec("COMMIT");
-          } catch (error) {
-            if (this.db.isTransaction) this.db.exec("ROLLBACK");
-            throw error;
-          }
-        }
-        return applied;
-      }),
-    );
-  }
-
-  async close(): Promise<void> {
-    await this.serial(() => {
+  close(): Promise<void> {
+    return this.serial(() => {
       this.closed = true;
       this.db.close();
     });
-    await this.walSync?.close();
   }
 }
 
