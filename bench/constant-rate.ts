@@ -4,12 +4,18 @@
  * Sends GET requests at a fixed rate over keep-alive connections regardless of how fast answers
  * come back, and records each request's latency from the moment it was *due* (so a stalled server
  * is not hidden by requests that were never sent: no coordinated omission), and also from when it
- * was actually written. A lead-in (not recorded) opens the connections first. Prints one JSON line.
+ * was actually written. A request due while every connection waits for an answer queues here, its
+ * clock running. A lead-in (not recorded) warms the connections. Prints one JSON line.
+ *
+ * It speaks HTTP/1.1 over plain sockets with a minimal response reader (status line,
+ * Content-Length, no chunking, no pipelining): node:http's client costs tens of µs per request,
+ * enough to add milliseconds of its own to the latency it is meant to measure. Requests are
+ * timed by a 1 ms timer, so a request may be written up to about 1 ms after it was due.
  *
  * node bench/constant-rate.ts --url http://127.0.0.1:PORT --rate 2000 --seconds 10 \
  *   --kind postback|click --target '{"operatorKey":…,"secret":…,"clickId":…,"linkCode":…}'
  */
-import { Agent, request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { clickPaths, postbackPaths } from "./requests.ts";
 import { percentile } from "./stats.ts";
@@ -74,7 +80,10 @@ const paths =
     ? postbackPaths(target, total, `cr${Date.now().toString(36)}`)
     : clickPaths(target.linkCode);
 const expected = kind === "postback" ? 200 : 302;
-const agent = new Agent({ keepAlive: true, maxSockets: Number(values.connections), scheduling: "fifo" });
+const host = `${base.hostname}:${base.port}`;
+const wire = paths.map((p) =>
+  Buffer.from(`GET ${p} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: postwire-bench\r\n\r\n`, "latin1"),
+);
 
 const dueLatency = new Float64Array(total - skip);
 const sendLatency = new Float64Array(total - skip);
@@ -91,51 +100,117 @@ let pending = 0;
 
 const intervalMs = 1000 / rate;
 const start = performance.now() + 20;
+const dueOf = (i: number) => start + i * intervalMs;
 
-function send(i: number): void {
-  const due = start + i * intervalMs;
-  const written = performance.now();
-  const finish = (good: boolean) => {
-    const now = performance.now();
-    if (good && i >= skip) {
-      dueLatency[completed] = now - due;
-      sendLatency[completed] = now - written;
-      completed++;
-      firstRecordedDone = Math.min(firstRecordedDone, now);
-      lastRecordedDone = Math.max(lastRecordedDone, now);
-    }
-    pending--;
-  };
-  pending++;
-  const req = request(
-    { agent, host: base.hostname, port: base.port, path: paths[i % paths.length], method: "GET" },
-    (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => {
-        if (kind === "postback") chunks.push(chunk);
-      });
-      res.on("end", () => {
-        const good = res.statusCode === expected;
-        if (good) ok++;
-        else {
-          unexpected++;
-          lastBadStatus = res.statusCode ?? 0;
-        }
-        if (kind === "postback" && Buffer.concat(chunks).toString().includes('"code":"accepted"')) accepted++;
-        finish(good);
-      });
-    },
-  );
-  req.on("error", () => {
-    errors++;
-    finish(false);
+function finish(i: number, written: number, status: number, body: string): void {
+  const now = performance.now();
+  pending--;
+  const good = status === expected;
+  if (good) ok++;
+  else {
+    unexpected++;
+    lastBadStatus = status;
+  }
+  if (kind === "postback" && body.includes('"code":"accepted"')) accepted++;
+  if (good && i >= skip) {
+    dueLatency[completed] = now - dueOf(i);
+    sendLatency[completed] = now - written;
+    completed++;
+    firstRecordedDone = Math.min(firstRecordedDone, now);
+    lastRecordedDone = Math.max(lastRecordedDone, now);
+  }
+}
+
+/** One keep-alive connection carrying one request at a time. */
+class Connection {
+  private readonly socket: Socket;
+  private buffer = "";
+  private current: { i: number; written: number } | undefined;
+  closed = false;
+
+  constructor(onReady: (c: Connection) => void) {
+    this.socket = connect({ host: base.hostname, port: Number(base.port), noDelay: true });
+    this.socket.setEncoding("latin1");
+    this.socket.on("connect", () => onReady(this));
+    this.socket.on("data", (chunk: string) => this.read(chunk));
+    const fail = () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.current) {
+        errors++;
+        pending--;
+        this.current = undefined;
+      }
+      replace(this);
+    };
+    this.socket.on("error", fail);
+    this.socket.on("close", fail);
+  }
+
+  send(i: number): void {
+    this.current = { i, written: performance.now() };
+    this.socket.write(wire[i % wire.length]!);
+  }
+
+  private read(chunk: string): void {
+    this.buffer += chunk;
+    const headEnd = this.buffer.indexOf("\r\n\r\n");
+    if (headEnd === -1 || !this.current) return;
+    const head = this.buffer.slice(0, headEnd);
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    if (this.buffer.length < headEnd + 4 + length) return;
+    const body = this.buffer.slice(headEnd + 4, headEnd + 4 + length);
+    this.buffer = this.buffer.slice(headEnd + 4 + length);
+    const { i, written } = this.current;
+    this.current = undefined;
+    finish(i, written, Number(head.slice(9, 12)), body);
+    idle.push(this);
+    dispatch();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+const connections = Number(values.connections);
+const idle: Connection[] = [];
+const all = new Set<Connection>();
+/** Requests that are due but wait for a free connection. */
+const waiting: number[] = [];
+let waitingHead = 0;
+
+function open(): void {
+  const connection = new Connection((c) => {
+    idle.push(c);
+    dispatch();
   });
-  req.end();
+  all.add(connection);
+}
+
+function replace(connection: Connection): void {
+  all.delete(connection);
+  const at = idle.indexOf(connection);
+  if (at !== -1) idle.splice(at, 1);
+  if (next < total) open();
+}
+
+function dispatch(): void {
+  while (waitingHead < waiting.length && idle.length > 0) {
+    const connection = idle.pop()!;
+    if (connection.closed) continue;
+    connection.send(waiting[waitingHead++]!);
+  }
 }
 
 function tick(): void {
   const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
-  while (next < due) send(next++);
+  while (next < due) {
+    waiting.push(next++);
+    pending++;
+  }
+  dispatch();
   if (next < total) setTimeout(tick, 1);
   else waitForAnswers(performance.now() + 10_000);
 }
@@ -169,8 +244,9 @@ function waitForAnswers(deadline: number): void {
     sendP99: percentile(sent, 99),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  agent.destroy();
+  for (const connection of all) connection.close();
   process.exit(0);
 }
 
+for (let c = 0; c < connections; c++) open();
 setTimeout(tick, Math.max(0, start - performance.now()));

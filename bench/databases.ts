@@ -17,6 +17,8 @@ export interface BenchDatabase {
   readonly url: string;
   /** Rows in a table right now. */
   count(table: "conversions" | "clicks"): Promise<number>;
+  /** Refreshes the planner's statistics (PostgreSQL's ANALYZE; nothing to do on SQLite). */
+  analyze(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function createDatabase(engine: Engine): Promise<BenchDatabase> {
           reader.close();
         }
       },
+      async analyze() {},
       async drop() {
         open.delete(db);
         rmSync(dir, { recursive: true, force: true });
@@ -93,6 +96,15 @@ export async function createDatabase(engine: Engine): Promise<BenchDatabase> {
         await client.connect();
         try {
           return Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]?.n);
+        } finally {
+          await client.end();
+        }
+      },
+      async analyze() {
+        const client = new pg.Client({ connectionString: url.toString() });
+        await client.connect();
+        try {
+          await client.query("ANALYZE");
         } finally {
           await client.end();
         }

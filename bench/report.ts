@@ -145,6 +145,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       "target",
       "result",
       "batch",
+      "sync p99",
       "server CPU",
       "other CPU",
     ],
@@ -162,6 +163,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       `p99 < ${P99_TARGET_MS}`,
       r.problems.length ? "INVALID" : latencyPasses(r) ? "PASS" : "FAIL",
       fmt(r.averageBatch ?? Number.NaN, 1),
+      fmt(r.durableP99Ms ?? Number.NaN, 1),
       fmt(r.serverCpu, 2),
       fmt(r.foreignCpu, 2),
     ]),
@@ -171,7 +173,10 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
 /** One line per measured run, as it finishes. */
 export function peakLine(run: PeakRun): string {
   const stored = run.stored === undefined ? "" : `  stored ${run.stored}`;
-  const batch = run.averageBatch === undefined ? "" : `  batch ${fmt(run.averageBatch, 1)}`;
+  const batch =
+    run.averageBatch === undefined
+      ? ""
+      : `  batch ${fmt(run.averageBatch, 1)}  sync p99 ${fmt(run.durableP99Ms ?? Number.NaN, 1)} ms`;
   const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
   const cpu = `CPU server ${fmt(run.serverCpu, 2)} wrk ${fmt(run.loadCpu, 2)} pg ${fmt(run.postgresCpu, 2)} other ${fmt(run.foreignCpu, 2)}`;
   return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}${batch}  ${cpu}  ${state}`;

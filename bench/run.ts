@@ -49,6 +49,8 @@ const USAGE = `npm run bench -- [options]
                         (bench/results/profiles/; summarise with node bench/cpu-profile.ts FILE)
   --snapshot            run the servers from a copy of src/ taken at start (the tree may change
                         under a long run when others are editing it)
+  --no-pg-analyze       do not ANALYZE PostgreSQL databases after the warm-up (a fresh database then
+                        has no planner statistics: autovacuum analyses at most once a minute)
   --server-core N       core the servers are pinned to (default 0)
   --load-core N         core the load generators are pinned to (default 1)
 Environment: BENCH_POSTGRES_URL (default ${POSTGRES_ADMIN_URL}); BATCH_MAX, MAX_PENDING,
@@ -80,6 +82,7 @@ function options() {
       retries: { type: "string", default: "2" },
       "noise-limit": { type: "string", default: "0.25" },
       snapshot: { type: "boolean", default: false },
+      "no-pg-analyze": { type: "boolean", default: false },
       "server-core": { type: "string", default: "0" },
       "load-core": { type: "string", default: "1" },
       help: { type: "boolean", default: false },
@@ -105,6 +108,7 @@ function options() {
     retries: positive("retries", values.retries, 0),
     noiseLimit: nonNegative("noise-limit", values["noise-limit"]),
     snapshot: values.snapshot,
+    pgAnalyze: !values["no-pg-analyze"],
     quietWait: positive("quiet-wait", values["quiet-wait"], 0),
     serverCore: positive("server-core", values["server-core"], 0),
     loadCore: positive("load-core", values["load-core"], 0),
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
     warmupSeconds: opts.warmup,
     workDir,
     quietWaitSeconds: opts.quietWait,
+    pgAnalyze: opts.pgAnalyze,
     benchDir: snapshot?.benchDir ?? import.meta.dirname,
   };
 

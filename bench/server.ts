@@ -3,18 +3,19 @@
  *
  * Starts the real service (`startService`) on 127.0.0.1:0 with the DATABASE_URL it is given and
  * LOG_LEVEL=silent, creates the usual test fixture (an HMAC-signed operator, a program, an
- * affiliate, an active link) through the store, takes one real click to get a valid click_id,
- * reads the durability settings back from the service's own database connection, prints all of
- * it as one JSON line on stdout, and serves until SIGTERM/SIGINT.
+ * affiliate, an active link) through the store, takes one real click to get a valid click_id
+ * (watching that its commit is synced before the answer), reads the durability settings back from
+ * the service's own database connection (instrument.ts), prints all of it as one JSON line on
+ * stdout, and serves until SIGTERM/SIGINT. SIGHUP resets the commit counter, which is printed to
+ * stderr as `bench-stats {…}` on exit.
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import pg from "pg";
 import { loadConfig } from "../src/config.ts";
 import { startService } from "../src/main.ts";
 import { createFixture } from "../test/helpers/service.ts";
+import { commitStats, durabilitySettings, resetCommits, walSyncedBeforeAnswer } from "./instrument.ts";
 
 /** What the runner learns from a started server (the first stdout line, JSON). */
 export interface ServerInfo {
@@ -30,54 +31,7 @@ export interface ServerInfo {
   readonly pid: number;
 }
 
-// `PRAGMA synchronous` is a per-connection setting and `synchronous_commit` may be set per session,
-// so they are read on the service's own connections: remember every one the service opens.
-const sqliteConnections = new Set<DatabaseSync>();
-/**
- * Transactions committed (both engines) since start or the last SIGHUP: with the requests served,
- * the average group-commit batch. Printed to stderr as `bench-stats {…}` on exit.
- */
-let commits = 0;
-process.on("SIGHUP", () => {
-  commits = 0;
-});
-const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  if (args[0] === "COMMIT") commits++;
-  return clientQuery.apply(this, args);
-} as typeof pg.Client.prototype.query;
-const exec = DatabaseSync.prototype.exec;
-DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
-  sqliteConnections.add(this);
-  if (sql === "COMMIT") commits++;
-  return exec.call(this, sql);
-};
-const pools = new Set<pg.Pool>();
-const connect = pg.Pool.prototype.connect as (this: pg.Pool, ...args: unknown[]) => unknown;
-pg.Pool.prototype.connect = function (this: pg.Pool, ...args: unknown[]) {
-  pools.add(this);
-  return connect.apply(this, args);
-} as typeof pg.Pool.prototype.connect;
-
-const SQLITE_SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
-
-async function durability(engine: "sqlite" | "postgres"): Promise<Record<string, string>> {
-  if (engine === "sqlite") {
-    const [db] = sqliteConnections;
-    if (!db) throw new Error("the service opened no SQLite connection we could see");
-    const level = Number(db.prepare("PRAGMA synchronous").get()?.["synchronous"]);
-    const journal = String(db.prepare("PRAGMA journal_mode").get()?.["journal_mode"]);
-    return { synchronous: SQLITE_SYNCHRONOUS[level] ?? String(level), journal_mode: journal };
-  }
-  const [pool] = pools;
-  if (!pool) throw new Error("the service opened no PostgreSQL pool we could see");
-  const show = async (name: string) => String((await pool.query(`SHOW ${name}`)).rows[0]?.[name] ?? "?");
-  return {
-    synchronous_commit: await show("synchronous_commit"),
-    fsync: await show("fsync"),
-    wal_sync_method: await show("wal_sync_method"),
-  };
-}
+process.on("SIGHUP", resetCommits);
 
 /**
  * With BENCH_CPU_PROFILE_DIR set, SIGUSR2 starts a CPU profile and the next SIGUSR2 writes it
@@ -128,7 +82,7 @@ async function main(): Promise<void> {
     timer.unref();
     service.stop().then(
       () => {
-        process.stderr.write(`bench-stats ${JSON.stringify({ commits })}\n`);
+        process.stderr.write(`bench-stats ${JSON.stringify(commitStats())}\n`);
         process.exit(0);
       },
       () => process.exit(1),
@@ -138,14 +92,23 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
 
   const fixture = await createFixture(service.store);
+  let clickId = "";
+  const synced = await walSyncedBeforeAnswer(async () => {
+    clickId = await takeClick(service.url, fixture.link.code);
+  });
+  const durability = await durabilitySettings(service.store.engine);
+  if (service.store.engine === "sqlite") {
+    // With synchronous=NORMAL, a commit is only durable if the WAL is synced before the answer.
+    durability["wal_synced_before_answer"] = synced ? "yes" : "no";
+  }
   const info: ServerInfo = {
     url: service.url,
     engine: service.store.engine,
     operatorKey: fixture.operator.key,
     secret: fixture.secret,
     linkCode: fixture.link.code,
-    clickId: await takeClick(service.url, fixture.link.code),
-    durability: await durability(service.store.engine),
+    clickId,
+    durability,
     node: process.version,
     pid: process.pid,
   };

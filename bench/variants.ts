@@ -4,15 +4,22 @@
  * a run valid (no errors, every answer the expected one, stored rows matching acknowledged ones,
  * durable settings confirmed), then the server is stopped and its database dropped.
  */
-import { readdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConstantRateResult } from "./constant-rate.ts";
 import { type CpuUse, startCpuAccounting, waitForQuiet } from "./cpu.ts";
-import { type BenchDatabase, createDatabase, type Engine } from "./databases.ts";
-import { runPinned, type Started, startPinned, stopChild } from "./processes.ts";
+import type { BenchDatabase, Engine } from "./databases.ts";
+import { runPinned } from "./processes.ts";
 import { clickPaths, postbackPaths, writePaths } from "./requests.ts";
 import type { ServerInfo } from "./server.ts";
+import {
+  durabilityProblems,
+  resetCommitCount,
+  type ServerSettings,
+  startServer,
+  stopServer,
+  toggleProfiler,
+} from "./servers.ts";
 import { runWrk, type WrkResult, wrkProblems } from "./wrk.ts";
 
 export const VARIANT_NAMES = ["bare", "sqlite-postback", "sqlite-click", "pg-postback", "pg-click"] as const;
@@ -34,8 +41,7 @@ export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
   "pg-click": { name: "pg-click", engine: "postgres", kind: "click", target: undefined },
 };
 
-export interface Settings {
-  readonly serverCore: number;
+export interface Settings extends ServerSettings {
   readonly loadCore: number;
   readonly connections: number;
   readonly seconds: number;
@@ -43,10 +49,11 @@ export interface Settings {
   readonly workDir: string;
   /** Longest wait, before each measured run, for other work on the machine to quieten down. */
   readonly quietWaitSeconds: number;
-  /** When set, Postwire servers are CPU-profiled over the measured run; profiles are written here. */
-  readonly profileDir?: string | undefined;
-  /** Folder holding server.ts (bench/, or a snapshot of bench/ beside a copy of src/). */
-  readonly benchDir: string;
+  /**
+   * ANALYZE PostgreSQL databases after the warm-up. Autovacuum would in a long-running service, but
+   * only about once a minute, so a fresh database is otherwise measured with no statistics at all.
+   */
+  readonly pgAnalyze: boolean;
 }
 
 export interface PeakRun extends CpuUse {
@@ -61,84 +68,14 @@ export interface PeakRun extends CpuUse {
   readonly durability: Readonly<Record<string, string>> | undefined;
   /** Requests per committed transaction during the run: the group-commit batch size. */
   readonly averageBatch: number | undefined;
+  /** p99 of the durable step (WAL sync, SQLite COMMIT or PostgreSQL COMMIT round trip), ms. */
+  readonly durableP99Ms: number | undefined;
   /** Share of all cores busy just before the run (other users of the machine; 0…1). */
   readonly busyBefore: number;
   /** The server's CPU profile of the measured run, when profiling. */
   readonly profile?: string;
   /** Why the run is invalid; empty when valid. */
   readonly problems: readonly string[];
-}
-
-/** A running server of a variant, with its database. */
-interface Running {
-  readonly server: Started<ServerInfo>;
-  readonly db: BenchDatabase | undefined;
-  readonly profileDir?: string | undefined;
-  stopping?: Promise<number | undefined>;
-}
-
-async function startServer(variant: Variant, settings: Settings): Promise<Running> {
-  if (!variant.engine) {
-    const server = await startPinned<ServerInfo>(
-      settings.serverCore,
-      [process.execPath, path.join(settings.benchDir, "bare-server.ts")],
-      process.env,
-    );
-    return { server, db: undefined };
-  }
-  const db = await createDatabase(variant.engine);
-  try {
-    // The runner's environment passes through (BATCH_MAX, PG_POOL_SIZE… for experiments).
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" };
-    if (settings.profileDir) env["BENCH_CPU_PROFILE_DIR"] = settings.profileDir;
-    const server = await startPinned<ServerInfo>(
-      settings.serverCore,
-      [process.execPath, path.join(settings.benchDir, "server.ts")],
-      env,
-    );
-    return { server, db, profileDir: settings.profileDir };
-  } catch (error) {
-    await db.drop();
-    throw error;
-  }
-}
-
-/** Stops the server (once) and drops its database; returns the commits it counted, if any. */
-async function stopServer(running: Running): Promise<number | undefined> {
-  running.stopping ??= (async () => {
-    await stopChild(running.server.child);
-    await running.db?.drop();
-    const line = running.server
-      .stderr()
-      .split("\n")
-      .findLast((l) => l.startsWith("bench-stats "));
-    return line ? (JSON.parse(line.slice("bench-stats ".length)) as { commits: number }).commits : undefined;
-  })();
-  return running.stopping;
-}
-
-/** Postwire servers count commits from here on (SIGHUP resets their counter). */
-function resetCommitCount(running: Running): void {
-  if (running.db) running.server.child.kill("SIGHUP");
-}
-
-/** Durable-commit settings as the server read them; a problem when they are not fsync-durable. */
-export function durabilityProblems(
-  engine: Engine | undefined,
-  d: Readonly<Record<string, string>>,
-): string[] {
-  if (engine === "sqlite" && !["FULL", "EXTRA"].includes(d["synchronous"] ?? "")) {
-    return [`SQLite synchronous=${d["synchronous"]} is not FULL`];
-  }
-  if (engine === "postgres") {
-    const problems: string[] = [];
-    if (!["on", "remote_write", "remote_apply"].includes(d["synchronous_commit"] ?? "")) {
-      problems.push(`PostgreSQL synchronous_commit=${d["synchronous_commit"]}`);
-    }
-    if (d["fsync"] !== "on") problems.push(`PostgreSQL fsync=${d["fsync"]}`);
-    return problems;
-  }
-  return [];
 }
 
 /** Row count once the server has settled (answers cut off at the end may still be committing). */
@@ -212,7 +149,7 @@ export async function measurePeak(
   settings: Settings,
   expectedRps: number,
 ): Promise<PeakRun> {
-  const running = await startServer(variant, settings);
+  const running = await startServer(variant.engine, settings);
   try {
     const { info } = running.server;
     const problems = variant.engine ? durabilityProblems(variant.engine, info.durability) : [];
@@ -221,6 +158,7 @@ export async function measurePeak(
     problems.push(...wrkProblems(warm, modeOf(variant)).map((p) => `warm-up: ${p}`));
     const table = variant.kind === "postback" ? "conversions" : "clicks";
     const before = running.db ? await settledCount(running.db, table) : 0;
+    if (settings.pgAnalyze) await running.db?.analyze();
     const file = pathsFile(
       variant,
       info,
@@ -243,7 +181,7 @@ export async function measurePeak(
       stored = (await settledCount(running.db, table)) - before;
       problems.push(...storedProblems(variant, result, stored));
     }
-    const commits = await stopServer(running);
+    const stats = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
@@ -253,7 +191,8 @@ export async function measurePeak(
       wrk: result,
       stored,
       durability: variant.engine ? info.durability : undefined,
-      averageBatch: commits ? result.sent / commits : undefined,
+      averageBatch: stats?.commits ? result.sent / stats.commits : undefined,
+      durableP99Ms: stats?.durableMs.p99,
       busyBefore,
       ...cpu,
       ...(profile ? { profile } : {}),
@@ -264,33 +203,6 @@ export async function measurePeak(
   }
 }
 
-/**
- * Starts the server's CPU profiler, or (with `name`) stops it and waits for the profile, which is
- * renamed to `name`.cpuprofile; returns its path.
- */
-async function toggleProfiler(running: Running, name?: string): Promise<string | undefined> {
-  const { child, info } = running.server;
-  const dir = running.profileDir!;
-  const before = new Set(readdirSync(dir));
-  child.kill("SIGUSR2");
-  if (!name) {
-    await sleep(100);
-    return undefined;
-  }
-  for (let i = 0; i < 300; i++) {
-    await sleep(100);
-    const written = readdirSync(dir).find(
-      (f) => !before.has(f) && f.startsWith(`${info.pid}-`) && f.endsWith(".cpuprofile"),
-    );
-    if (written) {
-      const target = path.join(dir, `${name}.cpuprofile`);
-      renameSync(path.join(dir, written), target);
-      return target;
-    }
-  }
-  throw new Error(`no CPU profile from server ${info.pid}`);
-}
-
 export interface LatencyRun extends CpuUse {
   readonly variant: VariantName;
   /** The open-loop generator's connection limit. */
@@ -299,6 +211,8 @@ export interface LatencyRun extends CpuUse {
   readonly stored: number | undefined;
   /** Requests per committed transaction (lead-in included): the group-commit batch size. */
   readonly averageBatch: number | undefined;
+  /** p99 of the durable step (WAL sync, SQLite COMMIT or PostgreSQL COMMIT round trip), ms. */
+  readonly durableP99Ms: number | undefined;
   readonly busyBefore: number;
   readonly problems: readonly string[];
 }
@@ -310,7 +224,7 @@ export async function measureLatency(
   rate: number,
   seconds: number,
 ): Promise<LatencyRun> {
-  const running = await startServer(variant, settings);
+  const running = await startServer(variant.engine, settings);
   try {
     const { info } = running.server;
     const problems = durabilityProblems(variant.engine, info.durability);
@@ -319,6 +233,7 @@ export async function measureLatency(
     problems.push(...wrkProblems(warm, modeOf(variant)).map((p) => `warm-up: ${p}`));
     const table = variant.kind === "postback" ? "conversions" : "clicks";
     const before = running.db ? await settledCount(running.db, table) : 0;
+    if (settings.pgAnalyze) await running.db?.analyze();
     const args = [
       process.execPath,
       path.join(settings.benchDir, "constant-rate.ts"),
@@ -348,13 +263,14 @@ export async function measureLatency(
       const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
       if (stored !== acknowledged) problems.push(`stored ${stored} rows for ${acknowledged} acknowledged`);
     }
-    const commits = await stopServer(running);
+    const stats = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
       result,
       stored,
-      averageBatch: commits ? result.sentTotal / commits : undefined,
+      averageBatch: stats?.commits ? result.sentTotal / stats.commits : undefined,
+      durableP99Ms: stats?.durableMs.p99,
       busyBefore,
       ...cpu,
       problems,

@@ -1,0 +1,176 @@
+/**
+ * What bench/server.ts observes inside the service, through the drivers' prototypes (nothing in
+ * src/ knows about it):
+ * - the service's own database connections, to read durability settings on them (`PRAGMA
+ *   synchronous` is per connection, `synchronous_commit` may be set per session);
+ * - committed transactions, to report the group-commit batch size;
+ * - fsyncs of the SQLite WAL, to check that a commit made with `synchronous=NORMAL` is still synced
+ *   before it is acknowledged (the service may sync the WAL itself, off the event loop, which is
+ *   what `synchronous=FULL` does in WAL mode).
+ */
+import fs from "node:fs";
+import { open } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
+import { DatabaseSync } from "node:sqlite";
+import pg from "pg";
+
+const sqliteConnections = new Set<DatabaseSync>();
+/** Connections whose COMMIT syncs the WAL itself (synchronous=FULL or EXTRA). */
+const fullSync = new WeakSet<DatabaseSync>();
+const pools = new Set<pg.Pool>();
+
+/** Transactions committed (both engines) since start or the last reset. */
+let commits = 0;
+export function resetCommits(): void {
+  commits = 0;
+  durableMs = [];
+}
+
+/** While tracing: "commit", "sync-start", "sync-end" (WAL syncs only), in the order they happen. */
+let trace: string[] | undefined;
+
+const exec = DatabaseSync.prototype.exec;
+DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
+  sqliteConnections.add(this);
+  if (sql !== "COMMIT") return exec.call(this, sql);
+  const started = performance.now();
+  const result = exec.call(this, sql);
+  commits++;
+  trace?.push("commit");
+  // With synchronous=FULL the WAL sync happens inside COMMIT; with NORMAL this is only the write.
+  if (fullSync.has(this)) durableMs.push(performance.now() - started);
+  return result;
+};
+
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (args[0] !== "COMMIT") return clientQuery.apply(this, args);
+  commits++;
+  const started = performance.now();
+  const result = clientQuery.apply(this, args);
+  if (result instanceof Promise) {
+    result.then(
+      () => durableMs.push(performance.now() - started),
+      () => undefined,
+    );
+  }
+  return result;
+} as typeof pg.Client.prototype.query;
+
+const connect = pg.Pool.prototype.connect as (this: pg.Pool, ...args: unknown[]) => unknown;
+pg.Pool.prototype.connect = function (this: pg.Pool, ...args: unknown[]) {
+  pools.add(this);
+  return connect.apply(this, args);
+} as typeof pg.Pool.prototype.connect;
+
+const isWal = (fd: number): boolean => {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith("-wal");
+  } catch {
+    return false;
+  }
+};
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * How long each durable step took (ms) since start or the last reset: the WAL sync (SQLite, when
+ * the service syncs the WAL itself), COMMIT (SQLite with synchronous=FULL, where the sync happens
+ * inside it), or the COMMIT round trip (PostgreSQL).
+ */
+let durableMs: number[] = [];
+const walHandles = new WeakMap<object, boolean>();
+
+/** Wraps an fd-based sync (callback or promise style): WAL syncs are timed and traced. */
+function traced(original: Fn, fdOf: (self: unknown, args: unknown[]) => number): Fn {
+  return function (this: unknown, ...args: unknown[]) {
+    // FileHandles are asked once; plain fds every time (they may be reused for other files).
+    const self = typeof this === "object" && this !== null ? this : undefined;
+    let wal = self ? walHandles.get(self) : undefined;
+    if (wal === undefined) {
+      wal = isWal(fdOf(this, args));
+      if (self) walHandles.set(self, wal);
+    }
+    if (!wal) return original.apply(this, args);
+    const started = performance.now();
+    trace?.push("sync-start");
+    const done = () => {
+      durableMs.push(performance.now() - started);
+      trace?.push("sync-end");
+    };
+    const last = args[args.length - 1];
+    if (typeof last === "function") {
+      args[args.length - 1] = (...results: unknown[]) => {
+        done();
+        return (last as Fn).apply(undefined, results);
+      };
+      return original.apply(this, args);
+    }
+    const result = original.apply(this, args);
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
+  };
+}
+
+/** Commits and durable-step times since the last reset: what the server prints as bench-stats. */
+export function commitStats(): {
+  commits: number;
+  durableMs: { n: number; p50: number; p99: number; max: number };
+} {
+  const sorted = Float64Array.from(durableMs).sort();
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+  return { commits, durableMs: { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) } };
+}
+
+const handle = await open(process.execPath, "r");
+const FileHandle = Object.getPrototypeOf(handle) as Record<string, Fn>;
+await handle.close();
+for (const name of ["datasync", "sync"]) {
+  FileHandle[name] = traced(FileHandle[name]!, (self) => (self as { fd: number }).fd);
+}
+const fsFunctions = fs as unknown as Record<string, Fn>;
+for (const name of ["fdatasync", "fsync", "fdatasyncSync", "fsyncSync"]) {
+  fsFunctions[name] = traced(fsFunctions[name]!, (_self, args) => args[0] as number);
+}
+syncBuiltinESMExports();
+
+/**
+ * Runs `request` (one write through the service) and tells whether a WAL sync started after its
+ * commit and finished before its answer.
+ */
+export async function walSyncedBeforeAnswer(request: () => Promise<unknown>): Promise<boolean> {
+  trace = [];
+  try {
+    await request();
+    const events = trace;
+    const commit = events.indexOf("commit");
+    const start = events.indexOf("sync-start", commit + 1);
+    return commit !== -1 && start !== -1 && events.indexOf("sync-end", start + 1) !== -1;
+  } finally {
+    trace = undefined;
+  }
+}
+
+const SQLITE_SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
+
+/** Durability settings as read on the service's own connections. */
+export async function durabilitySettings(engine: "sqlite" | "postgres"): Promise<Record<string, string>> {
+  if (engine === "sqlite") {
+    const [db] = sqliteConnections;
+    if (!db) throw new Error("the service opened no SQLite connection we could see");
+    const level = Number(db.prepare("PRAGMA synchronous").get()?.["synchronous"]);
+    if (level >= 2) fullSync.add(db);
+    const journal = String(db.prepare("PRAGMA journal_mode").get()?.["journal_mode"]);
+    return { synchronous: SQLITE_SYNCHRONOUS[level] ?? String(level), journal_mode: journal };
+  }
+  const [pool] = pools;
+  if (!pool) throw new Error("the service opened no PostgreSQL pool we could see");
+  const show = async (name: string) => String((await pool.query(`SHOW ${name}`)).rows[0]?.[name] ?? "?");
+  return {
+    synchronous_commit: await show("synchronous_commit"),
+    fsync: await show("fsync"),
+    wal_sync_method: await show("wal_sync_method"),
+  };
+}
