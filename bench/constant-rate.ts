@@ -145,6 +145,8 @@ class Connection {
     };
     this.socket.on("error", fail);
     this.socket.on("close", fail);
+    // The server ends idle keep-alive connections: stop using one as soon as it says so.
+    this.socket.on("end", fail);
   }
 
   send(i: number): void {
@@ -198,7 +200,9 @@ function replace(connection: Connection): void {
 
 function dispatch(): void {
   while (waitingHead < waiting.length && idle.length > 0) {
-    const connection = idle.pop()!;
+    // Oldest idle first (round robin): every connection stays busy enough that the server's
+    // keep-alive timeout never closes one under a request about to be written.
+    const connection = idle.shift()!;
     if (connection.closed) continue;
     connection.send(waiting[waitingHead++]!);
   }

@@ -129,7 +129,8 @@ export function latencyPasses(run: LatencyRun): boolean {
   return run.problems.length === 0 && run.result.p99 < P99_TARGET_MS;
 }
 
-export function latencyTable(runs: readonly LatencyRun[]): string {
+/** `floors[i]`: the bare server at the same rate as `runs[i]`. */
+export function latencyTable(runs: readonly LatencyRun[], floors: readonly LatencyRun[]): string {
   return table(
     [
       "variant",
@@ -142,6 +143,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       "p99.9 ms",
       "max ms",
       "p99 sent",
+      "bare p99",
       "target",
       "result",
       "batch",
@@ -149,7 +151,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       "server CPU",
       "other CPU",
     ],
-    runs.map((r) => [
+    runs.map((r, i) => [
       r.variant,
       String(r.connections),
       fmt(r.result.rate),
@@ -160,6 +162,7 @@ export function latencyTable(runs: readonly LatencyRun[]): string {
       fmt(r.result.p999, 2),
       fmt(r.result.max, 2),
       fmt(r.result.sendP99, 2),
+      fmt(floors[i]?.result.p99 ?? Number.NaN, 2),
       `p99 < ${P99_TARGET_MS}`,
       r.problems.length ? "INVALID" : latencyPasses(r) ? "PASS" : "FAIL",
       fmt(r.averageBatch ?? Number.NaN, 1),

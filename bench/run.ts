@@ -6,10 +6,11 @@
  *   npm run bench -- --rounds 3 --duration 10
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { leastNoisy } from "./cpu.ts";
 import { dropAll, POSTGRES_ADMIN_URL, postgresAvailable } from "./databases.ts";
 import { requireTool, stopAll } from "./processes.ts";
 import {
@@ -49,6 +50,8 @@ const USAGE = `npm run bench -- [options]
                         (bench/results/profiles/; summarise with node bench/cpu-profile.ts FILE)
   --snapshot            run the servers from a copy of src/ taken at start (the tree may change
                         under a long run when others are editing it)
+  --latency-from FILE   skip the peak phase: take the peaks from an earlier results file
+                        (bench/results/bench-….json) and measure only the latency at half of them
   --no-pg-analyze       do not ANALYZE PostgreSQL databases after the warm-up (a fresh database then
                         has no planner statistics: autovacuum analyses at most once a minute)
   --server-core N       core the servers are pinned to (default 0)
@@ -68,6 +71,8 @@ const nonNegative = (name: string, raw: string): number => {
   return value;
 };
 
+type Options = ReturnType<typeof options>;
+
 function options() {
   const { values } = parseArgs({
     options: {
@@ -83,6 +88,7 @@ function options() {
       "noise-limit": { type: "string", default: "0.25" },
       snapshot: { type: "boolean", default: false },
       "no-pg-analyze": { type: "boolean", default: false },
+      "latency-from": { type: "string" },
       "server-core": { type: "string", default: "0" },
       "load-core": { type: "string", default: "1" },
       help: { type: "boolean", default: false },
@@ -109,6 +115,7 @@ function options() {
     noiseLimit: nonNegative("noise-limit", values["noise-limit"]),
     snapshot: values.snapshot,
     pgAnalyze: !values["no-pg-analyze"],
+    latencyFrom: values["latency-from"],
     quietWait: positive("quiet-wait", values["quiet-wait"], 0),
     serverCore: positive("server-core", values["server-core"], 0),
     loadCore: positive("load-core", values["load-core"], 0),
@@ -190,30 +197,12 @@ async function main(): Promise<void> {
 
   const profileDir = path.join(import.meta.dirname, "results", "profiles");
   if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
-  const peaks: PeakRun[] = [];
-  const lastRps = new Map<string, number>();
+  const peaks = opts.latencyFrom
+    ? (JSON.parse(readFileSync(opts.latencyFrom, "utf8")) as { peaks: PeakRun[] }).peaks
+    : await peakPhase(opts, variants, settings, profileDir);
   const durability = new Map<VariantName, Readonly<Record<string, string>>>();
-  for (let round = 1; round <= opts.rounds; round++) {
-    console.log(`\nround ${round}/${opts.rounds}`);
-    for (const connections of opts.connections) {
-      for (const name of variants) {
-        const profiling = opts.cpuProf && round === 1 ? { profileDir } : {};
-        const these = { ...settings, connections, ...profiling };
-        const key = `${name}@${connections}`;
-        const run = await leastNoisy(opts, () =>
-          measurePeak(VARIANTS[name], these, lastRps.get(key) ?? 5_000),
-        );
-        peaks.push(run);
-        lastRps.set(key, run.rps);
-        if (run.durability && !durability.has(name)) durability.set(name, run.durability);
-        console.log(peakLine(run));
-        if (run.profile) {
-          const relative = path.relative(process.cwd(), run.profile);
-          console.log(`    profile: node bench/cpu-profile.ts ${relative} --requests ${run.wrk.sent}`);
-        }
-      }
-    }
-  }
+  for (const run of peaks)
+    if (run.durability && !durability.has(run.variant)) durability.set(run.variant, run.durability);
 
   console.log("\nDurability, as read on each server's own database connection:");
   for (const [name, d] of durability) {
@@ -232,55 +221,72 @@ async function main(): Promise<void> {
   console.log(peakTable(summaries));
 
   const latencies: LatencyRun[] = [];
+  const floors: LatencyRun[] = [];
   if (opts.latencyDuration > 0) {
     console.log(
       `\nLatency at half of peak, open loop (bench/constant-rate.ts), ${opts.latencyDuration} s each:`,
     );
     for (const s of summaries) {
       if (s.variant === "bare" || !Number.isFinite(s.rps)) continue;
+      const these = { ...settings, connections: s.connections };
       const run = await leastNoisy(opts, () =>
-        measureLatency(
-          VARIANTS[s.variant],
-          { ...settings, connections: s.connections },
-          s.rps / 2,
-          opts.latencyDuration,
-        ),
+        measureLatency(VARIANTS[s.variant], these, s.rps / 2, opts.latencyDuration),
+      );
+      // The bare server at the same rate: the floor that the machine and the generator set.
+      const floor = await leastNoisy(opts, () =>
+        measureLatency(VARIANTS.bare, these, s.rps / 2, opts.latencyDuration),
       );
       latencies.push(run);
-      if (run.problems.length) console.log(`  ${s.variant}: INVALID: ${run.problems.join("; ")}`);
+      floors.push(floor);
+      for (const r of [run, floor]) {
+        if (r.problems.length) console.log(`  ${r.variant}: INVALID: ${r.problems.join("; ")}`);
+      }
     }
-    console.log(latencyTable(latencies));
-    console.log("(latency counted from when each request was due; 'p99 sent' from when it was written)");
+    console.log(latencyTable(latencies, floors));
+    console.log(
+      "(latency counted from when each request was due; 'p99 sent' from when it was written;\n" +
+        " 'bare p99': the bare server at the same rate with the same generator)",
+    );
   }
 
   verdicts(summaries, latencies);
   const resultsDir = path.join(import.meta.dirname, "results");
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ options: opts, peaks, summaries, latencies }, null, 2));
+  writeFileSync(file, JSON.stringify({ options: opts, peaks, summaries, latencies, floors }, null, 2));
   console.log(`\nAll runs: ${path.relative(process.cwd(), file)}`);
 }
 
-/**
- * Runs a measurement again (up to `retries` times) while other users of the machine took more
- * than `noiseLimit` cores during it; keeps the quietest attempt.
- */
-async function leastNoisy<T extends { readonly foreignCpu: number }>(
-  opts: { readonly retries: number; readonly noiseLimit: number },
-  measure: () => Promise<T>,
-): Promise<T> {
-  let best: T | undefined;
-  for (let attempt = 0; attempt <= opts.retries; attempt++) {
-    const run = await measure();
-    if (!best || run.foreignCpu < best.foreignCpu) best = run;
-    if (!(run.foreignCpu > opts.noiseLimit)) break;
-    if (attempt < opts.retries) {
-      console.log(
-        `    (other work took ${run.foreignCpu.toFixed(2)} cores during that run: measuring again)`,
-      );
+/** Every variant at every connection count, interleaved, for `rounds` rounds. */
+async function peakPhase(
+  opts: Options,
+  variants: readonly VariantName[],
+  settings: Settings,
+  profileDir: string,
+): Promise<PeakRun[]> {
+  const peaks: PeakRun[] = [];
+  const lastRps = new Map<string, number>();
+  for (let round = 1; round <= opts.rounds; round++) {
+    console.log(`\nround ${round}/${opts.rounds}`);
+    for (const connections of opts.connections) {
+      for (const name of variants) {
+        const profiling = opts.cpuProf && round === 1 ? { profileDir } : {};
+        const these = { ...settings, connections, ...profiling };
+        const key = `${name}@${connections}`;
+        const run = await leastNoisy(opts, () =>
+          measurePeak(VARIANTS[name], these, lastRps.get(key) ?? 5_000),
+        );
+        peaks.push(run);
+        lastRps.set(key, run.rps);
+        console.log(peakLine(run));
+        if (run.profile) {
+          const relative = path.relative(process.cwd(), run.profile);
+          console.log(`    profile: node bench/cpu-profile.ts ${relative} --requests ${run.wrk.sent}`);
+        }
+      }
     }
   }
-  return best!;
+  return peaks;
 }
 
 function verdicts(summaries: readonly PeakSummary[], latencies: readonly LatencyRun[]): void {

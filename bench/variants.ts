@@ -242,7 +242,7 @@ export async function measureLatency(
       `--seconds=${seconds}`,
       `--kind=${variant.kind === "postback" ? "postback" : "click"}`,
       `--connections=${settings.connections}`,
-      `--target=${JSON.stringify(info)}`,
+      `--target=${JSON.stringify({ ...info, linkCode: info.linkCode ?? "bare" })}`,
     ];
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
     resetCommitCount(running);
