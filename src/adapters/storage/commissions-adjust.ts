@@ -1,8 +1,19 @@
-/** Manual adjustments over SQL: the decision row and its ledger entries, written in one transaction. */
-import type { Adjustment, CommissionStore } from "../../app/commissions/commission-store-port.ts";
-import { ENTRY_COLUMNS, entryValues } from "./commissions-rows.ts";
+/**
+ * Manual adjustments over SQL: the decision row, its ledger entries and the outbound messages
+ * forwarding it (the caller's effect, over the outbox), written in one transaction. A request
+ * retried with the same idempotency key finds the adjustment it made and writes nothing.
+ */
+import type {
+  Adjustment,
+  AdjustOptions,
+  CommissionStore,
+  OpenEntry,
+} from "../../app/commissions/commission-store-port.ts";
+import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
+import { ENTRY_COLUMNS, entryFromRow, entryValues } from "./commissions-rows.ts";
 import { ledgerTx } from "./ledger-tx.ts";
-import type { SqlDriver, SqlRow } from "./sql-driver.ts";
+import { outboxTx } from "./outbox-tx.ts";
+import { type SqlDriver, type SqlExecutor, type SqlRow, UniqueViolationError } from "./sql-driver.ts";
 
 const COLUMNS = [
   "id",
@@ -15,6 +26,7 @@ const COLUMNS = [
   "entries",
   "created_by_key_id",
   "created_at",
+  "idempotency_key",
 ] as const;
 
 const adjustmentFromRow = (r: SqlRow): Adjustment => ({
@@ -28,36 +40,81 @@ const adjustmentFromRow = (r: SqlRow): Adjustment => ({
   entries: Number(r["entries"]),
   createdByKeyId: r["created_by_key_id"] === null ? null : Number(r["created_by_key_id"]),
   createdAt: Number(r["created_at"]),
+  idempotencyKey:
+    r["idempotency_key"] === null || r["idempotency_key"] === undefined ? null : String(r["idempotency_key"]),
 });
+
+/** The adjustment made earlier with this key, and its entries (found by explain.inputs.adjustment_id). */
+async function madeWith(
+  tx: SqlExecutor,
+  conversionId: string,
+  key: string,
+): Promise<{ adjustment: Adjustment; entries: LedgerEntry[] } | undefined> {
+  const [row] = await tx.all(
+    "SELECT * FROM commission_adjustments WHERE conversion_id = ? AND idempotency_key = ?",
+    [conversionId, key],
+  );
+  if (!row) return undefined;
+  const adjustment = adjustmentFromRow(row);
+  const rows = await tx.all(
+    "SELECT * FROM ledger_entries WHERE conversion_id = ? AND kind = 'adjustment' ORDER BY id",
+    [conversionId],
+  );
+  const entries = rows
+    .map(entryFromRow)
+    .filter(
+      (e) =>
+        (e.explain["inputs"] as Record<string, unknown> | undefined)?.["adjustment_id"] === adjustment.id,
+    );
+  return { adjustment, entries };
+}
 
 export function adjustmentStore(
   db: SqlDriver,
 ): Pick<CommissionStore, "adjustConversion" | "listAdjustments"> {
+  const attempt = (
+    conversionId: string,
+    decide: (open: readonly OpenEntry[]) => { adjustment: Adjustment; entries: LedgerEntry[] },
+    options: AdjustOptions,
+  ) =>
+    db.transaction(async (tx) => {
+      // entriesOf locks the entries (PostgreSQL): a concurrent reject or reversal waits, then sees this one.
+      const before = await ledgerTx(tx, db.engine).entriesOf([conversionId]);
+      const key = options.idempotencyKey ?? null;
+      const earlier = key === null ? undefined : await madeWith(tx, conversionId, key);
+      if (earlier) return { ...earlier, replayed: true };
+      const result = decide(before);
+      const a = { ...result.adjustment, idempotencyKey: key };
+      await tx.insertMany("commission_adjustments", COLUMNS, [
+        [
+          a.id,
+          a.conversionId,
+          a.action,
+          a.reasonCode,
+          a.note,
+          a.amountMinor,
+          a.currency,
+          a.entries,
+          a.createdByKeyId,
+          a.createdAt,
+          a.idempotencyKey,
+        ],
+      ]);
+      if (result.entries.length)
+        await tx.insertMany("ledger_entries", ENTRY_COLUMNS, result.entries.map(entryValues));
+      await options.effect?.(outboxTx(tx, db.engine), { adjustment: a, entries: result.entries, before });
+      return { adjustment: a, entries: result.entries, replayed: false };
+    });
   return {
-    adjustConversion(conversionId, decide) {
-      return db.transaction(async (tx) => {
-        // entriesOf locks the entries (PostgreSQL): a concurrent reject or reversal waits, then sees this one.
-        const open = await ledgerTx(tx, db.engine).entriesOf([conversionId]);
-        const result = decide(open);
-        const a = result.adjustment;
-        await tx.insertMany("commission_adjustments", COLUMNS, [
-          [
-            a.id,
-            a.conversionId,
-            a.action,
-            a.reasonCode,
-            a.note,
-            a.amountMinor,
-            a.currency,
-            a.entries,
-            a.createdByKeyId,
-            a.createdAt,
-          ],
-        ]);
-        if (result.entries.length)
-          await tx.insertMany("ledger_entries", ENTRY_COLUMNS, result.entries.map(entryValues));
-        return result;
-      });
+    async adjustConversion(conversionId, decide, options = {}) {
+      try {
+        return await attempt(conversionId, decide, options);
+      } catch (error) {
+        // Two requests with the same key at once, on a conversion with no entries to lock: the
+        // loser's insert hits the key, nothing of it is kept, and a second try answers the winner's.
+        if (!(error instanceof UniqueViolationError) || !options.idempotencyKey) throw error;
+        return attempt(conversionId, decide, options);
+      }
     },
     async listAdjustments(conversionId) {
       const rows = await db.all(

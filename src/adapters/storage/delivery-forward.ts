@@ -1,11 +1,11 @@
 /**
  * The delivery-store operations outside the claim loop: finding approvals not yet forwarded (the
  * approval forwarder, docs/outbound.md), writing messages outside ingest, and retention. Both
- * engines; the unique (endpoint_id, conversion_id, status) key makes every write idempotent, so
+ * engines; the unique outbox key (outbox-insert.ts) makes every write idempotent, so
  * several processes may forward the same approval at once and only one message is kept.
  */
 import type { ApprovalToForward, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
-import { DELIVERY_COLUMNS, deliveryValues } from "./delivery-rows.ts";
+import { insertMessages } from "./outbox-insert.ts";
 import { clickFromRow, conversionFromRow } from "./record-rows.ts";
 import type { SqlDriver, SqlRow } from "./sql-driver.ts";
 
@@ -87,14 +87,7 @@ export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForwa
       if (!rows.length) return;
       const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       // One transaction: one commit for the batch, not one per row.
-      await db.transaction((tx) =>
-        tx.insertMany(
-          "deliveries",
-          DELIVERY_COLUMNS,
-          ordered.map((row) => deliveryValues(row, now)),
-          { ignoreConflicts: "endpoint_id, conversion_id, status" },
-        ),
-      );
+      await db.transaction((tx) => insertMessages(tx, ordered, now));
     },
     async prune(before, chunk = 5000) {
       const size = Math.max(1, Math.floor(chunk));

@@ -1,7 +1,8 @@
 /** The outbox reads and writes of an ingest transaction (`OutboxTx`) over SQL. */
 import type { OutboxTx } from "../../app/delivery/outbox-port.ts";
 import type { ClickRow, ConversionRow } from "../../app/ports.ts";
-import { DELIVERY_COLUMNS, deliveryValues, endpointFromRow } from "./delivery-rows.ts";
+import { endpointFromRow } from "./delivery-rows.ts";
+import { insertMessages } from "./outbox-insert.ts";
 import { clickFromRow, conversionFromRow } from "./record-rows.ts";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
@@ -41,12 +42,7 @@ export function outboxTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): Outbo
       if (!rows.length) return;
       // Key order, like the conversions: concurrent batches never wait on each other in a cycle.
       const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      await db.insertMany(
-        "deliveries",
-        DELIVERY_COLUMNS,
-        ordered.map((row) => deliveryValues(row, now)),
-        { ignoreConflicts: "endpoint_id, conversion_id, status" },
-      );
+      await insertMessages(db, ordered, now);
     },
   };
 }

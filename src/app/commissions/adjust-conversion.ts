@@ -3,6 +3,9 @@
  * Writes compensating entries (`kind: adjustment`), never edits: a reject negates what remains of
  * each entry (compensation of a pending entry stays pending with its hold, of an approved or paid
  * one is approved at once, like a reversal); an adjust adds one approved entry of a signed amount.
+ * In the same transaction, the decision is forwarded to the affiliate's subscribed endpoints
+ * (`rejected` or `adjusted`, docs/outbound.md), so a message is never lost nor sent for a decision
+ * rolled back. A retry with the same idempotency key answers the first decision and writes nothing.
  */
 import {
   type AdjustmentAction,
@@ -16,6 +19,7 @@ import { PostwireError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { allowRoles, notFound } from "../admin/scope.ts";
+import { forwardAdjustment } from "../delivery/forward-adjustment.ts";
 import type { ConversionRow } from "../ports.ts";
 import type { Adjustment, OpenEntry } from "./commission-store-port.ts";
 import type { LedgerEntry } from "./ledger-port.ts";
@@ -25,6 +29,8 @@ export interface AdjustmentRequest {
   readonly reasonCode: AdjustmentReason;
   readonly amountMinor?: number;
   readonly note?: string | null;
+  /** The client's key for retrying this request safely (scoped to the conversion). */
+  readonly idempotencyKey?: string | null;
 }
 
 interface Context {
@@ -133,9 +139,30 @@ export async function adjustConversion(
     now: deps.clock.now(),
     nextId: () => deps.ids.next("le"),
   };
-  const result = await deps.store.commissions.adjustConversion(conversionId, (open) => {
-    const out = decide(ctx, open);
-    return { ...out, adjustment: { ...out.adjustment, createdByKeyId: principal.keyId } };
-  });
+  const result = await deps.store.commissions.adjustConversion(
+    conversionId,
+    (open) => {
+      const out = decide(ctx, open);
+      return { ...out, adjustment: { ...out.adjustment, createdByKeyId: principal.keyId } };
+    },
+    { idempotencyKey: request.idempotencyKey ?? null, effect: forwardAdjustment(deps, conversion) },
+  );
+  if (result.replayed && !sameRequest(result.adjustment, request)) {
+    throw new PostwireError(
+      "conflict",
+      "This idempotency_key was already used for a different adjustment of this conversion.",
+      "idempotency_key",
+    );
+  }
   return result;
+}
+
+/** Whether a retried request asks for what the adjustment made with its key did. */
+function sameRequest(made: Adjustment, request: AdjustmentRequest): boolean {
+  return (
+    made.action === request.action &&
+    made.reasonCode === request.reasonCode &&
+    made.note === (request.note ?? null) &&
+    (request.action !== "adjust" || made.amountMinor === request.amountMinor)
+  );
 }

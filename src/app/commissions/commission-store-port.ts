@@ -1,6 +1,7 @@
 /** Commission reads and writes outside ingest: plans, rates, parents, ledger reports, jobs. */
 import type { AdjustmentAction, AdjustmentReason } from "../../domain/commissions/adjust.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
+import type { OutboxTx } from "../delivery/outbox-port.ts";
 import type { EntryStatus, LedgerEntry, PlanVersion, RateVersion } from "./ledger-port.ts";
 
 export interface NewPlanVersion {
@@ -55,10 +56,31 @@ export interface Adjustment {
   readonly entries: number;
   readonly createdByKeyId: number | null;
   readonly createdAt: number;
+  /** The client's key for retries of the same request (unique per conversion); null when none. */
+  readonly idempotencyKey?: string | null;
 }
 
 /** The entries of a conversion not written against another entry, with what compensated each so far. */
 export type OpenEntry = LedgerEntry & { compensatedMinor: number };
+
+/** An adjustment as written, with the conversion's entries as they were read before it. */
+export interface AdjustmentWritten {
+  readonly adjustment: Adjustment;
+  readonly entries: readonly LedgerEntry[];
+  readonly before: readonly OpenEntry[];
+}
+
+/**
+ * Runs in the adjustment's transaction once it is written (the outbound messages forwarding it):
+ * whatever it writes commits, or rolls back, with the adjustment.
+ */
+export type AdjustmentEffect = (outbox: OutboxTx, written: AdjustmentWritten) => Promise<void>;
+
+export interface AdjustOptions {
+  /** A retry with this key answers the adjustment already made with it (`replayed`), writing nothing. */
+  readonly idempotencyKey?: string | null;
+  readonly effect?: AdjustmentEffect;
+}
 
 export interface CommissionStore {
   createPlan(row: NewPlanVersion, now: number): Promise<PlanVersion>;
@@ -80,12 +102,15 @@ export interface CommissionStore {
   ): Promise<PayoutRow[]>;
   listPayouts(filter: { affiliateId?: number; period?: string }): Promise<PayoutRow[]>;
   /**
-   * In one transaction: reads the conversion's entries (locked on PostgreSQL), lets `decide` build
-   * the adjustment and its entries (it may throw to write nothing), and writes them.
+   * In one transaction: reads the conversion's entries (locked on PostgreSQL); answers the
+   * adjustment already made with `idempotencyKey` if there is one (`replayed`); else lets `decide`
+   * build the adjustment and its entries (it may throw to write nothing), writes them and runs
+   * `effect`.
    */
   adjustConversion(
     conversionId: string,
     decide: (entries: readonly OpenEntry[]) => { adjustment: Adjustment; entries: LedgerEntry[] },
-  ): Promise<{ adjustment: Adjustment; entries: LedgerEntry[] }>;
+    options?: AdjustOptions,
+  ): Promise<{ adjustment: Adjustment; entries: LedgerEntry[]; replayed: boolean }>;
   listAdjustments(conversionId: string): Promise<Adjustment[]>;
 }

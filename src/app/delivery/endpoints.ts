@@ -13,7 +13,14 @@ import { allowRoles, notFound, seesAffiliate } from "../admin/scope.ts";
 import { isEventName, orThrow } from "../admin/validate.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
 import { buildRequest, OUTBOUND_MACROS, sampleValues } from "./outbound-message.ts";
-import type { Endpoint, EndpointMethod, EndpointPatch, EndpointStatus, FireStatus } from "./outbox-port.ts";
+import {
+  DEFAULT_FIRE_STATUSES,
+  type Endpoint,
+  type EndpointMethod,
+  type EndpointPatch,
+  type EndpointStatus,
+  type FireStatus,
+} from "./outbox-port.ts";
 import type { EgressGuard, OutboundRequest, OutboundSender, SendOptions, SendResult } from "./sender-port.ts";
 
 export interface OutboundAdminDeps extends AdminDeps {
@@ -99,7 +106,8 @@ export async function createEndpoint(
       method: input.method ?? "GET",
       events: checkEventList(input.events) ?? [],
       programIds: [...new Set(input.programIds ?? [])],
-      statuses: [...new Set<FireStatus>(input.statuses ?? ["created", "reversed"])],
+      // Stored as listed: an endpoint never starts receiving a status it did not subscribe to.
+      statuses: [...new Set<FireStatus>(input.statuses ?? DEFAULT_FIRE_STATUSES)],
       delaySeconds: input.delaySeconds ?? 0,
       includeTest: input.includeTest ?? false,
       secret,

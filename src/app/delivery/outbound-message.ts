@@ -28,21 +28,37 @@ export const OUTBOUND_MACROS = [
   "occurred_at",
   "status",
   "reason",
+  "total_payout",
   "delivery_id",
 ] as const;
 
 export const USER_AGENT = "Postwire-Webhooks/1";
+
+/** Minor units as a signed decimal of the currency (plain minor units when it has no known exponent). */
+function decimalOf(minor: number, currency: string): string {
+  try {
+    return currency ? formatMinor(minor, currency) : String(minor);
+  } catch {
+    return String(minor);
+  }
+}
 
 /** Signed total of the affiliate's commission lines, or zero when commissions gave none. */
 function payoutOf(payouts: readonly Payout[] | undefined, affiliateId: number, fallbackCurrency: string) {
   const mine = (payouts ?? []).filter((p) => p.affiliateId === affiliateId);
   const currency = mine[0]?.currency ?? fallbackCurrency;
   const minor = mine.reduce((sum, p) => sum + p.amountMinor, 0);
-  try {
-    return { payout: currency ? formatMinor(minor, currency) : String(minor), currency };
-  } catch {
-    return { payout: String(minor), currency };
-  }
+  return { payout: decimalOf(minor, currency), currency };
+}
+
+/** A manager's decision being forwarded (`rejected` or `adjusted`). */
+export interface AdjustmentFacts {
+  readonly reasonCode: string;
+  /** When the manager decided: the message's occurred_at. */
+  readonly at: number;
+  /** The affiliate's net commission on the conversion after the adjustment. */
+  readonly totalMinor: number;
+  readonly currency: string;
 }
 
 export interface MessageFacts {
@@ -52,13 +68,19 @@ export interface MessageFacts {
   readonly click: ClickRow | undefined;
   readonly payouts: readonly Payout[] | undefined;
   readonly status: FireStatus;
+  /** For `rejected`/`adjusted`: the decision; `payouts` then hold its lines (the delta). */
+  readonly adjustment?: AdjustmentFacts | undefined;
 }
 
 /** The macro values of one message (without delivery_id, which is its own id). */
 export function messageValues(facts: MessageFacts, affiliateId: number): Record<string, string> {
-  const { conversion, original, click } = facts;
+  const { conversion, original, click, adjustment } = facts;
   const subject = original ?? conversion;
-  const { payout, currency } = payoutOf(facts.payouts, affiliateId, conversion.currency ?? "");
+  const { payout, currency } = payoutOf(
+    facts.payouts,
+    affiliateId,
+    adjustment?.currency ?? conversion.currency ?? "",
+  );
   return {
     click_id: subject.clickId ?? conversion.clickId ?? "",
     sub1: click?.subs[0] ?? "",
@@ -71,9 +93,10 @@ export function messageValues(facts: MessageFacts, affiliateId: number): Record<
     currency,
     conversion_id: subject.id,
     program_id: subject.programId === null ? "" : String(subject.programId),
-    occurred_at: new Date(conversion.occurredAt).toISOString(),
+    occurred_at: new Date(adjustment?.at ?? conversion.occurredAt).toISOString(),
     status: facts.status,
-    reason: original ? conversion.event : "",
+    reason: adjustment?.reasonCode ?? (original ? conversion.event : ""),
+    total_payout: adjustment ? decimalOf(adjustment.totalMinor, adjustment.currency) : "",
   };
 }
 
@@ -94,6 +117,7 @@ export function sampleValues(): Record<string, string> {
     occurred_at: new Date(0).toISOString(),
     status: "created",
     reason: "",
+    total_payout: "10.00",
   };
 }
 

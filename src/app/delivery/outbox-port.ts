@@ -4,11 +4,14 @@
  * dispatcher and the admin API need outside it (`DeliveryStore`). Implemented over SQL by
  * src/adapters/storage/outbox-tx.ts and delivery-store.ts. Timestamps are epoch milliseconds.
  */
+import type { FireStatus } from "../../domain/outbound-status.ts";
 import type { ClickRow, ConversionRow } from "../ports.ts";
 
-/** When an endpoint fires: a conversion is recorded, its commission approved, or it is reversed. */
-export const FIRE_STATUSES = ["created", "approved", "reversed"] as const;
-export type FireStatus = (typeof FIRE_STATUSES)[number];
+/**
+ * When an endpoint fires: a conversion is recorded, approved, reversed, rejected or adjusted by a
+ * manager (the vocabulary and its reasons: src/domain/outbound-status.ts).
+ */
+export { DEFAULT_FIRE_STATUSES, FIRE_STATUSES, type FireStatus } from "../../domain/outbound-status.ts";
 
 export const ENDPOINT_METHODS = ["GET", "POST"] as const;
 export type EndpointMethod = (typeof ENDPOINT_METHODS)[number];
@@ -77,7 +80,13 @@ export interface Delivery {
 export type NewDelivery = Pick<
   Delivery,
   "id" | "endpointId" | "affiliateId" | "conversionId" | "status" | "test" | "payload" | "runAt"
->;
+> & {
+  /**
+   * The manual adjustment a `rejected`/`adjusted` message forwards: part of the outbox key, so a
+   * conversion adjusted twice gets two messages, and one adjustment never two. Absent otherwise.
+   */
+  readonly adjustmentId?: string;
+};
 
 /** One row of the attempt log. */
 export interface Attempt {
@@ -105,6 +114,6 @@ export interface OutboxTx {
   clicks(clickIds: readonly string[]): Promise<Map<string, ClickRow>>;
   /** Conversions by id (the originals of reversals). */
   conversions(ids: readonly string[]): Promise<Map<string, ConversionRow>>;
-  /** Writes messages; one already written for (endpoint, conversion, status) is kept. */
+  /** Writes messages; one already written for (endpoint, conversion, status, adjustment) is kept. */
   enqueue(rows: readonly NewDelivery[], now: number): Promise<void>;
 }

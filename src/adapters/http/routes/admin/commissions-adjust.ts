@@ -43,6 +43,7 @@ interface Body {
   reason_code: AdjustmentReason;
   amount_minor?: number;
   note?: string | null;
+  idempotency_key?: string;
 }
 
 export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
@@ -61,6 +62,13 @@ export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
           description: "adjust: the signed amount in minor units of the program currency.",
         },
         note: nullable({ type: "string", maxLength: 500 }),
+        idempotency_key: {
+          type: "string",
+          minLength: 1,
+          maxLength: 100,
+          description:
+            "Your key for this request: a retry with the same key (for this conversion) answers the adjustment it made and writes nothing; the same key with a different request is 409.",
+        },
       },
       ["action", "reason_code"],
     ),
@@ -76,6 +84,7 @@ export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
         reasonCode: b.reason_code,
         ...(b.amount_minor === undefined ? {} : { amountMinor: b.amount_minor }),
         note: b.note ?? null,
+        idempotencyKey: b.idempotency_key ?? null,
       });
       return reply
         .status(201)
