@@ -142,7 +142,6 @@ export async function startService(
     effects: [
       createCommissionEffect({
         plans: planCacheFor(catalog, clock),
-        catalog,
         clock,
         ids,
         clickSecrets: [clickSecret],

@@ -68,7 +68,6 @@ for (const engine of await availableEngines()) {
       const ids = createIds();
       const effect = createCommissionEffect({
         plans: new PlanCache(systemClock, 0),
-        catalog,
         clock: systemClock,
         ids,
         clickSecrets: [h.clickSecret],

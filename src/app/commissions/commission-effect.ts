@@ -5,7 +5,6 @@
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
 import { verifyClickId } from "../../domain/click-id.ts";
-import type { Catalog } from "../catalog.ts";
 import type {
   Clock,
   ConversionEffect,
@@ -22,7 +21,6 @@ import { reverseBatch } from "./reverse-batch.ts";
 
 export interface CommissionDeps {
   readonly plans: PlanCache;
-  readonly catalog: Catalog;
   readonly clock: Clock;
   readonly ids: Ids;
   readonly clickSecrets: readonly Uint8Array[];

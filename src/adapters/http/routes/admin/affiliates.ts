@@ -8,21 +8,8 @@ import {
 } from "../../../../app/admin/affiliates.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { type Affiliate, STATUSES, type Status } from "../../../../domain/model.ts";
-import { principalOf } from "../../api-auth.ts";
-import {
-  adminSchema,
-  ID,
-  idParams,
-  iso,
-  NAME,
-  nullable,
-  object,
-  PAGE,
-  page,
-  pageOf,
-  record,
-  TIME,
-} from "./schemas.ts";
+import { resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, NAME, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["affiliates"];
 const STATUS = { type: "string", enum: [...STATUSES] };
@@ -54,59 +41,26 @@ interface AffiliateBody {
 
 const BODY = object({ name: NAME, email: EMAIL, status: STATUS });
 
-function write(app: FastifyInstance, deps: AdminDeps): void {
-  const create = adminSchema({
-    summary: "Create an affiliate",
-    tags: TAGS,
-    body: { ...BODY, required: ["name"] },
-    response: { 201: AFFILIATE },
-  });
-  app.post<{ Body: AffiliateBody }>("/affiliates", { schema: create }, async (request, reply) => {
-    const affiliate = await createAffiliate(deps, principalOf(request), request.body);
-    return reply.status(201).send(affiliateWire(affiliate));
-  });
-  const update = adminSchema({
-    summary: "Change an affiliate",
-    tags: TAGS,
-    params: idParams,
-    body: { ...BODY, minProperties: 1 },
-    response: { 200: AFFILIATE },
-  });
-  app.patch<{ Params: { id: number }; Body: Partial<AffiliateBody> }>(
-    "/affiliates/:id",
-    { schema: update },
-    async (request) =>
-      affiliateWire(await updateAffiliate(deps, principalOf(request), request.params.id, request.body)),
-  );
-}
-
-function read(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
-    summary: "List affiliates (an affiliate key sees its own)",
-    tags: TAGS,
-    querystring: object({ ...PAGE }),
-    response: { 200: pageOf(AFFILIATE) },
-  });
-  app.get<{ Querystring: { limit?: number; after?: number } }>(
-    "/affiliates",
-    { schema: list },
-    async (request) => {
-      const rows = await listAffiliates(deps, principalOf(request), request.query);
-      return page(rows, request.query.limit, affiliateWire);
-    },
-  );
-  const one = adminSchema({
-    summary: "Get an affiliate",
-    tags: TAGS,
-    params: idParams,
-    response: { 200: AFFILIATE },
-  });
-  app.get<{ Params: { id: number } }>("/affiliates/:id", { schema: one }, async (request) =>
-    affiliateWire(await getAffiliate(deps, principalOf(request), request.params.id)),
-  );
-}
-
 export async function affiliateRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  write(app, deps);
-  read(app, deps);
+  const affiliates = resourceRoutes(app, {
+    path: "/affiliates",
+    tags: TAGS,
+    item: AFFILIATE,
+    wire: affiliateWire,
+  });
+  affiliates.create({
+    summary: "Create an affiliate",
+    body: { ...BODY, required: ["name"] },
+    run: (principal, body: AffiliateBody) => createAffiliate(deps, principal, body),
+  });
+  affiliates.update({
+    summary: "Change an affiliate",
+    body: { ...BODY, minProperties: 1 },
+    run: (principal, id, body: Partial<AffiliateBody>) => updateAffiliate(deps, principal, id, body),
+  });
+  affiliates.list({
+    summary: "List affiliates (an affiliate key sees its own)",
+    load: (principal, query) => listAffiliates(deps, principal, query),
+  });
+  affiliates.get({ summary: "Get an affiliate", load: (principal, id) => getAffiliate(deps, principal, id) });
 }

@@ -3,22 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { issueApiKey, listApiKeys, revokeApiKey } from "../../../../app/admin/api-keys.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { type ApiKey, ROLES, type Role } from "../../../../domain/model.ts";
-import { principalOf } from "../../api-auth.ts";
-import {
-  adminSchema,
-  ID,
-  idParams,
-  iso,
-  isoOrNull,
-  NAME,
-  nullable,
-  object,
-  PAGE,
-  page,
-  pageOf,
-  record,
-  TIME,
-} from "./schemas.ts";
+import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, isoOrNull, NAME, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["api keys"];
 
@@ -71,59 +57,35 @@ const CREATED = {
   },
 };
 
-function create(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+export async function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const keys = resourceRoutes(app, { path: "/api-keys", tags: TAGS, item: API_KEY, wire: keyWire });
+  keys.create({
     summary: "Create an API key",
     description: "operator keys need operator_id, affiliate keys affiliate_id, admin keys neither.",
-    tags: TAGS,
     body: CREATE_BODY,
-    response: { 201: CREATED },
+    response: CREATED,
+    run: (principal, b: KeyBody) =>
+      issueApiKey(deps, principal, {
+        name: b.name,
+        role: b.role,
+        operatorId: b.operator_id,
+        affiliateId: b.affiliate_id,
+      }),
+    answer: ({ apiKey, secret }) => ({ ...keyWire(apiKey), key: secret }),
   });
-  app.post<{ Body: KeyBody }>("/api-keys", { schema }, async (request, reply) => {
-    const b = request.body;
-    const { apiKey, secret } = await issueApiKey(deps, principalOf(request), {
-      name: b.name,
-      role: b.role,
-      operatorId: b.operator_id,
-      affiliateId: b.affiliate_id,
-    });
-    return reply.status(201).send({ ...keyWire(apiKey), key: secret });
-  });
-}
-
-function listAndRevoke(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  keys.list({
     summary: "List API keys (never the key or its hash)",
-    tags: TAGS,
-    querystring: object({ ...PAGE, operator_id: ID, affiliate_id: ID }),
-    response: { 200: pageOf(API_KEY) },
-  });
-  app.get<{ Querystring: { limit?: number; after?: number; operator_id?: number; affiliate_id?: number } }>(
-    "/api-keys",
-    { schema: list },
-    async (request) => {
-      const q = request.query;
-      const filter = {
+    filters: { operator_id: ID, affiliate_id: ID },
+    load: (principal, q: PageQuery & { operator_id?: number; affiliate_id?: number }) =>
+      listApiKeys(deps, principal, {
         limit: q.limit,
         after: q.after,
         operatorId: q.operator_id,
         affiliateId: q.affiliate_id,
-      };
-      return page(await listApiKeys(deps, principalOf(request), filter), q.limit, keyWire);
-    },
-  );
-  const revoke = adminSchema({
-    summary: "Revoke an API key (the last live admin key is kept)",
-    tags: TAGS,
-    params: idParams,
-    response: { 200: API_KEY },
+      }),
   });
-  app.delete<{ Params: { id: number } }>("/api-keys/:id", { schema: revoke }, async (request) =>
-    keyWire(await revokeApiKey(deps, principalOf(request), request.params.id)),
-  );
-}
-
-export async function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  create(app, deps);
-  listAndRevoke(app, deps);
+  keys.remove({
+    summary: "Revoke an API key (the last live admin key is kept)",
+    run: (principal, id) => revokeApiKey(deps, principal, id),
+  });
 }

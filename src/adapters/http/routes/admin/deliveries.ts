@@ -11,25 +11,21 @@ import {
 import { DELIVERY_STATES, type DeliveryState } from "../../../../app/delivery/outbox-port.ts";
 import { principalOf } from "../../api-auth.ts";
 import { ATTEMPT, attemptWire, DELIVERY, deliveryWire } from "./endpoints-wire.ts";
-import { LIMIT, listOf, TIME_RANGE } from "./record-wire.ts";
+import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
+import { TIME_RANGE } from "./record-wire.ts";
 import { adminSchema, ID, msOf, object, record } from "./schemas.ts";
 
 const TAGS = ["deliveries"];
 const STATE = { type: "string", enum: [...DELIVERY_STATES] };
 const ID_PARAM = object({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
 
-interface Range {
-  limit?: number;
-  since?: string;
-  until?: string;
-}
-interface DeliveryQuery extends Range {
+interface DeliveryQuery extends RangeQuery {
   affiliate_id?: number;
   endpoint_id?: number;
   conversion_id?: string;
   state?: DeliveryState;
 }
-interface AttemptQuery extends Range {
+interface AttemptQuery extends RangeQuery {
   affiliate_id?: number;
   endpoint_id?: number;
   delivery_id?: string;
@@ -42,32 +38,27 @@ interface ReplayBody {
   states?: DeliveryState[];
 }
 
-const rangeOf = (q: Range) => ({ limit: q.limit, since: msOf(q.since), until: msOf(q.until) });
-
 function deliveries(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  rangeListRoute(app, {
+    path: "/deliveries",
     summary: "List deliveries, newest first (an affiliate key sees its own)",
     tags: TAGS,
-    querystring: object({
-      ...TIME_RANGE,
-      limit: LIMIT,
+    filters: {
       affiliate_id: ID,
       endpoint_id: ID,
       conversion_id: { type: "string", maxLength: 64 },
       state: STATE,
-    }),
-    response: { 200: listOf(DELIVERY) },
-  });
-  app.get<{ Querystring: DeliveryQuery }>("/deliveries", { schema: list }, async (request) => {
-    const q = request.query;
-    const rows = await listDeliveries(deps, principalOf(request), {
-      ...rangeOf(q),
-      affiliateId: q.affiliate_id,
-      endpointId: q.endpoint_id,
-      conversionId: q.conversion_id,
-      state: q.state,
-    } as Parameters<typeof listDeliveries>[2]);
-    return { data: rows.map(deliveryWire) };
+    },
+    item: DELIVERY,
+    wire: deliveryWire,
+    load: (principal, range, q: DeliveryQuery) =>
+      listDeliveries(deps, principal, {
+        ...range,
+        affiliateId: q.affiliate_id,
+        endpointId: q.endpoint_id,
+        conversionId: q.conversion_id,
+        state: q.state,
+      }),
   });
   const one = adminSchema({
     summary: "Get a delivery with its attempts",
@@ -114,29 +105,26 @@ function replays(app: FastifyInstance, deps: AdminDeps): void {
 }
 
 function attempts(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  rangeListRoute(app, {
+    path: "/delivery-attempts",
     summary: "Search the attempt log, newest first",
     tags: TAGS,
-    querystring: object({
-      ...TIME_RANGE,
-      limit: LIMIT,
+    filters: {
       affiliate_id: ID,
       endpoint_id: ID,
       delivery_id: { type: "string", maxLength: 64 },
       failed: { type: "boolean" },
-    }),
-    response: { 200: listOf(ATTEMPT) },
-  });
-  app.get<{ Querystring: AttemptQuery }>("/delivery-attempts", { schema: list }, async (request) => {
-    const q = request.query;
-    const rows = await searchAttempts(deps, principalOf(request), {
-      ...rangeOf(q),
-      affiliateId: q.affiliate_id,
-      endpointId: q.endpoint_id,
-      deliveryId: q.delivery_id,
-      failed: q.failed,
-    } as Parameters<typeof searchAttempts>[2]);
-    return { data: rows.map(attemptWire) };
+    },
+    item: ATTEMPT,
+    wire: attemptWire,
+    load: (principal, range, q: AttemptQuery) =>
+      searchAttempts(deps, principal, {
+        ...range,
+        affiliateId: q.affiliate_id,
+        endpointId: q.endpoint_id,
+        deliveryId: q.delivery_id,
+        failed: q.failed,
+      }),
   });
 }
 

@@ -13,7 +13,8 @@ import { OUTBOUND_MACROS } from "../../../../app/delivery/outbound-message.ts";
 import { ENDPOINT_METHODS, ENDPOINT_STATUSES, FIRE_STATUSES } from "../../../../app/delivery/outbox-port.ts";
 import { principalOf } from "../../api-auth.ts";
 import { ENDPOINT, endpointWire } from "./endpoints-wire.ts";
-import { adminSchema, ID, idParams, NAME, nullable, object, PAGE, page, pageOf, record } from "./schemas.ts";
+import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
+import { adminSchema, ID, idParams, NAME, nullable, object, record } from "./schemas.ts";
 
 const TAGS = ["endpoints"];
 
@@ -64,6 +65,11 @@ const inputOf = (b: Partial<EndpointBody>): Partial<EndpointInput> => ({
   status: b.status,
 });
 
+const CREATED = {
+  ...ENDPOINT,
+  properties: { ...(ENDPOINT["properties"] as object), secret: { type: "string" } },
+};
+
 const TEST_RESULT = record({
   request: record({
     method: { type: "string" },
@@ -79,36 +85,37 @@ const TEST_RESULT = record({
   response_snippet: { type: "string" },
 });
 
-function write(app: FastifyInstance, deps: OutboundAdminDeps): void {
-  const create = adminSchema({
+export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDeps): Promise<void> {
+  const endpoints = resourceRoutes(app, {
+    path: "/endpoints",
+    tags: TAGS,
+    item: ENDPOINT,
+    wire: endpointWire,
+  });
+  endpoints.create({
     summary: "Register an outbound endpoint (its signing secret is shown once)",
-    tags: TAGS,
     body: { ...BODY, required: ["url_template"] },
-    response: {
-      201: { ...ENDPOINT, properties: { ...(ENDPOINT["properties"] as object), secret: { type: "string" } } },
-    },
+    response: CREATED,
+    run: (principal, body: EndpointBody) =>
+      createEndpoint(deps, principal, { ...inputOf(body), urlTemplate: body.url_template }),
+    answer: ({ endpoint, secret }) => ({ ...endpointWire(endpoint), secret }),
   });
-  app.post<{ Body: EndpointBody }>("/endpoints", { schema: create }, async (request, reply) => {
-    const body = request.body;
-    const input = { ...inputOf(body), urlTemplate: body.url_template };
-    const { endpoint, secret } = await createEndpoint(deps, principalOf(request), input);
-    return reply.status(201).send({ ...endpointWire(endpoint), secret });
-  });
-  const update = adminSchema({
+  endpoints.update({
     summary: "Change an endpoint; status=active re-enables one that was disabled",
-    tags: TAGS,
-    params: idParams,
     body: { ...BODY, minProperties: 1 },
-    response: { 200: ENDPOINT },
+    run: (principal, id, body: Partial<EndpointBody>) => updateEndpoint(deps, principal, id, inputOf(body)),
   });
-  app.patch<{ Params: { id: number }; Body: Partial<EndpointBody> }>(
-    "/endpoints/:id",
-    { schema: update },
-    async (request) =>
-      endpointWire(
-        await updateEndpoint(deps, principalOf(request), request.params.id, inputOf(request.body)),
-      ),
-  );
+  sendTestRoute(app, deps); // between, as before: /openapi.json keeps its order
+  endpoints.list({
+    summary: "List endpoints (an affiliate key sees its own)",
+    filters: { affiliate_id: ID },
+    load: (principal, { limit, after, affiliate_id }: PageQuery & { affiliate_id?: number }) =>
+      listEndpoints(deps, principal, { limit, after, affiliateId: affiliate_id }),
+  });
+  endpoints.get({ summary: "Get an endpoint", load: (principal, id) => getEndpoint(deps, principal, id) });
+}
+
+function sendTestRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
   const test = adminSchema({
     summary: "Send a sample postback now and show the full result",
     tags: TAGS,
@@ -127,40 +134,4 @@ function write(app: FastifyInstance, deps: OutboundAdminDeps): void {
       response_snippet: result.responseSnippet,
     };
   });
-}
-
-function read(app: FastifyInstance, deps: OutboundAdminDeps): void {
-  const list = adminSchema({
-    summary: "List endpoints (an affiliate key sees its own)",
-    tags: TAGS,
-    querystring: object({ ...PAGE, affiliate_id: ID }),
-    response: { 200: pageOf(ENDPOINT) },
-  });
-  app.get<{ Querystring: { limit?: number; after?: number; affiliate_id?: number } }>(
-    "/endpoints",
-    { schema: list },
-    async (request) => {
-      const { limit, after, affiliate_id } = request.query;
-      const rows = await listEndpoints(deps, principalOf(request), {
-        limit,
-        after,
-        affiliateId: affiliate_id,
-      });
-      return page(rows, limit, endpointWire);
-    },
-  );
-  const one = adminSchema({
-    summary: "Get an endpoint",
-    tags: TAGS,
-    params: idParams,
-    response: { 200: ENDPOINT },
-  });
-  app.get<{ Params: { id: number } }>("/endpoints/:id", { schema: one }, async (request) =>
-    endpointWire(await getEndpoint(deps, principalOf(request), request.params.id)),
-  );
-}
-
-export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDeps): Promise<void> {
-  write(app, deps);
-  read(app, deps);
 }

@@ -4,20 +4,8 @@ import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { createLink, getLink, type LinkFilter, listLinks, updateLink } from "../../../../app/admin/links.ts";
 import { LANDING_MACROS } from "../../../../app/record-click.ts";
 import { LINK_STATUSES, type Link, type LinkStatus } from "../../../../domain/model.ts";
-import { principalOf } from "../../api-auth.ts";
-import {
-  adminSchema,
-  ID,
-  idParams,
-  iso,
-  nullable,
-  object,
-  PAGE,
-  page,
-  pageOf,
-  record,
-  TIME,
-} from "./schemas.ts";
+import { resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["links"];
 const STATUS = { type: "string", enum: [...LINK_STATUSES] };
@@ -83,72 +71,40 @@ const linkWire = (publicUrl: string) => (l: Link) => ({
   updated_at: iso(l.updatedAt),
 });
 
-function write(app: FastifyInstance, deps: AdminDeps): void {
-  const wire = linkWire(deps.publicUrl);
-  const create = adminSchema({
-    summary: "Create a tracking link",
-    tags: TAGS,
-    body: CREATE_BODY,
-    response: { 201: LINK },
-  });
-  app.post<{ Body: LinkBody }>("/links", { schema: create }, async (request, reply) => {
-    const b = request.body;
-    const link = await createLink(deps, principalOf(request), {
-      affiliateId: b.affiliate_id,
-      programId: b.program_id,
-      code: b.code,
-      status: b.status,
-      landingUrlTemplate: b.landing_url_template,
-    });
-    return reply.status(201).send(wire(link));
-  });
-  const update = adminSchema({
-    summary: "Pause, resume or re-target a link",
-    tags: TAGS,
-    params: idParams,
-    body: { ...object({ status: STATUS, landing_url_template: LANDING }), minProperties: 1 },
-    response: { 200: LINK },
-  });
-  app.patch<{ Params: { id: number }; Body: Partial<LinkBody> }>(
-    "/links/:id",
-    { schema: update },
-    async (request) => {
-      const { status, landing_url_template } = request.body;
-      const link = await updateLink(deps, principalOf(request), request.params.id, {
-        status,
-        landingUrlTemplate: landing_url_template,
-      });
-      return wire(link);
-    },
-  );
-}
-
-function read(app: FastifyInstance, deps: AdminDeps): void {
-  const wire = linkWire(deps.publicUrl);
-  const list = adminSchema({
-    summary: "List links (operator key: its programs' links; affiliate key: its own)",
-    tags: TAGS,
-    querystring: object({ ...PAGE, affiliate_id: ID, program_id: ID, operator_id: ID }),
-    response: { 200: pageOf(LINK) },
-  });
-  app.get<{ Querystring: LinkQuery }>("/links", { schema: list }, async (request) => {
-    const q = request.query;
-    const filter: LinkFilter = {
-      limit: q.limit,
-      after: q.after,
-      affiliateId: q.affiliate_id,
-      programId: q.program_id,
-      operatorId: q.operator_id,
-    };
-    return page(await listLinks(deps, principalOf(request), filter), q.limit, wire);
-  });
-  const one = adminSchema({ summary: "Get a link", tags: TAGS, params: idParams, response: { 200: LINK } });
-  app.get<{ Params: { id: number } }>("/links/:id", { schema: one }, async (request) =>
-    wire(await getLink(deps, principalOf(request), request.params.id)),
-  );
-}
-
 export async function linkRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  write(app, deps);
-  read(app, deps);
+  const wire = linkWire(deps.publicUrl);
+  const links = resourceRoutes(app, { path: "/links", tags: TAGS, item: LINK, wire });
+  links.create({
+    summary: "Create a tracking link",
+    body: CREATE_BODY,
+    run: (principal, b: LinkBody) =>
+      createLink(deps, principal, {
+        affiliateId: b.affiliate_id,
+        programId: b.program_id,
+        code: b.code,
+        status: b.status,
+        landingUrlTemplate: b.landing_url_template,
+      }),
+  });
+  links.update({
+    summary: "Pause, resume or re-target a link",
+    body: { ...object({ status: STATUS, landing_url_template: LANDING }), minProperties: 1 },
+    run: (principal, id, { status, landing_url_template }: Partial<LinkBody>) =>
+      updateLink(deps, principal, id, { status, landingUrlTemplate: landing_url_template }),
+  });
+  links.list({
+    summary: "List links (operator key: its programs' links; affiliate key: its own)",
+    filters: { affiliate_id: ID, program_id: ID, operator_id: ID },
+    load: (principal, q: LinkQuery) => {
+      const filter: LinkFilter = {
+        limit: q.limit,
+        after: q.after,
+        affiliateId: q.affiliate_id,
+        programId: q.program_id,
+        operatorId: q.operator_id,
+      };
+      return listLinks(deps, principal, filter);
+    },
+  });
+  links.get({ summary: "Get a link", load: (principal, id) => getLink(deps, principal, id) });
 }

@@ -10,22 +10,12 @@ import {
 } from "../../../../app/admin/operators.ts";
 import { postbackTemplate } from "../../../../app/admin/postback-template.ts";
 import { MACRO_SYNTAXES, type MacroSyntax } from "../../../../domain/macros.ts";
-import type { Status } from "../../../../domain/model.ts";
+import type { Operator, Status } from "../../../../domain/model.ts";
 import type { ParamMapping } from "../../../../domain/postback-params.ts";
 import { principalOf } from "../../api-auth.ts";
 import { KEY, MAPPING_INPUT, OPERATOR, operatorWire, STATUS } from "./operator-wire.ts";
-import {
-  adminSchema,
-  idParams,
-  NAME,
-  nullable,
-  object,
-  PAGE,
-  page,
-  pageOf,
-  type Schema,
-  STRINGS,
-} from "./schemas.ts";
+import { resourceRoutes } from "./resource-routes.ts";
+import { adminSchema, idParams, NAME, nullable, object, type Schema, STRINGS } from "./schemas.ts";
 import { TEMPLATE } from "./template-schema.ts";
 
 const TAGS = ["operators"];
@@ -74,73 +64,42 @@ const UPDATE_BODY = {
 const mappingOf = (body: Partial<ParamMapping> | undefined): ParamMapping | undefined =>
   body && { params: body.params ?? {}, values: body.values ?? {} };
 
-function create(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+function crud(app: FastifyInstance, deps: AdminDeps): void {
+  const wire = (o: Operator) => operatorWire(o, deps.publicUrl);
+  const operators = resourceRoutes(app, { path: "/operators", tags: TAGS, item: OPERATOR, wire });
+  operators.create({
     summary: "Create an operator",
     description: "Unless hmac_secrets is given, one HMAC secret is generated and returned once.",
-    tags: TAGS,
     body: CREATE_BODY,
-    response: { 201: CREATED },
+    response: CREATED,
+    run: (principal, b: OperatorBody & { name: string }) =>
+      createOperator(deps, principal, {
+        name: b.name,
+        key: b.key,
+        status: b.status,
+        hmacSecrets: b.hmac_secrets,
+        ipAllowlist: b.ip_allowlist,
+        trustedProxies: b.trusted_proxies,
+        mapping: mappingOf(b.mapping),
+      }),
+    answer: ({ operator, secret }) => ({ ...wire(operator), secret }),
   });
-  app.post<{ Body: OperatorBody & { name: string } }>("/operators", { schema }, async (request, reply) => {
-    const b = request.body;
-    const { operator, secret } = await createOperator(deps, principalOf(request), {
-      name: b.name,
-      key: b.key,
-      status: b.status,
-      hmacSecrets: b.hmac_secrets,
-      ipAllowlist: b.ip_allowlist,
-      trustedProxies: b.trusted_proxies,
-      mapping: mappingOf(b.mapping),
-    });
-    return reply.status(201).send({ ...operatorWire(operator, deps.publicUrl), secret });
-  });
-}
-
-function read(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  operators.list({
     summary: "List operators (an operator key sees its own)",
-    tags: TAGS,
-    querystring: object({ ...PAGE }),
-    response: { 200: pageOf(OPERATOR) },
+    load: (principal, query) => listOperators(deps, principal, query),
   });
-  app.get<{ Querystring: { limit?: number; after?: number } }>(
-    "/operators",
-    { schema: list },
-    async (request) => {
-      const rows = await listOperators(deps, principalOf(request), request.query);
-      return page(rows, request.query.limit, (o) => operatorWire(o, deps.publicUrl));
-    },
-  );
-  const one = adminSchema({
-    summary: "Get an operator",
-    tags: TAGS,
-    params: idParams,
-    response: { 200: OPERATOR },
-  });
-  app.get<{ Params: { id: number } }>("/operators/:id", { schema: one }, async (request) =>
-    operatorWire(await getOperator(deps, principalOf(request), request.params.id), deps.publicUrl),
-  );
-}
-
-function update(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+  operators.get({ summary: "Get an operator", load: (principal, id) => getOperator(deps, principal, id) });
+  operators.update({
     summary: "Change an operator's name, key, status, IP allowlist or trusted proxies",
-    tags: TAGS,
-    params: idParams,
     body: UPDATE_BODY,
-    response: { 200: OPERATOR },
-  });
-  app.patch<{ Params: { id: number }; Body: OperatorBody }>("/operators/:id", { schema }, async (request) => {
-    const b = request.body;
-    const operator = await updateOperator(deps, principalOf(request), request.params.id, {
-      name: b.name,
-      key: b.key,
-      status: b.status,
-      ipAllowlist: b.ip_allowlist,
-      trustedProxies: b.trusted_proxies,
-    });
-    return operatorWire(operator, deps.publicUrl);
+    run: (principal, id, b: OperatorBody) =>
+      updateOperator(deps, principal, id, {
+        name: b.name,
+        key: b.key,
+        status: b.status,
+        ipAllowlist: b.ip_allowlist,
+        trustedProxies: b.trusted_proxies,
+      }),
   });
 }
 
@@ -191,9 +150,7 @@ function template(app: FastifyInstance, deps: AdminDeps): void {
 }
 
 export async function operatorRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  create(app, deps);
-  read(app, deps);
-  update(app, deps);
+  crud(app, deps);
   mapping(app, deps);
   template(app, deps);
 }

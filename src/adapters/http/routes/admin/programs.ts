@@ -5,21 +5,8 @@ import { createProgram, getProgram, listPrograms, updateProgram } from "../../..
 import { LANDING_MACROS } from "../../../../app/record-click.ts";
 import { VERTICAL_DEFAULT_EVENTS, VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
 import { type Program, STATUSES, type Status } from "../../../../domain/model.ts";
-import { principalOf } from "../../api-auth.ts";
-import {
-  adminSchema,
-  ID,
-  idParams,
-  iso,
-  NAME,
-  nullable,
-  object,
-  PAGE,
-  page,
-  pageOf,
-  record,
-  TIME,
-} from "./schemas.ts";
+import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, NAME, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["programs"];
 const STATUS = { type: "string", enum: [...STATUSES] };
@@ -106,85 +93,42 @@ const UPDATE_BODY = {
   description: "operator_id, vertical and currency are fixed once created.",
 };
 
-function create(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const programs = resourceRoutes(app, { path: "/programs", tags: TAGS, item: PROGRAM, wire: programWire });
+  programs.create({
     summary: "Create a program",
-    tags: TAGS,
     body: CREATE_BODY,
-    response: { 201: PROGRAM },
+    run: (principal, b: ProgramBody) =>
+      createProgram(deps, principal, {
+        operatorId: b.operator_id,
+        name: b.name,
+        vertical: b.vertical,
+        currency: b.currency,
+        landingUrlTemplate: b.landing_url_template,
+        fallbackUrl: b.fallback_url,
+        allowedEvents: b.allowed_events,
+        lookbackDays: b.lookback_days,
+        status: b.status,
+      }),
   });
-  app.post<{ Body: ProgramBody }>("/programs", { schema }, async (request, reply) => {
-    const b = request.body;
-    const program = await createProgram(deps, principalOf(request), {
-      operatorId: b.operator_id,
-      name: b.name,
-      vertical: b.vertical,
-      currency: b.currency,
-      landingUrlTemplate: b.landing_url_template,
-      fallbackUrl: b.fallback_url,
-      allowedEvents: b.allowed_events,
-      lookbackDays: b.lookback_days,
-      status: b.status,
-    });
-    return reply.status(201).send(programWire(program));
-  });
-}
-
-function read(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  programs.list({
     summary: "List programs (an operator key sees its own)",
-    tags: TAGS,
-    querystring: object({ ...PAGE, operator_id: ID }),
-    response: { 200: pageOf(PROGRAM) },
+    filters: { operator_id: ID },
+    load: (principal, q: PageQuery & { operator_id?: number }) =>
+      listPrograms(deps, principal, { ...q, operatorId: q.operator_id }),
   });
-  app.get<{ Querystring: { limit?: number; after?: number; operator_id?: number } }>(
-    "/programs",
-    { schema: list },
-    async (request) => {
-      const q = request.query;
-      const rows = await listPrograms(deps, principalOf(request), { ...q, operatorId: q.operator_id });
-      return page(rows, q.limit, programWire);
-    },
-  );
-  const one = adminSchema({
-    summary: "Get a program",
-    tags: TAGS,
-    params: idParams,
-    response: { 200: PROGRAM },
-  });
-  app.get<{ Params: { id: number } }>("/programs/:id", { schema: one }, async (request) =>
-    programWire(await getProgram(deps, principalOf(request), request.params.id)),
-  );
-}
-
-function update(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+  programs.get({ summary: "Get a program", load: (principal, id) => getProgram(deps, principal, id) });
+  programs.update({
     summary: "Change a program",
-    tags: TAGS,
-    params: idParams,
     body: UPDATE_BODY,
-    response: { 200: PROGRAM },
-  });
-  app.patch<{ Params: { id: number }; Body: Partial<ProgramBody> }>(
-    "/programs/:id",
-    { schema },
-    async (request) => {
-      const b = request.body;
-      const program = await updateProgram(deps, principalOf(request), request.params.id, {
+    run: (principal, id, b: Partial<ProgramBody>) =>
+      updateProgram(deps, principal, id, {
         name: b.name,
         landingUrlTemplate: b.landing_url_template,
         fallbackUrl: b.fallback_url,
         allowedEvents: b.allowed_events,
         lookbackDays: b.lookback_days,
         status: b.status,
-      });
-      return programWire(program);
-    },
-  );
-}
-
-export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  create(app, deps);
-  read(app, deps);
-  update(app, deps);
+      }),
+  });
 }

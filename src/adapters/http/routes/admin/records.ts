@@ -8,67 +8,43 @@ import {
   searchRequestLog,
 } from "../../../../app/admin/records.ts";
 import { principalOf } from "../../api-auth.ts";
-import {
-  CLICK,
-  CONVERSION,
-  clickWire,
-  conversionWire,
-  LIMIT,
-  listOf,
-  REQUEST_LOG,
-  requestLogWire,
-  TIME_RANGE,
-} from "./record-wire.ts";
-import { adminSchema, ID, msOf, object } from "./schemas.ts";
+import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
+import { CLICK, CONVERSION, clickWire, conversionWire, REQUEST_LOG, requestLogWire } from "./record-wire.ts";
+import { adminSchema, ID, object } from "./schemas.ts";
 
-interface Range {
-  limit?: number;
-  since?: string;
-  until?: string;
-}
-interface ConversionQuery extends Range {
+interface ConversionQuery extends RangeQuery {
   operator_id?: number;
   affiliate_id?: number;
   program_id?: number;
   attributed?: boolean;
 }
-interface RequestLogQuery extends Range {
+interface RequestLogQuery extends RangeQuery {
   operator_id?: number;
   code?: string;
   txid?: string;
 }
-interface ClickQuery extends Range {
+interface ClickQuery extends RangeQuery {
   operator_id?: number;
   affiliate_id?: number;
   link_id?: number;
 }
 
-const rangeOf = (q: Range) => ({ limit: q.limit, since: msOf(q.since), until: msOf(q.until) });
-const RANGE = { ...TIME_RANGE, limit: LIMIT };
-
 function conversions(app: FastifyInstance, deps: AdminDeps): void {
-  const list = adminSchema({
+  rangeListRoute(app, {
+    path: "/conversions",
     summary: "List conversions, newest first (operator key: its own; affiliate key: its own)",
     tags: ["conversions"],
-    querystring: object({
-      ...RANGE,
-      operator_id: ID,
-      affiliate_id: ID,
-      program_id: ID,
-      attributed: { type: "boolean" },
-    }),
-    response: { 200: listOf(CONVERSION) },
-  });
-  app.get<{ Querystring: ConversionQuery }>("/conversions", { schema: list }, async (request) => {
-    const q = request.query;
-    const rows = await listConversions(deps, principalOf(request), {
-      ...rangeOf(q),
-      operatorId: q.operator_id,
-      affiliateId: q.affiliate_id,
-      programId: q.program_id,
-      attributed: q.attributed,
-    });
-    return { data: rows.map(conversionWire) };
+    filters: { operator_id: ID, affiliate_id: ID, program_id: ID, attributed: { type: "boolean" } },
+    item: CONVERSION,
+    wire: conversionWire,
+    load: (principal, range, q: ConversionQuery) =>
+      listConversions(deps, principal, {
+        ...range,
+        operatorId: q.operator_id,
+        affiliateId: q.affiliate_id,
+        programId: q.program_id,
+        attributed: q.attributed,
+      }),
   });
   const one = adminSchema({
     summary: "Get a conversion",
@@ -81,46 +57,35 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
   );
 }
 
-function requestLog(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  conversions(app, deps);
+  rangeListRoute(app, {
+    path: "/request-log",
     summary: "Search the postback request log, newest first (admin, or the operator's own)",
     tags: ["request log"],
-    querystring: object({
-      ...RANGE,
+    filters: {
       operator_id: ID,
       code: { type: "string", maxLength: 64, description: "Answer code: accepted, invalid_signature…" },
       txid: { type: "string", maxLength: 128 },
-    }),
-    response: { 200: listOf(REQUEST_LOG) },
+    },
+    item: REQUEST_LOG,
+    wire: requestLogWire,
+    load: (principal, range, q: RequestLogQuery) =>
+      searchRequestLog(deps, principal, { ...range, operatorId: q.operator_id, code: q.code, txid: q.txid }),
   });
-  app.get<{ Querystring: RequestLogQuery }>("/request-log", { schema }, async (request) => {
-    const q = request.query;
-    const filter = { ...rangeOf(q), operatorId: q.operator_id, code: q.code, txid: q.txid };
-    return { data: (await searchRequestLog(deps, principalOf(request), filter)).map(requestLogWire) };
-  });
-}
-
-function clicks(app: FastifyInstance, deps: AdminDeps): void {
-  const schema = adminSchema({
+  rangeListRoute(app, {
+    path: "/clicks",
     summary: "List clicks, newest first (operator key: its programs'; affiliate key: its own)",
     tags: ["clicks"],
-    querystring: object({ ...RANGE, operator_id: ID, affiliate_id: ID, link_id: ID }),
-    response: { 200: listOf(CLICK) },
+    filters: { operator_id: ID, affiliate_id: ID, link_id: ID },
+    item: CLICK,
+    wire: clickWire,
+    load: (principal, range, q: ClickQuery) =>
+      listClicks(deps, principal, {
+        ...range,
+        operatorId: q.operator_id,
+        affiliateId: q.affiliate_id,
+        linkId: q.link_id,
+      }),
   });
-  app.get<{ Querystring: ClickQuery }>("/clicks", { schema }, async (request) => {
-    const q = request.query;
-    const filter = {
-      ...rangeOf(q),
-      operatorId: q.operator_id,
-      affiliateId: q.affiliate_id,
-      linkId: q.link_id,
-    };
-    return { data: (await listClicks(deps, principalOf(request), filter)).map(clickWire) };
-  });
-}
-
-export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  conversions(app, deps);
-  requestLog(app, deps);
-  clicks(app, deps);
 }
