@@ -1,0 +1,147 @@
+/**
+ * The postback ingest path without HTTP: the real ingestor (checks, group commit, decide, effects,
+ * request log) on a real SQLite file or PostgreSQL database, driven in-process by `--concurrency`
+ * requests at a time. Prints CPU and wall time per postback, so storage and use-case changes can
+ * be compared in seconds instead of a full wrk run. Pin it: `taskset -c 0`.
+ *
+ *   node bench/ingest-core.ts [--n 30000] [--concurrency 64] [--rounds 3] [--database sqlite|postgres]
+ */
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { openStore } from "../src/adapters/storage/open-store.ts";
+import { createIds, systemClock } from "../src/adapters/system.ts";
+import { Catalog } from "../src/app/catalog.ts";
+import { createCommissionEffect } from "../src/app/commissions/commission-effect.ts";
+import { planCacheFor } from "../src/app/commissions/plan-cache.ts";
+import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
+import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
+import { createPostbackIngestor, type PostbackRequest } from "../src/app/ingest-postback.ts";
+import type { Store } from "../src/app/ports.ts";
+import { issueClickId } from "../src/domain/click-id.ts";
+import { createFixture } from "../test/helpers/service.ts";
+import { type BenchDatabase, createDatabase } from "./databases.ts";
+import { postbackPaths } from "./requests.ts";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "30000" },
+    concurrency: { type: "string", default: "64" },
+    rounds: { type: "string", default: "3" },
+    database: { type: "string", default: "sqlite" },
+  },
+});
+const n = Number(values.n);
+const concurrency = Number(values.concurrency);
+
+const HEADERS = {
+  host: "127.0.0.1:8080",
+  "user-agent": "operator-backend/1.0",
+  accept: "*/*",
+};
+
+async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }> {
+  if (values.database === "postgres") {
+    const database: BenchDatabase = await createDatabase("postgres");
+    const store = openStore(database.url, { postgresPoolSize: 10 });
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  }
+  const file = path.join(os.tmpdir(), `postwire-core-${process.pid}.db`);
+  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL" });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> {
+  const { store, close } = await openDatabase();
+  try {
+    await store.migrate();
+    const clock = systemClock;
+    const ids = createIds(clock);
+    const fixture = await createFixture(store);
+    const clickSecret = ids.random(32);
+    const clickId = issueClickId(
+      clickSecret,
+      { linkId: fixture.link.id, issuedAtSeconds: Math.floor(Date.now() / 1000) },
+      ids.random(6),
+    );
+    const catalog = new Catalog(store, clock);
+    const ingestor = createPostbackIngestor({
+      store,
+      catalog,
+      clock,
+      ids,
+      clickSecrets: [clickSecret],
+      batching: { maxBatch: 512, concurrency: store.engine === "sqlite" ? 1 : 5, maxPending: 20_000 },
+      effects: [
+        createCommissionEffect({
+          plans: planCacheFor(catalog, clock),
+          clock,
+          ids,
+          clickSecrets: [clickSecret],
+        }),
+        createOutboundEffect({ cache: new EndpointCache(clock), clock, ids }),
+      ],
+    });
+    const paths = postbackPaths(
+      { operatorKey: fixture.operator.key, secret: fixture.secret, clickId },
+      n + 2000,
+      `r${index}`,
+    );
+    const request = (p: string): PostbackRequest => {
+      const q = p.indexOf("?");
+      return {
+        operatorKey: fixture.operator.key,
+        method: "GET",
+        path: p.slice(0, q),
+        rawQuery: p.slice(q + 1),
+        body: Buffer.alloc(0),
+        headers: HEADERS,
+        remoteAddress: "127.0.0.1",
+        receivedAt: Date.now(),
+        startedNs: process.hrtime.bigint(),
+      };
+    };
+    let next = 0;
+    const worker = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const answer = await ingestor.handle(request(paths[next++]!));
+        if (answer.status !== 200) throw new Error(`answer ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+    };
+    // Warm-up (JIT, caches), then the measured part.
+    await Promise.all(Array.from({ length: concurrency }, () => worker(Math.floor(2000 / concurrency))));
+    const perWorker = Math.floor(n / concurrency);
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, () => worker(perWorker)));
+    const wallUs = Number(process.hrtime.bigint() - t0) / 1000 / (perWorker * concurrency);
+    const cpu = process.cpuUsage(cpu0);
+    return { cpuUs: (cpu.user + cpu.system) / (perWorker * concurrency), wallUs };
+  } finally {
+    await close();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const results: Array<{ cpuUs: number; wallUs: number }> = [];
+for (let i = 0; i < Number(values.rounds); i++) {
+  const r = await round(i);
+  results.push(r);
+  console.log(`round ${i + 1}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback`);
+}
+console.log(
+  `median: ${median(results.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(results.map((r) => r.wallUs)).toFixed(1)} µs wall per postback (${values.database}, concurrency ${concurrency})`,
+);
