@@ -102,7 +102,9 @@ function pathsFile(
   const file = path.join(settings.workDir, `${tag}.paths`);
   const paths =
     variant.kind === "postback"
-      ? postbackPaths(info, Math.max(20_000, Math.ceil(expectedRps * seconds * 2)), tag)
+      ? // Three times the expected rate, and never fewer than a fast server takes in 3 s at 20 k/s:
+        // a run that wraps around repeats txids and is invalid.
+        postbackPaths(info, Math.max(60_000, Math.ceil(expectedRps * seconds * 3)), tag)
       : clickPaths(variant.kind === "click" ? info.linkCode : "bare");
   writePaths(file, paths);
   return file;

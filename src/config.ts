@@ -30,6 +30,8 @@ export interface Config {
   readonly deliveryRetentionDays: number;
   readonly pruneIntervalMs: number;
   readonly sqliteSynchronous: "FULL" | "NORMAL";
+  /** WAL checkpoints in a background thread this often (ms); 0: inside commits, SQLite's default. */
+  readonly sqliteCheckpointIntervalMs: number;
   readonly postgresPoolSize: number;
   readonly batchMax: number;
   readonly maxPending: number;
@@ -141,6 +143,7 @@ export function loadConfig(env: Env): Config {
     deliveryRetentionDays: int("DELIVERY_RETENTION_DAYS", 30, 8, 3650),
     pruneIntervalMs: int("PRUNE_INTERVAL_MS", 3_600_000, 1000, 86_400_000),
     sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
+    sqliteCheckpointIntervalMs: int("SQLITE_CHECKPOINT_INTERVAL_MS", 200, 0, 60_000),
     postgresPoolSize: int("PG_POOL_SIZE", 10, 1, 200),
     batchMax: int("BATCH_MAX", 512, 1, 10_000),
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),

@@ -107,6 +107,9 @@ export async function startService(
   const ids = createIds(clock);
   const store = openStore(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
+    ...(config.sqliteCheckpointIntervalMs > 0
+      ? { sqliteCheckpointIntervalMs: config.sqliteCheckpointIntervalMs }
+      : {}),
     postgresPoolSize: config.postgresPoolSize,
   });
   await store.migrate();

@@ -34,6 +34,7 @@ describe("loadConfig", () => {
       deliveryRetentionDays: 30,
       pruneIntervalMs: 3_600_000,
       sqliteSynchronous: "FULL",
+      sqliteCheckpointIntervalMs: 200,
       postgresPoolSize: 10,
       batchMax: 512,
       maxPending: 20_000,

@@ -6,6 +6,8 @@ import { openSqlite } from "./sqlite/sqlite-driver.ts";
 
 export interface StoreOptions extends SqlStoreOptions {
   readonly sqliteSynchronous?: "FULL" | "NORMAL";
+  /** WAL checkpoints in a worker thread this often (see sqlite/checkpointer.ts); unset: inside commits. */
+  readonly sqliteCheckpointIntervalMs?: number;
   readonly postgresPoolSize?: number;
 }
 
@@ -16,8 +18,12 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
     return createSqlStore(openPostgres(databaseUrl, driverOptions), options);
   }
   if (databaseUrl.startsWith("sqlite:")) {
-    const driverOptions =
-      options.sqliteSynchronous === undefined ? {} : { synchronous: options.sqliteSynchronous };
+    const driverOptions = {
+      ...(options.sqliteSynchronous === undefined ? {} : { synchronous: options.sqliteSynchronous }),
+      ...(options.sqliteCheckpointIntervalMs === undefined
+        ? {}
+        : { checkpointIntervalMs: options.sqliteCheckpointIntervalMs }),
+    };
     return createSqlStore(openSqlite(databaseUrl.slice("sqlite:".length), driverOptions), options);
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);

@@ -15,15 +15,31 @@ import {
   UniqueViolationError,
   valuesList,
 } from "../sql-driver.ts";
+import { type Checkpointer, type CheckpointStats, startCheckpointer } from "./checkpointer.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 
 export interface SqliteOptions {
   /** `FULL` (default) fsyncs every commit; `NORMAL` may lose the last commits on power loss. */
   readonly synchronous?: "FULL" | "NORMAL";
+  /**
+   * Checkpoint the WAL in a worker thread this often instead of inside commits (checkpointer.ts).
+   * Unset: SQLite's own automatic checkpoints. Ignored for `:memory:`.
+   */
+  readonly checkpointIntervalMs?: number;
 }
 
-export function openSqlite(file: string, options: SqliteOptions = {}): SqlDriver {
+/** SQLite's default automatic checkpoint threshold, in WAL pages. */
+const AUTOCHECKPOINT_PAGES = 1000;
+/** A WAL larger than this is truncated back to it when it restarts (after a full checkpoint). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** The SQLite driver, plus what its background checkpointer has done (undefined: none runs). */
+export interface SqliteDriverHandle extends SqlDriver {
+  checkpointStats(): CheckpointStats | undefined;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDriverHandle {
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
   db.exec("PRAGMA journal_mode = WAL");
@@ -31,7 +47,17 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqlDriver
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA temp_store = MEMORY");
   db.exec("PRAGMA cache_size = -65536");
-  return new SqliteDriver(db);
+  const driver = new SqliteDriver(db);
+  if (options.checkpointIntervalMs !== undefined && file !== ":memory:") {
+    db.exec("PRAGMA wal_autocheckpoint = 0");
+    db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    driver.checkpointer = startCheckpointer(path.resolve(file), {
+      intervalMs: options.checkpointIntervalMs,
+      // Back to checkpoints inside commits: slower at times, never unbounded WAL growth.
+      onFailure: () => driver.restoreAutocheckpoint(),
+    });
+  }
+  return driver;
 }
 
 /** SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: t.a, t.b". */
@@ -123,10 +149,21 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
-class SqliteDriver extends SqliteExecutor implements SqlDriver {
+class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   readonly engine = "sqlite" as const;
   private lock: Promise<unknown> = Promise.resolve();
   private closed = false;
+  checkpointer: Checkpointer | undefined;
+
+  checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats();
+  }
+
+  restoreAutocheckpoint(): void {
+    void this.serial(() => this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)).catch(
+      () => undefined,
+    );
+  }
 
   /** Runs `task` after every earlier task has settled. */
   private serial<T>(task: () => T | Promise<T>): Promise<T> {
@@ -198,7 +235,9 @@ class SqliteDriver extends SqliteExecutor implements SqlDriver {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // The worker's connection closes first, so ours is the last and checkpoints what is left.
+    await this.checkpointer?.stop();
     return this.serial(() => {
       this.closed = true;
       this.db.close();

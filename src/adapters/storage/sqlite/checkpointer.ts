@@ -1,0 +1,75 @@
+/**
+ * WAL checkpoints off the event loop. By default SQLite checkpoints inside the COMMIT that pushes
+ * the WAL past 1000 pages: that commit copies megabytes into the database file and syncs it on the
+ * thread that serves requests, and every request waiting behind it stalls (tens of milliseconds at
+ * high write rates). Instead the service's connection runs with `wal_autocheckpoint = 0` and a
+ * worker thread with its own connection checkpoints every few hundred milliseconds in PASSIVE mode,
+ * which runs alongside the writer. Durability is unchanged: commits are durable in the WAL;
+ * checkpoints only move them into the database file.
+ *
+ * If the worker fails, `onFailure` is called once so the connection can go back to SQLite's own
+ * checkpoints; nothing is lost either way.
+ */
+import { Worker } from "node:worker_threads";
+import type { CheckpointMessage, CheckpointWorkerData } from "./checkpoint-worker.ts";
+
+export interface CheckpointerOptions {
+  readonly intervalMs: number;
+  /** The worker stopped unexpectedly (error or exit): called once, with the reason. */
+  readonly onFailure: (reason: string) => void;
+}
+
+export interface CheckpointStats {
+  /** Checkpoints that moved frames, and the slowest one (ms, in the worker). */
+  readonly checkpoints: number;
+  readonly slowestMs: number;
+  readonly lastError: string | null;
+}
+
+export interface Checkpointer {
+  readonly stats: () => CheckpointStats;
+  /** Runs a last checkpoint and ends the worker. */
+  stop(): Promise<void>;
+}
+
+const WORKER_URL = new URL("./checkpoint-worker.ts", import.meta.url);
+
+export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
+  const workerData: CheckpointWorkerData = { file, intervalMs: options.intervalMs };
+  const worker = new Worker(WORKER_URL, { workerData });
+  // The worker must never keep the process alive on its own.
+  worker.unref();
+  let stopping = false;
+  let failed = false;
+  let checkpoints = 0;
+  let slowestMs = 0;
+  let lastError: string | null = null;
+  const fail = (reason: string) => {
+    if (stopping || failed) return;
+    failed = true;
+    options.onFailure(reason);
+  };
+  worker.on("message", (message: CheckpointMessage) => {
+    if (message.kind === "error") {
+      lastError = message.message;
+      return;
+    }
+    if (message.checkpointed > 0) checkpoints++;
+    slowestMs = Math.max(slowestMs, message.ms);
+  });
+  worker.on("error", (error) => fail(error.message));
+  worker.on("exit", (code) => fail(`checkpoint worker exited with code ${code}`));
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  return {
+    stats: () => ({ checkpoints, slowestMs, lastError }),
+    async stop() {
+      if (stopping) return exited;
+      stopping = true;
+      if (!failed) worker.postMessage("stop");
+      // A worker stuck in a checkpoint is ended after a grace period rather than awaited forever.
+      const timeout = setTimeout(() => void worker.terminate(), 10_000);
+      await exited;
+      clearTimeout(timeout);
+    },
+  };
+}

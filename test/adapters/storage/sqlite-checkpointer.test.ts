@@ -1,0 +1,93 @@
+/**
+ * WAL checkpoints in a worker thread (sqlite/checkpointer.ts): commits no longer checkpoint, the
+ * worker does, the data stays whole, close leaves no WAL behind, and a failing worker is reported
+ * so the connection can return to SQLite's own checkpoints.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { startCheckpointer } from "../../../src/adapters/storage/sqlite/checkpointer.ts";
+import { openSqlite, type SqliteDriverHandle } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause(20);
+  }
+}
+
+describe("sqlite background checkpoints", () => {
+  let dir: string;
+  let file: string;
+  let db: SqliteDriverHandle | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "postwire-ckpt-"));
+    file = path.join(dir, "t.db");
+  });
+  afterEach(async () => {
+    await db?.close().catch(() => undefined);
+    db = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const fill = async (driver: SqliteDriverHandle, rows: number, from = 0) => {
+    await driver.transaction(async (tx) => {
+      for (let i = from; i < from + rows; i++)
+        await tx.run("INSERT INTO t (x, note) VALUES (?, ?)", [i, "n".repeat(2000)]);
+    });
+  };
+
+  test("commits do not checkpoint; the worker does, and every row stays readable", async () => {
+    db = openSqlite(file, { checkpointIntervalMs: 20 });
+    const driver = db;
+    assert.equal((await driver.all("PRAGMA wal_autocheckpoint"))[0]?.["wal_autocheckpoint"], 0);
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    // Well past SQLite's own 1000-page threshold, which would checkpoint inside one of these commits.
+    for (let batch = 0; batch < 10; batch++) await fill(driver, 300, batch * 300);
+    await until(() => (driver.checkpointStats()?.checkpoints ?? 0) > 0, "a background checkpoint");
+    assert.equal(driver.checkpointStats()?.lastError, null);
+    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 3000);
+    // After a full checkpoint the next write restarts the WAL from its beginning: it stops growing.
+    await pause(100);
+    const size = statSync(`${file}-wal`).size;
+    for (let batch = 0; batch < 5; batch++) {
+      await fill(driver, 300, 3000 + batch * 300);
+      await pause(60);
+    }
+    assert.ok(statSync(`${file}-wal`).size <= size, "the WAL is reused, not grown without bound");
+  });
+
+  test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {
+    const first = openSqlite(file, { checkpointIntervalMs: 10_000 });
+    await first.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    await fill(first, 500);
+    await first.close();
+    assert.equal(existsSync(`${file}-wal`), false);
+    db = openSqlite(file);
+    assert.equal((await db.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 500);
+    assert.equal(db.checkpointStats(), undefined, "no worker unless asked for");
+  });
+
+  test("a worker that cannot open the database reports the failure once", async () => {
+    const reasons: string[] = [];
+    const checkpointer = startCheckpointer(path.join(dir, "missing", "nowhere.db"), {
+      intervalMs: 10,
+      onFailure: (reason) => reasons.push(reason),
+    });
+    await until(() => reasons.length > 0, "the failure");
+    await pause(50);
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0]!, /unable to open|exited/);
+    await checkpointer.stop();
+  });
+
+  test("in-memory databases get no worker", async () => {
+    db = openSqlite(":memory:", { checkpointIntervalMs: 10 });
+    assert.equal(db.checkpointStats(), undefined);
+  });
+});
