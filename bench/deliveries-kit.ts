@@ -70,7 +70,6 @@ export interface Outbox {
   /** The SQLite file, for counting and latency queries read-only. */
   readonly file: string;
   readonly endpoints: Endpoint[];
-  readonly sender: HttpSender;
   fill(endpoint: Endpoint, count: number, now: number): Promise<void>;
   dispatcher(concurrency: number, perEndpoint: number, timeoutMs: number): Dispatcher;
   close(): Promise<void>;
@@ -106,14 +105,14 @@ export async function openOutbox(receiverUrl: string, paths: readonly string[]):
   }
   const allow = parseEgressAllowlist(["127.0.0.1"], "allow");
   if (!allow.ok) throw new Error(allow.error.message);
-  const sender = createHttpSender({ guard: createEgressGuard({ allow: allow.value }) });
+  const guard = createEgressGuard({ allow: allow.value });
+  const senders: HttpSender[] = [];
   const ids = createIds();
   let serial = 0;
   return {
     store,
     file,
     endpoints,
-    sender,
     async fill(endpoint, count, now) {
       for (let start = 0; start < count; start += 2000) {
         const rows: NewDelivery[] = [];
@@ -132,8 +131,11 @@ export async function openOutbox(receiverUrl: string, paths: readonly string[]):
         await store.deliveries.enqueue(rows, now);
       }
     },
-    dispatcher: (concurrency, perEndpoint, timeoutMs) =>
-      createDispatcher(
+    dispatcher(concurrency, perEndpoint, timeoutMs) {
+      // As src/main.ts: a socket per delivery the dispatcher may have in flight.
+      const sender = createHttpSender({ guard, maxSocketsPerOrigin: concurrency });
+      senders.push(sender);
+      return createDispatcher(
         {
           store: store.deliveries,
           sender,
@@ -145,9 +147,10 @@ export async function openOutbox(receiverUrl: string, paths: readonly string[]):
           workerId: "bench",
         },
         { concurrency, perEndpoint, intervalMs: 5, leaseMs: 300_000, releaseAtStart: true },
-      ),
+      );
+    },
     async close() {
-      sender.close();
+      for (const sender of senders) sender.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -5,7 +5,8 @@
  * 1. Throughput: N due deliveries written straight into a fresh SQLite outbox, then timed while the
  *    dispatcher drains them (attempt log + state written for each) into a keep-alive receiver pinned
  *    to core 1, against a bare keep-alive http.Agent sender (same receiver, same concurrency),
- *    interleaved over several rounds; medians. This process runs on core 0.
+ *    interleaved over several rounds; medians, with this process's CPU time per delivery (steadier
+ *    than the rate when the machine is shared). This process runs on core 0.
  * 2. Isolation: healthy endpoints' latency (enqueue → delivered, p50/p99) at a steady rate, with and
  *    without a dead endpoint (never answers; each attempt ends at the timeout) holding its slots.
  */
@@ -58,22 +59,37 @@ async function drained(outbox: Outbox, healthyIds: string): Promise<void> {
   }
 }
 
-async function postwireRound(url: string): Promise<number> {
+/** Wall time and this process's CPU time (user + system) of a timed section, in ms. */
+interface Timing {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function postwireRound(url: string): Promise<Timing> {
   const outbox = await openOutbox(url, HEALTHY);
   const now = Date.now();
   for (const endpoint of outbox.endpoints) await outbox.fill(endpoint, N / HEALTHY.length, now);
   const dispatcher = outbox.dispatcher(CONCURRENCY, CONCURRENCY, 5000);
-  const started = performance.now();
-  await dispatcher.start();
-  await drained(outbox, outbox.endpoints.map((e) => e.id).join(","));
-  const ms = performance.now() - started;
+  const timing = await timed(async () => {
+    await dispatcher.start();
+    await drained(outbox, outbox.endpoints.map((e) => e.id).join(","));
+  });
   await dispatcher.stop();
   const delivered = count(outbox, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'delivered'");
   const attempts = count(outbox, "SELECT COUNT(*) AS n FROM delivery_attempts WHERE http_status = 200");
   if (delivered !== N || attempts !== N)
     throw new Error(`expected ${N}, got ${delivered} delivered, ${attempts} attempts`);
   await outbox.close();
-  return ms;
+  return timing;
 }
 
 /** Healthy endpoints' enqueue→delivered latency at a steady rate, optionally next to a dead endpoint. */
@@ -128,24 +144,33 @@ async function main(): Promise<void> {
   pin(process.pid, 0);
   const receiver = await startReceiverProcess(1);
   try {
-    const bare: number[] = [];
-    const postwire: number[] = [];
+    const rates = { bare: [] as number[], postwire: [] as number[] };
+    const cpu = { bare: [] as number[], postwire: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       await quiet();
       // Interleaved, the order alternating, so drift of the machine hits both alike.
-      const order = round % 2 === 0 ? ["bare", "postwire"] : ["postwire", "bare"];
+      const order = round % 2 === 0 ? (["bare", "postwire"] as const) : (["postwire", "bare"] as const);
       for (const which of order) {
-        const ms =
-          which === "bare" ? await bareSend(receiver.url, N, CONCURRENCY) : await postwireRound(receiver.url);
-        (which === "bare" ? bare : postwire).push((N / ms) * 1000);
+        const t =
+          which === "bare"
+            ? await timed(() => bareSend(receiver.url, N, CONCURRENCY))
+            : await postwireRound(receiver.url);
+        rates[which].push((N / t.ms) * 1000);
+        // CPU time of this process per delivery: less sensitive than the rate to a busy machine.
+        cpu[which].push((t.cpuMs * 1000) / N);
         const shared = othersRunning() ? " (another benchmark started meanwhile)" : "";
-        console.log(`round ${round + 1} ${which}: ${Math.round((N / ms) * 1000)} deliveries/s${shared}`);
+        console.log(
+          `round ${round + 1} ${which}: ${Math.round((N / t.ms) * 1000)} deliveries/s, cpu ${((t.cpuMs * 1000) / N).toFixed(1)} µs/delivery${shared}`,
+        );
       }
     }
-    const b = median(bare);
-    const p = median(postwire);
+    const b = median(rates.bare);
+    const p = median(rates.postwire);
     console.log(
       `\nmedian of ${ROUNDS}: bare ${Math.round(b)}/s, postwire ${Math.round(p)}/s (${((p / b) * 100).toFixed(1)} % of bare); target ≥ 10000/s: ${p >= 10_000 ? "met" : "NOT met"}`,
+    );
+    console.log(
+      `cpu per delivery (median): bare ${median(cpu.bare).toFixed(1)} µs, postwire ${median(cpu.postwire).toFixed(1)} µs`,
     );
     if (!args["skip-latency"]) {
       for (const withDead of [false, true]) {

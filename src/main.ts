@@ -52,7 +52,8 @@ async function serviceSecrets(store: Store, config: Config, ids: Ids) {
 function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError: (error: unknown) => void) {
   const allow = parseEgressAllowlist(config.deliveryAllow, "DELIVERY_ALLOW");
   const guard = createEgressGuard(allow.ok ? { allow: allow.value } : {});
-  const sender = createHttpSender({ guard });
+  // A socket per delivery the dispatcher may have in flight: none waits in the agent's queue.
+  const sender = createHttpSender({ guard, maxSocketsPerOrigin: config.deliveryConcurrency });
   const endpointCache = new EndpointCache(clock);
   const metrics = createDeliveryMetrics();
   const timeout = config.deliveryTimeoutMs;

@@ -1,27 +1,22 @@
 /**
- * The dispatcher loop: every interval, claim due outbox rows (up to the free slots) and send each
- * one (deliver-postback.ts). At-least-once: a row is claimed before it is sent and released after,
- * so a process that dies mid-send leaves a claim that is taken again once its lease has expired
- * (on SQLite, where one dispatcher owns the file, claims are freed at start). A dead or slow
- * endpoint holds at most `perEndpoint` slots of this process, so healthy endpoints keep flowing.
+ * The dispatcher loop: every interval, claim due outbox rows (up to the free slots, slots.ts) and
+ * send each one (deliver-postback.ts). At-least-once: a row is claimed before it is sent and
+ * released after, so a process that dies mid-send leaves a claim that is taken again once its lease
+ * has expired (on SQLite, where one dispatcher owns the file, claims are freed at start). A dead or
+ * slow endpoint holds at most `perEndpoint` slots of this process, so healthy endpoints keep flowing.
  * Outcomes are group-committed (finish-batcher.ts); while a backlog is due, each batch's commit
  * also claims the rows that fill the slots it frees, so a backlog drains without waiting for the
  * interval and with one transaction per batch rather than two per delivery.
  */
 import { hostname } from "node:os";
 import { type DeliverDeps, deliverPostback } from "../../app/delivery/deliver-postback.ts";
-import type { ClaimRequest, FinishItem } from "../../app/delivery/delivery-store-port.ts";
-import type { Delivery } from "../../app/delivery/outbox-port.ts";
-import { createFinishBatcher } from "./finish-batcher.ts";
+import type { ClaimedDelivery, ClaimRequest, FinishItem } from "../../app/delivery/delivery-store-port.ts";
+import { createFinishBatcher, type FinishBatcher } from "./finish-batcher.ts";
+import { createForwardStep, type ForwardStep } from "./forward-step.ts";
+import { createSlots, type SlotLimits, type Slots } from "./slots.ts";
 
-export interface DispatcherOptions {
-  /** Deliveries in flight at once in this process. */
-  readonly concurrency: number;
-  /** Deliveries of one endpoint in flight at once in this process. */
-  readonly perEndpoint: number;
+export interface DispatcherOptions extends SlotLimits {
   readonly intervalMs: number;
-  /** How long a claim holds before another worker may take the row again. */
-  readonly leaseMs: number;
   /** Free every claim at start (SQLite: the only dispatcher). */
   readonly releaseAtStart: boolean;
   /**
@@ -47,144 +42,138 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 }
 
+interface Loop {
+  readonly deps: DeliverDeps;
+  readonly slots: Slots;
+  readonly sending: Set<Promise<void>>;
+  readonly onError: (error: unknown) => void;
+  started: boolean;
+  stopped: boolean;
+  /** Claims found due rows: each committed batch refills its slots instead of the next interval. */
+  backlog: boolean;
+  /** Claims never overlap (each must see the slots the one before took): the loop's or a batch's. */
+  claiming: boolean;
+}
+
 /** Whether more may be due: rows came, or endpoints at their cap were left out of the claim. */
-const stillDue = (rows: readonly Delivery[], request: ClaimRequest): boolean =>
+const stillDue = (rows: readonly ClaimedDelivery[], request: ClaimRequest): boolean =>
   rows.length > 0 || request.busyEndpoints.length > 0;
 
-export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions): Dispatcher {
-  const inFlight = new Map<string, Promise<void>>();
-  const perEndpoint = new Map<number, number>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let started = false;
-  let round: Promise<void> = Promise.resolve();
-  let forwardedAt = Number.NEGATIVE_INFINITY;
-  // While claims find due rows (a backlog), each committed batch of outcomes refills its slots in
-  // the same transaction instead of waiting for the next interval.
-  let backlog = false;
-  // Claims never overlap (each must see the slots the one before took): the loop's or a batch's.
-  let claiming = 0;
+/** The deliver use case's deps with `finish` going through the group commit. */
+function batched(plain: DeliverDeps, finisher: () => FinishBatcher): DeliverDeps {
+  const finish: DeliverDeps["store"]["finish"] = (id, workerId, outcome, attempt, now) =>
+    finisher().submit({ id, workerId, outcome, attempt, now });
+  return { ...plain, store: { ...plain.store, finish } };
+}
 
-  const claimRequest = (finishing: readonly FinishItem[]): ClaimRequest => {
-    const counts = new Map(perEndpoint);
-    for (const item of finishing) {
-      const endpointId = item.attempt?.endpointId;
-      if (endpointId !== undefined) counts.set(endpointId, (counts.get(endpointId) ?? 1) - 1);
-    }
-    const now = plain.clock.now();
-    return {
-      workerId: plain.workerId,
-      now,
-      limit: options.concurrency - inFlight.size + finishing.length,
-      staleBefore: now - options.leaseMs,
-      busyEndpoints: [...counts].filter(([, n]) => n >= options.perEndpoint).map(([id]) => id),
-      perEndpoint: options.perEndpoint,
-      inFlight: counts,
-    };
+/** Sends one claimed delivery in its slot; the slot is freed once its outcome is committed. */
+function send(loop: Loop, delivery: ClaimedDelivery): Promise<void> {
+  loop.slots.take(delivery.id, delivery.endpointId);
+  const settle = (): void => {
+    loop.slots.release(delivery.id);
+    loop.sending.delete(done);
   };
+  const done = deliverPostback(loop.deps, delivery).then(settle, (error: unknown) => {
+    settle();
+    loop.onError(error);
+  });
+  loop.sending.add(done);
+  return done;
+}
 
+/** The claim a committing batch runs for the slots it frees (null: none). */
+function refillClaim(loop: Loop, finishing: readonly FinishItem[]): ClaimRequest | null {
+  // Only a started loop refills (`tick()` alone, in tests and tools, never does).
+  if (!loop.started || loop.stopped || !loop.backlog || loop.claiming) return null;
+  loop.claiming = true;
+  return loop.slots.claimFor(loop.deps.workerId, loop.deps.clock.now(), finishing);
+}
+
+function refilled(loop: Loop, rows: ClaimedDelivery[], request: ClaimRequest): void {
+  loop.claiming = false;
+  loop.backlog = stillDue(rows, request);
+  for (const row of rows) send(loop, row);
+}
+
+/** The loop's own claim for the free slots; returns the sends it started. */
+async function claimAndSend(loop: Loop): Promise<Promise<void>[]> {
+  // A refill claim of a committing batch is under way: it takes the free slots.
+  if (loop.stopped || loop.slots.free <= 0 || loop.claiming) return [];
+  loop.claiming = true;
+  try {
+    const request = loop.slots.claimFor(loop.deps.workerId, loop.deps.clock.now(), []);
+    const claimed = await loop.deps.store.claim(request);
+    loop.backlog = stillDue(claimed, request);
+    return claimed.map((row) => send(loop, row));
+  } finally {
+    loop.claiming = false;
+  }
+}
+
+export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions): Dispatcher {
+  const onError = (error: unknown): void => options.onError?.(error);
+  const loop: Loop = {
+    deps: batched(plain, () => finisher),
+    slots: createSlots(options),
+    sending: new Set(),
+    onError,
+    started: false,
+    stopped: false,
+    backlog: false,
+    claiming: false,
+  };
   const finisher = createFinishBatcher(plain.store, {
     maxBatch: 1000,
-    claimFor: (finishing) => {
-      // Only a started loop refills (`tick()` alone, in tests and tools, never does).
-      if (!started || stopped || !backlog || claiming > 0) return null;
-      claiming++;
-      return claimRequest(finishing);
-    },
-    onClaimed: (rows, request) => {
-      claiming--;
-      backlog = stillDue(rows, request);
-      for (const row of rows) send(row);
-    },
+    claimFor: (finishing) => refillClaim(loop, finishing),
+    onClaimed: (rows, request) => refilled(loop, rows, request),
   });
-  const finish = (...[id, workerId, outcome, attempt, now]: Parameters<DeliverDeps["store"]["finish"]>) =>
-    finisher.submit({ id, workerId, outcome, attempt, now });
-  const deps: DeliverDeps = { ...plain, store: { ...plain.store, finish } };
+  const forwardStep = createForwardStep(options.forward, options.forwardIntervalMs ?? 0, onError);
+  const forward: ForwardStep = (always) => (loop.stopped ? Promise.resolve() : forwardStep(always));
+  return schedule(loop, options, forward);
+}
 
-  const forward = async (always: boolean): Promise<void> => {
-    if (!options.forward || stopped) return;
-    const at = performance.now();
-    if (!always && at - forwardedAt < (options.forwardIntervalMs ?? 0)) return;
-    forwardedAt = at;
-    try {
-      await options.forward();
-    } catch (error) {
-      options.onError?.(error);
-    }
-  };
+/** The rounds: `tick()` on demand, and after `start()` one every interval; rounds never overlap. */
+function schedule(loop: Loop, options: DispatcherOptions, forward: ForwardStep): Dispatcher {
+  let round: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
 
-  const send = (delivery: Delivery): Promise<void> => {
-    perEndpoint.set(delivery.endpointId, (perEndpoint.get(delivery.endpointId) ?? 0) + 1);
-    const done = deliverPostback(deps, delivery)
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => {
-        inFlight.delete(delivery.id);
-        const left = (perEndpoint.get(delivery.endpointId) ?? 1) - 1;
-        if (left > 0) perEndpoint.set(delivery.endpointId, left);
-        else perEndpoint.delete(delivery.endpointId);
-      });
-    inFlight.set(delivery.id, done);
-    return done;
-  };
-
-  const claimAndSend = async (): Promise<Promise<void>[]> => {
-    const free = options.concurrency - inFlight.size;
-    // A refill claim of a committing batch is under way: it takes the free slots.
-    if (stopped || free <= 0 || claiming > 0) return [];
-    claiming++;
-    try {
-      const request = claimRequest([]);
-      const claimed = await deps.store.claim(request);
-      backlog = stillDue(claimed, request);
-      return claimed.map(send);
-    } finally {
-      claiming--;
-    }
-  };
-
-  const tick = async (): Promise<void> => {
-    // Claims never overlap (each sees the in-flight counts of the one before); sends do.
-    let sends: Promise<void>[] = [];
-    round = round.then(async () => {
-      await forward(true);
-      try {
-        sends = await claimAndSend();
-      } catch (error) {
-        options.onError?.(error);
-      }
-    });
-    await round;
-    await Promise.all(sends);
-  };
-
-  const poll = () => {
-    if (stopped) return;
+  const poll = (): void => {
+    if (loop.stopped) return;
     round = round
       .then(() => forward(false))
-      .then(claimAndSend)
-      .then(
-        () => undefined,
-        (error: unknown) => options.onError?.(error),
-      )
+      .then(() => claimAndSend(loop))
+      .then(() => undefined, loop.onError)
       .finally(() => {
-        if (!stopped) timer = setTimeout(poll, options.intervalMs).unref();
+        if (!loop.stopped) timer = setTimeout(poll, options.intervalMs).unref();
       });
   };
 
   return {
-    workerId: deps.workerId,
+    workerId: loop.deps.workerId,
     async start() {
-      if (options.releaseAtStart) await deps.store.releaseAll();
-      started = true;
+      if (options.releaseAtStart) await loop.deps.store.releaseAll();
+      loop.started = true;
       poll();
     },
-    tick,
+    async tick() {
+      let sends: Promise<void>[] = [];
+      round = round.then(async () => {
+        await forward(true);
+        try {
+          sends = await claimAndSend(loop);
+        } catch (error) {
+          loop.onError(error);
+        }
+      });
+      await round;
+      await Promise.all(sends);
+    },
     async stop() {
-      stopped = true;
+      loop.stopped = true;
       if (timer) clearTimeout(timer);
       await round;
       // A batch committing now may still hand over rows it claimed: wait for those sends too.
-      while (inFlight.size) await Promise.all(inFlight.values());
+      while (loop.sending.size) await Promise.all(loop.sending);
     },
   };
 }

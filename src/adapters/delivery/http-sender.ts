@@ -115,9 +115,15 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
         finish(error, detail);
         req.destroy();
       };
+      const deadlineAt = performance.now() + sendOptions.deadlineMs;
       const startPhase = (error: SendError, ms: number): void => {
         clearTimeout(phaseTimer);
-        phaseTimer = setTimeout(() => abort(error, `${error.replace("_", " ")} after ${ms} ms`), ms);
+        // A phase that cannot end before the deadline needs no timer of its own (with the default
+        // settings, response timeout = deadline: one timer per attempt, not two).
+        phaseTimer =
+          performance.now() + ms < deadlineAt
+            ? setTimeout(() => abort(error, `${error.replace("_", " ")} after ${ms} ms`), ms)
+            : undefined;
       };
       const deadlineTimer = setTimeout(
         () => abort("deadline_exceeded", `no complete answer within ${sendOptions.deadlineMs} ms`),

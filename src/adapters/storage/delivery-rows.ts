@@ -1,4 +1,5 @@
 /** Column lists and row mapping for endpoints, deliveries and the attempt log. */
+import type { ClaimedDelivery, ClaimedEndpoint } from "../../app/delivery/delivery-store-port.ts";
 import type {
   Attempt,
   Delivery,
@@ -87,6 +88,33 @@ export function deliveryFromRow(r: SqlRow): Delivery {
     createdAt: Number(r["created_at"]),
     updatedAt: Number(r["updated_at"]),
     deliveredAt: num(r["delivered_at"]),
+  };
+}
+
+/** The columns a claim returns: what an attempt needs, not the whole row. */
+export const CLAIMED_COLUMNS = "id, endpoint_id, payload, attempts, last_error, last_status";
+export const CLAIMED_ENDPOINT_COLUMNS = "id, url_template, method, secret, status, consecutive_failures";
+
+export function claimedEndpointFromRow(r: SqlRow): ClaimedEndpoint {
+  return {
+    id: Number(r["id"]),
+    urlTemplate: String(r["url_template"]),
+    method: String(r["method"]) as EndpointMethod,
+    secret: String(r["secret"]),
+    status: String(r["status"]) as EndpointStatus,
+    consecutiveFailures: Number(r["consecutive_failures"] ?? 0),
+  };
+}
+
+export function claimedFromRow(r: SqlRow, endpoint: ClaimedEndpoint): ClaimedDelivery {
+  return {
+    id: String(r["id"]),
+    endpointId: endpoint.id,
+    payload: JSON.parse(String(r["payload"])) as Record<string, string>,
+    attempts: Number(r["attempts"]),
+    lastError: str(r["last_error"]),
+    lastStatus: num(r["last_status"]),
+    endpoint,
   };
 }
 

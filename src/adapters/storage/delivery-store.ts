@@ -6,7 +6,8 @@
  */
 import type { DeliveryFilter, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
 import type { Endpoint, EndpointPatch, NewEndpoint } from "../../app/delivery/outbox-port.ts";
-import { ACTIVE_ENDPOINT, claimIn, finishIn } from "./delivery-claim.ts";
+import { ACTIVE_ENDPOINT, claimIn } from "./delivery-claim.ts";
+import { finishIn } from "./delivery-finish.ts";
 import { forwardOps } from "./delivery-forward.ts";
 import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
@@ -91,10 +92,10 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
     releaseAll: () =>
       db.run("UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE locked_by IS NOT NULL"),
     finish: (id, workerId, outcome, attempt, now) =>
-      db.transaction((tx) => finishIn(tx, [{ id, workerId, outcome, attempt, now }])),
+      db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }])),
     finishAndClaim: (items, claim) =>
       db.transaction(async (tx) => {
-        if (items.length) await finishIn(tx, items);
+        await finishIn(tx, db.engine, items);
         return claim ? claimIn(tx, db.engine, claim) : [];
       }),
     async get(id) {

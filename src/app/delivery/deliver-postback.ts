@@ -6,9 +6,14 @@
  * or a run of consecutive failures reaching the threshold, disables the endpoint with the reason.
  */
 import type { Clock, Ids } from "../ports.ts";
-import type { AttemptOutcome, DeliveryStore } from "./delivery-store-port.ts";
+import type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  ClaimedEndpoint,
+  DeliveryStore,
+} from "./delivery-store-port.ts";
 import { buildRequest, redactUrl } from "./outbound-message.ts";
-import type { Attempt, Delivery, Endpoint } from "./outbox-port.ts";
+import type { Attempt } from "./outbox-port.ts";
 import type { OutboundSender, SendOptions, SendResult } from "./sender-port.ts";
 
 /** When to try again after `attempt` failed attempts, or null when none is left (dead letter). */
@@ -35,7 +40,12 @@ function describe(result: SendResult): string {
   return result.detail ? `${what}: ${result.detail}` : what;
 }
 
-function outcomeOf(deps: DeliverDeps, delivery: Delivery, result: SendResult, now: number): AttemptOutcome {
+function outcomeOf(
+  deps: DeliverDeps,
+  delivery: ClaimedDelivery,
+  result: SendResult,
+  now: number,
+): AttemptOutcome {
   if (result.ok) {
     return { state: "delivered", runAt: now, lastError: null, lastStatus: result.status, deliveredAt: now };
   }
@@ -47,8 +57,8 @@ function outcomeOf(deps: DeliverDeps, delivery: Delivery, result: SendResult, no
 }
 
 /** Counts the attempt against the endpoint and disables it on 410 or a long enough failure run. */
-async function judgeEndpoint(deps: DeliverDeps, endpoint: Endpoint, result: SendResult, now: number) {
-  // A success with no failure run to reset (as of the endpoint read for this attempt) writes nothing.
+async function judgeEndpoint(deps: DeliverDeps, endpoint: ClaimedEndpoint, result: SendResult, now: number) {
+  // A success with no failure run to reset (as of the endpoint read by the claim) writes nothing.
   if (result.ok && endpoint.consecutiveFailures === 0) return;
   const failures = await deps.store.endpoints.recordResult(endpoint.id, result.ok, now);
   if (result.status === 410) {
@@ -60,11 +70,12 @@ async function judgeEndpoint(deps: DeliverDeps, endpoint: Endpoint, result: Send
 }
 
 /** Sends one attempt of a delivery this worker has claimed, and records how it went. */
-export async function deliverPostback(deps: DeliverDeps, delivery: Delivery): Promise<void> {
-  const endpoint = await deps.store.endpoints.get(delivery.endpointId);
+export async function deliverPostback(deps: DeliverDeps, delivery: ClaimedDelivery): Promise<void> {
+  const { endpoint } = delivery;
   const startedAt = deps.clock.now();
-  if (endpoint?.status !== "active") {
-    // Disabled since the claim: back to waiting, untouched, until it is enabled again.
+  if (endpoint.status !== "active") {
+    // Disabled as the claim read it (PostgreSQL: by another process meanwhile): back to waiting,
+    // untouched, until it is enabled again.
     const outcome = {
       state: "pending",
       runAt: startedAt,

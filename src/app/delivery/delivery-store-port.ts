@@ -54,6 +54,18 @@ export interface ClaimRequest {
   readonly inFlight?: ReadonlyMap<number, number>;
 }
 
+/** What an attempt needs of its endpoint, read in the claim's transaction (no lookup per delivery). */
+export type ClaimedEndpoint = Pick<
+  Endpoint,
+  "id" | "urlTemplate" | "method" | "secret" | "status" | "consecutiveFailures"
+>;
+
+/** A delivery this worker has claimed (attempts already counted), with its endpoint as of the claim. */
+export interface ClaimedDelivery
+  extends Pick<Delivery, "id" | "endpointId" | "payload" | "attempts" | "lastError" | "lastStatus"> {
+  readonly endpoint: ClaimedEndpoint;
+}
+
 /** How one attempt ended, written together with its attempt-log row. */
 export interface AttemptOutcome {
   readonly state: DeliveryState;
@@ -107,8 +119,11 @@ export interface DeliveryStore {
     /** Counts a failure (returns the new run of consecutive failures) or resets it on success. */
     recordResult(id: number, ok: boolean, now: number): Promise<number>;
   };
-  /** Takes due rows for this worker: FOR UPDATE SKIP LOCKED on PostgreSQL. Attempts are counted here. */
-  claim(request: ClaimRequest): Promise<Delivery[]>;
+  /**
+   * Takes due rows for this worker (FOR UPDATE SKIP LOCKED on PostgreSQL), in (run_at, id) order.
+   * Attempts are counted here; each row comes with its endpoint, read in the same transaction.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** Frees every claim (SQLite at start: the only dispatcher of a file). */
   releaseAll(): Promise<number>;
   /** Records an attempt (if one was made) and the delivery's new state, if this worker still holds the claim. */
@@ -123,7 +138,7 @@ export interface DeliveryStore {
    * Many `finish`es and then, when `claim` is given, a claim, in one transaction: the dispatcher's
    * group commit, where the slots a batch frees are refilled in the same commit.
    */
-  finishAndClaim(items: readonly FinishItem[], claim: ClaimRequest | null): Promise<Delivery[]>;
+  finishAndClaim(items: readonly FinishItem[], claim: ClaimRequest | null): Promise<ClaimedDelivery[]>;
   get(id: string): Promise<Delivery | undefined>;
   list(filter: DeliveryFilter): Promise<Delivery[]>;
   attempts(filter: AttemptFilter): Promise<Attempt[]>;

@@ -1,0 +1,198 @@
+/**
+ * The dispatcher's storage hot path on both engines: a claim takes due rows in (run_at, id) order
+ * with their endpoint, respects per-endpoint caps (reading past a page of capped rows), skips rows
+ * held by a live claim and retakes expired ones; a batch of outcomes is written in one go, only
+ * where the worker still holds the claim, with its attempt-log rows.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { ClaimRequest, FinishItem } from "../../../src/app/delivery/delivery-store-port.ts";
+import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-port.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import { availableEngines, createTestStore } from "../../helpers/engines.ts";
+import { createFixture, type Fixture } from "../../helpers/service.ts";
+
+const T = Date.UTC(2026, 6, 1);
+
+for (const engine of await availableEngines()) {
+  describe(`delivery claims and batched outcomes (${engine})`, () => {
+    let store: Store & { url: string };
+    let f: Fixture;
+    let serial = 0;
+    before(async () => {
+      store = await createTestStore(engine);
+      f = await createFixture(store);
+    });
+    after(() => store.close());
+
+    const endpoint = (name: string, status: "active" | "disabled" = "active"): Promise<Endpoint> =>
+      store.deliveries.endpoints.create(
+        {
+          affiliateId: f.affiliate.id,
+          name,
+          urlTemplate: `https://${name}.example/pb?id={delivery_id}`,
+          method: "POST",
+          events: [],
+          programIds: [],
+          statuses: ["created"],
+          delaySeconds: 0,
+          includeTest: false,
+          secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+          status,
+        },
+        T,
+      );
+
+    /** `count` due rows of an endpoint, due at `runAt` (ids in creation order). */
+    async function due(ep: Endpoint, count: number, runAt: number): Promise<string[]> {
+      const rows: NewDelivery[] = Array.from({ length: count }, () => {
+        const n = String(serial++).padStart(4, "0");
+        return {
+          id: `dl_claim_${engine}_${n}`,
+          endpointId: ep.id,
+          affiliateId: f.affiliate.id,
+          conversionId: `cv_claim_${n}`,
+          status: "created",
+          test: false,
+          payload: { click_id: `c${n}` },
+          runAt,
+        };
+      });
+      await store.deliveries.enqueue(rows, runAt);
+      return rows.map((r) => r.id);
+    }
+
+    const request = (patch: Partial<ClaimRequest> = {}): ClaimRequest => ({
+      workerId: "w1",
+      now: T + 1000,
+      limit: 10,
+      staleBefore: T + 1000 - 60_000,
+      busyEndpoints: [],
+      perEndpoint: 10,
+      ...patch,
+    });
+
+    /** Leaves no claim behind and nothing due, for the next test. */
+    async function settle(workerId: string, ids: readonly string[]) {
+      const items: FinishItem[] = ids.map((id) => ({
+        id,
+        workerId,
+        outcome: { state: "dead", runAt: T, lastError: "test", lastStatus: null, deliveredAt: null },
+        attempt: null,
+        now: T,
+      }));
+      await store.deliveries.finishAndClaim(items, null);
+    }
+
+    test("claims in (run_at, id) order with the endpoint, capped per endpoint past the first page", async () => {
+      const a = await endpoint("a");
+      const b = await endpoint("b");
+      const off = await endpoint("off", "disabled");
+      const early = await due(a, 6, T);
+      const later = await due(b, 3, T + 1);
+      await due(off, 2, T);
+      const claimed = await store.deliveries.claim(request({ limit: 4, perEndpoint: 2 }));
+      // The first page (4 rows of a) holds only 2 takeable rows: b's come from reading further.
+      assert.deepEqual(
+        claimed.map((d) => d.id),
+        [early[0], early[1], later[0], later[1]],
+      );
+      const [first] = claimed;
+      assert.equal(first!.attempts, 1, "the attempt is counted by the claim");
+      assert.deepEqual(first!.payload, { click_id: "c0000" });
+      assert.deepEqual(first!.endpoint, {
+        id: a.id,
+        urlTemplate: a.urlTemplate,
+        method: "POST",
+        secret: a.secret,
+        status: "active",
+        consecutiveFailures: 0,
+      });
+      const row = await store.deliveries.get(first!.id);
+      assert.deepEqual([row!.lockedBy, row!.lockedAt], ["w1", T + 1000]);
+
+      // Held rows are skipped; in-flight counts and busy endpoints limit the next claim.
+      const next = await store.deliveries.claim(
+        request({ workerId: "w2", perEndpoint: 3, inFlight: new Map([[a.id, 2]]), busyEndpoints: [b.id] }),
+      );
+      assert.deepEqual(
+        next.map((d) => d.id),
+        [early[2]],
+      );
+      await settle(
+        "w1",
+        claimed.map((d) => d.id),
+      );
+      await settle("w2", [early[2]!]);
+      await settle(
+        "w3",
+        (await store.deliveries.claim(request({ workerId: "w3", limit: 100 }))).map((d) => d.id),
+      );
+    });
+
+    test("an expired claim is taken again; a batch records outcomes only under the holder's claim", async () => {
+      const ep = await endpoint("c");
+      const ids = await due(ep, 3, T);
+      const first = await store.deliveries.claim(request({ limit: 3 }));
+      assert.equal(first.length, 3);
+      // Lease over: another worker takes the first row again (its process is presumed dead).
+      const later = T + 1000 + 120_000;
+      await settle("w1", [ids[1]!, ids[2]!]);
+      const retaken = await store.deliveries.claim(
+        request({ workerId: "w2", now: later, staleBefore: later - 60_000, limit: 3 }),
+      );
+      assert.deepEqual(
+        retaken.map((d) => [d.id, d.attempts]),
+        [[ids[0], 2]],
+      );
+      const attempt = (id: string, n: number) => ({
+        id: `da_claim_${engine}_${id}_${n}`,
+        deliveryId: id,
+        endpointId: ep.id,
+        attempt: n,
+        startedAt: later,
+        method: "POST" as const,
+        url: "https://c.example/pb",
+        httpStatus: 200,
+        latencyMs: 4,
+        error: null,
+        detail: null,
+        responseSnippet: "ok",
+      });
+      const delivered = {
+        state: "delivered",
+        runAt: later,
+        lastError: null,
+        lastStatus: 200,
+        deliveredAt: later,
+      } as const;
+      // The late first worker's outcome is logged but does not overwrite the second worker's claim.
+      await store.deliveries.finishAndClaim(
+        [
+          { id: ids[0]!, workerId: "w1", outcome: delivered, attempt: attempt(ids[0]!, 1), now: later },
+          { id: ids[0]!, workerId: "w2", outcome: delivered, attempt: attempt(ids[0]!, 2), now: later + 1 },
+        ],
+        null,
+      );
+      const row = await store.deliveries.get(ids[0]!);
+      assert.deepEqual(
+        [row!.state, row!.deliveredAt, row!.updatedAt, row!.lockedBy, row!.lastStatus],
+        ["delivered", later, later + 1, null, 200],
+      );
+      const log = await store.deliveries.attempts({ deliveryId: ids[0]! });
+      assert.deepEqual(log.map((a) => a.attempt).sort(), [1, 2]);
+      const pending = {
+        state: "pending",
+        runAt: later + 5000,
+        lastError: "HTTP 500",
+        lastStatus: 500,
+        deliveredAt: null,
+      } as const;
+      await store.deliveries.finishAndClaim(
+        [{ id: ids[1]!, workerId: "w1", outcome: pending, attempt: null, now: later }],
+        null,
+      );
+      assert.equal((await store.deliveries.get(ids[1]!))!.state, "dead", "w1 no longer holds it");
+    });
+  });
+}
