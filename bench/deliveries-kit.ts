@@ -79,7 +79,7 @@ export interface Outbox {
 export async function openOutbox(receiverUrl: string, paths: readonly string[]): Promise<Outbox> {
   const dir = mkdtempSync(path.join(tmpdir(), "postwire-bench-deliveries-"));
   const file = path.join(dir, "bench.db");
-  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL" });
+  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL", sqliteCheckpointIntervalMs: 200 });
   await store.migrate();
   const fixture = await createFixture(store);
   const endpoints: Endpoint[] = [];

@@ -54,7 +54,7 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
     };
   }
   const file = path.join(os.tmpdir(), `postwire-core-${process.pid}.db`);
-  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL" });
+  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL", sqliteCheckpointIntervalMs: 200 });
   return {
     store,
     close: async () => {

@@ -26,6 +26,7 @@ export interface RawRequest {
 }
 
 function decodeFormName(text: string): string {
+  if (!text.includes("%") && !text.includes("+")) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));
   } catch {

@@ -63,12 +63,27 @@ export function parseFormPairs(raw: string): Array<[string, string]> {
   return [...new URLSearchParams(raw)];
 }
 
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+/** What encodeURIComponent leaves as is and RFC 3986 does not. */
+const SUB_DELIMS = /[!'()*]/g;
+
 /**
  * RFC 3986 percent-encoding: unreserved A-Z a-z 0-9 - _ . ~ kept, every other byte of the
  * UTF-8 form as %XX (uppercase). Never throws (a lone surrogate encodes as U+FFFD, like TextEncoder).
  */
 export function rfc3986Encode(s: string): string {
-  // Byte loop instead of encodeURIComponent: that one keeps !'()* and throws on lone surrogates.
+  // Most names and values (event names, ids, amounts, click ids) need no escaping at all.
+  if (UNRESERVED.test(s)) return s;
+  // encodeURIComponent escapes all but !'()* of what RFC 3986 reserves, in uppercase %XX; it
+  // throws on a lone surrogate, which the byte loop below encodes as U+FFFD instead.
+  try {
+    return encodeURIComponent(s).replace(SUB_DELIMS, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    return encodeBytes(s);
+  }
+}
+
+function encodeBytes(s: string): string {
   let out = "";
   for (const b of Buffer.from(s, "utf8")) {
     const unreserved =

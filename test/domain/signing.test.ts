@@ -185,6 +185,27 @@ test("rfc3986Encode: only unreserved or %XX out, and decodes back (property)", (
   );
 });
 
+test("rfc3986Encode equals a byte-by-byte reference, lone surrogates included (property)", () => {
+  const reference = (s: string): string =>
+    [...new TextEncoder().encode(s)]
+      .map((b) =>
+        /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b))
+          ? String.fromCharCode(b)
+          : `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
+      )
+      .join("");
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary" }),
+      fc.string({ unit: fc.constantFrom("a", "!", "*", "\ud800", "é", " ") }),
+      (a, b) => {
+        assert.equal(rfc3986Encode(a), reference(a));
+        assert.equal(rfc3986Encode(b), reference(b));
+      },
+    ),
+  );
+});
+
 test("parseFormPairs: '+' is space, leading '?' ignored, order and duplicates kept", () => {
   assert.deepEqual(parseFormPairs("?a=1+2&b=%2B&a=x&c"), [
     ["a", "1 2"],

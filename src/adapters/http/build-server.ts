@@ -2,15 +2,16 @@
  * buildServer(deps) → a Fastify instance with every route, kept apart from listen() so tests can
  * inject requests or listen on 127.0.0.1:0.
  */
-import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Catalog } from "../../app/catalog.ts";
 import type { PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
 import { clientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
+import { createFastPath, type FastPath } from "./fast-path.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { requestIdOf } from "./request-id.ts";
 import type { OutboundRouteDeps } from "./routes/admin/endpoints.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { clickRoutes } from "./routes/clicks.ts";
@@ -39,14 +40,6 @@ export interface ServerDeps {
   readonly logStream?: { write(line: string): void };
 }
 
-/** A client's X-Request-Id is reused when it is a plain token, so it cannot inject into logs. */
-const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-export function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
 /**
  * Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
  * default), so a limit of a few seconds would be enforced up to 30 s late: check at a quarter of
@@ -59,7 +52,24 @@ export function checkingIntervalMs(headersTimeoutMs: number, requestTimeoutMs: n
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Node refuses headersTimeout > requestTimeout: the whole request cannot take less than its head.
   const headersTimeout = Math.min(deps.headersTimeoutMs, deps.requestTimeoutMs);
+  const http = {
+    headersTimeout,
+    requestTimeout: deps.requestTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(headersTimeout, deps.requestTimeoutMs),
+  };
+  // Set once the routes exist; until then (and while closing) every request goes to Fastify.
+  let fastPath: FastPath | undefined;
   const app = Fastify({
+    // Our own node:http server, so the hot routes can be answered before Fastify routes (fast-path.ts).
+    serverFactory: (handler) => {
+      const server = createServer(http, (request: IncomingMessage, response: ServerResponse) => {
+        if (!fastPath?.handle(request, response)) handler(request, response);
+      });
+      // What Fastify does to a server it creates itself (connectionTimeout: 0, none).
+      server.keepAliveTimeout = deps.keepAliveTimeoutMs;
+      server.requestTimeout = deps.requestTimeoutMs;
+      return server;
+    },
     logger: deps.logStream ? { level: deps.logLevel, stream: deps.logStream } : { level: deps.logLevel },
     // The request log table is the audit trail; per-request access lines would dominate the hot
     // path. Lines written through request.log still carry the request id (reqId).
@@ -69,11 +79,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes,
     requestTimeout: deps.requestTimeoutMs,
     keepAliveTimeout: deps.keepAliveTimeoutMs,
-    http: {
-      headersTimeout,
-      requestTimeout: deps.requestTimeoutMs,
-      connectionsCheckingInterval: checkingIntervalMs(headersTimeout, deps.requestTimeoutMs),
-    },
     return503OnClosing: true,
     clientErrorHandler,
     frameworkErrors: (error, request, reply) => {
@@ -111,6 +116,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     publicUrl: deps.publicUrl,
     ...(deps.outbound ? { outbound: deps.outbound } : {}),
   });
+  fastPath = createFastPath({
+    ingestor: deps.ingestor,
+    clicks: deps.clicks,
+    clock: deps.clock,
+    log: app.log,
+  });
+  const fast = fastPath;
+  app.addHook("preClose", async () => fast.close());
   const metrics = deps.metrics;
   if (metrics) {
     app.get("/metrics", async (_request, reply) =>

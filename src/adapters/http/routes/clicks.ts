@@ -1,6 +1,8 @@
 /** GET /c/{link_code}: record the click, 302 to the landing URL (DESIGN §1). */
+
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
-import type { ClickRecorder } from "../../../app/record-click.ts";
+import type { ClickAnswer, ClickRecorder, ClickRequest } from "../../../app/record-click.ts";
 
 const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head>
 <body><h1>Link not found</h1><p>This tracking link does not exist or is no longer active.</p></body></html>`;
@@ -17,6 +19,60 @@ export function locationHeader(location: string): string {
   return URL.parse(location)?.href ?? encodeURI(location);
 }
 
+/** The HTTP answer to a click, shared with the node:http fast path (x-request-id aside). */
+export interface ClickResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Undefined: no body (a redirect). */
+  readonly body: string | undefined;
+}
+
+const HTML_TYPE = "text/html; charset=utf-8";
+
+export function clickResponse(answer: ClickAnswer): ClickResponse {
+  if (answer.kind === "redirect") {
+    return {
+      status: 302,
+      headers: { "cache-control": "no-store", location: locationHeader(answer.location) },
+      body: undefined,
+    };
+  }
+  if (answer.kind === "unavailable") {
+    return {
+      status: 503,
+      headers: {
+        "cache-control": "no-store",
+        "retry-after": String(answer.retryAfter),
+        "content-type": HTML_TYPE,
+      },
+      body: UNAVAILABLE_PAGE,
+    };
+  }
+  return {
+    status: 404,
+    headers: { "cache-control": "no-store", "content-type": HTML_TYPE },
+    body: NOT_FOUND_PAGE,
+  };
+}
+
+/** What the click use case needs of a GET /c/{code} request. */
+export function clickRequest(
+  url: string,
+  code: string,
+  remoteAddress: string,
+  headers: IncomingHttpHeaders,
+): ClickRequest {
+  const q = url.indexOf("?");
+  return {
+    code,
+    query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
+    remoteAddress,
+    forwardedFor: headers["x-forwarded-for"],
+    userAgent: headers["user-agent"],
+    referer: headers.referer,
+  };
+}
+
 export async function clickRoutes(
   app: FastifyInstance,
   deps: { readonly clicks: ClickRecorder },
@@ -27,25 +83,11 @@ export async function clickRoutes(
     // Link checkers and preview bots send HEAD: it must not count as a click.
     exposeHeadRoute: false,
     handler: async (request, reply) => {
-      const q = request.url.indexOf("?");
-      const answer = await deps.clicks.record({
-        code: request.params.code,
-        query: new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1)),
-        remoteAddress: request.socket.remoteAddress ?? "",
-        forwardedFor: request.headers["x-forwarded-for"],
-        userAgent: request.headers["user-agent"],
-        referer: request.headers.referer,
-      });
-      reply.header("cache-control", "no-store");
-      if (answer.kind === "redirect") return reply.redirect(locationHeader(answer.location), 302);
-      if (answer.kind === "unavailable") {
-        return reply
-          .status(503)
-          .header("retry-after", String(answer.retryAfter))
-          .type("text/html; charset=utf-8")
-          .send(UNAVAILABLE_PAGE);
-      }
-      return reply.status(404).type("text/html; charset=utf-8").send(NOT_FOUND_PAGE);
+      const answer = await deps.clicks.record(
+        clickRequest(request.url, request.params.code, request.socket.remoteAddress ?? "", request.headers),
+      );
+      const response = clickResponse(answer);
+      return reply.status(response.status).headers(response.headers).send(response.body);
     },
   });
   app.head("/c/:code", async (_request, reply) =>

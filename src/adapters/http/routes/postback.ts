@@ -19,7 +19,7 @@ const OTHER_METHODS = ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 type PostbackFastifyRequest = FastifyRequest<{ Params: { operatorKey: string } }>;
 
-interface Arrival {
+export interface Arrival {
   readonly receivedAt: number;
   readonly startedNs: bigint;
   /** Read at arrival: once a slow client is cut off, its socket no longer knows the peer. */
@@ -46,12 +46,38 @@ function codeOfHttpError(error: FastifyError, request: FastifyRequest): ErrorCod
   return "internal_error";
 }
 
+/** The headers of a postback answer (besides x-request-id), shared with the node:http fast path. */
+export function answerHeaders(answer: PostbackAnswer): Record<string, string> {
+  return answer.retryAfter === undefined
+    ? { "content-type": JSON_TYPE }
+    : { "content-type": JSON_TYPE, "retry-after": String(answer.retryAfter) };
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
 function send(reply: FastifyReply, answer: PostbackAnswer): FastifyReply {
-  if (answer.retryAfter !== undefined) reply.header("retry-after", String(answer.retryAfter));
-  return reply
-    .status(answer.status)
-    .header("content-type", "application/json; charset=utf-8")
-    .send(answer.body);
+  return reply.status(answer.status).headers(answerHeaders(answer)).send(answer.body);
+}
+
+/** The use case's view of an HTTP request; `url` is the request target (path and query). */
+export function postbackRequest(
+  url: string,
+  operatorKey: string,
+  method: string,
+  headers: PostbackRequest["headers"],
+  arrival: Arrival,
+  body: Buffer,
+): PostbackRequest {
+  const q = url.indexOf("?");
+  return {
+    operatorKey,
+    method: method === "POST" ? "POST" : "GET",
+    path: q === -1 ? url : url.slice(0, q),
+    rawQuery: q === -1 ? "" : url.slice(q + 1),
+    body,
+    headers,
+    ...arrival,
+  };
 }
 
 export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDeps): Promise<void> {
@@ -76,18 +102,15 @@ export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDe
   });
   const arrivalOf = (request: FastifyRequest): Arrival => request.postbackArrival ?? arrivalNow(request);
 
-  const toRequest = (request: PostbackFastifyRequest, body: Buffer): PostbackRequest => {
-    const q = request.url.indexOf("?");
-    return {
-      operatorKey: request.params.operatorKey ?? "",
-      method: request.method === "POST" ? "POST" : "GET",
-      path: q === -1 ? request.url : request.url.slice(0, q),
-      rawQuery: q === -1 ? "" : request.url.slice(q + 1),
+  const toRequest = (request: PostbackFastifyRequest, body: Buffer): PostbackRequest =>
+    postbackRequest(
+      request.url,
+      request.params.operatorKey ?? "",
+      request.method,
+      request.headers,
+      arrivalOf(request),
       body,
-      headers: request.headers,
-      ...arrivalOf(request),
-    };
-  };
+    );
 
   /** Answers (and logs) a request refused before or outside `handle`. */
   const refuse = async (

@@ -1,0 +1,240 @@
+/**
+ * The node:http fast path (src/adapters/http/fast-path.ts) answers GET postbacks and clicks exactly
+ * as the Fastify routes do. `app.inject` never passes through the server's listener, so it always
+ * reaches the Fastify routes: each case is sent both ways and the answers compared. Requests the
+ * fast path must leave alone (percent-encoded keys, HEAD, a GET with a body) still get the routes'
+ * answers over the wire.
+ */
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { after, before, describe, test } from "node:test";
+import { createFastPath } from "../../../src/adapters/http/fast-path.ts";
+import { systemClock } from "../../../src/adapters/system.ts";
+import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
+import type { ClickRecorder } from "../../../src/app/record-click.ts";
+import { createFixture, type Fixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { signedQuery } from "./postback-kit.ts";
+
+interface Seen {
+  readonly status: number;
+  readonly headers: Record<string, string | undefined>;
+  readonly body: string;
+}
+
+const COMPARED = ["content-type", "retry-after", "cache-control", "allow"] as const;
+
+function pick(headers: Record<string, string | string[] | number | undefined>): Seen["headers"] {
+  return Object.fromEntries(
+    COMPARED.map((name) => [name, headers[name] === undefined ? undefined : String(headers[name])]),
+  );
+}
+
+/** Over the real listener, with exactly the headers given (fetch would add its own). */
+function wire(
+  t: TestService,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+) {
+  const url = new URL(t.url);
+  return new Promise<Seen & { requestId: string | undefined; location: string | undefined }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method, path, headers, agent: false },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: pick(res.headers),
+              body: text,
+              requestId: res.headers["x-request-id"] as string | undefined,
+              location: res.headers.location,
+            }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    },
+  );
+}
+
+async function routed(
+  t: TestService,
+  method: "GET" | "HEAD",
+  path: string,
+  headers: Record<string, string> = {},
+) {
+  const res = await t.service.app.inject({ method, url: path, headers });
+  return {
+    status: res.statusCode,
+    headers: pick(res.headers),
+    body: res.body,
+    requestId: res.headers["x-request-id"] as string | undefined,
+    location: res.headers["location"] as string | undefined,
+  };
+}
+
+/** Bodies with per-request values (conversion ids, click ids) made comparable. */
+const shape = (body: string) => body.replace(/"cv_[0-9A-Z]+"/g, '"cv_…"');
+
+describe("fast path: the same answers as the Fastify routes", () => {
+  let t: TestService;
+  let f: Fixture;
+  let n = 0;
+  const txid = () => `fp-${process.pid}-${++n}`;
+  const postbackPath = (key: string, params: Array<[string, string]>) =>
+    `/v1/postback/${key}?${signedQuery(f.secret, params)}`;
+  before(async () => {
+    t = await startTestService("sqlite");
+    f = await createFixture(t.store);
+  });
+  after(() => t.close());
+
+  test("accepted, duplicate, refused and unknown-operator postbacks", async () => {
+    const fresh = (id: string): Array<[string, string]> => [
+      ["event", "ftd"],
+      ["txid", id],
+      ["player_id", `p-${id}`],
+      ["amount", "10.00"],
+      ["currency", "EUR"],
+    ];
+    const cases: Array<{ name: string; setup?: boolean; paths: () => [string, string] }> = [
+      {
+        name: "accepted",
+        paths: () => [
+          postbackPath(f.operator.key, fresh(txid())),
+          postbackPath(f.operator.key, fresh(txid())),
+        ],
+      },
+      {
+        name: "duplicate replay",
+        setup: true,
+        paths: () => {
+          const path = postbackPath(f.operator.key, fresh(txid()));
+          return [path, path];
+        },
+      },
+      {
+        name: "bad signature",
+        paths: () => {
+          const path = postbackPath(f.operator.key, fresh(txid())).replace(/sig=[0-9a-f]/, "sig=0");
+          return [path, path];
+        },
+      },
+      {
+        name: "missing field",
+        paths: () => {
+          const path = postbackPath(f.operator.key, [["event", "ftd"]]);
+          return [path, path];
+        },
+      },
+      {
+        name: "unknown operator",
+        paths: () => {
+          const path = postbackPath("op_nobody", fresh(txid()));
+          return [path, path];
+        },
+      },
+    ];
+    for (const c of cases) {
+      const [first, second] = c.paths();
+      if (c.setup) await wire(t, "GET", first);
+      const overWire = await wire(t, "GET", first);
+      const viaRoutes = await routed(t, "GET", second);
+      assert.equal(overWire.status, viaRoutes.status, c.name);
+      assert.deepEqual(overWire.headers, viaRoutes.headers, c.name);
+      assert.equal(shape(overWire.body), shape(viaRoutes.body), c.name);
+      assert.ok(overWire.requestId, `${c.name}: x-request-id`);
+    }
+  });
+
+  test("a client's X-Request-Id is echoed, a malformed one replaced", async () => {
+    const path = postbackPath(f.operator.key, [
+      ["event", "registration"],
+      ["txid", txid()],
+      ["player_id", "p"],
+    ]);
+    assert.equal((await wire(t, "GET", path, { "x-request-id": "abc-123" })).requestId, "abc-123");
+    const replaced = (await wire(t, "GET", path, { "x-request-id": "bad id" })).requestId;
+    assert.ok(replaced && replaced !== "bad id");
+  });
+
+  test("clicks: redirect and unknown link", async () => {
+    const overWire = await wire(t, "GET", `/c/${f.link.code}?sub1=a`);
+    const viaRoutes = await routed(t, "GET", `/c/${f.link.code}?sub1=a`);
+    assert.equal(overWire.status, 302);
+    assert.equal(viaRoutes.status, 302);
+    assert.deepEqual(overWire.headers, viaRoutes.headers);
+    assert.equal(overWire.body, viaRoutes.body);
+    const strip = (location: string | undefined) => location?.replace(/cid=[^&]+/, "cid=…");
+    assert.equal(strip(overWire.location), strip(viaRoutes.location));
+    const missingWire = await wire(t, "GET", "/c/no-such-link");
+    const missingRoutes = await routed(t, "GET", "/c/no-such-link");
+    assert.equal(missingWire.status, 404);
+    assert.deepEqual({ ...missingWire, requestId: undefined }, { ...missingRoutes, requestId: undefined });
+  });
+
+  test("requests the fast path leaves to Fastify are answered as before", async () => {
+    // A percent-encoded key: decoded by the router, the same operator.
+    const encoded = f.operator.key.replace("_", "%5F");
+    const viaEncoded = await wire(
+      t,
+      "GET",
+      postbackPath(encoded, [
+        ["event", "registration"],
+        ["txid", txid()],
+        ["player_id", "q"],
+      ]),
+    );
+    assert.equal(viaEncoded.status, 200, viaEncoded.body);
+    // HEAD is refused, never recorded.
+    const head = await wire(
+      t,
+      "HEAD",
+      postbackPath(f.operator.key, [
+        ["event", "registration"],
+        ["txid", txid()],
+      ]),
+    );
+    assert.equal(head.status, 405);
+    assert.equal(head.headers["allow"], "GET, POST");
+    const headClick = await wire(t, "HEAD", `/c/${f.link.code}`);
+    assert.equal(headClick.status, 405);
+    // A GET with a body: the body is not part of a GET postback; still answered.
+    const withBody = await wire(
+      t,
+      "GET",
+      postbackPath(f.operator.key, [
+        ["event", "registration"],
+        ["txid", txid()],
+        ["player_id", "r"],
+      ]),
+      { "content-type": "text/plain", "content-length": "5" },
+      "hello",
+    );
+    assert.equal(withBody.status, 200, withBody.body);
+    // Unreserved characters only: anything else goes to the router, which finds no such link.
+    assert.equal((await wire(t, "GET", "/c/a%20b")).status, 404);
+  });
+});
+
+describe("fast path: closing", () => {
+  test("once closed, every request is left to Fastify", () => {
+    const fast = createFastPath({
+      ingestor: {} as PostbackIngestor,
+      clicks: {} as ClickRecorder,
+      clock: systemClock,
+      log: { warn() {}, error() {} } as never,
+    });
+    const request = { method: "GET", url: "/c/abc", headers: {} } as never;
+    fast.close();
+    assert.equal(fast.handle(request, {} as never), false);
+  });
+});
