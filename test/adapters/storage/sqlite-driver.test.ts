@@ -109,6 +109,31 @@ describe("sqlite driver", () => {
     assert.deepEqual(ids, [2]);
   });
 
+  test("insertMany returns an inserted column of exactly the rows that went in, or a generated one", async () => {
+    await db.run("CREATE TABLE k (id TEXT PRIMARY KEY, v TEXT UNIQUE)");
+    const given = await db.insertMany(
+      "k",
+      ["id", "v"],
+      [
+        ["a", "x"],
+        ["b", "x"],
+        ["c", "y"],
+        ["d", "y"],
+        ["e", "z"],
+      ],
+      { ignoreConflicts: "v", returning: "id" },
+    );
+    assert.deepEqual(given, ["a", "c", "e"]);
+    await db.run("CREATE TABLE g (n INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT UNIQUE)");
+    const generated = await db.insertMany("g", ["v"], [["p"], ["p"], ["q"]], {
+      ignoreConflicts: "v",
+      returning: "n",
+    });
+    const stored = (await db.all("SELECT n FROM g ORDER BY n")).map((row) => row["n"]);
+    assert.deepEqual(generated, stored);
+    assert.equal(generated.length, 2);
+  });
+
   test("after close every call rejects", async () => {
     await db.close();
     await assert.rejects(db.all("SELECT 1"), /closed/);

@@ -114,20 +114,28 @@ class SqliteExecutor implements SqlExecutor {
   ): SqlValue[] {
     if (rows.length === 0) return [];
     const conflict = options.ignoreConflicts ? ` ON CONFLICT (${options.ignoreConflicts}) DO NOTHING` : "";
-    const returning = options.returning ? ` RETURNING ${options.returning}` : "";
+    const insert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflict}`;
+    const returning = options.returning;
     // One prepared single-row statement run N times beats re-preparing N-row statements here.
-    const statement = this.statement(
-      `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflict}${returning}`,
-    );
     const out: SqlValue[] = [];
+    // Returning a column we insert ourselves: run() and its change count say whether the row went
+    // in (no triggers here), without RETURNING, which makes SQLite build a result row each time.
+    const given = returning ? columns.indexOf(returning) : -1;
+    if (!returning || given >= 0) {
+      const statement = this.statement(insert);
+      guarded(() => {
+        for (const row of rows) {
+          const changed = Number(statement.run(...row).changes) === 1;
+          if (changed && returning) out.push(row[given] ?? null);
+        }
+      });
+      return out;
+    }
+    const statement = this.statement(`${insert} RETURNING ${returning}`);
     guarded(() => {
       for (const row of rows) {
-        if (options.returning) {
-          const inserted = statement.get(...row) as SqlRow | undefined;
-          if (inserted) out.push(inserted[options.returning] ?? null);
-        } else {
-          statement.run(...row);
-        }
+        const inserted = statement.get(...row) as SqlRow | undefined;
+        if (inserted) out.push(inserted[returning] ?? null);
       }
     });
     return out;
