@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../src/config.ts";
 import { ERRORS } from "../src/domain/errors.ts";
+import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../src/domain/secret-rotation.ts";
 
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
 
@@ -107,5 +108,16 @@ describe("docs/integration.md", () => {
     assert.ok(guide.includes(vectors.get.cases[0].query_as_sent));
     assert.ok(guide.includes(vectors.post.cases[0].body));
     assert.ok(guide.includes(vectors.post.cases[0]["webhook-signature"]));
+  });
+});
+
+describe("docs/outbound.md", () => {
+  test("the secret rotation section states the route and the grace period's real limits", () => {
+    const guide = read("docs/outbound.md");
+    const section = guide.slice(guide.indexOf("### Rotating the signing secret"));
+    assert.ok(section.length > 0 && guide.includes("### Rotating the signing secret"));
+    assert.ok(section.includes("POST /v1/endpoints/{id}/rotate-secret"));
+    assert.ok(section.includes(`from 0 to ${MAX_GRACE_HOURS}, default ${DEFAULT_GRACE_HOURS}`));
+    assert.ok(section.includes("v1,<signature with the new secret> v1,<signature with the old one>"));
   });
 });

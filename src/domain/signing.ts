@@ -138,6 +138,19 @@ export function signWebhook(
 }
 
 /**
+ * The `webhook-signature` header under several secrets (during a rotation): one 'v1,…' entry per
+ * secret, in the order given, separated by spaces; a verifier accepts if any entry matches.
+ */
+export function signWebhookAll(
+  secrets: readonly Uint8Array[],
+  id: string,
+  timestamp: string,
+  body: Uint8Array | string,
+): string {
+  return secrets.map((secret) => signWebhook(secret, id, timestamp, body)).join(" ");
+}
+
+/**
  * True if `sigHex` is the GET signature under any of the secrets (two are live during rotation).
  * Hex case is not significant. Constant-time comparison; every secret is checked (no early
  * exit) so timing does not reveal which one matched. Malformed input is false, never a throw.

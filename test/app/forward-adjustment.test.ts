@@ -54,6 +54,8 @@ const endpoint = (overrides: Partial<Endpoint> = {}): Endpoint => ({
   delaySeconds: 0,
   includeTest: false,
   secret: "whsec_AAAA",
+  previousSecret: null,
+  previousSecretExpiresAt: null,
   status: "active",
   disabledReason: null,
   disabledAt: null,

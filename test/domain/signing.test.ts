@@ -15,6 +15,7 @@ import {
   SIGNATURE_TOLERANCE_SECONDS,
   signQuery,
   signWebhook,
+  signWebhookAll,
   verifyQuerySignature,
   verifyWebhookSignature,
 } from "../../src/domain/signing.ts";
@@ -392,6 +393,27 @@ test("rotation: either of two live secrets verifies, a third does not (property)
       }
       assert.equal(verifyQuerySignature([], pairs, signQuery(a, pairs)), false);
       assert.equal(verifyWebhookSignature([], "id", "1", bytes, signWebhook(a, "id", "1", bytes)), false);
+    }),
+  );
+});
+
+test("outbound rotation: a header signed with two secrets verifies under each alone, in standardwebhooks too (property)", () => {
+  fc.assert(
+    fc.property(webhookCase, secret32, secret32, ({ secret, id, skew, body }, other, third) => {
+      const hex = (x: Uint8Array) => Buffer.from(x).toString("hex");
+      fc.pre(new Set([hex(secret), hex(other), hex(third)]).size === 3);
+      const ts = String(Math.floor(Date.now() / 1000) + skew);
+      const header = signWebhookAll([secret, other], id, ts, body);
+      assert.equal(header, `${signWebhook(secret, id, ts, body)} ${signWebhook(other, id, ts, body)}`);
+      assert.equal(signWebhookAll([secret], id, ts, body), signWebhook(secret, id, ts, body));
+      const bytes = Buffer.from(body, "utf8");
+      const headers = { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": header };
+      for (const key of [secret, other]) {
+        assert.equal(verifyWebhookSignature([key], id, ts, bytes, header), true);
+        new Webhook(encodeSecret(key)).verify(body, headers, { jsonParse: false }); // throws on mismatch
+      }
+      assert.equal(verifyWebhookSignature([third], id, ts, bytes, header), false);
+      assert.throws(() => new Webhook(encodeSecret(third)).verify(body, headers, { jsonParse: false }));
     }),
   );
 });

@@ -227,6 +227,13 @@ function responsesOf(schema: Json): Json {
   return Object.keys(responses).length ? responses : { default: { description: "See docs/api.md." } };
 }
 
+/** A body whose schema admits null (e.g. rotate-secret's options) may be left out. */
+function requestBodyOf(body: Json): Json {
+  const type = body["type"];
+  const required = !(Array.isArray(type) && type.includes("null"));
+  return { required, content: { "application/json": { schema: body } } };
+}
+
 function operationOf(route: RouteRecord, path: string): Json {
   const handWritten = HAND_WRITTEN[`${route.method} ${path}`];
   if (handWritten) return handWritten;
@@ -239,7 +246,7 @@ function operationOf(route: RouteRecord, path: string): Json {
     ...(tags ? { tags } : {}),
     security: security ?? [],
     parameters: parametersOf(schema),
-    ...(body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+    ...(body ? { requestBody: requestBodyOf(body as Json) } : {}),
     responses: route.schema ? responsesOf(schema) : { "405": errorRef("method_not_allowed.") },
   };
 }

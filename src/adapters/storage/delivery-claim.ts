@@ -110,6 +110,8 @@ const gone = (id: number): ClaimedEndpoint => ({
   urlTemplate: "",
   method: "GET",
   secret: "",
+  previousSecret: null,
+  previousSecretExpiresAt: null,
   status: "disabled",
   consecutiveFailures: 0,
 });

@@ -30,6 +30,8 @@ export function endpointFromRow(r: SqlRow): Endpoint {
     delaySeconds: Number(r["delay_seconds"]),
     includeTest: Number(r["include_test"]) === 1,
     secret: String(r["secret"]),
+    previousSecret: str(r["previous_secret"]),
+    previousSecretExpiresAt: num(r["previous_secret_expires_at"]),
     status: String(r["status"]) as EndpointStatus,
     disabledReason: str(r["disabled_reason"]),
     disabledAt: num(r["disabled_at"]),
@@ -93,7 +95,9 @@ export function deliveryFromRow(r: SqlRow): Delivery {
 
 /** The columns a claim returns: what an attempt needs, not the whole row. */
 export const CLAIMED_COLUMNS = "id, endpoint_id, payload, attempts, last_error, last_status";
-export const CLAIMED_ENDPOINT_COLUMNS = "id, url_template, method, secret, status, consecutive_failures";
+/** What an attempt needs of its endpoint, the secrets of a rotation's grace period included. */
+export const CLAIMED_ENDPOINT_COLUMNS =
+  "id, url_template, method, secret, previous_secret, previous_secret_expires_at, status, consecutive_failures";
 
 export function claimedEndpointFromRow(r: SqlRow): ClaimedEndpoint {
   return {
@@ -101,6 +105,8 @@ export function claimedEndpointFromRow(r: SqlRow): ClaimedEndpoint {
     urlTemplate: String(r["url_template"]),
     method: String(r["method"]) as EndpointMethod,
     secret: String(r["secret"]),
+    previousSecret: str(r["previous_secret"]),
+    previousSecretExpiresAt: num(r["previous_secret_expires_at"]),
     status: String(r["status"]) as EndpointStatus,
     consecutiveFailures: Number(r["consecutive_failures"] ?? 0),
   };

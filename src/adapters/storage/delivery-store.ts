@@ -30,6 +30,8 @@ export const ENDPOINTS: TableSpec = {
     { field: "delaySeconds", column: "delay_seconds" },
     { field: "includeTest", column: "include_test", kind: "bool" },
     { field: "secret", column: "secret" },
+    { field: "previousSecret", column: "previous_secret" },
+    { field: "previousSecretExpiresAt", column: "previous_secret_expires_at" },
     { field: "status", column: "status" },
     { field: "disabledReason", column: "disabled_reason" },
     { field: "disabledAt", column: "disabled_at" },
@@ -38,7 +40,11 @@ export const ENDPOINTS: TableSpec = {
   filters: { affiliateId: "affiliate_id" },
 };
 
-type EndpointRow = NewEndpoint & Pick<Endpoint, "disabledReason" | "disabledAt" | "consecutiveFailures">;
+type EndpointRow = NewEndpoint &
+  Pick<
+    Endpoint,
+    "previousSecret" | "previousSecretExpiresAt" | "disabledReason" | "disabledAt" | "consecutiveFailures"
+  >;
 
 function where(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) {
   const used = pairs.filter(([, value]) => value !== undefined) as Array<[string, SqlValue]>;
@@ -52,7 +58,17 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
   const table = entityTable<Endpoint, EndpointRow>(db, ENDPOINTS);
   return {
     create: (row, now) =>
-      table.create({ ...row, disabledReason: null, disabledAt: null, consecutiveFailures: 0 }, now),
+      table.create(
+        {
+          ...row,
+          previousSecret: null,
+          previousSecretExpiresAt: null,
+          disabledReason: null,
+          disabledAt: null,
+          consecutiveFailures: 0,
+        },
+        now,
+      ),
     get: (id) => table.get(id),
     list: (filter) => table.list(filter),
     update: (id, patch: EndpointPatch, now) => {
@@ -66,6 +82,14 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
         "UPDATE endpoints SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
         [reason, now, now, id],
       );
+    },
+    async replaceSecrets(id, expected, next, now) {
+      // Compare-and-set on the secret read: two rotations at once cannot both keep "their" previous.
+      const changed = await db.run(
+        "UPDATE endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ? AND secret = ?",
+        [next.secret, next.previousSecret, next.previousSecretExpiresAt, now, id, expected],
+      );
+      return changed ? table.get(id) : undefined;
     },
     async recordResult(id, ok, now) {
       if (ok) {

@@ -86,7 +86,7 @@ export async function deliverPostback(deps: DeliverDeps, delivery: ClaimedDelive
     await deps.store.finish(delivery.id, deps.workerId, outcome, null, startedAt);
     return;
   }
-  const request = buildRequest(endpoint, delivery, Math.floor(startedAt / 1000));
+  const request = buildRequest(endpoint, delivery, startedAt);
   const result = await deps.sender.send(request, deps.sendOptions);
   const now = deps.clock.now();
   const outcome = outcomeOf(deps, delivery, result, now);

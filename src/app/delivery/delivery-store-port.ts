@@ -2,6 +2,7 @@
  * What the dispatcher and the admin API need of storage for outbound postbacks, outside the ingest
  * transaction. Implemented by src/adapters/storage/delivery-store.ts for both engines.
  */
+import type { SigningSecrets } from "../../domain/secret-rotation.ts";
 import type { ClickRow, ConversionRow } from "../ports.ts";
 import type {
   Attempt,
@@ -57,7 +58,14 @@ export interface ClaimRequest {
 /** What an attempt needs of its endpoint, read in the claim's transaction (no lookup per delivery). */
 export type ClaimedEndpoint = Pick<
   Endpoint,
-  "id" | "urlTemplate" | "method" | "secret" | "status" | "consecutiveFailures"
+  | "id"
+  | "urlTemplate"
+  | "method"
+  | "secret"
+  | "previousSecret"
+  | "previousSecretExpiresAt"
+  | "status"
+  | "consecutiveFailures"
 >;
 
 /** A delivery this worker has claimed (attempts already counted), with its endpoint as of the claim. */
@@ -118,6 +126,16 @@ export interface DeliveryStore {
     disable(id: number, reason: string, now: number): Promise<void>;
     /** Counts a failure (returns the new run of consecutive failures) or resets it on success. */
     recordResult(id: number, ok: boolean, now: number): Promise<number>;
+    /**
+     * Writes the secrets a rotation computed, only if the endpoint's secret is still `expected`
+     * (the one the rotation read): undefined when another rotation came first, or it is gone.
+     */
+    replaceSecrets(
+      id: number,
+      expected: string,
+      next: SigningSecrets,
+      now: number,
+    ): Promise<Endpoint | undefined>;
   };
   /**
    * Takes due rows for this worker (FOR UPDATE SKIP LOCKED on PostgreSQL), in (run_at, id) order.

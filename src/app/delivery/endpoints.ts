@@ -2,11 +2,12 @@
  * Use cases: affiliates' outbound endpoints (DESIGN §4). An affiliate key manages its own; an admin
  * manages any affiliate's; operator keys may not. A URL template is validated when saved (unknown
  * macros refused with the list of valid ones, never sent literally) and its destination checked by
- * the egress guard. The signing secret is shown once, when created.
+ * the egress guard. The signing secret is shown once, when created or rotated.
  */
 import { PostwireError } from "../../domain/errors.ts";
 import { renderTemplate, validateTemplate } from "../../domain/macros.ts";
 import type { Principal } from "../../domain/model.ts";
+import { DEFAULT_GRACE_HOURS, rotateSecrets } from "../../domain/secret-rotation.ts";
 import { encodeSecret } from "../../domain/signing.ts";
 import type { AdminDeps, Page } from "../admin/deps.ts";
 import { allowRoles, notFound, seesAffiliate } from "../admin/scope.ts";
@@ -165,6 +166,34 @@ export async function updateEndpoint(
   return (await deps.store.deliveries.endpoints.get(id))!;
 }
 
+/** Rotations read the secret and write only if it is unchanged; this many tries before a 409. */
+const ROTATE_TRIES = 3;
+
+/**
+ * Issues a new signing secret, returned once. The replaced secret keeps signing, next to the new
+ * one, for `graceHours` (0: it stops at once); a rotation during a grace period drops the secret
+ * that was already on its way out. Two rotations at once: each writes only over the secret it read.
+ */
+export async function rotateEndpointSecret(
+  deps: OutboundAdminDeps,
+  principal: Principal,
+  id: number,
+  graceHours: number = DEFAULT_GRACE_HOURS,
+): Promise<{ endpoint: Endpoint; secret: string }> {
+  for (let attempt = 1; attempt <= ROTATE_TRIES; attempt++) {
+    const current = await getEndpoint(deps, principal, id);
+    const secret = encodeSecret(deps.ids.random(24));
+    const now = deps.clock.now();
+    const next = orThrow(rotateSecrets(current, secret, graceHours, now));
+    const endpoint = await deps.store.deliveries.endpoints.replaceSecrets(id, current.secret, next, now);
+    if (endpoint) {
+      deps.endpointCache.invalidate();
+      return { endpoint, secret };
+    }
+  }
+  throw new PostwireError("conflict", "The secret was being rotated by another request; try again.");
+}
+
 export interface TestResult {
   readonly request: OutboundRequest;
   readonly result: SendResult;
@@ -178,7 +207,7 @@ export async function sendTest(
 ): Promise<TestResult> {
   const endpoint = await getEndpoint(deps, principal, id);
   const delivery = { id: deps.ids.next("dl"), payload: { ...sampleValues(), status: "test" } };
-  const request = buildRequest(endpoint, delivery, Math.floor(deps.clock.now() / 1000));
+  const request = buildRequest(endpoint, delivery, deps.clock.now());
   const result = await deps.sender.send(request, deps.sendOptions);
   return { request, result };
 }

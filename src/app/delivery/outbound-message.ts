@@ -3,11 +3,12 @@
  * and the HTTP request built from them for each attempt. Values are URL-encoded by renderTemplate,
  * so no value can add or change parameters; POST bodies are signed with Standard Webhooks headers
  * (https://www.standardwebhooks.com/): the same webhook-id on every attempt, a new timestamp and
- * signature each time.
+ * signature each time (two signatures while a rotated secret's grace period lasts).
  */
 import { renderTemplate } from "../../domain/macros.ts";
 import { formatMinor } from "../../domain/money.ts";
-import { decodeSecret, signWebhook } from "../../domain/signing.ts";
+import { signingSecretsAt } from "../../domain/secret-rotation.ts";
+import { decodeSecret, signWebhookAll } from "../../domain/signing.ts";
 import type { ClickRow, ConversionRow, Payout } from "../ports.ts";
 import type { Delivery, Endpoint, FireStatus } from "./outbox-port.ts";
 import type { OutboundRequest } from "./sender-port.ts";
@@ -121,25 +122,33 @@ export function sampleValues(): Record<string, string> {
   };
 }
 
-/** The HTTP request of one attempt; `nowSeconds` is the attempt's webhook-timestamp. */
+/**
+ * The HTTP request of one attempt made at `now` (epoch ms; its seconds are the webhook-timestamp).
+ * During a secret rotation's grace period a POST carries a signature under each live secret.
+ */
 export function buildRequest(
-  endpoint: Pick<Endpoint, "urlTemplate" | "method" | "secret">,
+  endpoint: Pick<
+    Endpoint,
+    "urlTemplate" | "method" | "secret" | "previousSecret" | "previousSecretExpiresAt"
+  >,
   delivery: Pick<Delivery, "id" | "payload">,
-  nowSeconds: number,
+  now: number,
 ): OutboundRequest {
   const values = { ...delivery.payload, delivery_id: delivery.id };
   const url = renderTemplate(endpoint.urlTemplate, values);
   if (endpoint.method === "GET") return { url, method: "GET", headers: { "user-agent": USER_AGENT } };
   const body = JSON.stringify(values);
-  const timestamp = String(nowSeconds);
-  const secret = decodeSecret(endpoint.secret);
+  const timestamp = String(Math.floor(now / 1000));
+  const secrets = signingSecretsAt(endpoint, now)
+    .map(decodeSecret)
+    .flatMap((secret) => (secret.ok ? [secret.value] : []));
   const headers: Record<string, string> = {
     "user-agent": USER_AGENT,
     "content-type": "application/json",
     "webhook-id": delivery.id,
     "webhook-timestamp": timestamp,
   };
-  if (secret.ok) headers["webhook-signature"] = signWebhook(secret.value, delivery.id, timestamp, body);
+  if (secrets.length) headers["webhook-signature"] = signWebhookAll(secrets, delivery.id, timestamp, body);
   return { url, method: "POST", headers, body };
 }
 

@@ -43,6 +43,10 @@ export interface NewEndpoint {
 
 export interface Endpoint extends NewEndpoint {
   readonly id: number;
+  /** The secret the last rotation replaced: signs too, next to `secret`, until it expires. */
+  readonly previousSecret: string | null;
+  /** When `previousSecret` stops signing (epoch ms); null when there is none. */
+  readonly previousSecretExpiresAt: number | null;
   /** Why the endpoint was disabled (410 Gone, consecutive failures, by hand); null when active. */
   readonly disabledReason: string | null;
   readonly disabledAt: number | null;

@@ -105,6 +105,8 @@ for (const engine of await availableEngines()) {
         urlTemplate: a.urlTemplate,
         method: "POST",
         secret: a.secret,
+        previousSecret: null,
+        previousSecretExpiresAt: null,
         status: "active",
         consecutiveFailures: 0,
       });
@@ -193,6 +195,39 @@ for (const engine of await availableEngines()) {
         null,
       );
       assert.equal((await store.deliveries.get(ids[1]!))!.state, "dead", "w1 no longer holds it");
+    });
+
+    test("a rotation writes over the secret it read only; a claim reads the previous secret too", async () => {
+      const ep = await endpoint("r");
+      const next = {
+        secret: "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        previousSecret: ep.secret,
+        previousSecretExpiresAt: T + 3_600_000,
+      };
+      const stale = await store.deliveries.endpoints.replaceSecrets(ep.id, "whsec_other", next, T + 10);
+      assert.equal(stale, undefined, "another rotation came first: nothing written");
+      assert.equal((await store.deliveries.endpoints.get(ep.id))!.secret, ep.secret);
+      const rotated = await store.deliveries.endpoints.replaceSecrets(ep.id, ep.secret, next, T + 10);
+      assert.deepEqual(
+        [rotated!.secret, rotated!.previousSecret, rotated!.previousSecretExpiresAt, rotated!.updatedAt],
+        [next.secret, ep.secret, T + 3_600_000, T + 10],
+      );
+      assert.deepEqual(
+        (await store.deliveries.endpoints.list({ affiliateId: f.affiliate.id })).find((e) => e.id === ep.id),
+        rotated,
+      );
+      const [id] = await due(ep, 1, T);
+      const [claimed] = await store.deliveries.claim(request());
+      assert.equal(claimed!.id, id);
+      assert.deepEqual(
+        [
+          claimed!.endpoint.secret,
+          claimed!.endpoint.previousSecret,
+          claimed!.endpoint.previousSecretExpiresAt,
+        ],
+        [next.secret, ep.secret, T + 3_600_000],
+      );
+      await settle("w1", [id!]);
     });
   });
 }

@@ -83,7 +83,14 @@ for (const engine of await availableEngines()) {
         );
         const store = openStore(database.url);
         try {
-          assert.deepEqual(await store.migrate(), [6]);
+          const later = readMigrations(
+            path.join(import.meta.dirname, `../../../src/adapters/storage/${engine}/migrations`),
+          ).filter((m) => m.version >= 6);
+          assert.deepEqual(
+            await store.migrate(),
+            later.map((m) => m.version),
+            "006 and the migrations after it",
+          );
           const kept = await store.deliveries.get("dl_old");
           assert.deepEqual([kept?.state, kept?.attempts, kept?.payload], ["dead", 8, { status: "created" }]);
           await store.deliveries.enqueue(

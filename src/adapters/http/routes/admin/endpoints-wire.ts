@@ -25,6 +25,11 @@ export const ENDPOINT = record({
   delay_seconds: INT,
   include_test: { type: "boolean" },
   status: { type: "string", enum: [...ENDPOINT_STATUSES] },
+  previous_secret_expires_at: {
+    ...nullable(TIME),
+    description:
+      "When the secret the last rotation replaced stops (or stopped) signing next to the current one; null when never rotated, or rotated with grace_hours 0.",
+  },
   disabled_reason: nullable(STRING),
   disabled_at: nullable(TIME),
   consecutive_failures: INT,
@@ -44,6 +49,7 @@ export const endpointWire = (e: Endpoint) => ({
   delay_seconds: e.delaySeconds,
   include_test: e.includeTest,
   status: e.status,
+  previous_secret_expires_at: isoOrNull(e.previousSecretExpiresAt),
   disabled_reason: e.disabledReason,
   disabled_at: isoOrNull(e.disabledAt),
   consecutive_failures: e.consecutiveFailures,

@@ -1,4 +1,7 @@
-/** /v1/endpoints: affiliates' outbound postback endpoints, their re-enabling and "send test". */
+/**
+ * /v1/endpoints: affiliates' outbound postback endpoints, their re-enabling, "send test" and
+ * signing-secret rotation.
+ */
 import type { FastifyInstance } from "fastify";
 import {
   createEndpoint,
@@ -6,11 +9,13 @@ import {
   getEndpoint,
   listEndpoints,
   type OutboundAdminDeps,
+  rotateEndpointSecret,
   sendTest,
   updateEndpoint,
 } from "../../../../app/delivery/endpoints.ts";
 import { OUTBOUND_MACROS } from "../../../../app/delivery/outbound-message.ts";
 import { ENDPOINT_METHODS, ENDPOINT_STATUSES, FIRE_STATUSES } from "../../../../app/delivery/outbox-port.ts";
+import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../../../../domain/secret-rotation.ts";
 import { principalOf } from "../../api-auth.ts";
 import { ENDPOINT, endpointWire } from "./endpoints-wire.ts";
 import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
@@ -70,6 +75,20 @@ const CREATED = {
   properties: { ...(ENDPOINT["properties"] as object), secret: { type: "string" } },
 };
 
+/** Optional: no body (or null) rotates with the default grace period. */
+const ROTATE_BODY = {
+  ...object({
+    grace_hours: {
+      type: "integer",
+      minimum: 0,
+      maximum: MAX_GRACE_HOURS,
+      default: DEFAULT_GRACE_HOURS,
+      description: "How long the replaced secret keeps signing, next to the new one (0: it stops at once).",
+    },
+  }),
+  type: ["object", "null"],
+};
+
 const TEST_RESULT = record({
   request: record({
     method: { type: "string" },
@@ -113,6 +132,35 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDe
       listEndpoints(deps, principal, { limit, after, affiliateId: affiliate_id }),
   });
   endpoints.get({ summary: "Get an endpoint", load: (principal, id) => getEndpoint(deps, principal, id) });
+  rotateSecretRoute(app, deps);
+}
+
+function rotateSecretRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
+  const rotate = adminSchema({
+    summary: "Rotate the signing secret (the new one is shown once)",
+    description:
+      "During the grace period every POST is signed with both secrets (`v1,<new> v1,<old>`); " +
+      "`previous_secret_expires_at` says when the old one stops. A rotation during a grace " +
+      "period replaces the secret on its way out with the current one.",
+    tags: TAGS,
+    params: idParams,
+    body: ROTATE_BODY,
+    response: { 200: CREATED },
+  });
+  app.post<{ Params: { id: number }; Body: { grace_hours?: number } | null }>(
+    "/endpoints/:id/rotate-secret",
+    { schema: rotate },
+    async (request) => {
+      const grace = request.body?.grace_hours;
+      const { endpoint, secret } = await rotateEndpointSecret(
+        deps,
+        principalOf(request),
+        request.params.id,
+        grace,
+      );
+      return { ...endpointWire(endpoint), secret };
+    },
+  );
 }
 
 function sendTestRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
