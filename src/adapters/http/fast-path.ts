@@ -3,7 +3,7 @@
  * /v1/postback/{operator_key} and GET /c/{link_code}. They run the same use cases and send the
  * same answers as their Fastify routes (routes/postback.ts, routes/clicks.ts share the request and
  * answer mapping with this module), without routing, hooks, a per-request logger and the reply
- * machinery: about a sixth of the server's CPU per postback at peak (bench/README.md).
+ * machinery (5–10 % more requests/s at peak; bench/README.md).
  *
  * Only plain requests take it: a GET whose key or code is made of unreserved characters, with no
  * body, while the server is not closing. Everything else — HEAD, POST, percent-encoded or
