@@ -3,6 +3,7 @@
  * the composition root passes a `Clock` and `Ids`. Timestamps are epoch milliseconds.
  */
 
+import { UNATTRIBUTED, type Unattributed } from "../domain/attribution.ts";
 import type { Vertical } from "../domain/event-types.ts";
 import type {
   Affiliate,
@@ -44,14 +45,9 @@ export interface ClickRow {
   readonly referer: string | null;
 }
 
-/** Why a conversion has no affiliate: kept for reconciliation. */
-export const UNATTRIBUTED_REASONS = [
-  "no_click_id",
-  "click_id_invalid",
-  "link_not_found",
-  "player_unknown",
-] as const;
-export type UnattributedReason = (typeof UNATTRIBUTED_REASONS)[number];
+/** Why a conversion has no affiliate: kept for reconciliation (the domain's list, DESIGN §2). */
+export const UNATTRIBUTED_REASONS = UNATTRIBUTED;
+export type UnattributedReason = Unattributed;
 
 export interface ConversionRow {
   readonly id: string;
