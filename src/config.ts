@@ -35,6 +35,9 @@ export interface Config {
   readonly postgresPoolSize: number;
   readonly batchMax: number;
   readonly maxPending: number;
+  /** On SIGTERM/SIGINT, how long /readyz reports `draining` while requests are still served (ms). */
+  readonly shutdownDrainDelayMs: number;
+  /** Then how long stopping and draining may take before the process exits anyway (ms). */
   readonly shutdownTimeoutMs: number;
   /** When set and no API key exists yet, an admin key with exactly this value is created at start. */
   readonly bootstrapAdminKey: string | undefined;
@@ -147,6 +150,7 @@ export function loadConfig(env: Env): Config {
     postgresPoolSize: int("PG_POOL_SIZE", 10, 1, 200),
     batchMax: int("BATCH_MAX", 512, 1, 10_000),
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),
+    shutdownDrainDelayMs: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 0, 600_000),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     bootstrapAdminKey,
     deliveryConcurrency: int("DELIVERY_CONCURRENCY", 32, 1, 1000),

@@ -1,7 +1,9 @@
 /**
  * Composition root: wires configuration, storage, use cases and the HTTP server; handles signals
- * and graceful shutdown (stop accepting, drain in-flight requests and batches, close the database).
+ * and graceful shutdown (report draining, wait SHUTDOWN_DRAIN_DELAY_MS, stop accepting, drain
+ * in-flight requests and batches, close the database).
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts";
 import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
@@ -237,6 +239,8 @@ export async function startService(
       draining = true;
       clearInterval(pruneTimer);
       clearInterval(approveTimer);
+      // /readyz already says draining; keep serving until load balancers have noticed and moved on.
+      if (config.shutdownDrainDelayMs > 0) await delay(config.shutdownDrainDelayMs);
       await server.close();
       await Promise.all([ingestor.drain(), clicks.drain(), pruning, approving, delivery.dispatcher.stop()]);
       delivery.sender.close();
@@ -252,11 +256,15 @@ export async function serve(config: Config): Promise<void> {
   const service = await startService(config);
   service.app.log.info({ url: service.url, engine: service.store.engine }, "postwire listening");
   const shutdown = (signal: string) => {
-    service.app.log.info({ signal }, "shutting down: draining in-flight requests");
+    service.app.log.info(
+      { signal, drainDelayMs: config.shutdownDrainDelayMs },
+      "shutting down: draining in-flight requests",
+    );
+    // The timeout bounds the drain, which starts once the drain delay is over.
     const timer = setTimeout(() => {
       service.app.log.error("shutdown timed out; exiting");
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, config.shutdownDrainDelayMs + config.shutdownTimeoutMs);
     timer.unref();
     service.stop().then(
       () => process.exit(0),

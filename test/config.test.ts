@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       postgresPoolSize: 10,
       batchMax: 512,
       maxPending: 20_000,
+      shutdownDrainDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       bootstrapAdminKey: undefined,
       deliveryConcurrency: 32,
@@ -69,6 +70,7 @@ describe("loadConfig", () => {
       CLICK_ID_SECRET: "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=",
       BOOTSTRAP_ADMIN_KEY: `pw_${"a".repeat(32)}`,
       SHUTDOWN_TIMEOUT_MS: "0",
+      SHUTDOWN_DRAIN_DELAY_MS: "5000",
     });
     assert.equal(config.port, 0);
     assert.equal(config.publicUrl, "https://track.example.com/pw");
@@ -77,6 +79,7 @@ describe("loadConfig", () => {
     assert.equal(config.sqliteSynchronous, "NORMAL");
     assert.equal(config.bootstrapAdminKey, `pw_${"a".repeat(32)}`);
     assert.equal(config.shutdownTimeoutMs, 0);
+    assert.equal(config.shutdownDrainDelayMs, 5000);
   });
 
   test("every invalid variable is reported, all at once", () => {
@@ -100,6 +103,7 @@ describe("loadConfig", () => {
       BATCH_MAX: "none",
       MAX_PENDING: "0",
       SHUTDOWN_TIMEOUT_MS: "forever",
+      SHUTDOWN_DRAIN_DELAY_MS: "600001",
       BOOTSTRAP_ADMIN_KEY: "admin",
     };
     const problems = problemsOf(bad);

@@ -11,7 +11,7 @@ import { openStore } from "../src/adapters/storage/open-store.ts";
 import { loadConfig } from "../src/config.ts";
 import { signWebhook } from "../src/domain/signing.ts";
 import { startService } from "../src/main.ts";
-import { secretBytes, startKitService } from "./adapters/http/postback-kit.ts";
+import { ftd, secretBytes, signedGet, startKitService } from "./adapters/http/postback-kit.ts";
 import { availableEngines, createTestDatabase } from "./helpers/engines.ts";
 import { createFixture, type Fixture } from "./helpers/service.ts";
 
@@ -105,6 +105,46 @@ for (const engine of await availableEngines()) {
     }
   });
 }
+
+test("with SHUTDOWN_DRAIN_DELAY_MS, /readyz says draining at once while postbacks and clicks are still served", {
+  timeout: 30_000,
+}, async () => {
+  const DELAY_MS = 1500;
+  const k = await startKitService("sqlite", { env: { SHUTDOWN_DRAIN_DELAY_MS: String(DELAY_MS) } });
+  try {
+    const f = await createFixture(k.store);
+    assert.equal((await fetch(`${k.url}/readyz`)).status, 200);
+    const started = Date.now();
+    const stopped = k.service.stop();
+
+    const ready = await fetch(`${k.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { status: string }).status, "draining");
+    // New connections are still accepted and served normally during the delay.
+    const postback = await signedGet(k.url, f, ftd("during-drain-delay"));
+    assert.equal(postback.status, 200, postback.text);
+    assert.equal(postback.body["code"], "accepted");
+    const click = await fetch(`${k.url}/c/${f.link.code}`, { redirect: "manual" });
+    assert.equal(click.status, 302);
+    assert.ok(Date.now() - started < DELAY_MS, "the checks above ran inside the delay");
+
+    await stopped;
+    assert.ok(Date.now() - started >= DELAY_MS - 20, "the listener stayed open for the delay");
+    await assert.rejects(fetch(`${k.url}/healthz`), "the port is closed once stop() has finished");
+    const reopened = openStore(k.database.url);
+    try {
+      const rows = await reopened.listConversions({ operatorId: f.operator.id });
+      assert.deepEqual(
+        rows.map((r) => r.txid),
+        ["during-drain-delay"],
+      );
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    await k.close();
+  }
+});
 
 test("stop() is idempotent: a second call waits for the same shutdown", { timeout: 30_000 }, async () => {
   const k = await startKitService("sqlite");

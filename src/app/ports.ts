@@ -219,6 +219,8 @@ export interface ConversionFilter {
 }
 
 export interface ClickFilter {
+  /** Clicks on the programs of this operator (clicks carry their link's program, fixed at creation). */
+  readonly operatorId?: number;
   readonly affiliateId?: number;
   readonly linkId?: number;
   readonly since?: number;
@@ -233,6 +235,15 @@ export interface Entities<T, New, Patch = Partial<New>> {
   update(id: number, patch: Patch, now: number): Promise<T | undefined>;
 }
 
+/** Entities whose read-modify-write updates must not lose each other's changes. */
+export interface GuardedEntities<T, New> extends Entities<T, New> {
+  /**
+   * Compare-and-set: writes `patch` only while the row still holds the `expected` values (those
+   * read before computing the patch). Undefined when the row is missing or was changed meanwhile.
+   */
+  updateIf(id: number, expected: Partial<New>, patch: Partial<New>, now: number): Promise<T | undefined>;
+}
+
 export interface Store {
   readonly engine: "sqlite" | "postgres";
   /** Applies pending migrations; returns the versions applied. */
@@ -244,7 +255,7 @@ export interface Store {
   /** Stores value under key unless one exists; returns the stored value either way. */
   ensureSetting(key: string, value: string): Promise<string>;
 
-  readonly operators: Entities<Operator, NewOperator> & {
+  readonly operators: GuardedEntities<Operator, NewOperator> & {
     getByKey(key: string): Promise<Operator | undefined>;
   };
   readonly programs: Entities<Program, NewProgram>;

@@ -8,7 +8,8 @@ import type { Catalog } from "../../app/catalog.ts";
 import type { PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
-import { clientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
+import { earlyPostbackRequest, logEarlyReject, postbackInPacket } from "./early-rejects.ts";
+import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { createFastPath, type FastPath } from "./fast-path.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -59,7 +60,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   };
   // Set once the routes exist; until then (and while closing) every request goes to Fastify.
   let fastPath: FastPath | undefined;
-  const app = Fastify({
+  // Postbacks refused before any route runs are logged too, where they can be (early-rejects.ts).
+  const onLogError = (error: unknown) => app.log.error({ err: error }, "early rejection not logged");
+  const app: FastifyInstance = Fastify({
     // Our own node:http server, so the hot routes can be answered before Fastify routes (fast-path.ts).
     serverFactory: (handler) => {
       const server = createServer(http, (request: IncomingMessage, response: ServerResponse) => {
@@ -80,9 +83,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: deps.requestTimeoutMs,
     keepAliveTimeout: deps.keepAliveTimeoutMs,
     return503OnClosing: true,
-    clientErrorHandler,
+    clientErrorHandler: createClientErrorHandler((socket, code, message, packet) => {
+      const request = postbackInPacket(packet, {
+        receivedAt: deps.clock.now(),
+        startedNs: process.hrtime.bigint(),
+        remoteAddress: socket.remoteAddress ?? "",
+      });
+      if (request) logEarlyReject(deps.ingestor, request, code, message, onLogError);
+    }),
     frameworkErrors: (error, request, reply) => {
       request.log.info({ code: error.code }, "request refused by the router");
+      const postback = earlyPostbackRequest(request.method, request.url, request.headers, {
+        receivedAt: deps.clock.now(),
+        startedNs: process.hrtime.bigint(),
+        remoteAddress: request.socket?.remoteAddress ?? "",
+      });
+      if (postback) logEarlyReject(deps.ingestor, postback, "invalid_request", error.message, onLogError);
       return sendError(reply, "invalid_request", error.message);
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -75,30 +75,53 @@ const timedOut = new WeakSet<Socket>();
 export const wasTimedOut = (socket: Socket | undefined): boolean =>
   socket !== undefined && timedOut.has(socket);
 
+/** A refusal written by the client-error handler, for the request log (`packet`: node:http's rawPacket). */
+export type ClientRefusal = (
+  socket: Socket,
+  code: ErrorCode,
+  message: string,
+  packet: Buffer | undefined,
+) => void;
+
 /**
- * Errors Node raises before Fastify sees a request (header or body timeout, malformed HTTP): the
- * same JSON shape, written straight to the socket, which is then closed.
+ * Errors Node raises before Fastify sees a request (header or body timeout, malformed HTTP, headers
+ * too large): the same JSON shape, written straight to the socket, which is then closed.
+ * `onRefused` (the request log, early-rejects.ts) is told afterwards; nothing here throws.
  */
-export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
-  // A reset or already closed socket has nobody left to answer.
-  if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const code: ErrorCode = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request_timeout" : "invalid_request";
-  if (code === "request_timeout") timedOut.add(socket);
-  const { status } = ERRORS[code];
-  const message =
-    code === "request_timeout"
-      ? "The request headers or body took too long to arrive."
-      : error.code === "HPE_HEADER_OVERFLOW"
-        ? "The request headers are too large."
-        : "The request is not valid HTTP.";
-  const body = JSON.stringify({ code, message });
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
+export function createClientErrorHandler(onRefused?: ClientRefusal) {
+  // node:http's rawPacket is the Buffer it was parsing (Fastify's types describe it otherwise).
+  return function clientErrorHandler(
+    error: Error & { code?: string; rawPacket?: unknown },
+    socket: Socket,
+  ): void {
+    const code: ErrorCode = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request_timeout" : "invalid_request";
+    const message =
+      error.code === "ECONNRESET"
+        ? "The connection closed before the request headers arrived."
+        : code === "request_timeout"
+          ? "The request headers or body took too long to arrive."
+          : error.code === "HPE_HEADER_OVERFLOW"
+            ? "The request headers are too large."
+            : "The request is not valid HTTP.";
+    // A reset or already closed socket has nobody left to answer.
+    if (error.code !== "ECONNRESET" && !socket.destroyed) {
+      if (code === "request_timeout") timedOut.add(socket);
+      const { status } = ERRORS[code];
+      const body = JSON.stringify({ code, message });
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      }
+    }
+    socket.destroy();
+    try {
+      onRefused?.(socket, code, message, Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined);
+    } catch {
+      // The answer is sent; a failure to log it must not reach node:http's socket handling.
+    }
+  };
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout" };

@@ -197,11 +197,25 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));
     },
     async listPayouts(f) {
+      const limit = Math.min(Math.max(Math.floor(f.limit ?? 100), 1), 1000);
       const w = where([
-        ["affiliate_id = ?", f.affiliateId],
-        ["period = ?", f.period],
+        ["p.affiliate_id = ?", f.affiliateId],
+        ["p.period = ?", f.period],
       ]);
-      return (await db.all(`SELECT * FROM payouts${w.sql} ORDER BY id`, w.params)).map(payoutFromRow);
+      const order = "ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
+      if (f.programId === undefined) {
+        const rows = await db.all(`SELECT p.* FROM payouts p${w.sql} ${order}`, [...w.params, limit]);
+        return rows.map(payoutFromRow);
+      }
+      // A program's share: its entries carrying each payout's id (the payout's total spans programs).
+      const rows = await db.all(
+        `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
+           SUM(e.amount_minor) AS amount_minor, COUNT(*) AS entries
+         FROM payouts p JOIN ledger_entries e ON e.payout_id = p.id AND e.program_id = ?${w.sql}
+         GROUP BY p.id, p.affiliate_id, p.period, p.currency, p.created_at ${order}`,
+        [f.programId, ...w.params, limit],
+      );
+      return rows.map(payoutFromRow);
     },
   };
 }

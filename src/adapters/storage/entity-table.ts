@@ -2,7 +2,7 @@
  * Generic create/get/list/update for the admin entities, driven by a column spec, so the SQL for
  * operators, programs, affiliates and links is written once for both engines.
  */
-import type { Entities, ListFilter } from "../../app/ports.ts";
+import type { GuardedEntities, ListFilter } from "../../app/ports.ts";
 import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 
 type Kind = "plain" | "json" | "bool";
@@ -43,11 +43,45 @@ export function rowToEntity<T>(spec: TableSpec, row: SqlRow): T {
   return entity as T;
 }
 
-export function entityTable<T, New extends object>(db: SqlExecutor, spec: TableSpec): Entities<T, New> {
+export function entityTable<T, New extends object>(
+  db: SqlExecutor,
+  spec: TableSpec,
+): GuardedEntities<T, New> {
   const select = `SELECT * FROM ${spec.table}`;
   const get = async (id: number): Promise<T | undefined> => {
     const [row] = await db.all(`${select} WHERE id = ?`, [id]);
     return row ? rowToEntity<T>(spec, row) : undefined;
+  };
+  // `expected` turns the update into a compare-and-set: it applies only while those columns still
+  // hold the values read (JSON compared as the text this table writes).
+  const write = async (
+    id: number,
+    expected: Partial<New>,
+    patch: Partial<New>,
+    now: number,
+  ): Promise<T | undefined> => {
+    const sets: string[] = [];
+    const guards: string[] = ["id = ?"];
+    const params: SqlValue[] = [];
+    const guardParams: SqlValue[] = [id];
+    for (const column of spec.columns) {
+      const value = (patch as Record<string, unknown>)[column.field];
+      if (value !== undefined) {
+        sets.push(`${column.column} = ?`);
+        params.push(toSql(value, column.kind));
+      }
+      const held = (expected as Record<string, unknown>)[column.field];
+      if (held === null) guards.push(`${column.column} IS NULL`);
+      else if (held !== undefined) {
+        guards.push(`${column.column} = ?`);
+        guardParams.push(toSql(held, column.kind));
+      }
+    }
+    sets.push("updated_at = ?");
+    params.push(now);
+    const sql = `UPDATE ${spec.table} SET ${sets.join(", ")} WHERE ${guards.join(" AND ")}`;
+    const changed = await db.run(sql, [...params, ...guardParams]);
+    return changed ? get(id) : undefined;
   };
   return {
     async create(input: New, now: number): Promise<T> {
@@ -81,20 +115,8 @@ export function entityTable<T, New extends object>(db: SqlExecutor, spec: TableS
       const sql = `${select}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
       return (await db.all(sql, params)).map((row) => rowToEntity<T>(spec, row));
     },
-    async update(id: number, patch: Partial<New>, now: number): Promise<T | undefined> {
-      const sets: string[] = [];
-      const params: SqlValue[] = [];
-      for (const column of spec.columns) {
-        const value = (patch as Record<string, unknown>)[column.field];
-        if (value === undefined) continue;
-        sets.push(`${column.column} = ?`);
-        params.push(toSql(value, column.kind));
-      }
-      sets.push("updated_at = ?");
-      params.push(now, id);
-      const changed = await db.run(`UPDATE ${spec.table} SET ${sets.join(", ")} WHERE id = ?`, params);
-      return changed ? get(id) : undefined;
-    },
+    update: (id: number, patch: Partial<New>, now: number) => write(id, {}, patch, now),
+    updateIf: write,
   };
 }
 

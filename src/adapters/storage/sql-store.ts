@@ -179,6 +179,8 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
     async listClicks(filter: ClickFilter) {
       const { where, params } = conditions([
+        // Same sub-select as the links' operator filter: one query however many links.
+        ["program_id IN (SELECT id FROM programs WHERE operator_id = ?)", filter.operatorId],
         ["affiliate_id = ?", filter.affiliateId],
         ["link_id = ?", filter.linkId],
         ["created_at >= ?", filter.since],

@@ -1,6 +1,7 @@
 /**
  * Operator settings that change while live: HMAC secret rotation (two live at once), the static
- * token, and the parameter mapping. Each write is validated like the postback path reads it.
+ * token, and the parameter mapping. Each write is validated like the postback path reads it; auth
+ * changes go through saveAuth, so concurrent ones cannot undo each other.
  */
 import { PostwireError } from "../../domain/errors.ts";
 import type { Operator, Principal } from "../../domain/model.ts";
@@ -8,7 +9,14 @@ import { hashToken } from "../../domain/postback-auth.ts";
 import type { ParamMapping } from "../../domain/postback-params.ts";
 import type { AdminDeps } from "./deps.ts";
 import { checkMapping } from "./mapping.ts";
-import { checkAuth, getOperator, newHmacSecret, saveOperator, secretFingerprint } from "./operators.ts";
+import {
+  checkAuth,
+  getOperator,
+  newHmacSecret,
+  saveAuth,
+  saveOperator,
+  secretFingerprint,
+} from "./operators.ts";
 import { allowRoles } from "./scope.ts";
 import { randomToken } from "./validate.ts";
 
@@ -22,10 +30,11 @@ export async function rotateSecret(
   id: number,
 ): Promise<{ operator: Operator; secret: string }> {
   allowRoles(principal, "admin");
-  const current = await getOperator(deps, principal, id);
   const secret = newHmacSecret(deps);
-  const auth = checkAuth({ ...current.auth, hmacSecrets: [...current.auth.hmacSecrets.slice(-1), secret] });
-  return { operator: await saveOperator(deps, id, { auth }), secret };
+  const operator = await saveAuth(deps, principal, id, (current) => ({
+    auth: checkAuth({ ...current.auth, hmacSecrets: [...current.auth.hmacSecrets.slice(-1), secret] }),
+  }));
+  return { operator, secret };
 }
 
 /** Retires a live secret by fingerprint; refused when nothing would authenticate the operator. */
@@ -36,12 +45,13 @@ export async function retireSecret(
   fingerprint: string,
 ): Promise<Operator> {
   allowRoles(principal, "admin");
-  const current = await getOperator(deps, principal, id);
-  const kept = current.auth.hmacSecrets.filter((secret) => secretFingerprint(secret) !== fingerprint);
-  if (kept.length === current.auth.hmacSecrets.length) {
-    throw new PostwireError("not_found", `No live secret has fingerprint ${fingerprint}.`, "fingerprint");
-  }
-  return saveOperator(deps, id, { auth: checkAuth({ ...current.auth, hmacSecrets: kept }) });
+  return saveAuth(deps, principal, id, (current) => {
+    const kept = current.auth.hmacSecrets.filter((secret) => secretFingerprint(secret) !== fingerprint);
+    if (kept.length === current.auth.hmacSecrets.length) {
+      throw new PostwireError("not_found", `No live secret has fingerprint ${fingerprint}.`, "fingerprint");
+    }
+    return { auth: checkAuth({ ...current.auth, hmacSecrets: kept }) };
+  });
 }
 
 /** Issues a new static token (replacing any), returned once; only with an IP allowlist. */
@@ -51,10 +61,12 @@ export async function issueStaticToken(
   id: number,
 ): Promise<{ operator: Operator; token: string }> {
   allowRoles(principal, "admin");
-  const current = await getOperator(deps, principal, id);
   const token = randomToken(deps.ids.random, "pwt_", 32);
-  const auth = checkAuth({ ...current.auth, staticTokenHash: hashToken(token).toString("hex") });
-  return { operator: await saveOperator(deps, id, { auth }), token };
+  const staticTokenHash = hashToken(token).toString("hex");
+  const operator = await saveAuth(deps, principal, id, (current) => ({
+    auth: checkAuth({ ...current.auth, staticTokenHash }),
+  }));
+  return { operator, token };
 }
 
 export async function removeStaticToken(
@@ -63,8 +75,9 @@ export async function removeStaticToken(
   id: number,
 ): Promise<Operator> {
   allowRoles(principal, "admin");
-  const current = await getOperator(deps, principal, id);
-  return saveOperator(deps, id, { auth: checkAuth({ ...current.auth, staticTokenHash: null }) });
+  return saveAuth(deps, principal, id, (current) => ({
+    auth: checkAuth({ ...current.auth, staticTokenHash: null }),
+  }));
 }
 
 /**

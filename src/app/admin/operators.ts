@@ -117,16 +117,45 @@ export async function listOperators(deps: AdminDeps, principal: Principal, page:
   return deps.store.operators.list({ ...page, ...own });
 }
 
+type OperatorPatch = Partial<Pick<Operator, "name" | "key" | "status" | "auth" | "mapping">>;
+
 /** Writes new settings of an operator the caller may see, then refreshes the hot-path cache. */
-export async function saveOperator(
-  deps: AdminDeps,
-  id: number,
-  patch: Partial<Pick<Operator, "name" | "key" | "status" | "auth" | "mapping">>,
-): Promise<Operator> {
+export async function saveOperator(deps: AdminDeps, id: number, patch: OperatorPatch): Promise<Operator> {
   const updated = await deps.store.operators.update(id, patch, deps.clock.now());
   deps.catalog.invalidate();
   if (!updated) throw notFound("Operator", id);
   return updated;
+}
+
+/** Auth changes read the operator and write only if its auth is unchanged; this many tries before a 409. */
+const AUTH_TRIES = 3;
+
+/**
+ * Read-modify-write of an operator's auth settings: `change` computes the patch from the operator
+ * as read, and the write applies only while the stored auth is still the one read. Two changes at
+ * once (a rotation and an allowlist edit, two rotations…) are thus applied one after the other:
+ * the loser reads again and recomputes, so neither is lost. Secrets and tokens are minted by the
+ * caller, once, so a retry keeps the one it will return.
+ */
+export async function saveAuth(
+  deps: AdminDeps,
+  principal: Principal,
+  id: number,
+  change: (current: Operator) => OperatorPatch,
+): Promise<Operator> {
+  for (let attempt = 1; attempt <= AUTH_TRIES; attempt++) {
+    const current = await getOperator(deps, principal, id);
+    const patch = change(current);
+    const updated = await deps.store.operators.updateIf(id, { auth: current.auth }, patch, deps.clock.now());
+    if (updated) {
+      deps.catalog.invalidate();
+      return updated;
+    }
+  }
+  throw new PostwireError(
+    "conflict",
+    "The operator's credentials were being changed by another request; try again.",
+  );
 }
 
 export async function updateOperator(
@@ -136,15 +165,18 @@ export async function updateOperator(
   input: UpdateOperatorInput,
 ): Promise<Operator> {
   allowRoles(principal, "admin");
-  const current = await getOperator(deps, principal, id);
-  const auth =
-    input.ipAllowlist === undefined && input.trustedProxies === undefined
-      ? undefined
-      : checkAuth({
-          ...current.auth,
-          ipAllowlist: input.ipAllowlist ?? current.auth.ipAllowlist,
-          trustedProxies: input.trustedProxies ?? current.auth.trustedProxies,
-        });
   // Fields left undefined are not written.
-  return saveOperator(deps, id, { name: input.name, key: input.key, status: input.status, auth });
+  const plain = { name: input.name, key: input.key, status: input.status };
+  if (input.ipAllowlist === undefined && input.trustedProxies === undefined) {
+    await getOperator(deps, principal, id);
+    return saveOperator(deps, id, plain);
+  }
+  return saveAuth(deps, principal, id, (current) => ({
+    ...plain,
+    auth: checkAuth({
+      ...current.auth,
+      ipAllowlist: input.ipAllowlist ?? current.auth.ipAllowlist,
+      trustedProxies: input.trustedProxies ?? current.auth.trustedProxies,
+    }),
+  }));
 }

@@ -13,7 +13,7 @@ import type { Principal } from "../../domain/model.ts";
 import { isCurrency } from "../../domain/money.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "../admin/scope.ts";
-import type { LedgerFilter } from "./commission-store-port.ts";
+import type { LedgerFilter, PayoutFilter, PayoutRow } from "./commission-store-port.ts";
 import { planCacheFor } from "./plan-cache.ts";
 
 async function visibleProgram(deps: AdminDeps, principal: Principal, programId: number) {
@@ -137,4 +137,22 @@ export async function markPeriodPaid(
 ) {
   allowRoles(principal, "admin");
   return deps.store.commissions.markPaid(period, affiliateId, deps.clock.now(), () => deps.ids.next("po"));
+}
+
+/**
+ * Payouts, newest first, scoped like balances: an affiliate key its own; an operator key must name
+ * one of its programs and sees each payout as that program's share.
+ */
+export async function listPayouts(
+  deps: AdminDeps,
+  principal: Principal,
+  filter: PayoutFilter,
+): Promise<PayoutRow[]> {
+  const scoped = await scopedLedgerFilter(deps, principal, filter);
+  return deps.store.commissions.listPayouts({
+    ...(scoped.affiliateId === undefined ? {} : { affiliateId: scoped.affiliateId }),
+    ...(scoped.programId === undefined ? {} : { programId: scoped.programId }),
+    ...(scoped.period === undefined ? {} : { period: scoped.period }),
+    ...(scoped.limit === undefined ? {} : { limit: scoped.limit }),
+  });
 }

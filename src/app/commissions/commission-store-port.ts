@@ -33,6 +33,19 @@ export interface Balance {
   readonly reversedMinor: number;
 }
 
+/** Payouts to list, newest first. */
+export interface PayoutFilter {
+  readonly affiliateId?: number;
+  /**
+   * Only payouts holding entries of this program, each narrowed to that program's share:
+   * `amountMinor` and `entries` count only its entries (a payout spans every program it paid).
+   */
+  readonly programId?: number;
+  readonly period?: string;
+  /** 1–1000, default 100. */
+  readonly limit?: number;
+}
+
 export interface PayoutRow {
   readonly id: string;
   readonly affiliateId: number;
@@ -100,7 +113,7 @@ export interface CommissionStore {
     now: number,
     newId: () => string,
   ): Promise<PayoutRow[]>;
-  listPayouts(filter: { affiliateId?: number; period?: string }): Promise<PayoutRow[]>;
+  listPayouts(filter: PayoutFilter): Promise<PayoutRow[]>;
   /**
    * In one transaction: reads the conversion's entries (locked on PostgreSQL); answers the
    * adjustment already made with `idempotencyKey` if there is one (`replayed`); else lets `decide`

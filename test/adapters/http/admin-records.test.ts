@@ -114,5 +114,31 @@ for (const engine of await availableEngines()) {
       );
       assert.equal((await admin("GET", "/v1/clicks")).body.data.length, 2);
     });
+
+    test("an operator's clicks across its links come from one store query, newest first", async (ctx) => {
+      const second = await admin("POST", "/v1/links", {
+        affiliate_id: b.affiliate.id,
+        program_id: a.program.id,
+      });
+      expectStatus(second, 201);
+      const clickOnSecond = await click(t, { ...a, link: second.body });
+      const listClicks = ctx.mock.method(t.store, "listClicks");
+      const links = ctx.mock.method(t.store.links, "list");
+      const operatorA = client(t.url, await t.key("operator", { operatorId: a.operator.id }));
+      const ids = async (call: Call, query = "") =>
+        (await call("GET", `/v1/clicks${query}`)).body.data.map((c: { click_id: string }) => c.click_id);
+      const both = await ids(operatorA);
+      assert.deepEqual(new Set(both), new Set([clickA, clickOnSecond]));
+      assert.equal(listClicks.mock.callCount(), 1);
+      assert.equal(links.mock.callCount(), 0);
+      assert.deepEqual(await ids(operatorA, "?limit=1"), both.slice(0, 1));
+      assert.deepEqual(await ids(operatorA, `?affiliate_id=${b.affiliate.id}`), [clickOnSecond]);
+      assert.deepEqual(await ids(operatorA, `?link_id=${b.link.id}`), []);
+      assert.deepEqual(await ids(admin, `?operator_id=${a.operator.id}`), both);
+      assert.deepEqual(
+        await ids(admin, `?operator_id=${b.operator.id}`),
+        await ids(admin, `?link_id=${b.link.id}`),
+      );
+    });
   });
 }

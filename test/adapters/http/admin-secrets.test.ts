@@ -133,6 +133,24 @@ for (const engine of await availableEngines()) {
       expectStatus(await postback(t.url, created.body.key, query("pwt_wrong")), 401, "invalid_token");
     });
 
+    test("two rotations and an allowlist edit at once: none of them is lost", async () => {
+      const world = await createWorld(t, "Racing");
+      const path = `/v1/operators/${world.operator.id}`;
+      const [a, b, edited] = await Promise.all([
+        admin("POST", `${path}/secrets`),
+        admin("POST", `${path}/secrets`),
+        admin("PATCH", path, { ip_allowlist: ["127.0.0.1", "::1"] }),
+      ]);
+      for (const answer of [a, b]) expectStatus(answer, 201);
+      expectStatus(edited, 200);
+      const shown = await admin("GET", path);
+      const live = shown.body.auth.hmac_secrets.map((s: { fingerprint: string }) => s.fingerprint);
+      assert.deepEqual(live.sort(), [a.body.fingerprint, b.body.fingerprint].sort());
+      assert.deepEqual(shown.body.auth.ip_allowlist, ["127.0.0.1/32", "::1/128"]);
+      expectStatus(await postback(t.url, world.operator.key, registration(a.body.secret)), 200, "accepted");
+      expectStatus(await postback(t.url, world.operator.key, registration(b.body.secret)), 200, "accepted");
+    });
+
     test("credential changes are admin only", async () => {
       const world = await createWorld(t, "Guarded");
       const own = client(t.url, await t.key("operator", { operatorId: world.operator.id }));

@@ -135,6 +135,10 @@ for (const engine of await availableEngines()) {
 
       expectStatus(await admin("POST", `/v1/deliveries/${delivery.id}/replay`), 200);
       await until(async () => receiver.hits.filter((h) => h.url.includes(delivery.id)).length === 2);
+      // The hit lands before the dispatcher records the answer: wait for it to be delivered again.
+      await until(
+        async () => (await admin("GET", `/v1/deliveries/${delivery.id}`)).body.state === "delivered",
+      );
       const bulk = await admin("POST", "/v1/deliveries/replay", {
         endpoint_id: ep.body.id,
         states: ["delivered"],

@@ -3,6 +3,7 @@
  * over the real listener, and checking a refusal stored nothing but its request-log row.
  */
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import type { Clock, Store } from "../../../src/app/ports.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { decodeSecret, signQuery, signWebhook } from "../../../src/domain/signing.ts";
@@ -183,4 +184,37 @@ export async function startKitService(
 export function clockFrom(startMs: number): Clock {
   const origin = Date.now();
   return { now: () => startMs + (Date.now() - origin) };
+}
+
+export interface RawExchange {
+  readonly response: string;
+  readonly elapsedMs: number;
+}
+
+/** Opens a raw connection to `url`, lets `drive` write, resolves with all it read once the server closes it. */
+export function rawExchange(
+  url: string,
+  drive: (socket: Socket) => void,
+  giveUpMs = 5000,
+): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname);
+    let response = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`not closed within ${giveUpMs} ms; got ${JSON.stringify(response)}`));
+    }, giveUpMs);
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      response += chunk;
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ response, elapsedMs: Date.now() - started });
+    });
+    socket.on("connect", () => drive(socket));
+  });
 }

@@ -4,42 +4,17 @@
  * these limits on an interval that build-server.ts shortens).
  */
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { checkingIntervalMs } from "../../../src/adapters/http/build-server.ts";
 import { createFixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { type RawExchange, rawExchange } from "./postback-kit.ts";
 
 const HEADERS_TIMEOUT_MS = 300;
 const REQUEST_TIMEOUT_MS = 800;
 
-interface Cut {
-  readonly response: string;
-  readonly elapsedMs: number;
-}
-
-/** Opens a raw connection, lets `drive` write slowly, resolves when the server closes it. */
-function slowClient(url: string, drive: (socket: Socket) => void, giveUpMs = 5000): Promise<Cut> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const socket = connect(Number(port), hostname);
-    let response = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`not cut off within ${giveUpMs} ms; got ${JSON.stringify(response)}`));
-    }, giveUpMs);
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      response += chunk;
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve({ response, elapsedMs: Date.now() - started });
-    });
-    socket.on("connect", () => drive(socket));
-  });
-}
+type Cut = RawExchange;
+/** A raw connection that writes slowly, resolved when the server cuts it off. */
+const slowClient = rawExchange;
 
 function assertTimedOut(cut: Cut, limitMs: number): void {
   assert.match(cut.response, /^HTTP\/1\.1 408 /, cut.response);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
-import { clickRow, conversionRow, playerRow, requestLogRow } from "../../helpers/records.ts";
+import { clickRow, conversionRow, playerRow, requestLogRow, uniqueId } from "../../helpers/records.ts";
 
 let operatorSeq = 1000;
 /** Each test works under its own operator id, so tests sharing a database do not see each other. */
@@ -256,6 +256,54 @@ for (const engine of await availableEngines()) {
         (await store.listClicks({ linkId, ...filter })).map((r) => r.clickId);
       assert.deepEqual(await ids({ affiliateId: 5 }), [rows[1]!.clickId, rows[0]!.clickId]);
       assert.deepEqual(await ids({ since: 200, until: 300 }), [rows[1]!.clickId]);
+    });
+
+    test("clicks: one query scoped to an operator's programs, combined with the other filters", async () => {
+      const operator = (name: string) =>
+        store.operators.create(
+          {
+            name,
+            key: uniqueId("op"),
+            status: "active",
+            auth: { hmacSecrets: [], ipAllowlist: [], trustedProxies: [], staticTokenHash: null },
+            mapping: { params: {}, values: {} },
+          },
+          1,
+        );
+      const program = (operatorId: number) =>
+        store.programs.create(
+          {
+            operatorId,
+            name: "P",
+            vertical: "igaming",
+            currency: "EUR",
+            landingUrlTemplate: "https://casino.example/?cid={click_id}",
+            fallbackUrl: null,
+            allowedEvents: ["ftd"],
+            lookbackDays: 30,
+            status: "active",
+          },
+          1,
+        );
+      const [mine, theirs] = [await operator("Mine"), await operator("Theirs")];
+      const [p1, p2, other] = [await program(mine.id), await program(mine.id), await program(theirs.id)];
+      const rows = [
+        clickRow({ programId: p1.id, linkId: 1, affiliateId: 5, createdAt: 100 }),
+        clickRow({ programId: p2.id, linkId: 2, affiliateId: 6, createdAt: 300 }),
+        clickRow({ programId: other.id, linkId: 3, affiliateId: 5, createdAt: 400 }),
+        clickRow({ programId: p1.id, linkId: 1, affiliateId: 5, createdAt: 300 }),
+      ];
+      await store.insertClicks(rows);
+      const ids = async (filter: Parameters<Store["listClicks"]>[0]) =>
+        (await store.listClicks(filter)).map((r) => r.clickId);
+      const [a, b, c, d] = rows.map((r) => r.clickId) as [string, string, string, string];
+      const tie = [b, d].sort().reverse();
+      assert.deepEqual(await ids({ operatorId: mine.id }), [...tie, a]);
+      assert.deepEqual(await ids({ operatorId: theirs.id }), [c]);
+      assert.deepEqual(await ids({ operatorId: mine.id, affiliateId: 5 }), [d, a]);
+      assert.deepEqual(await ids({ operatorId: mine.id, linkId: 3 }), []);
+      assert.deepEqual(await ids({ operatorId: mine.id, since: 200, limit: 1 }), [tie[0]]);
+      assert.deepEqual(await ids({ operatorId: 987_654 }), []);
     });
   });
 }

@@ -109,6 +109,34 @@ for (const engine of await availableEngines()) {
       assert.equal(await store.operators.update(987_654, { name: "x" }, NOW), undefined);
     });
 
+    test("operators: updateIf writes only over the auth it read; a stale write changes nothing", async () => {
+      const created = await store.operators.create(newOperator(), NOW);
+      const read = (await store.operators.get(created.id))!;
+      const first = { ...read.auth, hmacSecrets: [...read.auth.hmacSecrets, "whsec_Zmlyc3Q="] };
+      const written = await store.operators.updateIf(
+        created.id,
+        { auth: read.auth },
+        { auth: first, name: "First" },
+        NOW + 1,
+      );
+      assert.deepEqual(written, { ...created, auth: first, name: "First", updatedAt: NOW + 1 });
+
+      // Same instant, same (now stale) auth read: refused, whatever else the patch holds.
+      const stale = { ...read.auth, ipAllowlist: ["198.51.100.0/24"] };
+      const refused = await store.operators.updateIf(
+        created.id,
+        { auth: read.auth },
+        { auth: stale, status: "disabled" },
+        NOW + 1,
+      );
+      assert.equal(refused, undefined);
+      assert.deepEqual(await store.operators.get(created.id), written);
+      assert.equal(
+        await store.operators.updateIf(987_654, { auth: read.auth }, { name: "x" }, NOW),
+        undefined,
+      );
+    });
+
     test("programs: list by operator, keyset pagination, nullable and JSON fields", async () => {
       const [a, b] = [
         await store.operators.create(newOperator(), NOW),

@@ -1,4 +1,5 @@
 /** Wire shapes of the commission API: JSON schemas, snake_case records and the CSV export. */
+import type { PayoutRow } from "../../../../app/commissions/commission-store-port.ts";
 import type { LedgerEntry, PlanVersion, RateVersion } from "../../../../app/commissions/ledger-port.ts";
 import { ID, iso, isoOrNull, nullable, record, TIME } from "./schemas.ts";
 
@@ -145,6 +146,26 @@ export const entryWire = (e: LedgerEntry) => ({
   approved_at: isoOrNull(e.approvedAt),
   paid_at: isoOrNull(e.paidAt),
   payout_id: e.payoutId,
+});
+
+export const PAYOUT = record({
+  id: S,
+  affiliate_id: ID,
+  period: S,
+  amount_minor: N,
+  currency: S,
+  entries: N,
+  created_at: TIME,
+});
+
+export const payoutWire = (p: PayoutRow) => ({
+  id: p.id,
+  affiliate_id: p.affiliateId,
+  period: p.period,
+  amount_minor: p.amountMinor,
+  currency: p.currency,
+  entries: p.entries,
+  created_at: iso(p.createdAt),
 });
 
 const CSV_COLUMNS = [

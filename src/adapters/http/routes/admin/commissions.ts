@@ -4,6 +4,7 @@ import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   createPlanVersion,
   createRate,
+  listPayouts,
   listPlanVersions,
   markPeriodPaid,
   presetOf,
@@ -17,7 +18,18 @@ import type { Terms } from "../../../../domain/commissions/terms.ts";
 import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
 import { adjustmentRoutes } from "./commissions-adjust.ts";
-import { ENTRY, entriesCsv, entryWire, PLAN, planWire, RATE, rateWire, TERMS } from "./commissions-wire.ts";
+import {
+  ENTRY,
+  entriesCsv,
+  entryWire,
+  PAYOUT,
+  PLAN,
+  payoutWire,
+  planWire,
+  RATE,
+  rateWire,
+  TERMS,
+} from "./commissions-wire.ts";
 import { adminSchema, ID, idParams, msOf, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["commissions"];
@@ -216,16 +228,20 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
   });
 }
 
-function jobs(app: FastifyInstance, deps: AdminDeps): void {
-  const PAYOUT = record({
-    id: { type: "string" },
-    affiliate_id: ID,
-    period: { type: "string" },
-    amount_minor: { type: "integer" },
-    currency: { type: "string" },
-    entries: { type: "integer" },
-    created_at: TIME,
-  });
+const PAYOUT_FILTER = object({
+  affiliate_id: ID,
+  program_id: ID,
+  period: PERIOD,
+  limit: { type: "integer", minimum: 1, maximum: 1000 },
+});
+interface PayoutQuery {
+  affiliate_id?: number;
+  program_id?: number;
+  period?: string;
+  limit?: number;
+}
+
+function payouts(app: FastifyInstance, deps: AdminDeps): void {
   const pay = adminSchema({
     summary: "Mark a period (and earlier) paid: one payout per affiliate and currency",
     tags: TAGS,
@@ -236,25 +252,35 @@ function jobs(app: FastifyInstance, deps: AdminDeps): void {
     "/commissions/payouts",
     { schema: pay },
     async (request, reply) => {
-      const payouts = await markPeriodPaid(
+      const paid = await markPeriodPaid(
         deps,
         principalOf(request),
         request.body.period,
         request.body.affiliate_id,
       );
-      return reply.status(201).send({
-        items: payouts.map((p) => ({
-          id: p.id,
-          affiliate_id: p.affiliateId,
-          period: p.period,
-          amount_minor: p.amountMinor,
-          currency: p.currency,
-          entries: p.entries,
-          created_at: new Date(p.createdAt).toISOString(),
-        })),
-      });
+      return reply.status(201).send({ items: paid.map(payoutWire) });
     },
   );
+  const all = adminSchema({
+    summary:
+      "Payouts, newest first (affiliate key: its own; operator key: its named program's share of each)",
+    tags: TAGS,
+    querystring: PAYOUT_FILTER,
+    response: { 200: list(PAYOUT) },
+  });
+  app.get<{ Querystring: PayoutQuery }>("/commissions/payouts", { schema: all }, async (request) => {
+    const q = request.query;
+    const rows = await listPayouts(deps, principalOf(request), {
+      ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
+      ...(q.program_id === undefined ? {} : { programId: q.program_id }),
+      ...(q.period === undefined ? {} : { period: q.period }),
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+    });
+    return { items: rows.map(payoutWire) };
+  });
+}
+
+function jobs(app: FastifyInstance, deps: AdminDeps): void {
   const approve = adminSchema({
     summary: "Run the hold-period job now",
     tags: TAGS,
@@ -270,6 +296,7 @@ export async function commissionRoutes(app: FastifyInstance, deps: AdminDeps): P
   plans(app, deps);
   rates(app, deps);
   ledger(app, deps);
+  payouts(app, deps);
   jobs(app, deps);
   adjustmentRoutes(app, deps);
 }
