@@ -7,7 +7,7 @@ import { openStore } from "../adapters/storage/open-store.ts";
 import type { DeliveryState } from "../app/delivery/outbox-port.ts";
 import { DELIVERY_STATES } from "../app/delivery/outbox-port.ts";
 import { loadConfig } from "../config.ts";
-import { type CliIo, UsageError } from "./io.ts";
+import { type CliIo, positiveIntOption as int, UsageError } from "./io.ts";
 import type { Env } from "./signing-options.ts";
 
 export const DELIVERIES_USAGE = `Usage:
@@ -17,12 +17,6 @@ export const DELIVERIES_USAGE = `Usage:
   postwire deliveries replay --endpoint-id N [--since ISO] [--until ISO] [--state dead|delivered|pending]...
 Output: one JSON object per line.`;
 
-const int = (name: string, text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,14}$/.test(text))
-    throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
-  return Number(text);
-};
 const time = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
@@ -64,6 +58,10 @@ export async function deliveriesCommand(argv: readonly string[], env: Env, io: C
   const range = { since: time("since", values.since), until: time("until", values.until) };
   const limit = int("limit", values.limit);
   const chosen = states(values.state);
+  // The listing filters on one state; replay takes several.
+  if (action === "list" && chosen && chosen.length > 1) {
+    throw new UsageError(`deliveries list takes one --state, got ${chosen.join(", ")}`);
+  }
   const config = loadConfig(env);
   const store = openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
   try {

@@ -37,3 +37,11 @@ export function isParseArgsError(error: unknown): error is Error {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
 }
+
+/** A `--name` option holding a positive integer id or count; undefined when not given. */
+export function positiveIntOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,14}$/.test(text))
+    throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  return Number(text);
+}

@@ -5,7 +5,7 @@ import { createIds, systemClock } from "../adapters/system.ts";
 import { createApiKey } from "../app/api-keys.ts";
 import { loadConfig } from "../config.ts";
 import { ROLES, type Role } from "../domain/model.ts";
-import { type CliIo, UsageError } from "./io.ts";
+import { type CliIo, positiveIntOption, UsageError } from "./io.ts";
 import type { Env } from "./signing-options.ts";
 
 const KEYS_USAGE =
@@ -30,12 +30,8 @@ export async function migrateCommand(argv: readonly string[], env: Env, io: CliI
   }
 }
 
-function idOption(name: string, text: string | undefined): number | null {
-  if (text === undefined) return null;
-  if (!/^[1-9][0-9]{0,14}$/.test(text))
-    throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
-  return Number(text);
-}
+const idOption = (name: string, text: string | undefined): number | null =>
+  positiveIntOption(name, text) ?? null;
 
 /** Creates an API key (migrating first, so it works on a fresh database) and prints it once. */
 export async function keysCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {

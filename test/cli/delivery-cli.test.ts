@@ -65,6 +65,14 @@ test("deliveries list, attempts and replay", async () => {
     assert.equal(await runCli(["deliveries", "attempts", "--failed"], env, io), 0);
     assert.deepEqual(lines, []);
     assert.equal(await runCli(["deliveries", "replay"], env, io), 2);
+    // Bad options are refused before anything is read: two states for a listing, a bad id, a bad state.
+    const refused = [
+      ["deliveries", "list", "--state", "dead", "--state", "pending"],
+      ["deliveries", "list", "--endpoint-id", "0"],
+      ["deliveries", "list", "--state", "lost"],
+      ["deliveries", "attempts", "--since", "yesterday-ish"],
+    ];
+    for (const argv of refused) assert.equal(await runCli(argv, env, io), 2, argv.join(" "));
   } finally {
     await store.close();
   }
