@@ -43,7 +43,7 @@ export async function startTestService(
   const service = await startService(config, clock);
   const ids = createIds();
   const key: TestService["key"] = async (role, owner = {}) => {
-    const created = await createApiKey(service.store, systemClock, ids, {
+    const created = await createApiKey(service.store, clock, ids, {
       name: `test ${role}`,
       role,
       operatorId: owner.operatorId ?? null,

@@ -1,5 +1,5 @@
 /** `CommissionStore` over SQL: plans, rates, parents, ledger reports, approval and payouts. */
-import type { CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
+import type { Balance, CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
 import { adjustmentStore } from "./commissions-adjust.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
@@ -156,17 +156,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
         `SELECT affiliate_id, currency, status, SUM(amount_minor) AS total FROM ledger_entries${w.sql} GROUP BY affiliate_id, currency, status ORDER BY affiliate_id, currency`,
         w.params,
       );
-      const out = new Map<
-        string,
-        {
-          affiliateId: number;
-          currency: string;
-          pendingMinor: number;
-          approvedMinor: number;
-          paidMinor: number;
-          reversedMinor: number;
-        }
-      >();
+      const out = new Map<string, { -readonly [K in keyof Balance]: Balance[K] }>();
       for (const r of rows) {
         const key = `${r["affiliate_id"]}:${r["currency"]}`;
         const b = out.get(key) ?? {

@@ -6,8 +6,8 @@ import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
 const CHUNK = 400;
 const marks = (count: number): string => new Array(count).fill("?").join(", ");
 
-/** Runs `sql` (with one `(?)` list) over chunks of `values`, duplicates dropped. */
-async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {
+/** Runs `sql` (with one `(?)` list) over chunks of `values`, duplicates dropped; the outbox reads use it too. */
+export async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {
   const unique = [...new Set(values)];
   const rows: SqlRow[] = [];
   for (let start = 0; start < unique.length; start += CHUNK) {
@@ -71,7 +71,6 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
       return new Map(rows.map((r) => [Number(r["id"]), Number(r["parent_id"])]));
     },
     async rates(pairs) {
-      if (!pairs.length) return [];
       const sql = "SELECT * FROM fx_rates WHERE {keys} ORDER BY effective_from";
       return (
         await selectKeys(
@@ -83,7 +82,6 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
       ).map(rateFromRow);
     },
     async qualified(keys) {
-      if (!keys.length) return new Set();
       const sql = "SELECT program_id, operator_id, player_key FROM cpa_qualifications WHERE {keys}";
       const cols = ["program_id", "operator_id", "player_key"];
       const rows = await selectKeys(
@@ -103,7 +101,6 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
       );
     },
     async history(keys) {
-      if (!keys.length) return { events: [], boundAt: new Map() };
       const pairs = keys.map((k) => [k.operatorId, k.playerId]);
       const events = await selectKeys(
         db,
@@ -132,7 +129,6 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
       };
     },
     async usage(keys, lock = false) {
-      if (!keys.length) return [];
       if (lock && engine === "postgres") await lockPairs(db, keys);
       const cols = ["affiliate_id", "program_id", "period"];
       const values = keys.map((k) => [k.affiliateId, k.programId, k.period]);
@@ -172,13 +168,11 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
         conversionIds,
       );
       const ids = rows.map((r) => String(r["id"]));
-      const sums = ids.length
-        ? await selectIn(
-            db,
-            "SELECT reverses_entry_id, SUM(amount_minor) AS total FROM ledger_entries WHERE reverses_entry_id IN (?) GROUP BY reverses_entry_id",
-            ids,
-          )
-        : [];
+      const sums = await selectIn(
+        db,
+        "SELECT reverses_entry_id, SUM(amount_minor) AS total FROM ledger_entries WHERE reverses_entry_id IN (?) GROUP BY reverses_entry_id",
+        ids,
+      );
       const compensated = new Map(sums.map((r) => [String(r["reverses_entry_id"]), Number(r["total"] ?? 0)]));
       return rows.map((r) => ({
         ...entryFromRow(r),

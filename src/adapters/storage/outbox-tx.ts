@@ -2,23 +2,10 @@
 import type { OutboxTx } from "../../app/delivery/outbox-port.ts";
 import type { ClickRow, ConversionRow } from "../../app/ports.ts";
 import { endpointFromRow } from "./delivery-rows.ts";
+import { selectIn } from "./ledger-tx.ts";
 import { insertMessages } from "./outbox-insert.ts";
 import { clickFromRow, conversionFromRow } from "./record-rows.ts";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
-
-const CHUNK = 500;
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
-
-/** `SELECT * FROM table WHERE column IN (…)` in chunks, duplicates dropped. */
-async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {
-  const unique = [...new Set(values)];
-  const rows: SqlRow[] = [];
-  for (let start = 0; start < unique.length; start += CHUNK) {
-    const part = unique.slice(start, start + CHUNK);
-    rows.push(...(await db.all(sql.replace("(?)", `(${marks(part.length)})`), part)));
-  }
-  return rows;
-}
+import type { SqlExecutor } from "./sql-driver.ts";
 
 export function outboxTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): OutboxTx {
   return {

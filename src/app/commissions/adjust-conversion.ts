@@ -15,6 +15,7 @@ import {
   rejectLines,
 } from "../../domain/commissions/adjust.ts";
 import { periodOf } from "../../domain/commissions/exact.ts";
+import { compensationState } from "../../domain/commissions/reverse.ts";
 import { PostwireError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
 import type { AdminDeps } from "../admin/deps.ts";
@@ -44,7 +45,6 @@ interface Context {
 
 function entryOf(ctx: Context, line: AdjustmentLine, original: OpenEntry | undefined): LedgerEntry {
   const c = ctx.conversion;
-  const pending = original?.status === "pending";
   return {
     id: ctx.nextId(),
     conversionId: c.id,
@@ -54,7 +54,6 @@ function entryOf(ctx: Context, line: AdjustmentLine, original: OpenEntry | undef
     playerKey: original?.playerKey ?? c.playerId,
     kind: "adjustment",
     component: line.component,
-    status: pending ? "pending" : "approved",
     amountMinor: line.amountMinor,
     currency: ctx.currency,
     sourceAmountMinor: null,
@@ -76,8 +75,7 @@ function entryOf(ctx: Context, line: AdjustmentLine, original: OpenEntry | undef
     },
     occurredAt: ctx.now,
     createdAt: ctx.now,
-    approveAt: pending ? original!.approveAt : ctx.now,
-    approvedAt: pending ? null : ctx.now,
+    ...compensationState(original, ctx.now),
     paidAt: null,
     payoutId: null,
   };

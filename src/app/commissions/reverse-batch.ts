@@ -3,7 +3,7 @@
  * cumulative over earlier reversals of the same original (domain/commissions/reverse.ts).
  */
 import { periodOf } from "../../domain/commissions/exact.ts";
-import { compensate } from "../../domain/commissions/reverse.ts";
+import { compensate, compensationState } from "../../domain/commissions/reverse.ts";
 import type { ConversionRow, Ids, IngestTx } from "../ports.ts";
 import type { LedgerEntry } from "./ledger-port.ts";
 
@@ -43,13 +43,11 @@ export async function reverseBatch(
     for (const line of lines) {
       const entry = original.find((e) => e.id === line.entryId)!;
       compensated.set(entry.id, (compensated.get(entry.id) ?? 0) + line.amountMinor);
-      const pending = entry.status === "pending";
       out.push({
         ...entry,
         id: ids.next("le"),
         conversionId: reversal.id,
         kind: entry.kind === "override" ? "override" : "clawback",
-        status: pending ? "pending" : "approved",
         amountMinor: line.amountMinor,
         sourceAmountMinor: reversal.amountMinor,
         sourceCurrency: reversal.currency,
@@ -64,8 +62,7 @@ export async function reverseBatch(
         },
         occurredAt: reversal.occurredAt,
         createdAt: now,
-        approveAt: pending ? entry.approveAt : now,
-        approvedAt: pending ? null : now,
+        ...compensationState(entry, now),
         paidAt: null,
         payoutId: null,
       });

@@ -17,6 +17,20 @@ export interface ReversibleEntry {
   readonly compensatedMinor: number;
 }
 
+/**
+ * The state of a compensating entry (reversal or manual reject): of a pending entry it stays
+ * pending with the same hold, so both end together; of an approved or paid one (or of nothing, a
+ * manual credit) it is approved at once and counts in the next balance.
+ */
+export function compensationState(
+  original: { readonly status: string; readonly approveAt: number } | undefined,
+  now: number,
+): { status: "pending" | "approved"; approveAt: number; approvedAt: number | null } {
+  return original?.status === "pending"
+    ? { status: "pending", approveAt: original.approveAt, approvedAt: null }
+    : { status: "approved", approveAt: now, approvedAt: now };
+}
+
 export interface ReversalInput {
   /** The original event: its amount (null when it had none) and when it happened. */
   readonly originalAmountMinor: number | null;

@@ -72,37 +72,43 @@ export interface World {
   readonly link: { id: number; code: string };
 }
 
-/** An operator (with its generated secret), an iGaming program, an affiliate and a link, via the API. */
-export async function createWorld(t: TestService, name = "Acme"): Promise<World> {
-  const admin = client(t.url, t.adminKey);
+/**
+ * An operator named `name` (with its generated secret), a program of `program`'s fields, an
+ * affiliate and a link, via the API.
+ */
+export async function worldVia(admin: Call, name: string, program: Record<string, unknown>): Promise<World> {
   const operator = await admin("POST", "/v1/operators", { name });
   expectStatus(operator, 201);
-  const program = await admin("POST", "/v1/programs", {
-    operator_id: operator.body.id,
-    name: `${name} Casino`,
-    vertical: "igaming",
-    currency: "EUR",
-    landing_url_template: "https://casino.example/welcome?cid={click_id}&s1={sub1}",
-  });
-  expectStatus(program, 201);
+  const created = await admin("POST", "/v1/programs", { operator_id: operator.body.id, ...program });
+  expectStatus(created, 201);
   const affiliate = await admin("POST", "/v1/affiliates", { name: `${name} partner` });
   expectStatus(affiliate, 201);
   const link = await admin("POST", "/v1/links", {
     affiliate_id: affiliate.body.id,
-    program_id: program.body.id,
+    program_id: created.body.id,
   });
   expectStatus(link, 201);
   return {
     operator: operator.body,
     secret: operator.body.secret,
-    program: program.body,
+    program: created.body,
     affiliate: affiliate.body,
     link: link.body,
   };
 }
 
+/** An operator (with its generated secret), an iGaming program, an affiliate and a link, via the API. */
+export function createWorld(t: TestService, name = "Acme"): Promise<World> {
+  return worldVia(client(t.url, t.adminKey), name, {
+    name: `${name} Casino`,
+    vertical: "igaming",
+    currency: "EUR",
+    landing_url_template: "https://casino.example/welcome?cid={click_id}&s1={sub1}",
+  });
+}
+
 /** Follows the world's tracking link and returns the click_id the landing URL received. */
-export async function click(t: TestService, world: World): Promise<string> {
+export async function click(t: { readonly url: string }, world: World): Promise<string> {
   const response = await fetch(`${t.url}/c/${world.link.code}`, { redirect: "manual" });
   assert.equal(response.status, 302);
   return new URL(response.headers.get("location")!).searchParams.get("cid")!;

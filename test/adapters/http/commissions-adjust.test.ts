@@ -12,6 +12,7 @@ import {
   amounts,
   type Bench,
   balance,
+  CPA,
   clickOf,
   DAY,
   entries,
@@ -21,8 +22,6 @@ import {
   sum,
   worldOf,
 } from "./commissions-kit.ts";
-
-const CPA = { amountMinor: 10000, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 };
 
 for (const engine of await availableEngines()) {
   describe(`manual adjustments and payouts (${engine})`, () => {
@@ -124,6 +123,24 @@ for (const engine of await availableEngines()) {
       const rejected = await adjust(id, { action: "reject", reason_code: "duplicate_player" });
       assert.equal(rejected.body.adjustment.amount_minor, -12550);
       assert.equal(sum(await of(id)), 0);
+    });
+
+    test("an unattributed conversion carries no commission to adjust: 400, nothing written", async () => {
+      const w = await worldOf(b, "igaming");
+      await addPlan(b, w, { cpa: CPA });
+      const id = await send(
+        b,
+        w,
+        ev("ftd", { player_id: `p${Math.random()}`, amount: "50.00", currency: "EUR" }),
+      );
+      for (const body of [
+        { action: "reject", reason_code: "fraud" },
+        { action: "adjust", reason_code: "goodwill", amount_minor: 500 },
+      ]) {
+        expectStatus(await adjust(id, body), 400, "invalid_request");
+      }
+      assert.deepEqual(await of(id), []);
+      assert.deepEqual((await b.admin("GET", `/v1/conversions/${id}/adjustments`)).body.items, []);
     });
 
     test("a reject racing a chargeback of the same conversion compensates it once", async () => {

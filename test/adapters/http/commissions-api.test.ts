@@ -154,5 +154,13 @@ for (const engine of await availableEngines()) {
       assert.equal(balances[0].approved_minor, 0);
       assert.equal(balances[0].paid_minor, paid.body.items[0].amount_minor);
     });
+
+    test("ledger filters refuse an id no entry can have before it reaches storage", async () => {
+      for (const path of ["/v1/commissions", "/v1/commissions.csv", "/v1/commissions/balances"]) {
+        for (const query of [`conversion_id=${"c".repeat(65)}`, `after=${"e".repeat(65)}`, "after="]) {
+          expectStatus(await admin("GET", `${path}?${query}`), 400, "validation_failed");
+        }
+      }
+    });
   });
 }

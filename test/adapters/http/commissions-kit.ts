@@ -3,13 +3,12 @@
  * periods), worlds of any vertical created through the API, signed postbacks at the service's time,
  * and ledger reads.
  */
-import assert from "node:assert/strict";
-import { createIds } from "../../../src/adapters/system.ts";
-import { createApiKey } from "../../../src/app/api-keys.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import type { Engine } from "../../helpers/engines.ts";
+import { startTestService } from "../../helpers/service.ts";
 import {
   type Call,
+  click,
   client,
   expectStatus,
   postback,
@@ -17,10 +16,17 @@ import {
   signedQuery,
   txid,
   type World,
+  worldVia,
 } from "./admin-kit.ts";
-import { startKitService } from "./postback-kit.ts";
 
 export const DAY = 86_400_000;
+
+/** The iGaming CPA most tests pay: 100.00 on a first deposit of at least 20.00, 30 days of clawback. */
+export const CPA = {
+  amountMinor: 10000,
+  qualification: { kind: "ftd", minDepositMinor: 2000 },
+  clawbackDays: 30,
+};
 
 export interface Bench {
   readonly url: string;
@@ -37,31 +43,17 @@ export interface Bench {
 export async function startBench(engine: Engine): Promise<Bench> {
   let offset = 0;
   const clock = { now: () => Date.now() + offset };
-  const kit = await startKitService(engine, { clock });
-  const ids = createIds();
-  const key = async (
-    role: "admin" | "affiliate" | "operator",
-    owner: { affiliateId?: number; operatorId?: number } = {},
-  ) => {
-    const created = await createApiKey(kit.store, clock, ids, {
-      name: `test ${role}`,
-      role,
-      operatorId: owner.operatorId ?? null,
-      affiliateId: owner.affiliateId ?? null,
-    });
-    if (!created.ok) throw new Error(created.error.message);
-    return created.value.secret;
-  };
+  const t = await startTestService(engine, {}, clock);
   return {
-    url: kit.url,
-    store: kit.store,
-    admin: client(kit.url, await key("admin")),
+    url: t.url,
+    store: t.store,
+    admin: client(t.url, t.adminKey),
     advance: (ms) => {
       offset += ms;
     },
     now: clock.now,
-    key,
-    close: () => kit.close(),
+    key: t.key,
+    close: () => t.close(),
   };
 }
 
@@ -75,31 +67,13 @@ export async function worldOf(
   settings: Record<string, unknown> = {},
 ): Promise<World> {
   const name = `${vertical}-${Math.random().toString(36).slice(2, 8)}`;
-  const operator = await b.admin("POST", "/v1/operators", { name });
-  expectStatus(operator, 201);
-  const program = await b.admin("POST", "/v1/programs", {
-    operator_id: operator.body.id,
+  return worldVia(b.admin, name, {
     name,
     vertical,
     currency,
     landing_url_template: "https://brand.example/welcome?cid={click_id}",
     ...settings,
   });
-  expectStatus(program, 201);
-  const affiliate = await b.admin("POST", "/v1/affiliates", { name: `${name} partner` });
-  expectStatus(affiliate, 201);
-  const link = await b.admin("POST", "/v1/links", {
-    affiliate_id: affiliate.body.id,
-    program_id: program.body.id,
-  });
-  expectStatus(link, 201);
-  return {
-    operator: operator.body,
-    secret: operator.body.secret,
-    program: program.body,
-    affiliate: affiliate.body,
-    link: link.body,
-  };
 }
 
 /** Adds a plan version (or a deal with `affiliate_id`). */
@@ -114,11 +88,7 @@ export async function addPlan(b: Bench, world: World, terms: unknown, extra: Rec
 }
 
 /** A click on the world's link (issued at the service's time). */
-export async function clickOf(b: Bench, world: World): Promise<string> {
-  const response = await fetch(`${b.url}/c/${world.link.code}`, { redirect: "manual" });
-  assert.equal(response.status, 302);
-  return new URL(response.headers.get("location")!).searchParams.get("cid")!;
-}
+export const clickOf = click;
 
 export type Pairs = Array<[string, string]>;
 

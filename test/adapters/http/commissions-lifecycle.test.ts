@@ -12,6 +12,7 @@ import {
   amounts,
   type Bench,
   balance,
+  CPA,
   clickOf,
   DAY,
   entries,
@@ -21,8 +22,6 @@ import {
   sum,
   worldOf,
 } from "./commissions-kit.ts";
-
-const CPA = { amountMinor: 10000, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 };
 
 for (const engine of await availableEngines()) {
   describe(`commission lifecycle (${engine})`, () => {
@@ -71,6 +70,38 @@ for (const engine of await availableEngines()) {
       assert.equal((await of(cb))[0]!.status, "reversed");
       const owed = await balance(b, w.affiliate.id);
       assert.deepEqual([owed.approved_minor, owed.pending_minor, owed.reversed_minor], [10000, 0, 0]);
+    });
+
+    test("parents, deals and FX rates refuse what cannot be stored", async () => {
+      const w = await worldOf(b, "igaming");
+      const parentOf = (id: number, parent_id: number | null) =>
+        b.admin("PUT", `/v1/affiliates/${id}/parent`, { parent_id });
+      const top = await b.admin("POST", "/v1/affiliates", { name: "Top partner" });
+      expectStatus(top, 201);
+      expectStatus(await parentOf(w.affiliate.id, top.body.id), 200);
+      expectStatus(await parentOf(w.affiliate.id, w.affiliate.id), 400, "invalid_field", "parent_id");
+      expectStatus(await parentOf(top.body.id, w.affiliate.id), 400, "invalid_field", "parent_id");
+      expectStatus(await parentOf(w.affiliate.id, 999_999_999), 400, "invalid_field", "parent_id");
+      expectStatus(await parentOf(999_999_999, null), 404, "not_found");
+      const deal = await b.admin("POST", `/v1/programs/${w.program.id}/plans`, {
+        terms: { cpa: CPA },
+        affiliate_id: 999_999_999,
+      });
+      expectStatus(deal, 400, "invalid_field", "affiliate_id");
+      const rate = (body: Record<string, string>) =>
+        b.admin("POST", "/v1/fx-rates", { base: "USD", quote: "EUR", rate: "0.9", ...body });
+      expectStatus(await rate({ base: "NOPE" }), 400, "unknown_currency", "base");
+      expectStatus(await rate({ quote: "NOPE" }), 400, "unknown_currency", "quote");
+      for (const bad of ["0", "-1", "abc"])
+        expectStatus(await rate({ rate: bad }), 400, "invalid_field", "rate");
+      const listed = await b.admin("GET", "/v1/fx-rates");
+      expectStatus(listed, 200);
+      assert.equal(
+        listed.body.items.some(
+          (r: { base: string; quote: string }) => r.base === "NOPE" || r.quote === "NOPE",
+        ),
+        false,
+      );
     });
 
     test("sub-affiliate override: the parent earns its share of each child line", async () => {

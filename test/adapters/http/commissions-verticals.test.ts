@@ -12,6 +12,7 @@ import {
   amounts,
   type Bench,
   balance,
+  CPA,
   clickOf,
   DAY,
   entries,
@@ -23,7 +24,7 @@ import {
 } from "./commissions-kit.ts";
 
 const IGAMING = {
-  cpa: { amountMinor: 10000, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
+  cpa: CPA,
   revshare: { bps: 2500, negativeCarryOver: true },
 };
 const FOREX = {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { type EarnEvent, type EarnInput, earn, overrideLines } from "../../../src/domain/commissions/earn.ts";
 import { bpsOf, convert, periodOf } from "../../../src/domain/commissions/exact.ts";
-import { compensate } from "../../../src/domain/commissions/reverse.ts";
+import { compensate, compensationState } from "../../../src/domain/commissions/reverse.ts";
 import type { Terms } from "../../../src/domain/commissions/terms.ts";
 
 const H = 3_600_000;
@@ -294,6 +294,28 @@ test("reversals: partial, whole, windows", () => {
       amounts,
       name,
     );
+});
+
+test("a compensation of a pending entry keeps its hold; of any other, or of nothing, it is approved now", () => {
+  const now = T0 + 5 * D;
+  const cases: Array<
+    [string, Parameters<typeof compensationState>[0], ReturnType<typeof compensationState>]
+  > = [
+    [
+      "pending",
+      { status: "pending", approveAt: T0 + 7 * D },
+      { status: "pending", approveAt: T0 + 7 * D, approvedAt: null },
+    ],
+    [
+      "approved",
+      { status: "approved", approveAt: T0 },
+      { status: "approved", approveAt: now, approvedAt: now },
+    ],
+    ["paid", { status: "paid", approveAt: T0 }, { status: "approved", approveAt: now, approvedAt: now }],
+    ["manual credit (no original)", undefined, { status: "approved", approveAt: now, approvedAt: now }],
+  ];
+  for (const [name, original, expected] of cases)
+    assert.deepEqual(compensationState(original, now), expected, name);
 });
 
 test("property: reversals never exceed the original and add up to its negation", () => {

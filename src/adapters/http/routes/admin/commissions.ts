@@ -145,8 +145,8 @@ const FILTER = object({
   program_id: ID,
   period: PERIOD,
   status: { type: "string", enum: [...ENTRY_STATUSES] },
-  conversion_id: { type: "string" },
-  after: { type: "string" },
+  conversion_id: { type: "string", minLength: 1, maxLength: 64 },
+  after: { type: "string", minLength: 1, maxLength: 64, description: "Entries with a greater id." },
   limit: { type: "integer", minimum: 1, maximum: 10000 },
 });
 interface FilterQuery {
