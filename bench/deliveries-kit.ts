@@ -18,6 +18,7 @@ import type { Endpoint, NewDelivery } from "../src/app/delivery/outbox-port.ts";
 import type { Store } from "../src/app/ports.ts";
 import { parseEgressAllowlist } from "../src/domain/egress.ts";
 import { nextAttemptAt } from "../src/domain/retry-schedule.ts";
+import { endpointInput } from "../test/adapters/delivery/delivery-kit.ts";
 import { createFixture } from "../test/helpers/service.ts";
 
 export const pin = (pid: number, core: number): void => {
@@ -86,19 +87,10 @@ export async function openOutbox(receiverUrl: string, paths: readonly string[]):
   for (const p of paths) {
     endpoints.push(
       await store.deliveries.endpoints.create(
-        {
-          affiliateId: fixture.affiliate.id,
+        endpointInput(fixture.affiliate.id, {
           name: p,
           urlTemplate: `${receiverUrl}${p}?id={delivery_id}&cid={click_id}&p={payout}&st={status}`,
-          method: "GET",
-          events: [],
-          programIds: [],
-          statuses: ["created"],
-          delaySeconds: 0,
-          includeTest: false,
-          secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-          status: "active",
-        },
+        }),
         Date.now(),
       ),
     );

@@ -68,9 +68,7 @@ export async function deliveriesCommand(argv: readonly string[], env: Env, io: C
     await store.migrate();
     const d = store.deliveries;
     if (action === "list") {
-      for (const row of await d.list({ endpointId, state: chosen?.[0], limit, ...range } as Parameters<
-        typeof d.list
-      >[0]))
+      for (const row of await d.list({ endpointId, state: chosen?.[0], limit, ...range }))
         io.out(JSON.stringify(row));
     } else if (action === "attempts") {
       const filter = {
@@ -80,18 +78,14 @@ export async function deliveriesCommand(argv: readonly string[], env: Env, io: C
         limit,
         ...range,
       };
-      for (const row of await d.attempts(filter as Parameters<typeof d.attempts>[0]))
-        io.out(JSON.stringify(row));
+      for (const row of await d.attempts(filter)) io.out(JSON.stringify(row));
     } else if (values["delivery-id"]) {
       const done = await d.replay(values["delivery-id"], io.now());
       io.out(JSON.stringify({ replayed: done ? 1 : 0 }));
       return done ? 0 : 1;
     } else {
       if (endpointId === undefined) throw new UsageError("replay needs --delivery-id or --endpoint-id");
-      const replayed = await d.replayRange(
-        { endpointId, ...range, states: chosen ?? ["dead"] } as Parameters<typeof d.replayRange>[0],
-        io.now(),
-      );
+      const replayed = await d.replayRange({ endpointId, ...range, states: chosen }, io.now());
       io.out(JSON.stringify({ replayed }));
     }
     return 0;

@@ -5,6 +5,7 @@ import { createIds } from "../../src/adapters/system.ts";
 import { EndpointCache } from "../../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../../src/app/delivery/outbound-effect.ts";
 import { runCli } from "../../src/cli/postwire.ts";
+import { endpointInput } from "../adapters/delivery/delivery-kit.ts";
 import { createTestStore } from "../helpers/engines.ts";
 import { conversionRow } from "../helpers/records.ts";
 import { createFixture } from "../helpers/service.ts";
@@ -14,19 +15,11 @@ test("deliveries list, attempts and replay", async () => {
   try {
     const f = await createFixture(store);
     const endpoint = await store.deliveries.endpoints.create(
-      {
-        affiliateId: f.affiliate.id,
+      endpointInput(f.affiliate.id, {
         name: "cli",
         urlTemplate: "https://aff.example/pb?id={delivery_id}",
-        method: "GET",
-        events: [],
-        programIds: [],
-        statuses: ["created"],
         delaySeconds: 60,
-        includeTest: false,
-        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        status: "active",
-      },
+      }),
       Date.now(),
     );
     const row = conversionRow({
@@ -64,6 +57,9 @@ test("deliveries list, attempts and replay", async () => {
     lines.length = 0;
     assert.equal(await runCli(["deliveries", "attempts", "--failed"], env, io), 0);
     assert.deepEqual(lines, []);
+    assert.equal(await runCli(["deliveries", "replay", "--delivery-id", "dl_missing"], env, io), 1);
+    assert.deepEqual(JSON.parse(lines[0]!), { replayed: 0 });
+    lines.length = 0;
     assert.equal(await runCli(["deliveries", "replay"], env, io), 2);
     // Bad options are refused before anything is read: two states for a listing, a bad id, a bad state.
     const refused = [

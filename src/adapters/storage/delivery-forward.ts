@@ -5,9 +5,8 @@
  * several processes may forward the same approval at once and only one message is kept.
  */
 import type { ApprovalToForward, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
-import { insertMessages } from "./outbox-insert.ts";
-import { clickFromRow, conversionFromRow } from "./record-rows.ts";
-import type { SqlDriver, SqlRow } from "./sql-driver.ts";
+import { outboxTx } from "./outbox-tx.ts";
+import type { SqlDriver } from "./sql-driver.ts";
 
 const marks = (count: number): string => new Array(count).fill("?").join(", ");
 
@@ -42,12 +41,6 @@ async function payoutsOf(db: SqlDriver, ids: readonly string[]) {
   );
 }
 
-async function byKey(db: SqlDriver, sql: string, key: string, ids: readonly string[]) {
-  if (!ids.length) return new Map<string, SqlRow>();
-  const rows = await db.all(sql.replace("(?)", `(${marks(ids.length)})`), ids);
-  return new Map(rows.map((r) => [String(r[key]), r]));
-}
-
 export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForward" | "enqueue" | "prune"> {
   return {
     async approvalsToForward(after, limit) {
@@ -59,25 +52,21 @@ export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForwa
         limit,
       ]);
       if (!picked.length) return [];
+      // The ingest transaction's readers: chunked, duplicates dropped.
+      const records = outboxTx(db, db.engine);
       const ids = [...new Set(picked.map((r) => String(r["conversion_id"])))];
-      const conversions = await byKey(db, "SELECT * FROM conversions WHERE id IN (?)", "id", ids);
-      const clickIds = [...conversions.values()].flatMap((r) =>
-        r["click_id"] ? [String(r["click_id"])] : [],
-      );
-      const clicks = await byKey(db, "SELECT * FROM clicks WHERE click_id IN (?)", "click_id", [
-        ...new Set(clickIds),
-      ]);
+      const conversions = await records.conversions(ids);
+      const clicks = await records.clicks([...conversions.values()].flatMap((c) => c.clickId ?? []));
       const payouts = await payoutsOf(db, ids);
       return picked.map((r): ApprovalToForward => {
-        const conversion = conversionFromRow(conversions.get(String(r["conversion_id"]))!);
-        const click = conversion.clickId ? clicks.get(conversion.clickId) : undefined;
+        const conversion = conversions.get(String(r["conversion_id"]))!;
         const payout = payouts.get(conversion.id);
         return {
           approvedAt: Number(r["approved_at"]),
           conversionId: conversion.id,
           endpointId: Number(r["endpoint_id"]),
           conversion,
-          click: click ? clickFromRow(click) : undefined,
+          click: conversion.clickId ? clicks.get(conversion.clickId) : undefined,
           payoutMinor: payout?.minor ?? 0,
           currency: payout?.currency ?? conversion.currency ?? "",
         };
@@ -85,9 +74,8 @@ export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForwa
     },
     async enqueue(rows, now) {
       if (!rows.length) return;
-      const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       // One transaction: one commit for the batch, not one per row.
-      await db.transaction((tx) => insertMessages(tx, ordered, now));
+      await db.transaction((tx) => outboxTx(tx, db.engine).enqueue(rows, now));
     },
     async prune(before, chunk = 5000) {
       const size = Math.max(1, Math.floor(chunk));

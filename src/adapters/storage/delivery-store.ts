@@ -169,7 +169,7 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
         ["created_at >= ?", range.since],
         ["created_at < ?", range.until],
       ]);
-      const states = range.states.length ? range.states : ["dead"];
+      const states = range.states?.length ? range.states : ["dead"];
       return db.run(
         `UPDATE deliveries SET state = 'pending', run_at = ?, attempts = 0, updated_at = ?${w.sql} AND locked_by IS NULL AND state IN (${marks(states.length)})`,
         [now, now, ...w.params, ...states],

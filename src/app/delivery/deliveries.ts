@@ -6,9 +6,9 @@ import { PostwireError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { allowRoles, notFound, seesAffiliate, tenantFilter } from "../admin/scope.ts";
-import type { AttemptFilter, DeliveryFilter } from "./delivery-store-port.ts";
+import type { AttemptFilter, DeliveryFilter, ReplayRange } from "./delivery-store-port.ts";
 import { getEndpoint } from "./endpoints.ts";
-import type { Attempt, Delivery, DeliveryState } from "./outbox-port.ts";
+import type { Attempt, Delivery } from "./outbox-port.ts";
 
 export async function listDeliveries(
   deps: AdminDeps,
@@ -49,27 +49,12 @@ export async function replayDelivery(deps: AdminDeps, principal: Principal, id: 
   return (await deps.store.deliveries.get(id))!;
 }
 
-export interface ReplayRequest {
-  readonly endpointId: number;
-  readonly since?: number | undefined;
-  readonly until?: number | undefined;
-  readonly states?: readonly DeliveryState[] | undefined;
-}
-
 /** Replays an endpoint's deliveries created in [since, until) in the given states (default dead). */
 export async function replayRange(
   deps: AdminDeps,
   principal: Principal,
-  request: ReplayRequest,
+  request: ReplayRange,
 ): Promise<number> {
   await getEndpoint(deps, principal, request.endpointId);
-  return deps.store.deliveries.replayRange(
-    {
-      endpointId: request.endpointId,
-      ...(request.since === undefined ? {} : { since: request.since }),
-      ...(request.until === undefined ? {} : { until: request.until }),
-      states: request.states ?? ["dead"],
-    },
-    deps.clock.now(),
-  );
+  return deps.store.deliveries.replayRange(request, deps.clock.now());
 }

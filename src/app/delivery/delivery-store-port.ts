@@ -96,8 +96,8 @@ export interface ReplayRange {
   readonly endpointId: number;
   readonly since?: number;
   readonly until?: number;
-  /** Which deliveries to send again (default: dead ones). */
-  readonly states: readonly DeliveryState[];
+  /** Which deliveries to send again (missing or empty: dead ones). */
+  readonly states?: readonly DeliveryState[] | undefined;
 }
 
 /** Where the approval forwarder resumes: a position in (approved_at, conversion id, endpoint id) order. */

@@ -155,14 +155,16 @@ export async function updateEndpoint(
     statuses: input.statuses && [...new Set(input.statuses)],
     delaySeconds: input.delaySeconds,
     includeTest: input.includeTest,
-    status: input.status,
+    // Disabling goes through disable(), which records why and when, and only for an active
+    // endpoint: one already disabled (by a 410, say) keeps its first reason.
+    status: input.status === "disabled" ? undefined : input.status,
   };
-  const updated = await deps.store.deliveries.endpoints.update(id, patch, deps.clock.now());
-  deps.endpointCache.invalidate();
+  const now = deps.clock.now();
+  const updated = await deps.store.deliveries.endpoints.update(id, patch, now);
   if (!updated) throw notFound("Endpoint", id);
-  if (input.status === "disabled" && updated.disabledReason === null) {
-    await deps.store.deliveries.endpoints.disable(id, "Disabled by hand.", deps.clock.now());
-  }
+  if (input.status === "disabled")
+    await deps.store.deliveries.endpoints.disable(id, "Disabled by hand.", now);
+  deps.endpointCache.invalidate();
   return (await deps.store.deliveries.endpoints.get(id))!;
 }
 

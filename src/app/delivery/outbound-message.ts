@@ -33,6 +33,9 @@ export const OUTBOUND_MACROS = [
   "delivery_id",
 ] as const;
 
+/** The values a message carries: one per macro except delivery_id, which is the message's own id. */
+export type MessageValues = Record<Exclude<(typeof OUTBOUND_MACROS)[number], "delivery_id">, string>;
+
 export const USER_AGENT = "Postwire-Webhooks/1";
 
 /** Minor units as a signed decimal of the currency (plain minor units when it has no known exponent). */
@@ -74,7 +77,7 @@ export interface MessageFacts {
 }
 
 /** The macro values of one message (without delivery_id, which is its own id). */
-export function messageValues(facts: MessageFacts, affiliateId: number): Record<string, string> {
+export function messageValues(facts: MessageFacts, affiliateId: number): MessageValues {
   const { conversion, original, click, adjustment } = facts;
   const subject = original ?? conversion;
   const { payout, currency } = payoutOf(
@@ -102,7 +105,7 @@ export function messageValues(facts: MessageFacts, affiliateId: number): Record<
 }
 
 /** Sample values for "send test" and for checking a template when it is saved. */
-export function sampleValues(): Record<string, string> {
+export function sampleValues(): MessageValues {
   return {
     click_id: "test-click-id",
     sub1: "sub1",

@@ -10,6 +10,7 @@ import { createEgressGuard } from "../../../src/adapters/delivery/egress-guard.t
 import { createHttpSender, type HttpSender } from "../../../src/adapters/delivery/http-sender.ts";
 import { createIds } from "../../../src/adapters/system.ts";
 import type { DeliverDeps, RetrySchedule } from "../../../src/app/delivery/deliver-postback.ts";
+import type { NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { parseEgressAllowlist } from "../../../src/domain/egress.ts";
 import { nextAttemptAt } from "../../../src/domain/retry-schedule.ts";
@@ -61,6 +62,36 @@ export async function startReceiver(script: Reply[] = [{ status: 200 }]): Promis
         server.close(() => resolve());
       }),
   });
+}
+
+/** A signing secret in Standard Webhooks form. */
+export const TEST_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** An active GET endpoint for `created` messages, no filters, no delay; `patch` changes any field. */
+export function endpointInput(affiliateId: number, patch: Partial<NewEndpoint> = {}): NewEndpoint {
+  return {
+    affiliateId,
+    name: "test",
+    urlTemplate: "https://a.example/pb?id={delivery_id}",
+    method: "GET",
+    events: [],
+    programIds: [],
+    statuses: ["created"],
+    delaySeconds: 0,
+    includeTest: false,
+    secret: TEST_SECRET,
+    status: "active",
+    ...patch,
+  };
+}
+
+/** Polls `check` every 25 ms until it holds; throws after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export interface TestClock {

@@ -8,6 +8,7 @@ import type { Attempt, NewDelivery } from "../../../src/app/delivery/outbox-port
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { endpointInput } from "./delivery-kit.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -77,19 +78,10 @@ for (const engine of await availableEngines()) {
 
     test("old attempts and delivered deliveries go, in chunks; pending, dead and recent ones stay", async () => {
       const endpoint = await store.deliveries.endpoints.create(
-        {
-          affiliateId: f.affiliate.id,
+        endpointInput(f.affiliate.id, {
           name: "retention",
           urlTemplate: "https://a.example/?id={delivery_id}",
-          method: "GET",
-          events: [],
-          programIds: [],
-          statuses: ["created"],
-          delaySeconds: 0,
-          includeTest: false,
-          secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-          status: "active",
-        },
+        }),
         NOW - 100 * DAY,
       );
       const old = NOW - 40 * DAY;

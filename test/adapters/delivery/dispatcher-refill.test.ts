@@ -12,7 +12,7 @@ import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-por
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
-import { startReceiver, steadySchedule, testSender } from "./delivery-kit.ts";
+import { endpointInput, startReceiver, steadySchedule, testSender } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
   describe(`dispatcher refill (${engine})`, () => {
@@ -36,19 +36,7 @@ for (const engine of await availableEngines()) {
       for (const name of ["a", "b"]) {
         endpoints.push(
           await store.deliveries.endpoints.create(
-            {
-              affiliateId: f.affiliate.id,
-              name,
-              urlTemplate: `${receiver.url}/${name}?id={delivery_id}`,
-              method: "GET",
-              events: [],
-              programIds: [],
-              statuses: ["created"],
-              delaySeconds: 0,
-              includeTest: false,
-              secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-              status: "active",
-            },
+            endpointInput(f.affiliate.id, { name, urlTemplate: `${receiver.url}/${name}?id={delivery_id}` }),
             Date.now(),
           ),
         );

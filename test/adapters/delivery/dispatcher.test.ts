@@ -15,9 +15,15 @@ import type { ConversionRow, Payout, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { clickRow, conversionRow } from "../../helpers/records.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
-import { type Receiver, startReceiver, testClock, testDispatcher, testSender } from "./delivery-kit.ts";
-
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+import {
+  endpointInput,
+  type Receiver,
+  startReceiver,
+  TEST_SECRET,
+  testClock,
+  testDispatcher,
+  testSender,
+} from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
   describe(`outbound delivery (${engine})`, () => {
@@ -35,20 +41,12 @@ for (const engine of await availableEngines()) {
 
     const endpoint = (receiver: Receiver, patch: Partial<NewEndpoint> = {}): Promise<Endpoint> =>
       store.deliveries.endpoints.create(
-        {
-          affiliateId: f.affiliate.id,
-          name: "test",
+        endpointInput(f.affiliate.id, {
           urlTemplate: `${receiver.url}/pb?id={delivery_id}&cid={click_id}&s1={sub1}&p={payout}&st={status}&token=abc`,
           method: "POST",
-          events: [],
-          programIds: [],
           statuses: ["created", "reversed"],
-          delaySeconds: 0,
-          includeTest: false,
-          secret: SECRET,
-          status: "active",
           ...patch,
-        },
+        }),
         Date.now(),
       );
 
@@ -125,7 +123,7 @@ for (const engine of await availableEngines()) {
       assert.equal(body.delivery_id, delivery!.id);
       assert.equal(body.click_id, click.clickId);
       // Verified with the independent Standard Webhooks implementation, at the attempt's time.
-      const wh = new Webhook(SECRET);
+      const wh = new Webhook(TEST_SECRET);
       const headers = {
         "webhook-id": String(second!.headers["webhook-id"]),
         "webhook-timestamp": String(second!.headers["webhook-timestamp"]),

@@ -22,7 +22,7 @@ import {
   expectStatus,
   type World,
 } from "../http/admin-kit.ts";
-import { type Hit, type Receiver, startReceiver } from "./delivery-kit.ts";
+import { type Hit, type Receiver, startReceiver, until } from "./delivery-kit.ts";
 
 const TERMS = {
   cpa: { amountMinor: 12345, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
@@ -30,13 +30,6 @@ const TERMS = {
 const TEMPLATE =
   "/pb?st={status}&p={payout}&tp={total_payout}&c={currency}&r={reason}&cid={click_id}&cv={conversion_id}&ev={event}&dl={delivery_id}";
 
-const until = async (check: () => boolean, ms = 8000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 const quiet = () => new Promise((resolve) => setTimeout(resolve, 200));
 const paramsOf = (hit: Hit) => Object.fromEntries(new URL(hit.url, "http://x").searchParams);
 const byStatus = (r: Receiver, status: string) => r.hits.filter((h) => paramsOf(h)["st"] === status);

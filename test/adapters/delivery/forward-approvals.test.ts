@@ -19,20 +19,12 @@ import {
   expectStatus,
   type World,
 } from "../http/admin-kit.ts";
-import { type Receiver, startReceiver } from "./delivery-kit.ts";
+import { type Receiver, startReceiver, until } from "./delivery-kit.ts";
 
 const DAY = 86_400_000;
 const TERMS = {
   cpa: { amountMinor: 12345, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
   holdDays: 1,
-};
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 };
 
 for (const engine of await availableEngines()) {

@@ -10,18 +10,10 @@ import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
-import { type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
+import { type Receiver, startReceiver, until } from "../delivery/delivery-kit.ts";
 import { type Call, click, client, convert, createWorld, expectStatus, type World } from "./admin-kit.ts";
 
 const HOUR = 3_600_000;
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 interface Signed {
   readonly headers: Record<string, unknown>;

@@ -7,16 +7,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
-import { type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
+import { type Receiver, startReceiver, until } from "../delivery/delivery-kit.ts";
 import { type Call, click, client, convert, createWorld, expectStatus, type World } from "./admin-kit.ts";
-
-const until = async (check: () => Promise<boolean>, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 for (const engine of await availableEngines()) {
   describe(`outbound endpoints API (${engine})`, () => {
@@ -84,6 +76,15 @@ for (const engine of await availableEngines()) {
         listed.body.data.map((e: { id: number }) => e.id),
         [created.body.id],
       );
+      const off = await own("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" });
+      expectStatus(off, 200);
+      assert.equal(off.body.status, "disabled");
+      assert.equal(off.body.disabled_reason, "Disabled by hand.");
+      assert.notEqual(off.body.disabled_at, null);
+      const again = await own("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" });
+      assert.equal(again.body.disabled_at, off.body.disabled_at, "disabling twice keeps the first record");
+      const on = await own("PATCH", `/v1/endpoints/${created.body.id}`, { status: "active" });
+      assert.equal(on.body.disabled_reason, null);
       expectStatus(await own("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" }), 200);
     });
 

@@ -6,11 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createIds } from "../../../src/adapters/system.ts";
+import { deliverPostback } from "../../../src/app/delivery/deliver-postback.ts";
 import type { ClaimRequest, FinishItem } from "../../../src/app/delivery/delivery-store-port.ts";
 import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { endpointInput } from "../delivery/delivery-kit.ts";
 
 const T = Date.UTC(2026, 6, 1);
 
@@ -27,19 +30,12 @@ for (const engine of await availableEngines()) {
 
     const endpoint = (name: string, status: "active" | "disabled" = "active"): Promise<Endpoint> =>
       store.deliveries.endpoints.create(
-        {
-          affiliateId: f.affiliate.id,
+        endpointInput(f.affiliate.id, {
           name,
           urlTemplate: `https://${name}.example/pb?id={delivery_id}`,
           method: "POST",
-          events: [],
-          programIds: [],
-          statuses: ["created"],
-          delaySeconds: 0,
-          includeTest: false,
-          secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
           status,
-        },
+        }),
         T,
       );
 
@@ -228,6 +224,37 @@ for (const engine of await availableEngines()) {
         [next.secret, ep.secret, T + 3_600_000],
       );
       await settle("w1", [id!]);
+    });
+
+    test("a claim whose endpoint was disabled meanwhile goes back to waiting, unsent and unlogged", async () => {
+      const ep = await endpoint("raced");
+      const [id] = await due(ep, 1, T);
+      const [claimed] = await store.deliveries.claim(request());
+      assert.equal(claimed!.id, id);
+      const clock = { now: () => T + 2000 };
+      await deliverPostback(
+        {
+          store: store.deliveries,
+          sender: {
+            send: () => Promise.reject(new Error("a disabled endpoint must not be called")),
+          },
+          clock,
+          ids: createIds(clock),
+          schedule: () => null,
+          sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 1000, deadlineMs: 1000 },
+          failureThreshold: 0,
+          workerId: "w1",
+        },
+        // As PostgreSQL may read it: disabled by another process after the row was chosen.
+        { ...claimed!, endpoint: { ...claimed!.endpoint, status: "disabled" } },
+      );
+      const row = await store.deliveries.get(id!);
+      assert.deepEqual(
+        [row!.state, row!.runAt, row!.lockedBy, row!.lastError],
+        ["pending", T + 2000, null, null],
+      );
+      assert.deepEqual(await store.deliveries.attempts({ deliveryId: id! }), []);
+      await store.deliveries.endpoints.disable(ep.id, "test over", T); // nothing due is left behind
     });
   });
 }
