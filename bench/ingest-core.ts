@@ -10,16 +10,16 @@ import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { arrivalNow, postbackRequest } from "../src/adapters/http/routes/postback.ts";
 import { openStore } from "../src/adapters/storage/open-store.ts";
 import { createIds, systemClock } from "../src/adapters/system.ts";
 import { Catalog } from "../src/app/catalog.ts";
-import { createCommissionEffect } from "../src/app/commissions/commission-effect.ts";
-import { planCacheFor } from "../src/app/commissions/plan-cache.ts";
 import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
-import { createPostbackIngestor, type PostbackRequest } from "../src/app/ingest-postback.ts";
+import type { PostbackRequest } from "../src/app/ingest-postback.ts";
 import type { Store } from "../src/app/ports.ts";
 import { issueClickId } from "../src/domain/click-id.ts";
+import { createIngestor } from "../src/main.ts";
 import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
 import { postbackPaths } from "./requests.ts";
@@ -35,6 +35,7 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const concurrency = Number(values.concurrency);
 
+const EMPTY = Buffer.alloc(0);
 const HEADERS = {
   host: "127.0.0.1:8080",
   "user-agent": "operator-backend/1.0",
@@ -78,42 +79,23 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
       ids.random(6),
     );
     const catalog = new Catalog(store, clock);
-    const ingestor = createPostbackIngestor({
+    const ingestor = createIngestor({
       store,
       catalog,
       clock,
       ids,
-      clickSecrets: [clickSecret],
+      clickSecret,
       batching: { maxBatch: 512, concurrency: store.engine === "sqlite" ? 1 : 5, maxPending: 20_000 },
-      effects: [
-        createCommissionEffect({
-          plans: planCacheFor(catalog, clock),
-          clock,
-          ids,
-          clickSecrets: [clickSecret],
-        }),
-        createOutboundEffect({ cache: new EndpointCache(clock), clock, ids }),
-      ],
+      outboundEffect: createOutboundEffect({ cache: new EndpointCache(clock), clock, ids }),
     });
     const paths = postbackPaths(
       { operatorKey: fixture.operator.key, secret: fixture.secret, clickId },
       n + 2000,
       `r${index}`,
     );
-    const request = (p: string): PostbackRequest => {
-      const q = p.indexOf("?");
-      return {
-        operatorKey: fixture.operator.key,
-        method: "GET",
-        path: p.slice(0, q),
-        rawQuery: p.slice(q + 1),
-        body: Buffer.alloc(0),
-        headers: HEADERS,
-        remoteAddress: "127.0.0.1",
-        receivedAt: Date.now(),
-        startedNs: process.hrtime.bigint(),
-      };
-    };
+    // As the GET route builds it.
+    const request = (p: string): PostbackRequest =>
+      postbackRequest(p, fixture.operator.key, "GET", HEADERS, arrivalNow(clock, "127.0.0.1"), EMPTY);
     let next = 0;
     const worker = async (count: number) => {
       for (let i = 0; i < count; i++) {

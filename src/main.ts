@@ -20,7 +20,7 @@ import { planCacheFor } from "./app/commissions/plan-cache.ts";
 import { EndpointCache } from "./app/delivery/endpoint-cache.ts";
 import { createApprovalForwarder } from "./app/delivery/forward-approvals.ts";
 import { createOutboundEffect } from "./app/delivery/outbound-effect.ts";
-import { createPostbackIngestor } from "./app/ingest-postback.ts";
+import { createPostbackIngestor, type IngestDeps, type PostbackIngestor } from "./app/ingest-postback.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./app/ports.ts";
 import { createClickRecorder } from "./app/record-click.ts";
 import type { Config } from "./config.ts";
@@ -97,6 +97,34 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
   };
 }
 
+/**
+ * The postback ingestor with its effects as the service runs it; bench/ingest-core.ts builds the
+ * same one, so the bench measures what production does.
+ */
+export function createIngestor(
+  deps: Omit<IngestDeps, "clickSecrets" | "effects"> & {
+    readonly clickSecret: Buffer;
+    readonly outboundEffect: ConversionEffect;
+  },
+): PostbackIngestor {
+  const { clickSecret, outboundEffect, ...rest } = deps;
+  const { catalog, clock, ids } = deps;
+  return createPostbackIngestor({
+    ...rest,
+    clickSecrets: [clickSecret],
+    // Outbound last: commissions fill the payouts the outbound messages carry.
+    effects: [
+      createCommissionEffect({
+        plans: planCacheFor(catalog, clock),
+        clock,
+        ids,
+        clickSecrets: [clickSecret],
+      }),
+      outboundEffect,
+    ],
+  });
+}
+
 /** Test seams: where log lines go (default stdout). */
 export interface ServiceOptions {
   readonly logStream?: { write(line: string): void };
@@ -108,11 +136,20 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<Service> {
   const ids = createIds(clock);
+  let app: FastifyInstance | undefined;
+  // The SQLite checkpoint worker may fail before the server (and its logger) exists: kept till then.
+  let checkpointFailure: string | undefined;
+  const logCheckpointFailure = (server: FastifyInstance, reason: string) =>
+    server.log.error({ reason }, "sqlite checkpoint worker failed; commits checkpoint again");
   const store = openStore(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
     ...(config.sqliteCheckpointIntervalMs > 0
       ? { sqliteCheckpointIntervalMs: config.sqliteCheckpointIntervalMs }
       : {}),
+    onSqliteCheckpointFailure: (reason) => {
+      if (app) logCheckpointFailure(app, reason);
+      else checkpointFailure = reason;
+    },
     postgresPoolSize: config.postgresPoolSize,
   });
   await store.migrate();
@@ -131,29 +168,19 @@ export async function startService(
   // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
   const concurrency = store.engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2));
   const batching = { maxBatch: config.batchMax, concurrency, maxPending: config.maxPending };
-  let app: FastifyInstance | undefined;
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
   const delivery = outbound(config, store, clock, ids, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
   );
-  const ingestor = createPostbackIngestor({
+  const ingestor = createIngestor({
     store,
     catalog,
     clock,
     ids,
-    clickSecrets: [clickSecret],
+    clickSecret,
     batching,
     onStorageError,
-    // Last: commissions (when wired) fill the payouts the outbound messages carry.
-    effects: [
-      createCommissionEffect({
-        plans: planCacheFor(catalog, clock),
-        clock,
-        ids,
-        clickSecrets: [clickSecret],
-      }),
-      delivery.effect,
-    ],
+    outboundEffect: delivery.effect,
   });
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
   const clicks = createClickRecorder({
@@ -186,6 +213,7 @@ export async function startService(
     metrics: delivery.metrics,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
+  if (checkpointFailure !== undefined) logCheckpointFailure(app, checkpointFailure);
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port });

@@ -17,7 +17,7 @@ import type { OutboundRouteDeps } from "./routes/admin/endpoints.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { clickRoutes } from "./routes/clicks.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { postbackRoutes } from "./routes/postback.ts";
+import { arrivalNow, postbackRoutes } from "./routes/postback.ts";
 
 export interface ServerDeps {
   readonly store: Store;
@@ -84,20 +84,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     keepAliveTimeout: deps.keepAliveTimeoutMs,
     return503OnClosing: true,
     clientErrorHandler: createClientErrorHandler((socket, code, message, packet) => {
-      const request = postbackInPacket(packet, {
-        receivedAt: deps.clock.now(),
-        startedNs: process.hrtime.bigint(),
-        remoteAddress: socket.remoteAddress ?? "",
-      });
+      const request = postbackInPacket(packet, arrivalNow(deps.clock, socket.remoteAddress));
       if (request) logEarlyReject(deps.ingestor, request, code, message, onLogError);
     }),
     frameworkErrors: (error, request, reply) => {
       request.log.info({ code: error.code }, "request refused by the router");
-      const postback = earlyPostbackRequest(request.method, request.url, request.headers, {
-        receivedAt: deps.clock.now(),
-        startedNs: process.hrtime.bigint(),
-        remoteAddress: request.socket?.remoteAddress ?? "",
-      });
+      const postback = earlyPostbackRequest(
+        request.method,
+        request.url,
+        request.headers,
+        arrivalNow(deps.clock, request.socket?.remoteAddress),
+      );
       if (postback) logEarlyReject(deps.ingestor, postback, "invalid_request", error.message, onLogError);
       return sendError(reply, "invalid_request", error.message);
     },

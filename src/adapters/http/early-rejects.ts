@@ -12,12 +12,11 @@
  */
 import type { LoggableRequest, PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
-import { type Arrival, postbackRequest } from "./routes/postback.ts";
+import { type Arrival, refusedRequest } from "./routes/postback.ts";
 
 const REQUEST_LINE = /^([A-Z]{1,16}) (\/\S*) HTTP\/\d\.\d\r?\n/;
 /** The postback route (ignoreTrailingSlash); the key as sent, percent-decoded below. */
 const POSTBACK_PATH = /^\/v1\/postback\/([^/?]+)\/?$/;
-const EMPTY = Buffer.alloc(0);
 
 /** The postback request whose head starts `packet` (what node:http was parsing), else undefined. */
 export function postbackInPacket(packet: Buffer | undefined, arrival: Arrival): LoggableRequest | undefined {
@@ -42,7 +41,7 @@ export function earlyPostbackRequest(
   } catch {
     // Kept as sent: it names no operator, and the log row shows what arrived.
   }
-  return { ...postbackRequest(url, key, method, headers, arrival, EMPTY), method };
+  return refusedRequest(url, key, method, headers, arrival);
 }
 
 /** Logs a refused early postback through the ingestor; never throws (the answer is already sent). */

@@ -18,7 +18,7 @@ import type { ClickRecorder } from "../../app/record-click.ts";
 import { ERRORS } from "../../domain/errors.ts";
 import { requestIdOf } from "./request-id.ts";
 import { clickRequest, clickResponse } from "./routes/clicks.ts";
-import { answerHeaders, postbackRequest } from "./routes/postback.ts";
+import { answerHeaders, arrivalNow, postbackRequest } from "./routes/postback.ts";
 
 export interface FastPathDeps {
   readonly ingestor: PostbackIngestor;
@@ -56,6 +56,11 @@ function write(
   response.end(body);
 }
 
+/** As the root error handler answers an unexpected error (sendError's internal_error). */
+function internalError(response: ServerResponse, requestId: string): void {
+  write(response, 500, { "content-type": "application/json" }, INTERNAL_ERROR, requestId);
+}
+
 /** No body: neither a length above zero nor a chunked body (Fastify reads those, we would not). */
 function hasNoBody(request: IncomingMessage): boolean {
   const length = request.headers["content-length"];
@@ -66,11 +71,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
   let closing = false;
 
   function postback(request: IncomingMessage, response: ServerResponse, operatorKey: string): void {
-    const arrival = {
-      receivedAt: deps.clock.now(),
-      startedNs: process.hrtime.bigint(),
-      remoteAddress: request.socket.remoteAddress ?? "",
-    };
+    const arrival = arrivalNow(deps.clock, request.socket.remoteAddress);
     const requestId = requestIdOf(request);
     const input = postbackRequest(request.url!, operatorKey, "GET", request.headers, arrival, EMPTY);
     deps.ingestor.handle(input).then(
@@ -84,14 +85,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
         deps.log.error({ reqId: requestId, err: error }, "postback failed");
         deps.ingestor.reject(input, "internal_error").then(
           (answer) => write(response, answer.status, answerHeaders(answer), answer.body, requestId),
-          () =>
-            write(
-              response,
-              500,
-              { "content-type": "application/json; charset=utf-8" },
-              INTERNAL_ERROR,
-              requestId,
-            ),
+          () => internalError(response, requestId),
         );
       },
     );
@@ -107,7 +101,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       },
       (error: unknown) => {
         deps.log.error({ reqId: requestId, err: error }, "click failed");
-        write(response, 500, { "content-type": "application/json" }, INTERNAL_ERROR, requestId);
+        internalError(response, requestId);
       },
     );
   }

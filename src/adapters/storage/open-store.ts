@@ -8,6 +8,8 @@ export interface StoreOptions extends SqlStoreOptions {
   readonly sqliteSynchronous?: "FULL" | "NORMAL";
   /** WAL checkpoints in a worker thread this often (see sqlite/checkpointer.ts); unset: inside commits. */
   readonly sqliteCheckpointIntervalMs?: number;
+  /** The checkpoint worker failed; SQLite checkpoints inside commits again. */
+  readonly onSqliteCheckpointFailure?: (reason: string) => void;
   readonly postgresPoolSize?: number;
 }
 
@@ -23,6 +25,9 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
       ...(options.sqliteCheckpointIntervalMs === undefined
         ? {}
         : { checkpointIntervalMs: options.sqliteCheckpointIntervalMs }),
+      ...(options.onSqliteCheckpointFailure === undefined
+        ? {}
+        : { onCheckpointFailure: options.onSqliteCheckpointFailure }),
     };
     return createSqlStore(openSqlite(databaseUrl.slice("sqlite:".length), driverOptions), options);
   }

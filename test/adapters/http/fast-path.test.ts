@@ -6,12 +6,14 @@
  * answers over the wire.
  */
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createFastPath } from "../../../src/adapters/http/fast-path.ts";
 import { systemClock } from "../../../src/adapters/system.ts";
 import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
 import type { ClickRecorder } from "../../../src/app/record-click.ts";
+import { ERRORS } from "../../../src/domain/errors.ts";
 import { createFixture, type Fixture, startTestService, type TestService } from "../../helpers/service.ts";
 import { signedQuery } from "./postback-kit.ts";
 
@@ -239,5 +241,122 @@ describe("fast path: closing", () => {
     const request = { method: "GET", url: "/c/abc", headers: {} } as never;
     fast.close();
     assert.equal(fast.handle(request, {} as never), false);
+  });
+});
+
+describe("fast path: a use case that throws", () => {
+  interface Logged {
+    readonly level: "warn" | "error";
+    readonly fields: Record<string, unknown>;
+    readonly message: string;
+  }
+
+  /** The fast path alone on a real listener; what it does not take is answered 418. */
+  async function listen(ingestor: Partial<PostbackIngestor>, clicks: Partial<ClickRecorder> = {}) {
+    const logged: Logged[] = [];
+    const fast = createFastPath({
+      ingestor: ingestor as PostbackIngestor,
+      clicks: clicks as ClickRecorder,
+      clock: systemClock,
+      log: {
+        warn: (fields: Record<string, unknown>, message: string) =>
+          logged.push({ level: "warn", fields, message }),
+        error: (fields: Record<string, unknown>, message: string) =>
+          logged.push({ level: "error", fields, message }),
+      } as never,
+    });
+    const server = createServer((request, response) => {
+      if (!fast.handle(request, response)) response.writeHead(418).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      logged,
+      get: async (path: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { "x-request-id": "rid-1" } });
+        return { status: res.status, headers: res.headers, body: await res.text() };
+      },
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  const boom = () => Promise.reject(new Error("boom"));
+
+  test("a postback whose handling throws is answered and logged through reject(internal_error)", async () => {
+    const rejected: Array<{ code: string; operatorKey: string; rawQuery: string }> = [];
+    const s = await listen({
+      handle: boom,
+      reject: async (request, code) => {
+        rejected.push({ code, operatorKey: request.operatorKey, rawQuery: request.rawQuery });
+        return { status: 500, body: '{"code":"internal_error","message":"m"}' };
+      },
+    });
+    try {
+      const res = await s.get("/v1/postback/op_a?txid=1");
+      assert.equal(res.status, 500);
+      assert.equal(res.body, '{"code":"internal_error","message":"m"}');
+      assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
+      assert.equal(res.headers.get("x-request-id"), "rid-1");
+      assert.deepEqual(rejected, [{ code: "internal_error", operatorKey: "op_a", rawQuery: "txid=1" }]);
+      assert.deepEqual(
+        s.logged.map((l) => [l.level, l.message, l.fields["reqId"], (l.fields["err"] as Error).message]),
+        [["error", "postback failed", "rid-1", "boom"]],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("when logging the failure throws too, the answer is the catalogue's internal_error", async () => {
+    const s = await listen({ handle: boom, reject: boom });
+    try {
+      const res = await s.get("/v1/postback/op_a?txid=1");
+      assert.equal(res.status, 500);
+      assert.deepEqual(JSON.parse(res.body), {
+        code: "internal_error",
+        message: ERRORS.internal_error.message,
+      });
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal(res.headers.get("x-request-id"), "rid-1");
+      assert.doesNotMatch(res.body, /boom/, "never the error's own message");
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a postback not stored (5xx answer) is sent with its retry-after and logged as a warning", async () => {
+    const s = await listen({ handle: async () => ({ status: 503, body: "{}", retryAfter: 2 }) });
+    try {
+      const res = await s.get("/v1/postback/op_a");
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get("retry-after"), "2");
+      assert.deepEqual(
+        s.logged.map((l) => [l.level, l.message, l.fields["status"]]),
+        [["warn", "postback not stored", 503]],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a click whose recording throws is answered internal_error and logged", async () => {
+    const s = await listen({}, { record: boom });
+    try {
+      const res = await s.get("/c/abc?sub1=x");
+      assert.equal(res.status, 500);
+      assert.deepEqual(JSON.parse(res.body), {
+        code: "internal_error",
+        message: ERRORS.internal_error.message,
+      });
+      assert.equal(res.headers.get("x-request-id"), "rid-1");
+      assert.deepEqual(
+        s.logged.map((l) => [l.level, l.message]),
+        [["error", "click failed"]],
+      );
+      // Not taken: answered by whatever comes after the fast path.
+      assert.equal((await s.get("/c/a%20b")).status, 418);
+    } finally {
+      await s.close();
+    }
   });
 });

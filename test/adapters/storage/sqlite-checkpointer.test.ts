@@ -4,7 +4,7 @@
  * so the connection can return to SQLite's own checkpoints.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
@@ -84,6 +84,33 @@ describe("sqlite background checkpoints", () => {
     assert.equal(reasons.length, 1);
     assert.match(reasons[0]!, /unable to open|exited/);
     await checkpointer.stop();
+  });
+
+  test("when the worker fails, the connection goes back to SQLite's own checkpoints", async () => {
+    const reasons: string[] = [];
+    db = openSqlite(file, {
+      checkpointIntervalMs: 10,
+      onCheckpointFailure: (reason) => reasons.push(reason),
+    });
+    // The worker opens the file once its thread has started: moved away now, it cannot.
+    const moved = `${dir}-moved`;
+    renameSync(dir, moved);
+    const driver = db;
+    try {
+      await until(
+        async () => (await driver.all("PRAGMA wal_autocheckpoint"))[0]?.["wal_autocheckpoint"] === 1000,
+        "automatic checkpoints restored",
+      );
+    } finally {
+      renameSync(moved, dir);
+    }
+    assert.equal(reasons.length, 1, "the failure is reported once, for the service's log");
+    assert.match(reasons[0]!, /unable to open|exited/);
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    await fill(driver, 10);
+    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 10);
+    await driver.close();
+    db = undefined;
   });
 
   test("in-memory databases get no worker", async () => {

@@ -26,6 +26,11 @@ export interface Arrival {
   readonly remoteAddress: string;
 }
 
+/** The arrival of a request now (time, monotonic start, peer), for the request log. */
+export function arrivalNow(clock: Clock, remoteAddress: string | undefined): Arrival {
+  return { receivedAt: clock.now(), startedNs: process.hrtime.bigint(), remoteAddress: remoteAddress ?? "" };
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     /** When the request arrived, for the request log's time and latency. */
@@ -80,6 +85,17 @@ export function postbackRequest(
   };
 }
 
+/** The request log's view of a postback refused before or outside `handle`: any method, no body. */
+export function refusedRequest(
+  url: string,
+  operatorKey: string,
+  method: string,
+  headers: PostbackRequest["headers"],
+  arrival: Arrival,
+): LoggableRequest {
+  return { ...postbackRequest(url, operatorKey, method, headers, arrival, EMPTY), method };
+}
+
 export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDeps): Promise<void> {
   // Signatures are verified over the exact bytes received: keep every body as a raw Buffer.
   app.removeAllContentTypeParsers();
@@ -93,14 +109,10 @@ export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDe
   app.decorateRequest("postbackArrival", null);
   // Time and latency count from arrival, not from when the body has been read.
   app.addHook("onRequest", async (request) => {
-    request.postbackArrival = arrivalNow(request);
+    request.postbackArrival = arrivalNow(deps.clock, request.socket?.remoteAddress);
   });
-  const arrivalNow = (request: FastifyRequest): Arrival => ({
-    receivedAt: deps.clock.now(),
-    startedNs: process.hrtime.bigint(),
-    remoteAddress: request.socket?.remoteAddress ?? "",
-  });
-  const arrivalOf = (request: FastifyRequest): Arrival => request.postbackArrival ?? arrivalNow(request);
+  const arrivalOf = (request: FastifyRequest): Arrival =>
+    request.postbackArrival ?? arrivalNow(deps.clock, request.socket?.remoteAddress);
 
   const toRequest = (request: PostbackFastifyRequest, body: Buffer): PostbackRequest =>
     postbackRequest(
@@ -119,7 +131,13 @@ export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDe
     code: ErrorCode,
     message?: string,
   ): Promise<FastifyReply> => {
-    const logged: LoggableRequest = { ...toRequest(request, EMPTY), method: request.method };
+    const logged = refusedRequest(
+      request.url,
+      request.params.operatorKey ?? "",
+      request.method,
+      request.headers,
+      arrivalOf(request),
+    );
     const answer = await deps.ingestor.reject(logged, code, message);
     return send(reply, answer);
   };

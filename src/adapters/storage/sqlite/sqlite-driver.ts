@@ -27,6 +27,8 @@ export interface SqliteOptions {
    * Unset: SQLite's own automatic checkpoints. Ignored for `:memory:`.
    */
   readonly checkpointIntervalMs?: number;
+  /** The checkpoint worker failed and commits checkpoint again (for the service's log). */
+  readonly onCheckpointFailure?: (reason: string) => void;
 }
 
 /** SQLite's default automatic checkpoint threshold, in WAL pages. */
@@ -54,7 +56,10 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
     driver.checkpointer = startCheckpointer(path.resolve(file), {
       intervalMs: options.checkpointIntervalMs,
       // Back to checkpoints inside commits: slower at times, never unbounded WAL growth.
-      onFailure: () => driver.restoreAutocheckpoint(),
+      onFailure: (reason) => {
+        driver.restoreAutocheckpoint();
+        options.onCheckpointFailure?.(reason);
+      },
     });
   }
   return driver;
