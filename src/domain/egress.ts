@@ -12,7 +12,7 @@ import { isIP } from "node:net";
 import type { Result } from "./errors.ts";
 import { fail, ok } from "./errors.ts";
 import type { CidrList } from "./ip.ts";
-import { parseCidrList } from "./ip.ts";
+import { parseCidrList, parseIpv6 } from "./ip.ts";
 
 export interface BlockVerdict {
   readonly blocked: boolean;
@@ -115,37 +115,8 @@ function ipv4ToInt(ip: string): number {
   return value * 256 + part;
 }
 
-/** 16 bytes of a valid IPv6 address (no zone, no brackets), embedded IPv4 tail allowed. */
-function ipv6Bytes(address: string): Uint8Array {
-  const bytes = new Uint8Array(16);
-  let text = address;
-  let v4: number | null = null;
-  const lastColon = text.lastIndexOf(":");
-  if (text.includes(".", lastColon)) {
-    v4 = ipv4ToInt(text.slice(lastColon + 1));
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const [head = "", tail] = text.split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
-  const fill = tail === undefined ? 0 : 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(fill).fill("0"), ...tailGroups];
-  for (let i = 0; i < 8; i++) {
-    const value = Number.parseInt(groups[i] ?? "0", 16);
-    bytes[i * 2] = value >> 8;
-    bytes[i * 2 + 1] = value & 0xff;
-  }
-  if (v4 !== null) {
-    bytes[12] = v4 >>> 24;
-    bytes[13] = (v4 >>> 16) & 0xff;
-    bytes[14] = (v4 >>> 8) & 0xff;
-    bytes[15] = v4 & 0xff;
-  }
-  return bytes;
-}
-
 const V6_RANGES: readonly Range[] = IPV6_RANGES.map(([base, bits, name]) => ({
-  bytes: ipv6Bytes(base),
+  bytes: parseIpv6(base),
   bits,
   name: `${name} ${base}/${bits}`,
 }));
@@ -190,7 +161,7 @@ function embeddedIpv4(b: Uint8Array): { readonly via: string; readonly v4: numbe
 }
 
 function classifyV6(address: string): BlockVerdict {
-  const bytes = ipv6Bytes(address);
+  const bytes = parseIpv6(address);
   const embedded = embeddedIpv4(bytes);
   if (embedded !== null) {
     const inner = classifyV4(embedded.v4);

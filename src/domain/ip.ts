@@ -14,7 +14,7 @@ export const IP_PRIVACY_MODES = ["full", "truncate", "hash", "none"] as const;
 export type IpPrivacyMode = (typeof IP_PRIVACY_MODES)[number];
 
 /** 16 bytes of an IPv6 address; the input must already have passed `isIP(...) === 6` (no zone). */
-function parseIpv6(address: string): Uint8Array {
+export function parseIpv6(address: string): Uint8Array {
   const bytes = new Uint8Array(16);
   let text = address;
   let tail: number[] = [];

@@ -1,9 +1,6 @@
 /** Row mapping for the commission tables (plans, rates, ledger entries). */
 import type { LedgerEntry, PlanVersion, RateVersion } from "../../app/commissions/ledger-port.ts";
-import type { SqlRow, SqlValue } from "./sql-driver.ts";
-
-const num = (v: SqlValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
-const str = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
 export function planFromRow(row: SqlRow): PlanVersion {
   return {

@@ -17,9 +17,7 @@ import {
   claimedEndpointFromRow,
   claimedFromRow,
 } from "./delivery-rows.ts";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
-
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
+import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 // EXISTS, not IN: SQLite then reads due rows in deliveries_due (run_at, id) order and stops at the
 // LIMIT, instead of collecting every due row of the active endpoints and sorting them.

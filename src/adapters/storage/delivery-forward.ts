@@ -6,9 +6,7 @@
  */
 import type { ApprovalToForward, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
 import { outboxTx } from "./outbox-tx.ts";
-import type { SqlDriver } from "./sql-driver.ts";
-
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
+import { marks, type SqlDriver } from "./sql-driver.ts";
 
 /** The affiliate's own lines count (as in the ingest effect): not its parent's overrides. */
 const OWN_APPROVED =

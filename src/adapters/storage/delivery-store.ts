@@ -11,12 +11,8 @@ import { finishIn } from "./delivery-finish.ts";
 import { forwardOps } from "./delivery-forward.ts";
 import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
-import type { SqlDriver, SqlValue } from "./sql-driver.ts";
+import { limitOf, marks, type SqlDriver, type SqlValue } from "./sql-driver.ts";
 
-const MAX_LIMIT = 1000;
-const limitOf = (limit: number | undefined): number =>
-  Math.min(Math.max(Math.floor(limit ?? 100), 1), MAX_LIMIT);
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
 export const ENDPOINTS: TableSpec = {
   table: "endpoints",
   columns: [

@@ -3,7 +3,7 @@
  * operators, programs, affiliates and links is written once for both engines.
  */
 import type { GuardedEntities, ListFilter } from "../../app/ports.ts";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
+import { limitOf, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 type Kind = "plain" | "json" | "bool";
 export interface Column {
@@ -19,8 +19,6 @@ export interface TableSpec {
   /** ListFilter keys this table can filter on, with their column. */
   readonly filters: Partial<Record<keyof ListFilter, string>>;
 }
-
-const MAX_LIMIT = 1000;
 
 function toSql(value: unknown, kind: Kind | undefined): SqlValue {
   if (value === undefined || value === null) return null;
@@ -111,7 +109,7 @@ export function entityTable<T, New extends object>(
         params.push(filter.after);
       }
       // Clamped: SQLite reads LIMIT -1 as "no limit" and PostgreSQL refuses a negative one.
-      params.push(Math.min(Math.max(Math.floor(filter.limit ?? 100), 1), MAX_LIMIT));
+      params.push(limitOf(filter.limit));
       const sql = `${select}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
       return (await db.all(sql, params)).map((row) => rowToEntity<T>(spec, row));
     },

@@ -20,7 +20,7 @@ import {
   REQUEST_LOG_COLUMNS,
   requestLogValues,
 } from "./record-rows.ts";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
+import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const KEY_CHUNK = 500;
 
@@ -66,8 +66,6 @@ async function findByPairs(
   }
   return rows;
 }
-
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
 
 export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): IngestTx {
   return {

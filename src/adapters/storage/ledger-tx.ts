@@ -1,10 +1,9 @@
 /** The ledger reads and writes of an ingest transaction (`LedgerTx`) over SQL, in bulk per batch. */
 import { type LedgerTx, playerKeyOf } from "../../app/commissions/ledger-port.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import type { SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
+import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const CHUNK = 400;
-const marks = (count: number): string => new Array(count).fill("?").join(", ");
 
 /** Runs `sql` (with one `(?)` list) over chunks of `values`, duplicates dropped; the outbox reads use it too. */
 export async function selectIn(db: SqlExecutor, sql: string, values: readonly SqlValue[]): Promise<SqlRow[]> {

@@ -6,12 +6,7 @@ import type {
   RequestLogRow,
   UnattributedReason,
 } from "../../app/ports.ts";
-import type { SqlRow, SqlValue } from "./sql-driver.ts";
-
-const str = (value: SqlValue | undefined): string | null =>
-  value === null || value === undefined ? null : String(value);
-const num = (value: SqlValue | undefined): number | null =>
-  value === null || value === undefined ? null : Number(value);
+import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
 export const CLICK_COLUMNS = [
   "click_id",

@@ -55,3 +55,16 @@ export class UniqueViolationError extends PostwireError {
     this.cause = cause;
   }
 }
+
+/** `?, ?, …` for an IN list of `count` values. */
+export const marks = (count: number): string => new Array(count).fill("?").join(", ");
+
+/** Rows per listing: 100 unless asked, at least 1, at most 1000. */
+export const limitOf = (limit: number | undefined): number =>
+  Math.min(Math.max(Math.floor(limit ?? 100), 1), 1000);
+
+/** A nullable column as a string or a number (engines return numbers or numeric strings). */
+export const str = (value: SqlValue | undefined): string | null =>
+  value === null || value === undefined ? null : String(value);
+export const num = (value: SqlValue | undefined): number | null =>
+  value === null || value === undefined ? null : Number(value);

@@ -22,9 +22,7 @@ import {
   conversionFromRow,
   requestLogFromRow,
 } from "./record-rows.ts";
-import type { SqlDriver, SqlRow, SqlValue } from "./sql-driver.ts";
-
-const MAX_LIMIT = 1000;
+import { limitOf, type SqlDriver, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 export interface SqlStoreOptions {
   /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
@@ -56,8 +54,6 @@ function conditions(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]
   };
 }
 
-const limitOf = (limit: number | undefined): number =>
-  Math.min(Math.max(Math.floor(limit ?? 100), 1), MAX_LIMIT);
 const flag = (value: boolean | undefined): number | undefined =>
   value === undefined ? undefined : value ? 1 : 0;
 
