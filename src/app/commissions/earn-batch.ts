@@ -41,7 +41,7 @@ const usageKey = (affiliateId: number, programId: number, period: string) =>
 async function itemsOf(
   tx: IngestTx,
   rows: readonly ConversionRow[],
-  plans: Map<number, PlanVersion[]>,
+  plans: ReadonlyMap<number, readonly PlanVersion[]>,
 ): Promise<Item[]> {
   const programs = await tx.ledger.programs(rows.map((r) => r.programId!));
   const items: Item[] = [];
@@ -189,7 +189,7 @@ function entryOf(
 export async function earnBatch(
   tx: IngestTx,
   rows: readonly ConversionRow[],
-  plans: Map<number, PlanVersion[]>,
+  plans: ReadonlyMap<number, readonly PlanVersion[]>,
   deps: CommissionDeps,
   now: number,
 ): Promise<LedgerEntry[]> {

@@ -1,45 +1,26 @@
 /**
- * Plans and deals per program, cached like the catalog (src/app/catalog.ts): the ingest path asks
- * on every batch, and a program without a plan must cost a map lookup. Admin writes invalidate it;
- * other processes see changes within the TTL.
+ * Plans and deals per program (grouped-cache.ts): the ingest path asks on every batch, and a
+ * program without a plan must cost a map lookup. Admin writes invalidate it; other processes see
+ * changes within the TTL.
  */
 import { mergeTerms, type Terms } from "../../domain/commissions/terms.ts";
+import { GroupedCache } from "../grouped-cache.ts";
 import type { Clock } from "../ports.ts";
 import type { LedgerTx, PlanVersion, RateVersion } from "./ledger-port.ts";
 
 export class PlanCache {
-  private readonly entries = new Map<number, { versions: PlanVersion[]; expires: number }>();
-  private readonly clock: Clock;
-  private readonly ttlMs: number;
+  private readonly cache: GroupedCache<PlanVersion>;
   constructor(clock: Clock, ttlMs = 2000) {
-    this.clock = clock;
-    this.ttlMs = ttlMs;
+    this.cache = new GroupedCache(clock, (v) => v.programId, ttlMs, 10_000);
   }
 
   /** Versions per program (empty when the program has no plan). */
-  async of(tx: LedgerTx, programIds: readonly number[]): Promise<Map<number, PlanVersion[]>> {
-    const now = this.clock.now();
-    const out = new Map<number, PlanVersion[]>();
-    const missing: number[] = [];
-    for (const id of new Set(programIds)) {
-      const hit = this.entries.get(id);
-      if (hit && hit.expires > now) out.set(id, hit.versions);
-      else missing.push(id);
-    }
-    if (missing.length) {
-      const loaded = await tx.plans(missing);
-      if (this.entries.size > 10_000) this.entries.clear();
-      for (const id of missing) {
-        const versions = loaded.filter((v) => v.programId === id);
-        this.entries.set(id, { versions, expires: now + this.ttlMs });
-        out.set(id, versions);
-      }
-    }
-    return out;
+  of(tx: LedgerTx, programIds: readonly number[]): Promise<Map<number, readonly PlanVersion[]>> {
+    return this.cache.of(programIds, (missing) => tx.plans(missing));
   }
 
   invalidate(): void {
-    this.entries.clear();
+    this.cache.invalidate();
   }
 }
 
