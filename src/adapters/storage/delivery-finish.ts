@@ -12,25 +12,27 @@ import type { FinishItem } from "../../app/delivery/delivery-store-port.ts";
 import { ATTEMPT_COLUMNS, attemptValues } from "./delivery-rows.ts";
 import type { SqlExecutor } from "./sql-driver.ts";
 
+// The claim counted an attempt; a finish with no attempt row sent nothing and gives it back.
 const UPDATE_ONE = `UPDATE deliveries SET state = ?, run_at = ?, last_error = ?, last_status = ?,
-  delivered_at = COALESCE(?, delivered_at), locked_at = NULL, locked_by = NULL, updated_at = ?
-  WHERE id = ? AND locked_by = ?`;
+  delivered_at = COALESCE(?, delivered_at), attempts = attempts - ?, locked_at = NULL, locked_by = NULL,
+  updated_at = ? WHERE id = ? AND locked_by = ?`;
 
 const UPDATE_BATCH = `UPDATE deliveries AS d SET state = j.state, run_at = j.run_at, last_error = j.last_error,
   last_status = j.last_status, delivered_at = COALESCE(j.delivered_at, d.delivered_at),
-  locked_at = NULL, locked_by = NULL, updated_at = j.now
+  attempts = d.attempts - j.unsent, locked_at = NULL, locked_by = NULL, updated_at = j.now
   FROM json_to_recordset(?::json) AS j(id text, worker_id text, state text, run_at bigint,
-    last_error text, last_status bigint, delivered_at bigint, now bigint)
+    last_error text, last_status bigint, delivered_at bigint, unsent int, now bigint)
   WHERE d.id = j.id AND d.locked_by = j.worker_id`;
 
 async function updateEach(tx: SqlExecutor, items: readonly FinishItem[]): Promise<void> {
-  for (const { id, workerId, outcome, now } of items) {
+  for (const { id, workerId, outcome, attempt, now } of items) {
     await tx.run(UPDATE_ONE, [
       outcome.state,
       outcome.runAt,
       outcome.lastError,
       outcome.lastStatus,
       outcome.deliveredAt,
+      attempt ? 0 : 1,
       now,
       id,
       workerId,
@@ -39,7 +41,7 @@ async function updateEach(tx: SqlExecutor, items: readonly FinishItem[]): Promis
 }
 
 async function updateBatch(tx: SqlExecutor, items: readonly FinishItem[]): Promise<void> {
-  const rows = items.map(({ id, workerId, outcome, now }) => ({
+  const rows = items.map(({ id, workerId, outcome, attempt, now }) => ({
     id,
     worker_id: workerId,
     state: outcome.state,
@@ -47,6 +49,7 @@ async function updateBatch(tx: SqlExecutor, items: readonly FinishItem[]): Promi
     last_error: outcome.lastError,
     last_status: outcome.lastStatus,
     delivered_at: outcome.deliveredAt,
+    unsent: attempt ? 0 : 1,
     now,
   }));
   await tx.run(UPDATE_BATCH, [JSON.stringify(rows)]);

@@ -253,6 +253,7 @@ for (const engine of await availableEngines()) {
         [row!.state, row!.runAt, row!.lockedBy, row!.lastError],
         ["pending", T + 2000, null, null],
       );
+      assert.equal(row!.attempts, 0, "nothing was sent: the attempt the claim counted is given back");
       assert.deepEqual(await store.deliveries.attempts({ deliveryId: id! }), []);
       await store.deliveries.endpoints.disable(ep.id, "test over", T); // nothing due is left behind
     });
