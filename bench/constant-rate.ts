@@ -14,7 +14,9 @@
  *
  * node bench/constant-rate.ts --url http://127.0.0.1:PORT --rate 2000 --seconds 10 \
  *   --kind postback|click --target '{"operatorKey":…,"secret":…,"clickId":…,"linkCode":…}'
+ *   [--timeline FILE]   every recorded request as CSV: due (Unix ms), latency from due, from write
  */
+import { writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { clickPaths, postbackPaths } from "./requests.ts";
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     kind: { type: "string", default: "click" },
     target: { type: "string" },
     connections: { type: "string", default: "64" },
+    timeline: { type: "string" },
   },
 });
 
@@ -85,6 +88,7 @@ const wire = paths.map((p) =>
   Buffer.from(`GET ${p} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: postwire-bench\r\n\r\n`, "latin1"),
 );
 
+const dueAt = new Float64Array(total - skip);
 const dueLatency = new Float64Array(total - skip);
 const sendLatency = new Float64Array(total - skip);
 let completed = 0;
@@ -113,6 +117,7 @@ function finish(i: number, written: number, status: number, body: string): void 
   }
   if (kind === "postback" && body.includes('"code":"accepted"')) accepted++;
   if (good && i >= skip) {
+    dueAt[completed] = dueOf(i);
     dueLatency[completed] = now - dueOf(i);
     sendLatency[completed] = now - written;
     completed++;
@@ -219,11 +224,23 @@ function tick(): void {
   else waitForAnswers(performance.now() + 10_000);
 }
 
+/** Every recorded request in due order, as Unix ms (to line up with a server-side trace). */
+function writeTimeline(file: string): void {
+  const order = Array.from({ length: completed }, (_, k) => k).sort((a, b) => dueAt[a]! - dueAt[b]!);
+  const lines = ["due_unix_ms,latency_ms,sent_latency_ms"];
+  for (const k of order) {
+    const due = performance.timeOrigin + dueAt[k]!;
+    lines.push(`${due.toFixed(3)},${dueLatency[k]!.toFixed(3)},${sendLatency[k]!.toFixed(3)}`);
+  }
+  writeFileSync(file, `${lines.join("\n")}\n`);
+}
+
 function waitForAnswers(deadline: number): void {
   if (pending > 0 && performance.now() < deadline) {
     setTimeout(() => waitForAnswers(deadline), 5);
     return;
   }
+  if (values.timeline) writeTimeline(values.timeline);
   const due = dueLatency.subarray(0, completed).sort();
   const sent = sendLatency.subarray(0, completed).sort();
   const result: ConstantRateResult = {

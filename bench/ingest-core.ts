@@ -5,6 +5,7 @@
  * be compared in seconds instead of a full wrk run. Pin it: `taskset -c 0`.
  *
  *   node bench/ingest-core.ts [--n 30000] [--concurrency 64] [--rounds 3] [--database sqlite|postgres]
+ *                             [--synchronous FULL|NORMAL]
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -30,8 +31,14 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "64" },
     rounds: { type: "string", default: "3" },
     database: { type: "string", default: "sqlite" },
+    synchronous: { type: "string", default: "FULL" },
   },
 });
+if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
+  throw new Error("--synchronous must be FULL or NORMAL");
+}
+/** NORMAL leaves the fsync out: the difference is what each commit's sync costs. */
+const synchronous: "FULL" | "NORMAL" = values.synchronous;
 const n = Number(values.n);
 const concurrency = Number(values.concurrency);
 
@@ -55,7 +62,10 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
     };
   }
   const file = path.join(os.tmpdir(), `postwire-core-${process.pid}.db`);
-  const store = openStore(`sqlite:${file}`, { sqliteSynchronous: "FULL", sqliteCheckpointIntervalMs: 200 });
+  const store = openStore(`sqlite:${file}`, {
+    sqliteSynchronous: synchronous,
+    sqliteCheckpointIntervalMs: 200,
+  });
   return {
     store,
     close: async () => {

@@ -167,7 +167,12 @@ export async function startService(
   const catalog = new Catalog(store, clock);
   // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
   const concurrency = store.engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2));
-  const batching = { maxBatch: config.batchMax, concurrency, maxPending: config.maxPending };
+  const batching = {
+    maxBatch: config.batchMax,
+    concurrency,
+    maxPending: config.maxPending,
+    minIntervalMs: config.batchIntervalMs,
+  };
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
   const delivery = outbound(config, store, clock, ids, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),

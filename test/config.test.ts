@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       postgresPoolSize: 10,
       batchMax: 512,
       maxPending: 20_000,
+      batchIntervalMs: 2,
       shutdownDrainDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       bootstrapAdminKey: undefined,
@@ -49,6 +50,16 @@ describe("loadConfig", () => {
       dispatchIntervalMs: 1000,
       endpointFailureThreshold: 100,
     });
+  });
+
+  test("group commits are paced by 2 ms on SQLite and not at all on PostgreSQL, unless set", () => {
+    assert.equal(loadConfig({ DATABASE_URL: "sqlite:/tmp/x.db" }).batchIntervalMs, 2);
+    assert.equal(loadConfig({ DATABASE_URL: "postgres://db/postwire" }).batchIntervalMs, 0);
+    assert.equal(
+      loadConfig({ DATABASE_URL: "postgres://db/postwire", BATCH_INTERVAL_MS: "3" }).batchIntervalMs,
+      3,
+    );
+    assert.equal(loadConfig({ BATCH_INTERVAL_MS: "0" }).batchIntervalMs, 0);
   });
 
   test("empty and blank values count as unset; values are trimmed", () => {
@@ -102,6 +113,7 @@ describe("loadConfig", () => {
       PG_POOL_SIZE: "0",
       BATCH_MAX: "none",
       MAX_PENDING: "0",
+      BATCH_INTERVAL_MS: "101",
       SHUTDOWN_TIMEOUT_MS: "forever",
       SHUTDOWN_DRAIN_DELAY_MS: "600001",
       BOOTSTRAP_ADMIN_KEY: "admin",

@@ -10,6 +10,11 @@ export interface GroupCommitOptions {
   readonly concurrency: number;
   /** Submissions waiting beyond this are refused at once (backpressure → 429). */
   readonly maxPending: number;
+  /**
+   * A flush starts no sooner than this many ms after the previous one started (0: at once). Under
+   * load, each commit then carries more items; an isolated submission waits for nothing.
+   */
+  readonly minIntervalMs?: number;
 }
 
 export class OverloadedError extends Error {
@@ -42,6 +47,9 @@ export function createGroupCommitter<T, R>(
   let running = 0;
   let inFlight = 0;
   let scheduled = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let paced: ReturnType<typeof setTimeout> | undefined;
+  const minInterval = options.minIntervalMs ?? 0;
   let idle: Array<() => void> = [];
 
   const settleIdle = () => {
@@ -72,7 +80,19 @@ export function createGroupCommitter<T, R>(
   };
 
   const pump = () => {
+    if (paced) return;
     while (running < options.concurrency && queue.length > 0) {
+      if (minInterval > 0) {
+        const wait = lastStart + minInterval - performance.now();
+        if (wait > 0 && queue.length < options.maxBatch) {
+          paced = setTimeout(() => {
+            paced = undefined;
+            pump();
+          }, wait);
+          return;
+        }
+        lastStart = performance.now();
+      }
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
       void runBatch(batch);

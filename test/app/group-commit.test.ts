@@ -145,4 +145,54 @@ describe("group commit", () => {
     assert.equal(committer.pending, 0);
     assert.deepEqual(await Promise.all(results), [2, 4, 6]);
   });
+  describe("pacing (minIntervalMs)", () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    test("a lone submission is flushed at once; later ones wait for the interval and share a flush", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 60 });
+      const started = performance.now();
+      const first = committer.submit(1);
+      await nextTurn();
+      assert.deepEqual(batches, [[1]], "nothing flushed before it: no wait");
+      await first;
+      const later = [committer.submit(2)];
+      await sleep(5);
+      later.push(committer.submit(3));
+      await nextTurn();
+      assert.deepEqual(batches, [[1]], "held back: the previous flush started under 60 ms ago");
+      assert.deepEqual(await Promise.all(later), [4, 6]);
+      assert.deepEqual(batches, [[1], [2, 3]]);
+      assert.ok(performance.now() - started >= 55, "the second flush started an interval after the first");
+    });
+
+    test("a full batch does not wait", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 10_000, maxBatch: 3 });
+      await committer.submit(1);
+      const full = [2, 3, 4].map((n) => committer.submit(n));
+      await nextTurn();
+      assert.deepEqual(batches, [[1], [2, 3, 4]]);
+      assert.deepEqual(await Promise.all(full), [4, 6, 8]);
+    });
+
+    test("after a quiet interval a submission is flushed at once again", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 20 });
+      await committer.submit(1);
+      await sleep(30);
+      const second = committer.submit(2);
+      await nextTurn();
+      assert.deepEqual(batches, [[1], [2]]);
+      await second;
+    });
+
+    test("drain waits for a flush that is being held back", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 40 });
+      await committer.submit(1);
+      const second = committer.submit(2);
+      await nextTurn();
+      assert.equal(committer.pending, 1);
+      await committer.drain();
+      assert.deepEqual(batches, [[1], [2]]);
+      assert.equal(await second, 4);
+    });
+  });
 });
