@@ -240,6 +240,8 @@ export async function startService(
           clicks: now - config.clickRetentionDays * day,
         })),
         ...(await store.deliveries.prune(now - config.deliveryRetentionDays * day)),
+        // A rotated-out signing secret is kept only for its grace period (docs/outbound.md).
+        expiredSecrets: await store.deliveries.endpoints.eraseExpiredSecrets(now),
       };
       if (Object.values(removed).some((n) => n > 0)) app?.log.info({ removed }, "retention pruned old rows");
     } catch (error) {

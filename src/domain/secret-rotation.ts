@@ -51,12 +51,22 @@ export function rotateSecrets(
 }
 
 /**
+ * The secrets as they stand at `now`: a previous secret whose grace period is over (it stops
+ * exactly at its expiry) is dropped with its expiry, as the retention job erases it from storage.
+ * Whatever else `secrets` holds is kept; unchanged secrets are returned as they are.
+ */
+export function liveSecrets<T extends SigningSecrets>(secrets: T, now: number): T {
+  const { previousSecret, previousSecretExpiresAt } = secrets;
+  const live = previousSecret !== null && previousSecretExpiresAt !== null && now < previousSecretExpiresAt;
+  if (live || (previousSecret === null && previousSecretExpiresAt === null)) return secrets;
+  return { ...secrets, previousSecret: null, previousSecretExpiresAt: null };
+}
+
+/**
  * The secrets that sign an attempt made at `now`: the current one first, then the previous one
  * while its grace period lasts (it stops exactly at `previousSecretExpiresAt`).
  */
 export function signingSecretsAt(secrets: SigningSecrets, now: number): string[] {
-  const { secret, previousSecret, previousSecretExpiresAt } = secrets;
-  const previousLive =
-    previousSecret !== null && previousSecretExpiresAt !== null && now < previousSecretExpiresAt;
-  return previousLive ? [secret, previousSecret] : [secret];
+  const { secret, previousSecret } = liveSecrets(secrets, now);
+  return previousSecret === null ? [secret] : [secret, previousSecret];
 }

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
   DEFAULT_GRACE_HOURS,
+  liveSecrets,
   MAX_GRACE_HOURS,
   rotateSecrets,
   type SigningSecrets,
@@ -112,6 +113,43 @@ describe("signingSecretsAt", () => {
           assert.ok(signing.length <= 2);
         },
       ),
+    );
+  });
+});
+
+describe("liveSecrets", () => {
+  const rotating = { secret: "whsec_B", previousSecret: "whsec_A", previousSecretExpiresAt: NOW, id: 7 };
+  const none = { secret: "whsec_B", previousSecret: null, previousSecretExpiresAt: null, id: 7 };
+  const table: Array<[name: string, secrets: SigningSecrets & { id: number }, at: number, expected: object]> =
+    [
+      ["during the grace period: kept", rotating, NOW - 1, rotating],
+      ["exactly at the expiry: dropped with it", rotating, NOW, none],
+      ["after it: dropped", rotating, NOW + H, none],
+      ["never rotated: unchanged", none, NOW, none],
+      [
+        "an expiry without a previous secret: dropped",
+        { ...none, previousSecretExpiresAt: NOW + H },
+        NOW,
+        none,
+      ],
+      [
+        "a previous secret without an expiry: dropped",
+        { ...rotating, previousSecretExpiresAt: null },
+        0,
+        none,
+      ],
+    ];
+  for (const [name, secrets, at, expected] of table) {
+    test(name, () => assert.deepEqual(liveSecrets(secrets, at), expected));
+  }
+
+  test("what it keeps is exactly what signs", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: NOW - 2 * H, max: NOW + 2 * H }), (at) => {
+        const live = liveSecrets(rotating, at);
+        assert.deepEqual(signingSecretsAt(live, at), signingSecretsAt(rotating, at));
+        assert.equal(live.previousSecret !== null, signingSecretsAt(rotating, at).length === 2);
+      }),
     );
   });
 });

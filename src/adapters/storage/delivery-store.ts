@@ -53,18 +53,20 @@ function where(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) {
 function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
   const table = entityTable<Endpoint, EndpointRow>(db, ENDPOINTS);
   return {
-    create: (row, now) =>
-      table.create(
+    create: (row, now, disabledReason) => {
+      const disabled = row.status === "disabled";
+      return table.create(
         {
           ...row,
           previousSecret: null,
           previousSecretExpiresAt: null,
-          disabledReason: null,
-          disabledAt: null,
+          disabledReason: disabled ? (disabledReason ?? null) : null,
+          disabledAt: disabled ? now : null,
           consecutiveFailures: 0,
         },
         now,
-      ),
+      );
+    },
     get: (id) => table.get(id),
     list: (filter) => table.list(filter),
     update: (id, patch: EndpointPatch, now) => {
@@ -87,6 +89,15 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
       );
       return changed ? table.get(id) : undefined;
     },
+    eraseExpiredSecrets: (now) =>
+      // `<=`: a previous secret stops signing exactly at its expiry (signingSecretsAt). The expiry
+      // is compared in the UPDATE itself, not read first: on PostgreSQL a row a rotation changed
+      // meanwhile is re-checked against its new expiry (READ COMMITTED), on SQLite writes are
+      // serial. updated_at is left alone: the endpoint as shown (liveSecrets) does not change.
+      db.run(
+        "UPDATE endpoints SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE previous_secret_expires_at <= ?",
+        [now],
+      ),
     async recordResult(id, ok, now) {
       if (ok) {
         await db.run(

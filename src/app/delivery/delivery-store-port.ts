@@ -118,7 +118,11 @@ export interface ApprovalToForward extends ForwardCursor {
 
 export interface DeliveryStore {
   readonly endpoints: {
-    create(row: NewEndpoint, now: number): Promise<Endpoint>;
+    /**
+     * Creates an endpoint. One created disabled records `disabledReason` and `now` as why and
+     * when it was disabled (as `disable` does); for an active one the reason is ignored.
+     */
+    create(row: NewEndpoint, now: number, disabledReason?: string): Promise<Endpoint>;
     get(id: number): Promise<Endpoint | undefined>;
     list(filter: EndpointFilter): Promise<Endpoint[]>;
     update(id: number, patch: EndpointPatch, now: number): Promise<Endpoint | undefined>;
@@ -136,6 +140,12 @@ export interface DeliveryStore {
       next: SigningSecrets,
       now: number,
     ): Promise<Endpoint | undefined>;
+    /**
+     * Erases (sets to NULL, with its expiry) every previous secret whose grace period ended at or
+     * before `now`; returns how many. One statement whose WHERE compares the expiry with `now`, so
+     * a rotation committed meanwhile (a new previous secret, expiring later) is left alone.
+     */
+    eraseExpiredSecrets(now: number): Promise<number>;
   };
   /**
    * Takes due rows for this worker (FOR UPDATE SKIP LOCKED on PostgreSQL), in (run_at, id) order.

@@ -7,7 +7,7 @@
 import { PostwireError } from "../../domain/errors.ts";
 import { renderTemplate, validateTemplate } from "../../domain/macros.ts";
 import type { Principal } from "../../domain/model.ts";
-import { DEFAULT_GRACE_HOURS, rotateSecrets } from "../../domain/secret-rotation.ts";
+import { DEFAULT_GRACE_HOURS, liveSecrets, rotateSecrets } from "../../domain/secret-rotation.ts";
 import { encodeSecret } from "../../domain/signing.ts";
 import type { AdminDeps, Page } from "../admin/deps.ts";
 import { allowRoles, notFound, seesAffiliate } from "../admin/scope.ts";
@@ -91,6 +91,10 @@ async function ownerOf(
   return requested;
 }
 
+/** The disabled reasons an admin or affiliate action records (deliver-postback.ts records its own). */
+const CREATED_DISABLED = "Created disabled.";
+const DISABLED_BY_HAND = "Disabled by hand.";
+
 export async function createEndpoint(
   deps: OutboundAdminDeps,
   principal: Principal,
@@ -115,16 +119,21 @@ export async function createEndpoint(
       status: input.status ?? "active",
     },
     deps.clock.now(),
+    CREATED_DISABLED,
   );
   deps.endpointCache.invalidate();
   return { endpoint, secret };
 }
 
+/**
+ * Reads show an endpoint as it stands now: a previous secret whose grace period is over is not
+ * shown (nor its expiry), though the retention job may not have erased it from storage yet.
+ */
 export async function getEndpoint(deps: AdminDeps, principal: Principal, id: number): Promise<Endpoint> {
   allowRoles(principal, "admin", "affiliate");
   const endpoint = await deps.store.deliveries.endpoints.get(id);
   if (!endpoint || !seesAffiliate(principal, endpoint.affiliateId)) throw notFound("Endpoint", id);
-  return endpoint;
+  return liveSecrets(endpoint, deps.clock.now());
 }
 
 export async function listEndpoints(
@@ -135,7 +144,13 @@ export async function listEndpoints(
   allowRoles(principal, "admin", "affiliate");
   const affiliateId =
     principal.role === "affiliate" ? await ownerOf(deps, principal, filter.affiliateId) : filter.affiliateId;
-  return deps.store.deliveries.endpoints.list({ affiliateId, limit: filter.limit, after: filter.after });
+  const endpoints = await deps.store.deliveries.endpoints.list({
+    affiliateId,
+    limit: filter.limit,
+    after: filter.after,
+  });
+  const now = deps.clock.now();
+  return endpoints.map((endpoint) => liveSecrets(endpoint, now));
 }
 
 /** Changes an endpoint; `status: "active"` re-enables one that was disabled (and clears why). */
@@ -162,10 +177,9 @@ export async function updateEndpoint(
   const now = deps.clock.now();
   const updated = await deps.store.deliveries.endpoints.update(id, patch, now);
   if (!updated) throw notFound("Endpoint", id);
-  if (input.status === "disabled")
-    await deps.store.deliveries.endpoints.disable(id, "Disabled by hand.", now);
+  if (input.status === "disabled") await deps.store.deliveries.endpoints.disable(id, DISABLED_BY_HAND, now);
   deps.endpointCache.invalidate();
-  return (await deps.store.deliveries.endpoints.get(id))!;
+  return getEndpoint(deps, principal, id);
 }
 
 /** Rotations read the secret and write only if it is unchanged; this many tries before a 409. */

@@ -3,7 +3,8 @@
  * delivery after a rotation reaches a real receiver on 127.0.0.1 and verifies, with the independent
  * `standardwebhooks` package, under the old and the new secret during the grace period, and under
  * the new one only after it (injected clock); a second rotation replaces the previous secret;
- * grace_hours 0, the default and the limits; tenant rules; the endpoint's JSON and /openapi.json.
+ * grace_hours 0, the default and the limits; after the grace period the JSON shows no previous
+ * secret and the retention job erases it; tenant rules; the endpoint's JSON and /openapi.json.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -52,7 +53,12 @@ for (const engine of await availableEngines()) {
     let world: World;
     let receiver: Receiver;
     before(async () => {
-      t = await startTestService(engine, { DELIVERY_ALLOW: "127.0.0.1", DISPATCH_INTERVAL_MS: "20" }, clock);
+      // Retention every second (its shortest): it erases previous secrets once their grace is over.
+      t = await startTestService(
+        engine,
+        { DELIVERY_ALLOW: "127.0.0.1", DISPATCH_INTERVAL_MS: "20", PRUNE_INTERVAL_MS: "1000" },
+        clock,
+      );
       admin = client(t.url, t.adminKey);
       world = await createWorld(t);
       receiver = await startReceiver();
@@ -154,6 +160,46 @@ for (const engine of await availableEngines()) {
       assert.ok(verifies(now.body.secret, alone));
       assert.ok(!verifies(second.body.secret, alone));
       assert.equal((await admin("GET", `/v1/endpoints/${ep.id}`)).body.previous_secret_expires_at, null);
+    });
+
+    test("after the grace period the JSON shows no previous secret and retention erases it", async () => {
+      const ended = await createEndpoint("ended", "disabled");
+      const lasting = await createEndpoint("lasting", "disabled");
+      const first = await admin("POST", `/v1/endpoints/${ended.id}/rotate-secret`, { grace_hours: 1 });
+      const second = await admin("POST", `/v1/endpoints/${lasting.id}/rotate-secret`, { grace_hours: 3 });
+      expectStatus(first, 200);
+      expectStatus(second, 200);
+      const expiresAt = Date.parse(first.body.previous_secret_expires_at);
+      offset = expiresAt - Date.now() + 1000;
+      try {
+        // Shown as it stands now, whether or not the job has run yet.
+        const shown = await admin("GET", `/v1/endpoints/${ended.id}`);
+        assert.equal(shown.body.previous_secret_expires_at, null);
+        assert.equal(shown.body.updated_at, first.body.updated_at);
+        const listed = (await admin("GET", `/v1/endpoints?affiliate_id=${world.affiliate.id}`)).body.data;
+        const expiryOf = (id: number) =>
+          listed.find((e: { id: number }) => e.id === id).previous_secret_expires_at;
+        assert.equal(expiryOf(ended.id), null);
+        assert.equal(expiryOf(lasting.id), second.body.previous_secret_expires_at);
+        const patched = await admin("PATCH", `/v1/endpoints/${ended.id}`, { name: "renamed" });
+        assert.equal(patched.body.previous_secret_expires_at, null);
+        const alone = await sendTest(ended.id);
+        assert.equal(signatures(alone), 1);
+        assert.ok(verifies(first.body.secret, alone));
+
+        // The retention job (every second here) erases it from the database; the live one stays.
+        await until(async () => (await t.store.deliveries.endpoints.get(ended.id))!.previousSecret === null);
+        const erased = (await t.store.deliveries.endpoints.get(ended.id))!;
+        assert.deepEqual([erased.secret, erased.previousSecretExpiresAt], [first.body.secret, null]);
+        const kept = (await t.store.deliveries.endpoints.get(lasting.id))!;
+        assert.deepEqual(
+          [kept.previousSecret, kept.previousSecretExpiresAt],
+          [lasting.secret, Date.parse(second.body.previous_secret_expires_at)],
+        );
+        assert.equal(signatures(await sendTest(lasting.id)), 2, "the live previous secret still signs");
+      } finally {
+        offset = 0;
+      }
     });
 
     test("two rotations at once are applied one after the other: neither secret is lost", async () => {

@@ -88,6 +88,41 @@ for (const engine of await availableEngines()) {
       expectStatus(await own("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" }), 200);
     });
 
+    test("an endpoint created disabled records why and when, like one disabled later", async () => {
+      const url_template = `${receiver.url}/created-off?id={delivery_id}`;
+      const created = await admin("POST", "/v1/endpoints", {
+        affiliate_id: world.affiliate.id,
+        url_template,
+        status: "disabled",
+      });
+      expectStatus(created, 201);
+      assert.equal(created.body.status, "disabled");
+      assert.equal(created.body.disabled_reason, "Created disabled.");
+      assert.equal(created.body.disabled_at, created.body.created_at);
+      const shown = await admin("GET", `/v1/endpoints/${created.body.id}`);
+      assert.deepEqual(
+        [shown.body.disabled_reason, shown.body.disabled_at],
+        ["Created disabled.", created.body.created_at],
+      );
+      const again = await admin("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" });
+      expectStatus(again, 200);
+      assert.deepEqual(
+        [again.body.disabled_reason, again.body.disabled_at],
+        ["Created disabled.", created.body.created_at],
+        "disabling it again keeps the first record",
+      );
+      const on = await admin("PATCH", `/v1/endpoints/${created.body.id}`, { status: "active" });
+      assert.deepEqual(
+        [on.body.status, on.body.disabled_reason, on.body.disabled_at],
+        ["active", null, null],
+      );
+      const active = await admin("POST", "/v1/endpoints", { affiliate_id: world.affiliate.id, url_template });
+      expectStatus(active, 201);
+      assert.deepEqual([active.body.disabled_reason, active.body.disabled_at], [null, null]);
+      expectStatus(await admin("PATCH", `/v1/endpoints/${active.body.id}`, { status: "disabled" }), 200);
+      expectStatus(await admin("PATCH", `/v1/endpoints/${created.body.id}`, { status: "disabled" }), 200);
+    });
+
     test("send test fires a sample and shows the full result", async () => {
       const ep = await admin("POST", "/v1/endpoints", {
         affiliate_id: world.affiliate.id,

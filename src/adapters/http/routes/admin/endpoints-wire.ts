@@ -28,7 +28,7 @@ export const ENDPOINT = record({
   previous_secret_expires_at: {
     ...nullable(TIME),
     description:
-      "When the secret the last rotation replaced stops (or stopped) signing next to the current one; null when never rotated, or rotated with grace_hours 0.",
+      "Until when the secret the last rotation replaced still signs next to the current one; null when none does (never rotated, rotated with grace_hours 0, or the grace period is over).",
   },
   disabled_reason: nullable(STRING),
   disabled_at: nullable(TIME),
