@@ -1,8 +1,14 @@
 /** `CommissionStore` over SQL: plans, rates, parents, ledger reports, approval and payouts. */
-import type { Balance, CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
+import type {
+  Balance,
+  CommissionStore,
+  PayoutFilter,
+  PayoutKey,
+  PayoutRow,
+} from "../../app/commissions/commission-store-port.ts";
 import { adjustmentStore } from "./commissions-adjust.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts";
+import { limitOf, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
   const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
@@ -21,6 +27,43 @@ const payoutFromRow = (r: SqlRow): PayoutRow => ({
   entries: Number(r["entries"]),
   createdAt: Number(r["created_at"]),
 });
+
+/**
+ * The payouts of `f`'s affiliate, program and period, newest first (`created_at`, then `id`): a
+ * page after `before`, or only the payout `id`. The cursor compares both columns because payouts
+ * made by one request share their `created_at`.
+ */
+async function selectPayouts(
+  db: SqlExecutor,
+  f: PayoutFilter,
+  at: { limit: number; before?: PayoutKey | undefined; id?: string },
+): Promise<PayoutRow[]> {
+  const w = where([
+    ["p.affiliate_id = ?", f.affiliateId],
+    ["p.period = ?", f.period],
+    ["p.id = ?", at.id],
+  ]);
+  const params: SqlValue[] = [...w.params];
+  let sql = w.sql;
+  if (at.before !== undefined) {
+    sql += `${sql ? " AND" : " WHERE"} (p.created_at < ? OR (p.created_at = ? AND p.id < ?))`;
+    params.push(at.before.createdAt, at.before.createdAt, at.before.id);
+  }
+  const order = "ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
+  if (f.programId === undefined) {
+    const rows = await db.all(`SELECT p.* FROM payouts p${sql} ${order}`, [...params, at.limit]);
+    return rows.map(payoutFromRow);
+  }
+  // A program's share: its entries carrying each payout's id (the payout's total spans programs).
+  const rows = await db.all(
+    `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
+       SUM(e.amount_minor) AS amount_minor, COUNT(*) AS entries
+     FROM payouts p JOIN ledger_entries e ON e.payout_id = p.id AND e.program_id = ?${sql}
+     GROUP BY p.id, p.affiliate_id, p.period, p.currency, p.created_at ${order}`,
+    [f.programId, ...params, at.limit],
+  );
+  return rows.map(payoutFromRow);
+}
 
 /** Originals fully compensated, still pending: reversed together with their compensations. */
 const REVERSE_DUE = `UPDATE ledger_entries SET status = 'reversed', approved_at = ?
@@ -186,26 +229,10 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
     async markPaid(period, affiliateId, now, newId) {
       return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));
     },
-    async listPayouts(f) {
-      const limit = Math.min(Math.max(Math.floor(f.limit ?? 100), 1), 1000);
-      const w = where([
-        ["p.affiliate_id = ?", f.affiliateId],
-        ["p.period = ?", f.period],
-      ]);
-      const order = "ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
-      if (f.programId === undefined) {
-        const rows = await db.all(`SELECT p.* FROM payouts p${w.sql} ${order}`, [...w.params, limit]);
-        return rows.map(payoutFromRow);
-      }
-      // A program's share: its entries carrying each payout's id (the payout's total spans programs).
-      const rows = await db.all(
-        `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
-           SUM(e.amount_minor) AS amount_minor, COUNT(*) AS entries
-         FROM payouts p JOIN ledger_entries e ON e.payout_id = p.id AND e.program_id = ?${w.sql}
-         GROUP BY p.id, p.affiliate_id, p.period, p.currency, p.created_at ${order}`,
-        [f.programId, ...w.params, limit],
-      );
-      return rows.map(payoutFromRow);
+    listPayouts: (f) => selectPayouts(db, f, { limit: limitOf(f.limit), before: f.before }),
+    async findPayout(id, f) {
+      const [row] = await selectPayouts(db, f, { limit: 1, id });
+      return row;
     },
   };
 }

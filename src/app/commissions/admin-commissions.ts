@@ -139,20 +139,36 @@ export async function markPeriodPaid(
   return deps.store.commissions.markPaid(period, affiliateId, deps.clock.now(), () => deps.ids.next("po"));
 }
 
+/** A payout listing as asked: `before` is the id of the last payout of the previous page. */
+export type PayoutQuery = Omit<PayoutFilter, "before"> & { readonly before?: string };
+
 /**
  * Payouts, newest first, scoped like balances: an affiliate key its own; an operator key must name
- * one of its programs and sees each payout as that program's share.
+ * one of its programs and sees each payout as that program's share. `before` must be a payout of
+ * this same listing (else 400 `invalid_field`), so a cursor never reveals another tenant's payout.
  */
 export async function listPayouts(
   deps: AdminDeps,
   principal: Principal,
-  filter: PayoutFilter,
+  query: PayoutQuery,
 ): Promise<PayoutRow[]> {
-  const scoped = await scopedLedgerFilter(deps, principal, filter);
-  return deps.store.commissions.listPayouts({
+  const scoped = await scopedLedgerFilter(deps, principal, query);
+  const filter: PayoutFilter = {
     ...(scoped.affiliateId === undefined ? {} : { affiliateId: scoped.affiliateId }),
     ...(scoped.programId === undefined ? {} : { programId: scoped.programId }),
     ...(scoped.period === undefined ? {} : { period: scoped.period }),
     ...(scoped.limit === undefined ? {} : { limit: scoped.limit }),
+  };
+  if (query.before === undefined) return deps.store.commissions.listPayouts(filter);
+  const last = await deps.store.commissions.findPayout(query.before, filter);
+  if (!last)
+    throw new PostwireError(
+      "invalid_field",
+      "before must be the id of a payout in this listing (the previous page's next_before).",
+      "before",
+    );
+  return deps.store.commissions.listPayouts({
+    ...filter,
+    before: { createdAt: last.createdAt, id: last.id },
   });
 }

@@ -44,6 +44,14 @@ export interface PayoutFilter {
   readonly period?: string;
   /** 1–1000, default 100. */
   readonly limit?: number;
+  /** Only payouts listed after this one (keyset pagination on the listing's order). */
+  readonly before?: PayoutKey;
+}
+
+/** Where a payout stands in the newest-first order: `createdAt` descending, then `id` descending. */
+export interface PayoutKey {
+  readonly createdAt: number;
+  readonly id: string;
 }
 
 export interface PayoutRow {
@@ -114,6 +122,8 @@ export interface CommissionStore {
     newId: () => string,
   ): Promise<PayoutRow[]>;
   listPayouts(filter: PayoutFilter): Promise<PayoutRow[]>;
+  /** The payout `id` as `listPayouts(filter)` would show it, if that listing holds it (`limit` and `before` aside). */
+  findPayout(id: string, filter: PayoutFilter): Promise<PayoutRow | undefined>;
   /**
    * In one transaction: reads the conversion's entries (locked on PostgreSQL); answers the
    * adjustment already made with `idempotencyKey` if there is one (`replayed`); else lets `decide`

@@ -127,3 +127,34 @@ export async function convert(t: TestService, world: World, clickId: string): Pr
   expectStatus(answer, 200, "accepted");
   return answer.body.conversion_id;
 }
+
+/** A payout as the admin API answers it. */
+export interface PayoutWire {
+  id: string;
+  affiliate_id: number;
+  period: string;
+  amount_minor: number;
+  currency: string;
+  entries: number;
+  created_at: string;
+}
+
+/** A CPA plan paying `amountMinor` on an FTD of at least 20.00, with no hold. */
+export const cpaTerms = (amountMinor: number) => ({
+  cpa: { amountMinor, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
+  holdDays: 0,
+});
+
+/** Two worlds, "Alpha" paying 100.00 and "Beta" 70.00 per FTD, each with its plan in force. */
+export async function payingWorlds(t: TestService, admin: Call): Promise<{ a: World; b: World }> {
+  const a = await createWorld(t, "Alpha");
+  const b = await createWorld(t, "Beta");
+  for (const [world, amount] of [
+    [a, 10000],
+    [b, 7000],
+  ] as const) {
+    const plan = { terms: cpaTerms(amount), effective_from: "2000-01-01T00:00:00Z" };
+    expectStatus(await admin("POST", `/v1/programs/${world.program.id}/plans`, plan), 201);
+  }
+  return { a, b };
+}

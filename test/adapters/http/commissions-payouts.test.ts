@@ -6,22 +6,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
-import { type Call, click, client, convert, createWorld, expectStatus, type World } from "./admin-kit.ts";
-
-const terms = (amountMinor: number) => ({
-  cpa: { amountMinor, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
-  holdDays: 0,
-});
-
-interface Payout {
-  id: string;
-  affiliate_id: number;
-  period: string;
-  amount_minor: number;
-  currency: string;
-  entries: number;
-  created_at: string;
-}
+import {
+  type Call,
+  click,
+  client,
+  convert,
+  expectStatus,
+  type PayoutWire as Payout,
+  payingWorlds,
+  type World,
+} from "./admin-kit.ts";
 
 for (const engine of await availableEngines()) {
   describe(`listing payouts (${engine})`, () => {
@@ -49,15 +43,7 @@ for (const engine of await availableEngines()) {
     before(async () => {
       t = await startTestService(engine);
       admin = client(t.url, t.adminKey);
-      a = await createWorld(t, "Alpha");
-      b = await createWorld(t, "Beta");
-      for (const [world, amount] of [
-        [a, 10000],
-        [b, 7000],
-      ] as const) {
-        const plan = { terms: terms(amount), effective_from: "2000-01-01T00:00:00Z" };
-        expectStatus(await admin("POST", `/v1/programs/${world.program.id}/plans`, plan), 201);
-      }
+      ({ a, b } = await payingWorlds(t, admin));
       // Affiliate A also promotes B's program, so its payout spans both operators.
       const crossLink = await admin("POST", "/v1/links", {
         affiliate_id: a.affiliate.id,

@@ -232,13 +232,21 @@ const PAYOUT_FILTER = object({
   affiliate_id: ID,
   program_id: ID,
   period: PERIOD,
-  limit: { type: "integer", minimum: 1, maximum: 1000 },
+  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+  before: {
+    type: "string",
+    minLength: 1,
+    maxLength: 64,
+    description:
+      "Payouts listed after this one, which must be in the same listing (the previous page's next_before).",
+  },
 });
 interface PayoutQuery {
   affiliate_id?: number;
   program_id?: number;
   period?: string;
-  limit?: number;
+  limit: number;
+  before?: string;
 }
 
 function payouts(app: FastifyInstance, deps: AdminDeps): void {
@@ -266,7 +274,15 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
       "Payouts, newest first (affiliate key: its own; operator key: its named program's share of each)",
     tags: TAGS,
     querystring: PAYOUT_FILTER,
-    response: { 200: list(PAYOUT) },
+    response: {
+      200: record({
+        items: { type: "array", items: PAYOUT },
+        next_before: nullable({
+          type: "string",
+          description: "The next page's before; null when this page is short.",
+        }),
+      }),
+    },
   });
   app.get<{ Querystring: PayoutQuery }>("/commissions/payouts", { schema: all }, async (request) => {
     const q = request.query;
@@ -274,9 +290,12 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
       ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
       ...(q.program_id === undefined ? {} : { programId: q.program_id }),
       ...(q.period === undefined ? {} : { period: q.period }),
-      ...(q.limit === undefined ? {} : { limit: q.limit }),
+      ...(q.before === undefined ? {} : { before: q.before }),
+      limit: q.limit,
     });
-    return { items: rows.map(payoutWire) };
+    // A full page may have more after it; a short one is the last.
+    const next = rows.length >= q.limit ? rows[rows.length - 1]!.id : null;
+    return { items: rows.map(payoutWire), next_before: next };
   });
 }
 
