@@ -5,7 +5,9 @@
  * be compared in seconds instead of a full wrk run. Pin it: `taskset -c 0`.
  *
  *   node bench/ingest-core.ts [--n 30000] [--concurrency 64] [--rounds 3] [--database sqlite|postgres]
- *                             [--synchronous FULL|NORMAL]
+ *                             [--synchronous FULL|NORMAL] [--interval MS]
+ * `--interval`: BATCH_INTERVAL_MS, the group-commit pacing (default: the service's, 2 ms on SQLite
+ * and 0 on PostgreSQL).
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     database: { type: "string", default: "sqlite" },
     synchronous: { type: "string", default: "FULL" },
+    interval: { type: "string" },
   },
 });
 if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
@@ -95,7 +98,13 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
       clock,
       ids,
       clickSecret,
-      batching: { maxBatch: 512, concurrency: store.engine === "sqlite" ? 1 : 5, maxPending: 20_000 },
+      batching: {
+        maxBatch: 512,
+        concurrency: store.engine === "sqlite" ? 1 : 5,
+        maxPending: 20_000,
+        minIntervalMs:
+          values.interval === undefined ? (store.engine === "sqlite" ? 2 : 0) : Number(values.interval),
+      },
       outboundEffect: createOutboundEffect({ cache: new EndpointCache(clock), clock, ids }),
     });
     const paths = postbackPaths(
