@@ -22,7 +22,23 @@ import {
 } from "./record-rows.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
-const KEY_CHUNK = 500;
+const KEY_CHUNK = 512;
+/** Key lists are padded to a multiple of this: one statement text per bucket, not per batch size. */
+const KEY_BUCKET = 8;
+
+/**
+ * `items` with its last item repeated up to the next multiple of KEY_BUCKET. The look-ups' SQL
+ * depends on the number of keys; unpadded, every batch size prepares (and caches) a statement of
+ * its own, and a long-running service with BATCH_MAX 512 would go through about a thousand of them
+ * for the two tables. Repeated keys match the same rows once (OR and IN do not duplicate rows).
+ */
+function padded<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  const last = items[items.length - 1];
+  if (last === undefined) return out;
+  while (out.length % KEY_BUCKET !== 0) out.push(last);
+  return out;
+}
 
 const byKey = <T>(key: (row: T) => string) => {
   return (a: T, b: T): number => {
@@ -60,7 +76,7 @@ async function findByPairs(
     );
   }
   const rows: SqlRow[] = [];
-  for (const part of chunks(unique)) {
+  for (const part of chunks(unique).map(padded)) {
     const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
     rows.push(...(await db.all(`SELECT * FROM ${table} WHERE ${where}`, part.flat())));
   }
@@ -86,7 +102,7 @@ export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ingest
     async reversedTotals(ids) {
       const sorted = [...new Set(ids)].sort();
       const totals = new Map<string, number>();
-      for (const part of chunks(sorted)) {
+      for (const part of chunks(sorted).map(padded)) {
         if (engine === "postgres") {
           // Held until commit: a concurrent reversal of the same original waits and then sees ours.
           await db.all(

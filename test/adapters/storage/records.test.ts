@@ -76,6 +76,40 @@ for (const engine of await availableEngines()) {
       assert.equal(await store.ingest((tx) => tx.insertConversions([])).then((s) => s.size), 0);
     });
 
+    test("look-ups by key return each stored row once, however many keys repeat or miss", async () => {
+      const operatorId = freshOperator();
+      const rows = Array.from({ length: 9 }, (_, i) => conversionRow({ operatorId, txid: `k${i}` }));
+      await store.ingest((tx) => tx.insertConversions(rows));
+      for (const size of [1, 7, 8, 9, 17]) {
+        const keys = Array.from({ length: size }, (_, i) => ({ operatorId, txid: `k${i % 11}` }));
+        const found = await store.ingest((tx) => tx.findConversions(keys));
+        const expected = [...new Set(keys.map((k) => k.txid))].filter((t) => Number(t.slice(1)) < 9);
+        assert.deepEqual(found.map((r) => r.txid).sort(), expected.sort(), `${size} keys`);
+      }
+    });
+
+    if (engine === "sqlite") {
+      test("look-ups prepare one statement per bucket of 8 keys, not one per batch size", async () => {
+        const { DatabaseSync } = await import("node:sqlite");
+        const prepare = DatabaseSync.prototype.prepare;
+        const prepared = new Set<string>();
+        DatabaseSync.prototype.prepare = function (this: InstanceType<typeof DatabaseSync>, sql: string) {
+          if (sql.startsWith("SELECT * FROM players WHERE")) prepared.add(sql);
+          return prepare.call(this, sql);
+        };
+        try {
+          const operatorId = freshOperator();
+          for (let size = 1; size <= 16; size++) {
+            const keys = Array.from({ length: size }, (_, i) => ({ operatorId, playerId: `q${i}` }));
+            assert.deepEqual(await store.ingest((tx) => tx.findPlayers(keys)), []);
+          }
+        } finally {
+          DatabaseSync.prototype.prepare = prepare;
+        }
+        assert.equal(prepared.size, 2, "8 and 16 keys");
+      });
+    }
+
     test("players: the first binding wins", async () => {
       const operatorId = freshOperator();
       const first = playerRow({ operatorId, playerId: "p1", clickId: "click-a", linkId: 1 });
