@@ -66,12 +66,12 @@ async function selectPayouts(
 }
 
 /** Originals fully compensated, still pending: reversed together with their compensations. */
-const REVERSE_DUE = `UPDATE ledger_entries SET status = 'reversed', approved_at = ?
-  WHERE status = 'pending' AND approve_at <= ? AND (id IN (SELECT o.id FROM ledger_entries o
+const REVERSE_DUE = `WITH cancelled AS (SELECT o.id FROM ledger_entries o
     JOIN ledger_entries c ON c.reverses_entry_id = o.id WHERE o.status = 'pending'
     GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0)
-  OR reverses_entry_id IN (SELECT o.id FROM ledger_entries o JOIN ledger_entries c ON c.reverses_entry_id = o.id
-    WHERE o.status = 'pending' GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0))`;
+  UPDATE ledger_entries SET status = 'reversed', approved_at = ?
+  WHERE status = 'pending' AND approve_at <= ?
+    AND (id IN (SELECT id FROM cancelled) OR reverses_entry_id IN (SELECT id FROM cancelled))`;
 
 /**
  * Pays in one transaction exactly the entries it read: the approved rows are selected (locked on
