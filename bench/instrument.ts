@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import { open } from "node:fs/promises";
 import { syncBuiltinESMExports } from "node:module";
+import { PerformanceObserver } from "node:perf_hooks";
 import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 
@@ -24,7 +25,14 @@ let commits = 0;
 export function resetCommits(): void {
   commits = 0;
   durableMs = [];
+  gcPauses = [];
 }
+
+/** Garbage-collection pauses of the event loop (ms) since start or the last reset. */
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+}).observe({ entryTypes: ["gc"] });
 
 /** While tracing: "commit", "sync-start", "sync-end" (WAL syncs only), in the order they happen. */
 let trace: string[] | undefined;
@@ -113,15 +121,21 @@ function traced(original: Fn, fdOf: (self: unknown, args: unknown[]) => number):
   };
 }
 
-/** Commits and durable-step times since the last reset: what the server prints as bench-stats. */
+/** Commits, durable-step times and GC pauses since the last reset: what the server prints as bench-stats. */
 export function commitStats(): {
   commits: number;
   durableMs: { n: number; p50: number; p99: number; max: number };
+  gcMs: { n: number; total: number; max: number };
 } {
   const sorted = Float64Array.from(durableMs).sort();
   const at = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
-  return { commits, durableMs: { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) } };
+  const gcTotal = gcPauses.reduce((sum, ms) => sum + ms, 0);
+  return {
+    commits,
+    durableMs: { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) },
+    gcMs: { n: gcPauses.length, total: gcTotal, max: gcPauses.length ? Math.max(...gcPauses) : 0 },
+  };
 }
 
 const handle = await open(process.execPath, "r");

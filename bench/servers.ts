@@ -64,6 +64,8 @@ export interface CommitStats {
     readonly p99: number;
     readonly max: number;
   };
+  /** Garbage-collection pauses: how many, their sum and the longest, ms. */
+  readonly gcMs?: { readonly n: number; readonly total: number; readonly max: number };
 }
 
 /** Stops the server (once) and drops its database; returns what it counted, if anything. */

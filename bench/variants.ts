@@ -215,6 +215,9 @@ export interface LatencyRun extends CpuUse {
   readonly averageBatch: number | undefined;
   /** p99 of the durable step (WAL sync, SQLite COMMIT or PostgreSQL COMMIT round trip), ms. */
   readonly durableP99Ms: number | undefined;
+  /** The longest garbage-collection pause during the run, and all pauses together, ms. */
+  readonly gcMaxMs: number | undefined;
+  readonly gcTotalMs: number | undefined;
   readonly busyBefore: number;
   readonly problems: readonly string[];
 }
@@ -273,6 +276,8 @@ export async function measureLatency(
       stored,
       averageBatch: stats?.commits ? result.sentTotal / stats.commits : undefined,
       durableP99Ms: stats?.durableMs.p99,
+      gcMaxMs: stats?.gcMs?.max,
+      gcTotalMs: stats?.gcMs?.total,
       busyBefore,
       ...cpu,
       problems,
