@@ -87,6 +87,52 @@ for (const engine of await availableEngines()) {
       await h.close();
     });
 
+    test("a reversal that takes the month below 0 moves its floor; later revenue counts the clawback", async () => {
+      const f = await h.otherFixture();
+      await h.store.commissions.createPlan(
+        { programId: f.program.id, affiliateId: null, effectiveFrom: 0, terms: TERMS, note: null },
+        Date.now(),
+      );
+      const tag = Math.random().toString(36).slice(2);
+      const send = async (pairs: Array<[string, string]>) => {
+        const answer = parseAnswer(await ingestor.handle(getRequest(f.operator.key, pairs)));
+        assert.equal(answer.body["code"], "accepted", JSON.stringify(answer.body));
+      };
+      const revenue = (txid: string, amount: string) =>
+        send([
+          ["event", "revenue"],
+          ["txid", `${tag}-${txid}`],
+          ["player_id", "pl-floor"],
+          ["click_id", h.click(f.link)],
+          ["amount", amount],
+          ["currency", "EUR"],
+        ]);
+      const refund = (txid: string, of: string) =>
+        send([
+          ["event", "refund"],
+          ["txid", `${tag}-${txid}`],
+          ["reverses", `${tag}-${of}`],
+        ]);
+      const month = async () => {
+        const ledger = await h.store.commissions.listEntries({ programId: f.program.id, limit: 1000 });
+        const revshare = ledger.filter((e) => e.component === "revshare");
+        const sum = (kinds: string[]) =>
+          revshare.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amountMinor, 0);
+        return { net: sum(["commission", "clawback"]), floors: sum(["floor"]) };
+      };
+      await revenue("win", "200.00"); // revshare +6666
+      await revenue("loss", "-100.00"); // -3333: the month stays at +3333, no floor
+      assert.deepEqual(await month(), { net: 3333, floors: 0 });
+      await refund("r1", "win"); // -6666: the month would be -3333
+      assert.deepEqual(await month(), { net: -3333, floors: 3333 }, "the floor keeps the month at 0");
+      // Later revenue counts the clawback too: +3333 brings the month to 0, the floor moves back down.
+      await revenue("later", "100.00");
+      assert.deepEqual(await month(), { net: 0, floors: 0 }, "the floor moves back down");
+      await refund("r2", "later"); // -3333 again: the floor comes back
+      assert.deepEqual(await month(), { net: -3333, floors: 3333 });
+      checkMonthFloor(await h.store.commissions.listEntries({ programId: f.program.id, limit: 1000 }));
+    });
+
     test("balance = sum, reversals exact and bounded, no negative month, replays change nothing", async () => {
       let refunds = 0;
       await fc.assert(
@@ -180,6 +226,11 @@ async function checkReversals(
 ): Promise<void> {
   for (const e of ledger.filter((x) => x.reversesEntryId === null)) {
     const comp = ledger.filter((x) => x.reversesEntryId === e.id).reduce((s, x) => s + x.amountMinor, 0);
+    if (e.kind === "floor") {
+      // Floors are not compensated line by line: the month's floor moves instead (checkMonthFloor).
+      assert.equal(comp, 0, "a floor is never compensated");
+      continue;
+    }
     assert.ok(
       Math.abs(comp) <= Math.abs(e.amountMinor) && comp * e.amountMinor <= 0,
       "never beyond the entry",
@@ -200,14 +251,23 @@ async function checkReversals(
   }
 }
 
+/**
+ * negativeCarryOver: false: each month's revshare, commissions and clawbacks with the floors, is
+ * max(0, commissions + clawbacks), whatever order revenue, losses and reversals came in.
+ */
 function checkMonthFloor(ledger: readonly LedgerEntry[]): void {
-  const month = ledger.filter(
-    (e) => e.component === "revshare" && (e.kind === "commission" || e.kind === "floor"),
-  );
-  const earned = month.filter((e) => e.kind === "commission").reduce((s, e) => s + e.amountMinor, 0);
-  const net = month.reduce((s, e) => s + e.amountMinor, 0);
-  assert.equal(net, Math.max(0, earned), "negativeCarryOver: false keeps the month at max(0, net)");
-  for (const e of month.filter((x) => x.kind === "commission" && x.sourceAmountMinor !== null)) {
+  const revshare = ledger.filter((e) => e.component === "revshare");
+  for (const period of new Set(revshare.map((e) => e.period))) {
+    const month = revshare.filter((e) => e.period === period);
+    const net = month.filter((e) => e.kind !== "floor").reduce((s, e) => s + e.amountMinor, 0);
+    const total = month.reduce((s, e) => s + e.amountMinor, 0);
+    assert.equal(
+      total,
+      Math.max(0, net),
+      `${period}: the month is kept at max(0, net) = ${Math.max(0, net)}`,
+    );
+  }
+  for (const e of revshare.filter((x) => x.kind === "commission" && x.sourceAmountMinor !== null)) {
     const exact = e.sourceAmountMinor! * 3333;
     assert.ok(Math.abs(e.amountMinor * 10000 - exact) * 2 <= 10000, "rounding error ≤ half a minor unit");
   }

@@ -139,7 +139,13 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
       );
       const m = await selectKeys(
         db,
-        "SELECT affiliate_id, program_id, period, SUM(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END) AS total, SUM(CASE WHEN component = 'revshare' THEN amount_minor ELSE 0 END) AS revshare FROM ledger_entries WHERE kind = 'commission' AND ({keys}) GROUP BY affiliate_id, program_id, period",
+        // Revshare nets the month's commissions and their clawbacks (not floors, nor the clawbacks of
+        // floors that reversals wrote before floors were recomputed on reversal).
+        `SELECT affiliate_id, program_id, period,
+           SUM(CASE WHEN kind = 'commission' AND amount_minor > 0 THEN amount_minor ELSE 0 END) AS total,
+           SUM(CASE WHEN component = 'revshare' AND (kind = 'commission' OR NOT EXISTS (SELECT 1 FROM ledger_entries f
+             WHERE f.id = ledger_entries.reverses_entry_id AND f.kind = 'floor')) THEN amount_minor ELSE 0 END) AS revshare
+         FROM ledger_entries WHERE kind IN ('commission', 'clawback') AND ({keys}) GROUP BY affiliate_id, program_id, period`,
         cols,
         values,
       );

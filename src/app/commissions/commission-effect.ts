@@ -5,6 +5,7 @@
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
 import { verifyClickId } from "../../domain/click-id.ts";
+import { periodOf } from "../../domain/commissions/exact.ts";
 import type {
   Clock,
   ConversionEffect,
@@ -15,8 +16,8 @@ import type {
   Payout,
 } from "../ports.ts";
 import { earnBatch } from "./earn-batch.ts";
-import type { LedgerEntry } from "./ledger-port.ts";
-import type { PlanCache } from "./plan-cache.ts";
+import type { LedgerEntry, PlanVersion } from "./ledger-port.ts";
+import { type PlanCache, termsAt } from "./plan-cache.ts";
 import { reverseBatch } from "./reverse-batch.ts";
 
 export interface CommissionDeps {
@@ -55,6 +56,11 @@ function fillPayouts(
   }
 }
 
+/** Whether the terms in force for this reversal keep months from going below 0 (floors). */
+const floored = (plans: ReadonlyMap<number, readonly PlanVersion[]>, r: ConversionRow): boolean =>
+  termsAt(plans.get(r.programId!) ?? [], r.affiliateId!, r.occurredAt)?.terms.revshare?.negativeCarryOver ===
+  false;
+
 export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
   return async (tx: IngestTx, committed, context) => {
     const rows = committed.filter((r) => !r.test && r.affiliateId !== null && r.programId !== null);
@@ -69,8 +75,20 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
     const reversals = planned.filter((r) => r.reversesId !== null);
     const earners = planned.filter((r) => r.reversesId === null);
     const entries: LedgerEntry[] = [];
+    if (reversals.length && reversals.some((r) => floored(plans, r))) {
+      // Reversals recompute floors after locking the originals' entries, and earning locks its
+      // months first: take every month lock of the batch now, in one ordered call, so two batches
+      // never hold one kind each while waiting for the other (PostgreSQL; SQLite has one writer).
+      const months = planned.map((r) => ({
+        affiliateId: r.affiliateId!,
+        programId: r.programId!,
+        period: periodOf(r.occurredAt),
+      }));
+      await tx.ledger.usage(months, true);
+    }
     if (earners.length) entries.push(...(await earnBatch(tx, earners, plans, deps, now)));
-    if (reversals.length) entries.push(...(await reverseBatch(tx, reversals, deps.ids, now)));
+    if (reversals.length)
+      entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));
     if (!entries.length) return;
     await tx.ledger.insertEntries(entries);
     fillPayouts(entries, planned, context);

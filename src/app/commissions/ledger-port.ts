@@ -52,7 +52,7 @@ export interface UsageRow extends UsageKey {
   readonly qualified: number;
   readonly paidCpa: number;
   readonly paidMinor: number;
-  /** Net revshare commission (floors excluded) this month. */
+  /** Net revshare this month: commissions and their clawbacks (floors excluded). */
   readonly revshareMinor: number;
 }
 

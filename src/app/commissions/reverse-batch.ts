@@ -1,21 +1,39 @@
 /**
  * Compensating entries for the reversals of a batch: in proportion to the amount taken back,
  * cumulative over earlier reversals of the same original (domain/commissions/reverse.ts).
+ *
+ * Floors (`negativeCarryOver: false`) are not compensated line by line: a month's floor depends on
+ * everything the month holds, so where a reversal takes revshare out of (or back into) a month
+ * whose terms do not carry negative revenue over, the floor of the reversal's month moves by what
+ * keeps that month at no less than 0 (revshareFloorLine), as it does when revenue arrives.
  */
+import { revshareFloorLine } from "../../domain/commissions/earn.ts";
 import { periodOf } from "../../domain/commissions/exact.ts";
 import { compensate, compensationState } from "../../domain/commissions/reverse.ts";
 import type { ConversionRow, Ids, IngestTx } from "../ports.ts";
-import type { LedgerEntry } from "./ledger-port.ts";
+import type { LedgerEntry, PlanVersion } from "./ledger-port.ts";
+import { termsAt } from "./plan-cache.ts";
+
+const usageKey = (e: { affiliateId: number; programId: number; period: string }) =>
+  `${e.affiliateId}:${e.programId}:${e.period}`;
 
 export async function reverseBatch(
   tx: IngestTx,
   reversals: readonly ConversionRow[],
   ids: Ids,
   now: number,
+  floors: {
+    readonly plans: ReadonlyMap<number, readonly PlanVersion[]>;
+    /** Entries this batch has decided already (earned revshare counts in its month's net). */
+    readonly earlier: readonly LedgerEntry[];
+  },
 ): Promise<LedgerEntry[]> {
   const originalIds = [...new Set(reversals.map((r) => r.reversesId!))];
   // Manual adjustments are the manager's decision: a reversal compensates what the rules wrote.
-  const entries = (await tx.ledger.entriesOf(originalIds)).filter((e) => e.kind !== "adjustment");
+  // Floors are recomputed for the month instead (below).
+  const entries = (await tx.ledger.entriesOf(originalIds)).filter(
+    (e) => e.kind !== "adjustment" && e.kind !== "floor",
+  );
   if (!entries.length) return [];
   // Totals include this batch's reversals (already inserted): subtract them to get "before".
   const totals = await tx.reversedTotals(originalIds);
@@ -65,6 +83,59 @@ export async function reverseBatch(
         ...compensationState(entry, now),
         paidAt: null,
         payoutId: null,
+      });
+    }
+  }
+  return [...out, ...(await floorsFor(tx, out, reversals, ids, floors))];
+}
+
+/**
+ * The floor lines for the revshare clawbacks in `clawbacks`, per affiliate, program and month of
+ * the reversal, where the terms in force then do not carry negative revenue over.
+ */
+async function floorsFor(
+  tx: IngestTx,
+  clawbacks: readonly LedgerEntry[],
+  reversals: readonly ConversionRow[],
+  ids: Ids,
+  floors: { plans: ReadonlyMap<number, readonly PlanVersion[]>; earlier: readonly LedgerEntry[] },
+): Promise<LedgerEntry[]> {
+  const floored = clawbacks.filter((e) => {
+    if (e.kind !== "clawback" || e.component !== "revshare") return false;
+    const terms = termsAt(floors.plans.get(e.programId) ?? [], e.affiliateId, e.occurredAt)?.terms;
+    return terms?.revshare?.negativeCarryOver === false;
+  });
+  if (!floored.length) return [];
+  const keys = new Map(floored.map((e) => [usageKey(e), e]));
+  // Locked on PostgreSQL like the earning side's: floors read the month, then write to it.
+  const net = new Map(
+    (await tx.ledger.usage([...keys.values()], true)).map((u) => [usageKey(u), u.revshareMinor]),
+  );
+  for (const e of floors.earlier)
+    if (e.kind === "commission" && e.component === "revshare" && net.has(usageKey(e)))
+      net.set(usageKey(e), net.get(usageKey(e))! + e.amountMinor);
+  const out: LedgerEntry[] = [];
+  for (const reversal of reversals) {
+    // One floor line per reversal and month: its clawbacks there, summed.
+    const mine = new Map<string, LedgerEntry[]>();
+    for (const e of floored.filter((x) => x.conversionId === reversal.id))
+      mine.set(usageKey(e), [...(mine.get(usageKey(e)) ?? []), e]);
+    for (const [key, lines] of mine) {
+      const added = lines.reduce((sum, e) => sum + e.amountMinor, 0);
+      const before = net.get(key) ?? 0;
+      net.set(key, before + added);
+      const line = revshareFloorLine(before, added);
+      if (!line) continue;
+      const like = lines[0]!;
+      out.push({
+        ...like,
+        id: ids.next("le"),
+        kind: "floor",
+        amountMinor: line.amountMinor,
+        reason: line.reason,
+        reversesEntryId: null,
+        windowDays: null,
+        explain: { ...line.explain, text: line.text },
       });
     }
   }

@@ -170,29 +170,34 @@ export function floorOf(before: number, added: number): number {
 }
 
 /**
- * `negativeCarryOver: false`: the month's revshare is floored at 0 by a `floor` line that moves
- * with the month's net (positive when it dips below 0, negative when later revenue lifts it back).
+ * The `floor` line that keeps a month's revshare at no less than 0 when `added` joins a month whose
+ * net revshare (before floors) was `before`: positive when the month dips below 0, negative when
+ * later revenue lifts it back; undefined when the floor does not move.
  */
-function floorLine(input: EarnInput, lines: readonly Line[]): Line | undefined {
-  const revshare = lines.find((l) => l.component === "revshare");
-  if (!revshare || input.terms.revshare?.negativeCarryOver !== false) return undefined;
-  const before = input.usage.revshareMinor ?? 0;
-  const amount = floorOf(before, revshare.amountMinor);
+export function revshareFloorLine(before: number, added: number): Line | undefined {
+  const amount = floorOf(before, added);
   if (amount === 0) return undefined;
-  const after = before + revshare.amountMinor;
+  const after = before + added;
   return {
     component: "revshare",
     amountMinor: amount,
     reason: "negative_not_carried",
     explain: {
       rule: "revshare:no_negative_carry_over",
-      inputs: { month_net_before_minor: before, line_minor: revshare.amountMinor },
+      inputs: { month_net_before_minor: before, line_minor: added },
       figure: `max(0, -(${after})) - max(0, -(${before})) = ${amount}`,
     },
     text: `Negative revenue does not carry over: this month's revshare goes from ${before} to ${after}, so the floor moves by ${amount} to keep the month at no less than 0.`,
     windowDays: null,
     kind: "floor",
   };
+}
+
+/** `negativeCarryOver: false`: the month's revshare is floored at 0 (revshareFloorLine). */
+function floorLine(input: EarnInput, lines: readonly Line[]): Line | undefined {
+  const revshare = lines.find((l) => l.component === "revshare");
+  if (!revshare || input.terms.revshare?.negativeCarryOver !== false) return undefined;
+  return revshareFloorLine(input.usage.revshareMinor ?? 0, revshare.amountMinor);
 }
 
 /** Lookback, currency, then caps: a line that cannot be paid is recorded at 0 with the reason. */
