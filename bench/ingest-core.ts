@@ -6,8 +6,8 @@
  *
  *   node bench/ingest-core.ts [--n 30000] [--concurrency 64] [--rounds 3] [--database sqlite|postgres]
  *                             [--synchronous FULL|NORMAL] [--interval MS]
- * `--interval`: BATCH_INTERVAL_MS, the group-commit pacing (default: the service's, 2 ms on SQLite
- * and 0 on PostgreSQL).
+ * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
+ * environment); `--interval` sets BATCH_INTERVAL_MS (default 2 ms on SQLite, 0 on PostgreSQL).
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -21,8 +21,9 @@ import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
 import type { PostbackRequest } from "../src/app/ingest-postback.ts";
 import type { Store } from "../src/app/ports.ts";
+import { loadConfig } from "../src/config.ts";
 import { issueClickId } from "../src/domain/click-id.ts";
-import { createIngestor } from "../src/main.ts";
+import { batchingFor, createIngestor } from "../src/main.ts";
 import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
 import { postbackPaths } from "./requests.ts";
@@ -42,6 +43,12 @@ if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
 }
 /** NORMAL leaves the fsync out: the difference is what each commit's sync costs. */
 const synchronous: "FULL" | "NORMAL" = values.synchronous;
+/** The service's own settings (PG_POOL_SIZE, BATCH_MAX… from the environment), `--interval` on top. */
+const config = loadConfig({
+  ...process.env,
+  DATABASE_URL: values.database === "postgres" ? "postgres://bench" : "sqlite:bench.db",
+  ...(values.interval === undefined ? {} : { BATCH_INTERVAL_MS: values.interval }),
+});
 const n = Number(values.n);
 const concurrency = Number(values.concurrency);
 
@@ -55,7 +62,7 @@ const HEADERS = {
 async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }> {
   if (values.database === "postgres") {
     const database: BenchDatabase = await createDatabase("postgres");
-    const store = openStore(database.url, { postgresPoolSize: 10 });
+    const store = openStore(database.url, { postgresPoolSize: config.postgresPoolSize });
     return {
       store,
       close: async () => {
@@ -98,13 +105,7 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
       clock,
       ids,
       clickSecret,
-      batching: {
-        maxBatch: 512,
-        concurrency: store.engine === "sqlite" ? 1 : 5,
-        maxPending: 20_000,
-        minIntervalMs:
-          values.interval === undefined ? (store.engine === "sqlite" ? 2 : 0) : Number(values.interval),
-      },
+      batching: batchingFor(config, store.engine),
       outboundEffect: createOutboundEffect({ cache: new EndpointCache(clock), clock, ids }),
     });
     const paths = postbackPaths(

@@ -20,6 +20,7 @@ import { planCacheFor } from "./app/commissions/plan-cache.ts";
 import { EndpointCache } from "./app/delivery/endpoint-cache.ts";
 import { createApprovalForwarder } from "./app/delivery/forward-approvals.ts";
 import { createOutboundEffect } from "./app/delivery/outbound-effect.ts";
+import type { GroupCommitOptions } from "./app/group-commit.ts";
 import { createPostbackIngestor, type IngestDeps, type PostbackIngestor } from "./app/ingest-postback.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./app/ports.ts";
 import { createClickRecorder } from "./app/record-click.ts";
@@ -101,6 +102,17 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
  * The postback ingestor with its effects as the service runs it; bench/ingest-core.ts builds the
  * same one, so the bench measures what production does.
  */
+/** Group-commit settings for an engine, from the configuration (bench/ingest-core.ts uses them too). */
+export function batchingFor(config: Config, engine: Store["engine"]): GroupCommitOptions {
+  return {
+    maxBatch: config.batchMax,
+    // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
+    concurrency: engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2)),
+    maxPending: config.maxPending,
+    minIntervalMs: config.batchIntervalMs,
+  };
+}
+
 export function createIngestor(
   deps: Omit<IngestDeps, "clickSecrets" | "effects"> & {
     readonly clickSecret: Buffer;
@@ -165,14 +177,7 @@ export async function startService(
 
   let draining = false;
   const catalog = new Catalog(store, clock);
-  // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
-  const concurrency = store.engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2));
-  const batching = {
-    maxBatch: config.batchMax,
-    concurrency,
-    maxPending: config.maxPending,
-    minIntervalMs: config.batchIntervalMs,
-  };
+  const batching = batchingFor(config, store.engine);
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
   const delivery = outbound(config, store, clock, ids, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
