@@ -80,17 +80,19 @@ export function createGroupCommitter<T, R>(
   };
 
   const pump = () => {
-    if (paced) return;
     while (running < options.concurrency && queue.length > 0) {
       if (minInterval > 0) {
         const wait = lastStart + minInterval - performance.now();
         if (wait > 0 && queue.length < options.maxBatch) {
-          paced = setTimeout(() => {
+          paced ??= setTimeout(() => {
             paced = undefined;
             pump();
           }, wait);
           return;
         }
+        // Due, or a full batch that waits for nothing: a pending wake-up has nothing left to do.
+        clearTimeout(paced);
+        paced = undefined;
         lastStart = performance.now();
       }
       const batch = queue.slice(0, options.maxBatch);

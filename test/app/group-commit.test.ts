@@ -174,6 +174,18 @@ describe("group commit", () => {
       assert.deepEqual(await Promise.all(full), [4, 6, 8]);
     });
 
+    test("a batch that fills up while held back is flushed at once", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 10_000, maxBatch: 3 });
+      await committer.submit(1);
+      const held = committer.submit(2);
+      await nextTurn();
+      assert.deepEqual(batches, [[1]], "held back");
+      const rest = [3, 4].map((n) => committer.submit(n));
+      await nextTurn();
+      assert.deepEqual(batches, [[1], [2, 3, 4]], "full: no waiting for the interval");
+      assert.deepEqual(await Promise.all([held, ...rest]), [4, 6, 8]);
+    });
+
     test("after a quiet interval a submission is flushed at once again", async () => {
       const { committer, batches } = recording({ minIntervalMs: 20 });
       await committer.submit(1);
