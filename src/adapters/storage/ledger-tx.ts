@@ -127,6 +127,9 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
         boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
       };
     },
+    async lockMonths(keys) {
+      if (engine === "postgres") await lockPairs(db, keys);
+    },
     async usage(keys, lock = false) {
       if (lock && engine === "postgres") await lockPairs(db, keys);
       const cols = ["affiliate_id", "program_id", "period"];

@@ -5,7 +5,6 @@
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
 import { verifyClickId } from "../../domain/click-id.ts";
-import { periodOf } from "../../domain/commissions/exact.ts";
 import type {
   Clock,
   ConversionEffect,
@@ -16,9 +15,9 @@ import type {
   Payout,
 } from "../ports.ts";
 import { earnBatch } from "./earn-batch.ts";
-import type { LedgerEntry, PlanVersion } from "./ledger-port.ts";
-import { type PlanCache, termsAt } from "./plan-cache.ts";
-import { reverseBatch } from "./reverse-batch.ts";
+import type { LedgerEntry } from "./ledger-port.ts";
+import type { PlanCache } from "./plan-cache.ts";
+import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
 export interface CommissionDeps {
   readonly plans: PlanCache;
@@ -56,11 +55,6 @@ function fillPayouts(
   }
 }
 
-/** Whether the terms in force for this reversal keep months from going below 0 (floors). */
-const floored = (plans: ReadonlyMap<number, readonly PlanVersion[]>, r: ConversionRow): boolean =>
-  termsAt(plans.get(r.programId!) ?? [], r.affiliateId!, r.occurredAt)?.terms.revshare?.negativeCarryOver ===
-  false;
-
 export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
   return async (tx: IngestTx, committed, context) => {
     const rows = committed.filter((r) => !r.test && r.affiliateId !== null && r.programId !== null);
@@ -75,17 +69,16 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
     const reversals = planned.filter((r) => r.reversesId !== null);
     const earners = planned.filter((r) => r.reversesId === null);
     const entries: LedgerEntry[] = [];
-    if (reversals.length && reversals.some((r) => floored(plans, r))) {
-      // Reversals recompute floors after locking the originals' entries, and earning locks its
-      // months first: take every month lock of the batch now, in one ordered call, so two batches
-      // never hold one kind each while waiting for the other (PostgreSQL; SQLite has one writer).
-      const months = planned.map((r) => ({
-        affiliateId: r.affiliateId!,
-        programId: r.programId!,
-        period: periodOf(r.occurredAt),
-      }));
-      await tx.ledger.usage(months, true);
-    }
+    const floors = reversals.some((r) =>
+      keepsMonthsAtZero(plans, r.programId!, r.affiliateId!, r.occurredAt),
+    );
+    // Reversals move floors after locking the originals' entries, and earning locks its months
+    // first: take every month lock of the batch now, in one ordered call, so two batches never
+    // hold one kind each while waiting for the other (PostgreSQL; SQLite has one writer).
+    if (floors)
+      await tx.ledger.lockMonths(
+        planned.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
+      );
     if (earners.length) entries.push(...(await earnBatch(tx, earners, plans, deps, now)));
     if (reversals.length)
       entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));

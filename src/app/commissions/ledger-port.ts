@@ -134,6 +134,11 @@ export interface LedgerTx {
    */
   usage(keys: readonly UsageKey[], lock?: boolean): Promise<UsageRow[]>;
   /**
+   * Takes the month locks `usage(…, true)` takes, without reading: a batch that will lock the
+   * originals' entries takes all of its month locks first, in one ordered call (no lock cycles).
+   */
+  lockMonths(keys: ReadonlyArray<{ affiliateId: number; programId: number }>): Promise<void>;
+  /**
    * The entries of these conversions (not compensations), with what was compensated of each;
    * locked until the transaction ends where the engine allows it (PostgreSQL: FOR UPDATE).
    */

@@ -17,6 +17,20 @@ import { termsAt } from "./plan-cache.ts";
 const usageKey = (e: { affiliateId: number; programId: number; period: string }) =>
   `${e.affiliateId}:${e.programId}:${e.period}`;
 
+/** Whether the terms in force for this affiliate and program at `at` floor months at 0. */
+export function keepsMonthsAtZero(
+  plans: ReadonlyMap<number, readonly PlanVersion[]>,
+  programId: number,
+  affiliateId: number,
+  at: number,
+): boolean {
+  return termsAt(plans.get(programId) ?? [], affiliateId, at)?.terms.revshare?.negativeCarryOver === false;
+}
+
+/**
+ * Compensations (and floor moves) for the reversals of a batch. Where floors move, the caller holds
+ * the month locks of the batch (LedgerTx.lockMonths) before this locks the originals' entries.
+ */
 export async function reverseBatch(
   tx: IngestTx,
   reversals: readonly ConversionRow[],
@@ -100,17 +114,16 @@ async function floorsFor(
   ids: Ids,
   floors: { plans: ReadonlyMap<number, readonly PlanVersion[]>; earlier: readonly LedgerEntry[] },
 ): Promise<LedgerEntry[]> {
-  const floored = clawbacks.filter((e) => {
-    if (e.kind !== "clawback" || e.component !== "revshare") return false;
-    const terms = termsAt(floors.plans.get(e.programId) ?? [], e.affiliateId, e.occurredAt)?.terms;
-    return terms?.revshare?.negativeCarryOver === false;
-  });
+  const floored = clawbacks.filter(
+    (e) =>
+      e.kind === "clawback" &&
+      e.component === "revshare" &&
+      keepsMonthsAtZero(floors.plans, e.programId, e.affiliateId, e.occurredAt),
+  );
   if (!floored.length) return [];
   const keys = new Map(floored.map((e) => [usageKey(e), e]));
-  // Locked on PostgreSQL like the earning side's: floors read the month, then write to it.
-  const net = new Map(
-    (await tx.ledger.usage([...keys.values()], true)).map((u) => [usageKey(u), u.revshareMinor]),
-  );
+  // The month locks are held already (commission-effect.ts takes them before the entries').
+  const net = new Map((await tx.ledger.usage([...keys.values()])).map((u) => [usageKey(u), u.revshareMinor]));
   for (const e of floors.earlier)
     if (e.kind === "commission" && e.component === "revshare" && net.has(usageKey(e)))
       net.set(usageKey(e), net.get(usageKey(e))! + e.amountMinor);

@@ -178,6 +178,21 @@ for (const engine of await availableEngines()) {
       assert.equal(totals.get(original.id), 1000);
     });
 
+    test("month locks: a second transaction on the same affiliate and program waits for the first", async () => {
+      const month = [{ affiliateId: 7000 + freshOperator(), programId: 1 }];
+      const order: string[] = [];
+      const holder = (name: string) =>
+        store.ingest(async (tx) => {
+          await tx.ledger.lockMonths(month);
+          order.push(`${name} in`);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          order.push(`${name} out`);
+        });
+      await Promise.all([holder("a"), holder("b")]);
+      // Serial either way (SQLite has one writer); on PostgreSQL the advisory lock is what does it.
+      assert.deepEqual(order, ["a in", "a out", "b in", "b out"]);
+    });
+
     test("a throwing transaction rolls everything back", async () => {
       const operatorId = freshOperator();
       const row = conversionRow({ operatorId });
