@@ -152,15 +152,10 @@ export async function listPayouts(
   principal: Principal,
   query: PayoutQuery,
 ): Promise<PayoutRow[]> {
-  const scoped = await scopedLedgerFilter(deps, principal, query);
-  const filter: PayoutFilter = {
-    ...(scoped.affiliateId === undefined ? {} : { affiliateId: scoped.affiliateId }),
-    ...(scoped.programId === undefined ? {} : { programId: scoped.programId }),
-    ...(scoped.period === undefined ? {} : { period: scoped.period }),
-    ...(scoped.limit === undefined ? {} : { limit: scoped.limit }),
-  };
-  if (query.before === undefined) return deps.store.commissions.listPayouts(filter);
-  const last = await deps.store.commissions.findPayout(query.before, filter);
+  const { before, ...requested } = query;
+  const filter: PayoutFilter = await scopedLedgerFilter(deps, principal, requested);
+  if (before === undefined) return deps.store.commissions.listPayouts(filter);
+  const last = await deps.store.commissions.findPayout(before, filter);
   if (!last)
     throw new PostwireError(
       "invalid_field",
