@@ -10,6 +10,7 @@ import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
 import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
 import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
+import { tuneRuntime } from "./adapters/runtime.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
 import { createIds, systemClock } from "./adapters/system.ts";
 import { createApiKey } from "./app/api-keys.ts";
@@ -147,6 +148,7 @@ export async function startService(
   clock: Clock = systemClock,
   options: ServiceOptions = {},
 ): Promise<Service> {
+  tuneRuntime();
   const ids = createIds(clock);
   let app: FastifyInstance | undefined;
   // The SQLite checkpoint worker may fail before the server (and its logger) exists: kept till then.

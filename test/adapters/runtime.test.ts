@@ -1,0 +1,54 @@
+/**
+ * The service's V8 settings (adapters/runtime.ts): pretenuring is turned off unless the process's
+ * command line already decides it, and the flag really changes where V8 allocates.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { namesPretenuring, runtimeFlags } from "../../src/adapters/runtime.ts";
+
+test("turns allocation-site pretenuring off by default", () => {
+  assert.deepEqual(runtimeFlags([]), ["--no-allocation-site-pretenuring"]);
+  assert.deepEqual(runtimeFlags(["--enable-source-maps", "--max-old-space-size=4096"]), [
+    "--no-allocation-site-pretenuring",
+  ]);
+});
+
+test("a flag given on node's command line wins", () => {
+  assert.deepEqual(runtimeFlags(["--allocation-site-pretenuring"]), []);
+  assert.deepEqual(runtimeFlags(["--no-allocation-site-pretenuring"]), []);
+  assert.equal(namesPretenuring(["--allocation_site_pretenuring"]), true, "V8 accepts underscores too");
+  assert.equal(namesPretenuring(["--max-semi-space-size=16"]), false);
+});
+
+test("applied at run time, it takes effect: objects that survive stop going straight to old space", () => {
+  // With pretenuring, V8 moves a site whose objects all survive to the old generation after a few
+  // scavenges, and allocating from it then triggers (almost) no scavenge. In a fresh process each way.
+  const script = `
+    import { PerformanceObserver, constants } from "node:perf_hooks";
+    import { tuneRuntime } from ${JSON.stringify(new URL("../../src/adapters/runtime.ts", import.meta.url).href)};
+    if (process.argv[1] === "tuned") tuneRuntime();
+    let scavenges = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries())
+        if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    }).observe({ entryTypes: ["gc"] });
+    const kept = [];
+    const make = (i) => ({ a: i, b: i + 1, c: [i, i] });
+    for (let i = 0; i < 300000; i++) kept.push(make(i));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    scavenges = 0;
+    for (let i = 0; i < 2000000; i++) kept.push(make(i));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    console.log(scavenges);
+  `;
+  const scavenges = (mode: string) =>
+    Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, mode], { encoding: "utf8" }));
+  // V8's pretenuring is a heuristic: by default the site is pretenured in most runs (1 scavenge;
+  // measured 8 runs in 10), not all (7). Tuned, it never is (7 every time).
+  const runs = 5;
+  const untuned = Array.from({ length: runs }, () => scavenges("default"));
+  const tuned = Array.from({ length: runs }, () => scavenges("tuned"));
+  assert.ok(Math.min(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
+  assert.ok(Math.min(...tuned) >= 5, `tuned, the objects stay young: ${tuned} scavenges`);
+});
