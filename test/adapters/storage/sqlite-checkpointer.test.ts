@@ -62,6 +62,26 @@ describe("sqlite background checkpoints", () => {
     assert.ok(statSync(`${file}-wal`).size <= size, "the WAL is reused, not grown without bound");
   });
 
+  test("under steady writes the WAL keeps restarting instead of growing with every commit", async () => {
+    db = openSqlite(file, { checkpointIntervalMs: 50 });
+    const driver = db;
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    // A commit every 2 ms or so, as a paced group commit under load; each appends a few pages.
+    let written = 0;
+    let largest = 0;
+    const deadline = Date.now() + 2_000;
+    for (let batch = 0; Date.now() < deadline; batch++) {
+      await fill(driver, 8, batch * 8);
+      written += 8 * 2000;
+      largest = Math.max(largest, statSync(`${file}-wal`).size);
+      await pause(2);
+    }
+    await until(() => (driver.checkpointStats()?.checkpoints ?? 0) > 0, "a background checkpoint");
+    // A WAL that never restarts holds every page of every commit: more than the rows themselves.
+    assert.ok(written > 4_000_000, `enough written to tell (${written} bytes)`);
+    assert.ok(largest < written / 4, `the WAL reached ${largest} bytes for ${written} bytes of rows`);
+  });
+
   test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {
     const first = openSqlite(file, { checkpointIntervalMs: 10_000 });
     await first.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
