@@ -7,41 +7,51 @@ export const systemClock: Clock = { now: () => Date.now() };
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const POOL_SIZE = 4096;
 
-export function createIds(clock: Clock = systemClock): Ids {
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** 10 time characters, then 16 random ones: two 40-bit halves of 8 characters each. */
+const ID_LENGTH = 26;
+const RANDOM_BYTES = 10;
+
+/** `draw` is the source of random bytes (crypto's, unless a test needs to know them). */
+export function createIds(
+  clock: Clock = systemClock,
+  draw: (size: number) => Buffer = randomBytes,
+): Ids {
   // Random bytes are drawn in blocks: one syscall per few hundred ids on the hot path.
-  let pool = randomBytes(POOL_SIZE);
+  let pool = draw(POOL_SIZE);
   let offset = 0;
-  const take = (size: number): Buffer => {
+  const reserve = (size: number): void => {
     if (offset + size > pool.length) {
-      pool = randomBytes(Math.max(POOL_SIZE, size));
+      pool = draw(Math.max(POOL_SIZE, size));
       offset = 0;
     }
-    const out = Buffer.from(pool.subarray(offset, offset + size));
-    offset += size;
-    return out;
   };
+  // Every id is built in this one array: the only allocation per id is the string itself.
+  const codes: number[] = new Array<number>(ID_LENGTH).fill(0);
   return {
     next(prefix) {
       let time = clock.now();
-      let text = "";
-      for (let i = 0; i < 10; i++) {
-        text = ALPHABET[time % 32]! + text;
+      for (let i = 9; i >= 0; i--) {
+        codes[i] = CODES[time % 32]!;
         time = Math.floor(time / 32);
       }
-      const random = take(10);
-      let bits = 0;
-      let value = 0;
-      for (const byte of random) {
-        value = (value << 8) | byte;
-        bits += 8;
-        while (bits >= 5) {
-          bits -= 5;
-          text += ALPHABET[(value >> bits) & 31];
+      reserve(RANDOM_BYTES);
+      // Big-endian base32 of the 80 random bits, 40 bits (5 bytes, 8 characters) at a time.
+      for (let half = 0; half < 2; half++) {
+        let value = 0;
+        for (let b = 0; b < 5; b++) value = value * 256 + pool[offset++]!;
+        for (let i = 7; i >= 0; i--) {
+          codes[10 + half * 8 + i] = CODES[value % 32]!;
+          value = Math.floor(value / 32);
         }
-        value &= (1 << bits) - 1;
       }
-      return `${prefix}_${text}`;
+      return `${prefix}_${String.fromCharCode.apply(null, codes)}`;
     },
-    random: (size) => take(size),
+    random(size) {
+      reserve(size);
+      const out = Buffer.from(pool.subarray(offset, offset + size));
+      offset += size;
+      return out;
+    },
   };
 }

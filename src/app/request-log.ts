@@ -34,16 +34,26 @@ function decodeFormName(text: string): string {
   }
 }
 
-/** Replaces the value of every `sig`/`token` pair of form-encoded text, however its name is spelt. */
+/**
+ * Replaces the value of every `sig`/`token` pair of form-encoded text, however its name is spelt.
+ * Everything else is kept byte for byte; the text is scanned in place (it is on every postback).
+ */
 export function redactFormText(text: string): string {
-  if (!text) return text;
-  return text
-    .split("&")
-    .map((part) => {
-      const rawName = part.split("=", 1)[0]!;
-      return SECRET_PARAMS.has(decodeFormName(rawName)) ? `${rawName}=${REDACTED}` : part;
-    })
-    .join("&");
+  let out = "";
+  // Start of the text not yet copied to `out`.
+  let copied = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("&", start);
+    if (end < 0) end = text.length;
+    const equals = text.indexOf("=", start);
+    const rawName = text.slice(start, equals >= 0 && equals < end ? equals : end);
+    if (SECRET_PARAMS.has(decodeFormName(rawName))) {
+      out += `${text.slice(copied, start)}${rawName}=${REDACTED}`;
+      copied = end;
+    }
+    start = end + 1;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Index just past the string token starting at `start` (a '"'), or the end of text if unterminated. */

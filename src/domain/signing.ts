@@ -105,13 +105,51 @@ function encodeBytes(s: string): string {
  * name=value with '&'.
  */
 export function canonicalQuery(pairs: ReadonlyArray<readonly [string, string]>): string {
-  const encoded: Array<[string, string]> = [];
+  const names: string[] = [];
+  const values: string[] = [];
   for (const [name, value] of pairs) {
-    if (name !== "sig") encoded.push([rfc3986Encode(name), rfc3986Encode(value)]);
+    if (name === "sig") continue;
+    names.push(rfc3986Encode(name));
+    values.push(rfc3986Encode(value));
   }
-  // Encoded strings are pure ASCII, so code-unit comparison is byte order (never localeCompare).
-  encoded.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-  return encoded.map(([n, v]) => `${n}=${v}`).join("&");
+  const order = sortedOrder(names, values);
+  let out = "";
+  for (let i = 0; i < order.length; i++) {
+    const at = order[i]!;
+    out += i === 0 ? `${names[at]}=${values[at]}` : `&${names[at]}=${values[at]}`;
+  }
+  return out;
+}
+
+/** Encoded strings are pure ASCII, so code-unit comparison is byte order (never localeCompare). */
+function comparePairs(names: readonly string[], values: readonly string[], a: number, b: number): number {
+  const an = names[a]!;
+  const bn = names[b]!;
+  if (an !== bn) return an < bn ? -1 : 1;
+  const av = values[a]!;
+  const bv = values[b]!;
+  return av < bv ? -1 : av > bv ? 1 : 0;
+}
+
+/** Up to this many pairs are sorted by insertion (a postback has about ten): no temporary arrays. */
+const INSERTION_SORT_MAX = 32;
+
+/** The indexes of the pairs sorted by name, then value. */
+function sortedOrder(names: readonly string[], values: readonly string[]): number[] {
+  const order = Array.from({ length: names.length }, (_, i) => i);
+  if (order.length > INSERTION_SORT_MAX) {
+    return order.sort((a, b) => comparePairs(names, values, a, b));
+  }
+  for (let i = 1; i < order.length; i++) {
+    const current = order[i]!;
+    let j = i - 1;
+    while (j >= 0 && comparePairs(names, values, order[j]!, current) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = current;
+  }
+  return order;
 }
 
 /** Lowercase hex HMAC-SHA256(secret, canonicalQuery(pairs)): the GET `sig` parameter. */

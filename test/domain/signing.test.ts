@@ -253,6 +253,22 @@ test("canonicalQuery: independent of pair order and of sig pairs (property)", ()
   );
 });
 
+test("canonicalQuery: the encoded pairs sorted by name then value, joined (property, up to 60 pairs)", () => {
+  // A small alphabet, so equal names, equal values and prefixes are common; more than 32 pairs
+  // take the other sort path.
+  const short = fc.string({ unit: fc.constantFrom("a", "b", "-", "=", " ", "é"), maxLength: 3 });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(short, short), { maxLength: 60 }), (pairs) => {
+      const encoded = pairs
+        .filter(([name]) => name !== "sig")
+        .map(([name, value]) => [rfc3986Encode(name), rfc3986Encode(value)] as const);
+      const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      encoded.sort((a, b) => byBytes(a[0], b[0]) || byBytes(a[1], b[1]));
+      assert.equal(canonicalQuery(pairs), encoded.map(([n, v]) => `${n}=${v}`).join("&"));
+    }),
+  );
+});
+
 test("GET: sign, send as a form-encoded query, parse, verify (property)", () => {
   fc.assert(
     fc.property(secret32, pairsArb, (secret, pairs) => {
