@@ -13,10 +13,7 @@ const ID_LENGTH = 26;
 const RANDOM_BYTES = 10;
 
 /** `draw` is the source of random bytes (crypto's, unless a test needs to know them). */
-export function createIds(
-  clock: Clock = systemClock,
-  draw: (size: number) => Buffer = randomBytes,
-): Ids {
+export function createIds(clock: Clock = systemClock, draw: (size: number) => Buffer = randomBytes): Ids {
   // Random bytes are drawn in blocks: one syscall per few hundred ids on the hot path.
   let pool = draw(POOL_SIZE);
   let offset = 0;

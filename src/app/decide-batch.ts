@@ -101,15 +101,8 @@ export async function decideBatch(
   }
 
   const rows = decided.flatMap((d) => (d.row ? [d.row] : []));
-  const inserted = await tx.insertConversions(rows);
-  if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
-  await tx.insertPlayers(decided.flatMap((d) => (d.player ? [d.player] : [])));
-  if (state.followed.size) await checkBindings(tx, state);
-  if (rows.length && effects.length) {
-    const context: EffectContext = { payouts: new Map() };
-    for (const effect of effects) await effect(tx, rows, context);
-  }
-
+  // The request log's latency is up to the decision, which is complete here; the effects (and the
+  // commit) come after it.
   const end = nowNs();
   const logs: RequestLogRow[] = items.map((item, i) => {
     const d = decided[i]!;
@@ -129,7 +122,17 @@ export async function decideBatch(
       raw: item.meta.raw,
     };
   });
-  await tx.insertRequestLogs(logs);
+  const inserted = await tx.insertRecords({
+    conversions: rows,
+    players: decided.flatMap((d) => (d.player ? [d.player] : [])),
+    logs,
+  });
+  if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
+  if (state.followed.size) await checkBindings(tx, state);
+  if (rows.length && effects.length) {
+    const context: EffectContext = { payouts: new Map() };
+    for (const effect of effects) await effect(tx, rows, context);
+  }
   return decided.map((d) => d.answer);
 }
 

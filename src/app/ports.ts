@@ -108,6 +108,13 @@ export interface OperatorKey {
 }
 
 /** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
+/** What one ingest batch writes besides its effects. */
+export interface BatchRecords {
+  readonly conversions: readonly ConversionRow[];
+  readonly players: readonly PlayerRow[];
+  readonly logs: readonly RequestLogRow[];
+}
+
 export interface IngestTx {
   findConversions(keys: readonly OperatorKey[]): Promise<ConversionRow[]>;
   findPlayers(keys: ReadonlyArray<{ operatorId: number; playerId: string }>): Promise<PlayerRow[]>;
@@ -118,6 +125,11 @@ export interface IngestTx {
   /** First binding wins: rows for an already bound player are ignored. */
   insertPlayers(rows: readonly PlayerRow[]): Promise<void>;
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
+  /**
+   * A batch's records at once, as insertConversions, insertPlayers and insertRequestLogs in that
+   * order (one round trip on PostgreSQL); returns the conversion ids actually inserted.
+   */
+  insertRecords(records: BatchRecords): Promise<Set<string>>;
   /** Ledger reads and writes in the same transaction (commissions). */
   readonly ledger: LedgerTx;
   /** Outbox writes in the same transaction (outbound postbacks). */

@@ -7,7 +7,7 @@
  *   concurrent refunds of one event cannot both take what remains.
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
-import type { IngestTx } from "../../app/ports.ts";
+import type { ConversionRow, IngestTx, PlayerRow, RequestLogRow } from "../../app/ports.ts";
 import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {
@@ -20,7 +20,7 @@ import {
   REQUEST_LOG_COLUMNS,
   requestLogValues,
 } from "./record-rows.ts";
-import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
+import { type InsertPart, marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const KEY_CHUNK = 512;
 /** Key lists are padded to a multiple of this: one statement text per bucket, not per batch size. */
@@ -83,6 +83,29 @@ async function findByPairs(
   return rows;
 }
 
+/** Rows in key order, so concurrent batches take their unique-key locks in one order (no deadlock). */
+const conversionOrder = byKey((r: ConversionRow) => `${r.operatorId}\u0000${r.txid}`);
+const playerOrder = byKey((r: PlayerRow) => `${r.operatorId}\u0000${r.playerId}`);
+
+const conversionsPart = (rows: readonly ConversionRow[]): InsertPart => ({
+  table: "conversions",
+  columns: CONVERSION_COLUMNS,
+  rows: [...rows].sort(conversionOrder).map(conversionValues),
+  ignoreConflicts: "operator_id, txid",
+  returning: "id",
+});
+const playersPart = (rows: readonly PlayerRow[]): InsertPart => ({
+  table: "players",
+  columns: PLAYER_COLUMNS,
+  rows: [...rows].sort(playerOrder).map(playerValues),
+  ignoreConflicts: "operator_id, player_id",
+});
+const logsPart = (rows: readonly RequestLogRow[]): InsertPart => ({
+  table: "request_log",
+  columns: REQUEST_LOG_COLUMNS,
+  rows: rows.map(requestLogValues),
+});
+
 export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): IngestTx {
   return {
     ledger: ledgerTx(db, engine),
@@ -119,21 +142,18 @@ export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ingest
       return totals;
     },
     async insertConversions(rows) {
-      const ordered = [...rows].sort(byKey((r) => `${r.operatorId}\u0000${r.txid}`));
-      const ids = await db.insertMany("conversions", CONVERSION_COLUMNS, ordered.map(conversionValues), {
-        ignoreConflicts: "operator_id, txid",
-        returning: "id",
-      });
-      return new Set(ids.map(String));
+      const [ids] = await db.insertAll([conversionsPart(rows)]);
+      return new Set(ids!.map(String));
     },
     async insertPlayers(rows) {
-      const ordered = [...rows].sort(byKey((r) => `${r.operatorId}\u0000${r.playerId}`));
-      await db.insertMany("players", PLAYER_COLUMNS, ordered.map(playerValues), {
-        ignoreConflicts: "operator_id, player_id",
-      });
+      await db.insertAll([playersPart(rows)]);
     },
     async insertRequestLogs(rows) {
-      await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
+      await db.insertAll([logsPart(rows)]);
+    },
+    async insertRecords({ conversions, players, logs }) {
+      const [ids] = await db.insertAll([conversionsPart(conversions), playersPart(players), logsPart(logs)]);
+      return new Set(ids!.map(String));
     },
   };
 }

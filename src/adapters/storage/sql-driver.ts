@@ -8,6 +8,15 @@ import { PostwireError } from "../../domain/errors.ts";
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, SqlValue>;
 
+/** One table's rows for `insertAll`, with insertMany's options. */
+export interface InsertPart {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<readonly SqlValue[]>;
+  readonly ignoreConflicts?: string;
+  readonly returning?: string;
+}
+
 export interface SqlExecutor {
   all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
@@ -18,6 +27,11 @@ export interface SqlExecutor {
     rows: ReadonlyArray<readonly SqlValue[]>,
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]>;
+  /**
+   * Several tables' inserts, as insertMany each, in order; one `returning` list per part. On
+   * PostgreSQL one statement (one round trip), on SQLite one statement per table.
+   */
+  insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]>;
 }
 
 export interface SqlDriver extends SqlExecutor {

@@ -130,6 +130,69 @@ for (const engine of await availableEngines()) {
       assert.deepEqual(byId.get("p2"), second);
     });
 
+    test("insertRecords writes a batch's conversions, players and request log together", async () => {
+      const operatorId = freshOperator();
+      const taken = conversionRow({ operatorId, txid: "r-taken" });
+      const bound = playerRow({ operatorId, playerId: "r-bound", clickId: "click-first" });
+      await store.ingest(async (tx) => {
+        await tx.insertConversions([taken]);
+        await tx.insertPlayers([bound]);
+      });
+      const fresh = [conversionRow({ operatorId, txid: "r-2" }), conversionRow({ operatorId, txid: "r-1" })];
+      const clash = conversionRow({ operatorId, txid: "r-taken", amountMinor: 1 });
+      const players = [
+        playerRow({ operatorId, playerId: "r-new" }),
+        playerRow({ operatorId, playerId: "r-bound", clickId: "click-later" }),
+      ];
+      const logs = [
+        requestLogRow({ operatorId, txid: "r-1" }),
+        requestLogRow({ operatorId, txid: "r-taken" }),
+      ];
+      const inserted = await store.ingest((tx) =>
+        tx.insertRecords({ conversions: [...fresh, clash], players, logs }),
+      );
+      assert.deepEqual([...inserted].sort(), fresh.map((row) => row.id).sort(), "the clash is not inserted");
+      assert.deepEqual(await store.getConversion(taken.id), taken);
+      assert.equal(await store.getConversion(clash.id), undefined);
+      for (const row of fresh) assert.deepEqual(await store.getConversion(row.id), row);
+      const found = await store.ingest((tx) =>
+        tx.findPlayers(players.map((p) => ({ operatorId, playerId: p.playerId }))),
+      );
+      const byId = new Map(found.map((p) => [p.playerId, p]));
+      assert.deepEqual(byId.get("r-new"), players[0]);
+      assert.deepEqual(byId.get("r-bound"), bound, "the first binding wins");
+      const logged = await store.searchRequestLog({ operatorId, limit: 10 });
+      assert.deepEqual(logged.map((row) => row.id).sort(), logs.map((row) => row.id).sort());
+
+      // Any part may be empty, all of them too.
+      const alone = requestLogRow({ operatorId, txid: "r-alone" });
+      assert.equal(
+        (await store.ingest((tx) => tx.insertRecords({ conversions: [], players: [], logs: [alone] }))).size,
+        0,
+      );
+      assert.equal((await store.searchRequestLog({ operatorId, limit: 10 })).length, 3);
+      assert.equal(
+        (await store.ingest((tx) => tx.insertRecords({ conversions: [], players: [], logs: [] }))).size,
+        0,
+      );
+
+      // One transaction: a batch that throws after insertRecords leaves none of it behind.
+      const doomed = conversionRow({ operatorId, txid: "r-doomed" });
+      await assert.rejects(
+        store.ingest(async (tx) => {
+          await tx.insertRecords({
+            conversions: [doomed],
+            players: [playerRow({ operatorId, playerId: "r-doomed" })],
+            logs: [requestLogRow({ operatorId, txid: "r-doomed" })],
+          });
+          throw new Error("lost a race");
+        }),
+        /lost a race/,
+      );
+      assert.equal(await store.getConversion(doomed.id), undefined);
+      assert.equal((await store.searchRequestLog({ operatorId, limit: 10 })).length, 3);
+    });
+
     test("reversedTotals sums reversals per original; an amountless reversal counts as 0", async () => {
       const operatorId = freshOperator();
       const [o1, o2, o3] = [

@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
+  type InsertPart,
   numberPlaceholders,
   type SqlDriver,
   type SqlExecutor,
@@ -116,6 +117,41 @@ export class PostgresExecutor implements SqlExecutor {
       .join(", ")})${conflict}${returning}`;
     const result = await this.named(text, arrays);
     return options.returning ? result.rows.map((row) => row[options.returning!] ?? null) : [];
+  }
+
+  /**
+   * The parts as data-modifying CTEs of one statement, each `INSERT … SELECT * FROM unnest(…)` as
+   * in insertMany: one round trip for all of them. Parts with no rows are left out (the statement
+   * text, prepared once per connection, depends only on which parts have rows). PostgreSQL runs
+   * every data-modifying CTE whether or not the final SELECT reads it: those with `returning` as
+   * the SELECT reads them, the rest after it, in order. One statement text thus always takes its
+   * row locks in the same order, as separate statements in a fixed order did.
+   */
+  async insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]> {
+    const out: SqlValue[][] = parts.map(() => []);
+    const present = parts.flatMap((part, index) => (part.rows.length ? [{ part, index }] : []));
+    if (present.length === 0) return out;
+    const values: unknown[] = [];
+    const ctes: string[] = [];
+    const selects: string[] = [];
+    for (const { part, index } of present) {
+      const types = await this.columnTypes.of(this.client, part.table, part.columns);
+      const params = types.map((type, c) => {
+        values.push(part.rows.map((row) => row[c] ?? null));
+        return `$${values.length}::${type}[]`;
+      });
+      const conflict = part.ignoreConflicts ? ` ON CONFLICT (${part.ignoreConflicts}) DO NOTHING` : "";
+      const returning = part.returning ? ` RETURNING ${part.returning}` : "";
+      ctes.push(
+        `p${index} AS (INSERT INTO ${part.table} (${part.columns.join(", ")}) SELECT * FROM unnest(${params.join(", ")})${conflict}${returning})`,
+      );
+      if (part.returning)
+        selects.push(`SELECT ${index} AS part, ${part.returning}::text AS value FROM p${index}`);
+    }
+    if (selects.length === 0) selects.push("SELECT NULL::int AS part, NULL::text AS value WHERE false");
+    const result = await this.named(`WITH ${ctes.join(", ")} ${selects.join(" UNION ALL ")}`, values);
+    for (const row of result.rows) out[Number(row["part"])]!.push(row["value"] ?? null);
+    return out;
   }
 
   /** Runs a fixed statement text as a named prepared statement (parsed once per connection). */

@@ -8,6 +8,7 @@ import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
+  type InsertPart,
   type SqlDriver,
   type SqlExecutor,
   type SqlRow,
@@ -146,6 +147,10 @@ class SqliteExecutor implements SqlExecutor {
     return out;
   }
 
+  insertAllSync(parts: readonly InsertPart[]): SqlValue[][] {
+    return parts.map((part) => this.insertManySync(part.table, part.columns, part.rows, part));
+  }
+
   async all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]> {
     return this.allSync(sql, params);
   }
@@ -159,6 +164,9 @@ class SqliteExecutor implements SqlExecutor {
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]> {
     return this.insertManySync(table, columns, rows, options);
+  }
+  async insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]> {
+    return this.insertAllSync(parts);
   }
 }
 
@@ -201,6 +209,9 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]> {
     return this.serial(() => this.insertManySync(table, columns, rows, options));
+  }
+  override insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]> {
+    return this.serial(() => this.insertAllSync(parts));
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -277,5 +288,8 @@ class UnlockedExecutor implements SqlExecutor {
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]> {
     return this.inner.insertManySync(table, columns, rows, options);
+  }
+  async insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]> {
+    return this.inner.insertAllSync(parts);
   }
 }
