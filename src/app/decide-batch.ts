@@ -69,13 +69,14 @@ export async function decideBatch(
     keys.push({ operatorId: item.operator.id, txid: item.fields.txid });
     if (item.fields.reverses) keys.push({ operatorId: item.operator.id, txid: item.fields.reverses });
   }
-  const conversions = new Map<string, ConversionRow>();
-  for (const row of await tx.findConversions(keys)) conversions.set(keyOf(row.operatorId, row.txid), row);
-  const players = new Map<string, PlayerRow>();
   const playerKeys = events.flatMap((item) =>
     item.fields.playerId ? [{ operatorId: item.operator.id, playerId: item.fields.playerId }] : [],
   );
-  for (const row of await tx.findPlayers(playerKeys)) players.set(keyOf(row.operatorId, row.playerId), row);
+  const known = await tx.findKnown({ conversions: keys, players: playerKeys });
+  const conversions = new Map<string, ConversionRow>();
+  for (const row of known.conversions) conversions.set(keyOf(row.operatorId, row.txid), row);
+  const players = new Map<string, PlayerRow>();
+  for (const row of known.players) players.set(keyOf(row.operatorId, row.playerId), row);
   // Only originals named by `reverses` need their reversed totals (locked on PostgreSQL).
   const originals = events.flatMap((item) => {
     const row = item.fields.reverses && conversions.get(keyOf(item.operator.id, item.fields.reverses));

@@ -118,6 +118,11 @@ export interface BatchRecords {
 export interface IngestTx {
   findConversions(keys: readonly OperatorKey[]): Promise<ConversionRow[]>;
   findPlayers(keys: ReadonlyArray<{ operatorId: number; playerId: string }>): Promise<PlayerRow[]>;
+  /** findConversions and findPlayers at once (one round trip on PostgreSQL). */
+  findKnown(keys: {
+    readonly conversions: readonly OperatorKey[];
+    readonly players: ReadonlyArray<{ operatorId: number; playerId: string }>;
+  }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[] }>;
   /** Sum of the amounts already reversed, per original conversion id. */
   reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;
   /** Inserts rows whose (operator, txid) is free; returns the ids actually inserted. */

@@ -7,7 +7,10 @@
  *   concurrent refunds of one event cannot both take what remains.
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
-import type { ConversionRow, IngestTx, PlayerRow, RequestLogRow } from "../../app/ports.ts";
+import type { ConversionRow, IngestTx, OperatorKey, PlayerRow, RequestLogRow } from "../../app/ports.ts";
+
+type PlayerKey = { readonly operatorId: number; readonly playerId: string };
+
 import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {
@@ -66,15 +69,15 @@ async function findByPairs(
   columns: readonly [string, string],
   keys: ReadonlyArray<readonly [number, string]>,
 ): Promise<SqlRow[]> {
-  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
-  if (unique.length === 0) return [];
+  if (keys.length === 0) return [];
   if (engine === "postgres") {
-    const arrays = [unique.map((k) => k[0]), unique.map((k) => k[1])] as unknown as SqlValue[];
+    const arrays = pairArrays(keys) as unknown as SqlValue[];
     return db.all(
       `SELECT t.* FROM ${table} t JOIN unnest(?::int8[], ?::text[]) AS k(a, b) ON t.${columns[0]} = k.a AND t.${columns[1]} = k.b`,
       arrays,
     );
   }
+  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
   const rows: SqlRow[] = [];
   for (const part of chunks(unique).map(padded)) {
     const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
@@ -82,6 +85,23 @@ async function findByPairs(
   }
   return rows;
 }
+
+/** Distinct [operator id, key] pairs as the two arrays unnest() takes. */
+function pairArrays(keys: ReadonlyArray<readonly [number, string]>): [number[], string[]] {
+  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
+  return [unique.map((k) => k[0]), unique.map((k) => k[1])];
+}
+
+/**
+ * PostgreSQL: a batch's conversions and players in one round trip. The two tables' rows differ in
+ * shape, so each comes back as one jsonb value (BIGINT as a JSON number, exact below 2^53 like
+ * the amounts everywhere else) and is read by the same row mappers as a plain SELECT.
+ */
+const KNOWN_SQL = `SELECT 'c' AS kind, to_jsonb(t) AS row FROM conversions t
+  JOIN unnest($1::int8[], $2::text[]) AS k(a, b) ON t.operator_id = k.a AND t.txid = k.b
+UNION ALL
+SELECT 'p', to_jsonb(t) FROM players t
+  JOIN unnest($3::int8[], $4::text[]) AS k(a, b) ON t.operator_id = k.a AND t.player_id = k.b`;
 
 /** Rows in key order, so concurrent batches take their unique-key locks in one order (no deadlock). */
 const conversionOrder = byKey((r: ConversionRow) => `${r.operatorId}\u0000${r.txid}`);
@@ -107,20 +127,34 @@ const logsPart = (rows: readonly RequestLogRow[]): InsertPart => ({
 });
 
 export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): IngestTx {
+  const conversionPairs = (keys: readonly OperatorKey[]) => keys.map((k) => [k.operatorId, k.txid] as const);
+  const playerPairs = (keys: readonly PlayerKey[]) => keys.map((k) => [k.operatorId, k.playerId] as const);
+  const findConversions = async (keys: readonly OperatorKey[]) =>
+    (await findByPairs(db, engine, "conversions", ["operator_id", "txid"], conversionPairs(keys))).map(
+      conversionFromRow,
+    );
+  const findPlayers = async (keys: readonly PlayerKey[]) =>
+    (await findByPairs(db, engine, "players", ["operator_id", "player_id"], playerPairs(keys))).map(
+      playerFromRow,
+    );
   return {
     ledger: ledgerTx(db, engine),
     outbox: outboxTx(db, engine),
-    async findConversions(keys) {
-      const pairs = keys.map((k) => [k.operatorId, k.txid] as const);
-      return (await findByPairs(db, engine, "conversions", ["operator_id", "txid"], pairs)).map(
-        conversionFromRow,
-      );
-    },
-    async findPlayers(keys) {
-      const pairs = keys.map((k) => [k.operatorId, k.playerId] as const);
-      return (await findByPairs(db, engine, "players", ["operator_id", "player_id"], pairs)).map(
-        playerFromRow,
-      );
+    findConversions,
+    findPlayers,
+    async findKnown({ conversions, players }) {
+      // Either list empty: only the other table needs a look-up.
+      if (engine === "sqlite" || conversions.length === 0 || players.length === 0) {
+        return { conversions: await findConversions(conversions), players: await findPlayers(players) };
+      }
+      const params = [...pairArrays(conversionPairs(conversions)), ...pairArrays(playerPairs(players))];
+      const found: { conversions: ConversionRow[]; players: PlayerRow[] } = { conversions: [], players: [] };
+      for (const { kind, row } of await db.all(KNOWN_SQL, params as unknown as SqlValue[])) {
+        const value = row as unknown as SqlRow;
+        if (kind === "c") found.conversions.push(conversionFromRow(value));
+        else found.players.push(playerFromRow(value));
+      }
+      return found;
     },
     async reversedTotals(ids) {
       const sorted = [...new Set(ids)].sort();

@@ -5,11 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Store } from "../../../src/app/ports.ts";
+import type { ConversionRow, PlayerRow, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { clickRow, conversionRow, playerRow, requestLogRow, uniqueId } from "../../helpers/records.ts";
 
 let operatorSeq = 1000;
+/** A conversion with no click, hence no program, affiliate, link or money. */
+const UNATTRIBUTED = {
+  programId: null,
+  affiliateId: null,
+  linkId: null,
+  clickId: null,
+  amountMinor: null,
+  currency: null,
+  unattributedReason: "no_click_id",
+} as const;
 /** Each test works under its own operator id, so tests sharing a database do not see each other. */
 const freshOperator = () => ++operatorSeq;
 
@@ -37,16 +47,7 @@ for (const engine of await availableEngines()) {
       const stored = await store.getConversion(row.id);
       assert.deepEqual(stored, row);
       assert.equal(typeof stored?.amountMinor, "number");
-      const unattributed = conversionRow({
-        operatorId: freshOperator(),
-        programId: null,
-        affiliateId: null,
-        linkId: null,
-        clickId: null,
-        amountMinor: null,
-        currency: null,
-        unattributedReason: "no_click_id",
-      });
+      const unattributed = conversionRow({ operatorId: freshOperator(), ...UNATTRIBUTED });
       await store.ingest((tx) => tx.insertConversions([unattributed]));
       assert.deepEqual(await store.getConversion(unattributed.id), unattributed);
       assert.equal(await store.getConversion("cv_missing"), undefined);
@@ -109,6 +110,55 @@ for (const engine of await availableEngines()) {
         assert.equal(prepared.size, 2, "8 and 16 keys");
       });
     }
+
+    test("findKnown returns what findConversions and findPlayers return, in one call", async () => {
+      const operatorId = freshOperator();
+      const rows = [
+        conversionRow({ operatorId, txid: "k1", amountMinor: Number.MAX_SAFE_INTEGER, extra: { a: "é" } }),
+        conversionRow({ operatorId, txid: "k2", ...UNATTRIBUTED, test: true }),
+      ];
+      const players = [
+        playerRow({ operatorId, playerId: "kp1" }),
+        playerRow({ operatorId, playerId: "kp2", clickId: null }),
+      ];
+      await store.ingest(async (tx) => {
+        await tx.insertConversions(rows);
+        await tx.insertPlayers(players);
+      });
+      const conversionKeys = [
+        { operatorId, txid: "k1" },
+        { operatorId, txid: "k2" },
+        { operatorId, txid: "k1" },
+        { operatorId, txid: "missing" },
+      ];
+      const playerKeys = [
+        { operatorId, playerId: "kp1" },
+        { operatorId, playerId: "kp2" },
+        { operatorId: freshOperator(), playerId: "kp1" },
+      ];
+      const sorted = <T>(list: readonly T[], key: (row: T) => string) =>
+        [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      const byId = (list: readonly ConversionRow[]) => sorted(list, (row) => row.id);
+      const byPlayer = (list: readonly PlayerRow[]) => sorted(list, (row) => row.playerId);
+      const known = await store.ingest((tx) =>
+        tx.findKnown({ conversions: conversionKeys, players: playerKeys }),
+      );
+      assert.deepEqual(byId(known.conversions), byId(rows));
+      assert.deepEqual(byPlayer(known.players), byPlayer(players));
+      assert.equal(typeof known.conversions[0]?.amountMinor, "number");
+      const separate = await store.ingest(async (tx) => ({
+        conversions: await tx.findConversions(conversionKeys),
+        players: await tx.findPlayers(playerKeys),
+      }));
+      assert.deepEqual(byId(known.conversions), byId(separate.conversions));
+      assert.deepEqual(byPlayer(known.players), byPlayer(separate.players));
+      // Either list may be empty.
+      const onlyPlayers = await store.ingest((tx) => tx.findKnown({ conversions: [], players: playerKeys }));
+      assert.deepEqual(byPlayer(onlyPlayers.players), byPlayer(players));
+      assert.deepEqual(onlyPlayers.conversions, []);
+      const none = await store.ingest((tx) => tx.findKnown({ conversions: [], players: [] }));
+      assert.deepEqual(none, { conversions: [], players: [] });
+    });
 
     test("players: the first binding wins", async () => {
       const operatorId = freshOperator();
