@@ -82,6 +82,30 @@ describe("sqlite background checkpoints", () => {
     assert.ok(largest < written / 4, `the WAL reached ${largest} bytes for ${written} bytes of rows`);
   });
 
+  test("a WAL that reaches restartBytes is restarted, so the file stops growing", async () => {
+    // A commit every 2 ms or so, as a paced group commit under load. Without the RESTART step the
+    // WAL is restarted only when a pass happens to find it fully copied; here it must be restarted
+    // every time it passes restartBytes (a tick later at most).
+    const restartBytes = 256 * 1024;
+    db = openSqlite(file, { checkpointIntervalMs: 20, walRestartBytes: restartBytes });
+    const driver = db;
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    let commits = 0;
+    let largest = 0;
+    const deadline = Date.now() + 1_500;
+    while (Date.now() < deadline) {
+      await fill(driver, 8, commits * 8);
+      commits++;
+      largest = Math.max(largest, statSync(`${file}-wal`).size);
+      await pause(2);
+    }
+    await until(() => (driver.checkpointStats()?.restarts ?? 0) > 0, "the WAL to be restarted");
+    assert.equal(driver.checkpointStats()?.lastError, null);
+    // 8 rows of 2 KB per commit, about 50 commits per 20 ms tick: at most a tick's worth past it.
+    assert.ok(largest < 4 * restartBytes, `the WAL reached ${largest} bytes over ${commits} commits`);
+    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], commits * 8);
+  });
+
   test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {
     const first = openSqlite(file, { checkpointIntervalMs: 10_000 });
     await first.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
@@ -97,6 +121,7 @@ describe("sqlite background checkpoints", () => {
     const reasons: string[] = [];
     const checkpointer = startCheckpointer(path.join(dir, "missing", "nowhere.db"), {
       intervalMs: 10,
+      restartBytes: 1 << 20,
       onFailure: (reason) => reasons.push(reason),
     });
     await until(() => reasons.length > 0, "the failure");

@@ -1,7 +1,8 @@
 /**
  * Runs in a worker thread (checkpointer.ts): its own connection to the database file, checkpointing
- * the WAL every `intervalMs` in PASSIVE mode, which never blocks the service's writer or readers.
- * Reports each checkpoint that moved frames, and any error, to the parent.
+ * the WAL every `intervalMs` in PASSIVE mode, which never blocks the service's writer or readers,
+ * and restarting it once it holds `restartBytes` (below). Reports each checkpoint that moved
+ * frames, each restart, and any error, to the parent.
  */
 import { DatabaseSync } from "node:sqlite";
 import { parentPort, workerData } from "node:worker_threads";
@@ -9,6 +10,8 @@ import { parentPort, workerData } from "node:worker_threads";
 export interface CheckpointWorkerData {
   readonly file: string;
   readonly intervalMs: number;
+  /** A WAL holding more than this many bytes of frames is restarted (RESTART checkpoint). */
+  readonly restartBytes: number;
 }
 
 /** What the worker tells its parent. */
@@ -19,14 +22,19 @@ export type CheckpointMessage =
       readonly checkpointed: number;
       readonly ms: number;
     }
+  | { readonly kind: "restart"; readonly busy: boolean; readonly ms: number }
   | { readonly kind: "error"; readonly message: string };
 
-const { file, intervalMs } = workerData as CheckpointWorkerData;
+const { file, intervalMs, restartBytes } = workerData as CheckpointWorkerData;
 const port = parentPort!;
 const db = new DatabaseSync(file, { timeout: 1000 });
 // The checkpoint syncs the database file with this connection's setting: keep it durable.
 db.exec("PRAGMA synchronous = FULL");
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+const restart = db.prepare("PRAGMA wal_checkpoint(RESTART)");
+const pageSize = Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
+/** Frames of a WAL that is restarted: each frame holds one page (and a 24-byte header). */
+const restartFrames = Math.max(1, Math.floor(restartBytes / (pageSize + 24)));
 
 let lastLog = -1;
 
@@ -41,6 +49,29 @@ let lastLog = -1;
  * one finds none. Those passes copy a few pages each and fit between two commits.
  */
 const MAX_PASSES = 8;
+
+/**
+ * The passes alone cannot restart a WAL whose writer commits back to back, or faster than a pass
+ * copies and syncs (about 1 ms): 3 to 4 thousand postbacks/s were enough for the WAL to reach
+ * hundreds of MB again. So a WAL that holds more than `restartFrames` is restarted: a RESTART
+ * checkpoint takes the write lock, copies the few frames the passes left, syncs, and makes the
+ * next commit write from the start of the file. That lock is held for about a millisecond, once
+ * per 32 MiB of WAL (a second or more at thousands of postbacks/s); a commit that meets it waits
+ * in SQLite's busy handler (first retry after 1 ms). Restarting before the WAL reaches the 64 MiB
+ * journal_size_limit keeps the file at a size it already has: commits never extend it.
+ */
+function restartIfLarge(frames: number): void {
+  if (frames <= restartFrames) return;
+  const started = performance.now();
+  const row = restart.get() as { busy: number; log: number; checkpointed: number };
+  lastLog = row.log;
+  // busy: the writer or a reader kept the lock past the timeout; the next tick tries again.
+  port.postMessage({
+    kind: "restart",
+    busy: row.busy !== 0,
+    ms: performance.now() - started,
+  } satisfies CheckpointMessage);
+}
 
 const tick = () => {
   try {
@@ -61,6 +92,7 @@ const tick = () => {
       // Nothing appended since the previous pass, or a reader holds frames back: done for now.
       if (!moved || row.checkpointed !== row.log) break;
     }
+    restartIfLarge(lastLog);
   } catch (error) {
     port.postMessage({ kind: "error", message: (error as Error).message } satisfies CheckpointMessage);
   }

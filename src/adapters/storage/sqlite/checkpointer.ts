@@ -15,6 +15,8 @@ import type { CheckpointMessage, CheckpointWorkerData } from "./checkpoint-worke
 
 export interface CheckpointerOptions {
   readonly intervalMs: number;
+  /** Restart the WAL once it holds this many bytes (checkpoint-worker.ts). */
+  readonly restartBytes: number;
   /** The worker stopped unexpectedly (error or exit): called once, with the reason. */
   readonly onFailure: (reason: string) => void;
 }
@@ -23,6 +25,9 @@ export interface CheckpointStats {
   /** Checkpoints that moved frames, and the slowest one (ms, in the worker). */
   readonly checkpoints: number;
   readonly slowestMs: number;
+  /** WAL restarts done, and those skipped because the lock stayed busy. */
+  readonly restarts: number;
+  readonly restartsBusy: number;
   readonly lastError: string | null;
 }
 
@@ -35,7 +40,11 @@ export interface Checkpointer {
 const WORKER_URL = new URL("./checkpoint-worker.ts", import.meta.url);
 
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
-  const workerData: CheckpointWorkerData = { file, intervalMs: options.intervalMs };
+  const workerData: CheckpointWorkerData = {
+    file,
+    intervalMs: options.intervalMs,
+    restartBytes: options.restartBytes,
+  };
   const worker = new Worker(WORKER_URL, { workerData });
   // The worker must never keep the process alive on its own.
   worker.unref();
@@ -43,6 +52,8 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
   let failed = false;
   let checkpoints = 0;
   let slowestMs = 0;
+  let restarts = 0;
+  let restartsBusy = 0;
   let lastError: string | null = null;
   const fail = (reason: string) => {
     if (stopping || failed) return;
@@ -54,6 +65,12 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
       lastError = message.message;
       return;
     }
+    if (message.kind === "restart") {
+      if (message.busy) restartsBusy++;
+      else restarts++;
+      slowestMs = Math.max(slowestMs, message.ms);
+      return;
+    }
     if (message.checkpointed > 0) checkpoints++;
     slowestMs = Math.max(slowestMs, message.ms);
   });
@@ -61,7 +78,7 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
   worker.on("exit", (code) => fail(`checkpoint worker exited with code ${code}`));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
-    stats: () => ({ checkpoints, slowestMs, lastError }),
+    stats: () => ({ checkpoints, slowestMs, restarts, restartsBusy, lastError }),
     async stop() {
       if (stopping) return exited;
       stopping = true;

@@ -28,6 +28,8 @@ export interface SqliteOptions {
    * Unset: SQLite's own automatic checkpoints. Ignored for `:memory:`.
    */
   readonly checkpointIntervalMs?: number;
+  /** With the worker: restart the WAL once it holds this many bytes (default 32 MiB; tests set less). */
+  readonly walRestartBytes?: number;
   /** The checkpoint worker failed and commits checkpoint again (for the service's log). */
   readonly onCheckpointFailure?: (reason: string) => void;
 }
@@ -36,6 +38,8 @@ export interface SqliteOptions {
 const AUTOCHECKPOINT_PAGES = 1000;
 /** A WAL larger than this is truncated back to it when it restarts (after a full checkpoint). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** The checkpoint worker restarts the WAL at this size, before the file would have to grow. */
+const WAL_RESTART_BYTES = WAL_SIZE_LIMIT_BYTES / 2;
 
 /** The SQLite driver, plus what its background checkpointer has done (undefined: none runs). */
 export interface SqliteDriverHandle extends SqlDriver {
@@ -56,6 +60,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
     db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     driver.checkpointer = startCheckpointer(path.resolve(file), {
       intervalMs: options.checkpointIntervalMs,
+      restartBytes: options.walRestartBytes ?? WAL_RESTART_BYTES,
       // Back to checkpoints inside commits: slower at times, never unbounded WAL growth.
       onFailure: (reason) => {
         driver.restoreAutocheckpoint();
