@@ -3,7 +3,7 @@
  * operator parameter/value mapping, ambiguity and size checks, exact amounts and lots, timestamps.
  * Pure: no I/O; the caller passes the receipt time.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { fail, ok, type Result } from "./errors.ts";
 import { eventRule } from "./event-types.ts";
 import { isCurrency, parseAmount, parseLots } from "./money.ts";
@@ -189,7 +189,8 @@ function buildFields(fields: Map<string, string>, receivedAt: number): Result<Po
     test,
     programId,
     extra,
-    contentHash: createHash("sha256").update(JSON.stringify(content)).digest("hex"),
+    // One-shot hash(): no Hash object per postback.
+    contentHash: hash("sha256", JSON.stringify(content), "hex"),
   });
 }
 
