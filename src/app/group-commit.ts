@@ -12,10 +12,16 @@ export interface GroupCommitOptions {
   readonly maxPending: number;
   /**
    * A flush starts no sooner than this many ms after the previous one started (0: at once). Under
-   * load, each commit then carries more items; an isolated submission waits for nothing.
+   * load, each commit then carries more items; an isolated submission waits for nothing. A hold
+   * that gathers nothing (every submitter is waiting for this very flush, as with a few clients
+   * that send one request at a time) is not repeated: the next holds are skipped, and only one in
+   * `PROBE_EVERY` holds again to see whether waiting pays off again.
    */
   readonly minIntervalMs?: number;
 }
+
+/** After a hold that gathered nothing, one would-be hold in this many holds again (a probe). */
+export const PROBE_EVERY = 16;
 
 export class OverloadedError extends Error {
   constructor() {
@@ -50,6 +56,10 @@ export function createGroupCommitter<T, R>(
   let lastStart = Number.NEGATIVE_INFINITY;
   let paced: ReturnType<typeof setTimeout> | undefined;
   const minInterval = options.minIntervalMs ?? 0;
+  /** Queue length and time when the current hold began (-1: none); holds still to skip. */
+  let heldFrom = -1;
+  let heldSince = 0;
+  let skipHolds = 0;
   let idle: Array<() => void> = [];
 
   const settleIdle = () => {
@@ -83,13 +93,28 @@ export function createGroupCommitter<T, R>(
     while (running < options.concurrency && queue.length > 0) {
       if (minInterval > 0) {
         const wait = lastStart + minInterval - performance.now();
-        if (wait > 0 && queue.length < options.maxBatch) {
+        const hold = wait > 0 && queue.length < options.maxBatch;
+        if (hold && skipHolds === 0) {
+          if (heldFrom < 0) {
+            heldFrom = queue.length;
+            heldSince = performance.now();
+          }
           paced ??= setTimeout(() => {
             paced = undefined;
             pump();
           }, wait);
           return;
         }
+        if (hold) skipHolds--;
+        // A hold of half an interval or more that ended with what it started with only delayed its
+        // batch (a short one may gather nothing by chance).
+        else if (
+          heldFrom >= 0 &&
+          queue.length === heldFrom &&
+          performance.now() - heldSince >= minInterval / 2
+        )
+          skipHolds = PROBE_EVERY - 1;
+        heldFrom = -1;
         // Due, or a full batch that waits for nothing: a pending wake-up has nothing left to do.
         clearTimeout(paced);
         paced = undefined;

@@ -4,6 +4,7 @@ import {
   createGroupCommitter,
   type GroupCommitOptions,
   OverloadedError,
+  PROBE_EVERY,
 } from "../../src/app/group-commit.ts";
 
 const OPTIONS: GroupCommitOptions = { maxBatch: 100, concurrency: 1, maxPending: 1000 };
@@ -194,6 +195,38 @@ describe("group commit", () => {
       await nextTurn();
       assert.deepEqual(batches, [[1], [2]]);
       await second;
+    });
+
+    test("a hold that gathers nothing is not repeated; one in PROBE_EVERY holds again", async () => {
+      // One client sending one request at a time: it waits for the held flush, nothing else comes.
+      const { committer, batches } = recording({ minIntervalMs: 40 });
+      await committer.submit(0);
+      let started = performance.now();
+      await committer.submit(1);
+      assert.ok(performance.now() - started >= 35, "the first hold happens");
+      for (let i = 2; i < PROBE_EVERY + 1; i++) {
+        started = performance.now();
+        await committer.submit(i);
+        assert.ok(performance.now() - started < 30, `submission ${i} is flushed without a hold`);
+      }
+      started = performance.now();
+      await committer.submit(PROBE_EVERY + 1);
+      assert.ok(performance.now() - started >= 35, "the probe holds again");
+      assert.equal(batches.length, PROBE_EVERY + 2, "one flush per submission throughout");
+    });
+
+    test("holds that gather submissions go on", async () => {
+      const { committer, batches } = recording({ minIntervalMs: 30 });
+      await committer.submit(0);
+      for (let round = 0; round < 3; round++) {
+        const started = performance.now();
+        const first = committer.submit(10 * round + 1);
+        await sleep(5);
+        const second = committer.submit(10 * round + 2);
+        await Promise.all([first, second]);
+        assert.ok(performance.now() - started >= 25, `round ${round} was held`);
+      }
+      assert.deepEqual(batches, [[0], [1, 2], [11, 12], [21, 22]]);
     });
 
     test("drain waits for a flush that is being held back", async () => {
