@@ -104,6 +104,14 @@ describe("sqlite background checkpoints", () => {
     // 8 rows of 2 KB per commit, about 50 commits per 20 ms tick: at most a tick's worth past it.
     assert.ok(largest < 4 * restartBytes, `the WAL reached ${largest} bytes over ${commits} commits`);
     assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], commits * 8);
+    // A last commit past restartBytes, then nothing: restarted once, not again at every tick while
+    // the WAL waits for a commit to start it over.
+    await pause(100); // a restart still due for the loop's last commits happens first
+    const before = driver.checkpointStats()!.restarts;
+    await fill(driver, 200, 1_000_000);
+    await until(() => driver.checkpointStats()!.restarts > before, "the last restart");
+    await pause(200);
+    assert.equal(driver.checkpointStats()!.restarts, before + 1, "no restarts while nothing is written");
   });
 
   test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {

@@ -60,11 +60,14 @@ const MAX_PASSES = 8;
  * in SQLite's busy handler (first retry after 1 ms). Restarting before the WAL reaches the 64 MiB
  * journal_size_limit keeps the file at a size it already has: commits never extend it.
  */
+let restartedAt = -1;
 function restartIfLarge(frames: number): void {
-  if (frames <= restartFrames) return;
+  // Already restarted at this size: the WAL starts over with the next commit, none came yet.
+  if (frames <= restartFrames || frames === restartedAt) return;
   const started = performance.now();
   const row = restart.get() as { busy: number; log: number; checkpointed: number };
   lastLog = row.log;
+  if (row.busy === 0) restartedAt = row.log;
   // busy: the writer or a reader kept the lock past the timeout; the next tick tries again.
   port.postMessage({
     kind: "restart",
