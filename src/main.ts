@@ -99,10 +99,6 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
   };
 }
 
-/**
- * The postback ingestor with its effects as the service runs it; bench/ingest-core.ts builds the
- * same one, so the bench measures what production does.
- */
 /** Group-commit settings for an engine, from the configuration (bench/ingest-core.ts uses them too). */
 export function batchingFor(config: Config, engine: Store["engine"]): GroupCommitOptions {
   return {
@@ -114,6 +110,10 @@ export function batchingFor(config: Config, engine: Store["engine"]): GroupCommi
   };
 }
 
+/**
+ * The postback ingestor with its effects as the service runs it; bench/ingest-core.ts builds the
+ * same one, so the bench measures what production does.
+ */
 export function createIngestor(
   deps: Omit<IngestDeps, "clickSecrets" | "effects"> & {
     readonly clickSecret: Buffer;

@@ -107,7 +107,12 @@ export interface OperatorKey {
   readonly txid: string;
 }
 
-/** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
+/** A player's key: the operator and its player id. */
+export interface PlayerKey {
+  readonly operatorId: number;
+  readonly playerId: string;
+}
+
 /** What one ingest batch writes besides its effects. */
 export interface BatchRecords {
   readonly conversions: readonly ConversionRow[];
@@ -115,13 +120,14 @@ export interface BatchRecords {
   readonly logs: readonly RequestLogRow[];
 }
 
+/** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
 export interface IngestTx {
   findConversions(keys: readonly OperatorKey[]): Promise<ConversionRow[]>;
-  findPlayers(keys: ReadonlyArray<{ operatorId: number; playerId: string }>): Promise<PlayerRow[]>;
+  findPlayers(keys: readonly PlayerKey[]): Promise<PlayerRow[]>;
   /** findConversions and findPlayers at once (one round trip on PostgreSQL). */
   findKnown(keys: {
     readonly conversions: readonly OperatorKey[];
-    readonly players: ReadonlyArray<{ operatorId: number; playerId: string }>;
+    readonly players: readonly PlayerKey[];
   }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[] }>;
   /** Sum of the amounts already reversed, per original conversion id. */
   reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;

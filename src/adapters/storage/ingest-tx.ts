@@ -7,10 +7,14 @@
  *   concurrent refunds of one event cannot both take what remains.
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
-import type { ConversionRow, IngestTx, OperatorKey, PlayerRow, RequestLogRow } from "../../app/ports.ts";
-
-type PlayerKey = { readonly operatorId: number; readonly playerId: string };
-
+import type {
+  ConversionRow,
+  IngestTx,
+  OperatorKey,
+  PlayerKey,
+  PlayerRow,
+  RequestLogRow,
+} from "../../app/ports.ts";
 import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {
@@ -58,6 +62,13 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+type Pair = readonly [number, string];
+
+/** The pairs without repeats, in first-seen order. */
+const distinct = (keys: readonly Pair[]): Pair[] => [
+  ...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values(),
+];
+
 /**
  * Rows matching a batch of composite keys (duplicates dropped). PostgreSQL joins one fixed
  * statement against unnest()ed key arrays; SQLite uses `(a = ? AND b = ?) OR …` in chunks.
@@ -67,7 +78,7 @@ async function findByPairs(
   engine: "sqlite" | "postgres",
   table: string,
   columns: readonly [string, string],
-  keys: ReadonlyArray<readonly [number, string]>,
+  keys: readonly Pair[],
 ): Promise<SqlRow[]> {
   if (keys.length === 0) return [];
   if (engine === "postgres") {
@@ -77,9 +88,8 @@ async function findByPairs(
       arrays,
     );
   }
-  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
   const rows: SqlRow[] = [];
-  for (const part of chunks(unique).map(padded)) {
+  for (const part of chunks(distinct(keys)).map(padded)) {
     const where = part.map(() => `(${columns[0]} = ? AND ${columns[1]} = ?)`).join(" OR ");
     rows.push(...(await db.all(`SELECT * FROM ${table} WHERE ${where}`, part.flat())));
   }
@@ -87,8 +97,8 @@ async function findByPairs(
 }
 
 /** Distinct [operator id, key] pairs as the two arrays unnest() takes. */
-function pairArrays(keys: ReadonlyArray<readonly [number, string]>): [number[], string[]] {
-  const unique = [...new Map(keys.map((k) => [`${k[0]}\u0000${k[1]}`, k])).values()];
+function pairArrays(keys: readonly Pair[]): [number[], string[]] {
+  const unique = distinct(keys);
   return [unique.map((k) => k[0]), unique.map((k) => k[1])];
 }
 

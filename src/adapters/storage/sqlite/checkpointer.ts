@@ -22,7 +22,7 @@ export interface CheckpointerOptions {
 }
 
 export interface CheckpointStats {
-  /** Checkpoints that moved frames, and the slowest one (ms, in the worker). */
+  /** Checkpoints that moved frames, and the slowest checkpoint or restart (ms, in the worker). */
   readonly checkpoints: number;
   readonly slowestMs: number;
   /** WAL restarts done, and those skipped because the lock stayed busy. */
