@@ -108,15 +108,22 @@ export class PostgresExecutor implements SqlExecutor {
     options: { ignoreConflicts?: string; returning?: string } = {},
   ): Promise<SqlValue[]> {
     if (rows.length === 0) return [];
-    const types = await this.columnTypes.of(this.client, table, columns);
-    const conflict = options.ignoreConflicts ? ` ON CONFLICT (${options.ignoreConflicts}) DO NOTHING` : "";
-    const returning = options.returning ? ` RETURNING ${options.returning}` : "";
-    const arrays = columns.map((_, c) => rows.map((row) => row[c] ?? null));
-    const text = `INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM unnest(${types
-      .map((type, i) => `$${i + 1}::${type}[]`)
-      .join(", ")})${conflict}${returning}`;
-    const result = await this.named(text, arrays);
+    const values: unknown[] = [];
+    const text = await this.unnestInsert({ table, columns, rows, ...options }, values);
+    const result = await this.named(text, values);
     return options.returning ? result.rows.map((row) => row[options.returning!] ?? null) : [];
+  }
+
+  /** `INSERT … SELECT * FROM unnest(…)` for one part; its column arrays are appended to `values`. */
+  private async unnestInsert(part: InsertPart, values: unknown[]): Promise<string> {
+    const types = await this.columnTypes.of(this.client, part.table, part.columns);
+    const params = types.map((type, c) => {
+      values.push(part.rows.map((row) => row[c] ?? null));
+      return `$${values.length}::${type}[]`;
+    });
+    const conflict = part.ignoreConflicts ? ` ON CONFLICT (${part.ignoreConflicts}) DO NOTHING` : "";
+    const returning = part.returning ? ` RETURNING ${part.returning}` : "";
+    return `INSERT INTO ${part.table} (${part.columns.join(", ")}) SELECT * FROM unnest(${params.join(", ")})${conflict}${returning}`;
   }
 
   /**
@@ -135,16 +142,7 @@ export class PostgresExecutor implements SqlExecutor {
     const ctes: string[] = [];
     const selects: string[] = [];
     for (const { part, index } of present) {
-      const types = await this.columnTypes.of(this.client, part.table, part.columns);
-      const params = types.map((type, c) => {
-        values.push(part.rows.map((row) => row[c] ?? null));
-        return `$${values.length}::${type}[]`;
-      });
-      const conflict = part.ignoreConflicts ? ` ON CONFLICT (${part.ignoreConflicts}) DO NOTHING` : "";
-      const returning = part.returning ? ` RETURNING ${part.returning}` : "";
-      ctes.push(
-        `p${index} AS (INSERT INTO ${part.table} (${part.columns.join(", ")}) SELECT * FROM unnest(${params.join(", ")})${conflict}${returning})`,
-      );
+      ctes.push(`p${index} AS (${await this.unnestInsert(part, values)})`);
       if (part.returning)
         selects.push(`SELECT ${index} AS part, ${part.returning}::text AS value FROM p${index}`);
     }
