@@ -122,23 +122,18 @@ export interface BatchRecords {
 
 /** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
 export interface IngestTx {
-  findConversions(keys: readonly OperatorKey[]): Promise<ConversionRow[]>;
   findPlayers(keys: readonly PlayerKey[]): Promise<PlayerRow[]>;
-  /** findConversions and findPlayers at once (one round trip on PostgreSQL). */
+  /** A batch's known conversions and player bindings (one round trip on PostgreSQL). */
   findKnown(keys: {
     readonly conversions: readonly OperatorKey[];
     readonly players: readonly PlayerKey[];
   }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[] }>;
   /** Sum of the amounts already reversed, per original conversion id. */
   reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;
-  /** Inserts rows whose (operator, txid) is free; returns the ids actually inserted. */
-  insertConversions(rows: readonly ConversionRow[]): Promise<Set<string>>;
-  /** First binding wins: rows for an already bound player are ignored. */
-  insertPlayers(rows: readonly PlayerRow[]): Promise<void>;
-  insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
   /**
-   * A batch's records at once, as insertConversions, insertPlayers and insertRequestLogs in that
-   * order (one round trip on PostgreSQL); returns the conversion ids actually inserted.
+   * A batch's records at once (one round trip on PostgreSQL): conversions whose (operator, txid)
+   * is free, player bindings (the first binding wins: rows for a bound player are ignored), then
+   * request-log rows. Returns the conversion ids actually inserted.
    */
   insertRecords(records: BatchRecords): Promise<Set<string>>;
   /** Ledger reads and writes in the same transaction (commissions). */

@@ -7,7 +7,7 @@ import { createOutboundEffect } from "../../src/app/delivery/outbound-effect.ts"
 import { runCli } from "../../src/cli/postwire.ts";
 import { endpointInput } from "../adapters/delivery/delivery-kit.ts";
 import { createTestStore } from "../helpers/engines.ts";
-import { conversionRow } from "../helpers/records.ts";
+import { conversionRow, insertConversions } from "../helpers/records.ts";
 import { createFixture } from "../helpers/service.ts";
 
 test("deliveries list, attempts and replay", async () => {
@@ -30,7 +30,7 @@ test("deliveries list, attempts and replay", async () => {
     const clock = { now: () => Date.now() };
     const effect = createOutboundEffect({ cache: new EndpointCache(clock), clock, ids: createIds() });
     await store.ingest(async (tx) => {
-      await tx.insertConversions([row]);
+      await insertConversions(tx, [row]);
       await effect(tx, [row], { payouts: new Map() });
     });
     const lines: string[] = [];

@@ -1,5 +1,12 @@
 /** Builders for the high-volume records (conversions, players, request log, clicks) in storage tests. */
-import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "../../src/app/ports.ts";
+import type {
+  ClickRow,
+  ConversionRow,
+  IngestTx,
+  OperatorKey,
+  PlayerRow,
+  RequestLogRow,
+} from "../../src/app/ports.ts";
 
 let sequence = 0;
 /** A unique id with a prefix, sortable in creation order within one test process. */
@@ -79,4 +86,18 @@ export function clickRow(overrides: Partial<ClickRow> = {}): ClickRow {
     referer: null,
     ...overrides,
   };
+}
+
+/** Conversions alone through the batch write: the ids actually inserted (conflicts skipped). */
+export const insertConversions = (tx: IngestTx, rows: readonly ConversionRow[]): Promise<Set<string>> =>
+  tx.insertRecords({ conversions: rows, players: [], logs: [] });
+
+/** Player bindings alone through the batch write (first binding wins). */
+export async function insertPlayers(tx: IngestTx, rows: readonly PlayerRow[]): Promise<void> {
+  await tx.insertRecords({ conversions: [], players: rows, logs: [] });
+}
+
+/** Conversions by key alone: findKnown with no players, the plain look-up on both engines. */
+export async function findConversions(tx: IngestTx, keys: readonly OperatorKey[]): Promise<ConversionRow[]> {
+  return (await tx.findKnown({ conversions: keys, players: [] })).conversions;
 }

@@ -150,7 +150,6 @@ export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ingest
   return {
     ledger: ledgerTx(db, engine),
     outbox: outboxTx(db, engine),
-    findConversions,
     findPlayers,
     async findKnown({ conversions, players }) {
       // Either list empty: only the other table needs a look-up.
@@ -184,16 +183,6 @@ export function ingestTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ingest
         for (const row of rows) totals.set(String(row["reverses_id"]), Number(row["total"] ?? 0));
       }
       return totals;
-    },
-    async insertConversions(rows) {
-      const [ids] = await db.insertAll([conversionsPart(rows)]);
-      return new Set(ids!.map(String));
-    },
-    async insertPlayers(rows) {
-      await db.insertAll([playersPart(rows)]);
-    },
-    async insertRequestLogs(rows) {
-      await db.insertAll([logsPart(rows)]);
     },
     async insertRecords({ conversions, players, logs }) {
       const [ids] = await db.insertAll([conversionsPart(conversions), playersPart(players), logsPart(logs)]);

@@ -137,7 +137,9 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     commissions: createCommissionStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
-      await db.transaction((tx) => ingestTx(tx, db.engine).insertRequestLogs(rows));
+      await db.transaction((tx) =>
+        ingestTx(tx, db.engine).insertRecords({ conversions: [], players: [], logs: rows }),
+      );
     },
 
     async searchRequestLog(filter: RequestLogFilter) {

@@ -13,7 +13,7 @@ import { createOutboundEffect } from "../../../src/app/delivery/outbound-effect.
 import type { Endpoint, NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { ConversionRow, Payout, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
-import { clickRow, conversionRow } from "../../helpers/records.ts";
+import { clickRow, conversionRow, insertConversions } from "../../helpers/records.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
 import {
   endpointInput,
@@ -58,7 +58,7 @@ for (const engine of await availableEngines()) {
     ) {
       const effect = createOutboundEffect({ cache: new EndpointCache(clock, 0), clock, ids: createIds() });
       await store.ingest(async (tx) => {
-        await tx.insertConversions(rows);
+        await insertConversions(tx, rows);
         await effect(tx, rows, { payouts });
       });
     }

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ConversionRow, PlayerRow, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
-import { clickRow, conversionRow, playerRow, requestLogRow, uniqueId } from "../../helpers/records.ts";
+import {
+  clickRow,
+  conversionRow,
+  findConversions,
+  insertConversions,
+  insertPlayers,
+  playerRow,
+  requestLogRow,
+  uniqueId,
+} from "../../helpers/records.ts";
 
 let operatorSeq = 1000;
 /** A conversion with no click, hence no program, affiliate, link or money. */
@@ -42,13 +51,13 @@ for (const engine of await availableEngines()) {
         extra: { campaign: "spring", "name with space": "välue" },
         occurredAt: 4_102_444_800_000,
       });
-      const inserted = await store.ingest((tx) => tx.insertConversions([row]));
+      const inserted = await store.ingest((tx) => insertConversions(tx, [row]));
       assert.deepEqual([...inserted], [row.id]);
       const stored = await store.getConversion(row.id);
       assert.deepEqual(stored, row);
       assert.equal(typeof stored?.amountMinor, "number");
       const unattributed = conversionRow({ operatorId: freshOperator(), ...UNATTRIBUTED });
-      await store.ingest((tx) => tx.insertConversions([unattributed]));
+      await store.ingest((tx) => insertConversions(tx, [unattributed]));
       assert.deepEqual(await store.getConversion(unattributed.id), unattributed);
       assert.equal(await store.getConversion("cv_missing"), undefined);
     });
@@ -56,17 +65,17 @@ for (const engine of await availableEngines()) {
     test("insertConversions skips a conflicting (operator, txid) and reports only inserted ids", async () => {
       const operatorId = freshOperator();
       const first = conversionRow({ operatorId, txid: "t1" });
-      await store.ingest((tx) => tx.insertConversions([first]));
+      await store.ingest((tx) => insertConversions(tx, [first]));
       const clash = conversionRow({ operatorId, txid: "t1", amountMinor: 1 });
       const fresh = conversionRow({ operatorId, txid: "t2" });
       const otherOperator = conversionRow({ operatorId: freshOperator(), txid: "t1" });
-      const inserted = await store.ingest((tx) => tx.insertConversions([clash, fresh, otherOperator]));
+      const inserted = await store.ingest((tx) => insertConversions(tx, [clash, fresh, otherOperator]));
       assert.deepEqual([...inserted].sort(), [fresh.id, otherOperator.id].sort());
       assert.deepEqual(await store.getConversion(first.id), first);
       assert.equal(await store.getConversion(clash.id), undefined);
 
       const found = await store.ingest((tx) =>
-        tx.findConversions([
+        findConversions(tx, [
           { operatorId, txid: "t1" },
           { operatorId, txid: "t1" },
           { operatorId, txid: "t2" },
@@ -74,16 +83,16 @@ for (const engine of await availableEngines()) {
         ]),
       );
       assert.deepEqual(found.map((r) => r.id).sort(), [first.id, fresh.id].sort());
-      assert.equal(await store.ingest((tx) => tx.insertConversions([])).then((s) => s.size), 0);
+      assert.equal(await store.ingest((tx) => insertConversions(tx, [])).then((s) => s.size), 0);
     });
 
     test("look-ups by key return each stored row once, however many keys repeat or miss", async () => {
       const operatorId = freshOperator();
       const rows = Array.from({ length: 9 }, (_, i) => conversionRow({ operatorId, txid: `k${i}` }));
-      await store.ingest((tx) => tx.insertConversions(rows));
+      await store.ingest((tx) => insertConversions(tx, rows));
       for (const size of [1, 7, 8, 9, 17]) {
         const keys = Array.from({ length: size }, (_, i) => ({ operatorId, txid: `k${i % 11}` }));
-        const found = await store.ingest((tx) => tx.findConversions(keys));
+        const found = await store.ingest((tx) => findConversions(tx, keys));
         const expected = [...new Set(keys.map((k) => k.txid))].filter((t) => Number(t.slice(1)) < 9);
         assert.deepEqual(found.map((r) => r.txid).sort(), expected.sort(), `${size} keys`);
       }
@@ -122,8 +131,8 @@ for (const engine of await availableEngines()) {
         playerRow({ operatorId, playerId: "kp2", clickId: null }),
       ];
       await store.ingest(async (tx) => {
-        await tx.insertConversions(rows);
-        await tx.insertPlayers(players);
+        await insertConversions(tx, rows);
+        await insertPlayers(tx, players);
       });
       const conversionKeys = [
         { operatorId, txid: "k1" },
@@ -147,7 +156,7 @@ for (const engine of await availableEngines()) {
       assert.deepEqual(byPlayer(known.players), byPlayer(players));
       assert.equal(typeof known.conversions[0]?.amountMinor, "number");
       const separate = await store.ingest(async (tx) => ({
-        conversions: await tx.findConversions(conversionKeys),
+        conversions: await findConversions(tx, conversionKeys),
         players: await tx.findPlayers(playerKeys),
       }));
       assert.deepEqual(byId(known.conversions), byId(separate.conversions));
@@ -163,10 +172,10 @@ for (const engine of await availableEngines()) {
     test("players: the first binding wins", async () => {
       const operatorId = freshOperator();
       const first = playerRow({ operatorId, playerId: "p1", clickId: "click-a", linkId: 1 });
-      await store.ingest((tx) => tx.insertPlayers([first]));
+      await store.ingest((tx) => insertPlayers(tx, [first]));
       const later = playerRow({ operatorId, playerId: "p1", clickId: "click-b", linkId: 2 });
       const second = playerRow({ operatorId, playerId: "p2", clickId: null });
-      await store.ingest((tx) => tx.insertPlayers([later, second]));
+      await store.ingest((tx) => insertPlayers(tx, [later, second]));
       const found = await store.ingest((tx) =>
         tx.findPlayers([
           { operatorId, playerId: "p1" },
@@ -185,8 +194,8 @@ for (const engine of await availableEngines()) {
       const taken = conversionRow({ operatorId, txid: "r-taken" });
       const bound = playerRow({ operatorId, playerId: "r-bound", clickId: "click-first" });
       await store.ingest(async (tx) => {
-        await tx.insertConversions([taken]);
-        await tx.insertPlayers([bound]);
+        await insertConversions(tx, [taken]);
+        await insertPlayers(tx, [bound]);
       });
       const fresh = [conversionRow({ operatorId, txid: "r-2" }), conversionRow({ operatorId, txid: "r-1" })];
       const clash = conversionRow({ operatorId, txid: "r-taken", amountMinor: 1 });
@@ -259,7 +268,14 @@ for (const engine of await availableEngines()) {
           currency: amountMinor === null ? null : "EUR",
         });
       await store.ingest((tx) =>
-        tx.insertConversions([o1, o2, o3, reversal(o1.id, 300), reversal(o1.id, 200), reversal(o2.id, null)]),
+        insertConversions(tx, [
+          o1,
+          o2,
+          o3,
+          reversal(o1.id, 300),
+          reversal(o1.id, 200),
+          reversal(o2.id, null),
+        ]),
       );
       const totals = await store.ingest((tx) => tx.reversedTotals([o1.id, o2.id, o3.id, o1.id]));
       assert.deepEqual(Object.fromEntries(totals), { [o1.id]: 500, [o2.id]: 0 });
@@ -269,7 +285,7 @@ for (const engine of await availableEngines()) {
     test("concurrent transactions reversing one original see each other's reversal", async () => {
       const operatorId = freshOperator();
       const original = conversionRow({ operatorId, amountMinor: 1000 });
-      await store.ingest((tx) => tx.insertConversions([original]));
+      await store.ingest((tx) => insertConversions(tx, [original]));
       // Each takes what remains after reading the total: only serialised readers stay within 1000.
       const reverseRest = () =>
         store.ingest(async (tx) => {
@@ -282,7 +298,7 @@ for (const engine of await availableEngines()) {
             reversesId: original.id,
             amountMinor: 1000 - taken,
           });
-          await tx.insertConversions([row]);
+          await insertConversions(tx, [row]);
           return 1000 - taken;
         });
       const taken = await Promise.all([reverseRest(), reverseRest(), reverseRest()]);
@@ -316,9 +332,9 @@ for (const engine of await availableEngines()) {
       const log = requestLogRow({ operatorId, txid: row.txid });
       await assert.rejects(
         store.ingest(async (tx) => {
-          await tx.insertConversions([row]);
-          await tx.insertPlayers([player]);
-          await tx.insertRequestLogs([log]);
+          await insertConversions(tx, [row]);
+          await insertPlayers(tx, [player]);
+          await tx.insertRecords({ conversions: [], players: [], logs: [log] });
           throw new Error("boom");
         }),
         /boom/,
@@ -332,14 +348,14 @@ for (const engine of await availableEngines()) {
       const row = conversionRow({ operatorId: freshOperator() });
       const failing = Array.from({ length: 25 }, () =>
         store.ingest(async (tx) => {
-          await tx.findConversions([row]);
+          await findConversions(tx, [row]);
           throw new Error("fail");
         }),
       );
       const outcomes = await Promise.allSettled(failing);
       assert.ok(outcomes.every((o) => o.status === "rejected"));
       await store.ping();
-      await store.ingest((tx) => tx.insertConversions([row]));
+      await store.ingest((tx) => insertConversions(tx, [row]));
       assert.ok(await store.getConversion(row.id));
     });
   });
@@ -395,7 +411,7 @@ for (const engine of await availableEngines()) {
           unattributedReason: "click_id_invalid",
         }),
       ];
-      await store.ingest((tx) => tx.insertConversions(rows));
+      await store.ingest((tx) => insertConversions(tx, rows));
       const ids = async (filter: Parameters<Store["listConversions"]>[0]) =>
         (await store.listConversions(filter)).map((r) => r.id);
       const [x, y, z] = rows.map((r) => r.id);
