@@ -89,37 +89,41 @@ export function createGroupCommitter<T, R>(
     }
   };
 
+  /**
+   * Whether the next flush must wait out the interval (a wake-up is then armed); otherwise it may
+   * start now, and its start is recorded.
+   */
+  const heldBack = (): boolean => {
+    if (minInterval <= 0) return false;
+    const wait = lastStart + minInterval - performance.now();
+    const hold = wait > 0 && queue.length < options.maxBatch;
+    if (hold && skipHolds === 0) {
+      if (heldFrom < 0) {
+        heldFrom = queue.length;
+        heldSince = performance.now();
+      }
+      paced ??= setTimeout(() => {
+        paced = undefined;
+        pump();
+      }, wait);
+      return true;
+    }
+    if (hold) skipHolds--;
+    // A hold of half an interval or more that ended with what it started with only delayed its
+    // batch (a short one may gather nothing by chance).
+    else if (heldFrom >= 0 && queue.length === heldFrom && performance.now() - heldSince >= minInterval / 2)
+      skipHolds = PROBE_EVERY - 1;
+    heldFrom = -1;
+    // Due, or a full batch that waits for nothing: a pending wake-up has nothing left to do.
+    clearTimeout(paced);
+    paced = undefined;
+    lastStart = performance.now();
+    return false;
+  };
+
   const pump = () => {
     while (running < options.concurrency && queue.length > 0) {
-      if (minInterval > 0) {
-        const wait = lastStart + minInterval - performance.now();
-        const hold = wait > 0 && queue.length < options.maxBatch;
-        if (hold && skipHolds === 0) {
-          if (heldFrom < 0) {
-            heldFrom = queue.length;
-            heldSince = performance.now();
-          }
-          paced ??= setTimeout(() => {
-            paced = undefined;
-            pump();
-          }, wait);
-          return;
-        }
-        if (hold) skipHolds--;
-        // A hold of half an interval or more that ended with what it started with only delayed its
-        // batch (a short one may gather nothing by chance).
-        else if (
-          heldFrom >= 0 &&
-          queue.length === heldFrom &&
-          performance.now() - heldSince >= minInterval / 2
-        )
-          skipHolds = PROBE_EVERY - 1;
-        heldFrom = -1;
-        // Due, or a full batch that waits for nothing: a pending wake-up has nothing left to do.
-        clearTimeout(paced);
-        paced = undefined;
-        lastStart = performance.now();
-      }
+      if (heldBack()) return;
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
       void runBatch(batch);
