@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { startCheckpointer } from "../../../src/adapters/storage/sqlite/checkpointer.ts";
 import { openSqlite, type SqliteDriverHandle } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
@@ -112,6 +113,31 @@ describe("sqlite background checkpoints", () => {
     await until(() => driver.checkpointStats()!.restarts > before, "the last restart");
     await pause(200);
     assert.equal(driver.checkpointStats()!.restarts, before + 1, "no restarts while nothing is written");
+  });
+
+  test("a restart that cannot get the write lock is counted as busy and tried again later", async () => {
+    db = openSqlite(file, { checkpointIntervalMs: 20, walRestartBytes: 64 * 1024 });
+    const driver = db;
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    // Another writer fills the WAL past restartBytes and, in the same synchronous step, takes the
+    // lock again and holds it past the worker's 1 s busy timeout.
+    const other = new DatabaseSync(file, { timeout: 5000 });
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      const insert = other.prepare("INSERT INTO t (x, note) VALUES (?, ?)");
+      for (let i = 0; i < 100; i++) insert.run(i, "n".repeat(2000));
+      other.exec("COMMIT");
+      other.exec("BEGIN IMMEDIATE");
+      await until(() => (driver.checkpointStats()?.restartsBusy ?? 0) > 0, "a busy restart", 5_000);
+      assert.equal(driver.checkpointStats()?.lastError, null, "busy is not an error");
+      const restarts = driver.checkpointStats()!.restarts;
+      other.exec("ROLLBACK");
+      await until(() => driver.checkpointStats()!.restarts > restarts, "the restart once the lock is free");
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+    }
+    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 100);
   });
 
   test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {

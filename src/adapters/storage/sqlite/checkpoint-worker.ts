@@ -32,6 +32,7 @@ const db = new DatabaseSync(file, { timeout: 1000 });
 db.exec("PRAGMA synchronous = FULL");
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
 const restart = db.prepare("PRAGMA wal_checkpoint(RESTART)");
+const dataVersion = db.prepare("PRAGMA data_version");
 const pageSize = Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
 /** Frames of a WAL that is restarted: each frame holds one page (and a 24-byte header). */
 const restartFrames = Math.max(1, Math.floor(restartBytes / (pageSize + 24)));
@@ -60,14 +61,16 @@ const MAX_PASSES = 8;
  * in SQLite's busy handler (first retry after 1 ms). Restarting before the WAL reaches the 64 MiB
  * journal_size_limit keeps the file at a size it already has: commits never extend it.
  */
+/** data_version when the WAL was last restarted: it changes only when another connection commits. */
 let restartedAt = -1;
 function restartIfLarge(frames: number): void {
-  // Already restarted at this size: the WAL starts over with the next commit, none came yet.
-  if (frames <= restartFrames || frames === restartedAt) return;
+  const version = Number((dataVersion.get() as { data_version: number }).data_version);
+  // Already restarted and no commit since: the WAL starts over with the next one.
+  if (frames <= restartFrames || version === restartedAt) return;
   const started = performance.now();
   const row = restart.get() as { busy: number; log: number; checkpointed: number };
   lastLog = row.log;
-  if (row.busy === 0) restartedAt = row.log;
+  if (row.busy === 0) restartedAt = version;
   // busy: the writer or a reader kept the lock past the timeout; the next tick tries again.
   port.postMessage({
     kind: "restart",
