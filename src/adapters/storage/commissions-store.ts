@@ -28,16 +28,20 @@ const payoutFromRow = (r: SqlRow): PayoutRow => ({
   createdAt: Number(r["created_at"]),
 });
 
+/** Where a payout listing starts: after the `before` cursor, or only the payout `id`. */
+export interface PayoutsAt {
+  readonly limit: number;
+  readonly before?: PayoutKey | undefined;
+  readonly id?: string;
+}
+
 /**
- * The payouts of `f`'s affiliate, program and period, newest first (`created_at`, then `id`): a
- * page after `before`, or only the payout `id`. The cursor compares both columns because payouts
- * made by one request share their `created_at`.
+ * The statement listing `f`'s payouts (affiliate, program, period), newest first (`created_at`,
+ * then `id`): a page after `before`, or only the payout `id`. The cursor compares both columns
+ * because payouts made by one request share their `created_at`; with a program, each payout's
+ * amount and entries are that program's share.
  */
-async function selectPayouts(
-  db: SqlExecutor,
-  f: PayoutFilter,
-  at: { limit: number; before?: PayoutKey | undefined; id?: string },
-): Promise<PayoutRow[]> {
+export function payoutsQuery(f: PayoutFilter, at: PayoutsAt): { sql: string; params: SqlValue[] } {
   const w = where([
     ["p.affiliate_id = ?", f.affiliateId],
     ["p.period = ?", f.period],
@@ -46,23 +50,25 @@ async function selectPayouts(
   const params: SqlValue[] = [...w.params];
   let sql = w.sql;
   if (at.before !== undefined) {
-    sql += `${sql ? " AND" : " WHERE"} (p.created_at < ? OR (p.created_at = ? AND p.id < ?))`;
-    params.push(at.before.createdAt, at.before.createdAt, at.before.id);
+    // A row-value comparison, so both engines seek the (created_at, id) index to the cursor.
+    sql += `${sql ? " AND" : " WHERE"} (p.created_at, p.id) < (?, ?)`;
+    params.push(at.before.createdAt, at.before.id);
   }
   const order = "ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
-  if (f.programId === undefined) {
-    const rows = await db.all(`SELECT p.* FROM payouts p${sql} ${order}`, [...params, at.limit]);
-    return rows.map(payoutFromRow);
-  }
-  // A program's share: its entries carrying each payout's id (the payout's total spans programs).
-  const rows = await db.all(
-    `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
+  if (f.programId === undefined)
+    return { sql: `SELECT p.* FROM payouts p${sql} ${order}`, params: [...params, at.limit] };
+  return {
+    sql: `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
        SUM(e.amount_minor) AS amount_minor, COUNT(*) AS entries
      FROM payouts p JOIN ledger_entries e ON e.payout_id = p.id AND e.program_id = ?${sql}
      GROUP BY p.id, p.affiliate_id, p.period, p.currency, p.created_at ${order}`,
-    [f.programId, ...params, at.limit],
-  );
-  return rows.map(payoutFromRow);
+    params: [f.programId, ...params, at.limit],
+  };
+}
+
+async function selectPayouts(db: SqlExecutor, f: PayoutFilter, at: PayoutsAt): Promise<PayoutRow[]> {
+  const { sql, params } = payoutsQuery(f, at);
+  return (await db.all(sql, params)).map(payoutFromRow);
 }
 
 /** Originals fully compensated, still pending: reversed together with their compensations. */
