@@ -5,6 +5,8 @@
  * After each sequence: balance = sum of entries; each entry's compensations add up to exactly
  * -round(amount × share reversed) (never more than the entry, one rounding); a month's revshare
  * never goes below 0; and replaying every postback answers `duplicate` and changes nothing.
+ * The same rules hold when reversals of one original and floors of one month race each other in
+ * parallel transactions (PostgreSQL; it fails with the original's or the months' locks removed).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -131,6 +133,116 @@ for (const engine of await availableEngines()) {
       await refund("r2", "later"); // -3333 again: the floor comes back
       assert.deepEqual(await month(), { net: -3333, floors: 3333 });
       checkMonthFloor(await h.store.commissions.listEntries({ programId: f.program.id, limit: 1000 }));
+    });
+
+    test("reversals, losses and revenue in parallel transactions keep every rule", async () => {
+      // One postback per transaction, several transactions at once on PostgreSQL (SQLite has one
+      // writer): reversals of one original, and floors of one month, race each other.
+      const parallel = createPostbackIngestor({
+        store: h.store,
+        catalog: new Catalog(h.store, systemClock),
+        clock: systemClock,
+        ids: createIds(),
+        clickSecrets: [h.clickSecret],
+        batching: batchingFor(engine, { maxBatch: 1 }),
+        effects: [
+          createCommissionEffect({
+            plans: new PlanCache(systemClock, 0),
+            clock: systemClock,
+            ids: createIds(),
+            clickSecrets: [h.clickSecret],
+          }),
+        ],
+      });
+      try {
+        for (let round = 0; round < 3; round++) {
+          const f = await h.otherFixture();
+          await h.store.commissions.createPlan(
+            { programId: f.program.id, affiliateId: null, effectiveFrom: 0, terms: TERMS, note: null },
+            Date.now(),
+          );
+          const tag = `${round}-${Math.random().toString(36).slice(2)}`;
+          const sent: Array<{ txid: string; amount: number }> = [];
+          const reversed = new Map<string, { share: number; whole: boolean }>();
+          const revenue = (txid: string, player: number, amount: number) => ({
+            txid,
+            amount,
+            pairs: [
+              ["event", "revenue"],
+              ["txid", txid],
+              ["player_id", `pl${player}`],
+              ["click_id", h.click(f.link)],
+              ["amount", money(amount)],
+              ["currency", "EUR"],
+            ] as Array<[string, string]>,
+          });
+          const refund = (txid: string, of: string, amount: number | null) => ({
+            txid,
+            of,
+            amount,
+            pairs: [
+              ["event", "refund"],
+              ["txid", txid],
+              ["reverses", of],
+              ...(amount === null
+                ? []
+                : [["amount", money(amount)] as [string, string], ["currency", "EUR"] as [string, string]]),
+            ] as Array<[string, string]>,
+          });
+          const send = async (pairs: Array<[string, string]>) =>
+            parseAnswer(await parallel.handle(getRequest(f.operator.key, pairs))).body["code"];
+          // Revenue first, one after the other: the originals the reversals take back.
+          const originals = [15000, 8000, 6000, 4000, -3000].map((amount, i) =>
+            revenue(`${tag}-o${i}`, i % 4, amount),
+          );
+          for (const o of originals) {
+            assert.equal(await send(o.pairs), "accepted");
+            sent.push(o);
+          }
+          const refunds = [
+            refund(`${tag}-r0`, originals[0]!.txid, null),
+            refund(`${tag}-r1`, originals[1]!.txid, 5000),
+            refund(`${tag}-r2`, originals[1]!.txid, 5000), // together more than the original
+            refund(`${tag}-r3`, originals[2]!.txid, 3000),
+            refund(`${tag}-r4`, originals[3]!.txid, null),
+            refund(`${tag}-r5`, originals[3]!.txid, 1000),
+          ];
+          const more = [
+            revenue(`${tag}-m0`, 1, -5000),
+            revenue(`${tag}-m1`, 2, 2000),
+            revenue(`${tag}-m2`, 3, -7000),
+          ];
+          const codes = await Promise.all([...refunds, ...more].map((p) => send(p.pairs)));
+          for (const [i, r] of refunds.entries()) {
+            // Whichever of two racing reversals comes second may find the original used up.
+            assert.ok(
+              ["accepted", "reversal_exceeds_original"].includes(String(codes[i])),
+              `${r.txid}: ${codes[i]}`,
+            );
+            if (codes[i] !== "accepted") continue;
+            const was = reversed.get(r.of) ?? { share: 0, whole: false };
+            reversed.set(r.of, { share: was.share + (r.amount ?? 0), whole: was.whole || r.amount === null });
+            sent.push({ txid: r.txid, amount: r.amount ?? 0 });
+          }
+          // 5000 + 5000 of 8000: exactly one of the two partial reversals is taken, never both.
+          assert.equal(codes.slice(1, 3).filter((c) => c === "accepted").length, 1, String(codes));
+          for (const i of [0, 3]) assert.equal(codes[i], "accepted", refunds[i]!.txid);
+          for (const [i, m] of more.entries()) {
+            assert.equal(codes[refunds.length + i], "accepted");
+            sent.push(m);
+          }
+          const ledger = await h.store.commissions.listEntries({ programId: f.program.id, limit: 10000 });
+          checkBalance(await h.store.commissions.balances({ programId: f.program.id }), ledger);
+          await checkReversals(h, ledger, sent, reversed);
+          checkMonthFloor(ledger);
+          assert.ok(
+            ledger.some((e) => e.kind === "floor"),
+            "the month went below 0 and was floored",
+          );
+        }
+      } finally {
+        await parallel.drain();
+      }
     });
 
     test("balance = sum, reversals exact and bounded, no negative month, replays change nothing", async () => {
