@@ -129,8 +129,27 @@ export function latencyPasses(run: LatencyRun): boolean {
   return run.problems.length === 0 && run.result.p99 < P99_TARGET_MS;
 }
 
-/** `floors[i]`: the bare server at the same rate as `runs[i]`. */
-export function latencyTable(runs: readonly LatencyRun[], floors: readonly LatencyRun[]): string {
+/**
+ * Of one variant's latency runs (one per round), the run with the median p99 among the valid
+ * ones (the lower of the two middle runs of an even count); with none valid, the first run, so
+ * that the table shows it as invalid.
+ */
+export function medianLatencyRun(runs: readonly LatencyRun[]): LatencyRun {
+  const valid = runs.filter((r) => r.problems.length === 0).sort((a, b) => a.result.p99 - b.result.p99);
+  if (!valid.length) return runs[0]!;
+  return valid[(valid.length - 1) >> 1]!;
+}
+
+/**
+ * `runs[i]`: one variant's latency runs, one per round; `floors[i]`: the bare server's at the same
+ * rate. Each row shows the run with the median p99, and every round's p99.
+ */
+export function latencyTable(
+  rounds: ReadonlyArray<readonly LatencyRun[]>,
+  floorRounds: ReadonlyArray<readonly LatencyRun[]>,
+): string {
+  const runs = rounds.map(medianLatencyRun);
+  const floors = floorRounds.map(medianLatencyRun);
   return table(
     [
       "variant",
@@ -140,6 +159,7 @@ export function latencyTable(runs: readonly LatencyRun[], floors: readonly Laten
       "p50 ms",
       "p90 ms",
       "p99 ms",
+      "p99 each",
       "p99.9 ms",
       "max ms",
       "p99 sent",
@@ -161,6 +181,7 @@ export function latencyTable(runs: readonly LatencyRun[], floors: readonly Laten
       fmt(r.result.p50, 2),
       fmt(r.result.p90, 2),
       fmt(r.result.p99, 2),
+      rounds[i]!.map((x) => (x.problems.length ? "inv." : fmt(x.result.p99, 1))).join(" / "),
       fmt(r.result.p999, 2),
       fmt(r.result.max, 2),
       fmt(r.result.sendP99, 2),
@@ -175,6 +196,13 @@ export function latencyTable(runs: readonly LatencyRun[], floors: readonly Laten
       fmt(r.foreignCpu, 2),
     ]),
   );
+}
+
+/** One line per latency run, as it finishes. */
+export function latencyLine(run: LatencyRun): string {
+  const r = run.result;
+  const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
+  return `  ${run.variant.padEnd(16)} ${fmt(r.rate).padStart(7)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  p99.9 ${fmt(r.p999, 2)} ms  max ${fmt(r.max, 2)} ms  CPU server ${fmt(run.serverCpu, 2)}  ${state}`;
 }
 
 /** One line per measured run, as it finishes. */

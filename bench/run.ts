@@ -14,8 +14,10 @@ import { leastNoisy } from "./cpu.ts";
 import { dropAll, POSTGRES_ADMIN_URL, postgresAvailable } from "./databases.ts";
 import { requireTool, stopAll } from "./processes.ts";
 import {
+  latencyLine,
   latencyPasses,
   latencyTable,
+  medianLatencyRun,
   type PeakSummary,
   peakLine,
   peakTable,
@@ -43,6 +45,7 @@ const USAGE = `npm run bench -- [options]
                         then uses that count as its connection limit
   --variants a,b        subset of ${VARIANT_NAMES.join(",")} (bare is always included)
   --latency-duration S  seconds of constant-rate load at half of peak (default 10; 0 skips it)
+  --latency-rounds N    interleaved latency runs per variant, the median p99 counts (default: --rounds)
   --quiet-wait S        before each run, wait up to S s for the CPUs to be ≤ 10 % busy (default 30)
   --noise-limit C       a run during which other processes used more than C cores (default 0.25)
   --retries N           is measured again, up to N times (default 2); the quietest attempt counts
@@ -82,6 +85,7 @@ function options() {
       connections: { type: "string", default: "32,64,256" },
       variants: { type: "string", default: VARIANT_NAMES.join(",") },
       "latency-duration": { type: "string", default: "10" },
+      "latency-rounds": { type: "string" },
       "quiet-wait": { type: "string", default: "30" },
       "cpu-prof": { type: "boolean", default: false },
       retries: { type: "string", default: "2" },
@@ -110,6 +114,7 @@ function options() {
     connections: [...new Set(values.connections.split(",").map((c) => positive("connections", c.trim())))],
     variants: VARIANT_NAMES.filter((v) => v === "bare" || variants.includes(v)),
     latencyDuration: positive("latency-duration", values["latency-duration"], 0),
+    latencyRounds: positive("latency-rounds", values["latency-rounds"] ?? values.rounds),
     cpuProf: values["cpu-prof"],
     retries: positive("retries", values.retries, 0),
     noiseLimit: nonNegative("noise-limit", values["noise-limit"]),
@@ -220,40 +225,55 @@ async function main(): Promise<void> {
   console.log("\nPeak throughput, closed loop (wrk), medians of valid runs:");
   console.log(peakTable(summaries));
 
-  const latencies: LatencyRun[] = [];
-  const floors: LatencyRun[] = [];
+  // Per variant, one run per round (and the bare server's at the same rate); medians reported.
+  const latencyRounds: LatencyRun[][] = [];
+  const floorRounds: LatencyRun[][] = [];
   if (opts.latencyDuration > 0) {
-    console.log(
-      `\nLatency at half of peak, open loop (bench/constant-rate.ts), ${opts.latencyDuration} s each:`,
-    );
-    for (const s of summaries) {
-      if (s.variant === "bare" || !Number.isFinite(s.rps)) continue;
-      const these = { ...settings, connections: s.connections };
-      const run = await leastNoisy(opts, () =>
-        measureLatency(VARIANTS[s.variant], these, s.rps / 2, opts.latencyDuration),
-      );
-      // The bare server at the same rate: the floor that the machine and the generator set.
-      const floor = await leastNoisy(opts, () =>
-        measureLatency(VARIANTS.bare, these, s.rps / 2, opts.latencyDuration),
-      );
-      latencies.push(run);
-      floors.push(floor);
-      for (const r of [run, floor]) {
-        if (r.problems.length) console.log(`  ${r.variant}: INVALID: ${r.problems.join("; ")}`);
+    const measured = summaries.filter((s) => s.variant !== "bare" && Number.isFinite(s.rps));
+    for (const _ of measured) {
+      latencyRounds.push([]);
+      floorRounds.push([]);
+    }
+    for (let round = 1; round <= opts.latencyRounds; round++) {
+      console.log(`\nlatency round ${round}/${opts.latencyRounds}`);
+      for (const [i, s] of measured.entries()) {
+        const these = { ...settings, connections: s.connections };
+        const run = await leastNoisy(opts, () =>
+          measureLatency(VARIANTS[s.variant], these, s.rps / 2, opts.latencyDuration),
+        );
+        // The bare server at the same rate: the floor that the machine and the generator set.
+        const floor = await leastNoisy(opts, () =>
+          measureLatency(VARIANTS.bare, these, s.rps / 2, opts.latencyDuration),
+        );
+        latencyRounds[i]!.push(run);
+        floorRounds[i]!.push(floor);
+        for (const r of [run, floor]) console.log(latencyLine(r));
       }
     }
-    console.log(latencyTable(latencies, floors));
+    console.log(
+      `\nLatency at half of peak, open loop (bench/constant-rate.ts), ${opts.latencyDuration} s each, the run with the median p99 of ${opts.latencyRounds}:`,
+    );
+    console.log(latencyTable(latencyRounds, floorRounds));
     console.log(
       "(latency counted from when each request was due; 'p99 sent' from when it was written;\n" +
         " 'bare p99': the bare server at the same rate with the same generator)",
     );
   }
 
+  const latencies = latencyRounds.map(medianLatencyRun);
+  const floors = floorRounds.map(medianLatencyRun);
   verdicts(summaries, latencies);
   const resultsDir = path.join(import.meta.dirname, "results");
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ options: opts, peaks, summaries, latencies, floors }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { options: opts, peaks, summaries, latencies, floors, latencyRounds, floorRounds },
+      null,
+      2,
+    ),
+  );
   console.log(`\nAll runs: ${path.relative(process.cwd(), file)}`);
 }
 
