@@ -226,14 +226,11 @@ async function main(): Promise<void> {
   console.log(peakTable(summaries));
 
   // Per variant, one run per round (and the bare server's at the same rate); medians reported.
-  const latencyRounds: LatencyRun[][] = [];
-  const floorRounds: LatencyRun[][] = [];
-  if (opts.latencyDuration > 0) {
-    const measured = summaries.filter((s) => s.variant !== "bare" && Number.isFinite(s.rps));
-    for (const _ of measured) {
-      latencyRounds.push([]);
-      floorRounds.push([]);
-    }
+  const measured =
+    opts.latencyDuration > 0 ? summaries.filter((s) => s.variant !== "bare" && Number.isFinite(s.rps)) : [];
+  const latencyRounds = measured.map((): LatencyRun[] => []);
+  const floorRounds = measured.map((): LatencyRun[] => []);
+  if (measured.length) {
     for (let round = 1; round <= opts.latencyRounds; round++) {
       console.log(`\nlatency round ${round}/${opts.latencyRounds}`);
       for (const [i, s] of measured.entries()) {
