@@ -1,6 +1,7 @@
-/** Opens the store named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
+/** Opens the store (or only its SQL driver) named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
 import type { Store } from "../../app/ports.ts";
 import { openPostgres } from "./postgres/postgres-driver.ts";
+import type { SqlDriver } from "./sql-driver.ts";
 import { createSqlStore, type SqlStoreOptions } from "./sql-store.ts";
 import { openSqlite } from "./sqlite/sqlite-driver.ts";
 
@@ -13,11 +14,12 @@ export interface StoreOptions extends SqlStoreOptions {
   readonly postgresPoolSize?: number;
 }
 
-export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
+/** The SQL driver named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
+export function openDriver(databaseUrl: string, options: StoreOptions = {}): SqlDriver {
   if (databaseUrl.startsWith("postgres://") || databaseUrl.startsWith("postgresql://")) {
     const driverOptions =
       options.postgresPoolSize === undefined ? {} : { poolSize: options.postgresPoolSize };
-    return createSqlStore(openPostgres(databaseUrl, driverOptions), options);
+    return openPostgres(databaseUrl, driverOptions);
   }
   if (databaseUrl.startsWith("sqlite:")) {
     const driverOptions = {
@@ -29,7 +31,11 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
         ? {}
         : { onCheckpointFailure: options.onSqliteCheckpointFailure }),
     };
-    return createSqlStore(openSqlite(databaseUrl.slice("sqlite:".length), driverOptions), options);
+    return openSqlite(databaseUrl.slice("sqlite:".length), driverOptions);
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+}
+
+export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
+  return createSqlStore(openDriver(databaseUrl, options), options);
 }

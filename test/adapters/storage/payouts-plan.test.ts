@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type PayoutsAt, payoutsQuery } from "../../../src/adapters/storage/commissions-store.ts";
-import { openPostgres } from "../../../src/adapters/storage/postgres/postgres-driver.ts";
-import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
-import { openSqlite } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
+import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import type { SqlDriver, SqlValue } from "../../../src/adapters/storage/sql-driver.ts";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
 
 const listings: ReadonlyArray<[string, PayoutsAt]> = [
@@ -18,15 +17,15 @@ const listings: ReadonlyArray<[string, PayoutsAt]> = [
 ];
 
 /** The plan's lines, as each engine prints them. */
-async function plan(db: SqlDriver, sql: string, params: unknown[]): Promise<string[]> {
+async function plan(db: SqlDriver, sql: string, params: readonly SqlValue[]): Promise<string[]> {
   if (db.engine === "sqlite") {
-    const rows = await db.all(`EXPLAIN QUERY PLAN ${sql}`, params as never);
+    const rows = await db.all(`EXPLAIN QUERY PLAN ${sql}`, params);
     return rows.map((r) => String(r["detail"]));
   }
   // An empty table is cheaper to scan than to read through an index: ask for the index plan.
   return db.transaction(async (tx) => {
     await tx.run("SET LOCAL enable_seqscan = off");
-    const rows = await tx.all(`EXPLAIN ${sql}`, params as never);
+    const rows = await tx.all(`EXPLAIN ${sql}`, params);
     return rows.map((r) => String(r["QUERY PLAN"]));
   });
 }
@@ -36,8 +35,7 @@ for (const engine of await availableEngines()) {
     for (const [name, at] of listings) {
       test(`${name}: read through payouts_created, no sort`, async () => {
         const database = await createTestDatabase(engine);
-        const path = database.url.slice("sqlite:".length);
-        const db = engine === "sqlite" ? openSqlite(path) : openPostgres(database.url);
+        const db = openDriver(database.url);
         try {
           await db.migrate();
           const { sql, params } = payoutsQuery({}, at);
