@@ -12,15 +12,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { createIds, systemClock } from "../../src/adapters/system.ts";
-import { Catalog } from "../../src/app/catalog.ts";
 import { createCommissionEffect } from "../../src/app/commissions/commission-effect.ts";
 import type { LedgerEntry } from "../../src/app/commissions/ledger-port.ts";
 import { PlanCache } from "../../src/app/commissions/plan-cache.ts";
-import { createPostbackIngestor, type PostbackIngestor } from "../../src/app/ingest-postback.ts";
+import type { GroupCommitOptions } from "../../src/app/group-commit.ts";
+import type { PostbackIngestor } from "../../src/app/ingest-postback.ts";
 import { divRound } from "../../src/domain/commissions/exact.ts";
 import { availableEngines } from "../helpers/engines.ts";
 import {
   batchingFor,
+  createIngestor,
   getRequest,
   type IngestHarness,
   parseAnswer,
@@ -66,23 +67,7 @@ for (const engine of await availableEngines()) {
     let ingestor: PostbackIngestor;
     before(async () => {
       h = await startIngest(engine);
-      const catalog = new Catalog(h.store, systemClock);
-      const ids = createIds();
-      const effect = createCommissionEffect({
-        plans: new PlanCache(systemClock, 0),
-        clock: systemClock,
-        ids,
-        clickSecrets: [h.clickSecret],
-      });
-      ingestor = createPostbackIngestor({
-        store: h.store,
-        catalog,
-        clock: systemClock,
-        ids,
-        clickSecrets: [h.clickSecret],
-        batching: batchingFor(engine),
-        effects: [effect],
-      });
+      ingestor = ledgerIngestor(h, batchingFor(engine));
     });
     after(async () => {
       await ingestor.drain();
@@ -138,22 +123,7 @@ for (const engine of await availableEngines()) {
     test("reversals, losses and revenue in parallel transactions keep every rule", async () => {
       // One postback per transaction, several transactions at once on PostgreSQL (SQLite has one
       // writer): reversals of one original, and floors of one month, race each other.
-      const parallel = createPostbackIngestor({
-        store: h.store,
-        catalog: new Catalog(h.store, systemClock),
-        clock: systemClock,
-        ids: createIds(),
-        clickSecrets: [h.clickSecret],
-        batching: batchingFor(engine, { maxBatch: 1 }),
-        effects: [
-          createCommissionEffect({
-            plans: new PlanCache(systemClock, 0),
-            clock: systemClock,
-            ids: createIds(),
-            clickSecrets: [h.clickSecret],
-          }),
-        ],
-      });
+      const parallel = ledgerIngestor(h, batchingFor(engine, { maxBatch: 1 }));
       try {
         for (let round = 0; round < 3; round++) {
           const f = await h.otherFixture();
@@ -308,6 +278,17 @@ for (const engine of await availableEngines()) {
       assert.ok(refunds > 0, "the sequences exercised reversals");
     });
   });
+}
+
+/** An ingestor with the commission effect, as the service builds it, over the harness's store. */
+function ledgerIngestor(h: IngestHarness, batching: GroupCommitOptions): PostbackIngestor {
+  const commissions = createCommissionEffect({
+    plans: new PlanCache(systemClock, 0),
+    clock: systemClock,
+    ids: createIds(),
+    clickSecrets: [h.clickSecret],
+  });
+  return createIngestor(h.store, h.clickSecret, batching, [commissions]);
 }
 
 function checkBalance(

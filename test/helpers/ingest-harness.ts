@@ -12,7 +12,7 @@ import {
   type PostbackIngestor,
   type PostbackRequest,
 } from "../../src/app/ingest-postback.ts";
-import type { Store } from "../../src/app/ports.ts";
+import type { ConversionEffect, Store } from "../../src/app/ports.ts";
 import { issueClickId } from "../../src/domain/click-id.ts";
 import type { Link } from "../../src/domain/model.ts";
 import { createTestStore, type Engine } from "./engines.ts";
@@ -56,11 +56,12 @@ export function batchingFor(engine: Engine, overrides: Partial<GroupCommitOption
   return { maxBatch: 512, concurrency: engine === "sqlite" ? 1 : 4, maxPending: 10_000, ...overrides };
 }
 
-/** An ingestor over `store`, as one Postwire process would build it. */
+/** An ingestor over `store`, as one Postwire process would build it (with `effects`, if any). */
 export function createIngestor(
   store: Store,
   clickSecret: Buffer,
   batching: GroupCommitOptions,
+  effects: readonly ConversionEffect[] = [],
 ): PostbackIngestor {
   const ids = createIds();
   return createPostbackIngestor({
@@ -70,6 +71,7 @@ export function createIngestor(
     ids,
     clickSecrets: [clickSecret],
     batching,
+    effects,
   });
 }
 
