@@ -5,7 +5,9 @@
  * come back, and records each request's latency from the moment it was *due* (so a stalled server
  * is not hidden by requests that were never sent: no coordinated omission), and also from when it
  * was actually written. A request due while every connection waits for an answer queues here, its
- * clock running. A lead-in (not recorded) warms the connections. Prints one JSON line.
+ * clock running. A lead-in at the same rate (not recorded, `--lead-in`, 3 s by default) lets the
+ * server settle after the step from idle to this rate (the first ~1.5 s are a transient:
+ * bench/README.md). Prints one JSON line.
  *
  * It speaks HTTP/1.1 over plain sockets with a minimal response reader (status line,
  * Content-Length, no chunking, no pipelining): node:http's client costs tens of µs per request,
@@ -14,7 +16,7 @@
  *
  * node bench/constant-rate.ts --url http://127.0.0.1:PORT --rate 2000 --seconds 10 \
  *   --kind postback|click --target '{"operatorKey":…,"secret":…,"clickId":…,"linkCode":…}'
- *   [--timeline FILE]   every recorded request as CSV: due (Unix ms), latency from due, from write
+ *   [--lead-in S] [--timeline FILE]   every recorded request as CSV: due (Unix ms), latency from due, from write
  */
 import { writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -54,7 +56,7 @@ const { values } = parseArgs({
     url: { type: "string" },
     rate: { type: "string" },
     seconds: { type: "string", default: "10" },
-    "lead-in": { type: "string", default: "1" },
+    "lead-in": { type: "string", default: "3" },
     kind: { type: "string", default: "click" },
     target: { type: "string" },
     connections: { type: "string", default: "64" },

@@ -46,6 +46,8 @@ const USAGE = `npm run bench -- [options]
   --variants a,b        subset of ${VARIANT_NAMES.join(",")} (bare is always included)
   --latency-duration S  seconds of constant-rate load at half of peak (default 10; 0 skips it)
   --latency-rounds N    interleaved latency runs per variant, the median p99 counts (default: --rounds)
+  --lead-in S           seconds at the latency rate before recording starts (default 3): the first
+                        1.5 s after the step from idle to that rate are a transient (bench/README.md)
   --quiet-wait S        before each run, wait up to S s for the CPUs to be ≤ 10 % busy (default 30)
   --noise-limit C       a run during which other processes used more than C cores (default 0.25)
   --retries N           is measured again, up to N times (default 2); the quietest attempt counts
@@ -86,6 +88,7 @@ function options() {
       variants: { type: "string", default: VARIANT_NAMES.join(",") },
       "latency-duration": { type: "string", default: "10" },
       "latency-rounds": { type: "string" },
+      "lead-in": { type: "string", default: "3" },
       "quiet-wait": { type: "string", default: "30" },
       "cpu-prof": { type: "boolean", default: false },
       retries: { type: "string", default: "2" },
@@ -115,6 +118,7 @@ function options() {
     variants: VARIANT_NAMES.filter((v) => v === "bare" || variants.includes(v)),
     latencyDuration: positive("latency-duration", values["latency-duration"], 0),
     latencyRounds: positive("latency-rounds", values["latency-rounds"] ?? values.rounds),
+    leadIn: nonNegative("lead-in", values["lead-in"]),
     cpuProf: values["cpu-prof"],
     retries: positive("retries", values.retries, 0),
     noiseLimit: nonNegative("noise-limit", values["noise-limit"]),
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
     connections: opts.connections[0]!,
     seconds: opts.duration,
     warmupSeconds: opts.warmup,
+    leadInSeconds: opts.leadIn,
     workDir,
     quietWaitSeconds: opts.quietWait,
     pgAnalyze: opts.pgAnalyze,
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `\nLatency at half of peak, open loop (bench/constant-rate.ts), ${opts.latencyDuration} s each, the run with the median p99 of ${opts.latencyRounds}:`,
+      `\nLatency at half of peak, open loop (bench/constant-rate.ts), ${opts.latencyDuration} s each after a ${opts.leadIn} s lead-in, the run with the median p99 of ${opts.latencyRounds}:`,
     );
     console.log(latencyTable(latencyRounds, floorRounds));
     console.log(

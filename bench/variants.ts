@@ -46,6 +46,8 @@ export interface Settings extends ServerSettings {
   readonly connections: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Seconds at the latency rate before bench/constant-rate.ts starts recording. */
+  readonly leadInSeconds: number;
   readonly workDir: string;
   /** Longest wait, before each measured run, for other work on the machine to quieten down. */
   readonly quietWaitSeconds: number;
@@ -245,6 +247,7 @@ export async function measureLatency(
       `--url=${info.url}`,
       `--rate=${Math.round(rate)}`,
       `--seconds=${seconds}`,
+      `--lead-in=${settings.leadInSeconds}`,
       `--kind=${variant.kind === "postback" ? "postback" : "click"}`,
       `--connections=${settings.connections}`,
       `--target=${JSON.stringify({ ...info, linkCode: info.linkCode ?? "bare" })}`,
@@ -252,7 +255,11 @@ export async function measureLatency(
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
     resetCommitCount(running);
     const usage = startCpuAccounting(info.pid);
-    const { stdout, cpuSeconds } = await runPinned(settings.loadCore, args, (seconds + 60) * 1000);
+    const { stdout, cpuSeconds } = await runPinned(
+      settings.loadCore,
+      args,
+      (settings.leadInSeconds + seconds + 60) * 1000,
+    );
     const cpu = usage(cpuSeconds);
     const result = JSON.parse(stdout.trim().split("\n").pop()!) as ConstantRateResult;
     if (result.errors) problems.push(`${result.errors} request errors`);
