@@ -50,9 +50,21 @@ DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
   return result;
 };
 
+/** PostgreSQL clients between BEGIN and COMMIT/ROLLBACK. */
+const inTransaction = new WeakSet<pg.Client>();
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|WITH)\b/i;
+const textOf = (query: unknown): string =>
+  typeof query === "string" ? query : String((query as { text?: unknown } | null)?.text ?? "");
+
 const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  if (args[0] !== "COMMIT") return clientQuery.apply(this, args);
+  const text = textOf(args[0]);
+  if (text === "BEGIN") inTransaction.add(this);
+  else if (text === "ROLLBACK") inTransaction.delete(this);
+  else if (text === "COMMIT") inTransaction.delete(this);
+  // A COMMIT, or a write outside BEGIN…COMMIT: one statement that commits by itself.
+  const commit = text === "COMMIT" || (!inTransaction.has(this) && WRITE.test(text));
+  if (!commit) return clientQuery.apply(this, args);
   commits++;
   const started = performance.now();
   const result = clientQuery.apply(this, args);
@@ -84,7 +96,8 @@ type Fn = (this: unknown, ...args: unknown[]) => unknown;
 /**
  * How long each durable step took (ms) since start or the last reset: the WAL sync (SQLite, when
  * the service syncs the WAL itself), COMMIT (SQLite with synchronous=FULL, where the sync happens
- * inside it), or the COMMIT round trip (PostgreSQL).
+ * inside it), or the COMMIT round trip (PostgreSQL; for a write outside BEGIN…COMMIT, which
+ * commits by itself, the whole statement).
  */
 let durableMs: number[] = [];
 const walHandles = new WeakMap<object, boolean>();

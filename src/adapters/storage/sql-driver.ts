@@ -34,6 +34,11 @@ export interface SqlExecutor {
   insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]>;
 }
 
+/**
+ * Outside a transaction, `insertMany` and `insertAll` are atomic on both engines: every row or none
+ * (PostgreSQL: one statement; SQLite: one transaction). A write that needs nothing else thus takes
+ * one round trip on PostgreSQL instead of BEGIN, the insert and COMMIT.
+ */
 export interface SqlDriver extends SqlExecutor {
   readonly engine: "sqlite" | "postgres";
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */

@@ -131,15 +131,13 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
 
     async insertClicks(rows) {
-      await db.transaction((tx) => tx.insertMany("clicks", CLICK_COLUMNS, rows.map(clickValues)));
+      await db.insertMany("clicks", CLICK_COLUMNS, rows.map(clickValues));
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
-      await db.transaction((tx) =>
-        ingestTx(tx, db.engine).insertRecords({ conversions: [], players: [], logs: rows }),
-      );
+      await ingestTx(db, db.engine).insertRecords({ conversions: [], players: [], logs: rows });
     },
 
     async searchRequestLog(filter: RequestLogFilter) {

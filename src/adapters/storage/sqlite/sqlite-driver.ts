@@ -207,24 +207,30 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
     return this.serial(() => this.runSync(sql, params));
   }
+  /** One statement per row here: a transaction makes them all-or-nothing, as on PostgreSQL. */
   override insertMany(
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
     options?: { ignoreConflicts?: string; returning?: string },
   ): Promise<SqlValue[]> {
-    return this.serial(() => this.insertManySync(table, columns, rows, options));
+    return this.inTransaction(() => this.insertManySync(table, columns, rows, options));
   }
   override insertAll(parts: readonly InsertPart[]): Promise<SqlValue[][]> {
-    return this.serial(() => this.insertAllSync(parts));
+    return this.inTransaction(() => this.insertAllSync(parts));
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    // The transaction executor skips the lock: we already hold it.
+    return this.inTransaction(() => work(new UnlockedExecutor(this)));
+  }
+
+  /** `work` under the lock in one transaction: committed when it returns, rolled back when it throws. */
+  private inTransaction<T>(work: () => T | Promise<T>): Promise<T> {
     return this.serial(async () => {
       this.db.exec("BEGIN IMMEDIATE");
       try {
-        // The transaction executor skips the lock: we already hold it.
-        const result = await work(new UnlockedExecutor(this));
+        const result = await work();
         this.db.exec("COMMIT");
         return result;
       } catch (error) {
