@@ -33,6 +33,8 @@ export interface Config {
   /** WAL checkpoints in a background thread this often (ms); 0: inside commits, SQLite's default. */
   readonly sqliteCheckpointIntervalMs: number;
   readonly postgresPoolSize: number;
+  /** PostgreSQL: group commits in flight at once, each on its own pool connection (SQLite: 1). */
+  readonly batchConcurrency: number;
   readonly batchMax: number;
   readonly maxPending: number;
   /** A group commit starts no sooner than this many ms after the previous one (group-commit.ts). */
@@ -126,6 +128,15 @@ export function loadConfig(env: Env): Config {
   const allow = parseEgressAllowlist(deliveryAllow, "DELIVERY_ALLOW");
   if (!allow.ok) problems.push(allow.error.message);
 
+  const postgresPoolSize = int("PG_POOL_SIZE", 10, 1, 200);
+  // Unset: 2, or fewer with a smaller pool.
+  const batchConcurrency = int("BATCH_CONCURRENCY", Math.min(2, postgresPoolSize), 1, 200);
+  if (batchConcurrency > postgresPoolSize) {
+    problems.push(
+      `BATCH_CONCURRENCY must not exceed PG_POOL_SIZE (${postgresPoolSize}), got "${batchConcurrency}"`,
+    );
+  }
+
   const config: Config = {
     databaseUrl,
     host,
@@ -149,7 +160,8 @@ export function loadConfig(env: Env): Config {
     pruneIntervalMs: int("PRUNE_INTERVAL_MS", 3_600_000, 1000, 86_400_000),
     sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
     sqliteCheckpointIntervalMs: int("SQLITE_CHECKPOINT_INTERVAL_MS", 200, 0, 60_000),
-    postgresPoolSize: int("PG_POOL_SIZE", 10, 1, 200),
+    postgresPoolSize,
+    batchConcurrency,
     batchMax: int("BATCH_MAX", 512, 1, 10_000),
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),
     // SQLite pays its fsync and WAL page writes per commit on the event loop: fewer, larger commits

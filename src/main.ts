@@ -104,7 +104,7 @@ export function batchingFor(config: Config, engine: Store["engine"]): GroupCommi
   return {
     maxBatch: config.batchMax,
     // SQLite has one writer: one flush at a time. PostgreSQL overlaps a few batches on its pool.
-    concurrency: engine === "sqlite" ? 1 : Math.max(1, Math.floor(config.postgresPoolSize / 2)),
+    concurrency: engine === "sqlite" ? 1 : config.batchConcurrency,
     maxPending: config.maxPending,
     minIntervalMs: config.batchIntervalMs,
   };

@@ -36,6 +36,7 @@ describe("loadConfig", () => {
       sqliteSynchronous: "FULL",
       sqliteCheckpointIntervalMs: 200,
       postgresPoolSize: 10,
+      batchConcurrency: 2,
       batchMax: 512,
       maxPending: 20_000,
       batchIntervalMs: 2,
@@ -60,6 +61,16 @@ describe("loadConfig", () => {
       3,
     );
     assert.equal(loadConfig({ BATCH_INTERVAL_MS: "0" }).batchIntervalMs, 0);
+  });
+
+  test("PostgreSQL group commits in flight: 2 by default (fewer with a smaller pool), never more than the pool has connections", () => {
+    assert.equal(loadConfig({ DATABASE_URL: "postgres://db/postwire" }).batchConcurrency, 2);
+    assert.equal(loadConfig({ BATCH_CONCURRENCY: "4", PG_POOL_SIZE: "4" }).batchConcurrency, 4);
+    assert.deepEqual(problemsOf({ BATCH_CONCURRENCY: "5", PG_POOL_SIZE: "4" }), [
+      'BATCH_CONCURRENCY must not exceed PG_POOL_SIZE (4), got "5"',
+    ]);
+    assert.equal(loadConfig({ BATCH_CONCURRENCY: "3" }).batchConcurrency, 3);
+    assert.equal(loadConfig({ PG_POOL_SIZE: "1" }).batchConcurrency, 1);
   });
 
   test("empty and blank values count as unset; values are trimmed", () => {
@@ -111,6 +122,7 @@ describe("loadConfig", () => {
       PRUNE_INTERVAL_MS: "5",
       SQLITE_SYNCHRONOUS: "OFF",
       PG_POOL_SIZE: "0",
+      BATCH_CONCURRENCY: "0",
       BATCH_MAX: "none",
       MAX_PENDING: "0",
       BATCH_INTERVAL_MS: "101",
