@@ -20,7 +20,9 @@ import {
   clickFromRow,
   clickValues,
   conversionFromRow,
+  REQUEST_LOG_COLUMNS,
   requestLogFromRow,
+  requestLogValues,
 } from "./record-rows.ts";
 import { limitOf, type SqlDriver, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
@@ -137,7 +139,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     commissions: createCommissionStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
-      await ingestTx(db, db.engine).insertRecords({ conversions: [], players: [], logs: rows });
+      await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },
 
     async searchRequestLog(filter: RequestLogFilter) {
