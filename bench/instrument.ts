@@ -60,8 +60,7 @@ const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unkn
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const text = textOf(args[0]);
   if (text === "BEGIN") inTransaction.add(this);
-  else if (text === "ROLLBACK") inTransaction.delete(this);
-  else if (text === "COMMIT") inTransaction.delete(this);
+  else if (text === "COMMIT" || text === "ROLLBACK") inTransaction.delete(this);
   // A COMMIT, or a write outside BEGIN…COMMIT: one statement that commits by itself.
   const commit = text === "COMMIT" || (!inTransaction.has(this) && WRITE.test(text));
   if (!commit) return clientQuery.apply(this, args);

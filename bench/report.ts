@@ -141,15 +141,15 @@ export function medianLatencyRun(runs: readonly LatencyRun[]): LatencyRun {
 }
 
 /**
- * `runs[i]`: one variant's latency runs, one per round; `floors[i]`: the bare server's at the same
- * rate. Each row shows the run with the median p99, and every round's p99.
+ * One row per variant: `runs[i]`, its run with the median p99 (medianLatencyRun of `rounds[i]`,
+ * its runs one per round, whose p99s are shown too), and `floors[i]`, the bare server's at the
+ * same rate.
  */
 export function latencyTable(
+  runs: readonly LatencyRun[],
+  floors: readonly LatencyRun[],
   rounds: ReadonlyArray<readonly LatencyRun[]>,
-  floorRounds: ReadonlyArray<readonly LatencyRun[]>,
 ): string {
-  const runs = rounds.map(medianLatencyRun);
-  const floors = floorRounds.map(medianLatencyRun);
   return table(
     [
       "variant",
