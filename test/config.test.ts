@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig } from "../src/config.ts";
+import { batchingFor } from "../src/main.ts";
 
 /** The problems loadConfig reports for `env` (fails the test if it does not throw ConfigError). */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -71,6 +72,10 @@ describe("loadConfig", () => {
     ]);
     assert.equal(loadConfig({ BATCH_CONCURRENCY: "3" }).batchConcurrency, 3);
     assert.equal(loadConfig({ PG_POOL_SIZE: "1" }).batchConcurrency, 1);
+    // What the group committer gets: SQLite has one writer whatever the setting.
+    const config = loadConfig({ BATCH_CONCURRENCY: "3" });
+    assert.equal(batchingFor(config, "postgres").concurrency, 3);
+    assert.equal(batchingFor(config, "sqlite").concurrency, 1);
   });
 
   test("empty and blank values count as unset; values are trimmed", () => {
