@@ -17,6 +17,8 @@ export interface BenchDatabase {
   readonly url: string;
   /** Rows in a table right now. */
   count(table: "conversions" | "clicks"): Promise<number>;
+  /** The first column of the first row of `sql`, as a number. */
+  scalar(sql: string): Promise<number>;
   /** Refreshes the planner's statistics (PostgreSQL's ANALYZE; nothing to do on SQLite). */
   analyze(): Promise<void>;
   drop(): Promise<void>;
@@ -69,10 +71,11 @@ export async function createDatabase(engine: Engine): Promise<BenchDatabase> {
     db = {
       engine,
       url: `sqlite:${file}`,
-      async count(table) {
+      count: (table) => db.scalar(`SELECT COUNT(*) FROM ${table}`),
+      async scalar(sql) {
         const reader = new DatabaseSync(file, { readOnly: true });
         try {
-          return Number(reader.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()?.["n"]);
+          return Number(Object.values(reader.prepare(sql).get() ?? {})[0]);
         } finally {
           reader.close();
         }
@@ -91,11 +94,12 @@ export async function createDatabase(engine: Engine): Promise<BenchDatabase> {
     db = {
       engine,
       url: url.toString(),
-      async count(table) {
+      count: (table) => db.scalar(`SELECT COUNT(*) FROM ${table}`),
+      async scalar(sql) {
         const client = new pg.Client({ connectionString: url.toString() });
         await client.connect();
         try {
-          return Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]?.n);
+          return Number(Object.values((await client.query(sql)).rows[0] ?? {})[0]);
         } finally {
           await client.end();
         }

@@ -12,10 +12,12 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
+import type { Store } from "../src/app/ports.ts";
 import { loadConfig } from "../src/config.ts";
 import { startService } from "../src/main.ts";
-import { createFixture } from "../test/helpers/service.ts";
+import { createFixture, type Fixture } from "../test/helpers/service.ts";
 import { commitStats, durabilitySettings, resetCommits, walSyncedBeforeAnswer } from "./instrument.ts";
+import { setUpFullPipeline } from "./pipeline.ts";
 
 /** What the runner learns from a started server (the first stdout line, JSON). */
 export interface ServerInfo {
@@ -72,10 +74,32 @@ async function takeClick(url: string, code: string): Promise<string> {
   return clickId;
 }
 
+/** The fixture a seeded database already holds (bench/growth.ts made it): its first of each. */
+async function existingFixture(store: Store): Promise<Fixture> {
+  const [operator] = await store.operators.list({ limit: 1 });
+  const [program] = await store.programs.list({ limit: 1 });
+  const [affiliate] = await store.affiliates.list({ limit: 1 });
+  const [link] = await store.links.list({ limit: 1 });
+  const secret = operator?.auth.hmacSecrets[0];
+  if (!operator || !program || !affiliate || !link || !secret)
+    throw new Error("the database holds no fixture");
+  return { operator, program, affiliate, link, secret };
+}
+
 async function main(): Promise<void> {
   const profileDir = process.env["BENCH_CPU_PROFILE_DIR"];
   if (profileDir) profileOnSignal(profileDir);
-  const config = loadConfig({ ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
+  // BENCH_RECEIVER_URL: the full pipeline (preset plan, an endpoint there); its deliveries need the
+  // egress guard to let 127.0.0.1 through, as an on-prem receiver would.
+  const receiver = process.env["BENCH_RECEIVER_URL"];
+  const existing = process.env["BENCH_FIXTURE"] === "existing";
+  const config = loadConfig({
+    ...process.env,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "silent",
+    ...(receiver ? { DELIVERY_ALLOW: "127.0.0.1" } : {}),
+  });
   const service = await startService(config);
   const stop = () => {
     const timer = setTimeout(() => process.exit(1), 10_000);
@@ -91,7 +115,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 
-  const fixture = await createFixture(service.store);
+  const fixture = existing ? await existingFixture(service.store) : await createFixture(service.store);
+  if (receiver && !existing) await setUpFullPipeline(service.store, fixture, receiver);
   let clickId = "";
   const synced = await walSyncedBeforeAnswer(async () => {
     clickId = await takeClick(service.url, fixture.link.code);

@@ -7,6 +7,7 @@
  * never goes below 0; and replaying every postback answers `duplicate` and changes nothing.
  * The same rules hold when reversals of one original and floors of one month race each other in
  * parallel transactions (PostgreSQL; it fails with the original's or the months' locks removed).
+ * Throughout, the running totals (month usage, balances) equal a recount of the raw rows.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -27,6 +28,7 @@ import {
   parseAnswer,
   startIngest,
 } from "../helpers/ingest-harness.ts";
+import { assertTotalsMatchRecount } from "../helpers/totals.ts";
 
 const TERMS = {
   cpa: {
@@ -118,6 +120,7 @@ for (const engine of await availableEngines()) {
       await refund("r2", "later"); // -3333 again: the floor comes back
       assert.deepEqual(await month(), { net: -3333, floors: 3333 });
       checkMonthFloor(await h.store.commissions.listEntries({ programId: f.program.id, limit: 1000 }));
+      await assertTotalsMatchRecount(h.store.url);
     });
 
     test("reversals, losses and revenue in parallel transactions keep every rule", async () => {
@@ -209,6 +212,7 @@ for (const engine of await availableEngines()) {
             ledger.some((e) => e.kind === "floor"),
             "the month went below 0 and was floored",
           );
+          await assertTotalsMatchRecount(h.store.url);
         }
       } finally {
         await parallel.drain();
@@ -267,6 +271,7 @@ for (const engine of await availableEngines()) {
           checkBalance(await h.store.commissions.balances({ programId: f.program.id }), ledger);
           await checkReversals(h, ledger, sent, reversed);
           checkMonthFloor(ledger);
+          await assertTotalsMatchRecount(h.store.url);
           for (const s of [...sent].reverse()) assert.equal((await send(s.pairs)).body["code"], "duplicate");
           assert.deepEqual(
             await h.store.commissions.listEntries({ programId: f.program.id, limit: 10000 }),

@@ -10,8 +10,9 @@ import type {
   OpenEntry,
 } from "../../app/commissions/commission-store-port.ts";
 import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
-import { ENTRY_COLUMNS, entryFromRow, entryValues } from "./commissions-rows.ts";
+import { entryFromRow } from "./commissions-rows.ts";
 import { ledgerTx } from "./ledger-tx.ts";
+import { writeLedger } from "./ledger-writes.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import { type SqlDriver, type SqlExecutor, type SqlRow, UniqueViolationError } from "./sql-driver.ts";
 
@@ -100,8 +101,7 @@ export function adjustmentStore(
           a.idempotencyKey,
         ],
       ]);
-      if (result.entries.length)
-        await tx.insertMany("ledger_entries", ENTRY_COLUMNS, result.entries.map(entryValues));
+      if (result.entries.length) await writeLedger(tx, { entries: result.entries });
       await options.effect?.(outboxTx(tx, db.engine), { adjustment: a, entries: result.entries, before });
       return { adjustment: a, entries: result.entries, replayed: false };
     });

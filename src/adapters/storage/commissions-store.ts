@@ -8,7 +8,15 @@ import type {
 } from "../../app/commissions/commission-store-port.ts";
 import { adjustmentStore } from "./commissions-adjust.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import { limitOf, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
+import { MOVED_COLUMNS, moveBalances } from "./ledger-writes.ts";
+import {
+  limitOf,
+  marks,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+} from "./sql-driver.ts";
 
 const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
   const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
@@ -71,13 +79,58 @@ async function selectPayouts(db: SqlExecutor, f: PayoutFilter, at: PayoutsAt): P
   return (await db.all(sql, params)).map(payoutFromRow);
 }
 
-/** Originals fully compensated, still pending: reversed together with their compensations. */
-const REVERSE_DUE = `WITH cancelled AS (SELECT o.id FROM ledger_entries o
-    JOIN ledger_entries c ON c.reverses_entry_id = o.id WHERE o.status = 'pending'
-    GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0)
-  UPDATE ledger_entries SET status = 'reversed', approved_at = ?
-  WHERE status = 'pending' AND approve_at <= ?
-    AND (id IN (SELECT id FROM cancelled) OR reverses_entry_id IN (SELECT id FROM cancelled))`;
+/** Due entries are settled this many at a time, each chunk its own short transaction. */
+const APPROVE_CHUNK = 2000;
+
+/**
+ * Settles one chunk of due pending entries (oldest due first, from the pending-due index): originals fully compensated are
+ * reversed together with their compensations (which share the original's approve_at:
+ * compensationState), the others approved. Returns how many were looked at and what each became.
+ * A chunk is bounded, so neither engine holds its write lock (nor SQLite the event loop) for long,
+ * and the cost follows what is due, not what is pending.
+ */
+async function settleDueChunk(
+  tx: SqlExecutor,
+  now: number,
+): Promise<{ due: number; approved: number; reversed: number }> {
+  const due = (
+    await tx.all(
+      "SELECT id FROM ledger_entries WHERE status = 'pending' AND approve_at <= ? ORDER BY approve_at LIMIT ?",
+      [now, APPROVE_CHUNK],
+    )
+  ).map((r) => r["id"]!);
+  if (!due.length) return { due: 0, approved: 0, reversed: 0 };
+  const ids = marks(due.length);
+  const cancelled = (
+    await tx.all(
+      // The originals of the chunk: its entries, and those its compensations reverse (a chunk may
+      // end between an original and its compensations: they share approve_at).
+      `SELECT o.id FROM ledger_entries o JOIN ledger_entries c ON c.reverses_entry_id = o.id
+       WHERE o.status = 'pending' AND o.id IN (SELECT COALESCE(reverses_entry_id, id) FROM ledger_entries WHERE id IN (${ids}))
+       GROUP BY o.id, o.amount_minor HAVING o.amount_minor + SUM(c.amount_minor) = 0`,
+      due,
+    )
+  ).map((r) => r["id"]!);
+  let reversed = 0;
+  if (cancelled.length) {
+    const list = marks(cancelled.length);
+    const moved = await tx.all(
+      `UPDATE ledger_entries SET status = 'reversed', approved_at = ?
+       WHERE status = 'pending' AND approve_at <= ? AND (id IN (${list}) OR reverses_entry_id IN (${list}))
+       RETURNING ${MOVED_COLUMNS}`,
+      [now, now, ...cancelled, ...cancelled],
+    );
+    await moveBalances(tx, moved, "pending", "reversed");
+    reversed = moved.length;
+  }
+  const moved = await tx.all(
+    `UPDATE ledger_entries SET status = 'approved', approved_at = ? WHERE status = 'pending' AND id IN (${ids})
+     RETURNING ${MOVED_COLUMNS}`,
+    [now, ...due],
+  );
+  await moveBalances(tx, moved, "pending", "approved");
+  return { due: due.length, approved: moved.length, reversed };
+}
 
 /**
  * Pays in one transaction exactly the entries it read: the approved rows are selected (locked on
@@ -131,10 +184,11 @@ async function payApproved(
     );
     for (let i = 0; i < g.ids.length; i += 500) {
       const part = g.ids.slice(i, i + 500);
-      await tx.run(
-        `UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND id IN (${part.map(() => "?").join(", ")})`,
+      const moved = await tx.all(
+        `UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND id IN (${part.map(() => "?").join(", ")}) RETURNING ${MOVED_COLUMNS}`,
         [job.now, p.id, ...part],
       );
+      await moveBalances(tx, moved, "approved", "paid");
     }
     payouts.push(p);
   }
@@ -201,8 +255,9 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
         ["program_id = ?", f.programId],
         ["period = ?", f.period],
       ]);
+      // From the running totals (ledger-writes.ts): a few rows per affiliate, program and month.
       const rows = await db.all(
-        `SELECT affiliate_id, currency, status, SUM(amount_minor) AS total FROM ledger_entries${w.sql} GROUP BY affiliate_id, currency, status ORDER BY affiliate_id, currency`,
+        `SELECT affiliate_id, currency, status, SUM(amount_minor) AS total FROM ledger_balances${w.sql} GROUP BY affiliate_id, currency, status ORDER BY affiliate_id, currency`,
         w.params,
       );
       const out = new Map<string, { -readonly [K in keyof Balance]: Balance[K] }>();
@@ -223,14 +278,13 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       return [...out.values()];
     },
     async approveDue(now) {
-      return db.transaction(async (tx) => {
-        const reversed = await tx.run(REVERSE_DUE, [now, now]);
-        const approved = await tx.run(
-          "UPDATE ledger_entries SET status = 'approved', approved_at = ? WHERE status = 'pending' AND approve_at <= ?",
-          [now, now],
-        );
-        return { approved, reversed };
-      });
+      const total = { approved: 0, reversed: 0 };
+      for (;;) {
+        const chunk = await db.transaction((tx) => settleDueChunk(tx, now));
+        total.approved += chunk.approved;
+        total.reversed += chunk.reversed;
+        if (chunk.due < APPROVE_CHUNK) return total;
+      }
     },
     async markPaid(period, affiliateId, now, newId) {
       return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));

@@ -1,6 +1,7 @@
 /** The ledger reads and writes of an ingest transaction (`LedgerTx`) over SQL, in bulk per batch. */
 import { type LedgerTx, playerKeyOf } from "../../app/commissions/ledger-port.ts";
-import { ENTRY_COLUMNS, entryFromRow, entryValues, planFromRow, rateFromRow } from "./commissions-rows.ts";
+import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
+import { writeLedger } from "./ledger-writes.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const CHUNK = 400;
@@ -132,37 +133,21 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
     },
     async usage(keys, lock = false) {
       if (lock && engine === "postgres") await lockPairs(db, keys);
-      const cols = ["affiliate_id", "program_id", "period"];
-      const values = keys.map((k) => [k.affiliateId, k.programId, k.period]);
-      const q = await selectKeys(
+      const rows = await selectKeys(
         db,
-        "SELECT affiliate_id, program_id, period, COUNT(*) AS n, SUM(paid) AS paid FROM cpa_qualifications WHERE {keys} GROUP BY affiliate_id, program_id, period",
-        cols,
-        values,
+        "SELECT * FROM month_usage WHERE {keys}",
+        ["affiliate_id", "program_id", "period"],
+        keys.map((k) => [k.affiliateId, k.programId, k.period]),
       );
-      const m = await selectKeys(
-        db,
-        // Revshare nets the month's commissions and their clawbacks (not floors, nor the clawbacks of
-        // floors that reversals wrote before floors were recomputed on reversal).
-        `SELECT affiliate_id, program_id, period,
-           SUM(CASE WHEN kind = 'commission' AND amount_minor > 0 THEN amount_minor ELSE 0 END) AS total,
-           SUM(CASE WHEN component = 'revshare' AND (kind = 'commission' OR NOT EXISTS (SELECT 1 FROM ledger_entries f
-             WHERE f.id = ledger_entries.reverses_entry_id AND f.kind = 'floor')) THEN amount_minor ELSE 0 END) AS revshare
-         FROM ledger_entries WHERE kind IN ('commission', 'clawback') AND ({keys}) GROUP BY affiliate_id, program_id, period`,
-        cols,
-        values,
-      );
-      const key = (r: SqlRow) => `${r["affiliate_id"]}:${r["program_id"]}:${r["period"]}`;
-      const qs = new Map(q.map((r) => [key(r), r]));
-      const ms = new Map(m.map((r) => [key(r), r]));
+      const found = new Map(rows.map((r) => [`${r["affiliate_id"]}:${r["program_id"]}:${r["period"]}`, r]));
       return keys.map((k) => {
-        const id = `${k.affiliateId}:${k.programId}:${k.period}`;
+        const row = found.get(`${k.affiliateId}:${k.programId}:${k.period}`);
         return {
           ...k,
-          qualified: Number(qs.get(id)?.["n"] ?? 0),
-          paidCpa: Number(qs.get(id)?.["paid"] ?? 0),
-          paidMinor: Number(ms.get(id)?.["total"] ?? 0),
-          revshareMinor: Number(ms.get(id)?.["revshare"] ?? 0),
+          qualified: Number(row?.["qualified"] ?? 0),
+          paidCpa: Number(row?.["paid_cpa"] ?? 0),
+          paidMinor: Number(row?.["paid_minor"] ?? 0),
+          revshareMinor: Number(row?.["revshare_minor"] ?? 0),
         };
       });
     },
@@ -187,36 +172,6 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
         compensatedMinor: compensated.get(String(r["id"])) ?? 0,
       }));
     },
-    async insertQualifications(rows) {
-      const ordered = [...rows].sort((a, b) => (playerKeyOf(a) < playerKeyOf(b) ? -1 : 1));
-      const inserted = await db.insertMany(
-        "cpa_qualifications",
-        [
-          "program_id",
-          "operator_id",
-          "player_key",
-          "affiliate_id",
-          "conversion_id",
-          "period",
-          "paid",
-          "qualified_at",
-        ],
-        ordered.map((q) => [
-          q.programId,
-          q.operatorId,
-          q.playerKey,
-          q.affiliateId,
-          q.conversionId,
-          q.period,
-          q.paid ? 1 : 0,
-          q.qualifiedAt,
-        ]),
-        { ignoreConflicts: "program_id, operator_id, player_key", returning: "conversion_id" },
-      );
-      return inserted.length;
-    },
-    async insertEntries(rows) {
-      await db.insertMany("ledger_entries", ENTRY_COLUMNS, rows.map(entryValues));
-    },
+    record: (written) => writeLedger(db, written),
   };
 }

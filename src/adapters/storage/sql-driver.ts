@@ -8,13 +8,34 @@ import { PostwireError } from "../../domain/errors.ts";
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, SqlValue>;
 
+/** What an insert does with rows whose unique key is taken, and what it returns. */
+export interface InsertOptions {
+  /** Rows violating this unique key (its column list) are skipped. */
+  readonly ignoreConflicts?: string;
+  /**
+   * Running totals: a row whose `key` (column list) exists adds its `columns` to the stored row's
+   * instead. Each key at most once per insert.
+   */
+  readonly addOnConflict?: { readonly key: string; readonly columns: readonly string[] };
+  /** A column of the inserted rows to return (rows skipped by `ignoreConflicts` return nothing). */
+  readonly returning?: string;
+}
+
 /** One table's rows for `insertAll`, with insertMany's options. */
-export interface InsertPart {
+export interface InsertPart extends InsertOptions {
   readonly table: string;
   readonly columns: readonly string[];
   readonly rows: ReadonlyArray<readonly SqlValue[]>;
-  readonly ignoreConflicts?: string;
-  readonly returning?: string;
+}
+
+/** The `ON CONFLICT …` clause of an insert into `table` with these options (same on both engines). */
+export function conflictClause(table: string, options: InsertOptions): string {
+  if (options.addOnConflict) {
+    const { key, columns } = options.addOnConflict;
+    const sums = columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
+    return ` ON CONFLICT (${key}) DO UPDATE SET ${sums}`;
+  }
+  return options.ignoreConflicts ? ` ON CONFLICT (${options.ignoreConflicts}) DO NOTHING` : "";
 }
 
 export interface SqlExecutor {
@@ -25,7 +46,7 @@ export interface SqlExecutor {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options?: { ignoreConflicts?: string; returning?: string },
+    options?: InsertOptions,
   ): Promise<SqlValue[]>;
   /**
    * Several tables' inserts, as insertMany each, in order; one `returning` list per part. On

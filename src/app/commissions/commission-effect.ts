@@ -5,6 +5,7 @@
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
 import { verifyClickId } from "../../domain/click-id.ts";
+import { LostRaceError } from "../decide-batch.ts";
 import type {
   Clock,
   ConversionEffect,
@@ -15,7 +16,7 @@ import type {
   Payout,
 } from "../ports.ts";
 import { earnBatch } from "./earn-batch.ts";
-import type { LedgerEntry } from "./ledger-port.ts";
+import type { LedgerEntry, Qualification } from "./ledger-port.ts";
 import type { PlanCache } from "./plan-cache.ts";
 import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
@@ -69,6 +70,7 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
     const reversals = planned.filter((r) => r.reversesId !== null);
     const earners = planned.filter((r) => r.reversesId === null);
     const entries: LedgerEntry[] = [];
+    const qualifications: Qualification[] = [];
     const floors = reversals.some((r) =>
       keepsMonthsAtZero(plans, r.programId!, r.affiliateId!, r.occurredAt),
     );
@@ -79,11 +81,16 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
       await tx.ledger.lockMonths(
         planned.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
       );
-    if (earners.length) entries.push(...(await earnBatch(tx, earners, plans, deps, now)));
+    if (earners.length) {
+      const earned = await earnBatch(tx, earners, plans, deps, now);
+      entries.push(...earned.entries);
+      qualifications.push(...earned.qualifications);
+    }
     if (reversals.length)
       entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));
-    if (!entries.length) return;
-    await tx.ledger.insertEntries(entries);
+    if (!entries.length && !qualifications.length) return;
+    if ((await tx.ledger.record({ qualifications, entries })) < qualifications.length)
+      throw new LostRaceError("a CPA qualification of this batch");
     fillPayouts(entries, planned, context);
   };
 }

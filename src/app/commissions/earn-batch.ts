@@ -2,13 +2,12 @@
  * Ledger entries for the new (non-reversal) conversions of a batch. Loads, in bulk, what the pure
  * rules need (players qualified already, their history, month usage, parents, FX rates), then
  * decides conversion by conversion in time order, so items of one batch see each other (one CPA
- * per player, a cap reached mid-batch). A qualification lost to a concurrent batch → LostRaceError.
+ * per player, a cap reached mid-batch). The caller records the qualifications with the entries.
  */
 import { type EarnInput, earn, type Line, overrideLines } from "../../domain/commissions/earn.ts";
 import { convert, type Fx, periodOf } from "../../domain/commissions/exact.ts";
 import { type PlayerEvent, qualifyingEvents } from "../../domain/commissions/qualify.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
-import { LostRaceError } from "../decide-batch.ts";
 import type { ConversionRow, IngestTx } from "../ports.ts";
 import { type CommissionDeps, clickTime } from "./commission-effect.ts";
 import {
@@ -185,16 +184,16 @@ function entryOf(
   };
 }
 
-/** Decides the batch in time order; returns its entries after recording its qualifications. */
+/** Decides the batch in time order: its entries, and the CPA qualifications they record. */
 export async function earnBatch(
   tx: IngestTx,
   rows: readonly ConversionRow[],
   plans: ReadonlyMap<number, readonly PlanVersion[]>,
   deps: CommissionDeps,
   now: number,
-): Promise<LedgerEntry[]> {
+): Promise<{ entries: LedgerEntry[]; qualifications: Qualification[] }> {
   const items = await itemsOf(tx, rows, plans);
-  if (!items.length) return [];
+  if (!items.length) return { entries: [], qualifications: [] };
   const state = await load(tx, items, new Set(rows.map((r) => r.id)));
   const entries: LedgerEntry[] = [];
   const qualifications: Qualification[] = [];
@@ -272,7 +271,5 @@ export async function earnBatch(
       for (const line of overrideLines(result.lines, item.terms.parentOverrideBps))
         entries.push(entryOf(item, line, parent, "override", fx, deps.ids.next("le"), now));
   }
-  if (qualifications.length && (await tx.ledger.insertQualifications(qualifications)) < qualifications.length)
-    throw new LostRaceError("a CPA qualification of this batch");
-  return entries;
+  return { entries, qualifications };
 }

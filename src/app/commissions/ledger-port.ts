@@ -129,8 +129,9 @@ export interface LedgerTx {
     keys: ReadonlyArray<{ operatorId: number; playerId: string }>,
   ): Promise<{ events: HistoryEvent[]; boundAt: Map<string, number> }>;
   /**
-   * Month usage of these keys. With `lock`, concurrent transactions using the same affiliate and
-   * program wait for each other first (PostgreSQL), so caps and floors see each other's entries.
+   * Month usage of these keys, from running totals (one indexed row per key). With `lock`,
+   * concurrent transactions using the same affiliate and program wait for each other first
+   * (PostgreSQL), so caps and floors see each other's entries.
    */
   usage(keys: readonly UsageKey[], lock?: boolean): Promise<UsageRow[]>;
   /**
@@ -143,9 +144,15 @@ export interface LedgerTx {
    * locked until the transaction ends where the engine allows it (PostgreSQL: FOR UPDATE).
    */
   entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
-  /** Inserts qualifications whose key is free; returns how many were inserted. */
-  insertQualifications(rows: readonly Qualification[]): Promise<number>;
-  insertEntries(rows: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * Writes a batch's CPA qualifications (those whose player key is free) and ledger entries, with
+   * the month usage and balances they add to. Returns how many qualifications were inserted: fewer
+   * than given means another batch qualified one of the players first (roll back and decide again).
+   */
+  record(written: {
+    readonly qualifications: readonly Qualification[];
+    readonly entries: readonly LedgerEntry[];
+  }): Promise<number>;
 }
 
 /** `${programId}:${operatorId}:${playerKey}` */

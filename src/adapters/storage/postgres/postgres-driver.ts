@@ -7,6 +7,8 @@ import path from "node:path";
 import pg from "pg";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
+  conflictClause,
+  type InsertOptions,
   type InsertPart,
   numberPlaceholders,
   type SqlDriver,
@@ -105,7 +107,7 @@ export class PostgresExecutor implements SqlExecutor {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options: { ignoreConflicts?: string; returning?: string } = {},
+    options: InsertOptions = {},
   ): Promise<SqlValue[]> {
     if (rows.length === 0) return [];
     const values: unknown[] = [];
@@ -121,7 +123,7 @@ export class PostgresExecutor implements SqlExecutor {
       values.push(part.rows.map((row) => row[c] ?? null));
       return `$${values.length}::${type}[]`;
     });
-    const conflict = part.ignoreConflicts ? ` ON CONFLICT (${part.ignoreConflicts}) DO NOTHING` : "";
+    const conflict = conflictClause(part.table, part);
     const returning = part.returning ? ` RETURNING ${part.returning}` : "";
     return `INSERT INTO ${part.table} (${part.columns.join(", ")}) SELECT * FROM unnest(${params.join(", ")})${conflict}${returning}`;
   }

@@ -8,6 +8,8 @@ import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
+  conflictClause,
+  type InsertOptions,
   type InsertPart,
   type SqlDriver,
   type SqlExecutor,
@@ -121,11 +123,10 @@ class SqliteExecutor implements SqlExecutor {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options: { ignoreConflicts?: string; returning?: string } = {},
+    options: InsertOptions = {},
   ): SqlValue[] {
     if (rows.length === 0) return [];
-    const conflict = options.ignoreConflicts ? ` ON CONFLICT (${options.ignoreConflicts}) DO NOTHING` : "";
-    const insert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflict}`;
+    const insert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${valuesList(1, columns.length)}${conflictClause(table, options)}`;
     const returning = options.returning;
     // One prepared single-row statement run N times beats re-preparing N-row statements here.
     const out: SqlValue[] = [];
@@ -166,7 +167,7 @@ class SqliteExecutor implements SqlExecutor {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options?: { ignoreConflicts?: string; returning?: string },
+    options?: InsertOptions,
   ): Promise<SqlValue[]> {
     return this.insertManySync(table, columns, rows, options);
   }
@@ -212,7 +213,7 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options?: { ignoreConflicts?: string; returning?: string },
+    options?: InsertOptions,
   ): Promise<SqlValue[]> {
     return this.inTransaction(() => this.insertManySync(table, columns, rows, options));
   }
@@ -296,7 +297,7 @@ class UnlockedExecutor implements SqlExecutor {
     table: string,
     columns: readonly string[],
     rows: ReadonlyArray<readonly SqlValue[]>,
-    options?: { ignoreConflicts?: string; returning?: string },
+    options?: InsertOptions,
   ): Promise<SqlValue[]> {
     return this.inner.insertManySync(table, columns, rows, options);
   }
