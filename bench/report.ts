@@ -213,6 +213,7 @@ export function peakLine(run: PeakRun): string {
       ? ""
       : `  batch ${fmt(run.averageBatch, 1)}  sync p99 ${fmt(run.durableP99Ms ?? Number.NaN, 1)} ms`;
   const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
+  const backlog = run.backlog ? `  backlog ${run.backlog.before}→${run.backlog.after}` : "";
   const cpu = `CPU server ${fmt(run.serverCpu, 2)} wrk ${fmt(run.loadCpu, 2)} pg ${fmt(run.postgresCpu, 2)} other ${fmt(run.foreignCpu, 2)}`;
-  return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}${batch}  ${cpu}  ${state}`;
+  return `  ${run.variant.padEnd(16)} c${String(run.connections).padEnd(4)} ${fmt(run.rps).padStart(8)} req/s  p50 ${fmt(run.p50Ms, 2)} ms  p99 ${fmt(run.p99Ms, 2)} ms${stored}${batch}${backlog}  ${cpu}  ${state}`;
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { leastNoisy } from "./cpu.ts";
 import { dropAll, POSTGRES_ADMIN_URL, postgresAvailable } from "./databases.ts";
+import { type ReceiverProcess, startReceiverProcess } from "./deliveries-kit.ts";
 import { requireTool, stopAll } from "./processes.ts";
 import {
   latencyLine,
@@ -147,8 +148,10 @@ function versionOf(command: string, args: string[]): string {
 let cleaning: Promise<void> | undefined;
 let workDir: string | undefined;
 let snapshot: { benchDir: string; remove(): void } | undefined;
+let receiver: ReceiverProcess | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
+    receiver?.stop();
     await stopAll();
     await dropAll();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -181,7 +184,11 @@ async function main(): Promise<void> {
   workDir = mkdtempSync(path.join(tmpdir(), "postwire-bench-paths-"));
   mkdirSync(path.join(import.meta.dirname, "results"), { recursive: true });
   if (opts.snapshot) snapshot = snapshotCode();
+  // The full pipeline's outbound postbacks go to a keep-alive receiver on the load core.
+  if (variants.some((v) => VARIANTS[v].pipeline === "full"))
+    receiver = await startReceiverProcess(opts.loadCore);
   const settings: Settings = {
+    receiverUrl: receiver?.url,
     serverCore: opts.serverCore,
     loadCore: opts.loadCore,
     connections: opts.connections[0]!,

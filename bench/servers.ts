@@ -28,7 +28,11 @@ export interface Running {
   stopping?: Promise<CommitStats | undefined>;
 }
 
-export async function startServer(engine: Engine | undefined, settings: ServerSettings): Promise<Running> {
+export async function startServer(
+  engine: Engine | undefined,
+  settings: ServerSettings,
+  receiverUrl?: string,
+): Promise<Running> {
   if (!engine) {
     const server = await startPinned<ServerInfo>(
       settings.serverCore,
@@ -42,6 +46,8 @@ export async function startServer(engine: Engine | undefined, settings: ServerSe
     // The runner's environment passes through (BATCH_MAX, PG_POOL_SIZE… for experiments).
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" };
     if (settings.profileDir) env["BENCH_CPU_PROFILE_DIR"] = settings.profileDir;
+    // The full pipeline: bench/server.ts adds the preset plan and an endpoint at this receiver.
+    if (receiverUrl) env["BENCH_RECEIVER_URL"] = receiverUrl;
     const server = await startPinned<ServerInfo>(
       settings.serverCore,
       [process.execPath, path.join(settings.benchDir, "server.ts")],

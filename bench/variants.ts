@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ConstantRateResult } from "./constant-rate.ts";
 import { type CpuUse, startCpuAccounting, waitForQuiet } from "./cpu.ts";
 import type { BenchDatabase, Engine } from "./databases.ts";
+import type { Pipeline } from "./pipeline.ts";
 import { runPinned } from "./processes.ts";
 import { clickPaths, postbackPaths, writePaths } from "./requests.ts";
 import type { ServerInfo } from "./server.ts";
@@ -22,26 +23,74 @@ import {
 } from "./servers.ts";
 import { runWrk, type WrkResult, wrkProblems } from "./wrk.ts";
 
-export const VARIANT_NAMES = ["bare", "sqlite-postback", "sqlite-click", "pg-postback", "pg-click"] as const;
+export const VARIANT_NAMES = [
+  "bare",
+  "sqlite-postback",
+  "sqlite-postback-min",
+  "sqlite-click",
+  "pg-postback",
+  "pg-postback-min",
+  "pg-click",
+] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 export interface Variant {
   readonly name: VariantName;
   readonly engine: Engine | undefined;
   readonly kind: "bare" | "postback" | "click";
+  /**
+   * Postbacks: the full pipeline (the vertical's preset plan and an outbound endpoint at the
+   * receiver, as a new user sets a program up: bench/pipeline.ts), or the minimal one (neither).
+   */
+  readonly pipeline?: Pipeline;
   /** Required share of the bare server's requests/s, when the issue sets one. */
   readonly target: number | undefined;
 }
 
 export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
   bare: { name: "bare", engine: undefined, kind: "bare", target: undefined },
-  "sqlite-postback": { name: "sqlite-postback", engine: "sqlite", kind: "postback", target: 0.2 },
+  "sqlite-postback": {
+    name: "sqlite-postback",
+    engine: "sqlite",
+    kind: "postback",
+    pipeline: "full",
+    target: 0.15,
+  },
+  "sqlite-postback-min": {
+    name: "sqlite-postback-min",
+    engine: "sqlite",
+    kind: "postback",
+    pipeline: "minimal",
+    target: 0.2,
+  },
   "sqlite-click": { name: "sqlite-click", engine: "sqlite", kind: "click", target: 0.3 },
-  "pg-postback": { name: "pg-postback", engine: "postgres", kind: "postback", target: 0.1 },
+  "pg-postback": {
+    name: "pg-postback",
+    engine: "postgres",
+    kind: "postback",
+    pipeline: "full",
+    target: 0.08,
+  },
+  "pg-postback-min": {
+    name: "pg-postback-min",
+    engine: "postgres",
+    kind: "postback",
+    pipeline: "minimal",
+    target: 0.1,
+  },
   "pg-click": { name: "pg-click", engine: "postgres", kind: "click", target: undefined },
 };
 
+/** The full pipeline's outbound endpoint: the receiver the runner started. */
+function receiverFor(variant: Variant, settings: Settings): string | undefined {
+  if (variant.pipeline !== "full") return undefined;
+  if (!settings.receiverUrl) throw new Error(`${variant.name} needs the outbound receiver`);
+  return settings.receiverUrl;
+}
+
 export interface Settings extends ServerSettings {
+  /** The keep-alive receiver of the full pipeline's outbound postbacks (on the load core). */
+  readonly receiverUrl?: string | undefined;
   readonly loadCore: number;
   readonly connections: number;
   readonly seconds: number;
@@ -74,6 +123,11 @@ export interface PeakRun extends CpuUse {
   readonly durableP99Ms: number | undefined;
   /** Share of all cores busy just before the run (other users of the machine; 0…1). */
   readonly busyBefore: number;
+  /**
+   * Full pipeline: outbound deliveries not yet delivered when the measured run started and when it
+   * ended (once the answers settled). A dispatcher that keeps up with ingest ends near the start.
+   */
+  readonly backlog?: { readonly before: number; readonly after: number } | undefined;
   /** The server's CPU profile of the measured run, when profiling. */
   readonly profile?: string;
   /** Why the run is invalid; empty when valid. */
@@ -91,6 +145,9 @@ async function settledCount(db: BenchDatabase, table: "conversions" | "clicks"):
   }
   return last;
 }
+
+const pendingDeliveries = (db: BenchDatabase | undefined): Promise<number> =>
+  db ? db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'") : Promise.resolve(0);
 
 /** Paths for `seconds` of load: fresh signed postbacks (sized from `expectedRps`), or clicks. */
 function pathsFile(
@@ -153,7 +210,7 @@ export async function measurePeak(
   settings: Settings,
   expectedRps: number,
 ): Promise<PeakRun> {
-  const running = await startServer(variant.engine, settings);
+  const running = await startServer(variant.engine, settings, receiverFor(variant, settings));
   try {
     const { info } = running.server;
     const problems = variant.engine ? durabilityProblems(variant.engine, info.durability) : [];
@@ -172,6 +229,7 @@ export async function measurePeak(
       newTag(),
     );
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
+    const backlogBefore = variant.pipeline === "full" ? await pendingDeliveries(running.db) : undefined;
     const profiling = Boolean(settings.profileDir && variant.engine);
     if (profiling) await toggleProfiler(running);
     resetCommitCount(running);
@@ -185,11 +243,16 @@ export async function measurePeak(
       stored = (await settledCount(running.db, table)) - before;
       problems.push(...storedProblems(variant, result, stored));
     }
+    const backlog =
+      backlogBefore === undefined
+        ? undefined
+        : { before: backlogBefore, after: await pendingDeliveries(running.db) };
     const stats = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
       rps: result.rps,
+      backlog,
       p50Ms: result.p50_us / 1000,
       p99Ms: result.p99_us / 1000,
       wrk: result,
@@ -231,7 +294,7 @@ export async function measureLatency(
   rate: number,
   seconds: number,
 ): Promise<LatencyRun> {
-  const running = await startServer(variant.engine, settings);
+  const running = await startServer(variant.engine, settings, receiverFor(variant, settings));
   try {
     const { info } = running.server;
     const problems = durabilityProblems(variant.engine, info.durability);

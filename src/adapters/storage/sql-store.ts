@@ -56,9 +56,6 @@ function conditions(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]
   };
 }
 
-const flag = (value: boolean | undefined): number | undefined =>
-  value === undefined ? undefined : value ? 1 : 0;
-
 export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): Store {
   const pruneChunk = Math.max(1, Math.floor(options.pruneChunk ?? 5000));
   return {
@@ -161,12 +158,16 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
         ["operator_id = ?", filter.operatorId],
         ["affiliate_id = ?", filter.affiliateId],
         ["program_id = ?", filter.programId],
-        ["(CASE WHEN unattributed_reason IS NULL THEN 1 ELSE 0 END) = ?", flag(filter.attributed)],
         ["received_at >= ?", filter.since],
         ["received_at < ?", filter.until],
       ]);
+      // A plain IS [NOT] NULL test, so unattributed ones are read from their partial index.
+      const attribution =
+        filter.attributed === undefined
+          ? ""
+          : `${where ? " AND" : " WHERE"} unattributed_reason IS ${filter.attributed ? "" : "NOT "}NULL`;
       const rows = await db.all(
-        `SELECT * FROM conversions${where} ORDER BY received_at DESC, id DESC LIMIT ?`,
+        `SELECT * FROM conversions${where}${attribution} ORDER BY received_at DESC, id DESC LIMIT ?`,
         [...params, limitOf(filter.limit)],
       );
       return rows.map(conversionFromRow);
