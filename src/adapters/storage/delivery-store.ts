@@ -115,13 +115,19 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
   };
 }
 
+/** An attempt that did not get a 2xx (the predicate of the delivery_attempts_failed index). */
+const FAILED_ATTEMPT = "(http_status IS NULL OR http_status < 200 OR http_status > 299)";
+
 export function createDeliveryStore(db: SqlDriver): DeliveryStore {
   return {
     endpoints: endpointsOf(db),
     ...forwardOps(db),
     claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request)),
     releaseAll: () =>
-      db.run("UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE locked_by IS NOT NULL"),
+      // Claimed rows are pending until finished: read through the pending index, not the table.
+      db.run(
+        "UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE state = 'pending' AND locked_by IS NOT NULL",
+      ),
     finish: (id, workerId, outcome, attempt, now) =>
       db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }])),
     finishAndClaim: (items, claim) =>
@@ -153,7 +159,8 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
         ["endpoint_id IN (SELECT id FROM endpoints WHERE affiliate_id = ?)", filter.affiliateId],
         ["endpoint_id = ?", filter.endpointId],
         ["delivery_id = ?", filter.deliveryId],
-        ["(CASE WHEN http_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) = ?", filter.failed ? 1 : undefined],
+        // Written as the failed-attempts index's predicate, so that index serves it.
+        [`${FAILED_ATTEMPT} AND ? = 1`, filter.failed ? 1 : undefined],
         ["started_at >= ?", filter.since],
         ["started_at < ?", filter.until],
       ]);
