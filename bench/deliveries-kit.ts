@@ -138,7 +138,14 @@ export async function openOutbox(receiverUrl: string, paths: readonly string[]):
           failureThreshold: 0,
           workerId: "bench",
         },
-        { concurrency, perEndpoint, intervalMs: 5, leaseMs: 300_000, releaseAtStart: true },
+        {
+          concurrency,
+          perEndpoint,
+          perEndpointMax: perEndpoint,
+          intervalMs: 5,
+          leaseMs: 300_000,
+          releaseAtStart: true,
+        },
       );
     },
     async close() {

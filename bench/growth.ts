@@ -91,6 +91,9 @@ async function measurePostwire(db: BenchDatabase, receiverUrl: string, tag: stri
     LOG_LEVEL: "silent",
     BENCH_FIXTURE: "existing",
     BENCH_RECEIVER_URL: receiverUrl,
+    // The seeded months stay: retention would prune them at start.
+    REQUEST_LOG_RETENTION_DAYS: "3650",
+    CLICK_RETENTION_DAYS: "3650",
   };
   const server: Started<ServerInfo> = await startPinned(
     SERVER_CORE,
@@ -171,14 +174,13 @@ async function main(): Promise<void> {
     const traffic = Math.max(Number(opts.logs), Number(opts.clicks));
     if (traffic > 0) {
       const t0 = Date.now();
-      const range = { from: 0, total: traffic, start: monthStart - 60 * 86_400_000, end: monthStart };
+      const range = { from: 0, start: monthStart - 60 * 86_400_000, end: monthStart };
       await seedTraffic(seed, target, { ...range, to: Number(opts.logs) }, { logs: true, clicks: false });
       await seedTraffic(seed, target, { ...range, to: Number(opts.clicks) }, { logs: false, clicks: true });
       log(
         `seeded ${opts.logs} request-log rows and ${opts.clicks} clicks in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
       );
     }
-    const total = Math.max(...sizes, 1);
     let seeded = 0;
     const slices: Slice[] = [];
     for (const size of sizes) {
@@ -187,7 +189,6 @@ async function main(): Promise<void> {
         await seedConversions(seed, target, {
           from: seeded,
           to: size,
-          total,
           start: monthStart,
           end: now - 60_000,
         });

@@ -90,24 +90,39 @@ async function chunked(
   }
 }
 
+/**
+ * Row n's time: rows [from, to) spread evenly over [start, end). Its parameters: `timeParams`.
+ */
+const at = "(CAST(? AS BIGINT) + ((n - CAST(? AS BIGINT)) * CAST(? AS BIGINT)) / CAST(? AS BIGINT))";
+const timeParams = (r: { from: number; to: number; start: number; end: number }): number[] => [
+  r.start,
+  r.from,
+  r.end - r.start,
+  Math.max(1, r.to - r.from),
+];
+
+/** The month (YYYY-MM, UTC) of an epoch-milliseconds expression, as the service computes it. */
+const monthOf = (ms: string, engine: Engine) =>
+  engine === "sqlite"
+    ? `strftime('%Y-%m', (${ms}) / 1000, 'unixepoch')`
+    : `to_char(to_timestamp((${ms}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')`;
+
 const pad = (column: string, engine: Engine) =>
   engine === "sqlite" ? `printf('%012d', ${column})` : `lpad(CAST(${column} AS TEXT), 12, '0')`;
 
 /**
  * FTDs numbered [from, to) of `target`'s affiliate, spread evenly over [start, end) (epoch ms), with
- * everything the full pipeline writes for each. `period` is the month of every row (YYYY-MM).
+ * everything the full pipeline writes for each (ledger rows in the month each one happened).
  */
 export async function seedConversions(
   db: SeedConnection,
   target: SeedTarget,
-  range: { from: number; to: number; total: number; start: number; end: number },
+  range: { from: number; to: number; start: number; end: number },
 ): Promise<void> {
   const e = db.engine;
-  const at = `(CAST(? AS BIGINT) + (n * CAST(? AS BIGINT)) / CAST(? AS BIGINT))`;
-  const span = range.end - range.start;
-  const time = (): Array<number> => [range.start, span, range.total];
+  const time = (): Array<number> => timeParams(range);
   const id = (prefix: string) => `'${prefix}' || ${pad("n", e)}`;
-  const period = new Date(range.start).toISOString().slice(0, 7);
+  const period = monthOf(at, e);
   const t = target;
   await chunked(
     db,
@@ -137,8 +152,8 @@ export async function seedConversions(
     range.to,
     (s) => `${s.with}INSERT INTO cpa_qualifications (program_id, operator_id, player_key, affiliate_id,
         conversion_id, period, paid, qualified_at)
-      SELECT ${t.programId}, ${t.operatorId}, ${id("spl")}, ${t.affiliateId}, ${id("scv")}, '${period}', 1, ${at} FROM ${s.from}`,
-    time,
+      SELECT ${t.programId}, ${t.operatorId}, ${id("spl")}, ${t.affiliateId}, ${id("scv")}, ${period}, 1, ${at} FROM ${s.from}`,
+    () => [...time(), ...time()],
   );
   await chunked(
     db,
@@ -149,9 +164,9 @@ export async function seedConversions(
         fx_rate, reason, window_days, reverses_entry_id, period, explain, occurred_at, created_at,
         approve_at, approved_at, paid_at, payout_id)
       SELECT ${id("sle")}, ${id("scv")}, ${t.operatorId}, ${t.programId}, ${t.affiliateId}, ${id("spl")},
-        'commission', 'cpa', 'pending', 10000, 'EUR', 2500, 'EUR', NULL, NULL, 30, NULL, '${period}',
+        'commission', 'cpa', 'pending', 10000, 'EUR', 2500, 'EUR', NULL, NULL, 30, NULL, ${period},
         '{"rule":"cpa:ftd"}', ${at}, ${at}, ${at} + 2592000000, NULL, NULL, NULL FROM ${s.from}`,
-    () => [...time(), ...time(), ...time()],
+    () => [...time(), ...time(), ...time(), ...time()],
   );
   await seedLogs(db, t, range, "accepted");
   if (t.endpointId === null) return;
@@ -182,11 +197,10 @@ export async function seedConversions(
 async function seedLogs(
   db: SeedConnection,
   t: SeedTarget,
-  range: { from: number; to: number; total: number; start: number; end: number },
+  range: { from: number; to: number; start: number; end: number },
   kind: "accepted" | "traffic",
 ): Promise<void> {
   const e = db.engine;
-  const at = `(CAST(? AS BIGINT) + (n * CAST(? AS BIGINT)) / CAST(? AS BIGINT))`;
   const raw = `'{"method":"GET","query":"event=ftd&txid=' || ${pad("n", e)} || '&click_id=abc&player_id=p&amount=25.00&currency=EUR&ts=1&sig=[redacted]","headers":{"user-agent":"operator-backend/1.0"}}'`;
   // Traffic: one in ten rejected (bad signature, unknown click…), the rest accepted.
   const code =
@@ -203,7 +217,7 @@ async function seedLogs(
       SELECT '${prefix}' || ${pad("n", e)}, ${at}, ${t.operatorId}, 'GET', '/v1/postback/${t.operatorKey}',
         '203.0.113.7', ${status}, ${code}, NULL, 900 + n % 500, '${kind === "accepted" ? "stx" : "srx"}' || ${pad("n", e)},
         ${conversion}, ${raw} FROM ${s.from}`,
-    () => [range.start, range.end - range.start, range.total],
+    () => timeParams(range),
   );
 }
 
@@ -211,13 +225,12 @@ async function seedLogs(
 export async function seedTraffic(
   db: SeedConnection,
   target: SeedTarget,
-  range: { from: number; to: number; total: number; start: number; end: number },
+  range: { from: number; to: number; start: number; end: number },
   what: { logs: boolean; clicks: boolean },
 ): Promise<void> {
   const e = db.engine;
   if (what.logs) await seedLogs(db, target, range, "traffic");
   if (!what.clicks) return;
-  const at = `(CAST(? AS BIGINT) + (n * CAST(? AS BIGINT)) / CAST(? AS BIGINT))`;
   const t = target;
   await chunked(
     db,
@@ -229,6 +242,6 @@ export async function seedTraffic(
         'campaign-' || (n % 40), 'banner', NULL, NULL, NULL, '198.51.100.0',
         'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36',
         'https://news.example/article' FROM ${s.from}`,
-    () => [range.start, range.end - range.start, range.total],
+    () => timeParams(range),
   );
 }

@@ -45,9 +45,14 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** When set and no API key exists yet, an admin key with exactly this value is created at start. */
   readonly bootstrapAdminKey: string | undefined;
-  /** Outbound postbacks in flight at once in this process, and per endpoint. */
+  /** Outbound postbacks in flight at once in this process. */
   readonly deliveryConcurrency: number;
+  /**
+   * Per endpoint: the starting (and lowest) number in flight, and the highest it grows to while
+   * the endpoint keeps up (adapters/delivery/endpoint-lanes.ts).
+   */
   readonly deliveryPerEndpoint: number;
+  readonly deliveryPerEndpointMax: number;
   /** Egress allowlist (IPs, CIDRs, host names) exempt from the SSRF guard: tests, on-prem receivers. */
   readonly deliveryAllow: readonly string[];
   /** Whole-attempt deadline of an outbound postback (ms). */
@@ -130,6 +135,13 @@ export function loadConfig(env: Env): Config {
 
   const postgresPoolSize = int("PG_POOL_SIZE", 10, 1, 200);
   // Unset: 2, or fewer with a smaller pool.
+  const deliveryPerEndpoint = int("DELIVERY_PER_ENDPOINT", 4, 1, 100);
+  const deliveryPerEndpointMax = int("DELIVERY_PER_ENDPOINT_MAX", Math.max(32, deliveryPerEndpoint), 1, 1000);
+  if (deliveryPerEndpointMax < deliveryPerEndpoint) {
+    problems.push(
+      `DELIVERY_PER_ENDPOINT_MAX must be at least DELIVERY_PER_ENDPOINT (${deliveryPerEndpoint}), got "${deliveryPerEndpointMax}"`,
+    );
+  }
   const batchConcurrency = int("BATCH_CONCURRENCY", Math.min(2, postgresPoolSize), 1, 200);
   if (batchConcurrency > postgresPoolSize) {
     problems.push(
@@ -171,7 +183,8 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     bootstrapAdminKey,
     deliveryConcurrency: int("DELIVERY_CONCURRENCY", 32, 1, 1000),
-    deliveryPerEndpoint: int("DELIVERY_PER_ENDPOINT", 4, 1, 100),
+    deliveryPerEndpoint,
+    deliveryPerEndpointMax,
     deliveryAllow,
     deliveryTimeoutMs: int("DELIVERY_TIMEOUT_MS", 10_000, 100, 120_000),
     deliveryLeaseMs: int("DELIVERY_LEASE_MS", 300_000, 1000, 86_400_000),

@@ -81,6 +81,7 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
   const dispatcher = createDispatcher(deliver, {
     concurrency: config.deliveryConcurrency,
     perEndpoint: config.deliveryPerEndpoint,
+    perEndpointMax: config.deliveryPerEndpointMax,
     intervalMs: config.dispatchIntervalMs,
     leaseMs: config.deliveryLeaseMs,
     releaseAtStart: store.engine === "sqlite",

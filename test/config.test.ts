@@ -46,6 +46,7 @@ describe("loadConfig", () => {
       bootstrapAdminKey: undefined,
       deliveryConcurrency: 32,
       deliveryPerEndpoint: 4,
+      deliveryPerEndpointMax: 32,
       deliveryAllow: [],
       deliveryTimeoutMs: 10_000,
       deliveryLeaseMs: 300_000,
@@ -76,6 +77,15 @@ describe("loadConfig", () => {
     const config = loadConfig({ BATCH_CONCURRENCY: "3" });
     assert.equal(batchingFor(config, "postgres").concurrency, 3);
     assert.equal(batchingFor(config, "sqlite").concurrency, 1);
+  });
+
+  test("an endpoint's deliveries in flight grow from DELIVERY_PER_ENDPOINT up to its maximum, never below", () => {
+    assert.equal(loadConfig({}).deliveryPerEndpointMax, 32);
+    assert.equal(loadConfig({ DELIVERY_PER_ENDPOINT: "50" }).deliveryPerEndpointMax, 50);
+    assert.equal(loadConfig({ DELIVERY_PER_ENDPOINT_MAX: "8" }).deliveryPerEndpointMax, 8);
+    assert.deepEqual(problemsOf({ DELIVERY_PER_ENDPOINT: "8", DELIVERY_PER_ENDPOINT_MAX: "4" }), [
+      'DELIVERY_PER_ENDPOINT_MAX must be at least DELIVERY_PER_ENDPOINT (8), got "4"',
+    ]);
   });
 
   test("empty and blank values count as unset; values are trimmed", () => {

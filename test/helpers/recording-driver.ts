@@ -28,8 +28,14 @@ function recording(inner: SqlExecutor, into: Recording): SqlExecutor {
     if (!into.seen.has(sql)) into.seen.set(sql, { sql, params, by: into.by });
   };
   return {
-    all: (sql, params) => (note(sql, params), inner.all(sql, params)),
-    run: (sql, params) => (note(sql, params), inner.run(sql, params)),
+    all(sql, params) {
+      note(sql, params);
+      return inner.all(sql, params);
+    },
+    run(sql, params) {
+      note(sql, params);
+      return inner.run(sql, params);
+    },
     insertMany: (table, columns, rows, options?: InsertOptions) =>
       inner.insertMany(table, columns, rows, options),
     insertAll: (parts) => inner.insertAll(parts),

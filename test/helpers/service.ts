@@ -18,6 +18,8 @@ export interface TestService {
   readonly service: Service;
   readonly store: Store;
   readonly url: string;
+  /** The service's DATABASE_URL (for tests that seed or inspect rows directly). */
+  readonly databaseUrl: string;
   readonly adminKey: string;
   /** A new key of any role. */
   key(
@@ -56,6 +58,7 @@ export async function startTestService(
     service,
     store: service.store,
     url: service.url,
+    databaseUrl: database.url,
     adminKey: await key("admin"),
     key,
     async close() {

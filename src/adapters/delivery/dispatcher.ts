@@ -1,21 +1,23 @@
 /**
- * The dispatcher loop: every interval, claim due outbox rows (up to the free slots, slots.ts) and
- * send each one (deliver-postback.ts). At-least-once: a row is claimed before it is sent and
- * released after, so a process that dies mid-send leaves a claim that is taken again once its lease
- * has expired (on SQLite, where one dispatcher owns the file, claims are freed at start). A dead or
- * slow endpoint holds at most `perEndpoint` slots of this process, so healthy endpoints keep flowing.
- * Outcomes are group-committed (finish-batcher.ts); while a backlog is due, each batch's commit
- * also claims the rows that fill the slots it frees, so a backlog drains without waiting for the
- * interval and with one transaction per batch rather than two per delivery.
+ * The dispatcher loop: every interval, claim due outbox rows (up to the free room of the lanes,
+ * endpoint-lanes.ts) and send each one (deliver-postback.ts) as its endpoint's lane has room.
+ * At-least-once: a row is claimed before it is sent and released after, so a process that dies
+ * mid-send leaves a claim that is taken again once its lease has expired (on SQLite, where one
+ * dispatcher owns the file, claims are freed at start). A dead or slow endpoint holds only its own
+ * lane, so healthy endpoints keep flowing; a fast one gets more requests at once. Outcomes are
+ * group-committed (finish-batcher.ts); while a backlog is due, each batch's commit also claims the
+ * rows that fill the room it frees, so a backlog drains without waiting for the interval, with one
+ * transaction per batch rather than two per delivery, and the next deliveries of an endpoint are
+ * already queued when a response comes back.
  */
 import { hostname } from "node:os";
 import { type DeliverDeps, deliverPostback } from "../../app/delivery/deliver-postback.ts";
 import type { ClaimedDelivery, ClaimRequest, FinishItem } from "../../app/delivery/delivery-store-port.ts";
+import { createEndpointLanes, type EndpointLanes, type LaneLimits } from "./endpoint-lanes.ts";
 import { createFinishBatcher, type FinishBatcher } from "./finish-batcher.ts";
 import { createForwardStep, type ForwardStep } from "./forward-step.ts";
-import { createSlots, type SlotLimits, type Slots } from "./slots.ts";
 
-export interface DispatcherOptions extends SlotLimits {
+export interface DispatcherOptions extends LaneLimits {
   readonly intervalMs: number;
   /** Free every claim at start (SQLite: the only dispatcher). */
   readonly releaseAtStart: boolean;
@@ -44,14 +46,15 @@ export function newWorkerId(): string {
 
 interface Loop {
   readonly deps: DeliverDeps;
-  readonly slots: Slots;
-  readonly sending: Set<Promise<void>>;
+  readonly lanes: EndpointLanes;
+  /** Each held delivery's end (outcome committed), for `tick()` to wait on. */
+  readonly ends: Map<string, { promise: Promise<void>; resolve(): void }>;
   readonly onError: (error: unknown) => void;
   started: boolean;
   stopped: boolean;
-  /** Claims found due rows: each committed batch refills its slots instead of the next interval. */
+  /** Claims found due rows: each committed batch refills the lanes instead of the next interval. */
   backlog: boolean;
-  /** Claims never overlap (each must see the slots the one before took): the loop's or a batch's. */
+  /** Claims never overlap (each must see the room the one before took): the loop's or a batch's. */
   claiming: boolean;
 }
 
@@ -66,45 +69,75 @@ function batched(plain: DeliverDeps, finisher: () => FinishBatcher): DeliverDeps
   return { ...plain, store: { ...plain.store, finish } };
 }
 
-/** Sends one claimed delivery in its slot; the slot is freed once its outcome is committed. */
-function send(loop: Loop, delivery: ClaimedDelivery): Promise<void> {
-  loop.slots.take(delivery.id, delivery.endpointId);
-  const settle = (): void => {
-    loop.slots.release(delivery.id);
-    loop.sending.delete(done);
+/** Sends one claimed delivery; its lane slot is freed at the answer, its hold at the commit. */
+function send(loop: Loop, delivery: ClaimedDelivery): void {
+  const deps: DeliverDeps = {
+    ...loop.deps,
+    sender: {
+      send: (request, options) =>
+        loop.deps.sender.send(request, options).then((result) => {
+          loop.lanes.answered(delivery.id, result.ok);
+          pump(loop);
+          return result;
+        }),
+    },
   };
-  const done = deliverPostback(loop.deps, delivery).then(settle, (error: unknown) => {
+  const settle = (): void => {
+    loop.lanes.done(delivery.id);
+    loop.ends.get(delivery.id)?.resolve();
+    loop.ends.delete(delivery.id);
+    pump(loop);
+  };
+  deliverPostback(deps, delivery).then(settle, (error: unknown) => {
     settle();
     loop.onError(error);
   });
-  loop.sending.add(done);
-  return done;
 }
 
-/** The claim a committing batch runs for the slots it frees (null: none). */
+/** Sends what the lanes have room for. */
+function pump(loop: Loop): void {
+  for (const delivery of loop.lanes.next()) send(loop, delivery);
+}
+
+/** Queues claimed rows in their lanes and sends what fits; returns their ends. */
+function accept(loop: Loop, claimed: readonly ClaimedDelivery[]): Promise<void>[] {
+  const ends = loop.lanes.add(claimed).map((row) => {
+    let resolve = (): void => undefined;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    loop.ends.set(row.id, { promise, resolve });
+    return promise;
+  });
+  pump(loop);
+  return ends;
+}
+
+/** The claim a committing batch runs for the room it frees (null: none). */
 function refillClaim(loop: Loop, finishing: readonly FinishItem[]): ClaimRequest | null {
   // Only a started loop refills (`tick()` alone, in tests and tools, never does).
   if (!loop.started || loop.stopped || !loop.backlog || loop.claiming) return null;
   loop.claiming = true;
-  return loop.slots.claimFor(loop.deps.workerId, loop.deps.clock.now(), finishing);
+  return loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), finishing);
 }
 
 function refilled(loop: Loop, rows: ClaimedDelivery[], request: ClaimRequest): void {
   loop.claiming = false;
   loop.backlog = stillDue(rows, request);
-  for (const row of rows) send(loop, row);
+  accept(loop, rows);
 }
 
-/** The loop's own claim for the free slots; returns the sends it started. */
+/** The loop's own claim for the free room; returns the ends of the deliveries it took. */
 async function claimAndSend(loop: Loop): Promise<Promise<void>[]> {
-  // A refill claim of a committing batch is under way: it takes the free slots.
-  if (loop.stopped || loop.slots.free <= 0 || loop.claiming) return [];
+  // A refill claim of a committing batch is under way: it takes the free room.
+  if (loop.stopped || loop.claiming) return [];
+  const request = loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), []);
+  if (request.limit <= 0) return [];
   loop.claiming = true;
   try {
-    const request = loop.slots.claimFor(loop.deps.workerId, loop.deps.clock.now(), []);
     const claimed = await loop.deps.store.claim(request);
     loop.backlog = stillDue(claimed, request);
-    return claimed.map((row) => send(loop, row));
+    return accept(loop, claimed);
   } finally {
     loop.claiming = false;
   }
@@ -114,8 +147,8 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
   const onError = (error: unknown): void => options.onError?.(error);
   const loop: Loop = {
     deps: batched(plain, () => finisher),
-    slots: createSlots(options),
-    sending: new Set(),
+    lanes: createEndpointLanes(options),
+    ends: new Map(),
     onError,
     started: false,
     stopped: false,
@@ -172,8 +205,23 @@ function schedule(loop: Loop, options: DispatcherOptions, forward: ForwardStep):
       loop.stopped = true;
       if (timer) clearTimeout(timer);
       await round;
+      // Claimed and never sent: handed back at once (not left to their lease).
+      const unsent = loop.lanes.drain();
+      if (unsent.length) {
+        await loop.deps.store
+          .release(
+            unsent.map((d) => d.id),
+            loop.deps.workerId,
+          )
+          .catch(loop.onError);
+        for (const d of unsent) {
+          loop.lanes.done(d.id);
+          loop.ends.get(d.id)?.resolve();
+          loop.ends.delete(d.id);
+        }
+      }
       // A batch committing now may still hand over rows it claimed: wait for those sends too.
-      while (loop.sending.size) await Promise.all(loop.sending);
+      while (loop.ends.size) await Promise.all([...loop.ends.values()].map((e) => e.promise));
     },
   };
 }

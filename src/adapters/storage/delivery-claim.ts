@@ -69,7 +69,7 @@ function takeCapped(
     if (picked.length >= request.limit) break;
     const endpointId = Number(row["endpoint_id"]);
     const n = taken.get(endpointId) ?? request.inFlight?.get(endpointId) ?? 0;
-    if (n >= request.perEndpoint) {
+    if (n >= (request.caps?.get(endpointId) ?? request.perEndpoint)) {
       capped = true;
       continue;
     }

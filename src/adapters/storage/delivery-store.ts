@@ -128,6 +128,18 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       db.run(
         "UPDATE deliveries SET locked_at = NULL, locked_by = NULL WHERE state = 'pending' AND locked_by IS NOT NULL",
       ),
+    async release(ids, workerId) {
+      let released = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const part = ids.slice(i, i + 500);
+        released += await db.run(
+          `UPDATE deliveries SET locked_at = NULL, locked_by = NULL, attempts = attempts - 1
+           WHERE id IN (${marks(part.length)}) AND locked_by = ? AND state = 'pending'`,
+          [...part, workerId],
+        );
+      }
+      return released;
+    },
     finish: (id, workerId, outcome, attempt, now) =>
       db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }])),
     finishAndClaim: (items, claim) =>

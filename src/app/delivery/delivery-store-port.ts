@@ -47,11 +47,13 @@ export interface ClaimRequest {
   readonly limit: number;
   /** A claim older than this is abandoned (its process died) and may be taken again. */
   readonly staleBefore: number;
-  /** Endpoints this process may not take more rows of right now (at their concurrency cap). */
+  /** Endpoints this process may not take more rows of right now (at their cap). */
   readonly busyEndpoints: readonly number[];
-  /** Most rows of one endpoint in flight in this process, counting `inFlight`. */
+  /** Most rows of one endpoint this process may hold, counting `inFlight` (unless `caps` says). */
   readonly perEndpoint: number;
-  /** Rows of each endpoint this process has in flight now (fewer may be taken of those). */
+  /** Endpoints' own caps where they differ from `perEndpoint` (an endpoint that keeps up holds more). */
+  readonly caps?: ReadonlyMap<number, number>;
+  /** Rows of each endpoint this process holds now (claimed, outcome not committed). */
   readonly inFlight?: ReadonlyMap<number, number>;
 }
 
@@ -154,6 +156,11 @@ export interface DeliveryStore {
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** Frees every claim (SQLite at start: the only dispatcher of a file). */
   releaseAll(): Promise<number>;
+  /**
+   * Hands back claims this worker took and never attempted (a stopping dispatcher's queue): the
+   * rows are free again at once, their attempt uncounted.
+   */
+  release(ids: readonly string[], workerId: string): Promise<number>;
   /** Records an attempt (if one was made) and the delivery's new state, if this worker still holds the claim. */
   finish(
     id: string,

@@ -123,7 +123,11 @@ export function testDispatcher(
   store: Store,
   clock: TestClock,
   sender: HttpSender,
-  overrides: Partial<DeliverDeps> & { perEndpoint?: number; concurrency?: number } = {},
+  overrides: Partial<DeliverDeps> & {
+    perEndpoint?: number;
+    perEndpointMax?: number;
+    concurrency?: number;
+  } = {},
 ): Dispatcher {
   const deps: DeliverDeps = {
     store: store.deliveries,
@@ -139,6 +143,7 @@ export function testDispatcher(
   return createDispatcher(deps, {
     concurrency: overrides.concurrency ?? 8,
     perEndpoint: overrides.perEndpoint ?? 4,
+    perEndpointMax: overrides.perEndpointMax ?? overrides.perEndpoint ?? 4,
     intervalMs: 20,
     leaseMs: 60_000,
     releaseAtStart: false,

@@ -32,6 +32,7 @@ import { periodOf } from "../../../src/domain/commissions/exact.ts";
 import { PLAN_PRESETS } from "../../../src/domain/commissions/presets.ts";
 import { availableEngines, createTestDatabase, type TestDatabase } from "../../helpers/engines.ts";
 import { batchingFor, createIngestor, getRequest, OPEN_AUTH } from "../../helpers/ingest-harness.ts";
+import { insertRawEntries } from "../../helpers/ledger-rows.ts";
 import { fullScans, type Recording, recordingDriver } from "../../helpers/recording-driver.ts";
 import { createFixture } from "../../helpers/service.ts";
 import {
@@ -140,42 +141,18 @@ async function seedCrowd(
     ["click_id", "link_id", "affiliate_id", "program_id", "created_at"],
     n.map((i) => [`ck-crowd-${i}`, f.linkId, f.affiliateId, f.programId, now - i * 1000]),
   );
-  await db.insertMany(
-    "ledger_entries",
-    [
-      "id",
-      "conversion_id",
-      "operator_id",
-      "program_id",
-      "affiliate_id",
-      "kind",
-      "component",
-      "status",
-      "amount_minor",
-      "currency",
-      "period",
-      "explain",
-      "occurred_at",
-      "created_at",
-      "approve_at",
-    ],
-    n.map((i) => [
-      `le-crowd-${i}`,
-      `cv-crowd-${i}`,
-      f.operatorId,
-      f.programId,
-      f.affiliateId,
-      "commission",
-      "cpa",
-      "pending",
-      100,
-      "EUR",
+  await insertRawEntries(
+    db,
+    n.map((i) => ({
+      id: `le-crowd-${i}`,
+      conversionId: `cv-crowd-${i}`,
+      ...f,
+      status: "pending",
+      amountMinor: 100,
       period,
-      "{}",
-      now,
-      now,
-      now + 1000 * DAY,
-    ]),
+      at: now,
+      approveAt: now + 1000 * DAY,
+    })),
   );
   await db.insertMany(
     "cpa_qualifications",

@@ -194,11 +194,15 @@ function cell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function entriesCsv(entries: readonly LedgerEntry[]): string {
-  const lines = [CSV_COLUMNS.join(",")];
+/** The CSV header line. */
+export const ENTRIES_CSV_HEADER = `${CSV_COLUMNS.join(",")}\r\n`;
+
+/** Entries as CSV lines (no header): one export is the header and then every page of these. */
+export function entriesCsvLines(entries: readonly LedgerEntry[]): string {
+  let out = "";
   for (const e of entries) {
     const w = entryWire(e) as Record<string, unknown>;
-    lines.push(CSV_COLUMNS.map((c) => cell(w[c])).join(","));
+    out += `${CSV_COLUMNS.map((c) => cell(w[c])).join(",")}\r\n`;
   }
-  return `${lines.join("\r\n")}\r\n`;
+  return out;
 }

@@ -1,4 +1,5 @@
 /** /v1/programs/:id/plans, /v1/commission-presets, /v1/fx-rates, /v1/affiliates/:id/parent, /v1/commissions… */
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
@@ -19,8 +20,9 @@ import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
 import { adjustmentRoutes } from "./commissions-adjust.ts";
 import {
+  ENTRIES_CSV_HEADER,
   ENTRY,
-  entriesCsv,
+  entriesCsvLines,
   entryWire,
   PAYOUT,
   PLAN,
@@ -168,6 +170,28 @@ const filterOf = (q: FilterQuery): LedgerFilter => ({
   ...(q.limit === undefined ? {} : { limit: q.limit }),
 });
 
+/** Rows per page of an export. */
+const EXPORT_PAGE = 1000;
+
+/** The header, then the entries matching `filter` page by page in id order, up to its limit. */
+async function* csvPages(deps: AdminDeps, filter: LedgerFilter): AsyncGenerator<string> {
+  yield ENTRIES_CSV_HEADER;
+  let left = filter.limit ?? Number.POSITIVE_INFINITY;
+  let after = filter.after;
+  while (left > 0) {
+    const want = Math.min(EXPORT_PAGE, left);
+    const page = await deps.store.commissions.listEntries({
+      ...filter,
+      ...(after === undefined ? {} : { after }),
+      limit: want,
+    });
+    if (page.length) yield entriesCsvLines(page);
+    if (page.length < want) return;
+    left -= page.length;
+    after = page.at(-1)!.id;
+  }
+}
+
 function ledger(app: FastifyInstance, deps: AdminDeps): void {
   const entries = adminSchema({
     summary: "Ledger entries (an affiliate key sees its own)",
@@ -186,13 +210,14 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     response: { 200: { type: "string" } },
   });
   app.get<{ Querystring: FilterQuery }>("/commissions.csv", { schema: csv }, async (request, reply) => {
-    const filter = await scopedLedgerFilter(deps, principalOf(request), {
-      limit: 10000,
-      ...filterOf(request.query),
-    });
+    const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
+    // Every matching entry (or the first `limit`), read and sent a page at a time: memory stays
+    // flat however long the ledger, and the event loop serves others between pages.
+    if (filter.limit !== undefined) reply.header("x-export-limit", String(filter.limit));
     return reply
       .type("text/csv; charset=utf-8")
-      .send(entriesCsv(await deps.store.commissions.listEntries(filter)));
+      .header("content-disposition", 'attachment; filename="commissions.csv"')
+      .send(Readable.from(csvPages(deps, filter)));
   });
   const BALANCE = record({
     affiliate_id: ID,
