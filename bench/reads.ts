@@ -116,6 +116,13 @@ async function world(store: Store) {
   return { key: created.value.secret, operator, program, affiliate, link, endpoint, txid: someLog?.txid };
 }
 
+/** The server's resident set now and at its peak (VmRSS, VmHWM), MB. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: mb("VmRSS"), peak: mb("VmHWM") };
+}
+
 async function time(url: string, key: string): Promise<{ ms: number; status: number; bytes: number }> {
   const started = performance.now();
   const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
       ["attempts of an endpoint", `/delivery-attempts?endpoint_id=${w.endpoint?.id ?? 0}&limit=100`],
       ["attempts, failed", `/delivery-attempts?endpoint_id=${w.endpoint?.id ?? 0}&failed=true&limit=100`],
     ];
+    const started = memoryOf(server.info.pid);
     log(`\nreads at size, ${engine}, ${opts.requests} requests each after 2 unmeasured (ms):`);
     log("| read | p50 | p95 | rows of JSON |");
     log("|---|---|---|---|");
@@ -205,12 +213,15 @@ async function main(): Promise<void> {
         `| ${name} | ${percentile(samples, 50).toFixed(1)} | ${percentile(samples, 95).toFixed(1)} | ${bytes.toLocaleString("en")} B |`,
       );
     }
+    const afterReads = memoryOf(server.info.pid);
     const exportRun = await time(`${base}/commissions.csv?affiliate_id=${w.affiliate!.id}`, w.key);
     log(
       `\nledger export of the big affiliate (every entry): ${(exportRun.bytes / 1e6).toFixed(1)} MB in ${(exportRun.ms / 1000).toFixed(1)} s`,
     );
-    const status = readFileSync(`/proc/${server.info.pid}/status`, "utf8");
-    log(`server peak RSS: ${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MB`);
+    const end = memoryOf(server.info.pid);
+    log(
+      `server RSS: ${started.rss.toFixed(0)} MB started, ${afterReads.rss.toFixed(0)} MB after the reads, ${end.rss.toFixed(0)} MB after the export; peak ${end.peak.toFixed(0)} MB`,
+    );
     if (!opts.reuse) log(opts.keep ? `database kept: ${url}` : "");
   } finally {
     await stopChild(server.child);

@@ -199,10 +199,29 @@ export const ENTRIES_CSV_HEADER = `${CSV_COLUMNS.join(",")}\r\n`;
 
 /** Entries as CSV lines (no header): one export is the header and then every page of these. */
 export function entriesCsvLines(entries: readonly LedgerEntry[]): string {
+  // Straight from the entry, in CSV_COLUMNS order (no wire object per row: exports are long).
   let out = "";
   for (const e of entries) {
-    const w = entryWire(e) as Record<string, unknown>;
-    out += `${CSV_COLUMNS.map((c) => cell(w[c])).join(",")}\r\n`;
+    out += `${[
+      e.id,
+      e.conversionId,
+      e.programId,
+      e.affiliateId,
+      e.kind,
+      e.component,
+      e.status,
+      e.amountMinor,
+      e.currency,
+      e.sourceAmountMinor,
+      e.sourceCurrency,
+      e.fxRate,
+      e.reason,
+      e.period,
+      iso(e.occurredAt),
+      e.explain["text"] ?? "",
+    ]
+      .map(cell)
+      .join(",")}\r\n`;
   }
   return out;
 }
