@@ -53,7 +53,7 @@ const shares = (n: number): number[] => {
   return [big, rest, rest, n - big - 2 * rest];
 };
 
-async function seed(url: string, engine: Engine): Promise<void> {
+async function seed(url: string): Promise<void> {
   const store = openStore(url);
   await store.migrate();
   const fixtures: Fixture[] = [];
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   if (!url) {
     const db = await createDatabase(engine);
     url = db.url;
-    await seed(url, engine);
+    await seed(url);
   }
   const store = openStore(url);
   const w = await world(store);

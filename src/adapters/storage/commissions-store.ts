@@ -2,6 +2,7 @@
 import type {
   Balance,
   CommissionStore,
+  LedgerFilter,
   PayoutFilter,
   PayoutKey,
   PayoutRow,
@@ -18,11 +19,12 @@ import {
   type SqlValue,
 } from "./sql-driver.ts";
 
+/** The conditions whose value is given, ANDed; a condition with several `?` takes its value for each. */
 const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
   const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
   return {
     sql: used.length ? ` WHERE ${used.map(([c]) => c).join(" AND ")}` : "",
-    params: used.map(([, v]) => v),
+    params: used.flatMap(([c, v]) => Array<SqlValue>(c.split("?").length - 1).fill(v)),
   };
 };
 
@@ -195,6 +197,46 @@ async function payApproved(
   return payouts;
 }
 
+/**
+ * The ledger list: by id, served by the index the filter fits (ledger indexes: (affiliate_id[,
+ * period], id), (program_id[, period], id), (period, id), (status, id)). A month or a status is
+ * compared as a range of one value (`period >= ? AND period <= ?`) and named in ORDER BY: the rows
+ * are the same, but PostgreSQL no longer takes an equality on them for a constant, drops it from
+ * the order and walks the primary key in id order, filtering. Entries of the newest month (or
+ * pending ones) sit at the end of that walk: 86–154 ms for a page at 500 k entries, against
+ * 0.4 ms through (period, id).
+ */
+export function entriesQuery(f: LedgerFilter): { sql: string; params: SqlValue[] } {
+  const keyed = f.conversionId === undefined;
+  const byStatus =
+    keyed && f.affiliateId === undefined && f.programId === undefined && f.period === undefined;
+  const w = where([
+    ["affiliate_id = ?", f.affiliateId],
+    ["program_id = ?", f.programId],
+    [keyed ? "period >= ? AND period <= ?" : "period = ?", f.period],
+    [byStatus ? "status >= ? AND status <= ?" : "status = ?", f.status],
+    ["conversion_id = ?", f.conversionId],
+    ["id > ?", f.after],
+  ]);
+  const month = keyed && f.period !== undefined ? "period, " : "";
+  const order = !keyed
+    ? "id"
+    : f.affiliateId !== undefined
+      ? `affiliate_id, ${month}id`
+      : f.programId !== undefined
+        ? `program_id, ${month}id`
+        : f.period !== undefined
+          ? "period, id"
+          : f.status !== undefined
+            ? "status, id"
+            : "id";
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
+  return {
+    sql: `SELECT * FROM ledger_entries${w.sql} ORDER BY ${order} LIMIT ?`,
+    params: [...w.params, limit],
+  };
+}
+
 export function createCommissionStore(db: SqlDriver): CommissionStore {
   return {
     ...adjustmentStore(db),
@@ -236,18 +278,8 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       return row?.["parent_id"] == null ? null : Number(row["parent_id"]);
     },
     async listEntries(f) {
-      const w = where([
-        ["affiliate_id = ?", f.affiliateId],
-        ["program_id = ?", f.programId],
-        ["period = ?", f.period],
-        ["status = ?", f.status],
-        ["conversion_id = ?", f.conversionId],
-        ["id > ?", f.after],
-      ]);
-      const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
-      return (
-        await db.all(`SELECT * FROM ledger_entries${w.sql} ORDER BY id LIMIT ?`, [...w.params, limit])
-      ).map(entryFromRow);
+      const { sql, params } = entriesQuery(f);
+      return (await db.all(sql, params)).map(entryFromRow);
     },
     async balances(f) {
       const w = where([

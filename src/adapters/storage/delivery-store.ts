@@ -11,7 +11,7 @@ import { finishIn } from "./delivery-finish.ts";
 import { forwardOps } from "./delivery-forward.ts";
 import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
-import { limitOf, marks, type SqlDriver, type SqlValue } from "./sql-driver.ts";
+import { limitOf, marks, type SqlDriver, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
 
 export const ENDPOINTS: TableSpec = {
   table: "endpoints",
@@ -69,17 +69,21 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
     },
     get: (id) => table.get(id),
     list: (filter) => table.list(filter),
-    update: (id, patch: EndpointPatch, now) => {
+    async update(id, patch: EndpointPatch, now) {
       // Re-enabling clears the record of why it was disabled and the failure run.
       const enable =
         patch.status === "active" ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0 } : {};
-      return table.update(id, { ...patch, ...enable }, now);
+      const updated = await table.update(id, { ...patch, ...enable }, now);
+      if (updated && patch.status)
+        await moveDeliveries(db, id, patch.status === "active" ? "resume" : "pause");
+      return updated;
     },
     async disable(id, reason, now) {
-      await db.run(
+      const changed = await db.run(
         "UPDATE endpoints SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
         [reason, now, now, id],
       );
+      if (changed) await moveDeliveries(db, id, "pause");
     },
     async replaceSecrets(id, expected, next, now) {
       // Compare-and-set on the secret read: two rotations at once cannot both keep "their" previous.
@@ -117,6 +121,30 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
 
 /** An attempt that did not get a 2xx (the predicate of the delivery_attempts_failed index). */
 const FAILED_ATTEMPT = "(http_status IS NULL OR http_status < 200 OR http_status > 299)";
+
+/** Deliveries moved per statement when an endpoint is paused or resumed. */
+const MOVE_CHUNK = 5000;
+
+/**
+ * Pauses an endpoint's pending deliveries (out of the claim's due index) or resumes its paused
+ * ones, a chunk per statement: a long backlog never holds the write lock (nor, on SQLite, the
+ * event loop) for long. Claimed rows stay as they are (their sends finish first); the claim's
+ * endpoint check keeps a disabled endpoint's rows unsent meanwhile.
+ */
+async function moveDeliveries(db: SqlExecutor, endpointId: number, move: "pause" | "resume"): Promise<void> {
+  const [from, to] = move === "pause" ? ["pending", "paused"] : ["paused", "pending"];
+  const lock = move === "pause" ? " AND locked_by IS NULL" : "";
+  for (;;) {
+    // `+endpoint_id`: read the waiting rows through the state's index (pending: the due index;
+    // paused: the state index), not the endpoint's whole history through its own.
+    const moved = await db.run(
+      `UPDATE deliveries SET state = '${to}' WHERE id IN (SELECT id FROM deliveries
+         WHERE state = '${from}' AND +endpoint_id = ?${lock} LIMIT ${MOVE_CHUNK})`,
+      [endpointId],
+    );
+    if (moved < MOVE_CHUNK) return;
+  }
+}
 
 export function createDeliveryStore(db: SqlDriver): DeliveryStore {
   return {

@@ -75,7 +75,8 @@ export async function deliverPostback(deps: DeliverDeps, delivery: ClaimedDelive
   const startedAt = deps.clock.now();
   if (endpoint.status !== "active") {
     // Disabled as the claim read it (PostgreSQL: by another process meanwhile): back to waiting,
-    // untouched, until it is enabled again.
+    // untouched (pending, not paused: the endpoint may be enabled again before this commits; the
+    // claim leaves rows of disabled endpoints alone either way).
     const outcome = {
       state: "pending",
       runAt: startedAt,

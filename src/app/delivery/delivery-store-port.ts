@@ -127,8 +127,13 @@ export interface DeliveryStore {
     create(row: NewEndpoint, now: number, disabledReason?: string): Promise<Endpoint>;
     get(id: number): Promise<Endpoint | undefined>;
     list(filter: EndpointFilter): Promise<Endpoint[]>;
+    /**
+     * A status change pauses the endpoint's pending deliveries (disabled) or resumes its paused ones
+     * (active), so the claim's index holds only deliveries that can be sent.
+     */
     update(id: number, patch: EndpointPatch, now: number): Promise<Endpoint | undefined>;
     /** Disables with a reason (kept for display); no-op when already disabled. */
+    /** Disables an active endpoint (pausing its pending deliveries), with the reason. */
     disable(id: number, reason: string, now: number): Promise<void>;
     /** Counts a failure (returns the new run of consecutive failures) or resets it on success. */
     recordResult(id: number, ok: boolean, now: number): Promise<number>;

@@ -19,8 +19,11 @@ export type EndpointMethod = (typeof ENDPOINT_METHODS)[number];
 export const ENDPOINT_STATUSES = ["active", "disabled"] as const;
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
 
-/** pending: waiting for its run_at (or claimed); delivered: a 2xx came; dead: attempts exhausted. */
-export const DELIVERY_STATES = ["pending", "delivered", "dead"] as const;
+/**
+ * pending: waiting for its run_at (or claimed); paused: its endpoint is disabled (pending again,
+ * as it was, when the endpoint is enabled); delivered: a 2xx came; dead: attempts exhausted.
+ */
+export const DELIVERY_STATES = ["pending", "paused", "delivered", "dead"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface NewEndpoint {

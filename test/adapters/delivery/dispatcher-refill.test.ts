@@ -169,7 +169,6 @@ for (const engine of await availableEngines()) {
       while (receiver.hits.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
       await dispatcher.stop();
       await receiver.close();
-      await store.deliveries.endpoints.update(ep.id, { status: "disabled" }, Date.now());
       const mine = new Set(rows.map((r) => r.id));
       const after = (await store.deliveries.list({ endpointId: ep.id, limit: 100 })).filter((d) =>
         mine.has(d.id),
@@ -180,6 +179,7 @@ for (const engine of await availableEngines()) {
         after.every((d) => d.lockedBy === null && d.state === "pending"),
         "nothing left claimed",
       );
+      await store.deliveries.endpoints.update(ep.id, { status: "disabled" }, Date.now());
     });
 
     test("a backlog drains through refills, not intervals, each delivery sent once", async () => {

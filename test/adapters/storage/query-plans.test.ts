@@ -257,6 +257,45 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     );
     const ids4 = { operatorId: f.operator.id, affiliateId: f.affiliate.id, programId: f.program.id };
     await seedCrowd(db, { ...ids4, linkId: f.link.id, endpointId: endpoint.id }, Date.now());
+    // A dead endpoint's backlog, older than anything due: once it is disabled, claims never read it.
+    const dead = await store.deliveries.endpoints.create(
+      endpointInput(f.affiliate.id, { name: "dead", urlTemplate: "https://dead.example/pb" }),
+      clock.now(),
+    );
+    await db.insertMany(
+      "deliveries",
+      [
+        "id",
+        "endpoint_id",
+        "affiliate_id",
+        "conversion_id",
+        "status",
+        "test",
+        "payload",
+        "state",
+        "run_at",
+        "attempts",
+        "created_at",
+        "updated_at",
+      ],
+      Array.from({ length: CROWD }, (_, i) => [
+        `dl-dead-${i}`,
+        dead.id,
+        f.affiliate.id,
+        `cv-crowd-${i}`,
+        "created",
+        0,
+        "{}",
+        "pending",
+        clock.now() - DAY,
+        0,
+        clock.now() - DAY,
+        clock.now() - DAY,
+      ]),
+    );
+    recording.by = "job";
+    await store.deliveries.endpoints.disable(dead.id, "The endpoint answered 410 Gone.", clock.now());
+    recording.by = "request";
     const secret = randomBytes(32);
     const click = () =>
       issueClickId(

@@ -93,6 +93,10 @@ CREATE INDEX deliveries_affiliate ON deliveries (affiliate_id, created_at, id);
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, created_at, id);
 CREATE INDEX deliveries_state ON deliveries (state, created_at, id);
 CREATE INDEX deliveries_conversion ON deliveries (conversion_id);
+-- Deliveries of a disabled endpoint wait as 'paused', out of the claim's due index.
+UPDATE deliveries SET state = 'paused'
+WHERE state = 'pending' AND locked_by IS NULL
+  AND endpoint_id IN (SELECT id FROM endpoints WHERE status <> 'active');
 -- Attempts newest first: all, of an endpoint, the failed ones (delivery-store.ts: FAILED_ATTEMPT).
 DROP INDEX delivery_attempts_started;
 DROP INDEX delivery_attempts_endpoint;
