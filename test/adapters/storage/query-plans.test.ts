@@ -66,6 +66,49 @@ const DAY = 86_400_000;
 const CROWD = 3000;
 const MAX_ROWS = 600;
 
+/** Outbox rows written straight into the table: delivered ones, or pending ones due at `at`. */
+async function insertDeliveries(
+  db: SqlDriver,
+  rows: ReadonlyArray<{
+    id: string;
+    endpointId: number;
+    affiliateId: number;
+    conversionId: string;
+    state: "pending" | "delivered";
+    at: number;
+  }>,
+): Promise<void> {
+  await db.insertMany(
+    "deliveries",
+    [
+      "id",
+      "endpoint_id",
+      "affiliate_id",
+      "conversion_id",
+      "status",
+      "test",
+      "payload",
+      "state",
+      "run_at",
+    ].concat(["attempts", "created_at", "updated_at", "delivered_at"]),
+    rows.map((r) => [
+      r.id,
+      r.endpointId,
+      r.affiliateId,
+      r.conversionId,
+      "created",
+      0,
+      "{}",
+      r.state,
+      r.at,
+      r.state === "delivered" ? 1 : 0,
+      r.at,
+      r.at,
+      r.state === "delivered" ? r.at : null,
+    ]),
+  );
+}
+
 /** The crowd: rows of the fixture's operator, affiliate, program, link and endpoint (see above). */
 async function seedCrowd(
   db: SqlDriver,
@@ -168,38 +211,16 @@ async function seedCrowd(
     ],
     n.map((i) => [f.programId, f.operatorId, `crowd-p${i}`, f.affiliateId, `cv-crowd-${i}`, period, 1, now]),
   );
-  await db.insertMany(
-    "deliveries",
-    [
-      "id",
-      "endpoint_id",
-      "affiliate_id",
-      "conversion_id",
-      "status",
-      "test",
-      "payload",
-      "state",
-      "run_at",
-      "attempts",
-      "created_at",
-      "updated_at",
-      "delivered_at",
-    ],
-    n.map((i) => [
-      `dl-crowd-${i}`,
-      f.endpointId,
-      f.affiliateId,
-      `cv-crowd-${i}`,
-      "created",
-      0,
-      "{}",
-      "delivered",
-      now - i * 1000,
-      1,
-      now - i * 1000,
-      now,
-      now,
-    ]),
+  await insertDeliveries(
+    db,
+    n.map((i) => ({
+      id: `dl-crowd-${i}`,
+      endpointId: f.endpointId,
+      affiliateId: f.affiliateId,
+      conversionId: `cv-crowd-${i}`,
+      state: "delivered",
+      at: now - i * 1000,
+    })),
   );
   await db.insertMany(
     "delivery_attempts",
@@ -262,36 +283,16 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       endpointInput(f.affiliate.id, { name: "dead", urlTemplate: "https://dead.example/pb" }),
       clock.now(),
     );
-    await db.insertMany(
-      "deliveries",
-      [
-        "id",
-        "endpoint_id",
-        "affiliate_id",
-        "conversion_id",
-        "status",
-        "test",
-        "payload",
-        "state",
-        "run_at",
-        "attempts",
-        "created_at",
-        "updated_at",
-      ],
-      Array.from({ length: CROWD }, (_, i) => [
-        `dl-dead-${i}`,
-        dead.id,
-        f.affiliate.id,
-        `cv-crowd-${i}`,
-        "created",
-        0,
-        "{}",
-        "pending",
-        clock.now() - DAY,
-        0,
-        clock.now() - DAY,
-        clock.now() - DAY,
-      ]),
+    await insertDeliveries(
+      db,
+      Array.from({ length: CROWD }, (_, i) => ({
+        id: `dl-dead-${i}`,
+        endpointId: dead.id,
+        affiliateId: f.affiliate.id,
+        conversionId: `cv-crowd-${i}`,
+        state: "pending",
+        at: clock.now() - DAY,
+      })),
     );
     recording.by = "job";
     await store.deliveries.endpoints.disable(dead.id, "The endpoint answered 410 Gone.", clock.now());
