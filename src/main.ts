@@ -90,7 +90,13 @@ function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError:
     forwardIntervalMs: Math.max(config.dispatchIntervalMs, 1000),
     onError,
   });
-  const effect: ConversionEffect = createOutboundEffect({ cache: endpointCache, clock, ids });
+  // Deliveries go out as soon as their batch commits, not at the next poll.
+  const effect: ConversionEffect = createOutboundEffect({
+    cache: endpointCache,
+    clock,
+    ids,
+    onQueued: () => dispatcher.nudge(),
+  });
   return {
     effect,
     dispatcher,

@@ -48,8 +48,11 @@ export async function commitBatch(
   effects: readonly ConversionEffect[] = [],
 ): Promise<PostbackAnswer[]> {
   for (let attempt = 1; ; attempt++) {
+    const afterCommit: Array<() => void> = [];
     try {
-      return await store.ingest((tx) => decideBatch(tx, items, ids, nowNs, effects));
+      const answers = await store.ingest((tx) => decideBatch(tx, items, ids, nowNs, effects, afterCommit));
+      for (const callback of afterCommit) callback();
+      return answers;
     } catch (error) {
       if (!(error instanceof LostRaceError) || attempt >= RACE_ATTEMPTS) throw error;
     }
@@ -62,6 +65,7 @@ export async function decideBatch(
   ids: Ids,
   nowNs: () => bigint,
   effects: readonly ConversionEffect[] = [],
+  afterCommit: Array<() => void> = [],
 ): Promise<PostbackAnswer[]> {
   const events = items.filter((item) => item.kind === "event");
   const keys: OperatorKey[] = [];
@@ -131,7 +135,7 @@ export async function decideBatch(
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   if (state.followed.size) await checkBindings(tx, state);
   if (rows.length && effects.length) {
-    const context: EffectContext = { payouts: new Map() };
+    const context: EffectContext = { payouts: new Map(), afterCommit };
     for (const effect of effects) await effect(tx, rows, context);
   }
   return decided.map((d) => d.answer);

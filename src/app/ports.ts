@@ -155,6 +155,8 @@ export interface Payout {
 /** Shared by the effects of one batch, in order: commissions fill `payouts`, outbound reads them. */
 export interface EffectContext {
   readonly payouts: Map<string, Payout[]>;
+  /** Run once the batch has committed (never when it rolls back): e.g. wake the dispatcher. */
+  readonly afterCommit: Array<() => void>;
 }
 
 /**

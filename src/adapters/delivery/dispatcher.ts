@@ -35,6 +35,11 @@ export interface Dispatcher {
   start(): Promise<void>;
   /** One round: claim what is due and send it; resolves when those sends are done. */
   tick(): Promise<void>;
+  /**
+   * New deliveries were committed: claim them now rather than at the next interval (coalesced: at
+   * most one claim waits; while one runs, the next committed batch of outcomes refills).
+   */
+  nudge(): void;
   /** Stops claiming and waits for the sends in flight. */
   stop(): Promise<void>;
   readonly workerId: string;
@@ -181,8 +186,19 @@ function schedule(loop: Loop, options: DispatcherOptions, forward: ForwardStep):
       });
   };
 
+  let nudged = false;
   return {
     workerId: loop.deps.workerId,
+    nudge() {
+      if (!loop.started || loop.stopped) return;
+      loop.backlog = true;
+      if (nudged) return;
+      nudged = true;
+      round = round.then(() => {
+        nudged = false;
+        return claimAndSend(loop).then(() => undefined, loop.onError);
+      });
+    },
     async start() {
       if (options.releaseAtStart) await loop.deps.store.releaseAll();
       loop.started = true;

@@ -13,6 +13,8 @@ export interface OutboundEffectDeps {
   readonly cache: EndpointCache;
   readonly clock: Clock;
   readonly ids: Ids;
+  /** Told, once the batch has committed, that it queued deliveries (the dispatcher sends at once). */
+  readonly onQueued?: () => void;
 }
 
 interface Fire {
@@ -104,5 +106,6 @@ export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect
       };
     });
     await tx.outbox.enqueue(rows, now);
+    if (deps.onQueued) context.afterCommit.push(deps.onQueued);
   };
 }

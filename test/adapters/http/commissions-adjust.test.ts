@@ -2,10 +2,13 @@
  * Manual adjustments (DESIGN §3) and payouts through the API, on every engine: reject and adjust
  * with a reason code write compensating `adjustment` entries (never edits), scoped reads show them,
  * and marking a period paid pays exactly the entries it marks while approvals run concurrently.
+ * After all of it (rejects, adjusts, reversals, the hold job, payouts, some racing), the running
+ * totals equal a recount of the ledger.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
+import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 import { client, expectStatus, type World } from "./admin-kit.ts";
 import {
   addPlan,
@@ -196,6 +199,10 @@ for (const engine of await availableEngines()) {
       for (const p of rows) assert.equal(p.amountMinor, byPayout.get(p.id), `payout ${p.id} = its entries`);
       const owed = await balance(b, w.affiliate.id);
       assert.equal(owed.paid_minor + owed.approved_minor + owed.pending_minor, 48 * 10000);
+    });
+
+    test("after all of the above, month usage and balances equal a recount of the ledger", async () => {
+      await assertTotalsMatchRecount(b.databaseUrl);
     });
   });
 }

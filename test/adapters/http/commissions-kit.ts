@@ -30,6 +30,8 @@ export const CPA = {
 
 export interface Bench {
   readonly url: string;
+  /** The service's DATABASE_URL. */
+  readonly databaseUrl: string;
   readonly store: Store;
   readonly admin: Call;
   /** Moves the service's clock forward. */
@@ -46,6 +48,7 @@ export async function startBench(engine: Engine): Promise<Bench> {
   const t = await startTestService(engine, {}, clock);
   return {
     url: t.url,
+    databaseUrl: t.databaseUrl,
     store: t.store,
     admin: client(t.url, t.adminKey),
     advance: (ms) => {
