@@ -5,7 +5,10 @@
  * be compared in seconds instead of a full wrk run. Pin it: `taskset -c 0`.
  *
  *   node bench/ingest-core.ts [--n 30000] [--concurrency 64] [--rounds 3] [--database sqlite|postgres]
- *                             [--synchronous FULL|NORMAL] [--interval MS]
+ *                             [--synchronous FULL|NORMAL] [--interval MS] [--pipeline full|minimal]
+ * `--pipeline full` (the default) gives the program its vertical's preset plan and the affiliate an
+ * endpoint (bench/pipeline.ts), so every postback writes its ledger entries and an outbox message
+ * (nothing is sent: no dispatcher runs here); `minimal`, neither.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
  * environment); `--interval` sets BATCH_INTERVAL_MS (default 2 ms on SQLite, 0 on PostgreSQL).
  */
@@ -26,6 +29,7 @@ import { issueClickId } from "../src/domain/click-id.ts";
 import { batchingFor, createIngestor } from "../src/main.ts";
 import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
+import { setUpFullPipeline } from "./pipeline.ts";
 import { postbackPaths } from "./requests.ts";
 
 const { values } = parseArgs({
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     database: { type: "string", default: "sqlite" },
     synchronous: { type: "string", default: "FULL" },
     interval: { type: "string" },
+    pipeline: { type: "string", default: "full" },
   },
 });
 if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
@@ -92,6 +97,7 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
     const clock = systemClock;
     const ids = createIds(clock);
     const fixture = await createFixture(store);
+    if (values.pipeline === "full") await setUpFullPipeline(store, fixture, "http://127.0.0.1:9");
     const clickSecret = ids.random(32);
     const clickId = issueClickId(
       clickSecret,
