@@ -113,25 +113,27 @@ async function settleDueChunk(
       due,
     )
   ).map((r) => r["id"]!);
-  let reversed = 0;
+  let reversed: SqlRow[] = [];
   if (cancelled.length) {
     const list = marks(cancelled.length);
-    const moved = await tx.all(
+    reversed = await tx.all(
       `UPDATE ledger_entries SET status = 'reversed', approved_at = ?
        WHERE status = 'pending' AND approve_at <= ? AND (id IN (${list}) OR reverses_entry_id IN (${list}))
        RETURNING ${MOVED_COLUMNS}`,
       [now, now, ...cancelled, ...cancelled],
     );
-    await moveBalances(tx, moved, "pending", "reversed");
-    reversed = moved.length;
   }
-  const moved = await tx.all(
+  const approved = await tx.all(
     `UPDATE ledger_entries SET status = 'approved', approved_at = ? WHERE status = 'pending' AND id IN (${ids})
      RETURNING ${MOVED_COLUMNS}`,
     [now, ...due],
   );
-  await moveBalances(tx, moved, "pending", "approved");
-  return { due: due.length, approved: moved.length, reversed };
+  // Entries first, then their balances, once (ledger-writes.ts: the lock order).
+  await moveBalances(tx, [
+    { rows: reversed, from: "pending", to: "reversed" },
+    { rows: approved, from: "pending", to: "approved" },
+  ]);
+  return { due: due.length, approved: approved.length, reversed: reversed.length };
 }
 
 /**
@@ -167,6 +169,7 @@ async function payApproved(
     groups.set(key, g);
   }
   const payouts: PayoutRow[] = [];
+  const paid: SqlRow[] = [];
   for (const g of [...groups.values()].sort((a, b) => a.affiliateId - b.affiliateId)) {
     // A negative balance is not paid: it stays approved and carries into the next balance.
     if (g.total <= 0) continue;
@@ -186,14 +189,16 @@ async function payApproved(
     );
     for (let i = 0; i < g.ids.length; i += 500) {
       const part = g.ids.slice(i, i + 500);
-      const moved = await tx.all(
-        `UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND id IN (${part.map(() => "?").join(", ")}) RETURNING ${MOVED_COLUMNS}`,
-        [job.now, p.id, ...part],
+      paid.push(
+        ...(await tx.all(
+          `UPDATE ledger_entries SET status = 'paid', paid_at = ?, payout_id = ? WHERE status = 'approved' AND id IN (${part.map(() => "?").join(", ")}) RETURNING ${MOVED_COLUMNS}`,
+          [job.now, p.id, ...part],
+        )),
       );
-      await moveBalances(tx, moved, "approved", "paid");
     }
     payouts.push(p);
   }
+  await moveBalances(tx, [{ rows: paid, from: "approved", to: "paid" }]);
   return payouts;
 }
 

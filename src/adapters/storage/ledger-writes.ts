@@ -6,8 +6,13 @@
  * so concurrent PostgreSQL transactions never lose each other's increments; each upsert lists its
  * keys in sorted order, so two of them never wait on each other's rows in a cycle.
  *
- * The totals mean what the sums in 009_running_totals.sql compute from the raw rows (`RECOUNT`);
- * test/adapters/storage/running-totals.test.ts checks them against that recount after mixed loads.
+ * Lock order on PostgreSQL: a writer locks the ledger rows it changes before the totals rows
+ * (writeLedger inserts first; the hold job and payouts update their entries, then move balances
+ * once), so a reversal and the hold job touching the same entries wait rather than deadlock.
+ *
+ * The totals mean what the sums in 009_totals_and_indexes.sql compute from the raw rows
+ * (`RECOUNT`); the ledger property tests and the adjustments test check them against that recount
+ * (test/helpers/totals.ts) after mixed loads, including races on PostgreSQL.
  */
 import type { LedgerEntry, Qualification } from "../../app/commissions/ledger-port.ts";
 import { ENTRY_COLUMNS, entryValues } from "./commissions-rows.ts";
@@ -137,33 +142,31 @@ const QUALIFICATION_COLUMNS = [
   "qualified_at",
 ];
 
-/**
- * Moves entries that changed status in the balances: each row (as an UPDATE … RETURNING gave it)
- * leaves `from` and joins `to`.
- */
-export async function moveBalances(
-  db: SqlExecutor,
-  rows: readonly SqlRow[],
-  from: string,
-  to: string,
-): Promise<void> {
-  if (!rows.length) return;
-  const moves = rows.flatMap((r) => {
-    const base = {
-      affiliateId: Number(r["affiliate_id"]),
-      programId: Number(r["program_id"]),
-      period: String(r["period"]),
-      currency: String(r["currency"]),
-      amountMinor: Number(r["amount_minor"]),
-    };
-    return [
-      { ...base, status: from, amountMinor: -base.amountMinor },
-      { ...base, status: to },
-    ];
-  });
-  await db.insertMany("ledger_balances", [...BALANCE_KEY, "amount_minor"], balanceDeltas(moves), {
-    addOnConflict: { key: BALANCE_KEY.join(", "), columns: ["amount_minor"] },
-  });
+/** Entries that changed status, as an `UPDATE … RETURNING ${MOVED_COLUMNS}` gave them. */
+export interface StatusMove {
+  readonly rows: readonly SqlRow[];
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Moves entries that changed status in the balances: each row leaves `from` and joins `to`. */
+export async function moveBalances(db: SqlExecutor, moves: readonly StatusMove[]): Promise<void> {
+  const deltas = moves.flatMap(({ rows, from, to }) =>
+    rows.flatMap((r) => {
+      const base = {
+        affiliateId: Number(r["affiliate_id"]),
+        programId: Number(r["program_id"]),
+        period: String(r["period"]),
+        currency: String(r["currency"]),
+        amountMinor: Number(r["amount_minor"]),
+      };
+      return [
+        { ...base, status: from, amountMinor: -base.amountMinor },
+        { ...base, status: to },
+      ];
+    }),
+  );
+  if (deltas.length) await db.insertAll([balancesPart(balanceDeltas(deltas))]);
 }
 
 /** The columns an `UPDATE ledger_entries … RETURNING` gives moveBalances. */
