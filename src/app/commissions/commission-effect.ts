@@ -4,35 +4,13 @@
  * Test conversions and unattributed ones earn nothing; a batch whose programs have no plan costs a
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
-import { verifyClickId } from "../../domain/click-id.ts";
 import { LostRaceError } from "../decide-batch.ts";
-import type {
-  Clock,
-  ConversionEffect,
-  ConversionRow,
-  EffectContext,
-  Ids,
-  IngestTx,
-  Payout,
-} from "../ports.ts";
+import type { ConversionEffect, ConversionRow, EffectContext, IngestTx, Payout } from "../ports.ts";
+import type { CommissionDeps } from "./commission-deps.ts";
 import { earnBatch } from "./earn-batch.ts";
 import type { LedgerEntry, Qualification } from "./ledger-port.ts";
-import type { PlanCache } from "./plan-cache.ts";
 import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
-export interface CommissionDeps {
-  readonly plans: PlanCache;
-  readonly clock: Clock;
-  readonly ids: Ids;
-  readonly clickSecrets: readonly Uint8Array[];
-}
-
-/** When the click behind a conversion was issued (from its self-verifying id), or null. */
-export function clickTime(secrets: readonly Uint8Array[], clickId: string | null): number | null {
-  if (!clickId) return null;
-  const parts = verifyClickId(secrets, clickId);
-  return parts.ok ? parts.value.issuedAtSeconds * 1000 : null;
-}
 
 /** The affiliate's own lines of each conversion, for `{payout}` (overrides of a parent excluded). */
 function fillPayouts(

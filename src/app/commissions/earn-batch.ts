@@ -9,7 +9,7 @@ import { convert, type Fx, periodOf } from "../../domain/commissions/exact.ts";
 import { type PlayerEvent, qualifyingEvents } from "../../domain/commissions/qualify.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
 import type { ConversionRow, IngestTx } from "../ports.ts";
-import { type CommissionDeps, clickTime } from "./commission-effect.ts";
+import { type CommissionDeps, clickTime } from "./commission-deps.ts";
 import {
   type LedgerEntry,
   type PlanVersion,
