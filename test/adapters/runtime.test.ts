@@ -42,13 +42,22 @@ test("applied at run time, it takes effect: objects that survive stop going stra
     await new Promise((resolve) => setTimeout(resolve, 10));
     console.log(scavenges);
   `;
+  // With TurboFan compiling `make` on a background thread, when its optimised code takes over
+  // depends on thread scheduling, and with it whether V8 pretenures the site: by default 1
+  // scavenge in most runs, 6-7 in others, more often on a busy machine. Compiled on the main
+  // thread, every run is the same: 1 scavenge by default, 6 tuned (20 runs each, with both cores
+  // busy).
   const scavenges = (mode: string) =>
-    Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, mode], { encoding: "utf8" }));
-  // V8's pretenuring is a heuristic: by default the site is pretenured in most runs (1 scavenge;
-  // measured 8 runs in 10), not all (7). Tuned, it never is (7 every time).
-  const runs = 5;
+    Number(
+      execFileSync(
+        process.execPath,
+        ["--no-concurrent-recompilation", "--input-type=module", "-e", script, mode],
+        { encoding: "utf8" },
+      ),
+    );
+  const runs = 3;
   const untuned = Array.from({ length: runs }, () => scavenges("default"));
   const tuned = Array.from({ length: runs }, () => scavenges("tuned"));
-  assert.ok(Math.min(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
+  assert.ok(Math.max(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
   assert.ok(Math.min(...tuned) >= 5, `tuned, the objects stay young: ${tuned} scavenges`);
 });
