@@ -9,22 +9,13 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
 import type { TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { click, client, convert, createWorld, expectStatus } from "../http/admin-kit.ts";
 import { startReceiver } from "./delivery-kit.ts";
 
 const ROOT = path.join(import.meta.dirname, "../../..");
 const NODE = path.join(ROOT, "node_modules/.bin/node");
 const ADMIN_KEY = `pw_${"k".repeat(40)}`;
-
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Starts `postwire serve` in a child process; resolves with its URL once it listens. */
 async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -70,13 +61,13 @@ for (const engine of await availableEngines()) {
         });
         expectStatus(endpoint, 201);
         await convert(t, world, await click(t, world));
-        await until(() => (receiver.hits.length === 1 ? true : undefined));
+        await until(() => receiver.hits.length === 1);
         first.child.kill("SIGKILL");
         await new Promise((resolve) => first.child.once("exit", resolve));
 
         const second = await serve(env);
         children.push(second.child);
-        await until(() => (receiver.hits.length === 2 ? true : undefined), 15_000);
+        await until(() => receiver.hits.length === 2);
         const ids = receiver.hits.map((h) => new URL(h.url, receiver.url).searchParams.get("id"));
         assert.equal(ids[0], ids[1], "the same delivery id");
         const again = client(second.url, ADMIN_KEY);

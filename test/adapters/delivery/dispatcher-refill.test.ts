@@ -12,6 +12,7 @@ import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-por
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { endpointInput, startReceiver, steadySchedule, testSender } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -78,11 +79,8 @@ for (const engine of await availableEngines()) {
         // One poll only within the test's time: everything after it comes from refills.
         { concurrency: 8, perEndpoint: 3, intervalMs: 60_000, leaseMs: 60_000, releaseAtStart: false },
       );
-      const started = Date.now();
       await dispatcher.start();
-      while (receiver.hits.length < rows.length && Date.now() - started < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await until(() => receiver.hits.length >= rows.length, "every row to be sent");
       await dispatcher.stop();
       await receiver.close();
       assert.equal(receiver.hits.length, rows.length);

@@ -18,17 +18,7 @@ import {
   startCheckpointer,
 } from "../../../src/adapters/storage/sqlite/checkpointer.ts";
 import { openSqlite, type SqliteDriverHandle } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits for something the worker will eventually do; the deadline only ends a broken run. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(20);
-  }
-}
+import { until } from "../../helpers/until.ts";
 
 const ROW = "n".repeat(2000);
 const fill = async (driver: SqliteDriverHandle, rows: number, from = 0) => {
