@@ -138,9 +138,11 @@ export function createIngestor(
   });
 }
 
-/** Test seams: where log lines go (default stdout). */
+/** Test seams: where log lines go (default stdout); how shutdown waits out its drain delay. */
 export interface ServiceOptions {
   readonly logStream?: { write(line: string): void };
+  /** Waits `ms` (SHUTDOWN_DRAIN_DELAY_MS) before the listener closes (default: a timer). */
+  readonly drainDelay?: (ms: number) => Promise<unknown>;
 }
 
 export async function startService(
@@ -282,7 +284,7 @@ export async function startService(
       clearInterval(pruneTimer);
       clearInterval(approveTimer);
       // /readyz already says draining; keep serving until load balancers have noticed and moved on.
-      if (config.shutdownDrainDelayMs > 0) await delay(config.shutdownDrainDelayMs);
+      if (config.shutdownDrainDelayMs > 0) await (options.drainDelay ?? delay)(config.shutdownDrainDelayMs);
       await server.close();
       await Promise.all([ingestor.drain(), clicks.drain(), pruning, approving, delivery.dispatcher.stop()]);
       delivery.sender.close();
