@@ -15,6 +15,7 @@ import type { ConversionRow, Payout, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { clickRow, conversionRow, insertConversions } from "../../helpers/records.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { settled } from "../../helpers/until.ts";
 import {
   endpointInput,
   type Receiver,
@@ -23,6 +24,7 @@ import {
   testClock,
   testDispatcher,
   testSender,
+  until,
 } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -236,7 +238,7 @@ for (const engine of await availableEngines()) {
       await failing.close();
     });
 
-    test("a slow endpoint holds only its own slots", async () => {
+    test("a slow endpoint holds only its own slots", { timeout: 60_000 }, async () => {
       const slow = await startReceiver(["hang"]);
       const fast = await startReceiver();
       const clock = testClock();
@@ -244,14 +246,18 @@ for (const engine of await availableEngines()) {
       const epFast = await endpoint(fast);
       await ingest(clock, [attributed(), attributed(), attributed(), attributed()]);
       await store.deliveries.endpoints.update(epFast.id, { status: "active" }, clock.now());
-      const dispatcher = testDispatcher(store, clock, sender, { perEndpoint: 1, concurrency: 4 });
+      // The hung request ends only when the test closes its receiver, never by a timeout meanwhile.
+      const dispatcher = testDispatcher(store, clock, sender, {
+        perEndpoint: 1,
+        concurrency: 4,
+        sendOptions: { connectTimeoutMs: 600_000, responseTimeoutMs: 600_000, deadlineMs: 600_000 },
+      });
       const round = dispatcher.tick();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(slow.hits.length, 1, "one slot for the hung endpoint");
-      const started = Date.now();
+      await until(() => slow.hits.length === 1, "the hung request");
       for (let i = 0; i < 4 && fast.hits.length < 4; i++) await dispatcher.tick();
-      assert.ok(Date.now() - started < 1000, "not waiting for the hung request");
       assert.equal(fast.hits.length, 4, "the healthy endpoint is not held up");
+      assert.equal(slow.hits.length, 1, "one slot for the hung endpoint");
+      assert.equal(await settled(round), false, "the hung request is still in flight: nothing waited for it");
       await slow.close();
       await round;
       for (const id of [epSlow.id, epFast.id])
