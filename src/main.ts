@@ -3,6 +3,7 @@
  * and graceful shutdown (report draining, wait SHUTDOWN_DRAIN_DELAY_MS, stop accepting, drain
  * in-flight requests and batches, close the database).
  */
+import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts";
@@ -11,6 +12,7 @@ import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
 import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
+import { startFacts, startSummary } from "./adapters/start-summary.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
 import { createIds, systemClock } from "./adapters/system.ts";
 import { createApiKey } from "./app/api-keys.ts";
@@ -295,10 +297,21 @@ export async function startService(
   return { app: server, store, url, stop };
 }
 
+/**
+ * The start summary (adapters/start-summary.ts): one JSON log line (`postwire listening`), and at a
+ * terminal the same as a readable block on stdout.
+ */
+async function announceStart(config: Config, service: Service, out: NodeJS.WriteStream = process.stdout) {
+  const { port } = service.app.server.address() as AddressInfo;
+  const summary = startSummary(await startFacts(config, service.store, port, process.cwd()));
+  service.app.log.info({ url: service.url, ...summary.fields }, "postwire listening");
+  if (out.isTTY) out.write(summary.text);
+}
+
 /** Runs the service until SIGTERM/SIGINT, then shuts down gracefully within the timeout. */
 export async function serve(config: Config): Promise<void> {
   const service = await startService(config);
-  service.app.log.info({ url: service.url, engine: service.store.engine }, "postwire listening");
+  await announceStart(config, service);
   const shutdown = (signal: string) => {
     service.app.log.info(
       { signal, drainDelayMs: config.shutdownDrainDelayMs },
