@@ -10,6 +10,7 @@ import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts
 import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
 import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
+import { listenMetrics, type MetricsListener } from "./adapters/http/metrics.ts";
 import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
 import { startFacts, startSummary } from "./adapters/start-summary.ts";
@@ -38,6 +39,8 @@ export interface Service {
   readonly store: Store;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
+  /** The listener of GET /metrics when it has its own (METRICS_PORT); undefined: it is on `url`. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -211,6 +214,7 @@ export async function startService(
     batching,
     onStorageError,
   });
+  const metricsOptions = { render: delivery.metrics, token: config.metricsToken };
   app = await buildServer({
     store,
     catalog,
@@ -226,17 +230,26 @@ export async function startService(
     logLevel: config.logLevel,
     isDraining: () => draining,
     outbound: delivery.routes,
-    metrics: delivery.metrics,
+    // On the service's port unless METRICS_PORT gives it a listener of its own (below).
+    ...(config.metricsPort === undefined ? { metrics: metricsOptions } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   if (checkpointFailure !== undefined) logCheckpointFailure(app, checkpointFailure);
   let url: string;
+  let metricsListener: MetricsListener | undefined;
   try {
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.metricsPort !== undefined)
+      metricsListener = await listenMetrics({
+        ...metricsOptions,
+        host: config.metricsHost,
+        port: config.metricsPort,
+      });
     await delivery.dispatcher.start();
   } catch (error) {
     // Port taken or host not bindable: do not leave the database open behind the error.
     await app.close();
+    await metricsListener?.close();
     await store.close();
     throw error;
   }
@@ -288,13 +301,14 @@ export async function startService(
       // /readyz already says draining; keep serving until load balancers have noticed and moved on.
       if (config.shutdownDrainDelayMs > 0) await (options.drainDelay ?? delay)(config.shutdownDrainDelayMs);
       await server.close();
+      await metricsListener?.close();
       await Promise.all([ingestor.drain(), clicks.drain(), pruning, approving, delivery.dispatcher.stop()]);
       delivery.sender.close();
       await store.close();
     })();
     return stopping;
   };
-  return { app: server, store, url, stop };
+  return { app: server, store, url, metricsUrl: metricsListener?.url, stop };
 }
 
 /**
@@ -303,7 +317,7 @@ export async function startService(
  */
 async function announceStart(config: Config, service: Service, out: NodeJS.WriteStream = process.stdout) {
   const { port } = service.app.server.address() as AddressInfo;
-  const summary = startSummary(await startFacts(config, service.store, port, process.cwd()));
+  const summary = startSummary(await startFacts(config, { ...service, port }, process.cwd()));
   service.app.log.info({ url: service.url, ...summary.fields }, "postwire listening");
   if (out.isTTY) out.write(summary.text);
 }

@@ -14,6 +14,7 @@ export interface StartSettings {
   readonly port: number;
   readonly databaseUrl: string;
   readonly publicUrl: string;
+  readonly metricsToken: string | undefined;
 }
 
 /** What the summary is decided from. */
@@ -30,6 +31,10 @@ export interface StartFacts {
   readonly publicUrlDefault: boolean;
   /** Admin API keys that are not revoked. */
   readonly adminKeys: number;
+  /** The listener of GET /metrics when it has its own (METRICS_PORT); undefined: the service's. */
+  readonly metricsUrl: string | undefined;
+  /** GET /metrics needs METRICS_TOKEN. */
+  readonly metricsToken: boolean;
 }
 
 /** The fields of the start log line (`postwire listening`). */
@@ -43,6 +48,9 @@ export interface StartFields {
   readonly publicUrl: string;
   readonly publicUrlDefault: boolean;
   readonly adminKey: boolean;
+  /** Where GET /metrics answers, and whether it needs METRICS_TOKEN. */
+  readonly metrics: string;
+  readonly metricsToken: boolean;
   /** Things to do: each one sentence, with the command where there is one. */
   readonly todo: readonly string[];
   /** Settings that are likely wrong for how the service is exposed. */
@@ -103,6 +111,14 @@ export function startSummary(facts: StartFacts): StartSummary {
         "URLs given out point at localhost. Set PUBLIC_URL to the address clients use.",
     );
   }
+  // Reachable from elsewhere without a token: anyone who reaches the port reads the counters.
+  const metricsHost = facts.metricsUrl === undefined ? facts.host : new URL(facts.metricsUrl).hostname;
+  if (!facts.metricsToken && !LOOPBACK.test(metricsHost)) {
+    warnings.push(
+      "GET /metrics answers anyone who can reach it. Set METRICS_TOKEN, or METRICS_PORT to serve it " +
+        "on a listener of its own (METRICS_HOST, default 127.0.0.1).",
+    );
+  }
   const fields: StartFields = {
     listen: `${listenHost}:${facts.port}`,
     allInterfaces,
@@ -111,6 +127,11 @@ export function startSummary(facts: StartFacts): StartSummary {
     publicUrl: facts.publicUrl,
     publicUrlDefault: facts.publicUrlDefault,
     adminKey: facts.adminKeys > 0,
+    metrics:
+      facts.metricsUrl === undefined
+        ? `http://${listenHost}:${facts.port}/metrics`
+        : `${facts.metricsUrl}/metrics`,
+    metricsToken: facts.metricsToken,
     todo,
     warnings,
     notes: [
@@ -133,6 +154,7 @@ function summaryText(fields: StartFields): string {
       `${fields.publicUrl}${fields.publicUrlDefault ? " (default)" : ""}, used in tracking links`,
     ],
     ["Admin API key", fields.adminKey ? "yes" : "none yet (see below)"],
+    ["Metrics", `${fields.metrics}${fields.metricsToken ? " (token required)" : ""}`],
   ];
   const lines = ["", "Postwire is running.", ...rows.map(([name, value]) => `  ${name.padEnd(16)}${value}`)];
   if (!fields.adminKey) {
@@ -143,13 +165,13 @@ function summaryText(fields: StartFields): string {
   return `${lines.join("\n")}\n\n`;
 }
 
-/** Gathers the facts at start: the settings, the bound port, and the admin keys from the store. */
+/** Gathers the facts at start: the settings, what the service bound, the admin keys in the store. */
 export async function startFacts(
   config: StartSettings,
-  store: Store,
-  port: number,
+  listening: { readonly store: Store; readonly port: number; readonly metricsUrl: string | undefined },
   cwd: string,
 ): Promise<StartFacts> {
+  const { store, port, metricsUrl } = listening;
   let adminKeys = 0;
   for (let after = 0; ; ) {
     const page = await store.apiKeys.list({ after, limit: 500 });
@@ -166,5 +188,7 @@ export async function startFacts(
     publicUrl: config.publicUrl,
     publicUrlDefault: config.publicUrl === `http://localhost:${config.port}`,
     adminKeys,
+    metricsUrl,
+    metricsToken: config.metricsToken !== undefined,
   };
 }

@@ -24,9 +24,12 @@ const DEFAULTS: StartFacts = {
   publicUrl: "http://localhost:8080",
   publicUrlDefault: true,
   adminKeys: 0,
+  metricsUrl: undefined,
+  metricsToken: false,
 };
 
 const LOCALHOST_WARNING = /^PUBLIC_URL is http:\/\/(localhost|127\.0\.0\.1|\[::1\]):8080 while listening on /;
+const METRICS_OPEN = /^GET \/metrics answers anyone who can reach it\. Set METRICS_TOKEN, or METRICS_PORT/;
 const PLAIN_HTTP = /^The admin API is plain HTTP: API keys cross the network in clear text\. Put a TLS proxy/;
 const HTTPS_EXPECTED = /^The admin API is plain HTTP here; PUBLIC_URL is https/;
 
@@ -40,7 +43,7 @@ const cases: Array<{
   };
 }> = [
   {
-    name: "npm start as is: all interfaces, SQLite, default PUBLIC_URL, no key yet",
+    name: "npm start as is: all interfaces, SQLite, default PUBLIC_URL, no key yet, /metrics open",
     facts: {},
     expect: {
       listen: "0.0.0.0:8080",
@@ -48,13 +51,15 @@ const cases: Array<{
       database: "/srv/postwire/data/postwire.db",
       publicUrlDefault: true,
       adminKey: false,
+      metrics: "http://0.0.0.0:8080/metrics",
+      metricsToken: false,
       todo: 1,
-      warnings: [LOCALHOST_WARNING],
+      warnings: [LOCALHOST_WARNING, METRICS_OPEN],
       note: PLAIN_HTTP,
     },
   },
   {
-    name: "local only (HOST=127.0.0.1): localhost links are right",
+    name: "local only (HOST=127.0.0.1): localhost links are right, /metrics is local",
     facts: { host: "127.0.0.1", adminKeys: 1 },
     expect: {
       listen: "127.0.0.1:8080",
@@ -66,11 +71,17 @@ const cases: Array<{
     },
   },
   {
-    name: "behind a TLS proxy: https PUBLIC_URL, a key exists",
-    facts: { publicUrl: "https://track.example.com", publicUrlDefault: false, adminKeys: 2 },
+    name: "behind a TLS proxy: https PUBLIC_URL, a key exists, /metrics behind a token",
+    facts: {
+      publicUrl: "https://track.example.com",
+      publicUrlDefault: false,
+      adminKeys: 2,
+      metricsToken: true,
+    },
     expect: {
       publicUrl: "https://track.example.com",
       publicUrlDefault: false,
+      metricsToken: true,
       todo: 0,
       warnings: [],
       note: HTTPS_EXPECTED,
@@ -82,21 +93,34 @@ const cases: Array<{
     expect: {
       listen: "[::]:8080",
       allInterfaces: true,
+      metrics: "http://[::]:8080/metrics",
+      todo: 0,
+      warnings: [LOCALHOST_WARNING, METRICS_OPEN],
+      note: PLAIN_HTTP,
+    },
+  },
+  {
+    name: "one public interface with a loopback PUBLIC_URL; /metrics on a local listener of its own",
+    facts: {
+      host: "192.0.2.10",
+      publicUrl: "http://127.0.0.1:8080",
+      publicUrlDefault: false,
+      adminKeys: 1,
+      metricsUrl: "http://127.0.0.1:9464",
+    },
+    expect: {
+      listen: "192.0.2.10:8080",
+      allInterfaces: false,
+      metrics: "http://127.0.0.1:9464/metrics",
       todo: 0,
       warnings: [LOCALHOST_WARNING],
       note: PLAIN_HTTP,
     },
   },
   {
-    name: "one public interface with a loopback PUBLIC_URL",
-    facts: { host: "192.0.2.10", publicUrl: "http://127.0.0.1:8080", publicUrlDefault: false, adminKeys: 1 },
-    expect: {
-      listen: "192.0.2.10:8080",
-      allInterfaces: false,
-      todo: 0,
-      warnings: [LOCALHOST_WARNING],
-      note: PLAIN_HTTP,
-    },
+    name: "a metrics listener of its own on all interfaces, without a token",
+    facts: { host: "127.0.0.1", adminKeys: 1, metricsUrl: "http://0.0.0.0:9464" },
+    expect: { metrics: "http://0.0.0.0:9464/metrics", todo: 0, warnings: [METRICS_OPEN], note: PLAIN_HTTP },
   },
   {
     name: "PostgreSQL: user, host, port and database, never the password",
@@ -177,10 +201,13 @@ for (const engine of await availableEngines()) {
       assert.equal(line["adminKey"], false);
       assert.equal((line["todo"] as string[]).length, 1);
       assert.match((line["todo"] as string[])[0]!, /npx postwire keys create --role admin/);
-      assert.deepEqual(line["warnings"], [
+      assert.equal((line["warnings"] as string[]).length, 2);
+      assert.equal(
+        (line["warnings"] as string[])[0],
         "PUBLIC_URL is http://localhost:0 while listening on all interfaces: tracking links and postback " +
           "URLs given out point at localhost. Set PUBLIC_URL to the address clients use.",
-      ]);
+      );
+      assert.match((line["warnings"] as string[])[1]!, METRICS_OPEN);
       assert.match((line["notes"] as string[])[0]!, PLAIN_HTTP);
       assert.ok(!first.output().includes("s3cret-pw"), "the password is not in the output");
       assert.ok(
