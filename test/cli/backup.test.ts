@@ -4,7 +4,7 @@
  * it never overwrites a file, and says what to use for PostgreSQL instead.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -46,6 +46,11 @@ describe("postwire backup", { timeout: 120_000 }, () => {
     await writer;
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /^Backed up \/.+ to \/.+copy\.db \(\d+ pages, [\d.]+ MB; quick_check ok\)\.$/);
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith("copy.db")),
+      ["copy.db"],
+      "one file alone: no -wal, -shm or partial copy beside it",
+    );
 
     const copy = openStore(`sqlite:${target}`);
     try {

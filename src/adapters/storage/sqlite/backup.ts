@@ -31,8 +31,11 @@ export async function backupSqlite(file: string, target: string): Promise<Sqlite
   const db = new DatabaseSync(source, { timeout: 5000 });
   try {
     const pages = await backup(db, partial, { rate: ONE_STEP });
-    const copy = new DatabaseSync(partial, { readOnly: true });
+    const copy = new DatabaseSync(partial);
     try {
+      // The copy carries the live database's WAL mode: back to a rollback journal, it is one file
+      // alone (no -wal or -shm beside it); the service turns WAL on again when it opens a restore.
+      copy.exec("PRAGMA journal_mode = DELETE");
       const [row] = copy.prepare("PRAGMA quick_check").all() as Array<{ quick_check: string }>;
       if (row?.quick_check !== "ok") throw new Error(`the copy fails quick_check: ${row?.quick_check}`);
     } finally {
@@ -41,7 +44,7 @@ export async function backupSqlite(file: string, target: string): Promise<Sqlite
     renameSync(partial, destination);
     return { source, target: destination, pages, bytes: statSync(destination).size };
   } catch (error) {
-    rmSync(partial, { force: true });
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${partial}${suffix}`, { force: true });
     throw error;
   } finally {
     db.close();
