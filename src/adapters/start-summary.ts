@@ -29,8 +29,8 @@ export interface StartFacts {
   readonly publicUrl: string;
   /** PUBLIC_URL was not set: the default http://localhost:PORT is in use. */
   readonly publicUrlDefault: boolean;
-  /** Admin API keys that are not revoked. */
-  readonly adminKeys: number;
+  /** Admin API keys that are not revoked; null when the database did not answer the question. */
+  readonly adminKeys: number | null;
   /** The listener of GET /metrics when it has its own (METRICS_PORT); undefined: the service's. */
   readonly metricsUrl: string | undefined;
   /** GET /metrics needs METRICS_TOKEN. */
@@ -47,7 +47,8 @@ export interface StartFields {
   readonly database: string;
   readonly publicUrl: string;
   readonly publicUrlDefault: boolean;
-  readonly adminKey: boolean;
+  /** Whether an admin API key exists; null: unknown (the database did not answer). */
+  readonly adminKey: boolean | null;
   /** Where GET /metrics answers, and whether it needs METRICS_TOKEN. */
   readonly metrics: string;
   readonly metricsToken: boolean;
@@ -68,6 +69,12 @@ export interface StartSummary {
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "::0"]);
 /** Loopback host names and addresses (a URL's hostname keeps IPv6 brackets; HOST does not). */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+const ADMIN_KEY_SHOWN = {
+  true: "yes",
+  false: "none yet (see below)",
+  null: "unknown (database not answering)",
+};
 
 export const CREATE_ADMIN_KEY = [
   'BOOTSTRAP_ADMIN_KEY="pw_$(openssl rand -hex 24)" npm start',
@@ -126,7 +133,7 @@ export function startSummary(facts: StartFacts): StartSummary {
     database: databaseLabel(facts.databaseUrl, facts.cwd),
     publicUrl: facts.publicUrl,
     publicUrlDefault: facts.publicUrlDefault,
-    adminKey: facts.adminKeys > 0,
+    adminKey: facts.adminKeys === null ? null : facts.adminKeys > 0,
     metrics:
       facts.metricsUrl === undefined
         ? `http://${listenHost}:${facts.port}/metrics`
@@ -153,11 +160,11 @@ function summaryText(fields: StartFields): string {
       "Public URL",
       `${fields.publicUrl}${fields.publicUrlDefault ? " (default)" : ""}, used in tracking links`,
     ],
-    ["Admin API key", fields.adminKey ? "yes" : "none yet (see below)"],
+    ["Admin API key", ADMIN_KEY_SHOWN[String(fields.adminKey) as keyof typeof ADMIN_KEY_SHOWN]],
     ["Metrics", `${fields.metrics}${fields.metricsToken ? " (token required)" : ""}`],
   ];
   const lines = ["", "Postwire is running.", ...rows.map(([name, value]) => `  ${name.padEnd(16)}${value}`)];
-  if (!fields.adminKey) {
+  if (fields.adminKey === false) {
     lines.push("", "Create the first admin API key, either way:", ...CREATE_ADMIN_KEY.map((c) => `  ${c}`));
   }
   for (const warning of fields.warnings) lines.push("", `Warning: ${warning}`);
@@ -172,13 +179,6 @@ export async function startFacts(
   cwd: string,
 ): Promise<StartFacts> {
   const { store, port, metricsUrl } = listening;
-  let adminKeys = 0;
-  for (let after = 0; ; ) {
-    const page = await store.apiKeys.list({ after, limit: 500 });
-    adminKeys += page.filter((key) => key.role === "admin" && key.revokedAt === null).length;
-    if (page.length < 500) break;
-    after = page.at(-1)!.id;
-  }
   return {
     host: config.host,
     port,
@@ -187,8 +187,23 @@ export async function startFacts(
     cwd,
     publicUrl: config.publicUrl,
     publicUrlDefault: config.publicUrl === `http://localhost:${config.port}`,
-    adminKeys,
+    adminKeys: await adminKeyCount(store),
     metricsUrl,
     metricsToken: config.metricsToken !== undefined,
   };
+}
+
+/** Admin keys not revoked, or null if the database fails now: the summary must not stop a start. */
+async function adminKeyCount(store: Store): Promise<number | null> {
+  try {
+    let count = 0;
+    for (let after = 0; ; ) {
+      const page = await store.apiKeys.list({ after, limit: 500 });
+      count += page.filter((key) => key.role === "admin" && key.revokedAt === null).length;
+      if (page.length < 500) return count;
+      after = page.at(-1)!.id;
+    }
+  } catch {
+    return null;
+  }
 }

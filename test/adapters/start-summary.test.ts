@@ -10,8 +10,10 @@ import {
   databaseLabel,
   type StartFacts,
   type StartFields,
+  startFacts,
   startSummary,
 } from "../../src/adapters/start-summary.ts";
+import type { Store } from "../../src/app/ports.ts";
 import { availableEngines, createTestDatabase } from "../helpers/engines.ts";
 import { spawnServe } from "../helpers/serve-process.ts";
 
@@ -123,6 +125,11 @@ const cases: Array<{
     expect: { metrics: "http://0.0.0.0:9464/metrics", todo: 0, warnings: [METRICS_OPEN], note: PLAIN_HTTP },
   },
   {
+    name: "the database did not say whether an admin key exists: no advice either way",
+    facts: { host: "127.0.0.1", adminKeys: null },
+    expect: { adminKey: null, todo: 0, warnings: [], note: PLAIN_HTTP },
+  },
+  {
     name: "PostgreSQL: user, host, port and database, never the password",
     facts: {
       host: "127.0.0.1",
@@ -166,6 +173,17 @@ describe("start summary", () => {
       assert.ok(!`${JSON.stringify(fields)}${text}`.includes("other"), "nor one given as a parameter");
     });
   }
+
+  test("a database failing at that moment leaves the key question open rather than failing the start", async () => {
+    const store = {
+      engine: "postgres",
+      apiKeys: { list: () => Promise.reject(new Error("connection terminated")) },
+    } as unknown as Store;
+    const settings = { ...DEFAULTS, metricsToken: undefined };
+    const facts = await startFacts(settings, { store, port: 8080, metricsUrl: undefined }, "/srv");
+    assert.equal(facts.adminKeys, null);
+    assert.match(startSummary(facts).text, /Admin API key {3}unknown \(database not answering\)/);
+  });
 
   test("database labels", () => {
     const table: Array<[string, string]> = [
