@@ -42,18 +42,17 @@ test("applied at run time, it takes effect: objects that survive stop going stra
     await new Promise((resolve) => setTimeout(resolve, 10));
     console.log(scavenges);
   `;
-  // With TurboFan compiling `make` on a background thread, when its optimised code takes over
-  // depends on thread scheduling, and with it whether V8 pretenures the site: by default 1
-  // scavenge in most runs, 6-7 in others, more often on a busy machine. Compiled on the main
-  // thread, every run is the same: 1 scavenge by default, 6 tuned (20 runs each, with both cores
-  // busy).
+  // With V8's background threads (optimising compilers, OSR, GC helpers), when `make`'s optimised
+  // code takes over depends on thread scheduling, and with it whether V8 pretenures the site: by
+  // default 1 scavenge in most runs, 6-7 in others (8 of 50 with both cores busy). Without
+  // background threads (--single-threaded) every run is the same: 1 scavenge by default, 6 tuned
+  // (50 runs each with both cores busy; --no-concurrent-recompilation alone still gave an 8 in a
+  // loaded suite run).
   const scavenges = (mode: string) =>
     Number(
-      execFileSync(
-        process.execPath,
-        ["--no-concurrent-recompilation", "--input-type=module", "-e", script, mode],
-        { encoding: "utf8" },
-      ),
+      execFileSync(process.execPath, ["--single-threaded", "--input-type=module", "-e", script, mode], {
+        encoding: "utf8",
+      }),
     );
   const runs = 3;
   const untuned = Array.from({ length: runs }, () => scavenges("default"));

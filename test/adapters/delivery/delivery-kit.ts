@@ -14,7 +14,7 @@ import type { NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { parseEgressAllowlist } from "../../../src/domain/egress.ts";
 import { nextAttemptAt } from "../../../src/domain/retry-schedule.ts";
-import { until } from "../../helpers/until.ts";
+import { PATIENCE_MS, until } from "../../helpers/until.ts";
 
 export interface Hit {
   readonly method: string;
@@ -136,7 +136,8 @@ export function testDispatcher(
     clock,
     ids: createIds(clock),
     schedule: steadySchedule,
-    sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 2000, deadlineMs: 2000 },
+    // Receivers answer at once (or hang on purpose, where a test sets its own limits).
+    sendOptions: { connectTimeoutMs: PATIENCE_MS, responseTimeoutMs: PATIENCE_MS, deadlineMs: PATIENCE_MS },
     failureThreshold: 0,
     workerId: `w-${Math.random().toString(36).slice(2, 8)}`,
     ...overrides,

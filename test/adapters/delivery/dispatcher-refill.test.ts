@@ -12,7 +12,7 @@ import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-por
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
-import { until } from "../../helpers/until.ts";
+import { PATIENCE_MS, until } from "../../helpers/until.ts";
 import { endpointInput, startReceiver, steadySchedule, testSender } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -72,7 +72,11 @@ for (const engine of await availableEngines()) {
           clock: systemClock,
           ids,
           schedule: steadySchedule,
-          sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 2000, deadlineMs: 2000 },
+          sendOptions: {
+            connectTimeoutMs: PATIENCE_MS,
+            responseTimeoutMs: PATIENCE_MS,
+            deadlineMs: PATIENCE_MS,
+          },
           failureThreshold: 0,
           workerId: "refill",
         },
