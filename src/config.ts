@@ -63,6 +63,15 @@ export interface Config {
   readonly dispatchIntervalMs: number;
   /** Consecutive failed attempts after which an endpoint is disabled (0 = never). */
   readonly endpointFailureThreshold: number;
+  /**
+   * GET /metrics on a listener of its own at metricsHost:metricsPort (0: a free port), and not on
+   * the service's port; undefined: on the service's port.
+   */
+  readonly metricsPort: number | undefined;
+  /** Address of that listener (default 127.0.0.1: this machine only). */
+  readonly metricsHost: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (at least 16 visible characters). */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +158,20 @@ export function loadConfig(env: Env): Config {
     );
   }
 
+  const metricsPortText = text("METRICS_PORT", "");
+  const metricsPort = metricsPortText === "" ? undefined : int("METRICS_PORT", 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    problems.push(`METRICS_PORT must differ from PORT (${port}), or be unset to serve /metrics on PORT`);
+  }
+  const metricsHost = text("METRICS_HOST", "127.0.0.1");
+  if (metricsPort === undefined && text("METRICS_HOST", "") !== "") {
+    problems.push("METRICS_HOST is only used with METRICS_PORT: set both, or neither");
+  }
+  const metricsToken = env["METRICS_TOKEN"]?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    problems.push("METRICS_TOKEN must be at least 16 visible ASCII characters (no spaces)");
+  }
+
   const config: Config = {
     databaseUrl,
     host,
@@ -190,6 +213,9 @@ export function loadConfig(env: Env): Config {
     deliveryLeaseMs: int("DELIVERY_LEASE_MS", 300_000, 1000, 86_400_000),
     dispatchIntervalMs: int("DISPATCH_INTERVAL_MS", 1000, 10, 600_000),
     endpointFailureThreshold: int("ENDPOINT_FAILURE_THRESHOLD", 100, 0, 1_000_000),
+    metricsPort,
+    metricsHost,
+    metricsToken,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -3,14 +3,17 @@
  * and graceful shutdown (report draining, wait SHUTDOWN_DRAIN_DELAY_MS, stop accepting, drain
  * in-flight requests and batches, close the database).
  */
+import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts";
 import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
 import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
+import { listenMetrics, type MetricsListener } from "./adapters/http/metrics.ts";
 import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
+import { startFacts, startSummary } from "./adapters/start-summary.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
 import { createIds, systemClock } from "./adapters/system.ts";
 import { createApiKey } from "./app/api-keys.ts";
@@ -36,6 +39,8 @@ export interface Service {
   readonly store: Store;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
+  /** The listener of GET /metrics when it has its own (METRICS_PORT); undefined: it is on `url`. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -145,9 +150,11 @@ export function createIngestor(
   });
 }
 
-/** Test seams: where log lines go (default stdout). */
+/** Test seams: where log lines go (default stdout); how shutdown waits out its drain delay. */
 export interface ServiceOptions {
   readonly logStream?: { write(line: string): void };
+  /** Waits `ms` (SHUTDOWN_DRAIN_DELAY_MS) before the listener closes (default: a timer). */
+  readonly drainDelay?: (ms: number) => Promise<unknown>;
 }
 
 export async function startService(
@@ -214,6 +221,7 @@ export async function startService(
     batching,
     onStorageError,
   });
+  const metricsOptions = { render: delivery.metrics, token: config.metricsToken };
   app = await buildServer({
     store,
     catalog,
@@ -229,17 +237,26 @@ export async function startService(
     logLevel: config.logLevel,
     isDraining: () => draining,
     outbound: delivery.routes,
-    metrics: delivery.metrics,
+    // On the service's port unless METRICS_PORT gives it a listener of its own (below).
+    ...(config.metricsPort === undefined ? { metrics: metricsOptions } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   if (checkpointFailure !== undefined) logCheckpointFailure(app, checkpointFailure);
   let url: string;
+  let metricsListener: MetricsListener | undefined;
   try {
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.metricsPort !== undefined)
+      metricsListener = await listenMetrics({
+        ...metricsOptions,
+        host: config.metricsHost,
+        port: config.metricsPort,
+      });
     await delivery.dispatcher.start();
   } catch (error) {
     // Port taken or host not bindable: do not leave the database open behind the error.
     await app.close();
+    await metricsListener?.close();
     await store.close();
     throw error;
   }
@@ -289,21 +306,33 @@ export async function startService(
       clearInterval(pruneTimer);
       clearInterval(approveTimer);
       // /readyz already says draining; keep serving until load balancers have noticed and moved on.
-      if (config.shutdownDrainDelayMs > 0) await delay(config.shutdownDrainDelayMs);
+      if (config.shutdownDrainDelayMs > 0) await (options.drainDelay ?? delay)(config.shutdownDrainDelayMs);
       await server.close();
+      await metricsListener?.close();
       await Promise.all([ingestor.drain(), clicks.drain(), pruning, approving, delivery.dispatcher.stop()]);
       delivery.sender.close();
       await store.close();
     })();
     return stopping;
   };
-  return { app: server, store, url, stop };
+  return { app: server, store, url, metricsUrl: metricsListener?.url, stop };
+}
+
+/**
+ * The start summary (adapters/start-summary.ts): one JSON log line (`postwire listening`), and at a
+ * terminal the same as a readable block on stdout.
+ */
+async function announceStart(config: Config, service: Service, out: NodeJS.WriteStream = process.stdout) {
+  const { port } = service.app.server.address() as AddressInfo;
+  const summary = startSummary(await startFacts(config, { ...service, port }, process.cwd()));
+  service.app.log.info({ url: service.url, ...summary.fields }, "postwire listening");
+  if (out.isTTY) out.write(summary.text);
 }
 
 /** Runs the service until SIGTERM/SIGINT, then shuts down gracefully within the timeout. */
 export async function serve(config: Config): Promise<void> {
   const service = await startService(config);
-  service.app.log.info({ url: service.url, engine: service.store.engine }, "postwire listening");
+  await announceStart(config, service);
   const shutdown = (signal: string) => {
     service.app.log.info(
       { signal, drainDelayMs: config.shutdownDrainDelayMs },

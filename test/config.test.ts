@@ -52,6 +52,9 @@ describe("loadConfig", () => {
       deliveryLeaseMs: 300_000,
       dispatchIntervalMs: 1000,
       endpointFailureThreshold: 100,
+      metricsPort: undefined,
+      metricsHost: "127.0.0.1",
+      metricsToken: undefined,
     });
   });
 
@@ -144,6 +147,8 @@ describe("loadConfig", () => {
       SHUTDOWN_TIMEOUT_MS: "forever",
       SHUTDOWN_DRAIN_DELAY_MS: "600001",
       BOOTSTRAP_ADMIN_KEY: "admin",
+      METRICS_PORT: "99999",
+      METRICS_TOKEN: "too short",
     };
     const problems = problemsOf(bad);
     for (const name of Object.keys(bad)) {
@@ -163,6 +168,32 @@ describe("loadConfig", () => {
       }
     })();
     assert.match(error!.message, /^Invalid configuration:\n {2}- /);
+  });
+
+  test("/metrics: on PORT by default; METRICS_PORT moves it to a listener of its own, METRICS_TOKEN guards it", () => {
+    const own = loadConfig({ METRICS_PORT: "9464", METRICS_HOST: "10.0.0.5", METRICS_TOKEN: "t".repeat(16) });
+    assert.deepEqual(
+      [own.metricsPort, own.metricsHost, own.metricsToken],
+      [9464, "10.0.0.5", "t".repeat(16)],
+    );
+    assert.deepEqual(
+      [loadConfig({ METRICS_PORT: "0" }).metricsPort, loadConfig({}).metricsPort],
+      [0, undefined],
+    );
+    assert.equal(
+      loadConfig({ METRICS_PORT: "9464" }).metricsHost,
+      "127.0.0.1",
+      "this machine only by default",
+    );
+    assert.deepEqual(problemsOf({ METRICS_HOST: "0.0.0.0" }), [
+      "METRICS_HOST is only used with METRICS_PORT: set both, or neither",
+    ]);
+    assert.deepEqual(problemsOf({ PORT: "9000", METRICS_PORT: "9000" }), [
+      "METRICS_PORT must differ from PORT (9000), or be unset to serve /metrics on PORT",
+    ]);
+    assert.equal(loadConfig({ PORT: "0", METRICS_PORT: "0" }).metricsPort, 0, "two free ports");
+    assert.equal(problemsOf({ METRICS_TOKEN: `${"t".repeat(15)}` }).length, 1, "16 characters at least");
+    assert.equal(problemsOf({ METRICS_TOKEN: `${"t".repeat(16)} x` }).length, 1, "no spaces");
   });
 
   test("integers at their bounds are accepted, one past is not", () => {

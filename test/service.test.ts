@@ -3,7 +3,7 @@
  * refuses new connections, then closes the database. Also: a failed start leaves nothing open.
  */
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import { createServer } from "node:net";
 import { test } from "node:test";
 import pg from "pg";
@@ -14,14 +14,26 @@ import { startService } from "../src/main.ts";
 import { ftd, secretBytes, signedGet, startKitService } from "./adapters/http/postback-kit.ts";
 import { availableEngines, createTestDatabase } from "./helpers/engines.ts";
 import { createFixture, type Fixture } from "./helpers/service.ts";
+import { gate, settled, until } from "./helpers/until.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `count` requests have reached the server (their heads parsed). */
+function requestsArrived(server: Server, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onRequest = () => {
+      if (++seen < count) return;
+      server.off("request", onRequest);
+      resolve();
+    };
+    server.on("request", onRequest);
+  });
+}
 
 /**
- * A signed POST whose body is sent in two halves `gapMs` apart (a fresh connection), so it is
- * in flight while the test calls stop(). `sentFirstHalf` resolves once the first half is written.
+ * A signed POST on a fresh connection whose body is sent in two halves: the first at once, the
+ * second when `finish()` is called, so it is in flight while the test calls stop().
  */
-function slowPostback(url: string, f: Fixture, txid: string, gapMs: number) {
+function slowPostback(url: string, f: Fixture, txid: string) {
   const body = JSON.stringify({
     event: "ftd",
     txid,
@@ -30,10 +42,7 @@ function slowPostback(url: string, f: Fixture, txid: string, gapMs: number) {
     currency: "EUR",
   });
   const ts = String(Math.floor(Date.now() / 1000));
-  let firstHalf: () => void = () => undefined;
-  const sentFirstHalf = new Promise<void>((resolve) => {
-    firstHalf = resolve;
-  });
+  const rest = gate();
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpRequest(new URL(`/v1/postback/${f.operator.key}`, url), {
       method: "POST",
@@ -56,15 +65,22 @@ function slowPostback(url: string, f: Fixture, txid: string, gapMs: number) {
     });
     req.on("error", reject);
     req.flushHeaders();
-    req.write(body.slice(0, 20), () => firstHalf());
-    setTimeout(() => req.end(body.slice(20)), gapMs);
+    req.write(body.slice(0, 20));
+    void rest.opened.then(() => req.end(body.slice(20)));
   });
-  return { answer, sentFirstHalf };
+  return { answer, finish: rest.open };
 }
+
+/** Whether a new connection to `url` is refused. */
+const refused = (url: string) =>
+  fetch(`${url}/healthz`).then(
+    () => false,
+    () => true,
+  );
 
 for (const engine of await availableEngines()) {
   test(`stop() drains in-flight postbacks, refuses new connections, closes the database (${engine})`, {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     const k = await startKitService(engine);
     try {
@@ -72,15 +88,16 @@ for (const engine of await availableEngines()) {
       // Warm the operator cache so the in-flight requests only wait on their bodies.
       const warm = await fetch(`${k.url}/healthz`);
       assert.equal(warm.status, 200);
-      const inFlight = Array.from({ length: 6 }, (_, i) => slowPostback(k.url, f, `drain-${i}`, 300));
-      await Promise.all(inFlight.map((p) => p.sentFirstHalf));
-      await sleep(50);
+      const arrived = requestsArrived(k.service.app.server, 6);
+      const inFlight = Array.from({ length: 6 }, (_, i) => slowPostback(k.url, f, `drain-${i}`));
+      await arrived;
 
       const stopped = k.service.stop();
-      await sleep(50);
-      // The listener is closed at once: a new connection is refused while the others drain.
-      await assert.rejects(fetch(`${k.url}/healthz`));
+      // The listener closes while the six requests still wait for the rest of their bodies.
+      await until(() => refused(k.url), "the listener to close");
+      assert.equal(await settled(stopped), false, "stop() waits for the requests in flight");
 
+      for (const request of inFlight) request.finish();
       const answers = await Promise.all(inFlight.map((p) => p.answer));
       for (const answer of answers) {
         assert.equal(answer.status, 200, answer.body);
@@ -107,14 +124,21 @@ for (const engine of await availableEngines()) {
 }
 
 test("with SHUTDOWN_DRAIN_DELAY_MS, /readyz says draining at once while postbacks and clicks are still served", {
-  timeout: 30_000,
+  timeout: 60_000,
 }, async () => {
-  const DELAY_MS = 1500;
-  const k = await startKitService("sqlite", { env: { SHUTDOWN_DRAIN_DELAY_MS: String(DELAY_MS) } });
+  // The delay is the test's to end: what happens during it does not race a timer.
+  const delayed: number[] = [];
+  const delay = gate();
+  const k = await startKitService("sqlite", {
+    env: { SHUTDOWN_DRAIN_DELAY_MS: "1500" },
+    drainDelay: (ms) => {
+      delayed.push(ms);
+      return delay.opened;
+    },
+  });
   try {
     const f = await createFixture(k.store);
     assert.equal((await fetch(`${k.url}/readyz`)).status, 200);
-    const started = Date.now();
     const stopped = k.service.stop();
 
     const ready = await fetch(`${k.url}/readyz`);
@@ -126,10 +150,11 @@ test("with SHUTDOWN_DRAIN_DELAY_MS, /readyz says draining at once while postback
     assert.equal(postback.body["code"], "accepted");
     const click = await fetch(`${k.url}/c/${f.link.code}`, { redirect: "manual" });
     assert.equal(click.status, 302);
-    assert.ok(Date.now() - started < DELAY_MS, "the checks above ran inside the delay");
+    assert.deepEqual(delayed, [1500], "the configured delay, waited once");
+    assert.equal(await settled(stopped), false, "the listener stays open for the delay");
 
+    delay.open();
     await stopped;
-    assert.ok(Date.now() - started >= DELAY_MS - 20, "the listener stayed open for the delay");
     await assert.rejects(fetch(`${k.url}/healthz`), "the port is closed once stop() has finished");
     const reopened = openStore(k.database.url);
     try {
@@ -175,12 +200,7 @@ for (const engine of await availableEngines()) {
       await assert.rejects(startService(config), /EADDRINUSE/);
       if (engine === "postgres") {
         // A backend leaves pg_stat_activity a moment after its client hangs up.
-        let open = await connectionsTo(database.url);
-        for (let i = 0; i < 20 && open > 0; i++) {
-          await sleep(50);
-          open = await connectionsTo(database.url);
-        }
-        assert.equal(open, 0, "no pool left open");
+        await until(async () => (await connectionsTo(database.url)) === 0, "no pool left open");
       }
     } finally {
       blocker.close();

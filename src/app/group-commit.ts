@@ -44,10 +44,14 @@ export interface GroupCommitter<T, R> {
   readonly pending: number;
 }
 
-/** `flush` must return one result per item, in order; if it throws, every item of the batch fails. */
+/**
+ * `flush` must return one result per item, in order; if it throws, every item of the batch fails.
+ * `now` is the clock of the pacing (monotonic ms); tests pass one they control, with the timers.
+ */
 export function createGroupCommitter<T, R>(
   flush: (items: T[]) => Promise<R[]>,
   options: GroupCommitOptions,
+  now: () => number = () => performance.now(),
 ): GroupCommitter<T, R> {
   let queue: Pending<T, R>[] = [];
   let running = 0;
@@ -95,12 +99,12 @@ export function createGroupCommitter<T, R>(
    */
   const heldBack = (): boolean => {
     if (minInterval <= 0) return false;
-    const wait = lastStart + minInterval - performance.now();
+    const wait = lastStart + minInterval - now();
     const hold = wait > 0 && queue.length < options.maxBatch;
     if (hold && skipHolds === 0) {
       if (heldFrom < 0) {
         heldFrom = queue.length;
-        heldSince = performance.now();
+        heldSince = now();
       }
       paced ??= setTimeout(() => {
         paced = undefined;
@@ -111,13 +115,13 @@ export function createGroupCommitter<T, R>(
     if (hold) skipHolds--;
     // A hold of half an interval or more that ended with what it started with only delayed its
     // batch (a short one may gather nothing by chance).
-    else if (heldFrom >= 0 && queue.length === heldFrom && performance.now() - heldSince >= minInterval / 2)
+    else if (heldFrom >= 0 && queue.length === heldFrom && now() - heldSince >= minInterval / 2)
       skipHolds = PROBE_EVERY - 1;
     heldFrom = -1;
     // Due, or a full batch that waits for nothing: a pending wake-up has nothing left to do.
     clearTimeout(paced);
     paced = undefined;
-    lastStart = performance.now();
+    lastStart = now();
     return false;
   };
 

@@ -3,6 +3,7 @@
  * postbacks. Configuration comes from the environment, as for the service (see .env.example).
  */
 import { ConfigError, loadConfig } from "../config.ts";
+import { backupCommand } from "./backup-command.ts";
 import { deliveriesCommand } from "./deliveries-command.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
@@ -13,6 +14,7 @@ export const USAGE = `Usage: postwire <command> [options]
 Commands:
   serve                         Run the service (HTTP API, clicks, postbacks).
   migrate                       Apply database migrations and exit.
+  backup <file>                 Copy the SQLite database to a new file, online and consistent.
   keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID] [--json]
                                 Create an API key (role admin|operator|affiliate); prints it once.
   deliveries list|attempts|replay ...
@@ -45,6 +47,8 @@ export async function runCli(
       }
       case "migrate":
         return await migrateCommand(rest, env, io);
+      case "backup":
+        return await backupCommand(rest, env, io);
       case "keys":
         return await keysCommand(rest, env, io);
       case "postback":

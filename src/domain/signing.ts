@@ -1,5 +1,5 @@
 /**
- * Request signing for inbound postbacks (DESIGN.md §2, vectors in shared/vectors/signing.json).
+ * Request signing for inbound postbacks (DESIGN.md §2, vectors in test/fixtures/signing-vectors.json).
  *
  * - GET: `ts` and `sig` query parameters; `sig` = lowercase hex HMAC-SHA256 over the canonical query.
  * - POST: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`),

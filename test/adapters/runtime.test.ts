@@ -42,13 +42,21 @@ test("applied at run time, it takes effect: objects that survive stop going stra
     await new Promise((resolve) => setTimeout(resolve, 10));
     console.log(scavenges);
   `;
+  // With V8's background threads (optimising compilers, OSR, GC helpers), when `make`'s optimised
+  // code takes over depends on thread scheduling, and with it whether V8 pretenures the site: by
+  // default 1 scavenge in most runs, 6-7 in others (8 of 50 with both cores busy). Without
+  // background threads (--single-threaded) every run is the same: 1 scavenge by default, 6 tuned
+  // (50 runs each with both cores busy; --no-concurrent-recompilation alone still gave an 8 in a
+  // loaded suite run).
   const scavenges = (mode: string) =>
-    Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, mode], { encoding: "utf8" }));
-  // V8's pretenuring is a heuristic: by default the site is pretenured in most runs (1 scavenge;
-  // measured 8 runs in 10), not all (7). Tuned, it never is (7 every time).
-  const runs = 5;
+    Number(
+      execFileSync(process.execPath, ["--single-threaded", "--input-type=module", "-e", script, mode], {
+        encoding: "utf8",
+      }),
+    );
+  const runs = 3;
   const untuned = Array.from({ length: runs }, () => scavenges("default"));
   const tuned = Array.from({ length: runs }, () => scavenges("tuned"));
-  assert.ok(Math.min(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
+  assert.ok(Math.max(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
   assert.ok(Math.min(...tuned) >= 5, `tuned, the objects stay young: ${tuned} scavenges`);
 });

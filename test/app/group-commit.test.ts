@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import {
   createGroupCommitter,
   type GroupCommitOptions,
@@ -20,7 +20,11 @@ function deferred() {
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A committer whose flush records its batches and doubles each item. */
-function recording(options: Partial<GroupCommitOptions> = {}, gate?: () => Promise<void>) {
+function recording(
+  options: Partial<GroupCommitOptions> = {},
+  gate?: () => Promise<void>,
+  now?: () => number,
+) {
   const batches: number[][] = [];
   const committer = createGroupCommitter<number, number>(
     async (items) => {
@@ -29,6 +33,7 @@ function recording(options: Partial<GroupCommitOptions> = {}, gate?: () => Promi
       return items.map((n) => n * 2);
     },
     { ...OPTIONS, ...options },
+    now,
   );
   return { committer, batches };
 }
@@ -55,7 +60,7 @@ describe("group commit", () => {
       async (items) => {
         running++;
         peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await nextTurn();
         running--;
         return items;
       },
@@ -147,27 +152,40 @@ describe("group commit", () => {
     assert.deepEqual(await Promise.all(results), [2, 4, 6]);
   });
   describe("pacing (minIntervalMs)", () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    /**
+     * The pacing's clock and wake-ups under test control: `t.mock.timers` runs setTimeout and Date
+     * (setImmediate, which gathers a turn's submissions, stays real), and the committer reads
+     * Date.now() as its clock. Nothing waits for real time: `tick(ms)` moves it.
+     */
+    function paced(t: TestContext, options: Partial<GroupCommitOptions>) {
+      t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 1_000_000 });
+      /** Lets this turn's submissions reach the committer, then moves the clock and runs what is due. */
+      const tick = async (ms: number) => {
+        await nextTurn();
+        t.mock.timers.tick(ms);
+        await nextTurn();
+      };
+      return { ...recording(options, undefined, () => Date.now()), tick };
+    }
 
-    test("a lone submission is flushed at once; later ones wait for the interval and share a flush", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 60 });
-      const started = performance.now();
+    test("a lone submission is flushed at once; later ones wait for the interval and share a flush", async (t) => {
+      const { committer, batches, tick } = paced(t, { minIntervalMs: 60 });
       const first = committer.submit(1);
       await nextTurn();
       assert.deepEqual(batches, [[1]], "nothing flushed before it: no wait");
       await first;
       const later = [committer.submit(2)];
-      await sleep(5);
+      await tick(5);
       later.push(committer.submit(3));
-      await nextTurn();
-      assert.deepEqual(batches, [[1]], "held back: the previous flush started under 60 ms ago");
+      await tick(54);
+      assert.deepEqual(batches, [[1]], "held back: the previous flush started 59 ms ago");
+      await tick(1);
+      assert.deepEqual(batches, [[1], [2, 3]], "flushed 60 ms after the first");
       assert.deepEqual(await Promise.all(later), [4, 6]);
-      assert.deepEqual(batches, [[1], [2, 3]]);
-      assert.ok(performance.now() - started >= 55, "the second flush started an interval after the first");
     });
 
-    test("a full batch does not wait", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 10_000, maxBatch: 3 });
+    test("a full batch does not wait", async (t) => {
+      const { committer, batches } = paced(t, { minIntervalMs: 10_000, maxBatch: 3 });
       await committer.submit(1);
       const full = [2, 3, 4].map((n) => committer.submit(n));
       await nextTurn();
@@ -175,8 +193,8 @@ describe("group commit", () => {
       assert.deepEqual(await Promise.all(full), [4, 6, 8]);
     });
 
-    test("a batch that fills up while held back is flushed at once", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 10_000, maxBatch: 3 });
+    test("a batch that fills up while held back is flushed at once", async (t) => {
+      const { committer, batches } = paced(t, { minIntervalMs: 10_000, maxBatch: 3 });
       await committer.submit(1);
       const held = committer.submit(2);
       await nextTurn();
@@ -187,55 +205,75 @@ describe("group commit", () => {
       assert.deepEqual(await Promise.all([held, ...rest]), [4, 6, 8]);
     });
 
-    test("after a quiet interval a submission is flushed at once again", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 20 });
+    test("after a quiet interval a submission is flushed at once again", async (t) => {
+      const { committer, batches, tick } = paced(t, { minIntervalMs: 20 });
       await committer.submit(1);
-      await sleep(30);
+      await tick(19);
       const second = committer.submit(2);
       await nextTurn();
+      assert.deepEqual(batches, [[1]], "19 ms after a flush: held");
+      await tick(1);
       assert.deepEqual(batches, [[1], [2]]);
       await second;
+      await tick(20);
+      const third = committer.submit(3);
+      await nextTurn();
+      assert.deepEqual(batches, [[1], [2], [3]], "a whole interval after: at once");
+      await third;
     });
 
-    test("a hold that gathers nothing is not repeated; one in PROBE_EVERY holds again", async () => {
+    test("a hold that gathers nothing is not repeated; one in PROBE_EVERY holds again", async (t) => {
       // One client sending one request at a time: it waits for the held flush, nothing else comes.
-      const { committer, batches } = recording({ minIntervalMs: 40 });
+      const { committer, batches, tick } = paced(t, { minIntervalMs: 40 });
       await committer.submit(0);
-      let started = performance.now();
-      await committer.submit(1);
-      assert.ok(performance.now() - started >= 35, "the first hold happens");
+      const first = committer.submit(1);
+      await tick(39);
+      assert.equal(batches.length, 1, "the first hold happens");
+      await tick(1);
+      await first;
       for (let i = 2; i < PROBE_EVERY + 1; i++) {
-        started = performance.now();
-        await committer.submit(i);
-        assert.ok(performance.now() - started < 30, `submission ${i} is flushed without a hold`);
+        const next = committer.submit(i);
+        await nextTurn();
+        assert.deepEqual(batches.at(-1), [i], `submission ${i} is flushed without a hold`);
+        await next;
       }
-      started = performance.now();
-      await committer.submit(PROBE_EVERY + 1);
-      assert.ok(performance.now() - started >= 35, "the probe holds again");
+      const probe = committer.submit(PROBE_EVERY + 1);
+      await tick(39);
+      assert.equal(batches.length, PROBE_EVERY + 1, "the probe holds again");
+      await tick(1);
+      await probe;
       assert.equal(batches.length, PROBE_EVERY + 2, "one flush per submission throughout");
     });
 
-    test("holds that gather submissions go on", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 30 });
+    test("holds that gather submissions go on", async (t) => {
+      const { committer, batches, tick } = paced(t, { minIntervalMs: 30 });
       await committer.submit(0);
       for (let round = 0; round < 3; round++) {
-        const started = performance.now();
         const first = committer.submit(10 * round + 1);
-        await sleep(5);
+        await tick(5);
         const second = committer.submit(10 * round + 2);
+        await tick(24);
+        assert.equal(batches.length, round + 1, `round ${round} is held`);
+        await tick(1);
         await Promise.all([first, second]);
-        assert.ok(performance.now() - started >= 25, `round ${round} was held`);
       }
       assert.deepEqual(batches, [[0], [1, 2], [11, 12], [21, 22]]);
     });
 
-    test("drain waits for a flush that is being held back", async () => {
-      const { committer, batches } = recording({ minIntervalMs: 40 });
+    test("drain waits for a flush that is being held back", async (t) => {
+      const { committer, batches, tick } = paced(t, { minIntervalMs: 40 });
       await committer.submit(1);
       const second = committer.submit(2);
       await nextTurn();
       assert.equal(committer.pending, 1);
-      await committer.drain();
+      let drained = false;
+      const draining = committer.drain().then(() => {
+        drained = true;
+      });
+      await tick(39);
+      assert.equal(drained, false);
+      await tick(1);
+      await draining;
       assert.deepEqual(batches, [[1], [2]]);
       assert.equal(await second, 4);
     });

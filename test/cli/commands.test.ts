@@ -4,33 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import type { CliIo } from "../../src/cli/io.ts";
-import { runCli } from "../../src/cli/postwire.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startService } from "../../src/main.ts";
+import { runPostwire } from "../helpers/cli.ts";
 import { availableEngines, createTestDatabase } from "../helpers/engines.ts";
 
 const BIN = path.join(import.meta.dirname, "../../bin/postwire");
 /** A minimal environment for child processes: nothing of the developer's own configuration. */
 const CHILD_ENV = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
-
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (text) => void out.push(text),
-    err: (text) => void err.push(text),
-    fetch: (input, init) => fetch(input, init),
-    now: () => Date.now(),
-    readFile: (file) => readFileSync(file),
-  };
-  const code = await runCli(argv, env, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 /** GET /v1/me with the key on a service started over `databaseUrl`. */
 async function whoAmI(databaseUrl: string, key: string): Promise<[number, unknown]> {
@@ -49,10 +33,10 @@ for (const engine of await availableEngines()) {
   test(`migrate prints the versions applied, then that the database is up to date (${engine})`, async () => {
     const database = await createTestDatabase(engine);
     try {
-      const first = await run(["migrate"], { DATABASE_URL: database.url });
+      const first = await runPostwire(["migrate"], { DATABASE_URL: database.url });
       assert.equal(first.code, 0, first.err);
       assert.match(first.out, /^Applied migrations: 001(, \d{3})*\nDatabase is up to date/);
-      const second = await run(["migrate"], { DATABASE_URL: database.url });
+      const second = await runPostwire(["migrate"], { DATABASE_URL: database.url });
       assert.equal(second.code, 0);
       assert.equal(second.out, `Database is up to date (${engine}).`);
     } finally {
@@ -63,7 +47,7 @@ for (const engine of await availableEngines()) {
   test(`keys create --role admin --json prints a key that works on /v1/me (${engine})`, async () => {
     const database = await createTestDatabase(engine);
     try {
-      const created = await run(["keys", "create", "--role", "admin", "--json"], {
+      const created = await runPostwire(["keys", "create", "--role", "admin", "--json"], {
         DATABASE_URL: database.url,
       });
       assert.equal(created.code, 0, created.err);
@@ -147,7 +131,7 @@ test("keys create refuses bad arguments with exit 2", async () => {
       [["keys", "create", "--role", "admin", "--bogus"], /Unknown option '--bogus'/],
     ];
     for (const [argv, message] of cases) {
-      const result = await run(argv, env);
+      const result = await runPostwire(argv, env);
       assert.equal(result.code, 2, argv.join(" "));
       assert.match(result.err, message);
       assert.equal(result.out, "");
@@ -158,24 +142,24 @@ test("keys create refuses bad arguments with exit 2", async () => {
 });
 
 test("configuration errors are all reported, exit 2", async () => {
-  const result = await run(["migrate"], { DATABASE_URL: "mysql://x", PORT: "http" });
+  const result = await runPostwire(["migrate"], { DATABASE_URL: "mysql://x", PORT: "http" });
   assert.equal(result.code, 2);
   assert.match(result.err, /DATABASE_URL must be sqlite:<path> or postgres:\/\//);
   assert.match(result.err, /PORT must be an integer/);
 });
 
 test("help and unknown commands", async () => {
-  const help = await run(["--help"]);
+  const help = await runPostwire(["--help"]);
   assert.equal(help.code, 0);
   for (const command of ["serve", "migrate", "keys create", "postback"])
     assert.ok(help.out.includes(command));
-  const none = await run([]);
+  const none = await runPostwire([]);
   assert.equal(none.code, 2);
   assert.match(none.err, /Usage: postwire/);
-  const unknown = await run(["deploy"]);
+  const unknown = await runPostwire(["deploy"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown command "deploy"/);
-  const serveArgs = await run(["serve", "--port", "1"]);
+  const serveArgs = await runPostwire(["serve", "--port", "1"]);
   assert.equal(serveArgs.code, 2);
   assert.match(serveArgs.err, /serve takes no arguments/);
 });

@@ -1,6 +1,6 @@
 /**
  * `postwire postback build|sign|verify` in-process: signatures match the independent vectors
- * (../shared/vectors/signing.json) with the time pinned, requests are built as documented, and
+ * (test/fixtures/signing-vectors.json) with the time pinned, requests are built as documented, and
  * verify accepts what the vectors sign and explains what it rejects.
  */
 import assert from "node:assert/strict";
@@ -11,15 +11,9 @@ import { describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import type { CliIo } from "../../src/cli/io.ts";
 import { postbackCommand } from "../../src/cli/postback-command.ts";
+import { signingVectors } from "../helpers/signing-vectors.ts";
 
-interface Vectors {
-  secret: string;
-  get: { cases: Array<{ name: string; params: Record<string, string>; sig: string; query_as_sent: string }> };
-  post: { cases: Array<Record<"webhook-id" | "webhook-timestamp" | "body" | "webhook-signature", string>> };
-}
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../shared/vectors/signing.json", import.meta.url), "utf8"),
-) as Vectors;
+const vectors = signingVectors;
 
 /** Runs the command with captured output and a fixed clock. */
 async function run(argv: string[], env: Record<string, string> = {}, nowMs = 1_795_000_000_000) {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
@@ -19,25 +18,9 @@ import {
   verifyQuerySignature,
   verifyWebhookSignature,
 } from "../../src/domain/signing.ts";
+import { SIGNING_VECTORS_FILE, signingVectors } from "../helpers/signing-vectors.ts";
 
-interface Vectors {
-  secret: string;
-  secret_bytes_hex: string;
-  get: {
-    cases: Array<{
-      name: string;
-      params: Record<string, string>;
-      canonical: string;
-      sig: string;
-      query_as_sent: string;
-    }>;
-  };
-  post: { cases: Array<Record<"webhook-id" | "webhook-timestamp" | "body" | "webhook-signature", string>> };
-}
-
-const vectors = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, "../../../shared/vectors/signing.json"), "utf8"),
-) as Vectors;
+const vectors = signingVectors;
 
 function secretOf(s: string): Buffer {
   const r = decodeSecret(s);
@@ -72,7 +55,12 @@ const mutated = (s: string) =>
       return cps.join("");
     });
 
-// --- shared vectors ----------------------------------------------------------------------------
+// --- independent vectors (test/fixtures/signing-vectors.json) ---------------------------------
+
+test("vectors: the fixture is the design's file, byte for byte (replaced whole, never edited)", () => {
+  const digest = createHash("sha256").update(readFileSync(SIGNING_VECTORS_FILE)).digest("hex");
+  assert.equal(digest, "f6c4770c6d0f5c4133c7cdae8a01127f9def012cafb6b626d0e8163ff65b29dd");
+});
 
 test("vectors: secret decodes to the given bytes and encodes back", () => {
   assert.equal(vectorSecret.toString("hex"), vectors.secret_bytes_hex);

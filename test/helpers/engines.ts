@@ -9,6 +9,7 @@ import path from "node:path";
 import pg from "pg";
 import { openStore } from "../../src/adapters/storage/open-store.ts";
 import type { Store } from "../../src/app/ports.ts";
+import { PATIENCE_MS } from "./until.ts";
 
 export const ENGINES = ["sqlite", "postgres"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -18,7 +19,8 @@ const ADMIN_URL = process.env["TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0
 let postgresAvailable: Promise<boolean> | undefined;
 export function hasPostgres(): Promise<boolean> {
   postgresAvailable ??= (async () => {
-    const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+    // Absent, it refuses at once; present but slow to accept (a busy machine), it is waited for.
+    const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: PATIENCE_MS });
     try {
       await client.connect();
       await client.end();

@@ -11,6 +11,7 @@ import type { ClickRecorder } from "../../app/record-click.ts";
 import { earlyPostbackRequest, logEarlyReject, postbackInPacket } from "./early-rejects.ts";
 import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { createFastPath, type FastPath } from "./fast-path.ts";
+import { type MetricsOptions, metricsRoute } from "./metrics.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { requestIdOf } from "./request-id.ts";
 import type { OutboundRouteDeps } from "./routes/admin/endpoints.ts";
@@ -35,8 +36,8 @@ export interface ServerDeps {
   readonly isDraining: () => boolean;
   /** Outbound endpoints (egress guard, sender for "send test", endpoint cache). */
   readonly outbound?: OutboundRouteDeps;
-  /** Prometheus text for GET /metrics. */
-  readonly metrics?: () => Promise<string>;
+  /** GET /metrics on this listener (unset: none here, e.g. on a listener of its own: metrics.ts). */
+  readonly metrics?: MetricsOptions;
   /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
   readonly logStream?: { write(line: string): void };
 }
@@ -137,11 +138,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   const fast = fastPath;
   app.addHook("preClose", async () => fast.close());
-  const metrics = deps.metrics;
-  if (metrics) {
-    app.get("/metrics", async (_request, reply) =>
-      reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics()),
-    );
-  }
+  if (deps.metrics) await app.register(metricsRoute, deps.metrics);
   return app;
 }

@@ -4,41 +4,16 @@
  * delivery id, and then recorded as delivered. Both engines (PostgreSQL: a short claim lease).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, describe, test } from "node:test";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
+import { spawnServe } from "../../helpers/serve-process.ts";
 import type { TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { click, client, convert, createWorld, expectStatus } from "../http/admin-kit.ts";
 import { startReceiver } from "./delivery-kit.ts";
 
-const ROOT = path.join(import.meta.dirname, "../../..");
-const NODE = path.join(ROOT, "node_modules/.bin/node");
 const ADMIN_KEY = `pw_${"k".repeat(40)}`;
-
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Starts `postwire serve` in a child process; resolves with its URL once it listens. */
-async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(NODE, [path.join(ROOT, "src/cli/main.ts"), "serve"], {
-    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  const url = await until(() => /"url":"(http:[^"]+)"/.exec(output)?.[1]);
-  return { child, url };
-}
 
 for (const engine of await availableEngines()) {
   describe(`delivery across a crash (${engine})`, () => {
@@ -59,7 +34,7 @@ for (const engine of await availableEngines()) {
         DELIVERY_TIMEOUT_MS: "60000",
       };
       try {
-        const first = await serve(env);
+        const first = await spawnServe(env);
         children.push(first.child);
         const t = { url: first.url, adminKey: ADMIN_KEY } as TestService;
         const world = await createWorld(t);
@@ -70,13 +45,13 @@ for (const engine of await availableEngines()) {
         });
         expectStatus(endpoint, 201);
         await convert(t, world, await click(t, world));
-        await until(() => (receiver.hits.length === 1 ? true : undefined));
+        await until(() => receiver.hits.length === 1);
         first.child.kill("SIGKILL");
         await new Promise((resolve) => first.child.once("exit", resolve));
 
-        const second = await serve(env);
+        const second = await spawnServe(env);
         children.push(second.child);
-        await until(() => (receiver.hits.length === 2 ? true : undefined), 15_000);
+        await until(() => receiver.hits.length === 2);
         const ids = receiver.hits.map((h) => new URL(h.url, receiver.url).searchParams.get("id"));
         assert.equal(ids[0], ids[1], "the same delivery id");
         const again = client(second.url, ADMIN_KEY);

@@ -14,6 +14,7 @@ import type { NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { parseEgressAllowlist } from "../../../src/domain/egress.ts";
 import { nextAttemptAt } from "../../../src/domain/retry-schedule.ts";
+import { PATIENCE_MS, until } from "../../helpers/until.ts";
 
 export interface Hit {
   readonly method: string;
@@ -85,13 +86,17 @@ export function endpointInput(affiliateId: number, patch: Partial<NewEndpoint> =
   };
 }
 
-/** Polls `check` every 25 ms until it holds; throws after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+export { until } from "../../helpers/until.ts";
+
+/**
+ * Resolves once every outbox row of the conversion is delivered: each was sent and answered (a
+ * receiver records its hit before it answers), so the receivers now hold all they will get for it.
+ */
+export function allDelivered(store: Store, conversionId: string): Promise<true> {
+  return until(
+    async () => (await store.deliveries.list({ conversionId })).every((d) => d.state === "delivered"),
+    `every delivery of ${conversionId} to be sent`,
+  );
 }
 
 export interface TestClock {
@@ -135,7 +140,8 @@ export function testDispatcher(
     clock,
     ids: createIds(clock),
     schedule: steadySchedule,
-    sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 2000, deadlineMs: 2000 },
+    // Receivers answer at once (or hang on purpose, where a test sets its own limits).
+    sendOptions: { connectTimeoutMs: PATIENCE_MS, responseTimeoutMs: PATIENCE_MS, deadlineMs: PATIENCE_MS },
     failureThreshold: 0,
     workerId: `w-${Math.random().toString(36).slice(2, 8)}`,
     ...overrides,

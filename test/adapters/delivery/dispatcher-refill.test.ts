@@ -15,6 +15,7 @@ import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-por
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { PATIENCE_MS, until } from "../../helpers/until.ts";
 import { endpointInput, startReceiver, steadySchedule, testSender } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -225,7 +226,11 @@ for (const engine of await availableEngines()) {
           clock: systemClock,
           ids,
           schedule: steadySchedule,
-          sendOptions: { connectTimeoutMs: 1000, responseTimeoutMs: 2000, deadlineMs: 2000 },
+          sendOptions: {
+            connectTimeoutMs: PATIENCE_MS,
+            responseTimeoutMs: PATIENCE_MS,
+            deadlineMs: PATIENCE_MS,
+          },
           failureThreshold: 0,
           workerId: "refill",
         },
@@ -239,11 +244,8 @@ for (const engine of await availableEngines()) {
           releaseAtStart: false,
         },
       );
-      const started = Date.now();
       await dispatcher.start();
-      while (receiver.hits.length < rows.length && Date.now() - started < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await until(() => receiver.hits.length >= rows.length, "every row to be sent");
       await dispatcher.stop();
       await receiver.close();
       assert.equal(receiver.hits.length, rows.length);

@@ -15,6 +15,7 @@ import type { ConversionRow, Payout, Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { clickRow, conversionRow, insertConversions } from "../../helpers/records.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { settled } from "../../helpers/until.ts";
 import {
   endpointInput,
   type Receiver,
@@ -23,6 +24,7 @@ import {
   testClock,
   testDispatcher,
   testSender,
+  until,
 } from "./delivery-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -236,7 +238,7 @@ for (const engine of await availableEngines()) {
       await failing.close();
     });
 
-    test("a slow endpoint holds only its own slots", async () => {
+    test("a slow endpoint holds only its own slots", { timeout: 60_000 }, async () => {
       const slow = await startReceiver(["hang"]);
       const fast = await startReceiver();
       const clock = testClock();
@@ -244,19 +246,35 @@ for (const engine of await availableEngines()) {
       const epFast = await endpoint(fast);
       await ingest(clock, [attributed(), attributed(), attributed(), attributed()]);
       await store.deliveries.endpoints.update(epFast.id, { status: "active" }, clock.now());
-      const dispatcher = testDispatcher(store, clock, sender, { perEndpoint: 1, concurrency: 4 });
+      // The hung request ends only when the test closes its receiver, never by a timeout meanwhile.
+      const dispatcher = testDispatcher(store, clock, sender, {
+        perEndpoint: 1,
+        concurrency: 4,
+        sendOptions: { connectTimeoutMs: 600_000, responseTimeoutMs: 600_000, deadlineMs: 600_000 },
+      });
       const round = dispatcher.tick();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(slow.hits.length, 1, "one slot for the hung endpoint");
-      const started = Date.now();
-      for (let i = 0; i < 4 && fast.hits.length < 4; i++) await dispatcher.tick();
-      assert.ok(Date.now() - started < 1000, "not waiting for the hung request");
-      assert.equal(fast.hits.length, 4, "the healthy endpoint is not held up");
-      await slow.close();
-      await round;
-      for (const id of [epSlow.id, epFast.id])
-        await store.deliveries.endpoints.update(id, { status: "disabled" }, clock.now());
-      await fast.close();
+      try {
+        await until(() => slow.hits.length === 1, "the hung request");
+        // Rounds until the healthy endpoint has all four (a round finds its one slot busy while the
+        // previous send is still being answered); a round that waited for the hung request never ends.
+        await until(async () => {
+          await dispatcher.tick();
+          return fast.hits.length >= 4;
+        }, "the healthy endpoint's four deliveries");
+        assert.equal(fast.hits.length, 4, "the healthy endpoint is not held up");
+        assert.equal(slow.hits.length, 1, "one slot for the hung endpoint");
+        assert.equal(
+          await settled(round),
+          false,
+          "the hung request is still in flight: nothing waited for it",
+        );
+      } finally {
+        await slow.close();
+        await round;
+        for (const id of [epSlow.id, epFast.id])
+          await store.deliveries.endpoints.update(id, { status: "disabled" }, clock.now());
+        await fast.close();
+      }
     });
 
     if (engine === "postgres") {
@@ -268,7 +286,11 @@ for (const engine of await availableEngines()) {
         await ingest(clock, rows);
         const a = testDispatcher(store, clock, sender, { perEndpoint: 8, concurrency: 8 });
         const b = testDispatcher(store, clock, sender, { perEndpoint: 8, concurrency: 8 });
-        for (let i = 0; i < 20; i++) await Promise.all([a.tick(), b.tick()]);
+        // Rounds of both at once until the receiver has every row (however many that takes).
+        await until(async () => {
+          await Promise.all([a.tick(), b.tick()]);
+          return new Set(receiver.hits.map((hit) => hit.headers["webhook-id"])).size >= 60;
+        }, "every row to be sent");
         const perId = new Map<string, number>();
         for (const hit of receiver.hits) {
           const id = String(hit.headers["webhook-id"]);

@@ -22,7 +22,7 @@ import {
   expectStatus,
   type World,
 } from "../http/admin-kit.ts";
-import { type Hit, type Receiver, startReceiver, until } from "./delivery-kit.ts";
+import { allDelivered, type Hit, type Receiver, startReceiver, until } from "./delivery-kit.ts";
 
 const TERMS = {
   cpa: { amountMinor: 12345, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
@@ -30,7 +30,6 @@ const TERMS = {
 const TEMPLATE =
   "/pb?st={status}&p={payout}&tp={total_payout}&c={currency}&r={reason}&cid={click_id}&cv={conversion_id}&ev={event}&dl={delivery_id}";
 
-const quiet = () => new Promise((resolve) => setTimeout(resolve, 200));
 const paramsOf = (hit: Hit) => Object.fromEntries(new URL(hit.url, "http://x").searchParams);
 const byStatus = (r: Receiver, status: string) => r.hits.filter((h) => paramsOf(h)["st"] === status);
 
@@ -115,7 +114,7 @@ for (const engine of await availableEngines()) {
       assert.equal(hit.headers["webhook-id"], body["delivery_id"]);
       new Webhook(secret.replace(/^whsec_/, "")).verify(hit.body, hit.headers as Record<string, string>);
 
-      await quiet();
+      await allDelivered(t.store, id);
       assert.deepEqual(
         legacy.hits.map((h) => paramsOf(h)["st"]),
         ["created"],
@@ -171,7 +170,7 @@ for (const engine of await availableEngines()) {
       expectStatus(await adjust(id, { action: "reject", reason_code: "fraud" }), 201);
       expectStatus(await adjust(id, { action: "reject", reason_code: "fraud" }), 409, "conflict");
       await until(() => subscribed.hits.length === seen + 2);
-      await quiet();
+      await allDelivered(t.store, id);
       assert.deepEqual(
         subscribed.hits.slice(seen).map((h) => paramsOf(h)["st"]),
         ["adjusted", "rejected"],
@@ -241,7 +240,7 @@ for (const engine of await availableEngines()) {
         "nor the adjustment",
       );
       assert.equal(enqueued, 2, "the effect did write its messages (subscribed and default endpoints)");
-      await quiet();
+      await allDelivered(t.store, id);
       assert.equal(
         subscribed.hits.filter((h) => paramsOf(h)["cv"] === id).length,
         0,

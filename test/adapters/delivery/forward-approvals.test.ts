@@ -19,7 +19,7 @@ import {
   expectStatus,
   type World,
 } from "../http/admin-kit.ts";
-import { type Receiver, startReceiver, until } from "./delivery-kit.ts";
+import { allDelivered, type Receiver, startReceiver, until } from "./delivery-kit.ts";
 
 const DAY = 86_400_000;
 const TERMS = {
@@ -86,7 +86,7 @@ for (const engine of await availableEngines()) {
       }
       const rows = await t.store.deliveries.list({ conversionId });
       assert.deepEqual(rows.map((d) => d.status).sort(), ["approved", "created"]);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await allDelivered(t.store, conversionId);
       assert.equal(approvals.hits.length, 1);
       assert.equal(created.hits.length, 1, "the endpoint not subscribed to approved got no approval");
     });

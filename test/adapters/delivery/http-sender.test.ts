@@ -7,8 +7,14 @@ import type { LookupAll } from "../../../src/adapters/delivery/egress-guard.ts";
 import { createEgressGuard } from "../../../src/adapters/delivery/egress-guard.ts";
 import { createHttpSender } from "../../../src/adapters/delivery/http-sender.ts";
 import type { SendOptions } from "../../../src/app/delivery/sender-port.ts";
+import { PATIENCE_MS } from "../../helpers/until.ts";
 
-const FAST: SendOptions = { connectTimeoutMs: 1000, responseTimeoutMs: 1000, deadlineMs: 3000 };
+/** For sends that are answered at once: limits that only a broken run reaches, however busy the machine. */
+const FAST: SendOptions = {
+  connectTimeoutMs: PATIENCE_MS,
+  responseTimeoutMs: PATIENCE_MS,
+  deadlineMs: PATIENCE_MS,
+};
 
 interface Seen {
   readonly method: string;
@@ -129,7 +135,7 @@ describe("http sender against real local receivers", () => {
         retryAfterSeconds: null,
       },
     );
-    assert.ok(result.latencyMs >= 0 && result.latencyMs < 1000);
+    assert.ok(Number.isInteger(result.latencyMs) && result.latencyMs >= 0, `${result.latencyMs}`);
     const seen = rx.seen.at(-1)!;
     assert.equal(seen.method, "POST");
     assert.equal(seen.url, "/ok?a=1");
@@ -154,8 +160,10 @@ describe("http sender against real local receivers", () => {
     assert.deepEqual([r429.status, r429.error, r429.retryAfterSeconds], [429, "http_error", 30]);
     const r503 = await sender.send({ url: rx.url("/503-date"), method: "GET", headers: {} }, FAST);
     assert.equal(r503.status, 503);
+    // A date 120 s ahead, read as seconds from now (less the time the answer took to arrive).
     assert.ok(
-      r503.retryAfterSeconds !== null && r503.retryAfterSeconds >= 118 && r503.retryAfterSeconds <= 121,
+      r503.retryAfterSeconds !== null && r503.retryAfterSeconds > 60 && r503.retryAfterSeconds <= 121,
+      `${r503.retryAfterSeconds}`,
     );
   });
 
@@ -164,30 +172,31 @@ describe("http sender against real local receivers", () => {
     const result = await sender.send({ url: rx.url("/302"), method: "POST", headers: {}, body: "x" }, FAST);
     assert.deepEqual([result.ok, result.status, result.error], [false, 302, "redirect"]);
     assert.match(result.detail ?? "", /not followed/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A followed redirect would have reached the target before send() returned.
     assert.equal(target.seen.length, before);
   });
 
   it("a receiver that never answers: response_timeout", async () => {
     const options = { connectTimeoutMs: 1000, responseTimeoutMs: 150, deadlineMs: 3000 };
     const result = await sender.send({ url: rx.url("/hang"), method: "GET", headers: {} }, options);
+    // The error names the limit that ended it (the 3 s deadline would say deadline_exceeded).
     assert.deepEqual([result.ok, result.status, result.error], [false, null, "response_timeout"]);
-    assert.ok(result.latencyMs >= 140 && result.latencyMs < 1000, `${result.latencyMs}`);
+    assert.ok(result.latencyMs >= 140, `not before the 150 ms limit: ${result.latencyMs}`);
   });
 
   it("a receiver that drips its body: deadline_exceeded", async () => {
     const options = { connectTimeoutMs: 1000, responseTimeoutMs: 1000, deadlineMs: 300 };
     const result = await sender.send({ url: rx.url("/drip"), method: "GET", headers: {} }, options);
     assert.deepEqual([result.ok, result.status, result.error], [false, 200, "deadline_exceeded"]);
-    assert.ok(result.latencyMs >= 290 && result.latencyMs < 1000, `${result.latencyMs}`);
+    assert.ok(result.latencyMs >= 290, `not before the 300 ms deadline: ${result.latencyMs}`);
     assert.match(result.responseSnippet, /^\.+$/);
   });
 
   it("an endless body: only the first 4 KB are read, then the connection is dropped", async () => {
     const result = await sender.send({ url: rx.url("/huge"), method: "GET", headers: {} }, FAST);
+    // ok, not deadline_exceeded: it stopped reading instead of waiting for an end that never comes.
     assert.deepEqual([result.ok, result.status, result.error], [true, 200, null]);
     assert.equal(result.responseSnippet, "x".repeat(4096));
-    assert.ok(result.latencyMs < 2000, `${result.latencyMs}`);
   });
 
   it("connection refused: network_error", async () => {

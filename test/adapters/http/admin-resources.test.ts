@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { type Call, client, createWorld, expectStatus } from "./admin-kit.ts";
 
 const PUBLIC = "https://track.example";
@@ -100,14 +101,11 @@ for (const engine of await availableEngines()) {
       assert.ok(!/hash/.test(listed.text));
       const mine = client(t.url, created.body.key);
       expectStatus(await mine("GET", "/v1/me"), 200);
-      // last_used_at is written just after the answer: poll briefly.
-      let used: string | null = null;
-      for (let i = 0; i < 50 && !used; i++) {
+      // last_used_at is written just after the answer.
+      await until(async () => {
         const keys = await admin("GET", `/v1/api-keys?operator_id=${world.operator.id}`);
-        used = keys.body.data.find((k: { id: number }) => k.id === created.body.id)?.last_used_at ?? null;
-        if (!used) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(used, "last_used_at is recorded");
+        return keys.body.data.find((k: { id: number }) => k.id === created.body.id)?.last_used_at;
+      }, "last_used_at to be recorded");
       expectStatus(await admin("DELETE", `/v1/api-keys/${created.body.id}`), 200);
       expectStatus(await mine("GET", "/v1/me"), 401, "unauthorized");
       expectStatus(await client(t.url, undefined)("GET", "/v1/operators"), 401, "unauthorized");

@@ -12,6 +12,7 @@ import {
 } from "../../../src/adapters/http/early-rejects.ts";
 import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 
 const ARRIVAL = { receivedAt: 1_700_000_000_000, startedNs: 1n, remoteAddress: "192.0.2.1" };
 
@@ -113,13 +114,13 @@ describe("a postback the router refuses is logged", () => {
     const answer = await fetch(`${t.url}/v1/postback/%E0%A4%A?txid=early-1`);
     assert.equal(answer.status, 400);
     assert.equal(((await answer.json()) as { code: string }).code, "invalid_request");
-    let rows: Awaited<ReturnType<typeof t.store.searchRequestLog>> = [];
-    for (let i = 0; i < 50 && rows.length === 0; i++) {
-      rows = (await t.store.searchRequestLog({ code: "invalid_request" })).filter(
+    // The row is written after the answer.
+    const rows = await until(async () => {
+      const found = (await t.store.searchRequestLog({ code: "invalid_request" })).filter(
         (row) => row.path === "/v1/postback/%E0%A4%A",
       );
-      if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return found.length > 0 && found;
+    }, "the request-log row");
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 400);
     assert.equal(rows[0]!.method, "GET");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createFixture, type Fixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { rawExchange } from "./postback-kit.ts";
 
 const HEADERS_TIMEOUT_MS = 300;
@@ -47,29 +48,41 @@ describe("postbacks refused before routing are logged", { timeout: 30_000 }, () 
 
   /** The operator's request-log rows with `code`, read through the admin API (polled: logging is async). */
   async function logged(code: string, expected = 1): Promise<LogRow[]> {
-    let rows: LogRow[] = [];
-    for (let i = 0; i < 50; i++) {
+    return until(async () => {
       const response = await fetch(`${t.url}/v1/request-log?operator_id=${f.operator.id}&code=${code}`, {
         headers: { authorization: `Bearer ${t.adminKey}` },
       });
       assert.equal(response.status, 200);
-      rows = ((await response.json()) as { data: LogRow[] }).data;
-      if (rows.length >= expected) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return rows;
+      const rows = ((await response.json()) as { data: LogRow[] }).data;
+      return rows.length >= expected && rows;
+    }, `${expected} ${code} row(s)`);
+  }
+
+  /**
+   * How many rows the whole request log has once everything sent so far is written: a postback to an
+   * unknown operator is sent and its row awaited. Rows are committed in the order they are
+   * submitted, so a row due to any earlier request is in by then.
+   */
+  let barriers = 0;
+  async function settledRowCount(): Promise<number> {
+    const path = `/v1/postback/op_barrier_${++barriers}`;
+    assert.equal((await fetch(`${t.url}${path}?event=ftd&txid=barrier`)).status, 404);
+    const rows = await until(async () => {
+      const all = await t.store.searchRequestLog({ limit: 1000 });
+      return all.some((row) => row.path === path) && all;
+    }, "the barrier's row");
+    return rows.length;
   }
 
   test("headers that never complete → 408, not logged: node:http keeps nothing of them", async () => {
-    const before = (await t.store.searchRequestLog({})).length;
+    const before = await settledRowCount();
     const response = await exchange(t.url, (socket) => {
       socket.write(`GET /v1/postback/${f.operator.key}?event=ftd&txid=slow HTTP/1.1\r\nHost: localhost\r\n`);
     });
     const answer = lastAnswer(response);
     assert.equal(answer.status, 408, response);
     assert.equal(answer.body["code"], "request_timeout");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal((await t.store.searchRequestLog({})).length, before);
+    assert.equal(await settledRowCount(), before + 1, "the barrier's row alone");
     assert.equal((await t.store.listConversions({ operatorId: f.operator.id })).length, 0);
   });
 
@@ -102,7 +115,7 @@ describe("postbacks refused before routing are logged", { timeout: 30_000 }, () 
   });
 
   test("garbage and other paths are answered but not logged", async () => {
-    const before = (await t.store.searchRequestLog({})).length;
+    const before = await settledRowCount();
     const garbage = await exchange(t.url, (socket) => {
       socket.write("\x16\x03\x01 not http at all\r\n\r\n");
     });
@@ -111,8 +124,7 @@ describe("postbacks refused before routing are logged", { timeout: 30_000 }, () 
       socket.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n");
     });
     assert.equal(lastAnswer(other).status, 408, other);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal((await t.store.searchRequestLog({})).length, before);
+    assert.equal(await settledRowCount(), before + 1, "the barrier's row alone");
   });
 
   test("a prompt postback on the same service is unaffected (and logged once)", async () => {

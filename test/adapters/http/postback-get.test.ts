@@ -1,18 +1,12 @@
 /** Signed GET postbacks that must be accepted: the signing vectors, mapping, test mode, attribution. */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
 import { createFixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { signingVectors } from "../../helpers/signing-vectors.ts";
 import { clockFrom, ftd, getPostback, type KitService, signedGet, startKitService } from "./postback-kit.ts";
 
-interface Vectors {
-  secret: string;
-  get: { cases: Array<{ name: string; params: Record<string, string>; sig: string; query_as_sent: string }> };
-}
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../../shared/vectors/signing.json", import.meta.url), "utf8"),
-) as Vectors;
+const vectors = signingVectors;
 
 for (const engine of await availableEngines()) {
   describe(`GET signing vectors over HTTP (${engine})`, { timeout: 60_000 }, () => {

@@ -7,9 +7,10 @@ import { connect, type Socket } from "node:net";
 import type { Clock, Store } from "../../../src/app/ports.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { decodeSecret, signQuery, signWebhook } from "../../../src/domain/signing.ts";
-import { type Service, startService } from "../../../src/main.ts";
+import { type Service, type ServiceOptions, startService } from "../../../src/main.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "../../helpers/engines.ts";
 import type { Fixture } from "../../helpers/service.ts";
+import { PATIENCE_MS } from "../../helpers/until.ts";
 
 export type Pairs = Array<[string, string]>;
 
@@ -154,20 +155,21 @@ export interface KitService {
   close(): Promise<void>;
 }
 
-/** Like startTestService, with a chosen clock and log stream (signing vectors, log lines). */
+/** Like startTestService, with a chosen clock and service options (log lines, drain delay). */
 export async function startKitService(
   engine: Engine,
-  opts: { env?: Record<string, string>; clock?: Clock; logStream?: { write(line: string): void } } = {},
+  opts: { env?: Record<string, string>; clock?: Clock } & ServiceOptions = {},
 ): Promise<KitService> {
+  const { env, clock, ...options } = opts;
   const database = await createTestDatabase(engine);
   const config = loadConfig({
     DATABASE_URL: database.url,
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "silent",
-    ...opts.env,
+    ...env,
   });
-  const service = await startService(config, opts.clock, opts.logStream ? { logStream: opts.logStream } : {});
+  const service = await startService(config, clock, options);
   return {
     service,
     store: service.store,
@@ -195,7 +197,7 @@ export interface RawExchange {
 export function rawExchange(
   url: string,
   drive: (socket: Socket) => void,
-  giveUpMs = 5000,
+  giveUpMs = PATIENCE_MS,
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {

@@ -1,21 +1,13 @@
 /** POST postbacks (JSON and form) with Standard Webhooks headers that must be accepted. */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { availableEngines } from "../../helpers/engines.ts";
 import { createFixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { signingVectors } from "../../helpers/signing-vectors.ts";
 import { clockFrom, type KitService, signedPost, startKitService } from "./postback-kit.ts";
 
-interface PostVector {
-  "webhook-id": string;
-  "webhook-timestamp": string;
-  "webhook-signature": string;
-  body: string;
-}
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../../shared/vectors/signing.json", import.meta.url), "utf8"),
-) as { secret: string; post: { cases: PostVector[] } };
+const vectors = signingVectors;
 
 for (const engine of await availableEngines()) {
   describe(`POST signing vectors over HTTP (${engine})`, { timeout: 60_000 }, () => {

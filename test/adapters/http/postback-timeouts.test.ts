@@ -1,12 +1,14 @@
 /**
  * Slow clients are cut off: headers that take longer than HEADERS_TIMEOUT_MS and bodies that take
- * longer than REQUEST_TIMEOUT_MS get a JSON 408 and a closed connection, promptly (Node checks
- * these limits on an interval that build-server.ts shortens).
+ * longer than REQUEST_TIMEOUT_MS get a JSON 408 and a closed connection, never before the limit.
+ * Promptly: Node checks these limits on an interval that build-server.ts shortens, and the server
+ * is checked to run with it (how soon a timer fires on a busy machine is not asserted).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { checkingIntervalMs } from "../../../src/adapters/http/build-server.ts";
 import { createFixture, startTestService, type TestService } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
 import { type RawExchange, rawExchange } from "./postback-kit.ts";
 
 const HEADERS_TIMEOUT_MS = 300;
@@ -21,8 +23,6 @@ function assertTimedOut(cut: Cut, limitMs: number): void {
   const body = cut.response.slice(cut.response.indexOf("\r\n\r\n") + 4);
   assert.equal(JSON.parse(body).code, "request_timeout");
   assert.ok(cut.elapsedMs >= limitMs - 50, `cut after ${cut.elapsedMs} ms, before the ${limitMs} ms limit`);
-  // Well before Node's default 30 s check interval.
-  assert.ok(cut.elapsedMs < limitMs + 1500, `cut only after ${cut.elapsedMs} ms`);
 }
 
 test("the timeout check interval follows the smallest limit, within 10 ms – 1 s", () => {
@@ -31,7 +31,7 @@ test("the timeout check interval follows the smallest limit, within 10 ms – 1 
   assert.equal(checkingIntervalMs(20, 20), 10);
 });
 
-describe("slow clients are cut off", { timeout: 30_000 }, () => {
+describe("slow clients are cut off", { timeout: 120_000 }, () => {
   let t: TestService;
   const timers: NodeJS.Timeout[] = [];
   before(async () => {
@@ -43,6 +43,17 @@ describe("slow clients are cut off", { timeout: 30_000 }, () => {
   after(async () => {
     for (const timer of timers) clearInterval(timer);
     await t?.close();
+  });
+
+  test("the server checks the limits every 75 ms, not every 30 s (Node's default)", () => {
+    // node:http keeps the constructor's option as a property (@types/node does not declare it).
+    const server = t.service.app.server as typeof t.service.app.server & {
+      connectionsCheckingInterval: number;
+    };
+    assert.deepEqual(
+      [server.headersTimeout, server.requestTimeout, server.connectionsCheckingInterval],
+      [HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, checkingIntervalMs(HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)],
+    );
   });
 
   test("headers that never finish → 408 after headersTimeout", async () => {
@@ -73,11 +84,10 @@ describe("slow clients are cut off", { timeout: 30_000 }, () => {
     assertTimedOut(cut, REQUEST_TIMEOUT_MS);
     assert.equal((await t.store.listConversions({ operatorId: f.operator.id })).length, 0);
     // The half-read request is in the request log as a timeout, with the peer address.
-    let logged: Awaited<ReturnType<typeof t.store.searchRequestLog>> = [];
-    for (let i = 0; i < 50 && logged.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      logged = await t.store.searchRequestLog({ operatorId: f.operator.id });
-    }
+    const logged = await until(async () => {
+      const rows = await t.store.searchRequestLog({ operatorId: f.operator.id });
+      return rows.length > 0 && rows;
+    }, "the request-log row");
     assert.equal(logged.length, 1);
     assert.equal(logged[0]!.code, "request_timeout");
     assert.equal(logged[0]!.status, 408);

@@ -1,7 +1,10 @@
 /**
- * WAL checkpoints in a worker thread (sqlite/checkpointer.ts): commits no longer checkpoint, the
- * worker does, the data stays whole, close leaves no WAL behind, and a failing worker is reported
- * so the connection can return to SQLite's own checkpoints.
+ * WAL checkpoints off the event loop (sqlite/checkpointer.ts). What a checkpoint tick does between
+ * commits is checked deterministically: the tests run the tick (checkpoint-tick.ts) on a connection
+ * of their own at chosen moments, never depending on when the worker thread gets the CPU. The
+ * worker itself is checked for what does not depend on timing: it ticks on its own, its reports
+ * reach the stats, close leaves no WAL behind, and a failing worker is reported once so the
+ * connection can return to SQLite's own checkpoints.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
@@ -9,20 +12,144 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { startCheckpointer } from "../../../src/adapters/storage/sqlite/checkpointer.ts";
+import { createCheckpointTick } from "../../../src/adapters/storage/sqlite/checkpoint-tick.ts";
+import {
+  createCheckpointTally,
+  startCheckpointer,
+} from "../../../src/adapters/storage/sqlite/checkpointer.ts";
 import { openSqlite, type SqliteDriverHandle } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
+import { until } from "../../helpers/until.ts";
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ROW = "n".repeat(2000);
+const fill = async (driver: SqliteDriverHandle, rows: number, from = 0) => {
+  await driver.transaction(async (tx) => {
+    for (let i = from; i < from + rows; i++) await tx.run("INSERT INTO t (x, note) VALUES (?, ?)", [i, ROW]);
+  });
+};
+const count = async (driver: SqliteDriverHandle) =>
+  (await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"];
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(20);
+describe("a checkpoint tick between commits (what the worker runs every interval)", () => {
+  let dir: string;
+  let file: string;
+  let writer: SqliteDriverHandle | undefined;
+  let ticker: DatabaseSync | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "postwire-tick-"));
+    file = path.join(dir, "t.db");
+  });
+  afterEach(async () => {
+    ticker?.close();
+    ticker = undefined;
+    await writer?.close().catch(() => undefined);
+    writer = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * The service's connection as the checkpointer leaves it (no checkpoints inside commits), and a
+   * tick on a second connection, as the worker has, with a short busy timeout.
+   */
+  async function setUp(restartBytes = 32 * 1024 * 1024) {
+    const driver = openSqlite(file);
+    writer = driver;
+    await driver.run("PRAGMA wal_autocheckpoint = 0");
+    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
+    ticker = new DatabaseSync(file, { timeout: 50 });
+    const tally = createCheckpointTally();
+    const tick = createCheckpointTick(ticker, restartBytes, tally.observe);
+    return { driver, tick, stats: tally.stats };
   }
-}
+  const walBytes = () => statSync(`${file}-wal`).size;
 
-describe("sqlite background checkpoints", () => {
+  test("commits leave the WAL to the tick, which copies it all; the next commit writes it from its start", async () => {
+    const { driver, tick, stats } = await setUp();
+    // Well past SQLite's own 1000-page threshold, which would checkpoint inside one of these commits.
+    for (let batch = 0; batch < 10; batch++) await fill(driver, 300, batch * 300);
+    assert.ok(walBytes() > 1000 * 4096, `no checkpoint inside the commits (WAL ${walBytes()} bytes)`);
+    tick();
+    assert.equal(stats().checkpoints, 1);
+    assert.equal(stats().lastError, null);
+    assert.equal(await count(driver), 3000);
+    // After a full checkpoint the next write restarts the WAL from its beginning: it stops growing.
+    const size = walBytes();
+    for (let batch = 0; batch < 5; batch++) {
+      await fill(driver, 300, 3000 + batch * 300);
+      tick();
+    }
+    assert.equal(walBytes(), size, "the WAL is reused, not grown");
+    assert.equal(await count(driver), 4500);
+  });
+
+  test("under steady writes, ticks keep the WAL from growing with every commit", async () => {
+    const { driver, tick, stats } = await setUp();
+    // A commit every 2 ms or so, as a paced group commit under load, and a tick every 20 ms.
+    let written = 0;
+    let largest = 0;
+    for (let commit = 0; commit < 250; commit++) {
+      await fill(driver, 8, commit * 8);
+      written += 8 * ROW.length;
+      largest = Math.max(largest, walBytes());
+      if (commit % 10 === 9) tick();
+    }
+    assert.ok(stats().checkpoints > 0);
+    assert.equal(stats().lastError, null);
+    // A WAL that never restarts holds every page of every commit: more than the rows themselves.
+    assert.equal(written, 4_000_000);
+    assert.ok(largest < written / 10, `the WAL reached ${largest} bytes for ${written} bytes of rows`);
+  });
+
+  test("a WAL past restartBytes is restarted at the next tick, once for each time it grows past", async () => {
+    const restartBytes = 256 * 1024;
+    const { driver, tick, stats } = await setUp(restartBytes);
+    await fill(driver, 8);
+    tick();
+    assert.equal(stats().restarts, 0, "16 KB of rows: below restartBytes");
+    await fill(driver, 200, 1000);
+    tick();
+    assert.equal(stats().restarts, 1, "400 KB of rows: restarted");
+    tick();
+    tick();
+    assert.equal(stats().restarts, 1, "no restarts while nothing is written");
+    await fill(driver, 8, 2000);
+    tick();
+    assert.equal(stats().restarts, 1, "the next commit wrote the WAL from its start: small again");
+    await fill(driver, 200, 3000);
+    tick();
+    assert.equal(stats().restarts, 2);
+    assert.equal(stats().restartsBusy, 0);
+    assert.equal(stats().lastError, null);
+    assert.equal(await count(driver), 416);
+    assert.ok(walBytes() < 2 * restartBytes, `WAL ${walBytes()} bytes`);
+  });
+
+  test("a restart that cannot get the write lock is counted as busy and done at a later tick", async () => {
+    const { driver, tick, stats } = await setUp(64 * 1024);
+    // Another writer fills the WAL past restartBytes and takes the write lock again.
+    const other = new DatabaseSync(file, { timeout: 5000 });
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      const insert = other.prepare("INSERT INTO t (x, note) VALUES (?, ?)");
+      for (let i = 0; i < 100; i++) insert.run(i, ROW);
+      other.exec("COMMIT");
+      other.exec("BEGIN IMMEDIATE");
+      tick();
+      assert.deepEqual([stats().restarts, stats().restartsBusy], [0, 1]);
+      assert.equal(stats().lastError, null, "busy is not an error");
+      tick();
+      assert.deepEqual([stats().restarts, stats().restartsBusy], [0, 2], "tried again while locked");
+      other.exec("ROLLBACK");
+      tick();
+      assert.deepEqual([stats().restarts, stats().restartsBusy], [1, 2], "done once the lock is free");
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+    }
+    assert.equal(await count(driver), 100);
+  });
+});
+
+describe("sqlite background checkpoints (the worker)", () => {
   let dir: string;
   let file: string;
   let db: SqliteDriverHandle | undefined;
@@ -36,108 +163,16 @@ describe("sqlite background checkpoints", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fill = async (driver: SqliteDriverHandle, rows: number, from = 0) => {
-    await driver.transaction(async (tx) => {
-      for (let i = from; i < from + rows; i++)
-        await tx.run("INSERT INTO t (x, note) VALUES (?, ?)", [i, "n".repeat(2000)]);
-    });
-  };
-
-  test("commits do not checkpoint; the worker does, and every row stays readable", async () => {
-    db = openSqlite(file, { checkpointIntervalMs: 20 });
+  test("commits do not checkpoint; the worker ticks on its own, its reports reach the stats", async () => {
+    db = openSqlite(file, { checkpointIntervalMs: 20, walRestartBytes: 64 * 1024 });
     const driver = db;
     assert.equal((await driver.all("PRAGMA wal_autocheckpoint"))[0]?.["wal_autocheckpoint"], 0);
     await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
-    // Well past SQLite's own 1000-page threshold, which would checkpoint inside one of these commits.
     for (let batch = 0; batch < 10; batch++) await fill(driver, 300, batch * 300);
     await until(() => (driver.checkpointStats()?.checkpoints ?? 0) > 0, "a background checkpoint");
+    await until(() => (driver.checkpointStats()?.restarts ?? 0) > 0, "a background restart");
     assert.equal(driver.checkpointStats()?.lastError, null);
-    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 3000);
-    // After a full checkpoint the next write restarts the WAL from its beginning: it stops growing.
-    await pause(100);
-    const size = statSync(`${file}-wal`).size;
-    for (let batch = 0; batch < 5; batch++) {
-      await fill(driver, 300, 3000 + batch * 300);
-      await pause(60);
-    }
-    assert.ok(statSync(`${file}-wal`).size <= size, "the WAL is reused, not grown without bound");
-  });
-
-  test("under steady writes the WAL keeps restarting instead of growing with every commit", async () => {
-    db = openSqlite(file, { checkpointIntervalMs: 50 });
-    const driver = db;
-    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
-    // A commit every 2 ms or so, as a paced group commit under load; each appends a few pages.
-    let written = 0;
-    let largest = 0;
-    const deadline = Date.now() + 2_000;
-    for (let batch = 0; Date.now() < deadline; batch++) {
-      await fill(driver, 8, batch * 8);
-      written += 8 * 2000;
-      largest = Math.max(largest, statSync(`${file}-wal`).size);
-      await pause(2);
-    }
-    await until(() => (driver.checkpointStats()?.checkpoints ?? 0) > 0, "a background checkpoint");
-    // A WAL that never restarts holds every page of every commit: more than the rows themselves.
-    assert.ok(written > 4_000_000, `enough written to tell (${written} bytes)`);
-    assert.ok(largest < written / 4, `the WAL reached ${largest} bytes for ${written} bytes of rows`);
-  });
-
-  test("a WAL that reaches restartBytes is restarted, so the file stops growing", async () => {
-    // A commit every 2 ms or so, as a paced group commit under load. Without the RESTART step the
-    // WAL is restarted only when a pass happens to find it fully copied; here it must be restarted
-    // every time it passes restartBytes (a tick later at most).
-    const restartBytes = 256 * 1024;
-    db = openSqlite(file, { checkpointIntervalMs: 20, walRestartBytes: restartBytes });
-    const driver = db;
-    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
-    let commits = 0;
-    let largest = 0;
-    const deadline = Date.now() + 1_500;
-    while (Date.now() < deadline) {
-      await fill(driver, 8, commits * 8);
-      commits++;
-      largest = Math.max(largest, statSync(`${file}-wal`).size);
-      await pause(2);
-    }
-    await until(() => (driver.checkpointStats()?.restarts ?? 0) > 0, "the WAL to be restarted");
-    assert.equal(driver.checkpointStats()?.lastError, null);
-    // 8 rows of 2 KB per commit, about 50 commits per 20 ms tick: at most a tick's worth past it.
-    assert.ok(largest < 4 * restartBytes, `the WAL reached ${largest} bytes over ${commits} commits`);
-    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], commits * 8);
-    // A last commit past restartBytes, then nothing: restarted once, not again at every tick while
-    // the WAL waits for a commit to start it over.
-    await pause(100); // a restart still due for the loop's last commits happens first
-    const before = driver.checkpointStats()!.restarts;
-    await fill(driver, 200, 1_000_000);
-    await until(() => driver.checkpointStats()!.restarts > before, "the last restart");
-    await pause(200);
-    assert.equal(driver.checkpointStats()!.restarts, before + 1, "no restarts while nothing is written");
-  });
-
-  test("a restart that cannot get the write lock is counted as busy and tried again later", async () => {
-    db = openSqlite(file, { checkpointIntervalMs: 20, walRestartBytes: 64 * 1024 });
-    const driver = db;
-    await driver.run("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)");
-    // Another writer fills the WAL past restartBytes and, in the same synchronous step, takes the
-    // lock again and holds it past the worker's 1 s busy timeout.
-    const other = new DatabaseSync(file, { timeout: 5000 });
-    try {
-      other.exec("BEGIN IMMEDIATE");
-      const insert = other.prepare("INSERT INTO t (x, note) VALUES (?, ?)");
-      for (let i = 0; i < 100; i++) insert.run(i, "n".repeat(2000));
-      other.exec("COMMIT");
-      other.exec("BEGIN IMMEDIATE");
-      await until(() => (driver.checkpointStats()?.restartsBusy ?? 0) > 0, "a busy restart", 5_000);
-      assert.equal(driver.checkpointStats()?.lastError, null, "busy is not an error");
-      const restarts = driver.checkpointStats()!.restarts;
-      other.exec("ROLLBACK");
-      await until(() => driver.checkpointStats()!.restarts > restarts, "the restart once the lock is free");
-    } finally {
-      if (other.isTransaction) other.exec("ROLLBACK");
-      other.close();
-    }
-    assert.equal((await driver.all("SELECT COUNT(*) AS n FROM t"))[0]?.["n"], 100);
+    assert.equal(await count(driver), 3000);
   });
 
   test("close checkpoints what is left and removes the WAL; reopened, the data is all there", async () => {
@@ -158,8 +193,8 @@ describe("sqlite background checkpoints", () => {
       restartBytes: 1 << 20,
       onFailure: (reason) => reasons.push(reason),
     });
-    await until(() => reasons.length > 0, "the failure");
-    await pause(50);
+    // Both the error and the exit have been handled once the worker has ended.
+    await checkpointer.ended;
     assert.equal(reasons.length, 1);
     assert.match(reasons[0]!, /unable to open|exited/);
     await checkpointer.stop();

@@ -11,8 +11,9 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import { UniqueViolationError } from "../../../src/adapters/storage/sql-driver.ts";
 import { openSqlite } from "../../../src/adapters/storage/sqlite/sqlite-driver.ts";
+import { gate } from "../../helpers/until.ts";
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("sqlite driver", () => {
   let dir: string;
@@ -31,15 +32,19 @@ describe("sqlite driver", () => {
 
   test("a statement issued while a transaction awaits is not part of it (rollback)", async () => {
     const order: string[] = [];
+    const [inside, failing] = [gate(), gate()];
     const tx = db.transaction(async (t) => {
       await t.run("INSERT INTO t (x) VALUES (1)");
-      await pause(30);
+      inside.open();
+      await failing.opened;
       order.push("tx failing");
       throw new Error("rollback");
     });
-    await pause(5); // the transaction is now open and waiting
+    await inside.opened; // the transaction is open and waiting
     const outside = db.run("INSERT INTO t (x) VALUES (99)").then(() => order.push("outside ran"));
     const seen = db.all("SELECT COUNT(*) AS n FROM t");
+    await nextTurn();
+    failing.open();
     await assert.rejects(tx, /rollback/);
     await outside;
     assert.deepEqual(order, ["tx failing", "outside ran"]);
@@ -48,14 +53,18 @@ describe("sqlite driver", () => {
   });
 
   test("a statement issued while a transaction awaits runs after its commit", async () => {
+    const [inside, second] = [gate(), gate()];
     const tx = db.transaction(async (t) => {
       await t.run("INSERT INTO t (x) VALUES (1)");
-      await pause(20);
+      inside.open();
+      await second.opened;
       await t.run("INSERT INTO t (x) VALUES (2)");
       return "done";
     });
-    await pause(5);
+    await inside.opened;
     const read = db.all("SELECT x FROM t ORDER BY x");
+    await nextTurn();
+    second.open();
     assert.equal(await tx, "done");
     assert.deepEqual(
       (await read).map((r) => r["x"]),
@@ -72,7 +81,7 @@ describe("sqlite driver", () => {
         inside++;
         if (inside > 1) overlap = true;
         await t.run("INSERT INTO t (x) VALUES (?)", [x]);
-        await pause(5);
+        await nextTurn(); // another transaction would start now if the driver let it
         inside--;
       });
     await Promise.all([1, 2, 3, 4, 5].map(one));

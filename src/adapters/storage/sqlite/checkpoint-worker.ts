@@ -1,11 +1,12 @@
 /**
- * Runs in a worker thread (checkpointer.ts): its own connection to the database file, checkpointing
- * the WAL every `intervalMs` in PASSIVE mode, which never blocks the service's writer or readers,
- * and restarting it once it holds `restartBytes` (below). Reports each checkpoint that moved
- * frames, each restart, and any error, to the parent.
+ * Runs in a worker thread (checkpointer.ts): its own connection to the database file, running a
+ * checkpoint tick (checkpoint-tick.ts) every `intervalMs`: PASSIVE passes, which never block the
+ * service's writer or readers, and a RESTART once the WAL holds `restartBytes`. Reports each
+ * checkpoint that moved frames, each restart, and any error, to the parent.
  */
 import { DatabaseSync } from "node:sqlite";
 import { parentPort, workerData } from "node:worker_threads";
+import { createCheckpointTick } from "./checkpoint-tick.ts";
 
 export interface CheckpointWorkerData {
   readonly file: string;
@@ -14,95 +15,12 @@ export interface CheckpointWorkerData {
   readonly restartBytes: number;
 }
 
-/** What the worker tells its parent. */
-export type CheckpointMessage =
-  | {
-      readonly kind: "checkpoint";
-      readonly walFrames: number;
-      readonly checkpointed: number;
-      readonly ms: number;
-    }
-  | { readonly kind: "restart"; readonly busy: boolean; readonly ms: number }
-  | { readonly kind: "error"; readonly message: string };
-
 const { file, intervalMs, restartBytes } = workerData as CheckpointWorkerData;
 const port = parentPort!;
 const db = new DatabaseSync(file, { timeout: 1000 });
 // The checkpoint syncs the database file with this connection's setting: keep it durable.
 db.exec("PRAGMA synchronous = FULL");
-const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-const restart = db.prepare("PRAGMA wal_checkpoint(RESTART)");
-const dataVersion = db.prepare("PRAGMA data_version");
-const pageSize = Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
-/** Frames of a WAL that is restarted: each frame holds one page (and a 24-byte header). */
-const restartFrames = Math.max(1, Math.floor(restartBytes / (pageSize + 24)));
-
-let lastLog = -1;
-
-/**
- * Passes per tick, at most. A writer that commits every few milliseconds appends frames while a
- * checkpoint copies the earlier ones, so a single pass almost never leaves the WAL fully copied.
- * SQLite restarts the WAL from its beginning only when the next write finds it fully copied;
- * otherwise the file grows for as long as the writes go on (hundreds of MB in seconds at a few
- * thousand postbacks/s). Every commit then extends the file, and its sync has to wait for the
- * file system to write out the checkpoint's own database pages first: commits of 70–130 ms
- * where 1 ms is usual. So each tick repeats short passes over the newly appended frames until
- * one finds none. Those passes copy a few pages each and fit between two commits.
- */
-const MAX_PASSES = 8;
-
-/**
- * The passes alone cannot restart a WAL whose writer commits back to back, or faster than a pass
- * copies and syncs (about 1 ms): 3 to 4 thousand postbacks/s were enough for the WAL to reach
- * hundreds of MB again. So a WAL that holds more than `restartFrames` is restarted: a RESTART
- * checkpoint takes the write lock, copies the few frames the passes left, syncs, and makes the
- * next commit write from the start of the file. That lock is held for about a millisecond, once
- * per 32 MiB of WAL (a second or more at thousands of postbacks/s); a commit that meets it waits
- * in SQLite's busy handler (first retry after 1 ms). Restarting before the WAL reaches the 64 MiB
- * journal_size_limit keeps the file at a size it already has: commits never extend it.
- */
-/** data_version when the WAL was last restarted: it changes only when another connection commits. */
-let restartedAt = -1;
-function restartIfLarge(frames: number): void {
-  const version = Number((dataVersion.get() as { data_version: number }).data_version);
-  // Already restarted and no commit since: the WAL starts over with the next one.
-  if (frames <= restartFrames || version === restartedAt) return;
-  const started = performance.now();
-  const row = restart.get() as { busy: number; log: number; checkpointed: number };
-  lastLog = row.log;
-  if (row.busy === 0) restartedAt = version;
-  // busy: the writer or a reader kept the lock past the timeout; the next tick tries again.
-  port.postMessage({
-    kind: "restart",
-    busy: row.busy !== 0,
-    ms: performance.now() - started,
-  } satisfies CheckpointMessage);
-}
-
-const tick = () => {
-  try {
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const started = performance.now();
-      const row = checkpoint.get() as { busy: number; log: number; checkpointed: number };
-      const moved = row.log !== lastLog || row.checkpointed !== row.log;
-      if (moved) {
-        const message: CheckpointMessage = {
-          kind: "checkpoint",
-          walFrames: row.log,
-          checkpointed: row.checkpointed,
-          ms: performance.now() - started,
-        };
-        port.postMessage(message);
-      }
-      lastLog = row.log;
-      // Nothing appended since the previous pass, or a reader holds frames back: done for now.
-      if (!moved || row.checkpointed !== row.log) break;
-    }
-    restartIfLarge(lastLog);
-  } catch (error) {
-    port.postMessage({ kind: "error", message: (error as Error).message } satisfies CheckpointMessage);
-  }
-};
+const tick = createCheckpointTick(db, restartBytes, (message) => port.postMessage(message));
 
 const timer = setInterval(tick, intervalMs);
 port.on("message", (message: unknown) => {

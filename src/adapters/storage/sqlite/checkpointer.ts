@@ -11,7 +11,8 @@
  * checkpoints; nothing is lost either way.
  */
 import { Worker } from "node:worker_threads";
-import type { CheckpointMessage, CheckpointWorkerData } from "./checkpoint-worker.ts";
+import type { CheckpointMessage } from "./checkpoint-tick.ts";
+import type { CheckpointWorkerData } from "./checkpoint-worker.ts";
 
 export interface CheckpointerOptions {
   readonly intervalMs: number;
@@ -35,6 +36,34 @@ export interface Checkpointer {
   readonly stats: () => CheckpointStats;
   /** Runs a last checkpoint and ends the worker. */
   stop(): Promise<void>;
+  /** Resolves once the worker has ended, stopped or failed (its failure, if any, reported first). */
+  readonly ended: Promise<void>;
+}
+
+/** Counts what the checkpoint ticks report (checkpoint-tick.ts), as `stats()` shows it. */
+export function createCheckpointTally(): {
+  observe(message: CheckpointMessage): void;
+  stats(): CheckpointStats;
+} {
+  let checkpoints = 0;
+  let slowestMs = 0;
+  let restarts = 0;
+  let restartsBusy = 0;
+  let lastError: string | null = null;
+  return {
+    observe(message) {
+      if (message.kind === "error") {
+        lastError = message.message;
+        return;
+      }
+      if (message.kind === "restart") {
+        if (message.busy) restartsBusy++;
+        else restarts++;
+      } else if (message.checkpointed > 0) checkpoints++;
+      slowestMs = Math.max(slowestMs, message.ms);
+    },
+    stats: () => ({ checkpoints, slowestMs, restarts, restartsBusy, lastError }),
+  };
 }
 
 const WORKER_URL = new URL("./checkpoint-worker.ts", import.meta.url);
@@ -50,35 +79,19 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
   worker.unref();
   let stopping = false;
   let failed = false;
-  let checkpoints = 0;
-  let slowestMs = 0;
-  let restarts = 0;
-  let restartsBusy = 0;
-  let lastError: string | null = null;
+  const tally = createCheckpointTally();
   const fail = (reason: string) => {
     if (stopping || failed) return;
     failed = true;
     options.onFailure(reason);
   };
-  worker.on("message", (message: CheckpointMessage) => {
-    if (message.kind === "error") {
-      lastError = message.message;
-      return;
-    }
-    if (message.kind === "restart") {
-      if (message.busy) restartsBusy++;
-      else restarts++;
-      slowestMs = Math.max(slowestMs, message.ms);
-      return;
-    }
-    if (message.checkpointed > 0) checkpoints++;
-    slowestMs = Math.max(slowestMs, message.ms);
-  });
+  worker.on("message", tally.observe);
   worker.on("error", (error) => fail(error.message));
   worker.on("exit", (code) => fail(`checkpoint worker exited with code ${code}`));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
-    stats: () => ({ checkpoints, slowestMs, restarts, restartsBusy, lastError }),
+    stats: tally.stats,
+    ended: exited,
     async stop() {
       if (stopping) return exited;
       stopping = true;
