@@ -11,7 +11,6 @@ import { earnBatch } from "./earn-batch.ts";
 import type { LedgerEntry, Qualification } from "./ledger-port.ts";
 import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
-
 /** The affiliate's own lines of each conversion, for `{payout}` (overrides of a parent excluded). */
 function fillPayouts(
   entries: readonly LedgerEntry[],
