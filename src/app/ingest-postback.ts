@@ -18,6 +18,7 @@ import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./ports.ts";
 import { rawRequestJson } from "./request-log.ts";
+import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "./storage-errors.ts";
 
 export interface PostbackRequest {
   readonly operatorKey: string;
@@ -126,7 +127,10 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       deps.onStorageError?.(error);
       // A rejection stays a rejection even when it could not be logged.
       if (item.kind === "rejected") return item.answer;
-      return errorAnswer("storage_unavailable", undefined, 5);
+      // This item's own data could not be stored (the others of its batch were): a bug to fix, not
+      // a database that will come back.
+      if (error instanceof UnstorableDataError) return errorAnswer("internal_error");
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
   }
 
@@ -176,7 +180,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       entry = await deps.catalog.operatorByKey(request.operatorKey);
     } catch (error) {
       deps.onStorageError?.(error);
-      return errorAnswer("storage_unavailable", undefined, 5);
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     if (!entry)
       return reject(meta, {
@@ -222,7 +226,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       click = await resolveClick(fields.value.clickId, operator.id);
     } catch (error) {
       deps.onStorageError?.(error);
-      return errorAnswer("storage_unavailable", undefined, 5);
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     const declared = declaredProgram(fields.value.programId, programs);
     if (!declared.ok) return reject(finalMeta, declared.error);

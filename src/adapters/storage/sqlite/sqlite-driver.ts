@@ -13,10 +13,10 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
-  UniqueViolationError,
   valuesList,
 } from "../sql-driver.ts";
 import { type Checkpointer, type CheckpointStats, startCheckpointer } from "./checkpointer.ts";
+import { DatabaseClosedError, translated } from "./sqlite-errors.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 
@@ -71,18 +71,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   return driver;
 }
 
-/** SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: t.a, t.b". */
-const UNIQUE_ERRCODES = new Set([2067, 1555]);
-
-function translated(error: unknown): unknown {
-  const { errcode, message } = error as { errcode?: number; message?: string };
-  if (errcode === undefined || !UNIQUE_ERRCODES.has(errcode)) return error;
-  const qualified = /constraint failed: (.+)$/.exec(message ?? "")?.[1]?.split(", ") ?? [];
-  const columns = qualified.map((name) => name.slice(name.indexOf(".") + 1));
-  return new UniqueViolationError(qualified[0]?.split(".")[0], columns, error);
-}
-
-/** Runs a synchronous statement, reporting unique violations as on PostgreSQL. */
+/** Runs a synchronous statement, reporting its failures as the store's errors (sqlite-errors.ts). */
 function guarded<T>(work: () => T): T {
   try {
     return work();
@@ -194,7 +183,7 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   /** Runs `task` after every earlier task has settled. */
   private serial<T>(task: () => T | Promise<T>): Promise<T> {
     const result = this.lock.then(() => {
-      if (this.closed) throw new Error("database is closed");
+      if (this.closed) throw new DatabaseClosedError();
       return task();
     });
     this.lock = result.catch(() => undefined);
@@ -228,13 +217,17 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   /** `work` under the lock in one transaction: committed when it returns, rolled back when it throws. */
   private inTransaction<T>(work: () => T | Promise<T>): Promise<T> {
     return this.serial(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
+      guarded(() => this.db.exec("BEGIN IMMEDIATE"));
       try {
         const result = await work();
-        this.db.exec("COMMIT");
+        guarded(() => this.db.exec("COMMIT"));
         return result;
       } catch (error) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a full disk may fail the
+        // ROLLBACK too, which SQLite then completes itself: the original error is the one to report.
+        try {
+          if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        } catch {}
         throw error;
       }
     });
