@@ -33,6 +33,8 @@ export interface Config {
   /** WAL checkpoints in a background thread this often (ms); 0: inside commits, SQLite's default. */
   readonly sqliteCheckpointIntervalMs: number;
   readonly postgresPoolSize: number;
+  /** PostgreSQL: deadline of one statement (ms); past it the statement fails (503) and its connection is replaced. */
+  readonly postgresQueryTimeoutMs: number;
   /** PostgreSQL: group commits in flight at once, each on its own pool connection (SQLite: 1). */
   readonly batchConcurrency: number;
   readonly batchMax: number;
@@ -161,6 +163,7 @@ export function loadConfig(env: Env): Config {
     sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
     sqliteCheckpointIntervalMs: int("SQLITE_CHECKPOINT_INTERVAL_MS", 200, 0, 60_000),
     postgresPoolSize,
+    postgresQueryTimeoutMs: int("PG_QUERY_TIMEOUT_MS", 10_000, 100, 600_000),
     batchConcurrency,
     batchMax: int("BATCH_MAX", 512, 1, 10_000),
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),

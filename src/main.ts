@@ -165,6 +165,10 @@ export async function startService(
       else checkpointFailure = reason;
     },
     postgresPoolSize: config.postgresPoolSize,
+    postgresQueryTimeoutMs: config.postgresQueryTimeoutMs,
+    // The pool replaces the connection on demand; requests that were on it got 503.
+    onPostgresConnectionError: (error) =>
+      app?.log.warn({ reason: error.message }, "postgres connection lost; it will be replaced"),
   });
   await store.migrate();
   const { clickSecret, ipSalt } = await serviceSecrets(store, config, ids);

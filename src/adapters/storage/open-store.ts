@@ -12,14 +12,24 @@ export interface StoreOptions extends SqlStoreOptions {
   /** The checkpoint worker failed; SQLite checkpoints inside commits again. */
   readonly onSqliteCheckpointFailure?: (reason: string) => void;
   readonly postgresPoolSize?: number;
+  /** Deadline of one PostgreSQL statement (postgres-driver.ts). */
+  readonly postgresQueryTimeoutMs?: number;
+  /** A PostgreSQL connection failed (it is replaced): for the service's log. */
+  readonly onPostgresConnectionError?: (error: Error) => void;
 }
 
 /** The SQL driver named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
 export function openDriver(databaseUrl: string, options: StoreOptions = {}): SqlDriver {
   if (databaseUrl.startsWith("postgres://") || databaseUrl.startsWith("postgresql://")) {
-    const driverOptions =
-      options.postgresPoolSize === undefined ? {} : { poolSize: options.postgresPoolSize };
-    return openPostgres(databaseUrl, driverOptions);
+    return openPostgres(databaseUrl, {
+      ...(options.postgresPoolSize === undefined ? {} : { poolSize: options.postgresPoolSize }),
+      ...(options.postgresQueryTimeoutMs === undefined
+        ? {}
+        : { queryTimeoutMs: options.postgresQueryTimeoutMs }),
+      ...(options.onPostgresConnectionError === undefined
+        ? {}
+        : { onConnectionError: options.onPostgresConnectionError }),
+    });
   }
   if (databaseUrl.startsWith("sqlite:")) {
     const driverOptions = {

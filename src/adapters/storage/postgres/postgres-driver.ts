@@ -15,6 +15,7 @@ import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
   type InsertPart,
   numberPlaceholders,
+  PROBE_WRITE_SQL,
   type SqlDriver,
   type SqlExecutor,
   type SqlRow,
@@ -291,6 +292,10 @@ class PostgresDriver extends PostgresExecutor implements SqlDriver {
       },
       () => void client.end().catch(() => undefined),
     );
+  }
+
+  async checkWritable(): Promise<void> {
+    await this.run(PROBE_WRITE_SQL, [String(Date.now())]);
   }
 
   async close(): Promise<void> {

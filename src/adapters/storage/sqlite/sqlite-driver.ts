@@ -4,11 +4,14 @@
  * through an async lock: an open transaction never sees statements of another caller.
  */
 import { mkdirSync } from "node:fs";
+import { statfs } from "node:fs/promises";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { StorageUnavailableError } from "../../../app/storage-errors.ts";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
   type InsertPart,
+  PROBE_WRITE_SQL,
   type SqlDriver,
   type SqlExecutor,
   type SqlRow,
@@ -54,7 +57,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA temp_store = MEMORY");
   db.exec("PRAGMA cache_size = -65536");
-  const driver = new SqliteDriver(db);
+  const driver = new SqliteDriver(db, file === ":memory:" ? undefined : path.dirname(path.resolve(file)));
   if (options.checkpointIntervalMs !== undefined && file !== ":memory:") {
     db.exec("PRAGMA wal_autocheckpoint = 0");
     db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
@@ -164,11 +167,38 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
+/**
+ * Below this much free space on the database's file system, SQLite's writes fail or succeed by
+ * chance (a commit that fits in pages the WAL reuses goes through, one that must grow a file
+ * does not): readiness says not ready rather than let the write probe pass by luck.
+ */
+export const SQLITE_MIN_FREE_BYTES = 1024 * 1024;
+
 class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   readonly engine = "sqlite" as const;
   private lock: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The folder of the database file (undefined: in memory). */
+  private readonly folder: string | undefined;
   checkpointer: Checkpointer | undefined;
+
+  constructor(db: DatabaseSync, folder: string | undefined) {
+    super(db);
+    this.folder = folder;
+  }
+
+  async checkWritable(): Promise<void> {
+    if (this.folder !== undefined) {
+      const fs = await statfs(this.folder);
+      const free = fs.bavail * fs.bsize;
+      if (free < SQLITE_MIN_FREE_BYTES)
+        throw new StorageUnavailableError(
+          `sqlite: ${free} bytes free on the database's file system`,
+          undefined,
+        );
+    }
+    await this.run(PROBE_WRITE_SQL, [String(Date.now())]);
+  }
 
   checkpointStats(): CheckpointStats | undefined {
     return this.checkpointer?.stats();
