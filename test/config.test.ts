@@ -37,6 +37,7 @@ describe("loadConfig", () => {
       sqliteSynchronous: "FULL",
       sqliteCheckpointIntervalMs: 200,
       postgresPoolSize: 10,
+      postgresQueryTimeoutMs: 10_000,
       batchConcurrency: 2,
       batchMax: 512,
       maxPending: 20_000,
