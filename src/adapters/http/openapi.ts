@@ -54,6 +54,12 @@ const AUTH_DOCS: Array<[string, string]> = [
 const ANSWER: Json = {
   description:
     "accepted, or duplicate (the same txid and content: the original answer again). A 2xx means committed.",
+  headers: {
+    "Idempotent-Replayed": {
+      description: "`true` on a duplicate: this answer replays the one first given for the txid.",
+      schema: { type: "string", enum: ["true"] },
+    },
+  },
   content: {
     "application/json": {
       schema: {
@@ -187,7 +193,7 @@ const HAND_WRITTEN: Record<string, Json> = {
     },
   },
   "GET /readyz": {
-    summary: "Readiness: the database answers and the instance is not draining",
+    summary: "Readiness: the database takes writes and the instance is not draining",
     tags: ["health"],
     security: [],
     responses: {
