@@ -1,8 +1,9 @@
 /**
  * A TCP proxy of the tests' own, between Postwire and PostgreSQL, that breaks connections the way
  * networks, proxies and failovers do: reset every open connection, stall them (bytes stop flowing
- * both ways, nothing is closed), refuse new ones, or cut a connection right after the server has
- * answered a COMMIT (the answer never reaches the client: the ambiguous commit).
+ * both ways, nothing is closed), refuse new ones, or cut a connection at a COMMIT: right after the
+ * server has answered it (the answer never reaches the client: the ambiguous commit), or before it
+ * reaches the server.
  */
 import net from "node:net";
 
@@ -20,11 +21,16 @@ export interface FaultProxy {
   stall(on: boolean): void;
   /** While on, new connections are reset at once. */
   refuse(on: boolean): void;
+  /** Chunks held back by a stall so far (a statement is waiting on the database). */
+  readonly held: number;
   /**
-   * Arms a cut: the next COMMIT a client sends is forwarded, and once the server's answer to it
-   * arrives, that answer is dropped and the connection reset. Resolves when the cut has happened.
+   * Arms a cut at the next COMMIT a client sends on a connection that, since its previous COMMIT,
+   * sent `marker` (a txid travels as a statement parameter; undefined: any COMMIT). With
+   * `forward` (the default) the COMMIT reaches the server, and once its answer arrives that answer
+   * is dropped and the connection reset: committed, but the client cannot know. Without it the
+   * connection is reset before the COMMIT is forwarded: not committed. Resolves once cut.
    */
-  cutAfterNextCommit(): Promise<void>;
+  cutAtNextCommit(options?: { readonly marker?: string; readonly forward?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +44,14 @@ interface Pair {
   readonly held: { up: Buffer[]; down: Buffer[] };
   /** Set once this pair's COMMIT went up: the next bytes down are its answer. */
   cutting: (() => void) | undefined;
+  /** The armed cut's marker went up on this connection since its last COMMIT. */
+  marked: boolean;
+}
+
+interface Cut {
+  readonly marker: string | undefined;
+  readonly forward: boolean;
+  readonly done: () => void;
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
@@ -45,7 +59,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let accepted = 0;
   let stalled = false;
   let refusing = false;
-  let armed: (() => void) | undefined;
+  let armed: Cut | undefined;
+  let held = 0;
 
   const destroy = (pair: Pair) => {
     pairs.delete(pair);
@@ -54,9 +69,19 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   };
 
   const forwardUp = (pair: Pair, chunk: Buffer) => {
-    if (armed && !pair.cutting && chunk.includes(COMMIT_MESSAGE)) {
-      pair.cutting = armed;
-      armed = undefined;
+    if (armed?.marker !== undefined && chunk.includes(armed.marker)) pair.marked = true;
+    if (chunk.includes(COMMIT_MESSAGE)) {
+      const cut = armed && (armed.marker === undefined || pair.marked) ? armed : undefined;
+      pair.marked = false;
+      if (cut) {
+        armed = undefined;
+        if (!cut.forward) {
+          destroy(pair);
+          cut.done();
+          return;
+        }
+        pair.cutting = cut.done;
+      }
     }
     pair.server.write(chunk);
   };
@@ -77,10 +102,22 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return;
     }
     const upstream = net.connect(target.port, target.host);
-    const pair: Pair = { client, server: upstream, held: { up: [], down: [] }, cutting: undefined };
+    const pair: Pair = {
+      client,
+      server: upstream,
+      held: { up: [], down: [] },
+      cutting: undefined,
+      marked: false,
+    };
+    const hold = (list: Buffer[], chunk: Buffer) => {
+      held++;
+      list.push(chunk);
+    };
     pairs.add(pair);
-    client.on("data", (chunk: Buffer) => (stalled ? pair.held.up.push(chunk) : forwardUp(pair, chunk)));
-    upstream.on("data", (chunk: Buffer) => (stalled ? pair.held.down.push(chunk) : forwardDown(pair, chunk)));
+    client.on("data", (chunk: Buffer) => (stalled ? hold(pair.held.up, chunk) : forwardUp(pair, chunk)));
+    upstream.on("data", (chunk: Buffer) =>
+      stalled ? hold(pair.held.down, chunk) : forwardDown(pair, chunk),
+    );
     const end = () => {
       if (pairs.has(pair)) destroy(pair);
     };
@@ -106,6 +143,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     get open() {
       return pairs.size;
     },
+    get held() {
+      return held;
+    },
     resetAll() {
       for (const pair of [...pairs]) destroy(pair);
     },
@@ -123,9 +163,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     refuse(on) {
       refusing = on;
     },
-    cutAfterNextCommit() {
+    cutAtNextCommit(options = {}) {
       return new Promise<void>((resolve) => {
-        armed = resolve;
+        armed = { marker: options.marker, forward: options.forward ?? true, done: resolve };
       });
     },
     async close() {

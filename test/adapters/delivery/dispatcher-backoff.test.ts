@@ -61,7 +61,7 @@ describe("dispatcher backoff", () => {
     for (const wait of [200, 400, 800]) {
       t.mock.timers.tick(wait - 1);
       await settle();
-      const before = claims;
+      const before: number = claims;
       t.mock.timers.tick(1);
       await settle();
       assert.equal(claims, before + 1, `a round after ${wait} ms`);

@@ -107,7 +107,7 @@ describe("PostgreSQL driver under connection faults", {
   });
 
   test("the connection lost after COMMIT was sent: commitUnknown, and the commit did happen", async () => {
-    const cut = proxy.cutAfterNextCommit();
+    const cut = proxy.cutAtNextCommit();
     await assert.rejects(
       db.transaction((tx) => tx.run("INSERT INTO t (k) VALUES (?)", ["ambiguous"])),
       (error: unknown) => unavailable(error) && (error as StorageUnavailableError).commitUnknown,

@@ -36,6 +36,7 @@ const types = {
 
 export interface PostgresOptions {
   readonly poolSize?: number;
+  /** How long getting a connection may take (default 5 s, at most the statement deadline). */
   readonly connectTimeoutMs?: number;
   /**
    * Deadline of one statement (default 10 s): the server cancels it (statement_timeout) and the
@@ -52,10 +53,12 @@ const IDLE_IN_TRANSACTION_MS = 60_000;
 
 export function openPostgres(url: string, options: PostgresOptions = {}): SqlDriver {
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+  // Waiting longer for a connection than for a statement would hold requests past the deadline.
+  const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(5000, queryTimeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     query_timeout: queryTimeoutMs,
     statement_timeout: queryTimeoutMs,
@@ -73,7 +76,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): SqlDri
   pool.on("error", () => undefined);
   return new PostgresDriver(pool, {
     connectionString: url,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
 }
 
