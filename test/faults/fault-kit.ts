@@ -42,6 +42,8 @@ export const FAST_FAULTS: Record<string, string> = {
   DISPATCH_INTERVAL_MS: "50",
   DELIVERY_ALLOW: "127.0.0.1",
   DELIVERY_TIMEOUT_MS: "2000",
+  // A claim whose outcome could not be recorded (the database went away) is sent again soon.
+  DELIVERY_LEASE_MS: "3000",
 };
 
 /** Starts Postwire on `databaseUrl` (PostgreSQL, reached through a fault proxy) with an admin key. */
@@ -63,6 +65,8 @@ export async function startFaultService(
   const key = await createApiKey(service.store, systemClock, createIds(), { name: "faults", role: "admin" });
   if (!key.ok) throw new Error(key.error.message);
   const direct = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // The checks' own connections die with a restarted server too; the next check opens new ones.
+  direct.on("error", () => undefined);
   const receiver = await startReceiver();
   return {
     service,

@@ -124,6 +124,7 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
   };
   const finisher = createFinishBatcher(plain.store, {
     maxBatch: 1000,
+    onRetry: onError,
     claimFor: (finishing) => refillClaim(loop, finishing),
     onClaimed: (rows, request) => refilled(loop, rows, request),
   });
