@@ -12,6 +12,7 @@ import type { Program } from "../domain/model.ts";
 import { authenticatePostback } from "../domain/postback-auth.ts";
 import { parsePostbackParams } from "../domain/postback-params.ts";
 import { parseFormPairs } from "../domain/signing.ts";
+import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
 import type { Catalog } from "./catalog.ts";
 import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
@@ -175,6 +176,12 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       txid: null,
       operatorId: null,
     };
+    if (isUnstorable(request.operatorKey))
+      return reject(meta, {
+        code: "invalid_field",
+        message: unstorableMessage("operator_key"),
+        field: "operator_key",
+      });
     let entry: Awaited<ReturnType<Catalog["operatorByKey"]>>;
     try {
       entry = await deps.catalog.operatorByKey(request.operatorKey);
@@ -248,7 +255,8 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   ): Promise<PostbackAnswer> {
     let operatorId: number | null = null;
     try {
-      operatorId = (await deps.catalog.operatorByKey(request.operatorKey))?.operator.id ?? null;
+      if (!isUnstorable(request.operatorKey))
+        operatorId = (await deps.catalog.operatorByKey(request.operatorKey))?.operator.id ?? null;
     } catch {
       // The rejection stands; the log row simply names no operator.
     }
