@@ -9,16 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
-import { type Fixture, startTestService, type TestService } from "../../helpers/service.ts";
-import {
-  type Call,
-  client,
-  createWorld,
-  expectStatus,
-  postback,
-  signedQuery,
-  type World,
-} from "./admin-kit.ts";
+import type { Fixture, TestService } from "../../helpers/service.ts";
+import { type Call, expectStatus, postback, signedQuery, startAdminWorld, type World } from "./admin-kit.ts";
 import { signedPost } from "./postback-kit.ts";
 
 for (const engine of await availableEngines()) {
@@ -27,9 +19,7 @@ for (const engine of await availableEngines()) {
     let admin: Call;
     let world: World;
     before(async () => {
-      t = await startTestService(engine);
-      admin = client(t.url, t.adminKey);
-      world = await createWorld(t);
+      ({ t, admin, world } = await startAdminWorld(engine));
     });
     after(() => t?.close());
 
