@@ -36,6 +36,29 @@ export const hashToken = (token: string): Buffer => createHash("sha256").update(
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
+/** Standard Webhooks' message id as DESIGN §2 bounds it: printable ASCII, at most 255 characters. */
+const WEBHOOK_ID = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * Secrets an administrator types in themselves must hold at least this many bytes (DESIGN §2);
+ * generated ones have 32. Stored secrets of 16 to 23 bytes, accepted before, still verify.
+ */
+export const MIN_SECRET_BYTES_BY_HAND = 24;
+const MIN_SECRET_BYTES = 16;
+
+/** A secret set by hand: valid base64 of at least MIN_SECRET_BYTES_BY_HAND bytes. */
+export function checkSecretByHand(secret: string): Result<void> {
+  const decoded = decodeSecret(secret);
+  if (!decoded.ok) return fail(decoded.error.code, decoded.error.message, "hmac_secrets");
+  if (decoded.value.length < MIN_SECRET_BYTES_BY_HAND)
+    return fail(
+      "invalid_field",
+      `HMAC secrets set by hand must hold at least ${MIN_SECRET_BYTES_BY_HAND} random bytes (this one has ${decoded.value.length}); omit hmac_secrets to have one generated.`,
+      "hmac_secrets",
+    );
+  return ok(undefined);
+}
+
 /** Validates settings as saved: at most two secrets, a static token only with an allowlist. */
 export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   if (auth.hmacSecrets.length > 2)
@@ -44,8 +67,12 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   for (const secret of auth.hmacSecrets) {
     const decoded = decodeSecret(secret);
     if (!decoded.ok) return decoded;
-    if (decoded.value.length < 16)
-      return fail("invalid_field", "HMAC secrets must hold at least 16 bytes.", "hmac_secrets");
+    if (decoded.value.length < MIN_SECRET_BYTES)
+      return fail(
+        "invalid_field",
+        `HMAC secrets must hold at least ${MIN_SECRET_BYTES} bytes.`,
+        "hmac_secrets",
+      );
     secrets.push(decoded.value);
   }
   const allowlist = parseCidrList(auth.ipAllowlist, "ip_allowlist");
@@ -81,6 +108,15 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
 export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<void> {
   if (auth.allowlist && !auth.allowlist.contains(input.clientIp)) {
     return fail("ip_not_allowed", `${input.clientIp} is not in the operator's IP allowlist.`);
+  }
+  // Checked whenever sent, signature or not: it is stored as evidence in the request log.
+  const id = input.webhookId;
+  if (input.method === "POST" && id !== undefined && id !== "" && !WEBHOOK_ID.test(id)) {
+    return fail(
+      "invalid_field",
+      "webhook-id must be 1-255 printable ASCII characters (a unique id of the message).",
+      "webhook-id",
+    );
   }
   if (auth.secrets.length > 0) {
     const signed =

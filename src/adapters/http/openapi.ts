@@ -103,7 +103,13 @@ function postbackParameters(method: "get" | "post"): Json[] {
     return [key, ...CONTRACT_FIELDS.map((f) => param(f, "query", FIELD_DOCS[f] ?? f)), ...auth];
   }
   const headers = ["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) =>
-    param(name, "header", "Standard Webhooks signature header."),
+    param(
+      name,
+      "header",
+      name === "webhook-id"
+        ? "Standard Webhooks message id (use the txid): printable ASCII, at most 255 characters."
+        : "Standard Webhooks signature header.",
+    ),
   );
   return [key, auth[2]!, ...headers];
 }
