@@ -9,6 +9,7 @@ import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts
 import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
 import { createHttpSender } from "./adapters/delivery/http-sender.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
+import { createClockSkewMonitor } from "./adapters/metrics/clock-skew.ts";
 import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
@@ -188,6 +189,14 @@ export async function startService(
   const delivery = outbound(config, store, clock, ids, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
   );
+  // Signed postbacks' clock skew: a metric, and a warning when this server's clock seems wrong.
+  const skew = createClockSkewMonitor({
+    now: () => clock.now(),
+    log: {
+      warn: (fields, message) => app?.log.warn(fields, message),
+      info: (fields, message) => app?.log.info(fields, message),
+    },
+  });
   const ingestor = createIngestor({
     store,
     catalog,
@@ -196,6 +205,7 @@ export async function startService(
     clickSecret,
     batching,
     onStorageError,
+    onSignatureSkew: skew.observe,
     outboundEffect: delivery.effect,
   });
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
@@ -226,7 +236,7 @@ export async function startService(
     logLevel: config.logLevel,
     isDraining: () => draining,
     outbound: delivery.routes,
-    metrics: delivery.metrics,
+    metrics: async () => (await delivery.metrics()) + skew.render(),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   if (checkpointFailure !== undefined) logCheckpointFailure(app, checkpointFailure);

@@ -7,7 +7,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { fail, ok, type Result } from "./errors.ts";
 import { type CidrList, parseCidrList } from "./ip.ts";
 import type { OperatorAuth } from "./model.ts";
-import { checkTimestamp, decodeSecret, verifyQuerySignature, verifyWebhookSignature } from "./signing.ts";
+import {
+  checkTimestamp,
+  decodeSecret,
+  SIGNATURE_TOLERANCE_SECONDS,
+  verifyQuerySignature,
+  verifyWebhookSignature,
+} from "./signing.ts";
 
 /** An operator's auth settings decoded once (secrets to bytes, CIDRs parsed). */
 export interface PreparedAuth {
@@ -105,7 +111,15 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   });
 }
 
-export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** What authentication learnt: the sender's signed time, when the request was signed. */
+export interface Authenticated {
+  /** `ts` or `webhook-timestamp` of a verified signature (unix seconds); undefined if unsigned. */
+  readonly signedAtSeconds: number | undefined;
+}
+
+const UNSIGNED: Authenticated = { signedAtSeconds: undefined };
+
+export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<Authenticated> {
   if (auth.allowlist && !auth.allowlist.contains(input.clientIp)) {
     return fail("ip_not_allowed", `${input.clientIp} is not in the operator's IP allowlist.`);
   }
@@ -118,16 +132,31 @@ export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Resu
       "webhook-id",
     );
   }
+  let signedAtSeconds: number | undefined;
   if (auth.secrets.length > 0) {
     const signed =
       input.method === "GET" ? checkQuerySignature(auth, input) : checkWebhookSignature(auth, input);
     if (!signed.ok) return signed;
+    signedAtSeconds = signed.value;
   }
   if (auth.tokenHash) {
     const given = input.token === undefined ? undefined : hashToken(input.token);
     if (!given || !timingSafeEqual(given, auth.tokenHash)) return fail("invalid_token");
   }
-  return ok(undefined);
+  return ok(signedAtSeconds === undefined ? UNSIGNED : { signedAtSeconds });
+}
+
+/**
+ * For a request refused as `signature_expired`: the sender's time minus ours (seconds) when its
+ * signature is otherwise valid, else undefined. A clock that is wrong shows in these, not only in
+ * the accepted requests' small skews (an unverified timestamp proves nothing: anyone can send one).
+ */
+export function expiredSkewSeconds(auth: PreparedAuth, input: AuthInput): number | undefined {
+  const signed =
+    input.method === "GET"
+      ? checkQuerySignature(auth, input, Number.POSITIVE_INFINITY)
+      : checkWebhookSignature(auth, input, Number.POSITIVE_INFINITY);
+  return signed.ok ? signed.value - Math.floor(input.nowSeconds) : undefined;
 }
 
 /** The first value of each auth parameter, or a failure naming the one given more than once. */
@@ -142,7 +171,12 @@ function queryAuthParams(pairs: AuthInput["pairs"]): Result<{ ts?: string; sig?:
   return ok(found);
 }
 
-function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** The verified `ts` of a signed GET (within `tolerance` of now), or why not. */
+function checkQuerySignature(
+  auth: PreparedAuth,
+  input: AuthInput,
+  tolerance = SIGNATURE_TOLERANCE_SECONDS,
+): Result<number> {
   const params = queryAuthParams(input.pairs);
   if (!params.ok) return params;
   const { ts, sig } = params.value;
@@ -153,15 +187,20 @@ function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void>
       ts === undefined ? "ts" : "sig",
     );
   }
-  const time = checkTimestamp(ts, input.nowSeconds);
+  const time = checkTimestamp(ts, input.nowSeconds, tolerance);
   if (time === "invalid") return fail("invalid_signature", "ts must be unix seconds.", "ts");
   if (time === "expired") return fail("signature_expired", undefined, "ts");
   if (!verifyQuerySignature(auth.secrets, input.pairs, sig))
     return fail("invalid_signature", undefined, "sig");
-  return ok(undefined);
+  return ok(Number(ts));
 }
 
-function checkWebhookSignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** The verified `webhook-timestamp` of a signed POST (within `tolerance` of now), or why not. */
+function checkWebhookSignature(
+  auth: PreparedAuth,
+  input: AuthInput,
+  tolerance = SIGNATURE_TOLERANCE_SECONDS,
+): Result<number> {
   const { webhookId: id, webhookTimestamp: ts, webhookSignature: signature } = input;
   if (!id || !ts || !signature) {
     return fail(
@@ -169,12 +208,12 @@ function checkWebhookSignature(auth: PreparedAuth, input: AuthInput): Result<voi
       "Signed POST postbacks carry webhook-id, webhook-timestamp and webhook-signature headers.",
     );
   }
-  const time = checkTimestamp(ts, input.nowSeconds);
+  const time = checkTimestamp(ts, input.nowSeconds, tolerance);
   if (time === "invalid")
     return fail("invalid_signature", "webhook-timestamp must be unix seconds.", "webhook-timestamp");
   if (time === "expired") return fail("signature_expired", undefined, "webhook-timestamp");
   if (!verifyWebhookSignature(auth.secrets, id, ts, input.body, signature)) {
     return fail("invalid_signature", undefined, "webhook-signature");
   }
-  return ok(undefined);
+  return ok(Number(ts));
 }
