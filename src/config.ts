@@ -60,6 +60,8 @@ export interface Config {
   readonly dispatchIntervalMs: number;
   /** Consecutive failed attempts after which an endpoint is disabled (0 = never). */
   readonly endpointFailureThreshold: number;
+  /** Processes serving on one host (`auto`: one per core); more than 1 needs PostgreSQL. */
+  readonly workers: number | "auto";
 }
 
 export class ConfigError extends Error {
@@ -139,6 +141,14 @@ export function loadConfig(env: Env): Config {
     );
   }
 
+  const workersText = text("WORKERS", "1");
+  const workers: number | "auto" = workersText === "auto" ? "auto" : int("WORKERS", 1, 1, 256);
+  if (workers !== 1 && databaseUrl.startsWith("sqlite:")) {
+    problems.push(
+      `WORKERS=${workersText} needs PostgreSQL (DATABASE_URL=postgres://…): SQLite has one writer, so serve a SQLite database from one process`,
+    );
+  }
+
   const config: Config = {
     databaseUrl,
     host,
@@ -180,6 +190,7 @@ export function loadConfig(env: Env): Config {
     deliveryLeaseMs: int("DELIVERY_LEASE_MS", 300_000, 1000, 86_400_000),
     dispatchIntervalMs: int("DISPATCH_INTERVAL_MS", 1000, 10, 600_000),
     endpointFailureThreshold: int("ENDPOINT_FAILURE_THRESHOLD", 100, 0, 1_000_000),
+    workers,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -14,8 +14,9 @@ const UNIQUE_VIOLATION = "23505";
  * Server errors that mean "not now": connection exceptions (08), insufficient resources such as a
  * full disk or too many connections (53), operator intervention such as a shutdown, a restart or a
  * statement timeout (57), system I/O errors (58), a read-only transaction (25006, a standby or
- * default_transaction_read_only), idle-in-transaction timeout (25P03), and transaction rollbacks
- * such as serialization failures and deadlocks (40): each may succeed when tried again later.
+ * default_transaction_read_only), idle-in-transaction timeout (25P03), transaction rollbacks
+ * such as serialization failures and deadlocks (40), and a connection refused for its credentials
+ * (28) or database (3D000, dropped or not yet created): each may succeed when tried again later.
  */
 function unavailableCode(code: string): boolean {
   const cls = code.slice(0, 2);
@@ -25,6 +26,8 @@ function unavailableCode(code: string): boolean {
     cls === "57" ||
     cls === "58" ||
     cls === "40" ||
+    cls === "28" ||
+    code === "3D000" ||
     code === "25006" ||
     code === "25P03" ||
     code === "55P03"
