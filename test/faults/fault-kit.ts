@@ -92,7 +92,7 @@ export interface PayingWorld extends World {
 }
 
 /** An operator with a CPA plan (100.00 per FTD), an affiliate, a link, a click and an outbound endpoint. */
-export async function payingWorld(f: FaultService): Promise<PayingWorld> {
+export async function payingWorld(f: Pick<FaultService, "admin" | "url" | "receiver">): Promise<PayingWorld> {
   const name = `faults-${Math.random().toString(36).slice(2, 8)}`;
   const world = await worldVia(f.admin, name, {
     name,
@@ -166,7 +166,7 @@ export async function retryUntilStored(
  * got its id at least once, and nothing it got is unknown.
  */
 export async function assertExactlyOnce(
-  f: FaultService,
+  f: Pick<FaultService, "direct" | "receiver">,
   world: World,
   txids: readonly string[],
   deliveriesEach = 1,
