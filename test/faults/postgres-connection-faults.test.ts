@@ -84,6 +84,10 @@ describe("PostgreSQL connection faults while serving", {
     await underFault(f, world, "refused-1", refuse, async () => {
       assert.equal(await readyz(), 503);
       assertCommittedOrUnavailable(await sendFtd(f.url, world, "refused-1"), "refused-1");
+      // A click cannot be stored either: the visitor gets the "try again" page, with Retry-After.
+      const click = await fetch(`${f.url}/c/${world.link.code}`, { redirect: "manual" });
+      assert.equal(click.status, 503);
+      assert.equal(click.headers.get("retry-after"), "5");
     });
   });
 
