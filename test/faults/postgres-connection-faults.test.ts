@@ -72,6 +72,10 @@ describe("PostgreSQL connection faults while serving", {
       const read = await f.admin("GET", `/v1/operators/${world.operator.id}`);
       assert.equal(read.status, 503, JSON.stringify(read.body));
       assert.equal(read.body.code, "storage_unavailable");
+      // Metrics still answer (the skew, the attempt counters); the backlog, read from the database, is NaN.
+      const metrics = await fetch(`${f.url}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^postwire_delivery_due_backlog NaN$/m);
     });
   });
 
