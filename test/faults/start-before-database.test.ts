@@ -1,6 +1,7 @@
 /**
  * A Postwire process started while its PostgreSQL refuses connections does not exit: it says so in
- * its log, tries again (backing off), and serves once the database accepts connections.
+ * its log, tries again (backing off), and serves once the database accepts connections; its
+ * connections reset under it do not end it either.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -35,13 +36,21 @@ describe("starting before the database", { skip: !(await hasPostgres()), timeout
     await eventually(() => proxy.accepted >= 2, { timeoutMs: 20_000, what: "two tries at the database" });
     assert.equal(settled, false, "not ready, not exited");
     proxy.refuse(false);
-    postwire = await starting;
-    assert.ok(postwire.alive());
+    const running = await starting;
+    postwire = running;
+    assert.ok(running.alive());
     assert.ok(
-      postwire.logs.some((line) => line["msg"] === "the database is unavailable at start; trying again"),
-      JSON.stringify(postwire.logs.slice(0, 5)),
+      running.logs.some((line) => line["msg"] === "the database is unavailable at start; trying again"),
+      JSON.stringify(running.logs.slice(0, 5)),
     );
-    postwire.child.kill("SIGTERM");
-    assert.equal(await postwire.exited, 0);
+    // Its connections reset under it while idle and while serving: it stays, and serves again.
+    for (let round = 0; round < 3; round++) {
+      proxy.resetAll();
+      await fetch(`${running.url}/readyz`).catch(() => undefined);
+    }
+    await eventually(async () => (await fetch(`${running.url}/readyz`)).status === 200, { what: "ready" });
+    assert.ok(running.alive(), "connection resets did not end the process");
+    running.child.kill("SIGTERM");
+    assert.equal(await running.exited, 0);
   });
 });
