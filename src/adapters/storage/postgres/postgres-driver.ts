@@ -21,7 +21,8 @@ import {
   type SqlRow,
   type SqlValue,
 } from "../sql-driver.ts";
-import { commitFailure, connectionBroken, translated } from "./pg-errors.ts";
+import { translated } from "./pg-errors.ts";
+import { runTransaction } from "./pg-transaction.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 const MIGRATION_LOCK = 7_274_639_001;
@@ -303,44 +304,5 @@ class PostgresDriver extends PostgresExecutor implements SqlDriver {
 
   async close(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-/**
- * BEGIN, `work`, COMMIT on one connection, then `release` with the error that broke the connection
- * (if any), so a pooled connection that failed is discarded rather than reused. ROLLBACK is sent
- * only on a connection still in a known state: behind a stalled statement it would only wait.
- */
-async function runTransaction<C extends pg.PoolClient | pg.Client, T>(
-  client: C,
-  work: (client: C) => Promise<T>,
-  release: (broken: Error | undefined) => void,
-): Promise<T> {
-  let broken: Error | undefined;
-  try {
-    await client.query("BEGIN").catch((error: unknown) => {
-      throw translated(error);
-    });
-    const result = await work(client);
-    try {
-      await client.query("COMMIT");
-    } catch (error) {
-      broken = error as Error;
-      throw commitFailure(error);
-    }
-    return result;
-  } catch (error) {
-    // Statements' failures are translated where they ran; `work`'s own errors (a lost race) pass.
-    if (broken === undefined && connectionBroken(error)) broken = error as Error;
-    if (broken === undefined) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
-      }
-    }
-    throw error;
-  } finally {
-    release(broken);
   }
 }
