@@ -5,12 +5,11 @@
  * `postgres` user (or `nobody`), which owns the folder. Every command is bounded in time, and
  * the cluster is stopped and removed by `remove()`, or at the latest when the process exits.
  */
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 
 export interface PrivatePostgres {
   readonly port: number;
@@ -26,7 +25,6 @@ export interface PrivatePostgres {
 }
 
 const COMMAND_TIMEOUT_MS = 60_000;
-const execFileAsync = promisify(execFile);
 
 /** Where initdb and pg_ctl are (the newest version installed), or undefined. */
 export function postgresBinaries(): string | undefined {
@@ -70,11 +68,20 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     user ? ["runuser", ["-u", user.name, "--", path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
   const ctlArgs = (...args: string[]) => ["-D", data, "-l", log, "-w", "-t", "30", ...args];
-  // Asynchronous, so the service under test keeps running while the server goes down and up.
-  const pgCtl = async (...args: string[]) => {
-    const [file, full] = command("pg_ctl", ctlArgs(...args));
-    await execFileAsync(file, full, { timeout: COMMAND_TIMEOUT_MS });
-  };
+  // Asynchronous, so the service under test keeps running while the server goes down and up. No
+  // pipes to the child (the server pg_ctl starts outlives it): its output goes to the server log.
+  const pgCtl = (...args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [file, full] = command("pg_ctl", ctlArgs(...args));
+      const child = spawn(file, full, { stdio: "ignore" });
+      const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
+      child.once("error", reject);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`pg_ctl ${args[0]} failed (${code ?? signal}); see ${log}`));
+      });
+    });
   const runSync = (tool: string, args: string[]) => {
     const [file, full] = command(tool, args);
     execFileSync(file, full, { timeout: COMMAND_TIMEOUT_MS, stdio: ["ignore", "ignore", "pipe"] });
