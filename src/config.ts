@@ -33,6 +33,8 @@ export interface Config {
   /** WAL checkpoints in a background thread this often (ms); 0: inside commits, SQLite's default. */
   readonly sqliteCheckpointIntervalMs: number;
   readonly postgresPoolSize: number;
+  /** PostgreSQL: deadline of one statement (ms); past it the statement fails (503) and its connection is replaced. */
+  readonly postgresQueryTimeoutMs: number;
   /** PostgreSQL: group commits in flight at once, each on its own pool connection (SQLite: 1). */
   readonly batchConcurrency: number;
   readonly batchMax: number;
@@ -72,6 +74,8 @@ export interface Config {
   readonly metricsHost: string;
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (at least 16 visible characters). */
   readonly metricsToken: string | undefined;
+  /** Processes serving on one host (`auto`: one per core); more than 1 needs PostgreSQL. */
+  readonly workers: number | "auto";
 }
 
 export class ConfigError extends Error {
@@ -171,6 +175,13 @@ export function loadConfig(env: Env): Config {
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
     problems.push("METRICS_TOKEN must be at least 16 visible ASCII characters (no spaces)");
   }
+  const workersText = text("WORKERS", "1");
+  const workers: number | "auto" = workersText === "auto" ? "auto" : int("WORKERS", 1, 1, 256);
+  if (workers !== 1 && databaseUrl.startsWith("sqlite:")) {
+    problems.push(
+      `WORKERS=${workersText} needs PostgreSQL (DATABASE_URL=postgres://…): SQLite has one writer, so serve a SQLite database from one process`,
+    );
+  }
 
   const config: Config = {
     databaseUrl,
@@ -196,6 +207,7 @@ export function loadConfig(env: Env): Config {
     sqliteSynchronous: oneOf("SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
     sqliteCheckpointIntervalMs: int("SQLITE_CHECKPOINT_INTERVAL_MS", 200, 0, 60_000),
     postgresPoolSize,
+    postgresQueryTimeoutMs: int("PG_QUERY_TIMEOUT_MS", 10_000, 100, 600_000),
     batchConcurrency,
     batchMax: int("BATCH_MAX", 512, 1, 10_000),
     maxPending: int("MAX_PENDING", 20_000, 1, 1_000_000),
@@ -216,6 +228,7 @@ export function loadConfig(env: Env): Config {
     metricsPort,
     metricsHost,
     metricsToken,
+    workers,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

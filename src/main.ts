@@ -3,15 +3,17 @@
  * and graceful shutdown (report draining, wait SHUTDOWN_DRAIN_DELAY_MS, stop accepting, drain
  * in-flight requests and batches, close the database).
  */
+
+import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import { createDispatcher, newWorkerId } from "./adapters/delivery/dispatcher.ts";
-import { createEgressGuard } from "./adapters/delivery/egress-guard.ts";
-import { createHttpSender } from "./adapters/delivery/http-sender.ts";
+import { createOutbound } from "./adapters/delivery/outbound-service.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
 import { listenMetrics, type MetricsListener } from "./adapters/http/metrics.ts";
-import { createDeliveryMetrics } from "./adapters/metrics/delivery-metrics.ts";
+import { createClockSkewMonitor } from "./adapters/metrics/clock-skew.ts";
+import { primaryLog, startWhenDatabaseIsUp, superviseWorkers } from "./adapters/processes.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
 import { startFacts, startSummary } from "./adapters/start-summary.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
@@ -21,17 +23,13 @@ import { Catalog } from "./app/catalog.ts";
 import { approveDueEntries } from "./app/commissions/approve-due.ts";
 import { createCommissionEffect } from "./app/commissions/commission-effect.ts";
 import { planCacheFor } from "./app/commissions/plan-cache.ts";
-import { EndpointCache } from "./app/delivery/endpoint-cache.ts";
-import { createApprovalForwarder } from "./app/delivery/forward-approvals.ts";
-import { createOutboundEffect } from "./app/delivery/outbound-effect.ts";
 import type { GroupCommitOptions } from "./app/group-commit.ts";
 import { createPostbackIngestor, type IngestDeps, type PostbackIngestor } from "./app/ingest-postback.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./app/ports.ts";
 import { createClickRecorder } from "./app/record-click.ts";
 import type { Config } from "./config.ts";
-import { parseEgressAllowlist } from "./domain/egress.ts";
+import { PostwireError } from "./domain/errors.ts";
 import { parseCidrList } from "./domain/ip.ts";
-import { nextAttemptAt } from "./domain/retry-schedule.ts";
 import { decodeSecret, encodeSecret } from "./domain/signing.ts";
 
 export interface Service {
@@ -57,58 +55,28 @@ async function serviceSecrets(store: Store, config: Config, ids: Ids) {
   return { clickSecret: decoded.value, ipSalt };
 }
 
-/** Outbound postbacks (DESIGN §4): the outbox effect, the dispatcher, the admin seams, metrics. */
-function outbound(config: Config, store: Store, clock: Clock, ids: Ids, onError: (error: unknown) => void) {
-  const allow = parseEgressAllowlist(config.deliveryAllow, "DELIVERY_ALLOW");
-  const guard = createEgressGuard(allow.ok ? { allow: allow.value } : {});
-  // A socket per delivery the dispatcher may have in flight: none waits in the agent's queue.
-  const sender = createHttpSender({ guard, maxSocketsPerOrigin: config.deliveryConcurrency });
-  const endpointCache = new EndpointCache(clock);
-  const metrics = createDeliveryMetrics();
-  const timeout = config.deliveryTimeoutMs;
-  const sendOptions = {
-    connectTimeoutMs: Math.min(5000, timeout),
-    responseTimeoutMs: timeout,
-    deadlineMs: timeout,
-  };
-  const deliver = {
-    store: store.deliveries,
-    sender,
-    clock,
-    ids,
-    schedule: (attempt: number, now: number, retryAfter: number | null) =>
-      nextAttemptAt(attempt, now, Math.random, retryAfter),
-    sendOptions,
-    failureThreshold: config.endpointFailureThreshold,
-    workerId: newWorkerId(),
-    onAttempt: metrics.observe,
-  };
-  const dispatcher = createDispatcher(deliver, {
-    concurrency: config.deliveryConcurrency,
-    perEndpoint: config.deliveryPerEndpoint,
-    perEndpointMax: config.deliveryPerEndpointMax,
-    intervalMs: config.dispatchIntervalMs,
-    leaseMs: config.deliveryLeaseMs,
-    releaseAtStart: store.engine === "sqlite",
-    // Approvals made later by the hold job are forwarded from the ledger (idempotent per process).
-    forward: createApprovalForwarder({ store: store.deliveries, clock, ids }).tick,
-    forwardIntervalMs: Math.max(config.dispatchIntervalMs, 1000),
-    onError,
-  });
-  // Deliveries go out as soon as their batch commits, not at the next poll.
-  const effect: ConversionEffect = createOutboundEffect({
-    cache: endpointCache,
-    clock,
-    ids,
-    onQueued: () => dispatcher.nudge(),
-  });
-  return {
-    effect,
-    dispatcher,
-    sender,
-    routes: { guard, sender, endpointCache, sendOptions },
-    metrics: () => metrics.render(() => store.deliveries.dueBacklog(clock.now())),
-  };
+/**
+ * Migrates the database and makes what the service keeps in it (generated secrets, the bootstrap
+ * admin key). Several processes may run it at once: migrations are serialised, the first value of
+ * each setting and the first bootstrap key win.
+ */
+async function prepareStore(store: Store, config: Config, clock: Clock, ids: Ids) {
+  await store.migrate();
+  const secrets = await serviceSecrets(store, config, ids);
+  if (config.bootstrapAdminKey && (await store.apiKeys.count()) === 0) {
+    try {
+      const created = await createApiKey(store, clock, ids, {
+        name: "bootstrap admin",
+        role: "admin",
+        key: config.bootstrapAdminKey,
+      });
+      if (!created.ok) throw new Error(created.error.message);
+    } catch (error) {
+      // Another process starting at the same moment created it first.
+      if (!(error instanceof PostwireError && error.code === "conflict")) throw error;
+    }
+  }
+  return secrets;
 }
 
 /** Group-commit settings for an engine, from the configuration (bench/ingest-core.ts uses them too). */
@@ -179,25 +147,36 @@ export async function startService(
       else checkpointFailure = reason;
     },
     postgresPoolSize: config.postgresPoolSize,
+    postgresQueryTimeoutMs: config.postgresQueryTimeoutMs,
+    // The pool replaces the connection on demand; requests that were on it got 503.
+    onPostgresConnectionError: (error) =>
+      app?.log.warn({ reason: error.message }, "postgres connection lost; it will be replaced"),
   });
-  await store.migrate();
-  const { clickSecret, ipSalt } = await serviceSecrets(store, config, ids);
-  if (config.bootstrapAdminKey && (await store.apiKeys.count()) === 0) {
-    const created = await createApiKey(store, clock, ids, {
-      name: "bootstrap admin",
-      role: "admin",
-      key: config.bootstrapAdminKey,
-    });
-    if (!created.ok) throw new Error(created.error.message);
+  let secrets: Awaited<ReturnType<typeof prepareStore>>;
+  try {
+    secrets = await prepareStore(store, config, clock, ids);
+  } catch (error) {
+    // The database was not ready (serve() tries again): leave nothing open behind.
+    await store.close().catch(() => undefined);
+    throw error;
   }
+  const { clickSecret, ipSalt } = secrets;
 
   let draining = false;
   const catalog = new Catalog(store, clock);
   const batching = batchingFor(config, store.engine);
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
-  const delivery = outbound(config, store, clock, ids, (error) =>
+  const delivery = createOutbound(config, store, clock, ids, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
   );
+  // Signed postbacks' clock skew: a metric, and a warning when this server's clock seems wrong.
+  const skew = createClockSkewMonitor({
+    now: () => clock.now(),
+    log: {
+      warn: (fields, message) => app?.log.warn(fields, message),
+      info: (fields, message) => app?.log.info(fields, message),
+    },
+  });
   const ingestor = createIngestor({
     store,
     catalog,
@@ -206,6 +185,7 @@ export async function startService(
     clickSecret,
     batching,
     onStorageError,
+    onSignatureSkew: skew.observe,
     outboundEffect: delivery.effect,
   });
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
@@ -221,7 +201,10 @@ export async function startService(
     batching,
     onStorageError,
   });
-  const metricsOptions = { render: delivery.metrics, token: config.metricsToken };
+  const metricsOptions = {
+    render: async () => (await delivery.metrics()) + skew.render(),
+    token: config.metricsToken,
+  };
   app = await buildServer({
     store,
     catalog,
@@ -329,9 +312,27 @@ async function announceStart(config: Config, service: Service, out: NodeJS.Write
   if (out.isTTY) out.write(summary.text);
 }
 
-/** Runs the service until SIGTERM/SIGINT, then shuts down gracefully within the timeout. */
+/**
+ * Runs the service until SIGTERM/SIGINT, then shuts down gracefully within the timeout. With
+ * WORKERS above 1 (PostgreSQL), this process prepares the database, then supervises that many
+ * worker processes sharing the listener (adapters/cluster.ts), each of which runs this function.
+ */
 export async function serve(config: Config): Promise<void> {
-  const service = await startService(config);
+  const log = config.logLevel === "silent" ? () => undefined : primaryLog();
+  const workers = config.workers === "auto" ? availableParallelism() : config.workers;
+  if (workers > 1 && cluster.isPrimary) {
+    await startWhenDatabaseIsUp(async () => {
+      const store = openStore(config.databaseUrl, { postgresPoolSize: 1 });
+      try {
+        await prepareStore(store, config, systemClock, createIds());
+      } finally {
+        await store.close();
+      }
+    }, log);
+    const stopTimeoutMs = config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 5000;
+    process.exit(await superviseWorkers({ workers, stopTimeoutMs, log }));
+  }
+  const service = await startWhenDatabaseIsUp(() => startService(config), log);
   await announceStart(config, service);
   const shutdown = (signal: string) => {
     service.app.log.info(

@@ -37,6 +37,7 @@ describe("loadConfig", () => {
       sqliteSynchronous: "FULL",
       sqliteCheckpointIntervalMs: 200,
       postgresPoolSize: 10,
+      postgresQueryTimeoutMs: 10_000,
       batchConcurrency: 2,
       batchMax: 512,
       maxPending: 20_000,
@@ -55,7 +56,24 @@ describe("loadConfig", () => {
       metricsPort: undefined,
       metricsHost: "127.0.0.1",
       metricsToken: undefined,
+      workers: 1,
     });
+  });
+
+  test("WORKERS: a number or auto on PostgreSQL; refused on SQLite with the reason", () => {
+    const pg = "postgres://db/postwire";
+    assert.equal(loadConfig({ DATABASE_URL: pg, WORKERS: "4" }).workers, 4);
+    assert.equal(loadConfig({ DATABASE_URL: pg, WORKERS: "auto" }).workers, "auto");
+    assert.equal(loadConfig({ WORKERS: "1" }).workers, 1, "one process is SQLite's own way");
+    for (const workers of ["2", "auto"]) {
+      const [problem, ...more] = problemsOf({ DATABASE_URL: "sqlite:/tmp/x.db", WORKERS: workers });
+      assert.deepEqual(more, []);
+      assert.match(problem!, new RegExp(`^WORKERS=${workers} needs PostgreSQL .*SQLite has one writer`));
+    }
+    assert.deepEqual(problemsOf({ DATABASE_URL: pg, WORKERS: "0" }), [
+      'WORKERS must be an integer from 1 to 256, got "0"',
+    ]);
+    assert.equal(problemsOf({ DATABASE_URL: pg, WORKERS: "many" }).length, 1);
   });
 
   test("group commits are paced by 2 ms on SQLite and not at all on PostgreSQL, unless set", () => {

@@ -7,6 +7,8 @@ export interface PostbackAnswer {
   readonly body: string;
   /** Seconds, for 429 and 503. */
   readonly retryAfter?: number;
+  /** The original answer given again for a repeated txid (`Idempotent-Replayed: true`). */
+  readonly replayed?: boolean;
 }
 
 export function failureAnswer(failure: Failure, retryAfter?: number): PostbackAnswer {

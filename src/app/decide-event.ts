@@ -81,7 +81,7 @@ function repeatOf(existing: ConversionRow, contentHash: string): Decided {
   }
   const original = JSON.parse(existing.response) as Record<string, unknown>;
   return {
-    answer: { status: 200, body: JSON.stringify({ ...original, code: "duplicate" }) },
+    answer: { status: 200, body: JSON.stringify({ ...original, code: "duplicate" }), replayed: true },
     code: "duplicate",
     reason: null,
     conversionId: existing.id,

@@ -1,8 +1,12 @@
 /**
  * Group commit: work submitted during one event-loop turn is flushed together, so concurrent
  * requests share one durable commit (one fsync) instead of paying one each. Every submitter
- * learns its own outcome only after the flush has committed.
+ * learns its own outcome only after the flush has committed. A flush that fails on one item's
+ * data (`UnstorableDataError`) is retried in halves, so only the items at fault fail: nobody's
+ * request fails for another's input.
  */
+import { UnstorableDataError } from "./storage-errors.ts";
+
 export interface GroupCommitOptions {
   /** Largest batch handed to one flush. */
   readonly maxBatch: number;
@@ -45,7 +49,9 @@ export interface GroupCommitter<T, R> {
 }
 
 /**
- * `flush` must return one result per item, in order; if it throws, every item of the batch fails.
+ * `flush` must return one result per item, in order, and write nothing when it throws. If it
+ * throws, every item of the batch fails, except on `UnstorableDataError`: then each half of the
+ * batch is flushed again on its own (down to single items).
  * `now` is the clock of the pacing (monotonic ms); tests pass one they control, with the timers.
  */
 export function createGroupCommitter<T, R>(
@@ -74,17 +80,33 @@ export function createGroupCommitter<T, R>(
     }
   };
 
+  const settle = async (batch: Pending<T, R>[]): Promise<void> => {
+    let results: R[];
+    try {
+      results = await flush(batch.map((p) => p.item));
+    } catch (error) {
+      if (error instanceof UnstorableDataError && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await settle(batch.slice(0, half));
+        await settle(batch.slice(half));
+      } else {
+        for (const p of batch) p.reject(error);
+      }
+      return;
+    }
+    if (results.length !== batch.length) {
+      const error = new Error(`flush returned ${results.length} results for ${batch.length} items`);
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const [i, p] of batch.entries()) p.resolve(results[i]!);
+  };
+
   const runBatch = async (batch: Pending<T, R>[]) => {
     running++;
     inFlight += batch.length;
     try {
-      const results = await flush(batch.map((p) => p.item));
-      if (results.length !== batch.length) {
-        throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
-      }
-      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+      await settle(batch);
     } finally {
       running--;
       inFlight -= batch.length;

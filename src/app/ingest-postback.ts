@@ -7,30 +7,19 @@ import type { ClickResolution } from "../domain/attribution.ts";
 import { verifyClickId } from "../domain/click-id.ts";
 import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../domain/errors.ts";
 import { clientIp } from "../domain/ip.ts";
-import { jsonParams } from "../domain/json-params.ts";
 import type { Program } from "../domain/model.ts";
-import { authenticatePostback } from "../domain/postback-auth.ts";
 import { parsePostbackParams } from "../domain/postback-params.ts";
-import { parseFormPairs } from "../domain/signing.ts";
+import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
 import type { Catalog } from "./catalog.ts";
 import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "./ports.ts";
+import { authenticateRequest, type PostbackRequest, requestPairs } from "./postback-request.ts";
 import { rawRequestJson } from "./request-log.ts";
+import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "./storage-errors.ts";
 
-export interface PostbackRequest {
-  readonly operatorKey: string;
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly rawQuery: string;
-  readonly body: Buffer;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly remoteAddress: string;
-  readonly receivedAt: number;
-  /** process.hrtime.bigint() at arrival, for the latency in the request log. */
-  readonly startedNs: bigint;
-}
+export type { PostbackRequest } from "./postback-request.ts";
 
 /** What the request log needs of a request refused early; its method may be any (405). */
 export type LoggableRequest = Omit<PostbackRequest, "method"> & { readonly method: string };
@@ -46,6 +35,8 @@ export interface IngestDeps {
   readonly batching: GroupCommitOptions;
   /** Called when storage fails, with the error (for logs). */
   readonly onStorageError?: (error: unknown) => void;
+  /** Told the sender's signed time minus ours (seconds) of each verified signature (clock skew). */
+  readonly onSignatureSkew?: (skewSeconds: number, operatorId: number) => void;
 }
 
 export interface PostbackIngestor {
@@ -53,62 +44,6 @@ export interface PostbackIngestor {
   /** Logs and answers a request the HTTP layer refused before it reached `handle` (e.g. too large). */
   reject(request: LoggableRequest, code: ErrorCode, message?: string): Promise<PostbackAnswer>;
   drain(): Promise<void>;
-}
-
-const header = (request: PostbackRequest, name: string): string | undefined => {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Whether percent-escapes of form/query text decode to valid UTF-8. URLSearchParams silently turns
- * bad bytes into U+FFFD, which would store (and sign) something the operator never sent.
- */
-function isUtf8FormText(text: string): boolean {
-  if (!text.includes("%")) return true;
-  try {
-    // A '%' not followed by two hex digits is literal for URLSearchParams: escape it first.
-    decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function formPairs(text: string, where: string): Result<Array<[string, string]>> {
-  if (!isUtf8FormText(text)) return fail("invalid_request", `The ${where} is not valid UTF-8 once decoded.`);
-  return ok(parseFormPairs(text));
-}
-
-function requestPairs(request: PostbackRequest): Result<Array<[string, string]>> {
-  if (request.method === "GET") return formPairs(request.rawQuery, "query string");
-  if (request.rawQuery !== "") {
-    return fail(
-      "invalid_request",
-      "POST parameters go in the body, not the query string (the signature covers only the body).",
-    );
-  }
-  let text: string;
-  try {
-    text = utf8.decode(request.body);
-  } catch {
-    return fail("invalid_request", "The body is not valid UTF-8.");
-  }
-  const type = (header(request, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "application/json" || type.endsWith("+json")) return jsonParams(text);
-  if (type === "application/x-www-form-urlencoded") return formPairs(text, "body");
-  return fail("unsupported_media_type", "Send application/json or application/x-www-form-urlencoded.");
-}
-
-function tokenOf(
-  request: PostbackRequest,
-  pairs: ReadonlyArray<readonly [string, string]>,
-): string | undefined {
-  const authorization = header(request, "authorization");
-  if (authorization?.startsWith("Bearer ")) return authorization.slice(7);
-  return header(request, "x-postwire-token") ?? pairs.find(([name]) => name === "token")?.[1];
 }
 
 export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
@@ -126,7 +61,10 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       deps.onStorageError?.(error);
       // A rejection stays a rejection even when it could not be logged.
       if (item.kind === "rejected") return item.answer;
-      return errorAnswer("storage_unavailable", undefined, 5);
+      // This item's own data could not be stored (the others of its batch were): a bug to fix, not
+      // a database that will come back.
+      if (error instanceof UnstorableDataError) return errorAnswer("internal_error");
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
   }
 
@@ -171,12 +109,18 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       txid: null,
       operatorId: null,
     };
+    if (isUnstorable(request.operatorKey))
+      return reject(meta, {
+        code: "invalid_field",
+        message: unstorableMessage("operator_key"),
+        field: "operator_key",
+      });
     let entry: Awaited<ReturnType<Catalog["operatorByKey"]>>;
     try {
       entry = await deps.catalog.operatorByKey(request.operatorKey);
     } catch (error) {
       deps.onStorageError?.(error);
-      return errorAnswer("storage_unavailable", undefined, 5);
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     if (!entry)
       return reject(meta, {
@@ -198,17 +142,9 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
         code: "invalid_signature",
         message: "The operator's authentication settings are invalid; ask the network to fix them.",
       });
-    const authenticated = authenticatePostback(auth, {
-      method: request.method,
-      clientIp: ip,
-      pairs: pairs.value,
-      body: request.body,
-      webhookId: header(request, "webhook-id"),
-      webhookTimestamp: header(request, "webhook-timestamp"),
-      webhookSignature: header(request, "webhook-signature"),
-      token: tokenOf(request, pairs.value),
-      nowSeconds: Math.floor(request.receivedAt / 1000),
-    });
+    const authenticated = authenticateRequest(auth, request, pairs.value, ip, (skew) =>
+      deps.onSignatureSkew?.(skew, operator.id),
+    );
     if (!authenticated.ok) return reject(withTxid, authenticated.error);
 
     const fields = parsePostbackParams(pairs.value, operator.mapping, request.receivedAt);
@@ -222,7 +158,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       click = await resolveClick(fields.value.clickId, operator.id);
     } catch (error) {
       deps.onStorageError?.(error);
-      return errorAnswer("storage_unavailable", undefined, 5);
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     const declared = declaredProgram(fields.value.programId, programs);
     if (!declared.ok) return reject(finalMeta, declared.error);
@@ -244,7 +180,8 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   ): Promise<PostbackAnswer> {
     let operatorId: number | null = null;
     try {
-      operatorId = (await deps.catalog.operatorByKey(request.operatorKey))?.operator.id ?? null;
+      if (!isUnstorable(request.operatorKey))
+        operatorId = (await deps.catalog.operatorByKey(request.operatorKey))?.operator.id ?? null;
     } catch {
       // The rejection stands; the log row simply names no operator.
     }

@@ -268,7 +268,10 @@ export interface Store {
   readonly engine: "sqlite" | "postgres";
   /** Applies pending migrations; returns the versions applied. */
   migrate(): Promise<number[]>;
-  /** Throws when the database cannot answer. */
+  /**
+   * Throws when the database cannot take writes now (unreachable, read-only, disk full): what
+   * readiness reports. It makes a tiny real commit.
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
 

@@ -5,9 +5,11 @@
 import { issueClickId } from "../domain/click-id.ts";
 import { type CidrList, clientIp, type IpPrivacyMode, privacySafeIp } from "../domain/ip.ts";
 import { renderTemplate } from "../domain/macros.ts";
+import { isUnstorable, storableText } from "../domain/storable-text.ts";
 import type { Catalog } from "./catalog.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
 import type { ClickRow, Clock, Ids, Store } from "./ports.ts";
+import { STORAGE_RETRY_AFTER_SECONDS } from "./storage-errors.ts";
 
 /** Macros a landing URL template may use. */
 export const LANDING_MACROS = [
@@ -51,8 +53,13 @@ export interface ClickDeps {
 
 const SUB_LIMIT = 256;
 const HEADER_LIMIT = 512;
+/**
+ * A visitor's text as stored: at most `limit` characters, in a form every database takes (a NUL
+ * in a sub-id, which anyone with the link can send, would fail the whole click batch on
+ * PostgreSQL). The landing URL gets the same value.
+ */
 const clip = (value: string | undefined | null, limit: number): string | null =>
-  value ? value.slice(0, limit) : null;
+  value ? storableText(value.slice(0, limit)) : null;
 
 export function createClickRecorder(deps: ClickDeps) {
   const committer = createGroupCommitter<ClickRow, void>(async (rows) => {
@@ -61,6 +68,8 @@ export function createClickRecorder(deps: ClickDeps) {
   }, deps.batching);
 
   async function record(request: ClickRequest): Promise<ClickAnswer> {
+    // No link has such a code (none could be stored); asking PostgreSQL would fail as unavailable.
+    if (isUnstorable(request.code)) return { kind: "not_found" };
     let link: Awaited<ReturnType<Catalog["linkByCode"]>>;
     let program: Awaited<ReturnType<Catalog["program"]>>;
     try {
@@ -68,7 +77,7 @@ export function createClickRecorder(deps: ClickDeps) {
       program = link ? await deps.catalog.program(link.programId) : undefined;
     } catch (error) {
       deps.onStorageError?.(error);
-      return { kind: "unavailable", retryAfter: 5 };
+      return { kind: "unavailable", retryAfter: STORAGE_RETRY_AFTER_SECONDS };
     }
     if (!link || !program) return { kind: "not_found" };
     if (link.status !== "active" || program.status !== "active") {
@@ -100,7 +109,10 @@ export function createClickRecorder(deps: ClickDeps) {
       });
     } catch (error) {
       if (!(error instanceof OverloadedError)) deps.onStorageError?.(error);
-      return { kind: "unavailable", retryAfter: error instanceof OverloadedError ? 1 : 5 };
+      return {
+        kind: "unavailable",
+        retryAfter: error instanceof OverloadedError ? 1 : STORAGE_RETRY_AFTER_SECONDS,
+      };
     }
     const location = renderTemplate(link.landingUrlTemplate ?? program.landingUrlTemplate, {
       click_id: clickId,

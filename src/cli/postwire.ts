@@ -2,6 +2,7 @@
  * The `postwire` command line: serve, migrate, create API keys, and build/sign/send/verify test
  * postbacks. Configuration comes from the environment, as for the service (see .env.example).
  */
+import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand } from "./backup-command.ts";
 import { deliveriesCommand } from "./deliveries-command.ts";
@@ -12,7 +13,8 @@ import { keysCommand, migrateCommand } from "./store-commands.ts";
 export const USAGE = `Usage: postwire <command> [options]
 
 Commands:
-  serve                         Run the service (HTTP API, clicks, postbacks).
+  serve [--workers N|auto]      Run the service (HTTP API, clicks, postbacks); --workers (or WORKERS):
+                                N processes sharing the listener, auto = one per core (PostgreSQL only).
   migrate                       Apply database migrations and exit.
   backup <file>                 Copy the SQLite database to a new file, online and consistent.
   keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID] [--json]
@@ -24,6 +26,17 @@ Commands:
 
 Configuration: environment variables (see .env.example), e.g. DATABASE_URL, PORT, HOST.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.`;
+
+/** `serve`'s options as the environment variables they set (`--workers N` is WORKERS=N). */
+function serveOptions(argv: readonly string[]): NodeJS.ProcessEnv {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { workers: { type: "string" } },
+  });
+  if (positionals.length) throw new UsageError(`serve takes no arguments, got "${positionals.join(" ")}"`);
+  return values.workers === undefined ? {} : { WORKERS: values.workers };
+}
 
 /**
  * Runs one command and returns its exit code. `env` defaults to the process environment; it is
@@ -38,8 +51,7 @@ export async function runCli(
   try {
     switch (command) {
       case "serve": {
-        if (rest.length) throw new UsageError(`serve takes no arguments, got "${rest.join(" ")}"`);
-        const config = loadConfig(env);
+        const config = loadConfig({ ...env, ...serveOptions(rest) });
         // Loaded lazily: the composition root (and Fastify) only for the command that needs it.
         const { serve } = await import("../main.ts");
         await serve(config);

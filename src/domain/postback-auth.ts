@@ -7,7 +7,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { fail, ok, type Result } from "./errors.ts";
 import { type CidrList, parseCidrList } from "./ip.ts";
 import type { OperatorAuth } from "./model.ts";
-import { checkTimestamp, decodeSecret, verifyQuerySignature, verifyWebhookSignature } from "./signing.ts";
+import {
+  checkTimestamp,
+  decodeSecret,
+  SIGNATURE_TOLERANCE_SECONDS,
+  verifyQuerySignature,
+  verifyWebhookSignature,
+} from "./signing.ts";
 
 /** An operator's auth settings decoded once (secrets to bytes, CIDRs parsed). */
 export interface PreparedAuth {
@@ -36,6 +42,29 @@ export const hashToken = (token: string): Buffer => createHash("sha256").update(
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
+/** Standard Webhooks' message id as DESIGN §2 bounds it: printable ASCII, at most 255 characters. */
+const WEBHOOK_ID = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * Secrets an administrator types in themselves must hold at least this many bytes (DESIGN §2);
+ * generated ones have 32. Stored secrets of 16 to 23 bytes, accepted before, still verify.
+ */
+export const MIN_SECRET_BYTES_BY_HAND = 24;
+const MIN_SECRET_BYTES = 16;
+
+/** A secret set by hand: valid base64 of at least MIN_SECRET_BYTES_BY_HAND bytes. */
+export function checkSecretByHand(secret: string): Result<void> {
+  const decoded = decodeSecret(secret);
+  if (!decoded.ok) return fail(decoded.error.code, decoded.error.message, "hmac_secrets");
+  if (decoded.value.length < MIN_SECRET_BYTES_BY_HAND)
+    return fail(
+      "invalid_field",
+      `HMAC secrets set by hand must hold at least ${MIN_SECRET_BYTES_BY_HAND} random bytes (this one has ${decoded.value.length}); omit hmac_secrets to have one generated.`,
+      "hmac_secrets",
+    );
+  return ok(undefined);
+}
+
 /** Validates settings as saved: at most two secrets, a static token only with an allowlist. */
 export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   if (auth.hmacSecrets.length > 2)
@@ -44,8 +73,12 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   for (const secret of auth.hmacSecrets) {
     const decoded = decodeSecret(secret);
     if (!decoded.ok) return decoded;
-    if (decoded.value.length < 16)
-      return fail("invalid_field", "HMAC secrets must hold at least 16 bytes.", "hmac_secrets");
+    if (decoded.value.length < MIN_SECRET_BYTES)
+      return fail(
+        "invalid_field",
+        `HMAC secrets must hold at least ${MIN_SECRET_BYTES} bytes.`,
+        "hmac_secrets",
+      );
     secrets.push(decoded.value);
   }
   const allowlist = parseCidrList(auth.ipAllowlist, "ip_allowlist");
@@ -78,20 +111,52 @@ export function prepareAuth(auth: OperatorAuth): Result<PreparedAuth> {
   });
 }
 
-export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** What authentication learnt: the sender's signed time, when the request was signed. */
+export interface Authenticated {
+  /** `ts` or `webhook-timestamp` of a verified signature (unix seconds); undefined if unsigned. */
+  readonly signedAtSeconds: number | undefined;
+}
+
+const UNSIGNED: Authenticated = { signedAtSeconds: undefined };
+
+export function authenticatePostback(auth: PreparedAuth, input: AuthInput): Result<Authenticated> {
   if (auth.allowlist && !auth.allowlist.contains(input.clientIp)) {
     return fail("ip_not_allowed", `${input.clientIp} is not in the operator's IP allowlist.`);
   }
+  // Checked whenever sent, signature or not: it is stored as evidence in the request log.
+  const id = input.webhookId;
+  if (input.method === "POST" && id !== undefined && id !== "" && !WEBHOOK_ID.test(id)) {
+    return fail(
+      "invalid_field",
+      "webhook-id must be 1-255 printable ASCII characters (a unique id of the message).",
+      "webhook-id",
+    );
+  }
+  let signedAtSeconds: number | undefined;
   if (auth.secrets.length > 0) {
     const signed =
       input.method === "GET" ? checkQuerySignature(auth, input) : checkWebhookSignature(auth, input);
     if (!signed.ok) return signed;
+    signedAtSeconds = signed.value;
   }
   if (auth.tokenHash) {
     const given = input.token === undefined ? undefined : hashToken(input.token);
     if (!given || !timingSafeEqual(given, auth.tokenHash)) return fail("invalid_token");
   }
-  return ok(undefined);
+  return ok(signedAtSeconds === undefined ? UNSIGNED : { signedAtSeconds });
+}
+
+/**
+ * For a request refused as `signature_expired`: the sender's time minus ours (seconds) when its
+ * signature is otherwise valid, else undefined. A clock that is wrong shows in these, not only in
+ * the accepted requests' small skews (an unverified timestamp proves nothing: anyone can send one).
+ */
+export function expiredSkewSeconds(auth: PreparedAuth, input: AuthInput): number | undefined {
+  const signed =
+    input.method === "GET"
+      ? checkQuerySignature(auth, input, Number.POSITIVE_INFINITY)
+      : checkWebhookSignature(auth, input, Number.POSITIVE_INFINITY);
+  return signed.ok ? signed.value - Math.floor(input.nowSeconds) : undefined;
 }
 
 /** The first value of each auth parameter, or a failure naming the one given more than once. */
@@ -106,7 +171,12 @@ function queryAuthParams(pairs: AuthInput["pairs"]): Result<{ ts?: string; sig?:
   return ok(found);
 }
 
-function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** The verified `ts` of a signed GET (within `tolerance` of now), or why not. */
+function checkQuerySignature(
+  auth: PreparedAuth,
+  input: AuthInput,
+  tolerance = SIGNATURE_TOLERANCE_SECONDS,
+): Result<number> {
   const params = queryAuthParams(input.pairs);
   if (!params.ok) return params;
   const { ts, sig } = params.value;
@@ -117,15 +187,20 @@ function checkQuerySignature(auth: PreparedAuth, input: AuthInput): Result<void>
       ts === undefined ? "ts" : "sig",
     );
   }
-  const time = checkTimestamp(ts, input.nowSeconds);
+  const time = checkTimestamp(ts, input.nowSeconds, tolerance);
   if (time === "invalid") return fail("invalid_signature", "ts must be unix seconds.", "ts");
   if (time === "expired") return fail("signature_expired", undefined, "ts");
   if (!verifyQuerySignature(auth.secrets, input.pairs, sig))
     return fail("invalid_signature", undefined, "sig");
-  return ok(undefined);
+  return ok(Number(ts));
 }
 
-function checkWebhookSignature(auth: PreparedAuth, input: AuthInput): Result<void> {
+/** The verified `webhook-timestamp` of a signed POST (within `tolerance` of now), or why not. */
+function checkWebhookSignature(
+  auth: PreparedAuth,
+  input: AuthInput,
+  tolerance = SIGNATURE_TOLERANCE_SECONDS,
+): Result<number> {
   const { webhookId: id, webhookTimestamp: ts, webhookSignature: signature } = input;
   if (!id || !ts || !signature) {
     return fail(
@@ -133,12 +208,12 @@ function checkWebhookSignature(auth: PreparedAuth, input: AuthInput): Result<voi
       "Signed POST postbacks carry webhook-id, webhook-timestamp and webhook-signature headers.",
     );
   }
-  const time = checkTimestamp(ts, input.nowSeconds);
+  const time = checkTimestamp(ts, input.nowSeconds, tolerance);
   if (time === "invalid")
     return fail("invalid_signature", "webhook-timestamp must be unix seconds.", "webhook-timestamp");
   if (time === "expired") return fail("signature_expired", undefined, "webhook-timestamp");
   if (!verifyWebhookSignature(auth.secrets, id, ts, input.body, signature)) {
     return fail("invalid_signature", undefined, "webhook-signature");
   }
-  return ok(undefined);
+  return ok(Number(ts));
 }

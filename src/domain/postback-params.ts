@@ -7,6 +7,7 @@ import { hash } from "node:crypto";
 import { fail, ok, type Result } from "./errors.ts";
 import { eventRule } from "./event-types.ts";
 import { isCurrency, parseAmount, parseLots } from "./money.ts";
+import { isUnstorable, unstorableMessage } from "./storable-text.ts";
 
 /** Names with a meaning in the contract; anything else is kept as received in `extra`. */
 export const CONTRACT_FIELDS = [
@@ -82,6 +83,10 @@ export function parsePostbackParams(
     if (rawValue.length > LIMITS.maxValueLength) {
       return fail("invalid_field", `${rawName} is longer than ${LIMITS.maxValueLength} characters.`, rawName);
     }
+    // Refused on both engines alike (PostgreSQL cannot store a NUL; storable-text.ts).
+    if (isUnstorable(rawName))
+      return fail("invalid_request", "A parameter name holds a character that cannot be stored.");
+    if (isUnstorable(rawValue)) return fail("invalid_field", unstorableMessage(rawName), rawName);
     const name = Object.hasOwn(mapping.params, rawName) ? mapping.params[rawName]! : rawName;
     const earlier = sourceOf.get(name);
     if (earlier !== undefined) {

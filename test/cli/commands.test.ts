@@ -159,7 +159,16 @@ test("help and unknown commands", async () => {
   const unknown = await runPostwire(["deploy"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown command "deploy"/);
-  const serveArgs = await runPostwire(["serve", "--port", "1"]);
+  const serveOption = await runPostwire(["serve", "--port", "1"]);
+  assert.equal(serveOption.code, 2);
+  assert.match(serveOption.err, /Unknown option '--port'/);
+  const serveArgs = await runPostwire(["serve", "now"]);
   assert.equal(serveArgs.code, 2);
   assert.match(serveArgs.err, /serve takes no arguments/);
+});
+
+test("serve --workers on SQLite is refused with the reason, exit 2", async () => {
+  const result = await runPostwire(["serve", "--workers", "4"], { DATABASE_URL: "sqlite:/tmp/never.db" });
+  assert.equal(result.code, 2);
+  assert.match(result.err, /WORKERS=4 needs PostgreSQL .*SQLite has one writer/);
 });

@@ -6,6 +6,7 @@ import type { OperatorAuth } from "../../src/domain/model.ts";
 import {
   type AuthInput,
   authenticatePostback,
+  checkSecretByHand,
   hashToken,
   type PreparedAuth,
   prepareAuth,
@@ -60,6 +61,19 @@ test("prepareAuth refuses unusable settings, naming the field", () => {
   }
 });
 
+test("checkSecretByHand: at least 24 bytes of canonical base64, named hmac_secrets", () => {
+  assert.ok(checkSecretByHand(encodeSecret(Buffer.alloc(24, 7))).ok);
+  assert.ok(checkSecretByHand(encodeSecret(Buffer.alloc(32, 7))).ok);
+  for (const secret of [encodeSecret(Buffer.alloc(23, 7)), encodeSecret(Buffer.alloc(16, 7)), "whsec_!!"]) {
+    const result = checkSecretByHand(secret);
+    assert.equal(result.ok, false, secret);
+    if (!result.ok)
+      assert.deepEqual([result.error.code, result.error.field], ["invalid_field", "hmac_secrets"]);
+  }
+  // Stored secrets of 16 bytes, accepted before, still verify.
+  assert.ok(prepareAuth(auth({ hmacSecrets: [encodeSecret(Buffer.alloc(16, 7))] })).ok);
+});
+
 test("prepareAuth accepts each sensible combination", () => {
   const cases: Array<Partial<OperatorAuth>> = [
     {},
@@ -111,6 +125,11 @@ function post(key: Buffer | undefined, over: Partial<AuthInput> = {}, ts: number
   };
 }
 
+/** A POST signed with `key` under the message id `id`. */
+function postWithId(key: Buffer, id: string): AuthInput {
+  return post(undefined, { webhookId: id, webhookSignature: signWebhook(key, id, String(NOW), BODY) });
+}
+
 interface Case {
   readonly name: string;
   readonly auth: PreparedAuth;
@@ -155,6 +174,11 @@ const CASES: Case[] = [
   { name: "POST body changed", auth: hmac, input: post(KEY_A, { body: Buffer.from(`${BODY} `) }), code: "invalid_signature", field: "webhook-signature" },
   { name: "POST another message id", auth: hmac, input: post(KEY_A, { webhookId: "msg_2" }), code: "invalid_signature" },
   { name: "POST v2 signature only", auth: hmac, input: post(KEY_A, { webhookSignature: "v2,AAAA" }), code: "invalid_signature" },
+  { name: "POST webhook-id of 255 printable ASCII characters", auth: hmac, input: postWithId(KEY_A, `m ${"x~".repeat(126)}!`) },
+  { name: "POST webhook-id of 256 characters", auth: hmac, input: postWithId(KEY_A, "x".repeat(256)), code: "invalid_field", field: "webhook-id" },
+  { name: "POST webhook-id not ASCII", auth: hmac, input: postWithId(KEY_A, "msg_é"), code: "invalid_field", field: "webhook-id" },
+  { name: "POST webhook-id with a control character", auth: hmac, input: postWithId(KEY_A, "msg\u0001"), code: "invalid_field", field: "webhook-id" },
+  { name: "POST bad webhook-id without HMAC (token)", auth: token, input: post(undefined, { token: TOKEN, webhookId: "\u0000" }), code: "invalid_field", field: "webhook-id" },
   { name: "POST GET-style params ignored", auth: hmac, input: post(undefined, { pairs: signedGet(KEY_A) }), code: "missing_signature" },
   { name: "IPv4 inside the allowlist", auth: allow, input: get(PARAMS, { clientIp: "203.0.113.9" }) },
   { name: "IPv6 inside the allowlist", auth: allow, input: get(PARAMS, { clientIp: "2001:db8::1" }) },

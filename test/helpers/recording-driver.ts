@@ -50,6 +50,7 @@ export function recordingDriver(driver: SqlDriver, into: Recording): SqlDriver {
     engine: driver.engine,
     transaction: (work) => driver.transaction((tx) => work(recording(tx, into))),
     migrate: () => driver.migrate(),
+    checkWritable: () => driver.checkWritable(),
     close: () => driver.close(),
   };
 }

@@ -162,6 +162,7 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
   };
   const finisher = createFinishBatcher(plain.store, {
     maxBatch: 1000,
+    onRetry: onError,
     claimFor: (finishing) => refillClaim(loop, finishing),
     onClaimed: (rows, request) => refilled(loop, rows, request),
   });
@@ -170,19 +171,38 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
   return schedule(loop, options, forward);
 }
 
+/**
+ * The wait before the next round after `failures` failed ones in a row: the interval, doubled per
+ * failure up to 16 intervals (at most 30 s, never less than one interval), so a database that is
+ * down is not asked every interval, and is used again soon after it is back.
+ */
+export function pollDelay(intervalMs: number, failures: number): number {
+  const cap = Math.max(intervalMs, Math.min(intervalMs * 16, 30_000));
+  return Math.min(intervalMs * 2 ** Math.min(failures, 16), cap);
+}
+
 /** The rounds: `tick()` on demand, and after `start()` one every interval; rounds never overlap. */
 function schedule(loop: Loop, options: DispatcherOptions, forward: ForwardStep): Dispatcher {
   let round: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
 
   const poll = (): void => {
     if (loop.stopped) return;
     round = round
       .then(() => forward(false))
       .then(() => claimAndSend(loop))
-      .then(() => undefined, loop.onError)
+      .then(
+        () => {
+          failures = 0;
+        },
+        (error: unknown) => {
+          failures++;
+          loop.onError(error);
+        },
+      )
       .finally(() => {
-        if (!loop.stopped) timer = setTimeout(poll, options.intervalMs).unref();
+        if (!loop.stopped) timer = setTimeout(poll, pollDelay(options.intervalMs, failures)).unref();
       });
   };
 

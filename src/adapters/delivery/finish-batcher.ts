@@ -3,16 +3,30 @@
  * written together, in one transaction (one fsync on SQLite) instead of one each, and, while a
  * backlog is due, the slots they free are refilled by a claim in that same transaction. One batch
  * commits at a time; every submitter resolves once its outcome is committed.
+ *
+ * While the database is unavailable the batch is tried again, backing off, for about ten seconds:
+ * the attempts were made and their outcomes are known, and recording them late beats sending the
+ * deliveries again once their claims' leases run out. Past that the batch fails (the leases then
+ * bring the deliveries back: at least once).
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type {
   ClaimedDelivery,
   ClaimRequest,
   DeliveryStore,
   FinishItem,
 } from "../../app/delivery/delivery-store-port.ts";
+import { StorageUnavailableError } from "../../app/storage-errors.ts";
+
+/** Waits before the retries of a batch the database could not take (about 11 s in all). */
+export const FINISH_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200, 5000] as const;
 
 export interface FinishBatcherOptions {
   readonly maxBatch: number;
+  /** Waits before retrying a batch the database could not take (default FINISH_RETRY_DELAYS_MS). */
+  readonly retryDelaysMs?: readonly number[];
+  /** Told of each failed try that will be retried (for the log). */
+  readonly onRetry?: (error: unknown) => void;
   /** The claim to run with this batch (null: none), given the items whose slots it frees. */
   readonly claimFor: (finishing: readonly FinishItem[]) => ClaimRequest | null;
   /** Told of what the batch's claim took (possibly nothing), after the commit, whenever claimFor gave one. */
@@ -56,8 +70,19 @@ export function createFinishBatcher(store: DeliveryStore, options: FinishBatcher
     running = true;
     const batch = queue.slice(0, options.maxBatch);
     queue = queue.slice(batch.length);
+    const items = batch.map((w) => w.item);
+    const delays = options.retryDelaysMs ?? FINISH_RETRY_DELAYS_MS;
     try {
-      await commit(batch.map((w) => w.item));
+      for (let tries = 0; ; tries++) {
+        try {
+          await commit(items);
+          break;
+        } catch (error) {
+          if (!(error instanceof StorageUnavailableError) || tries >= delays.length) throw error;
+          options.onRetry?.(error);
+          await delay(delays[tries]);
+        }
+      }
       for (const w of batch) w.resolve();
     } catch (error) {
       for (const w of batch) w.reject(error);

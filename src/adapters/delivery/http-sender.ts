@@ -27,7 +27,7 @@ export interface HttpSenderOptions {
   readonly maxSocketsPerOrigin?: number;
   /** Idle keep-alive connections are closed after this. Default 4000 ms. */
   readonly idleSocketTimeoutMs?: number;
-  /** Bytes of the answer kept as `responseSnippet`; the rest is not read. Default 4096. */
+  /** Bytes of the answer kept as `responseSnippet`; the rest is not read. Default 1024. */
   readonly maxSnippetBytes?: number;
 }
 
@@ -50,7 +50,7 @@ const describe = (error: NodeJS.ErrnoException): string =>
 
 export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const { guard } = options;
-  const maxSnippet = options.maxSnippetBytes ?? 4096;
+  const maxSnippet = options.maxSnippetBytes ?? 1024;
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSocketsPerOrigin ?? 64,

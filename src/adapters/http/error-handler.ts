@@ -5,7 +5,14 @@
  */
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailableError } from "../../app/storage-errors.ts";
 import { ERRORS, type ErrorCode, PostwireError } from "../../domain/errors.ts";
+
+/** Seconds to wait before retrying, for the temporary failures (429, 503). */
+const RETRY_AFTER: Partial<Record<ErrorCode, number>> = {
+  overloaded: 1,
+  storage_unavailable: STORAGE_RETRY_AFTER_SECONDS,
+};
 
 export function sendError(
   reply: FastifyReply,
@@ -19,6 +26,8 @@ export function sendError(
     message: entry.expose ? (message ?? entry.message) : entry.message,
   };
   if (field !== undefined) body["field"] = field;
+  const retryAfter = RETRY_AFTER[code];
+  if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter));
   return reply.status(entry.status).type("application/json").send(JSON.stringify(body));
 }
 
@@ -35,6 +44,10 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  if (error instanceof StorageUnavailableError) {
+    request.log.warn({ reason: error.reason, commitUnknown: error.commitUnknown }, "storage unavailable");
+    return sendError(reply, "storage_unavailable");
+  }
   if (error instanceof PostwireError) return sendError(reply, error.code, error.message, error.field);
   if (error.validation) {
     const first = error.validation[0];

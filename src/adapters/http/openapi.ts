@@ -54,6 +54,12 @@ const AUTH_DOCS: Array<[string, string]> = [
 const ANSWER: Json = {
   description:
     "accepted, or duplicate (the same txid and content: the original answer again). A 2xx means committed.",
+  headers: {
+    "Idempotent-Replayed": {
+      description: "`true` on a duplicate: this answer replays the one first given for the txid.",
+      schema: { type: "string", enum: ["true"] },
+    },
+  },
   content: {
     "application/json": {
       schema: {
@@ -97,7 +103,13 @@ function postbackParameters(method: "get" | "post"): Json[] {
     return [key, ...CONTRACT_FIELDS.map((f) => param(f, "query", FIELD_DOCS[f] ?? f)), ...auth];
   }
   const headers = ["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) =>
-    param(name, "header", "Standard Webhooks signature header."),
+    param(
+      name,
+      "header",
+      name === "webhook-id"
+        ? "Standard Webhooks message id (use the txid): printable ASCII, at most 255 characters."
+        : "Standard Webhooks signature header.",
+    ),
   );
   return [key, auth[2]!, ...headers];
 }
@@ -187,7 +199,7 @@ const HAND_WRITTEN: Record<string, Json> = {
     },
   },
   "GET /readyz": {
-    summary: "Readiness: the database answers and the instance is not draining",
+    summary: "Readiness: the database takes writes and the instance is not draining",
     tags: ["health"],
     security: [],
     responses: {

@@ -39,6 +39,11 @@ export function createDeliveryMetrics(): DeliveryMetrics {
       });
     },
     async render(backlog) {
+      // Scraped while the database is away, the other metrics still answer; the backlog is NaN.
+      let due = Number.NaN;
+      try {
+        due = await backlog();
+      } catch {}
       const lines = [
         "# HELP postwire_delivery_attempts_total Outbound postback attempts by result (ok or the error).",
         "# TYPE postwire_delivery_attempts_total counter",
@@ -54,7 +59,7 @@ export function createDeliveryMetrics(): DeliveryMetrics {
         `postwire_delivery_latency_seconds_count ${total}`,
         "# HELP postwire_delivery_due_backlog Deliveries due and not yet sent (active endpoints).",
         "# TYPE postwire_delivery_due_backlog gauge",
-        `postwire_delivery_due_backlog ${await backlog()}`,
+        `postwire_delivery_due_backlog ${due}`,
       ];
       return `${lines.join("\n")}\n`;
     },

@@ -66,5 +66,7 @@ export async function finishIn(
   const ordered = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   await (engine === "postgres" ? updateBatch(tx, ordered) : updateEach(tx, ordered));
   const attempts = ordered.flatMap((item) => (item.attempt ? [attemptValues(item.attempt)] : []));
-  if (attempts.length) await tx.insertMany("delivery_attempts", ATTEMPT_COLUMNS, attempts);
+  // A batch retried after its COMMIT was lost may find its attempt rows already there.
+  if (attempts.length)
+    await tx.insertMany("delivery_attempts", ATTEMPT_COLUMNS, attempts, { ignoreConflicts: "id" });
 }

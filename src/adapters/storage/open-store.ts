@@ -12,25 +12,37 @@ export interface StoreOptions extends SqlStoreOptions {
   /** The checkpoint worker failed; SQLite checkpoints inside commits again. */
   readonly onSqliteCheckpointFailure?: (reason: string) => void;
   readonly postgresPoolSize?: number;
+  /** Deadline of one PostgreSQL statement (postgres-driver.ts). */
+  readonly postgresQueryTimeoutMs?: number;
+  /** A PostgreSQL connection failed (it is replaced): for the service's log. */
+  readonly onPostgresConnectionError?: (error: Error) => void;
+}
+
+/** `options` without its undefined members (the drivers' options are exact optional properties). */
+function defined<T extends object>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /** The SQL driver named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
 export function openDriver(databaseUrl: string, options: StoreOptions = {}): SqlDriver {
   if (databaseUrl.startsWith("postgres://") || databaseUrl.startsWith("postgresql://")) {
-    const driverOptions =
-      options.postgresPoolSize === undefined ? {} : { poolSize: options.postgresPoolSize };
-    return openPostgres(databaseUrl, driverOptions);
+    return openPostgres(
+      databaseUrl,
+      defined({
+        poolSize: options.postgresPoolSize,
+        queryTimeoutMs: options.postgresQueryTimeoutMs,
+        onConnectionError: options.onPostgresConnectionError,
+      }),
+    );
   }
   if (databaseUrl.startsWith("sqlite:")) {
-    const driverOptions = {
-      ...(options.sqliteSynchronous === undefined ? {} : { synchronous: options.sqliteSynchronous }),
-      ...(options.sqliteCheckpointIntervalMs === undefined
-        ? {}
-        : { checkpointIntervalMs: options.sqliteCheckpointIntervalMs }),
-      ...(options.onSqliteCheckpointFailure === undefined
-        ? {}
-        : { onCheckpointFailure: options.onSqliteCheckpointFailure }),
-    };
+    const driverOptions = defined({
+      synchronous: options.sqliteSynchronous,
+      checkpointIntervalMs: options.sqliteCheckpointIntervalMs,
+      onCheckpointFailure: options.onSqliteCheckpointFailure,
+    });
     return openSqlite(databaseUrl.slice("sqlite:".length), driverOptions);
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);

@@ -1,4 +1,5 @@
 /** Column lists and row mapping for the high-volume records: clicks, conversions, players, request log. */
+
 import type {
   ClickRow,
   ConversionRow,
@@ -6,6 +7,7 @@ import type {
   RequestLogRow,
   UnattributedReason,
 } from "../../app/ports.ts";
+import { storableOrNull, storableText } from "../../domain/storable-text.ts";
 import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
 export const CLICK_COLUMNS = [
@@ -166,18 +168,23 @@ export const REQUEST_LOG_COLUMNS = [
   "raw",
 ] as const;
 
+/**
+ * The request log keeps every request, also those refused for holding text no database can store
+ * (a NUL in a txid, quoted in the reason): such text is kept in a safe form (storable-text.ts).
+ * `raw` is JSON, where those characters are escaped already.
+ */
 export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   l.id,
   l.receivedAt,
   l.operatorId,
-  l.method,
-  l.path,
-  l.ip,
+  storableText(l.method),
+  storableText(l.path),
+  storableOrNull(l.ip),
   l.status,
   l.code,
-  l.reason,
+  storableOrNull(l.reason),
   l.latencyUs,
-  l.txid,
+  storableOrNull(l.txid),
   l.conversionId,
   l.raw,
 ];

@@ -66,8 +66,17 @@ export interface SqlDriver extends SqlExecutor {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies the numbered migrations of this dialect not yet applied (serialised across processes). */
   migrate(): Promise<number[]>;
+  /**
+   * Throws (`StorageUnavailableError`) unless the database takes a write now: a real, tiny commit
+   * (so a read-only or unreachable database fails it), and on SQLite room left on its file system.
+   */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The readiness probe's write, on both engines: one settings row, rewritten each time. */
+export const PROBE_WRITE_SQL =
+  "INSERT INTO settings (key, value) VALUES ('readiness_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 /** Numbers `?` placeholders as `$1…` for PostgreSQL. Our SQL never has `?` inside literals. */
 export function numberPlaceholders(sql: string): string {

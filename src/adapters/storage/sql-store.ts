@@ -61,9 +61,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
   return {
     engine: db.engine,
     migrate: () => db.migrate(),
-    async ping() {
-      await db.all("SELECT 1 AS ok");
-    },
+    ping: () => db.checkWritable(),
     close: () => db.close(),
 
     async ensureSetting(key, value) {

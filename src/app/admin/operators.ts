@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { PostwireError } from "../../domain/errors.ts";
 import { parseCidrList } from "../../domain/ip.ts";
 import type { Operator, OperatorAuth, Principal, Status } from "../../domain/model.ts";
-import { prepareAuth } from "../../domain/postback-auth.ts";
+import { checkSecretByHand, prepareAuth } from "../../domain/postback-auth.ts";
 import { EMPTY_MAPPING, type ParamMapping } from "../../domain/postback-params.ts";
 import { encodeSecret } from "../../domain/signing.ts";
 import type { AdminDeps, Page } from "./deps.ts";
@@ -82,6 +82,7 @@ export async function createOperator(
   input: CreateOperatorInput,
 ): Promise<{ operator: Operator; secret: string | null }> {
   allowRoles(principal, "admin");
+  for (const given of input.hmacSecrets ?? []) orThrow(checkSecretByHand(given));
   const secret = input.hmacSecrets === undefined ? newHmacSecret(deps) : null;
   const auth = checkAuth({
     hmacSecrets: secret === null ? (input.hmacSecrets ?? []) : [secret],

@@ -5,6 +5,7 @@
  * schedule (Retry-After honoured within its bounds) or a dead letter after the last. A 410 Gone,
  * or a run of consecutive failures reaching the threshold, disables the endpoint with the reason.
  */
+import { storableText, utf8Prefix } from "../../domain/storable-text.ts";
 import type { Clock, Ids } from "../ports.ts";
 import type {
   AttemptOutcome,
@@ -33,7 +34,8 @@ export interface DeliverDeps {
   readonly onAttempt?: (result: SendResult, outcome: AttemptOutcome["state"]) => void;
 }
 
-const SNIPPET_CHARS = 2048;
+/** Bytes of the endpoint's answer kept in the attempt log (docs/outbound.md: the first KB). */
+export const SNIPPET_BYTES = 1024;
 
 function describe(result: SendResult): string {
   const what = result.status === null ? (result.error ?? "error") : `HTTP ${result.status}`;
@@ -103,7 +105,8 @@ export async function deliverPostback(deps: DeliverDeps, delivery: ClaimedDelive
     latencyMs: result.latencyMs,
     error: result.error,
     detail: result.detail,
-    responseSnippet: result.responseSnippet.slice(0, SNIPPET_CHARS),
+    // The endpoint's bytes, in a form every database stores (a NUL would fail the whole batch).
+    responseSnippet: storableText(utf8Prefix(result.responseSnippet, SNIPPET_BYTES)),
   };
   await deps.store.finish(delivery.id, deps.workerId, outcome, attempt, now);
   await judgeEndpoint(deps, endpoint, result, now);

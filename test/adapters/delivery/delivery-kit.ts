@@ -21,10 +21,14 @@ export interface Hit {
   readonly url: string;
   readonly headers: IncomingMessage["headers"];
   readonly body: string;
+  /** performance.now() when the whole request had arrived. */
+  readonly at: number;
 }
 
 /** What to answer: a status (and headers), or "hang" to hold the request until closed. */
-export type Reply = { status: number; headers?: Record<string, string>; body?: string } | "hang";
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  | "hang";
 
 export interface Receiver {
   readonly url: string;
@@ -46,11 +50,16 @@ export async function startReceiver(script: Reply[] = [{ status: 200 }]): Promis
         url: request.url ?? "",
         headers: request.headers,
         body: Buffer.concat(chunks).toString("utf8"),
+        at: performance.now(),
       });
       const reply = receiver.script[Math.min(hits.length - 1, receiver.script.length - 1)]!;
       if (reply === "hang") return;
-      response.writeHead(reply.status, reply.headers ?? {});
-      response.end(reply.body ?? "ok");
+      const answer = () => {
+        response.writeHead(reply.status, reply.headers ?? {});
+        response.end(reply.body ?? "ok");
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

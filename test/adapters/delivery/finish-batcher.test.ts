@@ -12,6 +12,7 @@ import type {
   DeliveryStore,
   FinishItem,
 } from "../../../src/app/delivery/delivery-store-port.ts";
+import { StorageUnavailableError } from "../../../src/app/storage-errors.ts";
 
 const item = (id: string): FinishItem => ({
   id,
@@ -81,4 +82,39 @@ test("a batch that cannot be recorded rejects its submitters; the next batch sti
     [["a"], false],
     [["b"], false],
   ]);
+});
+
+test("outcomes the database could not take are recorded once it can: retried, backing off, then given up", async () => {
+  let failures = 2;
+  const { store, calls } = stubStore(async () => {
+    if (failures-- > 0) throw new StorageUnavailableError("down", undefined);
+    return [];
+  });
+  const retried: unknown[] = [];
+  const batcher = createFinishBatcher(store, {
+    maxBatch: 10,
+    retryDelaysMs: [1, 1, 1],
+    claimFor: () => null,
+    onClaimed: () => undefined,
+    onRetry: (error) => void retried.push(error),
+  });
+  await batcher.submit(item("a"));
+  assert.equal(calls.length, 3, "two failed tries, then the one that committed");
+  assert.equal(retried.length, 2);
+
+  failures = 10;
+  await assert.rejects(batcher.submit(item("b")), StorageUnavailableError);
+  assert.equal(calls.length, 3 + 4, "the first try and three retries");
+
+  const bug = stubStore(async () => {
+    throw new TypeError("a bug");
+  });
+  const once = createFinishBatcher(bug.store, {
+    maxBatch: 10,
+    retryDelaysMs: [1, 1, 1],
+    claimFor: () => null,
+    onClaimed: () => undefined,
+  });
+  await assert.rejects(once.submit(item("c")), TypeError);
+  assert.equal(bug.calls.length, 1, "only an unavailable database is waited for");
 });

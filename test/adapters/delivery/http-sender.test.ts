@@ -192,11 +192,11 @@ describe("http sender against real local receivers", () => {
     assert.match(result.responseSnippet, /^\.+$/);
   });
 
-  it("an endless body: only the first 4 KB are read, then the connection is dropped", async () => {
+  it("an endless body: only the first KB is read, then the connection is dropped", async () => {
     const result = await sender.send({ url: rx.url("/huge"), method: "GET", headers: {} }, FAST);
     // ok, not deadline_exceeded: it stopped reading instead of waiting for an end that never comes.
     assert.deepEqual([result.ok, result.status, result.error], [true, 200, null]);
-    assert.equal(result.responseSnippet, "x".repeat(4096));
+    assert.equal(result.responseSnippet, "x".repeat(1024));
   });
 
   it("connection refused: network_error", async () => {

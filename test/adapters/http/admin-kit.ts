@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { decodeSecret, signQuery } from "../../../src/domain/signing.ts";
-import type { TestService } from "../../helpers/service.ts";
+import type { Engine } from "../../helpers/engines.ts";
+import { startTestService, type TestService } from "../../helpers/service.ts";
 
 export interface Reply {
   readonly status: number;
@@ -157,4 +158,13 @@ export async function payingWorlds(t: TestService, admin: Call): Promise<{ a: Wo
     expectStatus(await admin("POST", `/v1/programs/${world.program.id}/plans`, plan), 201);
   }
   return { a, b };
+}
+
+/** A test service on `engine` with an admin client and one world created through the API. */
+export async function startAdminWorld(
+  engine: Engine,
+  env: Record<string, string> = {},
+): Promise<{ t: TestService; admin: Call; world: World }> {
+  const t = await startTestService(engine, env);
+  return { t, admin: client(t.url, t.adminKey), world: await createWorld(t) };
 }

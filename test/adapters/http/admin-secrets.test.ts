@@ -22,6 +22,32 @@ for (const engine of await availableEngines()) {
     });
     after(() => t.close());
 
+    test("secrets set by hand hold at least 24 bytes; a stored 16-byte secret still verifies", async () => {
+      const secretOf = (bytes: number) => `whsec_${Buffer.alloc(bytes, 9).toString("base64")}`;
+      const short = await admin("POST", "/v1/operators", { name: "Short", hmac_secrets: [secretOf(23)] });
+      expectStatus(short, 400, "invalid_field", "hmac_secrets");
+      assert.match(short.body.message, /at least 24/);
+      const enough = await admin("POST", "/v1/operators", { name: "Enough", hmac_secrets: [secretOf(24)] });
+      expectStatus(enough, 201);
+      assert.equal(enough.body.secret, null, "a secret given is not echoed");
+      // Without a program the event is refused, but only after the signature was accepted.
+      const signed = (key: string, bytes: number) => postback(t.url, key, registration(secretOf(bytes)));
+      expectStatus(await signed(enough.body.key, 24), 400, "unknown_event_type");
+      expectStatus(await signed(enough.body.key, 23), 401, "invalid_signature");
+      // Set before the rule, straight in the store: it keeps working.
+      const old = await t.store.operators.create(
+        {
+          name: "Old",
+          key: `op_old_${engine}`,
+          status: "active",
+          auth: { hmacSecrets: [secretOf(16)], ipAllowlist: [], trustedProxies: [], staticTokenHash: null },
+          mapping: { params: {}, values: {} },
+        },
+        Date.now(),
+      );
+      expectStatus(await signed(old.key, 16), 400, "unknown_event_type");
+    });
+
     test("rotation keeps two live secrets; a third retires the oldest", async () => {
       const world = await createWorld(t, "Rotor");
       const { key } = world.operator;

@@ -165,13 +165,13 @@ for (const engine of await availableEngines()) {
         deliveredAt: later,
       } as const;
       // The late first worker's outcome is logged but does not overwrite the second worker's claim.
-      await store.deliveries.finishAndClaim(
-        [
-          { id: ids[0]!, workerId: "w1", outcome: delivered, attempt: attempt(ids[0]!, 1), now: later },
-          { id: ids[0]!, workerId: "w2", outcome: delivered, attempt: attempt(ids[0]!, 2), now: later + 1 },
-        ],
-        null,
-      );
+      const both = [
+        { id: ids[0]!, workerId: "w1", outcome: delivered, attempt: attempt(ids[0]!, 1), now: later },
+        { id: ids[0]!, workerId: "w2", outcome: delivered, attempt: attempt(ids[0]!, 2), now: later + 1 },
+      ];
+      await store.deliveries.finishAndClaim(both, null);
+      // The same batch again, as the dispatcher retries it after losing the answer to its COMMIT.
+      await store.deliveries.finishAndClaim(both, null);
       const row = await store.deliveries.get(ids[0]!);
       assert.deepEqual(
         [row!.state, row!.deliveredAt, row!.updatedAt, row!.lockedBy, row!.lastStatus],

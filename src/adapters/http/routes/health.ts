@@ -1,6 +1,11 @@
-/** Liveness and readiness: /healthz answers while the process runs; /readyz checks the database. */
+/**
+ * Liveness and readiness: /healthz answers while the process runs; /readyz answers ready only
+ * while the database takes writes (store.ping makes a tiny real commit, and on SQLite checks the
+ * room left on disk), so a load balancer stops sending postbacks that could only get 503.
+ */
 import type { FastifyInstance } from "fastify";
 import type { Store } from "../../../app/ports.ts";
+import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailableError } from "../../../app/storage-errors.ts";
 
 export async function healthRoutes(
   app: FastifyInstance,
@@ -11,18 +16,27 @@ export async function healthRoutes(
     reply.header("cache-control", "no-store");
   });
   app.get("/healthz", async () => ({ status: "ok" }));
+  // Logged when readiness changes, not on every probe of a load balancer.
+  let unavailable = false;
   app.get("/readyz", async (_request, reply) => {
     // A draining instance takes no new work: the load balancer should move on at once.
     if (deps.isDraining())
       return reply.status(503).header("retry-after", "5").send({ status: "draining", code: "draining" });
     try {
       await deps.store.ping();
-      return { status: "ready", engine: deps.store.engine };
-    } catch {
+    } catch (error) {
+      if (!unavailable) {
+        const reason = error instanceof StorageUnavailableError ? error.reason : undefined;
+        app.log.warn({ reason, err: reason ? undefined : error }, "not ready: the database takes no writes");
+      }
+      unavailable = true;
       return reply
         .status(503)
-        .header("retry-after", "5")
+        .header("retry-after", String(STORAGE_RETRY_AFTER_SECONDS))
         .send({ status: "unavailable", code: "storage_unavailable" });
     }
+    if (unavailable) app.log.info("ready again: the database takes writes");
+    unavailable = false;
+    return { status: "ready", engine: deps.store.engine };
   });
 }

@@ -51,14 +51,16 @@ function codeOfHttpError(error: FastifyError, request: FastifyRequest): ErrorCod
   return "internal_error";
 }
 
+const JSON_TYPE = "application/json; charset=utf-8";
+const PLAIN = { "content-type": JSON_TYPE };
+/** A duplicate says it is a replay (the header Stripe's API uses for the same purpose). */
+const REPLAYED = { "content-type": JSON_TYPE, "idempotent-replayed": "true" };
+
 /** The headers of a postback answer (besides x-request-id), shared with the node:http fast path. */
 export function answerHeaders(answer: PostbackAnswer): Record<string, string> {
-  return answer.retryAfter === undefined
-    ? { "content-type": JSON_TYPE }
-    : { "content-type": JSON_TYPE, "retry-after": String(answer.retryAfter) };
+  if (answer.retryAfter !== undefined) return { ...PLAIN, "retry-after": String(answer.retryAfter) };
+  return answer.replayed ? REPLAYED : PLAIN;
 }
-
-const JSON_TYPE = "application/json; charset=utf-8";
 
 function send(reply: FastifyReply, answer: PostbackAnswer): FastifyReply {
   return reply.status(answer.status).headers(answerHeaders(answer)).send(answer.body);

@@ -2,6 +2,12 @@
  * PostgreSQL over `pg` (node-postgres). A pool of connections; `?` placeholders are numbered;
  * int8 comes back as a JS number (our integers stay below 2^53). Commits use the server's
  * `synchronous_commit` (on by default: durable before the answer).
+ *
+ * Faults: a connection that errors, idle or checked out, is discarded and the pool opens a new one
+ * on demand; every statement has a deadline (`queryTimeoutMs`, on the server as statement_timeout
+ * and on the client, so a stalled network cannot hold a request for ever); failures come out as
+ * the store's errors (pg-errors.ts). Nothing here lets a database fault reach the process as an
+ * unhandled 'error' event.
  */
 import path from "node:path";
 import pg from "pg";
@@ -11,12 +17,14 @@ import {
   type InsertOptions,
   type InsertPart,
   numberPlaceholders,
+  PROBE_WRITE_SQL,
   type SqlDriver,
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
-  UniqueViolationError,
 } from "../sql-driver.ts";
+import { translated } from "./pg-errors.ts";
+import { runTransaction } from "./pg-transaction.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 const MIGRATION_LOCK = 7_274_639_001;
@@ -31,20 +39,48 @@ const types = {
 
 export interface PostgresOptions {
   readonly poolSize?: number;
+  /** How long getting a connection may take (default 5 s, at most the statement deadline). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Deadline of one statement (default 10 s): the server cancels it (statement_timeout) and the
+   * client gives up on it and discards the connection (a stalled network never answers).
+   * Migrations run without it.
+   */
+  readonly queryTimeoutMs?: number;
+  /** Told when a connection fails (for the service's log); the pool replaces it on demand. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
+/** A transaction left open by a client that vanished (a network partition) ends after this. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
 export function openPostgres(url: string, options: PostgresOptions = {}): SqlDriver {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+  // Waiting longer for a connection than for a statement would hold requests past the deadline.
+  const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(5000, queryTimeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    query_timeout: queryTimeoutMs,
+    statement_timeout: queryTimeoutMs,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    // A peer that vanished without closing (a failover, a cut cable) is noticed on idle connections.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types,
   });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  const onError = (error: Error) => options.onConnectionError?.(error);
+  // The pool listens for errors of idle clients only; a checked-out client whose connection fails
+  // emits 'error' too, and with no listener that event would end the process. Every client gets
+  // one for life: the failed statement rejects, and release(error) discards the client.
+  pool.on("connect", (client) => client.on("error", onError));
   pool.on("error", () => undefined);
-  return new PostgresDriver(pool);
+  return new PostgresDriver(pool, {
+    connectionString: url,
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
 }
 
 const placeholderCache = new Map<string, string>();
@@ -58,20 +94,13 @@ function prepared(sql: string): string {
   return text;
 }
 
-const UNIQUE_VIOLATION = "23505";
-
-/** Unique violations become `UniqueViolationError`, as on SQLite; the detail names the columns. */
-function translated(error: unknown): unknown {
-  const { code, table, detail } = error as { code?: string; table?: string; detail?: string };
-  if (code !== UNIQUE_VIOLATION) return error;
-  const columns = /^Key \(([^)]*)\)=/.exec(detail ?? "")?.[1]?.split(", ") ?? [];
-  return new UniqueViolationError(table, columns, error);
-}
+/** What statements run on: the pool (one statement, any connection) or one connection. */
+type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
 export class PostgresExecutor implements SqlExecutor {
-  protected readonly client: pg.Pool | pg.PoolClient;
+  protected readonly client: Queryable;
   protected readonly columnTypes: ColumnTypes;
-  constructor(client: pg.Pool | pg.PoolClient, columnTypes: ColumnTypes) {
+  constructor(client: Queryable, columnTypes: ColumnTypes) {
     this.client = client;
     this.columnTypes = columnTypes;
   }
@@ -182,7 +211,7 @@ function statementName(text: string): string {
 class ColumnTypes {
   private readonly tables = new Map<string, Promise<Map<string, string>>>();
 
-  async of(client: pg.Pool | pg.PoolClient, table: string, columns: readonly string[]): Promise<string[]> {
+  async of(client: Queryable, table: string, columns: readonly string[]): Promise<string[]> {
     let types = this.tables.get(table);
     if (!types) {
       types = client
@@ -190,7 +219,12 @@ class ColumnTypes {
           "SELECT column_name, udt_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
           [table],
         )
-        .then((result) => new Map(result.rows.map((row) => [row.column_name, row.udt_name])));
+        .then(
+          (result) => new Map(result.rows.map((row) => [row.column_name, row.udt_name])),
+          (error: unknown) => {
+            throw translated(error);
+          },
+        );
       types.catch(() => this.tables.delete(table));
       this.tables.set(table, types);
     }
@@ -206,53 +240,68 @@ class ColumnTypes {
 class PostgresDriver extends PostgresExecutor implements SqlDriver {
   readonly engine = "postgres" as const;
   private readonly pool: pg.Pool;
+  /** Where a connection of its own (migrations) goes, and how long it may take to open. */
+  private readonly direct: pg.ClientConfig;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, direct: pg.ClientConfig) {
     super(pool, new ColumnTypes());
     this.pool = pool;
+    this.direct = direct;
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
+    let client: pg.PoolClient;
     try {
-      await client.query("BEGIN");
-      const result = await work(new PostgresExecutor(client, this.columnTypes));
-      await client.query("COMMIT");
-      return result;
+      client = await this.pool.connect();
     } catch (error) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
+      throw translated(error);
     }
+    return runTransaction(
+      client,
+      (c) => work(new PostgresExecutor(c, this.columnTypes)),
+      (broken) => client.release(broken),
+    );
   }
 
+  /** On a connection of its own, without the statement deadline: a migration may take long. */
   async migrate(): Promise<number[]> {
-    return this.transaction(async (tx) => {
-      // Several processes may start together: one migrates, the others wait and find nothing to do.
-      await tx.run("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK]);
-      await tx.run(MIGRATIONS_TABLE_SQL);
-      const done = new Set(
-        (await tx.all("SELECT version FROM schema_migrations")).map((row) => Number(row["version"])),
-      );
-      const applied: number[] = [];
-      for (const migration of readMigrations(MIGRATIONS_DIR)) {
-        if (done.has(migration.version)) continue;
-        await (tx as PostgresExecutor).script(migration.sql);
-        await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
-          migration.version,
-          migration.name,
-          Date.now(),
-        ]);
-        applied.push(migration.version);
-      }
-      return applied;
-    });
+    const client = new pg.Client({ ...this.direct, types });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      throw translated(error);
+    }
+    const columnTypes = this.columnTypes;
+    return runTransaction(
+      client,
+      async (c) => {
+        const tx = new PostgresExecutor(c, columnTypes);
+        // Several processes may start together: one migrates, the others wait and find nothing to do.
+        await tx.run("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK]);
+        await tx.run(MIGRATIONS_TABLE_SQL);
+        const done = new Set(
+          (await tx.all("SELECT version FROM schema_migrations")).map((row) => Number(row["version"])),
+        );
+        const applied: number[] = [];
+        for (const migration of readMigrations(MIGRATIONS_DIR)) {
+          if (done.has(migration.version)) continue;
+          await tx.script(migration.sql);
+          await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+            migration.version,
+            migration.name,
+            Date.now(),
+          ]);
+          applied.push(migration.version);
+        }
+        return applied;
+      },
+      () => void client.end().catch(() => undefined),
+    );
+  }
+
+  async checkWritable(): Promise<void> {
+    await this.run(PROBE_WRITE_SQL, [String(Date.now())]);
   }
 
   async close(): Promise<void> {

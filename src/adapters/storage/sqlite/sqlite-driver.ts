@@ -4,21 +4,24 @@
  * through an async lock: an open transaction never sees statements of another caller.
  */
 import { mkdirSync } from "node:fs";
+import { statfs } from "node:fs/promises";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { StorageUnavailableError } from "../../../app/storage-errors.ts";
 import { MIGRATIONS_TABLE_SQL, readMigrations } from "../migration-files.ts";
 import {
   conflictClause,
   type InsertOptions,
   type InsertPart,
+  PROBE_WRITE_SQL,
   type SqlDriver,
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
-  UniqueViolationError,
   valuesList,
 } from "../sql-driver.ts";
 import { type Checkpointer, type CheckpointStats, startCheckpointer } from "./checkpointer.ts";
+import { DatabaseClosedError, translated } from "./sqlite-errors.ts";
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, "migrations");
 
@@ -56,10 +59,10 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA temp_store = MEMORY");
   // 16 MiB of page cache: the hot path works at the right edge of its indexes; reads at size walk
-  // pages the OS caches anyway. 64 MiB added ~45 MB of resident memory after one long export and
-  // measured no faster (bench/README.md, "Memory").
+  // pages the OS caches anyway. 64 MiB added ~45 MB of resident memory after one long export
+  // (bench/README.md, "Memory").
   db.exec("PRAGMA cache_size = -16384");
-  const driver = new SqliteDriver(db);
+  const driver = new SqliteDriver(db, file === ":memory:" ? undefined : path.dirname(path.resolve(file)));
   if (options.checkpointIntervalMs !== undefined && file !== ":memory:") {
     db.exec("PRAGMA wal_autocheckpoint = 0");
     db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
@@ -76,18 +79,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   return driver;
 }
 
-/** SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: t.a, t.b". */
-const UNIQUE_ERRCODES = new Set([2067, 1555]);
-
-function translated(error: unknown): unknown {
-  const { errcode, message } = error as { errcode?: number; message?: string };
-  if (errcode === undefined || !UNIQUE_ERRCODES.has(errcode)) return error;
-  const qualified = /constraint failed: (.+)$/.exec(message ?? "")?.[1]?.split(", ") ?? [];
-  const columns = qualified.map((name) => name.slice(name.indexOf(".") + 1));
-  return new UniqueViolationError(qualified[0]?.split(".")[0], columns, error);
-}
-
-/** Runs a synchronous statement, reporting unique violations as on PostgreSQL. */
+/** Runs a synchronous statement, reporting its failures as the store's errors (sqlite-errors.ts). */
 function guarded<T>(work: () => T): T {
   try {
     return work();
@@ -179,11 +171,38 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
+/**
+ * Below this much free space on the database's file system, SQLite's writes fail or succeed by
+ * chance (a commit that fits in pages the WAL reuses goes through, one that must grow a file
+ * does not): readiness says not ready rather than let the write probe pass by luck.
+ */
+export const SQLITE_MIN_FREE_BYTES = 1024 * 1024;
+
 class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   readonly engine = "sqlite" as const;
   private lock: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The folder of the database file (undefined: in memory). */
+  private readonly folder: string | undefined;
   checkpointer: Checkpointer | undefined;
+
+  constructor(db: DatabaseSync, folder: string | undefined) {
+    super(db);
+    this.folder = folder;
+  }
+
+  async checkWritable(): Promise<void> {
+    if (this.folder !== undefined) {
+      const fs = await statfs(this.folder);
+      const free = fs.bavail * fs.bsize;
+      if (free < SQLITE_MIN_FREE_BYTES)
+        throw new StorageUnavailableError(
+          `sqlite: ${free} bytes free on the database's file system`,
+          undefined,
+        );
+    }
+    await this.run(PROBE_WRITE_SQL, [String(Date.now())]);
+  }
 
   checkpointStats(): CheckpointStats | undefined {
     return this.checkpointer?.stats();
@@ -198,7 +217,7 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   /** Runs `task` after every earlier task has settled. */
   private serial<T>(task: () => T | Promise<T>): Promise<T> {
     const result = this.lock.then(() => {
-      if (this.closed) throw new Error("database is closed");
+      if (this.closed) throw new DatabaseClosedError();
       return task();
     });
     this.lock = result.catch(() => undefined);
@@ -232,13 +251,17 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   /** `work` under the lock in one transaction: committed when it returns, rolled back when it throws. */
   private inTransaction<T>(work: () => T | Promise<T>): Promise<T> {
     return this.serial(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
+      guarded(() => this.db.exec("BEGIN IMMEDIATE"));
       try {
         const result = await work();
-        this.db.exec("COMMIT");
+        guarded(() => this.db.exec("COMMIT"));
         return result;
       } catch (error) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a full disk may fail the
+        // ROLLBACK too, which SQLite then completes itself: the original error is the one to report.
+        try {
+          if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        } catch {}
         throw error;
       }
     });

@@ -18,6 +18,7 @@ import { operatorAuthRoutes } from "./operator-auth.ts";
 import { operatorRoutes } from "./operators.ts";
 import { programRoutes } from "./programs.ts";
 import { recordRoutes } from "./records.ts";
+import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { adminSchema, ID, nullable, record } from "./schemas.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
@@ -77,6 +78,7 @@ export async function adminRoutes(
   const { store, catalog, clock, ids, publicUrl } = options;
   const deps: AdminDeps = { store, catalog, clock, ids, publicUrl };
   requireApiKey(app, deps.store);
+  refuseUnstorable(app);
   app.setErrorHandler(adminErrorHandler);
   trackKeyUse(app, deps);
   whoAmI(app);

@@ -39,7 +39,8 @@ const CREATE_BODY = object(
       type: "array",
       items: { type: "string", maxLength: 200 },
       maxItems: 2,
-      description: "Omit to have one generated (returned once as `secret`); [] for none.",
+      description:
+        "Omit to have one generated (returned once as `secret`); [] for none. Given by hand: whsec_ + base64 of at least 24 random bytes.",
     },
     ip_allowlist: STRINGS,
     trusted_proxies: STRINGS,

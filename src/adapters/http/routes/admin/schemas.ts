@@ -71,6 +71,10 @@ const ADMIN_ERRORS: Record<number, Schema> = {
   403: errorResponse("forbidden"),
   404: errorResponse("not_found"),
   409: errorResponse("conflict"),
+  503: {
+    ...errorResponse("storage_unavailable"),
+    description: "Error: storage_unavailable; Retry-After given.",
+  },
 };
 
 export interface RouteDoc {
