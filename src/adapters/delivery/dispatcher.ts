@@ -36,10 +36,11 @@ export interface Dispatcher {
   /** One round: claim what is due and send it; resolves when those sends are done. */
   tick(): Promise<void>;
   /**
-   * New deliveries were committed: claim them now rather than at the next interval (coalesced: at
-   * most one claim waits; while one runs, the next committed batch of outcomes refills).
+   * New deliveries of these endpoints were committed: claim them now rather than at the next
+   * interval (coalesced: at most one claim waits; while one runs, the next committed batch of
+   * outcomes takes them).
    */
-  nudge(): void;
+  nudge(endpointIds: readonly number[]): void;
   /** Stops claiming and waits for the sends in flight. */
   stop(): Promise<void>;
   readonly workerId: string;
@@ -57,15 +58,11 @@ interface Loop {
   readonly onError: (error: unknown) => void;
   started: boolean;
   stopped: boolean;
-  /** Claims found due rows: each committed batch refills the lanes instead of the next interval. */
-  backlog: boolean;
+  /** Endpoints with new deliveries committed since the last claim (the ingest's nudges). */
+  readonly nudged: Set<number>;
   /** Claims never overlap (each must see the room the one before took): the loop's or a batch's. */
   claiming: boolean;
 }
-
-/** Whether more may be due: rows came, or endpoints at their cap were left out of the claim. */
-const stillDue = (rows: readonly ClaimedDelivery[], request: ClaimRequest): boolean =>
-  rows.length > 0 || request.busyEndpoints.length > 0;
 
 /** The deliver use case's deps with `finish` going through the group commit. */
 function batched(plain: DeliverDeps, finisher: () => FinishBatcher): DeliverDeps {
@@ -118,30 +115,39 @@ function accept(loop: Loop, claimed: readonly ClaimedDelivery[]): Promise<void>[
   return ends;
 }
 
-/** The claim a committing batch runs for the room it frees (null: none). */
+/**
+ * The claim a committing batch runs (null: none): for the endpoints nudged meanwhile and those
+ * whose last claim filled their room and that have room again (more is probably due there).
+ */
 function refillClaim(loop: Loop, finishing: readonly FinishItem[]): ClaimRequest | null {
   // Only a started loop refills (`tick()` alone, in tests and tools, never does).
-  if (!loop.started || loop.stopped || !loop.backlog || loop.claiming) return null;
+  if (!loop.started || loop.stopped || loop.claiming) return null;
+  const endpoints = [...loop.nudged, ...loop.lanes.wanting(finishing)];
+  if (!endpoints.length) return null;
+  loop.nudged.clear();
   loop.claiming = true;
-  return loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), finishing);
+  return loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), finishing, endpoints);
 }
 
 function refilled(loop: Loop, rows: ClaimedDelivery[], request: ClaimRequest): void {
   loop.claiming = false;
-  loop.backlog = stillDue(rows, request);
+  loop.lanes.claimed(request, rows);
   accept(loop, rows);
 }
 
-/** The loop's own claim for the free room; returns the ends of the deliveries it took. */
-async function claimAndSend(loop: Loop): Promise<Promise<void>[]> {
+/**
+ * The loop's own claim for the free room (of `endpoints`, or every active endpoint); returns the
+ * ends of the deliveries it took.
+ */
+async function claimAndSend(loop: Loop, endpoints?: readonly number[]): Promise<Promise<void>[]> {
   // A refill claim of a committing batch is under way: it takes the free room.
   if (loop.stopped || loop.claiming) return [];
-  const request = loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), []);
+  const request = loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), [], endpoints);
   if (request.limit <= 0) return [];
   loop.claiming = true;
   try {
     const claimed = await loop.deps.store.claim(request);
-    loop.backlog = stillDue(claimed, request);
+    loop.lanes.claimed(request, claimed);
     return accept(loop, claimed);
   } finally {
     loop.claiming = false;
@@ -157,7 +163,7 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
     onError,
     started: false,
     stopped: false,
-    backlog: false,
+    nudged: new Set(),
     claiming: false,
   };
   const finisher = createFinishBatcher(plain.store, {
@@ -206,17 +212,21 @@ function schedule(loop: Loop, options: DispatcherOptions, forward: ForwardStep):
       });
   };
 
-  let nudged = false;
+  let nudging = false;
   return {
     workerId: loop.deps.workerId,
-    nudge() {
+    nudge(endpointIds) {
       if (!loop.started || loop.stopped) return;
-      loop.backlog = true;
-      if (nudged) return;
-      nudged = true;
+      for (const id of endpointIds) loop.nudged.add(id);
+      if (nudging) return;
+      nudging = true;
       round = round.then(() => {
-        nudged = false;
-        return claimAndSend(loop).then(() => undefined, loop.onError);
+        nudging = false;
+        // A claim of a committing batch may take them first (refillClaim); else this one does.
+        if (!loop.nudged.size || loop.claiming) return;
+        const endpoints = [...loop.nudged];
+        loop.nudged.clear();
+        return claimAndSend(loop, endpoints).then(() => undefined, loop.onError);
       });
     },
     async start() {

@@ -34,6 +34,8 @@ interface Lane {
   sending: number;
   held: number;
   limit: number;
+  /** Its last claim filled all its room: more of its rows are probably due. */
+  more: boolean;
 }
 
 export interface EndpointLanes {
@@ -57,8 +59,20 @@ export interface EndpointLanes {
   drain(): ClaimedDelivery[];
   /** An endpoint's current limit of requests in flight. */
   limitOf(endpointId: number): number;
-  /** The claim for the free room, counting the holds of `finishing` (committed with it) as free. */
-  claimFor(workerId: string, now: number, finishing: readonly FinishItem[]): ClaimRequest;
+  /**
+   * The claim for the free room, counting the holds of `finishing` (committed with it) as free;
+   * for `endpoints` only, when given (all active endpoints otherwise).
+   */
+  claimFor(
+    workerId: string,
+    now: number,
+    finishing: readonly FinishItem[],
+    endpoints?: readonly number[],
+  ): ClaimRequest;
+  /** What a claim took: notes which endpoints filled their room (more is due there). */
+  claimed(request: ClaimRequest, rows: readonly ClaimedDelivery[]): void;
+  /** Endpoints whose last claim filled their room and that have room again (a refill's targets). */
+  wanting(finishing: readonly FinishItem[]): number[];
 }
 
 export function createEndpointLanes(limits: LaneLimits): EndpointLanes {
@@ -66,10 +80,12 @@ export function createEndpointLanes(limits: LaneLimits): EndpointLanes {
   /** Held deliveries: their endpoint, and whether their request is in flight. */
   const held = new Map<string, { endpointId: number; sending: boolean }>();
   let sending = 0;
+  /** Where the next claim starts serving endpoints (after this one), when the last ran out. */
+  let rotation: number | undefined;
   const laneOf = (endpointId: number): Lane => {
     let lane = lanes.get(endpointId);
     if (!lane) {
-      lane = { queue: [], sending: 0, held: 0, limit: limits.perEndpoint };
+      lane = { queue: [], sending: 0, held: 0, limit: limits.perEndpoint, more: false };
       lanes.set(endpointId, lane);
     }
     return lane;
@@ -136,8 +152,8 @@ export function createEndpointLanes(limits: LaneLimits): EndpointLanes {
       stopSending(entry, lane);
       held.delete(id);
       lane.held--;
-      // Forget an idle endpoint that is back at its starting limit (the map stays small).
-      if (lane.held === 0 && lane.limit === limits.perEndpoint) lanes.delete(entry.endpointId);
+      // Forget an idle endpoint back at its starting limit with nothing due (the map stays small).
+      if (lane.held === 0 && lane.limit === limits.perEndpoint && !lane.more) lanes.delete(entry.endpointId);
     },
     drain() {
       const out: ClaimedDelivery[] = [];
@@ -147,7 +163,7 @@ export function createEndpointLanes(limits: LaneLimits): EndpointLanes {
     limitOf(endpointId) {
       return lanes.get(endpointId)?.limit ?? limits.perEndpoint;
     },
-    claimFor(workerId, now, finishing) {
+    claimFor(workerId, now, finishing, endpoints) {
       const inFlight = new Map<number, number>();
       for (const [endpointId, lane] of lanes) inFlight.set(endpointId, lane.held);
       let freed = 0;
@@ -168,11 +184,44 @@ export function createEndpointLanes(limits: LaneLimits): EndpointLanes {
         now,
         limit: limits.concurrency * PREFETCH - held.size + freed,
         staleBefore: now - limits.leaseMs,
+        ...(endpoints ? { endpoints: [...new Set(endpoints)] } : {}),
+        ...(rotation === undefined ? {} : { rotateAfter: rotation }),
         busyEndpoints,
         perEndpoint: limits.perEndpoint * QUEUE_DEPTH,
         caps,
         inFlight,
       };
+    },
+    claimed(request, rows) {
+      const got = new Map<number, number>();
+      for (const row of rows) got.set(row.endpointId, (got.get(row.endpointId) ?? 0) + 1);
+      const asked = request.endpoints ?? [...got.keys()];
+      for (const endpointId of asked) {
+        const room =
+          (request.caps?.get(endpointId) ?? request.perEndpoint) - (request.inFlight?.get(endpointId) ?? 0);
+        if (room <= 0) continue;
+        const n = got.get(endpointId) ?? 0;
+        if (n >= room) laneOf(endpointId).more = true;
+        else {
+          const lane = lanes.get(endpointId);
+          if (lane) lane.more = false;
+        }
+      }
+      // The claim ran out of room in all: the next one starts after the last endpoint served.
+      if (rows.length >= request.limit && rows.length) rotation = rows.at(-1)!.endpointId;
+    },
+    wanting(finishing) {
+      const freeing = new Map<number, number>();
+      for (const { id } of finishing) {
+        const entry = held.get(id);
+        if (entry) freeing.set(entry.endpointId, (freeing.get(entry.endpointId) ?? 0) + 1);
+      }
+      const out: number[] = [];
+      for (const [endpointId, lane] of lanes) {
+        const room = lane.limit * QUEUE_DEPTH - lane.held + (freeing.get(endpointId) ?? 0);
+        if (lane.more && room > 0) out.push(endpointId);
+      }
+      return out;
     },
   };
 }

@@ -75,7 +75,7 @@ export function createOutbound(
     cache: endpointCache,
     clock,
     ids,
-    onQueued: () => dispatcher.nudge(),
+    onQueued: (endpoints) => dispatcher.nudge(endpoints),
   });
   return {
     effect,

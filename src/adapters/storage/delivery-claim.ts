@@ -5,6 +5,11 @@
  * row twice. The claimed rows' endpoints are read in the same transaction (one query per claim,
  * not one per delivery). Runs inside a transaction the caller opens, so a batch of outcomes
  * (delivery-finish.ts) and the next claim can share one commit (one fsync on SQLite).
+ *
+ * Rows are read per endpoint, through the due index (endpoint_id, run_at, id) of pending rows: each
+ * endpoint with room gives its oldest due rows, up to its room. A claim thus reads only rows it may
+ * take: an endpoint at its cap, however long its backlog, costs nothing (a scan in global due order
+ * would read past all of it), and every endpoint's rows stay in their due order.
  */
 import type {
   ClaimedDelivery,
@@ -17,79 +22,82 @@ import {
   claimedEndpointFromRow,
   claimedFromRow,
 } from "./delivery-rows.ts";
-import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
+import { marks, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
 
-// EXISTS, not IN: SQLite then reads due rows in deliveries_due (run_at, id) order and stops at the
-// LIMIT, instead of collecting every due row of the active endpoints and sorting them.
 export const ACTIVE_ENDPOINT =
   "EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.status = 'active')";
 
 const FREE = "state = 'pending' AND run_at <= ? AND (locked_at IS NULL OR locked_at < ?)";
 
-/** Rows read beyond `limit`, at most, to fill a claim whose first rows hit per-endpoint caps. */
-const OVERREAD = 3;
+/** An endpoint's oldest free due rows (SQLite: one endpoint per statement, in process). */
+const ENDPOINT_DUE = `SELECT id, endpoint_id FROM deliveries WHERE endpoint_id = ? AND ${FREE}
+  ORDER BY run_at, id LIMIT ?`;
+
+/** The same for every endpoint of the claim in one round trip (PostgreSQL). */
+const ENDPOINTS_DUE = `SELECT d.id, d.endpoint_id FROM unnest(?::int8[], ?::int8[]) WITH ORDINALITY AS e(id, room, n)
+  CROSS JOIN LATERAL (SELECT id, endpoint_id, run_at FROM deliveries WHERE endpoint_id = e.id AND ${FREE}
+    ORDER BY run_at, id LIMIT e.room) d
+  ORDER BY e.n, d.run_at, d.id`;
 
 interface Candidate {
   readonly id: string;
   readonly endpointId: number;
 }
 
-/** One page of free due rows in (run_at, id) order, after `from` when given. */
-async function candidatePage(
-  tx: SqlExecutor,
-  request: ClaimRequest,
-  from: SqlRow | undefined,
-  size: number,
-): Promise<SqlRow[]> {
-  const busy = request.busyEndpoints.length
-    ? ` AND endpoint_id NOT IN (${marks(request.busyEndpoints.length)})`
-    : "";
-  const after = from ? " AND (run_at, id) > (?, ?)" : "";
-  const params: SqlValue[] = [request.now, request.staleBefore, ...request.busyEndpoints];
-  if (from) params.push(from["run_at"] ?? null, from["id"] ?? null);
-  params.push(size);
-  return tx.all(
-    `SELECT id, endpoint_id, run_at FROM deliveries WHERE ${FREE} AND ${ACTIVE_ENDPOINT}${busy}${after} ORDER BY run_at, id LIMIT ?`,
-    params,
-  );
-}
-
 /**
- * Appends `rows` to `picked`, in order, while the claim has room and each row's endpoint is under
- * its cap (counting what this process has in flight); returns whether a cap left a row out.
+ * The endpoints to claim for, with their room: the active ones among those asked for (all active
+ * ones when none are named), not busy, in id order from just after `rotateAfter` round to the
+ * start, so a claim that runs out of `limit` leaves different endpoints for the next one.
  */
-function takeCapped(
-  rows: readonly SqlRow[],
-  request: ClaimRequest,
-  taken: Map<number, number>,
-  picked: Candidate[],
-): boolean {
-  let capped = false;
-  for (const row of rows) {
-    if (picked.length >= request.limit) break;
-    const endpointId = Number(row["endpoint_id"]);
-    const n = taken.get(endpointId) ?? request.inFlight?.get(endpointId) ?? 0;
-    if (n >= (request.caps?.get(endpointId) ?? request.perEndpoint)) {
-      capped = true;
-      continue;
-    }
-    taken.set(endpointId, n + 1);
-    picked.push({ id: String(row["id"]), endpointId });
+async function roomsOf(tx: SqlExecutor, request: ClaimRequest): Promise<Array<[number, number]>> {
+  const asked = request.endpoints ? new Set(request.endpoints) : undefined;
+  const busy = new Set(request.busyEndpoints);
+  const active = (await tx.all("SELECT id FROM endpoints WHERE status = 'active' ORDER BY id"))
+    .map((r) => Number(r["id"]))
+    .filter((id) => (!asked || asked.has(id)) && !busy.has(id));
+  const from = request.rotateAfter === undefined ? 0 : active.findIndex((id) => id > request.rotateAfter!);
+  const ordered = from <= 0 ? active : [...active.slice(from), ...active.slice(0, from)];
+  const rooms: Array<[number, number]> = [];
+  for (const id of ordered) {
+    const cap = request.caps?.get(id) ?? request.perEndpoint;
+    const room = cap - (request.inFlight?.get(id) ?? 0);
+    if (room > 0) rooms.push([id, room]);
   }
-  return capped;
+  return rooms;
 }
 
-/**
- * Due rows to take, capped per endpoint (one backed-up endpoint cannot fill a claim): a page of
- * `limit` rows and, only when caps left that full page short, up to `OVERREAD × limit` more.
- */
-async function pick(tx: SqlExecutor, request: ClaimRequest): Promise<Candidate[]> {
-  const taken = new Map<number, number>();
+/** Due rows to take: each endpoint's oldest, up to its room, up to `limit` in all. */
+async function pick(
+  tx: SqlExecutor,
+  engine: "sqlite" | "postgres",
+  request: ClaimRequest,
+): Promise<Candidate[]> {
+  const rooms = await roomsOf(tx, request);
+  if (!rooms.length) return [];
   const picked: Candidate[] = [];
-  const page = await candidatePage(tx, request, undefined, request.limit);
-  if (takeCapped(page, request, taken, picked) && page.length === request.limit) {
-    const more = await candidatePage(tx, request, page.at(-1), request.limit * OVERREAD);
-    takeCapped(more, request, taken, picked);
+  const take = (rows: ReadonlyArray<Record<string, SqlValue>>) => {
+    for (const row of rows) {
+      if (picked.length >= request.limit) return;
+      picked.push({ id: String(row["id"]), endpointId: Number(row["endpoint_id"]) });
+    }
+  };
+  if (engine === "postgres") {
+    const ids = rooms.map(([id]) => id);
+    const room = rooms.map(([, n]) => Math.min(n, request.limit));
+    take(
+      await tx.all(ENDPOINTS_DUE, [
+        ids as unknown as SqlValue,
+        room as unknown as SqlValue,
+        request.now,
+        request.staleBefore,
+      ]),
+    );
+    return picked;
+  }
+  for (const [id, room] of rooms) {
+    const left = request.limit - picked.length;
+    if (left <= 0) break;
+    take(await tx.all(ENDPOINT_DUE, [id, request.now, request.staleBefore, Math.min(room, left)]));
   }
   return picked;
 }
@@ -121,7 +129,7 @@ export async function claimIn(
   request: ClaimRequest,
 ): Promise<ClaimedDelivery[]> {
   if (request.limit <= 0) return [];
-  const picked = await pick(tx, request);
+  const picked = await pick(tx, engine, request);
   if (!picked.length) return [];
   // SQLite holds the write lock for the whole transaction; PostgreSQL skips rows another worker has.
   const rows =

@@ -135,11 +135,12 @@ async function moveDeliveries(db: SqlExecutor, endpointId: number, move: "pause"
   const [from, to] = move === "pause" ? ["pending", "paused"] : ["paused", "pending"];
   const lock = move === "pause" ? " AND locked_by IS NULL" : "";
   for (;;) {
-    // `+endpoint_id`: read the waiting rows through the state's index (pending: the due index;
-    // paused: the state index), not the endpoint's whole history through its own.
+    // Pending rows through the due index (endpoint_id, run_at, id); paused ones through the state
+    // index (`+endpoint_id`: not the endpoint's whole history through its own index).
+    const endpoint = move === "pause" ? "endpoint_id" : "+endpoint_id";
     const moved = await db.run(
       `UPDATE deliveries SET state = '${to}' WHERE id IN (SELECT id FROM deliveries
-         WHERE state = '${from}' AND +endpoint_id = ?${lock} LIMIT ${MOVE_CHUNK})`,
+         WHERE state = '${from}' AND ${endpoint} = ?${lock} LIMIT ${MOVE_CHUNK})`,
       [endpointId],
     );
     if (moved < MOVE_CHUNK) return;

@@ -47,6 +47,10 @@ export interface ClaimRequest {
   readonly limit: number;
   /** A claim older than this is abandoned (its process died) and may be taken again. */
   readonly staleBefore: number;
+  /** Only these endpoints' rows (new deliveries of theirs, room freed in their lanes); all when absent. */
+  readonly endpoints?: readonly number[];
+  /** Endpoints are served in id order from just after this one (fairness across claims). */
+  readonly rotateAfter?: number;
   /** Endpoints this process may not take more rows of right now (at their cap). */
   readonly busyEndpoints: readonly number[];
   /** Most rows of one endpoint this process may hold, counting `inFlight` (unless `caps` says). */

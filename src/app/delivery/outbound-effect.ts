@@ -13,8 +13,11 @@ export interface OutboundEffectDeps {
   readonly cache: EndpointCache;
   readonly clock: Clock;
   readonly ids: Ids;
-  /** Told, once the batch has committed, that it queued deliveries (the dispatcher sends at once). */
-  readonly onQueued?: () => void;
+  /**
+   * Told, once the batch has committed, which endpoints it queued deliveries for (the dispatcher
+   * sends them at once).
+   */
+  readonly onQueued?: (endpointIds: readonly number[]) => void;
 }
 
 interface Fire {
@@ -106,6 +109,10 @@ export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect
       };
     });
     await tx.outbox.enqueue(rows, now);
-    if (deps.onQueued) context.afterCommit.push(deps.onQueued);
+    const onQueued = deps.onQueued;
+    if (onQueued) {
+      const endpoints = [...new Set(rows.map((row) => row.endpointId))];
+      context.afterCommit.push(() => onQueued(endpoints));
+    }
   };
 }

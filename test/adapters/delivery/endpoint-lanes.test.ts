@@ -128,6 +128,23 @@ describe("endpoint lanes", () => {
     assert.deepEqual([lanes.held, lanes.sending], [0, 0]);
   });
 
+  test("an endpoint whose claim filled its room is wanted again once it has room; a short claim is not", () => {
+    const lanes = createEndpointLanes({ concurrency: 1, perEndpoint: 1, perEndpointMax: 1, leaseMs: 1000 });
+    // Room: 4 held per endpoint (1 × QUEUE_DEPTH), 4 in the process.
+    const first = lanes.claimFor("w", 0, [], [1, 2]);
+    assert.deepEqual(first.endpoints, [1, 2]);
+    const rows = [delivery("a1", 1), delivery("a2", 1), delivery("a3", 1), delivery("a4", 1)];
+    lanes.claimed(first, rows);
+    lanes.add(rows);
+    assert.deepEqual(lanes.wanting([]), [], "endpoint 1 filled its room but has none left");
+    assert.deepEqual(lanes.wanting([finishing("a1")]), [1], "committing a1 frees room for more of 1");
+    const second = lanes.claimFor("w", 0, [finishing("a1")], [1]);
+    assert.equal(second.rotateAfter, 1, "the first claim ran out of room: the next starts after 1");
+    lanes.claimed(second, []);
+    lanes.done("a1");
+    assert.deepEqual(lanes.wanting([]), [], "its claim came back short: nothing more due");
+  });
+
   test("drain hands back what was never sent; done forgets it", () => {
     const lanes = createEndpointLanes({ concurrency: 1, perEndpoint: 1, perEndpointMax: 1, leaseMs: 1000 });
     lanes.add([delivery("a1", 1), delivery("a2", 1), delivery("b1", 2)]);

@@ -1,8 +1,9 @@
 /**
- * The dispatcher's storage hot path on both engines: a claim takes due rows in (run_at, id) order
- * with their endpoint, respects per-endpoint caps (reading past a page of capped rows), skips rows
- * held by a live claim and retakes expired ones; a batch of outcomes is written in one go, only
- * where the worker still holds the claim, with its attempt-log rows.
+ * The dispatcher's storage hot path on both engines: a claim takes each endpoint's due rows in
+ * (run_at, id) order with their endpoint, up to the endpoint's room, for the endpoints asked (all
+ * active ones otherwise) in turn from a rotation point, skips rows held by a live claim and retakes
+ * expired ones; a batch of outcomes is written in one go, only where the worker still holds the
+ * claim, with its attempt-log rows.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -126,6 +127,50 @@ for (const engine of await availableEngines()) {
         "w3",
         (await store.deliveries.claim(request({ workerId: "w3", limit: 100 }))).map((d) => d.id),
       );
+    });
+
+    test("a claim reads only the endpoints asked for, in turn from the rotation point, each up to its room", async () => {
+      const a = await endpoint("ra");
+      const b = await endpoint("rb");
+      const c = await endpoint("rc");
+      const ofA = await due(a, 5, T - 10); // the oldest: a scan in due order would read them first
+      const ofB = await due(b, 2, T);
+      const ofC = await due(c, 2, T);
+      const only = await store.deliveries.claim(request({ endpoints: [b.id], limit: 10 }));
+      assert.deepEqual(
+        only.map((d) => d.id),
+        ofB,
+      );
+      await settle(
+        "w1",
+        only.map((d) => d.id),
+      );
+      await due(b, 2, T);
+      // a is at its cap (busy): not read at all; c before b when the rotation starts after b.
+      const rotated = await store.deliveries.claim(
+        request({ endpoints: [a.id, b.id, c.id], busyEndpoints: [a.id], rotateAfter: b.id, limit: 3 }),
+      );
+      assert.deepEqual(
+        rotated.map((d) => d.endpointId),
+        [c.id, c.id, b.id],
+      );
+      // Each endpoint up to its room: a has 2 in flight under a cap of 3.
+      const capped = await store.deliveries.claim(
+        request({ endpoints: [a.id], caps: new Map([[a.id, 3]]), inFlight: new Map([[a.id, 2]]) }),
+      );
+      assert.deepEqual(
+        capped.map((d) => d.id),
+        [ofA[0]],
+      );
+      await settle(
+        "w1",
+        [...rotated, ...capped].map((d) => d.id),
+      );
+      await settle(
+        "w1",
+        (await store.deliveries.claim(request({ limit: 100 }))).map((d) => d.id),
+      );
+      assert.deepEqual(ofC.length, 2);
     });
 
     test("an expired claim is taken again; a batch records outcomes only under the holder's claim", async () => {

@@ -86,6 +86,9 @@ CREATE INDEX ledger_entries_program_period ON ledger_entries (program_id, period
 CREATE INDEX ledger_entries_period ON ledger_entries (period, id);
 CREATE INDEX ledger_entries_status ON ledger_entries (status, id);
 CREATE INDEX ledger_entries_payout ON ledger_entries (payout_id) WHERE payout_id IS NOT NULL;
+-- Due deliveries per endpoint, oldest first: claims read each endpoint's own (delivery-claim.ts).
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (endpoint_id, run_at, id) WHERE state = 'pending';
 -- Deliveries newest first: all, of an affiliate, an endpoint, in a state; those of a conversion.
 DROP INDEX deliveries_endpoint;
 CREATE INDEX deliveries_created ON deliveries (created_at, id);
