@@ -202,7 +202,8 @@ export function latencyTable(
 export function latencyLine(run: LatencyRun): string {
   const r = run.result;
   const state = run.problems.length ? `INVALID: ${run.problems.join("; ")}` : "ok";
-  return `  ${run.variant.padEnd(16)} ${fmt(r.rate).padStart(7)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  p99.9 ${fmt(r.p999, 2)} ms  max ${fmt(r.max, 2)} ms  CPU server ${fmt(run.serverCpu, 2)}  ${state}`;
+  const backlog = run.backlog ? `  backlog ${run.backlog.before}→${run.backlog.after}` : "";
+  return `  ${run.variant.padEnd(16)} ${fmt(r.rate).padStart(7)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  p99.9 ${fmt(r.p999, 2)} ms  max ${fmt(r.max, 2)} ms${backlog}  CPU server ${fmt(run.serverCpu, 2)}  ${state}`;
 }
 
 /** One line per measured run, as it finishes. */

@@ -284,6 +284,8 @@ export interface LatencyRun extends CpuUse {
   readonly gcMaxMs: number | undefined;
   readonly gcTotalMs: number | undefined;
   readonly busyBefore: number;
+  /** Full pipeline: deliveries not yet delivered when the run started and when it ended. */
+  readonly backlog?: { readonly before: number; readonly after: number } | undefined;
   readonly problems: readonly string[];
 }
 
@@ -316,6 +318,7 @@ export async function measureLatency(
       `--target=${JSON.stringify({ ...info, linkCode: info.linkCode ?? "bare" })}`,
     ];
     const busyBefore = await waitForQuiet(settings.quietWaitSeconds);
+    const backlogBefore = variant.pipeline === "full" ? await pendingDeliveries(running.db) : undefined;
     resetCommitCount(running);
     const usage = startCpuAccounting(info.pid);
     const { stdout, cpuSeconds } = await runPinned(
@@ -338,11 +341,16 @@ export async function measureLatency(
       const acknowledged = variant.kind === "postback" ? result.accepted : result.ok;
       if (stored !== acknowledged) problems.push(`stored ${stored} rows for ${acknowledged} acknowledged`);
     }
+    const backlog =
+      backlogBefore === undefined
+        ? undefined
+        : { before: backlogBefore, after: await pendingDeliveries(running.db) };
     const stats = await stopServer(running);
     return {
       variant: variant.name,
       connections: settings.connections,
       result,
+      backlog,
       stored,
       averageBatch: stats?.commits ? result.sentTotal / stats.commits : undefined,
       durableP99Ms: stats?.durableMs.p99,

@@ -135,7 +135,11 @@ export async function decideBatch(
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   if (state.followed.size) await checkBindings(tx, state);
   if (rows.length && effects.length) {
-    const context: EffectContext = { payouts: new Map(), afterCommit };
+    const clickTimes = new Map<string, number>();
+    for (const item of events)
+      if (item.click.kind === "touch" && item.click.touch.clickId)
+        clickTimes.set(item.click.touch.clickId, item.click.clickedAt);
+    const context: EffectContext = { payouts: new Map(), clickTimes, afterCommit };
     for (const effect of effects) await effect(tx, rows, context);
   }
   return decided.map((d) => d.answer);

@@ -89,6 +89,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     return {
       kind: "touch",
       touch: { clickId, linkId: link.id, affiliateId: link.affiliateId, programId: program.id },
+      clickedAt: parts.value.issuedAtSeconds * 1000,
     };
   }
 

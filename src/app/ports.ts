@@ -155,6 +155,8 @@ export interface Payout {
 /** Shared by the effects of one batch, in order: commissions fill `payouts`, outbound reads them. */
 export interface EffectContext {
   readonly payouts: Map<string, Payout[]>;
+  /** When the clicks the batch's postbacks named were issued (verified once, at ingest), by id. */
+  readonly clickTimes: ReadonlyMap<string, number>;
   /** Run once the batch has committed (never when it rolls back): e.g. wake the dispatcher. */
   readonly afterCommit: Array<() => void>;
 }

@@ -14,7 +14,8 @@ export const UNATTRIBUTED = ["no_click_id", "click_id_invalid", "link_not_found"
 export type Unattributed = (typeof UNATTRIBUTED)[number];
 
 export type ClickResolution =
-  | { readonly kind: "touch"; readonly touch: Touch }
+  /** `clickedAt`: when the click was issued (epoch ms, from its verified id). */
+  | { readonly kind: "touch"; readonly touch: Touch; readonly clickedAt: number }
   | { readonly kind: "none" }
   | { readonly kind: "invalid"; readonly reason: "click_id_invalid" | "link_not_found" };
 

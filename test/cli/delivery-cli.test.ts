@@ -31,7 +31,7 @@ test("deliveries list, attempts and replay", async () => {
     const effect = createOutboundEffect({ cache: new EndpointCache(clock), clock, ids: createIds() });
     await store.ingest(async (tx) => {
       await insertConversions(tx, [row]);
-      await effect(tx, [row], { payouts: new Map(), afterCommit: [] });
+      await effect(tx, [row], { payouts: new Map(), clickTimes: new Map(), afterCommit: [] });
     });
     const lines: string[] = [];
     const io = {

@@ -10,7 +10,7 @@ import {
 
 const CLICK: Touch = { clickId: "c-new", linkId: 2, affiliateId: 20, programId: 200 };
 const BOUND: Touch = { clickId: "c-first", linkId: 1, affiliateId: 10, programId: 100 };
-const touch: ClickResolution = { kind: "touch", touch: CLICK };
+const touch: ClickResolution = { kind: "touch", touch: CLICK, clickedAt: 0 };
 const none: ClickResolution = { kind: "none" };
 const forged: ClickResolution = { kind: "invalid", reason: "click_id_invalid" };
 const foreign: ClickResolution = { kind: "invalid", reason: "link_not_found" };

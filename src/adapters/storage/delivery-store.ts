@@ -122,6 +122,9 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
 /** An attempt that did not get a 2xx (the predicate of the delivery_attempts_failed index). */
 const FAILED_ATTEMPT = "(http_status IS NULL OR http_status < 200 OR http_status > 299)";
 
+/** Delivery claims and outcomes commit without waiting for the disk (sql-driver.ts). */
+const BOOKKEEPING = { durable: false } as const;
+
 /** Deliveries moved per statement when an endpoint is paused or resumed. */
 const MOVE_CHUNK = 5000;
 
@@ -151,7 +154,9 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
   return {
     endpoints: endpointsOf(db),
     ...forwardOps(db),
-    claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request)),
+    // Claims and outcomes are bookkeeping of at-least-once delivery: their commits do not wait for
+    // the disk (BOOKKEEPING); a machine crash that loses one only means a delivery is sent again.
+    claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request), BOOKKEEPING),
     releaseAll: () =>
       // Claimed rows are pending until finished: read through the pending index, not the table.
       db.run(
@@ -170,12 +175,12 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return released;
     },
     finish: (id, workerId, outcome, attempt, now) =>
-      db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }])),
+      db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }]), BOOKKEEPING),
     finishAndClaim: (items, claim) =>
       db.transaction(async (tx) => {
         await finishIn(tx, db.engine, items);
         return claim ? claimIn(tx, db.engine, claim) : [];
-      }),
+      }, BOOKKEEPING),
     async get(id) {
       const [row] = await db.all("SELECT * FROM deliveries WHERE id = ?", [id]);
       return row ? deliveryFromRow(row) : undefined;

@@ -21,6 +21,16 @@ export interface InsertOptions {
   readonly returning?: string;
 }
 
+export interface TransactionOptions {
+  /**
+   * false: the COMMIT does not wait for the disk (SQLite: synchronous=NORMAL for it, so in WAL mode
+   * the next durable commit or checkpoint syncs it; PostgreSQL: synchronous_commit=off, flushed
+   * within three wal_writer_delay). Only for writes whose loss to a crash of the machine (not of
+   * the process) does no harm: delivery claims and outcomes, which at-least-once delivery redoes.
+   */
+  readonly durable?: boolean;
+}
+
 /** One table's rows for `insertAll`, with insertMany's options. */
 export interface InsertPart extends InsertOptions {
   readonly table: string;
@@ -63,7 +73,7 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
   readonly engine: "sqlite" | "postgres";
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Applies the numbered migrations of this dialect not yet applied (serialised across processes). */
   migrate(): Promise<number[]>;
   /**

@@ -59,7 +59,7 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
         planned.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
       );
     if (earners.length) {
-      const earned = await earnBatch(tx, earners, plans, deps, now);
+      const earned = await earnBatch(tx, earners, plans, deps, now, context.clickTimes);
       entries.push(...earned.entries);
       qualifications.push(...earned.qualifications);
     }

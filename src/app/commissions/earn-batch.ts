@@ -191,6 +191,8 @@ export async function earnBatch(
   plans: ReadonlyMap<number, readonly PlanVersion[]>,
   deps: CommissionDeps,
   now: number,
+  /** Click times verified at ingest (the rest are verified here). */
+  clickTimes: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ entries: LedgerEntry[]; qualifications: Qualification[] }> {
   const items = await itemsOf(tx, rows, plans);
   if (!items.length) return { entries: [], qualifications: [] };
@@ -223,7 +225,8 @@ export async function earnBatch(
         lotsMilli: r.lotsMilli,
         occurredAt: r.occurredAt,
         extra: r.extra,
-        clickAt: clickTime(deps.clickSecrets, r.clickId),
+        clickAt:
+          r.clickId === null ? null : (clickTimes.get(r.clickId) ?? clickTime(deps.clickSecrets, r.clickId)),
       },
       terms: item.terms,
       programCurrency: item.program.currency,

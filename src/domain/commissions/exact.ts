@@ -59,7 +59,27 @@ export const bpsOf = (minor: number, bps: number, fx?: Fx): number => share(mino
 /** An amount in the program currency (through `fx`), rounded once. */
 export const convert = (minor: number, fx?: Fx): number => share(minor, 1n, 1n, fx);
 
-/** The calendar month (UTC) an instant falls in, "YYYY-MM": the period of caps, tiers and payouts. */
+/**
+ * The calendar month (UTC) an instant falls in, "YYYY-MM": the period of caps, tiers and payouts.
+ * Civil date from the day number (Howard Hinnant's days-to-civil, proleptic Gregorian), for years
+ * 1000–9999 as toISOString gives them: it runs for every conversion and ledger entry, and building
+ * and formatting a Date there cost 4 µs a postback (bench/README.md).
+ * https://howardhinnant.github.io/date_algorithms.html#civil_from_days
+ */
 export function periodOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 7);
+  const z = Math.floor(at / 86_400_000) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shifted = Math.floor((5 * dayOfYear + 2) / 153);
+  const month = shifted < 10 ? shifted + 3 : shifted - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${month < 10 ? "0" : ""}${month}`;
 }

@@ -61,7 +61,7 @@ for (const engine of await availableEngines()) {
       const effect = createOutboundEffect({ cache: new EndpointCache(clock, 0), clock, ids: createIds() });
       await store.ingest(async (tx) => {
         await insertConversions(tx, rows);
-        await effect(tx, rows, { payouts, afterCommit: [] });
+        await effect(tx, rows, { payouts, clickTimes: new Map(), afterCommit: [] });
       });
     }
 

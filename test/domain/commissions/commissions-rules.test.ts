@@ -381,6 +381,25 @@ test("property: one rounding, error below one minor unit (and FX exact)", () => 
   assert.equal(periodOf(Date.UTC(2025, 1, 28, 23, 59)), "2025-02");
 });
 
+test("periodOf is the UTC month toISOString gives, for any instant of years 1000 to 9999 (property)", () => {
+  const from = Date.UTC(1000, 0, 1);
+  const to = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+  fc.assert(
+    fc.property(fc.integer({ min: from, max: to }), (at) => {
+      assert.equal(periodOf(at), new Date(at).toISOString().slice(0, 7));
+    }),
+    { numRuns: 20_000 },
+  );
+  for (const at of [
+    Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+    Date.UTC(2024, 2, 1),
+    Date.UTC(2000, 1, 29),
+    0,
+    -1,
+  ])
+    assert.equal(periodOf(at), new Date(at).toISOString().slice(0, 7), String(at));
+});
+
 test("sub-affiliate override takes bps of each child line", () => {
   const lines = earn(base(IGAMING, {})).lines;
   assert.deepEqual(

@@ -22,6 +22,7 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
+  type TransactionOptions,
 } from "../sql-driver.ts";
 import { translated } from "./pg-errors.ts";
 import { runTransaction } from "./pg-transaction.ts";
@@ -249,7 +250,7 @@ class PostgresDriver extends PostgresExecutor implements SqlDriver {
     this.direct = direct;
   }
 
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -260,6 +261,7 @@ class PostgresDriver extends PostgresExecutor implements SqlDriver {
       client,
       (c) => work(new PostgresExecutor(c, this.columnTypes)),
       (broken) => client.release(broken),
+      options.durable ?? true,
     );
   }
 

@@ -18,6 +18,7 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
+  type TransactionOptions,
   valuesList,
 } from "../sql-driver.ts";
 import { type Checkpointer, type CheckpointStats, startCheckpointer } from "./checkpointer.ts";
@@ -62,7 +63,11 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   // pages the OS caches anyway. 64 MiB added ~45 MB of resident memory after one long export
   // (bench/README.md, "Memory").
   db.exec("PRAGMA cache_size = -16384");
-  const driver = new SqliteDriver(db, file === ":memory:" ? undefined : path.dirname(path.resolve(file)));
+  const driver = new SqliteDriver(
+    db,
+    file === ":memory:" ? undefined : path.dirname(path.resolve(file)),
+    options.synchronous ?? "FULL",
+  );
   if (options.checkpointIntervalMs !== undefined && file !== ":memory:") {
     db.exec("PRAGMA wal_autocheckpoint = 0");
     db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
@@ -186,9 +191,13 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
   private readonly folder: string | undefined;
   checkpointer: Checkpointer | undefined;
 
-  constructor(db: DatabaseSync, folder: string | undefined) {
+  /** The synchronous setting of durable commits (bookkeeping transactions lower it for theirs). */
+  private readonly synchronous: "FULL" | "NORMAL";
+
+  constructor(db: DatabaseSync, folder: string | undefined, synchronous: "FULL" | "NORMAL") {
     super(db);
     this.folder = folder;
+    this.synchronous = synchronous;
   }
 
   async checkWritable(): Promise<void> {
@@ -243,28 +252,41 @@ class SqliteDriver extends SqliteExecutor implements SqliteDriverHandle {
     return this.inTransaction(() => this.insertAllSync(parts));
   }
 
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     // The transaction executor skips the lock: we already hold it.
-    return this.inTransaction(() => work(new UnlockedExecutor(this)));
+    return this.inTransaction(() => work(new UnlockedExecutor(this)), options.durable ?? true);
   }
 
   /** `work` under the lock in one transaction: committed when it returns, rolled back when it throws. */
-  private inTransaction<T>(work: () => T | Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      guarded(() => this.db.exec("BEGIN IMMEDIATE"));
-      try {
-        const result = await work();
-        guarded(() => this.db.exec("COMMIT"));
-        return result;
-      } catch (error) {
-        // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a full disk may fail the
-        // ROLLBACK too, which SQLite then completes itself: the original error is the one to report.
+  private inTransaction<T>(work: () => T | Promise<T>, durable = true): Promise<T> {
+    if (!durable && this.synchronous !== "NORMAL")
+      return this.serial(async () => {
+        // In WAL mode a NORMAL commit is not synced; the next FULL commit syncs the WAL it is in.
+        this.db.exec("PRAGMA synchronous = NORMAL");
         try {
-          if (this.db.isTransaction) this.db.exec("ROLLBACK");
-        } catch {}
-        throw error;
-      }
-    });
+          return await this.transactionBody(work);
+        } finally {
+          this.db.exec(`PRAGMA synchronous = ${this.synchronous}`);
+        }
+      });
+    return this.serial(() => this.transactionBody(work));
+  }
+
+  /** BEGIN, `work`, COMMIT (ROLLBACK when it throws); the caller holds the lock. */
+  private async transactionBody<T>(work: () => T | Promise<T>): Promise<T> {
+    guarded(() => this.db.exec("BEGIN IMMEDIATE"));
+    try {
+      const result = await work();
+      guarded(() => this.db.exec("COMMIT"));
+      return result;
+    } catch (error) {
+      // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a full disk may fail the
+      // ROLLBACK too, which SQLite then completes itself: the original error is the one to report.
+      try {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      } catch {}
+      throw error;
+    }
   }
 
   migrate(): Promise<number[]> {
