@@ -18,7 +18,8 @@
  * value of a parameter in src/cli/ (`env: NodeJS.ProcessEnv = process.env`), from where it is only
  * passed on. Comment lines are skipped; `import type` counts like any import (a type dependency is
  * still a dependency). Closed sets are `as const` arrays: no `enum` or `namespace` anywhere
- * (`declare module` augmentation is allowed: it is erased).
+ * (`declare module` augmentation is allowed: it is erased). No import cycles: the modules under
+ * src/, joined by their static imports, form no cycle (a lazy `import()` does not count).
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -130,6 +131,48 @@ function violation(file: SourceFile, spec: string, dynamic: boolean): string | u
   return ALLOWED_LAYERS[layer].has(target.layer) ? undefined : `${layer} may not import ${target.layer}`;
 }
 
+/** The cycles among these modules through their static imports: each as its modules, in order. */
+function importCycles(files: readonly SourceFile[]): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const targets = file.imports
+      .filter(({ spec, dynamic }) => !dynamic && spec.startsWith("."))
+      .map(({ spec }) => path.posix.normalize(path.posix.join(path.posix.dirname(file.name), spec)));
+    edges.set(file.name, targets);
+  }
+  // Tarjan's strongly connected components: a component of two or more modules (or one that
+  // imports itself) is a cycle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || (edges.get(v) ?? []).includes(v)) cycles.push(component.sort());
+  };
+  for (const name of edges.keys()) if (!index.has(name)) visit(name);
+  return cycles;
+}
+
 describe("architecture (STYLE.md dependency rule)", () => {
   test("src/ has files in every layer, each in a known layer", () => {
     for (const layer of ["domain", "app", "adapters", "cli"]) {
@@ -191,6 +234,30 @@ describe("architecture (STYLE.md dependency rule)", () => {
         .map((line) => `${f.name}: ${line.trim()}`),
     );
     assert.deepEqual(readers, []);
+  });
+
+  test("no import cycles", () => {
+    assert.deepEqual(importCycles(FILES), []);
+  });
+
+  test("the cycle finder finds cycles (so the test above is not vacuous)", () => {
+    const file = (name: string, ...specs: string[]): SourceFile => ({
+      name,
+      code: "",
+      imports: specs.map((spec) => ({ spec, dynamic: false })),
+    });
+    assert.deepEqual(
+      importCycles([
+        file("app/a.ts", "./b.ts"),
+        file("app/b.ts", "../domain/c.ts"),
+        file("domain/c.ts", "../app/a.ts"),
+        file("app/d.ts", "./a.ts"),
+        file("app/e.ts", "./e.ts"),
+      ]),
+      [["app/a.ts", "app/b.ts", "domain/c.ts"], ["app/e.ts"]],
+    );
+    const lazy = { name: "cli/x.ts", code: "", imports: [{ spec: "../main.ts", dynamic: true }] };
+    assert.deepEqual(importCycles([lazy, file("main.ts", "./cli/x.ts")]), []);
   });
 
   test("no enum or namespace (Node's type stripping rejects them)", () => {

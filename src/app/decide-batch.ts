@@ -11,17 +11,8 @@
  */
 import type { PostbackAnswer } from "./answers.ts";
 import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./decide-event.ts";
-import type {
-  ConversionEffect,
-  ConversionRow,
-  EffectContext,
-  Ids,
-  IngestTx,
-  OperatorKey,
-  PlayerRow,
-  RequestLogRow,
-  Store,
-} from "./ports.ts";
+import type { ConversionEffect, EffectContext, Ids, IngestTx, OperatorKey, Store } from "./ports.ts";
+import type { ConversionRow, PlayerRow, RequestLogRow } from "./records.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./decide-event.ts";
 

@@ -9,7 +9,8 @@ import type { Operator, Program } from "../domain/model.ts";
 import type { PostbackFields } from "../domain/postback-params.ts";
 import { reversalAmount } from "../domain/reversal.ts";
 import { failureAnswer, type PostbackAnswer } from "./answers.ts";
-import type { ConversionRow, Ids, PlayerRow, UnattributedReason } from "./ports.ts";
+import type { Ids } from "./ports.ts";
+import type { ConversionRow, PlayerRow, UnattributedReason } from "./records.ts";
 
 export interface LogMeta {
   readonly receivedAt: number;

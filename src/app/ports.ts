@@ -3,7 +3,6 @@
  * the composition root passes a `Clock` and `Ids`. Timestamps are epoch milliseconds.
  */
 
-import { UNATTRIBUTED, type Unattributed } from "../domain/attribution.ts";
 import type { Vertical } from "../domain/event-types.ts";
 import type {
   Affiliate,
@@ -21,6 +20,7 @@ import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { LedgerTx } from "./commissions/ledger-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { OutboxTx } from "./delivery/outbox-port.ts";
+import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "./records.ts";
 
 export interface Clock {
   now(): number;
@@ -31,75 +31,6 @@ export interface Ids {
   next(prefix: string): string;
   /** Cryptographically random bytes. */
   random(size: number): Buffer;
-}
-
-export interface ClickRow {
-  readonly clickId: string;
-  readonly linkId: number;
-  readonly affiliateId: number;
-  readonly programId: number;
-  readonly createdAt: number;
-  readonly subs: readonly [string | null, string | null, string | null, string | null, string | null];
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly referer: string | null;
-}
-
-/** Why a conversion has no affiliate: kept for reconciliation (the domain's list, DESIGN §2). */
-export const UNATTRIBUTED_REASONS = UNATTRIBUTED;
-export type UnattributedReason = Unattributed;
-
-export interface ConversionRow {
-  readonly id: string;
-  readonly operatorId: number;
-  readonly txid: string;
-  readonly contentHash: string;
-  readonly event: string;
-  readonly programId: number | null;
-  readonly affiliateId: number | null;
-  readonly linkId: number | null;
-  readonly clickId: string | null;
-  readonly playerId: string | null;
-  readonly amountMinor: number | null;
-  readonly currency: string | null;
-  readonly lotsMilli: number | null;
-  /** Id of the conversion this one reverses (refund, chargeback, reversal). */
-  readonly reversesId: string | null;
-  readonly occurredAt: number;
-  readonly receivedAt: number;
-  readonly unattributedReason: UnattributedReason | null;
-  readonly test: boolean;
-  readonly subId: string | null;
-  readonly extra: Readonly<Record<string, string>>;
-  /** The JSON answer first given, replayed verbatim for a duplicate. */
-  readonly response: string;
-}
-
-export interface PlayerRow {
-  readonly operatorId: number;
-  readonly playerId: string;
-  readonly clickId: string | null;
-  readonly linkId: number;
-  readonly affiliateId: number;
-  readonly programId: number;
-  readonly boundAt: number;
-}
-
-export interface RequestLogRow {
-  readonly id: string;
-  readonly receivedAt: number;
-  readonly operatorId: number | null;
-  readonly method: string;
-  readonly path: string;
-  readonly ip: string | null;
-  readonly status: number;
-  readonly code: string;
-  readonly reason: string | null;
-  readonly latencyUs: number;
-  readonly txid: string | null;
-  readonly conversionId: string | null;
-  /** Method, query, selected headers and body as received, secrets redacted (JSON). */
-  readonly raw: string;
 }
 
 export interface OperatorKey {

@@ -8,7 +8,8 @@ import { renderTemplate } from "../domain/macros.ts";
 import { isUnstorable, storableText } from "../domain/storable-text.ts";
 import type { Catalog } from "./catalog.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
-import type { ClickRow, Clock, Ids, Store } from "./ports.ts";
+import type { Clock, Ids, Store } from "./ports.ts";
+import type { ClickRow } from "./records.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "./storage-errors.ts";
 
 /** Macros a landing URL template may use. */

@@ -11,7 +11,7 @@ import type { LedgerEntry } from "../../src/app/commissions/ledger-port.ts";
 import { forwardAdjustment } from "../../src/app/delivery/forward-adjustment.ts";
 import { messageValues } from "../../src/app/delivery/outbound-message.ts";
 import type { Endpoint, NewDelivery, OutboxTx } from "../../src/app/delivery/outbox-port.ts";
-import type { ClickRow, ConversionRow } from "../../src/app/ports.ts";
+import type { ClickRow, ConversionRow } from "../../src/app/records.ts";
 
 const NOW = Date.UTC(2026, 2, 1, 12);
 const DECIDED = Date.UTC(2026, 2, 1, 11, 30);

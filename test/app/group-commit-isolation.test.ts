@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createGroupCommitter } from "../../src/app/group-commit.ts";
-import type { ClickRow } from "../../src/app/ports.ts";
+import type { ClickRow } from "../../src/app/records.ts";
 import { StorageUnavailableError, UnstorableDataError } from "../../src/app/storage-errors.ts";
 import { availableEngines, createTestStore } from "../helpers/engines.ts";
 import { clickRow } from "../helpers/records.ts";

@@ -1,12 +1,6 @@
 /** Builders for the high-volume records (conversions, players, request log, clicks) in storage tests. */
-import type {
-  ClickRow,
-  ConversionRow,
-  IngestTx,
-  OperatorKey,
-  PlayerRow,
-  RequestLogRow,
-} from "../../src/app/ports.ts";
+import type { IngestTx, OperatorKey } from "../../src/app/ports.ts";
+import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "../../src/app/records.ts";
 
 let sequence = 0;
 /** A unique id with a prefix, sortable in creation order within one test process. */

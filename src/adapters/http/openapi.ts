@@ -5,7 +5,7 @@
  * clicks, probes) are described here by hand.
  */
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
-import { UNATTRIBUTED_REASONS } from "../../app/ports.ts";
+import { UNATTRIBUTED_REASONS } from "../../app/records.ts";
 import { CONTRACT_FIELDS } from "../../domain/postback-params.ts";
 import { ERROR } from "./routes/admin/schemas.ts";
 

@@ -7,14 +7,8 @@
  *   concurrent refunds of one event cannot both take what remains.
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
-import type {
-  ConversionRow,
-  IngestTx,
-  OperatorKey,
-  PlayerKey,
-  PlayerRow,
-  RequestLogRow,
-} from "../../app/ports.ts";
+import type { IngestTx, OperatorKey, PlayerKey } from "../../app/ports.ts";
+import type { ConversionRow, PlayerRow, RequestLogRow } from "../../app/records.ts";
 import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {

@@ -1,6 +1,6 @@
 /** The outbox reads and writes of an ingest transaction (`OutboxTx`) over SQL. */
 import type { OutboxTx } from "../../app/delivery/outbox-port.ts";
-import type { ClickRow, ConversionRow } from "../../app/ports.ts";
+import type { ClickRow, ConversionRow } from "../../app/records.ts";
 import { endpointFromRow } from "./delivery-rows.ts";
 import { selectIn } from "./ledger-tx.ts";
 import { insertMessages } from "./outbox-insert.ts";

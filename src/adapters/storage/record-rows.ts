@@ -6,7 +6,7 @@ import type {
   PlayerRow,
   RequestLogRow,
   UnattributedReason,
-} from "../../app/ports.ts";
+} from "../../app/records.ts";
 import { storableOrNull, storableText } from "../../domain/storable-text.ts";
 import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 

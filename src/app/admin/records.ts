@@ -3,14 +3,8 @@
  * narrowed to the caller's tenant (operator: its operator's; affiliate: its own; admin: all).
  */
 import type { Principal } from "../../domain/model.ts";
-import type {
-  ClickFilter,
-  ClickRow,
-  ConversionFilter,
-  ConversionRow,
-  RequestLogFilter,
-  RequestLogRow,
-} from "../ports.ts";
+import type { ClickFilter, ConversionFilter, RequestLogFilter } from "../ports.ts";
+import type { ClickRow, ConversionRow, RequestLogRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
 import { allowRoles, notFound, tenantFilter } from "./scope.ts";
 

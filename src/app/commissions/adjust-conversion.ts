@@ -21,7 +21,7 @@ import type { Principal } from "../../domain/model.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { allowRoles, notFound } from "../admin/scope.ts";
 import { forwardAdjustment } from "../delivery/forward-adjustment.ts";
-import type { ConversionRow } from "../ports.ts";
+import type { ConversionRow } from "../records.ts";
 import type { Adjustment, OpenEntry } from "./commission-store-port.ts";
 import type { LedgerEntry } from "./ledger-port.ts";
 

@@ -5,7 +5,8 @@
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
 import { LostRaceError } from "../decide-batch.ts";
-import type { ConversionEffect, ConversionRow, EffectContext, IngestTx, Payout } from "../ports.ts";
+import type { ConversionEffect, EffectContext, IngestTx, Payout } from "../ports.ts";
+import type { ConversionRow } from "../records.ts";
 import type { CommissionDeps } from "./commission-deps.ts";
 import { earnBatch } from "./earn-batch.ts";
 import type { LedgerEntry, Qualification } from "./ledger-port.ts";

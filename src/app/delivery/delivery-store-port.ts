@@ -3,7 +3,7 @@
  * transaction. Implemented by src/adapters/storage/delivery-store.ts for both engines.
  */
 import type { SigningSecrets } from "../../domain/secret-rotation.ts";
-import type { ClickRow, ConversionRow } from "../ports.ts";
+import type { ClickRow, ConversionRow } from "../records.ts";
 import type {
   Attempt,
   Delivery,

@@ -5,7 +5,7 @@
  * src/adapters/storage/outbox-tx.ts and delivery-store.ts. Timestamps are epoch milliseconds.
  */
 import type { FireStatus } from "../../domain/outbound-status.ts";
-import type { ClickRow, ConversionRow } from "../ports.ts";
+import type { ClickRow, ConversionRow } from "../records.ts";
 
 /**
  * When an endpoint fires: a conversion is recorded, approved, reversed, rejected or adjusted by a

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { ConversionRow, PlayerRow, Store } from "../../../src/app/ports.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import type { ConversionRow, PlayerRow } from "../../../src/app/records.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import {
   clickRow,

@@ -4,7 +4,7 @@ import {
   type ConversionRow,
   type RequestLogRow,
   UNATTRIBUTED_REASONS,
-} from "../../../../app/ports.ts";
+} from "../../../../app/records.ts";
 import { formatLots, formatMinor } from "../../../../domain/money.ts";
 import { ID, iso, nullable, record, type Schema, TIME } from "./schemas.ts";
 
