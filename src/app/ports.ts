@@ -20,7 +20,7 @@ import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { LedgerTx } from "./commissions/ledger-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { OutboxTx } from "./delivery/outbox-port.ts";
-import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "./records.ts";
+import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow, TimeKey } from "./records.ts";
 
 export interface Clock {
   now(): number;
@@ -158,6 +158,8 @@ export interface RequestLogFilter {
   readonly txid?: string;
   readonly since?: number;
   readonly until?: number;
+  /** Rows older than this one (keyset paging). */
+  readonly before?: TimeKey;
   readonly limit?: number;
 }
 
@@ -168,6 +170,8 @@ export interface ConversionFilter {
   readonly attributed?: boolean;
   readonly since?: number;
   readonly until?: number;
+  /** Rows older than this one (keyset paging). */
+  readonly before?: TimeKey;
   readonly limit?: number;
 }
 
@@ -178,6 +182,8 @@ export interface ClickFilter {
   readonly linkId?: number;
   readonly since?: number;
   readonly until?: number;
+  /** Rows older than this one (keyset paging). */
+  readonly before?: TimeKey;
   readonly limit?: number;
 }
 

@@ -73,3 +73,12 @@ export interface RequestLogRow {
   /** Method, query, selected headers and body as received, secrets redacted (JSON). */
   readonly raw: string;
 }
+
+/**
+ * Where a newest-first page of a time-ordered list starts: after the row with this time and id
+ * (the last row of the previous page), so rows that share a time are neither repeated nor skipped.
+ */
+export interface TimeKey {
+  readonly at: number;
+  readonly id: string;
+}

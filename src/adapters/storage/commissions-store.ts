@@ -17,16 +17,8 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlValue,
+  whereClause,
 } from "./sql-driver.ts";
-
-/** The conditions whose value is given, ANDed; a condition with several `?` takes its value for each. */
-const where = (pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) => {
-  const used = pairs.filter(([, v]) => v !== undefined) as Array<[string, SqlValue]>;
-  return {
-    sql: used.length ? ` WHERE ${used.map(([c]) => c).join(" AND ")}` : "",
-    params: used.flatMap(([c, v]) => Array<SqlValue>(c.split("?").length - 1).fill(v)),
-  };
-};
 
 const payoutFromRow = (r: SqlRow): PayoutRow => ({
   id: String(r["id"]),
@@ -52,7 +44,7 @@ export interface PayoutsAt {
  * amount and entries are that program's share.
  */
 export function payoutsQuery(f: PayoutFilter, at: PayoutsAt): { sql: string; params: SqlValue[] } {
-  const w = where([
+  const w = whereClause([
     ["p.affiliate_id = ?", f.affiliateId],
     ["p.period = ?", f.period],
     ["p.id = ?", at.id],
@@ -146,7 +138,7 @@ async function payApproved(
   engine: "sqlite" | "postgres",
   job: { period: string; affiliateId: number | undefined; now: number; newId: () => string },
 ): Promise<PayoutRow[]> {
-  const w = where([
+  const w = whereClause([
     ["status = 'approved' AND period <= ?", job.period],
     ["affiliate_id = ?", job.affiliateId],
   ]);
@@ -215,11 +207,17 @@ export function entriesQuery(f: LedgerFilter): { sql: string; params: SqlValue[]
   const keyed = f.conversionId === undefined;
   const byStatus =
     keyed && f.affiliateId === undefined && f.programId === undefined && f.period === undefined;
-  const w = where([
+  const w = whereClause([
     ["affiliate_id = ?", f.affiliateId],
     ["program_id = ?", f.programId],
-    [keyed ? "period >= ? AND period <= ?" : "period = ?", f.period],
-    [byStatus ? "status >= ? AND status <= ?" : "status = ?", f.status],
+    [
+      keyed ? "period >= ? AND period <= ?" : "period = ?",
+      keyed && f.period ? [f.period, f.period] : f.period,
+    ],
+    [
+      byStatus ? "status >= ? AND status <= ?" : "status = ?",
+      byStatus && f.status ? [f.status, f.status] : f.status,
+    ],
     ["conversion_id = ?", f.conversionId],
     ["id > ?", f.after],
   ]);
@@ -287,7 +285,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       return (await db.all(sql, params)).map(entryFromRow);
     },
     async balances(f) {
-      const w = where([
+      const w = whereClause([
         ["affiliate_id = ?", f.affiliateId],
         ["program_id = ?", f.programId],
         ["period = ?", f.period],

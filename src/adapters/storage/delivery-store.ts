@@ -11,7 +11,15 @@ import { finishIn } from "./delivery-finish.ts";
 import { forwardOps } from "./delivery-forward.ts";
 import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
-import { limitOf, marks, type SqlDriver, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
+import {
+  keyOf,
+  limitOf,
+  marks,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlValue,
+  whereClause,
+} from "./sql-driver.ts";
 
 export const ENDPOINTS: TableSpec = {
   table: "endpoints",
@@ -41,14 +49,6 @@ type EndpointRow = NewEndpoint &
     Endpoint,
     "previousSecret" | "previousSecretExpiresAt" | "disabledReason" | "disabledAt" | "consecutiveFailures"
   >;
-
-function where(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>) {
-  const used = pairs.filter(([, value]) => value !== undefined) as Array<[string, SqlValue]>;
-  return {
-    sql: used.length ? ` WHERE ${used.map(([condition]) => condition).join(" AND ")}` : "",
-    params: used.map(([, value]) => value),
-  };
-}
 
 function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
   const table = entityTable<Endpoint, EndpointRow>(db, ENDPOINTS);
@@ -186,13 +186,14 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return row ? deliveryFromRow(row) : undefined;
     },
     async list(filter: DeliveryFilter) {
-      const w = where([
+      const w = whereClause([
         ["affiliate_id = ?", filter.affiliateId],
         ["endpoint_id = ?", filter.endpointId],
         ["conversion_id = ?", filter.conversionId],
         ["state = ?", filter.state],
         ["created_at >= ?", filter.since],
         ["created_at < ?", filter.until],
+        ["(created_at, id) < (?, ?)", keyOf(filter.before)],
       ]);
       const rows = await db.all(
         `SELECT * FROM deliveries${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
@@ -201,7 +202,7 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return rows.map(deliveryFromRow);
     },
     async attempts(filter) {
-      const w = where([
+      const w = whereClause([
         ["endpoint_id IN (SELECT id FROM endpoints WHERE affiliate_id = ?)", filter.affiliateId],
         ["endpoint_id = ?", filter.endpointId],
         ["delivery_id = ?", filter.deliveryId],
@@ -209,6 +210,7 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
         [`${FAILED_ATTEMPT} AND ? = 1`, filter.failed ? 1 : undefined],
         ["started_at >= ?", filter.since],
         ["started_at < ?", filter.until],
+        ["(started_at, id) < (?, ?)", keyOf(filter.before)],
       ]);
       const rows = await db.all(
         `SELECT * FROM delivery_attempts${w.sql} ORDER BY started_at DESC, id DESC LIMIT ?`,
@@ -224,7 +226,7 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return changed > 0;
     },
     async replayRange(range, now) {
-      const w = where([
+      const w = whereClause([
         ["endpoint_id = ?", range.endpointId],
         ["created_at >= ?", range.since],
         ["created_at < ?", range.until],

@@ -24,7 +24,7 @@ import {
   requestLogFromRow,
   requestLogValues,
 } from "./record-rows.ts";
-import { limitOf, type SqlDriver, type SqlRow, type SqlValue } from "./sql-driver.ts";
+import { keyOf, limitOf, type SqlDriver, type SqlRow, whereClause } from "./sql-driver.ts";
 
 export interface SqlStoreOptions {
   /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
@@ -42,17 +42,6 @@ function apiKeyFromRow(row: SqlRow): ApiKey {
     createdAt: Number(row["created_at"]),
     lastUsedAt: row["last_used_at"] === null ? null : Number(row["last_used_at"]),
     revokedAt: row["revoked_at"] === null ? null : Number(row["revoked_at"]),
-  };
-}
-
-function conditions(pairs: ReadonlyArray<readonly [string, SqlValue | undefined]>): {
-  where: string;
-  params: SqlValue[];
-} {
-  const used = pairs.filter(([, value]) => value !== undefined) as Array<[string, SqlValue]>;
-  return {
-    where: used.length ? ` WHERE ${used.map(([condition]) => condition).join(" AND ")}` : "",
-    params: used.map(([, value]) => value),
   };
 }
 
@@ -102,7 +91,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
         return row ? apiKeyFromRow(row) : undefined;
       },
       async list(filter) {
-        const { where, params } = conditions([
+        const { sql: where, params } = whereClause([
           ["operator_id = ?", filter.operatorId],
           ["affiliate_id = ?", filter.affiliateId],
           ["id > ?", filter.after],
@@ -138,12 +127,13 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
 
     async searchRequestLog(filter: RequestLogFilter) {
-      const { where, params } = conditions([
+      const { sql: where, params } = whereClause([
         ["operator_id = ?", filter.operatorId],
         ["code = ?", filter.code],
         ["txid = ?", filter.txid],
         ["received_at >= ?", filter.since],
         ["received_at < ?", filter.until],
+        ["(received_at, id) < (?, ?)", keyOf(filter.before)],
       ]);
       const rows = await db.all(
         `SELECT * FROM request_log${where} ORDER BY received_at DESC, id DESC LIMIT ?`,
@@ -152,12 +142,13 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
       return rows.map(requestLogFromRow);
     },
     async listConversions(filter: ConversionFilter) {
-      const { where, params } = conditions([
+      const { sql: where, params } = whereClause([
         ["operator_id = ?", filter.operatorId],
         ["affiliate_id = ?", filter.affiliateId],
         ["program_id = ?", filter.programId],
         ["received_at >= ?", filter.since],
         ["received_at < ?", filter.until],
+        ["(received_at, id) < (?, ?)", keyOf(filter.before)],
       ]);
       // A plain IS [NOT] NULL test, so unattributed ones are read from their partial index.
       const attribution =
@@ -175,13 +166,14 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
       return row ? conversionFromRow(row) : undefined;
     },
     async listClicks(filter: ClickFilter) {
-      const { where, params } = conditions([
+      const { sql: where, params } = whereClause([
         // Same sub-select as the links' operator filter: one query however many links.
         ["program_id IN (SELECT id FROM programs WHERE operator_id = ?)", filter.operatorId],
         ["affiliate_id = ?", filter.affiliateId],
         ["link_id = ?", filter.linkId],
         ["created_at >= ?", filter.since],
         ["created_at < ?", filter.until],
+        ["(created_at, click_id) < (?, ?)", keyOf(filter.before)],
       ]);
       const rows = await db.all(
         `SELECT * FROM clicks${where} ORDER BY created_at DESC, click_id DESC LIMIT ?`,

@@ -3,7 +3,7 @@
  * transaction. Implemented by src/adapters/storage/delivery-store.ts for both engines.
  */
 import type { SigningSecrets } from "../../domain/secret-rotation.ts";
-import type { ClickRow, ConversionRow } from "../records.ts";
+import type { ClickRow, ConversionRow, TimeKey } from "../records.ts";
 import type {
   Attempt,
   Delivery,
@@ -27,6 +27,8 @@ export interface DeliveryFilter {
   readonly state?: DeliveryState;
   readonly since?: number;
   readonly until?: number;
+  /** Rows older than this one (keyset paging). */
+  readonly before?: TimeKey;
   readonly limit?: number;
 }
 
@@ -38,6 +40,8 @@ export interface AttemptFilter {
   readonly failed?: boolean;
   readonly since?: number;
   readonly until?: number;
+  /** Rows older than this one (keyset paging). */
+  readonly before?: TimeKey;
   readonly limit?: number;
 }
 
