@@ -13,6 +13,7 @@ import { createOutbound } from "./adapters/delivery/outbound-service.ts";
 import { buildServer } from "./adapters/http/build-server.ts";
 import { listenMetrics, type MetricsListener } from "./adapters/http/metrics.ts";
 import { createClockSkewMonitor } from "./adapters/metrics/clock-skew.ts";
+import { createServiceMetrics } from "./adapters/metrics/registry.ts";
 import { primaryLog, startWhenDatabaseIsUp, superviseWorkers } from "./adapters/processes.ts";
 import { tuneRuntime } from "./adapters/runtime.ts";
 import { startFacts, startSummary } from "./adapters/start-summary.ts";
@@ -166,11 +167,13 @@ export async function startService(
   const catalog = new Catalog(store, clock);
   const batching = batchingFor(config, store.engine);
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
-  const delivery = createOutbound(config, store, clock, ids, (error) =>
+  const metrics = createServiceMetrics();
+  const delivery = createOutbound(config, store, clock, ids, metrics.registry, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
   );
   // Signed postbacks' clock skew: a metric, and a warning when this server's clock seems wrong.
   const skew = createClockSkewMonitor({
+    registry: metrics.registry,
     now: () => clock.now(),
     log: {
       warn: (fields, message) => app?.log.warn(fields, message),
@@ -202,7 +205,8 @@ export async function startService(
     onStorageError,
   });
   const metricsOptions = {
-    render: async () => (await delivery.metrics()) + skew.render(),
+    render: metrics.render,
+    contentType: metrics.contentType,
     token: config.metricsToken,
   };
   app = await buildServer({

@@ -3,13 +3,14 @@
  * outbox effect of the ingest transaction, the dispatcher, the admin API's seams, the metrics.
  */
 
+import type { Registry } from "prom-client";
 import { EndpointCache } from "../../app/delivery/endpoint-cache.ts";
 import { createApprovalForwarder } from "../../app/delivery/forward-approvals.ts";
 import { createOutboundEffect } from "../../app/delivery/outbound-effect.ts";
 import type { Clock, ConversionEffect, Ids, Store } from "../../app/ports.ts";
 import { parseEgressAllowlist } from "../../domain/egress.ts";
 import { nextAttemptAt } from "../../domain/retry-schedule.ts";
-import { createDeliveryMetrics } from "../metrics/delivery-metrics.ts";
+import { registerDeliveryMetrics } from "../metrics/delivery-metrics.ts";
 import { createDispatcher, newWorkerId } from "./dispatcher.ts";
 import { createEgressGuard } from "./egress-guard.ts";
 import { createHttpSender } from "./http-sender.ts";
@@ -32,6 +33,7 @@ export function createOutbound(
   store: Store,
   clock: Clock,
   ids: Ids,
+  registry: Registry,
   onError: (error: unknown) => void,
 ) {
   const allow = parseEgressAllowlist(config.deliveryAllow, "DELIVERY_ALLOW");
@@ -39,7 +41,7 @@ export function createOutbound(
   // A socket per delivery the dispatcher may have in flight: none waits in the agent's queue.
   const sender = createHttpSender({ guard, maxSocketsPerOrigin: config.deliveryConcurrency });
   const endpointCache = new EndpointCache(clock);
-  const metrics = createDeliveryMetrics();
+  const metrics = registerDeliveryMetrics(registry, () => store.deliveries.dueBacklog(clock.now()));
   const timeout = config.deliveryTimeoutMs;
   const sendOptions = {
     connectTimeoutMs: Math.min(5000, timeout),
@@ -82,6 +84,5 @@ export function createOutbound(
     dispatcher,
     sender,
     routes: { guard, sender, endpointCache, sendOptions },
-    metrics: () => metrics.render(() => store.deliveries.dueBacklog(clock.now())),
   };
 }

@@ -10,6 +10,8 @@ import { errorHandler, sendError } from "./error-handler.ts";
 export interface MetricsOptions {
   /** The Prometheus text of this process. */
   readonly render: () => Promise<string>;
+  /** The Content-Type of the rendered text. */
+  readonly contentType: string;
   /** When set, a scrape must send `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
 }
@@ -28,13 +30,13 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 
 /** Registers GET /metrics on `app`. */
 export async function metricsRoute(app: FastifyInstance, options: MetricsOptions): Promise<void> {
-  const { render, token } = options;
+  const { render, token, contentType } = options;
   app.get("/metrics", async (request, reply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
       reply.header("www-authenticate", 'Bearer realm="metrics"');
       return sendError(reply, "unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.");
     }
-    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await render());
+    return reply.type(contentType).send(await render());
   });
 }
 
@@ -53,7 +55,11 @@ export async function listenMetrics(
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, "not_found", `No route for ${request.method} ${request.url.split("?")[0]}.`),
   );
-  await app.register(metricsRoute, { render: options.render, token: options.token });
+  await app.register(metricsRoute, {
+    render: options.render,
+    contentType: options.contentType,
+    token: options.token,
+  });
   const url = await app.listen({ host: options.host, port: options.port });
   return { url, close: () => app.close() };
 }

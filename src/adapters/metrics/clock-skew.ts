@@ -4,8 +4,9 @@
  * When the median stays far from zero (a minute by default) the server's clock is probably wrong
  * (senders' clocks rarely all drift the same way): a warning is logged, and repeated while it
  * lasts, well before the 5-minute tolerance turns every postback into `401 signature_expired`.
- * Exposed as Prometheus gauges in the hand-written style of delivery-metrics.ts.
+ * Exposed as Prometheus metrics on the service's registry.
  */
+import { Counter, Gauge, type Registry } from "prom-client";
 import { SIGNATURE_TOLERANCE_SECONDS } from "../../domain/signing.ts";
 
 export interface SkewLog {
@@ -25,12 +26,13 @@ export interface ClockSkewOptions {
   readonly warnAtSeconds?: number;
   /** While the skew lasts, the warning is repeated this often (default 10 minutes). */
   readonly repeatMs?: number;
+  /** Where its metrics register. */
+  readonly registry: Registry;
 }
 
 export interface ClockSkewMonitor {
   /** One verified signature: the sender's time minus ours, in seconds. */
   observe(skewSeconds: number, operatorId: number): void;
-  render(): string;
 }
 
 /** The median of `values` (undefined when empty). */
@@ -50,7 +52,6 @@ export function createClockSkewMonitor(options: ClockSkewOptions): ClockSkewMoni
   const operators: number[] = [];
   let next = 0;
   let observed = 0;
-  let expiredValid = 0;
   let warnedAt: number | undefined;
 
   /** Sorting the window on every postback would cost the hot path: judged every few samples. */
@@ -76,29 +77,37 @@ export function createClockSkewMonitor(options: ClockSkewOptions): ClockSkewMoni
     }
   };
 
+  const registers = [options.registry];
+  new Gauge({
+    name: "postwire_signature_clock_skew_seconds",
+    help: "Median of the sender's signed time minus this server's clock over the last verified signatures (NaN before any); far from 0 for every operator means this server's clock is probably wrong.",
+    registers,
+    collect() {
+      this.set(median(skews) ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: "postwire_signature_clock_skew_samples",
+    help: "Verified signatures the median is taken over.",
+    registers,
+    collect() {
+      this.set(skews.length);
+    },
+  });
+  const expiredValid = new Counter({
+    name: "postwire_signature_expired_valid_total",
+    help: "Postbacks refused as signature_expired whose signature was otherwise valid (a clock off by more than the tolerance).",
+    registers,
+  });
+
   return {
     observe(skewSeconds, operatorId) {
       skews[next] = skewSeconds;
       operators[next] = operatorId;
       next = (next + 1) % window;
       observed++;
-      if (Math.abs(skewSeconds) > SIGNATURE_TOLERANCE_SECONDS) expiredValid++;
+      if (Math.abs(skewSeconds) > SIGNATURE_TOLERANCE_SECONDS) expiredValid.inc();
       if (observed % 10 === 0) judge();
-    },
-    render() {
-      const middle = median(skews);
-      const lines = [
-        "# HELP postwire_signature_clock_skew_seconds Median of the sender's signed time minus this server's clock over the last verified signatures (NaN before any); far from 0 for every operator means this server's clock is probably wrong.",
-        "# TYPE postwire_signature_clock_skew_seconds gauge",
-        `postwire_signature_clock_skew_seconds ${middle === undefined ? "NaN" : middle}`,
-        "# HELP postwire_signature_clock_skew_samples Verified signatures the median is taken over.",
-        "# TYPE postwire_signature_clock_skew_samples gauge",
-        `postwire_signature_clock_skew_samples ${skews.length}`,
-        "# HELP postwire_signature_expired_valid_total Postbacks refused as signature_expired whose signature was otherwise valid (a clock off by more than the tolerance).",
-        "# TYPE postwire_signature_expired_valid_total counter",
-        `postwire_signature_expired_valid_total ${expiredValid}`,
-      ];
-      return `${lines.join("\n")}\n`;
     },
   };
 }

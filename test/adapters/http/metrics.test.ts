@@ -44,7 +44,16 @@ describe("GET /metrics", () => {
       const response = await scrape(k.url);
       assert.equal(response.status, 200);
       assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
-      assert.match(await response.text(), PROMETHEUS);
+      const text = await response.text();
+      assert.match(text, PROMETHEUS);
+      // prom-client's process and runtime metrics beside ours.
+      for (const name of [
+        "process_cpu_user_seconds_total",
+        "process_resident_memory_bytes",
+        "nodejs_eventloop_lag_p99_seconds",
+        "nodejs_heap_size_used_bytes",
+      ])
+        assert.match(text, new RegExp(`^${name} \\d`, "m"), name);
     } finally {
       await k.close();
     }
