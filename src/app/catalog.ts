@@ -1,11 +1,12 @@
 /**
- * Read-through cache of the configuration the hot paths need on every request: operators by key
+ * Read-through cache (ttl-cache.ts) of the configuration the hot paths need on every request: operators by key
  * (with decoded auth), links by code and id, programs by id. Entries live `ttlMs` so several
  * processes sharing one database see admin changes quickly; local changes invalidate at once.
  */
 import type { Link, Operator, Program } from "../domain/model.ts";
 import { type PreparedAuth, prepareAuth } from "../domain/postback-auth.ts";
 import type { Clock, Store } from "./ports.ts";
+import { TtlCache } from "./ttl-cache.ts";
 
 export interface OperatorEntry {
   readonly operator: Operator;
@@ -13,48 +14,22 @@ export interface OperatorEntry {
   readonly auth: PreparedAuth | undefined;
 }
 
-interface Cached<T> {
-  readonly value: T | undefined;
-  readonly expires: number;
-}
-
-class TtlCache<K, T> {
-  private readonly entries = new Map<K, Cached<T>>();
-  private readonly ttlMs: number;
-  private readonly clock: Clock;
-  constructor(ttlMs: number, clock: Clock) {
-    this.ttlMs = ttlMs;
-    this.clock = clock;
-  }
-  async get(key: K, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const now = this.clock.now();
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    const value = await load();
-    if (this.entries.size > 50_000) this.entries.clear();
-    this.entries.set(key, { value, expires: now + this.ttlMs });
-    return value;
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
 export class Catalog {
   private readonly store: Store;
-  private readonly operators: TtlCache<string, OperatorEntry>;
-  private readonly linksByCode: TtlCache<string, Link>;
-  private readonly linksById: TtlCache<number, Link>;
-  private readonly programs: TtlCache<number, Program>;
-  private readonly operatorPrograms: TtlCache<number, Program[]>;
+  private readonly operators: TtlCache<string, OperatorEntry | undefined>;
+  private readonly linksByCode: TtlCache<string, Link | undefined>;
+  private readonly linksById: TtlCache<number, Link | undefined>;
+  private readonly programs: TtlCache<number, Program | undefined>;
+  private readonly operatorPrograms: TtlCache<number, Program[] | undefined>;
 
   constructor(store: Store, clock: Clock, ttlMs = 2000) {
     this.store = store;
-    this.operators = new TtlCache(ttlMs, clock);
-    this.linksByCode = new TtlCache(ttlMs, clock);
-    this.linksById = new TtlCache(ttlMs, clock);
-    this.programs = new TtlCache(ttlMs, clock);
-    this.operatorPrograms = new TtlCache(ttlMs, clock);
+    const options = { ttlMs, maxEntries: 50_000 };
+    this.operators = new TtlCache(clock, options);
+    this.linksByCode = new TtlCache(clock, options);
+    this.linksById = new TtlCache(clock, options);
+    this.programs = new TtlCache(clock, options);
+    this.operatorPrograms = new TtlCache(clock, options);
   }
 
   operatorByKey(key: string): Promise<OperatorEntry | undefined> {

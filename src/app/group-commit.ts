@@ -3,9 +3,21 @@
  * requests share one durable commit (one fsync) instead of paying one each. Every submitter
  * learns its own outcome only after the flush has committed. A flush that fails on one item's
  * data (`UnstorableDataError`) is retried in halves, so only the items at fault fail: nobody's
- * request fails for another's input.
+ * request fails for another's input. The ingest and click paths and the dispatcher's outcomes
+ * (adapters/delivery/finish-batcher.ts) all commit through it.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { UnstorableDataError } from "./storage-errors.ts";
+
+/** A whole batch tried again after a transient error (a database away for a few seconds). */
+export interface BatchRetry {
+  /** Waits before each retry; past the last, the batch fails. */
+  readonly delaysMs: readonly number[];
+  /** Whether an error is worth waiting out. */
+  readonly when: (error: unknown) => boolean;
+  /** Told of each failed try that will be retried (for the log). */
+  readonly onRetry?: (error: unknown) => void;
+}
 
 export interface GroupCommitOptions {
   /** Largest batch handed to one flush. */
@@ -22,6 +34,14 @@ export interface GroupCommitOptions {
    * `PROBE_EVERY` holds again to see whether waiting pays off again.
    */
   readonly minIntervalMs?: number;
+  /**
+   * Event-loop turns a submission waits for others before a flush starts (default 1: the turn it
+   * was made in). 2 also gathers what arrives in the next turn, e.g. the answers read while a
+   * synchronous SQLite commit held the loop.
+   */
+  readonly gatherTurns?: 1 | 2;
+  /** Batches retried on a transient error (default: none, the error fails the batch at once). */
+  readonly retry?: BatchRetry;
 }
 
 /** After a hold that gathered nothing, one would-be hold in this many holds again (a probe). */
@@ -80,10 +100,23 @@ export function createGroupCommitter<T, R>(
     }
   };
 
+  const flushRetrying = async (items: T[]): Promise<R[]> => {
+    const retry = options.retry;
+    for (let tries = 0; ; tries++) {
+      try {
+        return await flush(items);
+      } catch (error) {
+        if (!retry || tries >= retry.delaysMs.length || !retry.when(error)) throw error;
+        retry.onRetry?.(error);
+        await sleep(retry.delaysMs[tries]);
+      }
+    }
+  };
+
   const settle = async (batch: Pending<T, R>[]): Promise<void> => {
     let results: R[];
     try {
-      results = await flush(batch.map((p) => p.item));
+      results = await flushRetrying(batch.map((p) => p.item));
     } catch (error) {
       if (error instanceof UnstorableDataError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
@@ -156,14 +189,16 @@ export function createGroupCommitter<T, R>(
     }
   };
 
+  const startPump = () => {
+    scheduled = false;
+    pump();
+  };
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
     // setImmediate runs after this turn's I/O callbacks: every request parsed in the turn joins.
-    setImmediate(() => {
-      scheduled = false;
-      pump();
-    });
+    if (options.gatherTurns === 2) setImmediate(() => setImmediate(startPump));
+    else setImmediate(startPump);
   };
 
   return {

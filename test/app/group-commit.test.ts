@@ -46,6 +46,53 @@ describe("group commit", () => {
     assert.deepEqual(results, [2, 4, 6, 8, 10]);
   });
 
+  test("gatherTurns 2: what arrives in the next turn joins the same flush; 1: it does not", async () => {
+    for (const [gatherTurns, expected] of [
+      [2, [[1, 2]]],
+      [1, [[1], [2]]],
+    ] as const) {
+      const { committer, batches } = recording({ gatherTurns });
+      const first = committer.submit(1);
+      await nextTurn();
+      await Promise.all([first, committer.submit(2)]);
+      assert.deepEqual(batches, expected, `gatherTurns ${gatherTurns}`);
+    }
+  });
+
+  test("retry: a batch failing with an error worth waiting out is flushed again, then given up", async () => {
+    let failures = 2;
+    const retried: unknown[] = [];
+    const tries: number[][] = [];
+    const committer = createGroupCommitter<number, number>(
+      async (items) => {
+        tries.push(items);
+        if (failures-- > 0) throw new RangeError("away");
+        return items;
+      },
+      {
+        ...OPTIONS,
+        retry: {
+          delaysMs: [0, 0],
+          when: (e) => e instanceof RangeError,
+          onRetry: (e) => void retried.push(e),
+        },
+      },
+    );
+    assert.equal(await committer.submit(7), 7);
+    assert.equal(tries.length, 3, "two failed tries, then the one that committed");
+    assert.equal(retried.length, 2);
+    failures = 5;
+    await assert.rejects(committer.submit(8), RangeError);
+    assert.equal(tries.length, 3 + 3, "the first try and both retries");
+    const bug = createGroupCommitter<number, number>(
+      async () => {
+        throw new TypeError("a bug");
+      },
+      { ...OPTIONS, retry: { delaysMs: [0, 0], when: (e) => e instanceof RangeError } },
+    );
+    await assert.rejects(bug.submit(1), TypeError, "an error not worth waiting out fails at once");
+  });
+
   test("maxBatch splits a turn into several flushes, in order", async () => {
     const { committer, batches } = recording({ maxBatch: 2, concurrency: 10 });
     const results = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(n)));

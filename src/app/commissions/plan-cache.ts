@@ -1,26 +1,30 @@
 /**
- * Plans and deals per program (grouped-cache.ts): the ingest path asks on every batch, and a
+ * Plans and deals per program (ttl-cache.ts): the ingest path asks on every batch, and a
  * program without a plan must cost a map lookup. Admin writes invalidate it; other processes see
  * changes within the TTL.
  */
 import { mergeTerms, type Terms } from "../../domain/commissions/terms.ts";
-import { GroupedCache } from "../grouped-cache.ts";
 import type { Clock } from "../ports.ts";
+import { TtlCache } from "../ttl-cache.ts";
 import type { LedgerTx, PlanVersion, RateVersion } from "./ledger-port.ts";
 
 export class PlanCache {
-  private readonly cache: GroupedCache<PlanVersion>;
+  private readonly cache: TtlCache<number, readonly PlanVersion[]>;
   constructor(clock: Clock, ttlMs = 2000) {
-    this.cache = new GroupedCache(clock, (v) => v.programId, ttlMs, 10_000);
+    this.cache = new TtlCache(clock, { ttlMs, maxEntries: 10_000 });
   }
 
   /** Versions per program (empty when the program has no plan). */
   of(tx: LedgerTx, programIds: readonly number[]): Promise<Map<number, readonly PlanVersion[]>> {
-    return this.cache.of(programIds, (missing) => tx.plans(missing));
+    return this.cache.getGroups(
+      programIds,
+      (v) => v.programId,
+      (missing) => tx.plans(missing),
+    );
   }
 
   invalidate(): void {
-    this.cache.invalidate();
+    this.cache.clear();
   }
 }
 
