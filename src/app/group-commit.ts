@@ -6,7 +6,6 @@
  * request fails for another's input. The ingest and click paths and the dispatcher's outcomes
  * (adapters/delivery/finish-batcher.ts) all commit through it.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { UnstorableDataError } from "./storage-errors.ts";
 
 /** A whole batch tried again after a transient error (a database away for a few seconds). */
@@ -108,7 +107,7 @@ export function createGroupCommitter<T, R>(
       } catch (error) {
         if (!retry || tries >= retry.delaysMs.length || !retry.when(error)) throw error;
         retry.onRetry?.(error);
-        await sleep(retry.delaysMs[tries]);
+        await new Promise((wake) => setTimeout(wake, retry.delaysMs[tries]));
       }
     }
   };
