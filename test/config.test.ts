@@ -1,8 +1,8 @@
 /** loadConfig: documented defaults, every invalid variable reported at once, DATABASE_URL forms. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { batchingFor } from "../src/composition/use-cases.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
-import { batchingFor } from "../src/main.ts";
 
 /** The problems loadConfig reports for `env` (fails the test if it does not throw ConfigError). */
 function problemsOf(env: Record<string, string>): readonly string[] {

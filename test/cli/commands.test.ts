@@ -7,8 +7,8 @@ import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { startService } from "../../src/composition/start-service.ts";
 import { loadConfig } from "../../src/config.ts";
-import { startService } from "../../src/main.ts";
 import { runPostwire } from "../helpers/cli.ts";
 import { availableEngines, createTestDatabase } from "../helpers/engines.ts";
 

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { type Service, startService } from "../../src/composition/start-service.ts";
 import { loadConfig } from "../../src/config.ts";
-import { type Service, startService } from "../../src/main.ts";
 import { type Answer, ftd, signedGet } from "../adapters/http/postback-kit.ts";
 import { createFixture, type Fixture } from "../helpers/service.ts";
 import { mountTmpfs, type Tmpfs, tmpfsSupport } from "../helpers/tmpfs.ts";

@@ -7,11 +7,11 @@
 import { createIds, systemClock } from "../../src/adapters/system.ts";
 import { createApiKey } from "../../src/app/api-keys.ts";
 import type { Clock, Store } from "../../src/app/ports.ts";
+import { type Service, startService } from "../../src/composition/start-service.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Affiliate, Link, Operator, OperatorAuth, Program } from "../../src/domain/model.ts";
 import type { ParamMapping } from "../../src/domain/postback-params.ts";
 import { encodeSecret } from "../../src/domain/signing.ts";
-import { type Service, startService } from "../../src/main.ts";
 import { createTestDatabase, type Engine } from "./engines.ts";
 
 export interface TestService {

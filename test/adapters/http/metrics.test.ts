@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { describe, test } from "node:test";
 import { bearerMatches } from "../../../src/adapters/http/metrics.ts";
+import { startService } from "../../../src/composition/start-service.ts";
 import { loadConfig } from "../../../src/config.ts";
-import { startService } from "../../../src/main.ts";
 import { createTestDatabase } from "../../helpers/engines.ts";
 import { startKitService } from "./postback-kit.ts";
 

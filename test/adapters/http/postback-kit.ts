@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import type { Clock, Store } from "../../../src/app/ports.ts";
+import { type Service, type ServiceOptions, startService } from "../../../src/composition/start-service.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { decodeSecret, signQuery, signWebhook } from "../../../src/domain/signing.ts";
-import { type Service, type ServiceOptions, startService } from "../../../src/main.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "../../helpers/engines.ts";
 import type { Fixture } from "../../helpers/service.ts";
 import { PATIENCE_MS } from "../../helpers/until.ts";
