@@ -3,6 +3,10 @@ import { ERRORS, type ErrorCode, type Failure } from "../domain/errors.ts";
 
 export interface PostbackAnswer {
   readonly status: number;
+  /** The body's `code` (accepted, duplicate, or the error's), for metrics without parsing it. */
+  readonly code: string;
+  /** An accepted event with no affiliate (unattributed). */
+  readonly unattributed?: boolean;
   /** The JSON body, already serialised (a duplicate replays stored text). */
   readonly body: string;
   /** Seconds, for 429 and 503. */
@@ -18,9 +22,10 @@ export function failureAnswer(failure: Failure, retryAfter?: number): PostbackAn
   const body: Record<string, string> = { code: failure.code, message };
   if (failure.field !== undefined) body["field"] = failure.field;
   const status = entry.status;
+  const code = failure.code;
   return retryAfter === undefined
-    ? { status, body: JSON.stringify(body) }
-    : { status, body: JSON.stringify(body), retryAfter };
+    ? { status, code, body: JSON.stringify(body) }
+    : { status, code, body: JSON.stringify(body), retryAfter };
 }
 
 export function errorAnswer(code: ErrorCode, message?: string, retryAfter?: number): PostbackAnswer {

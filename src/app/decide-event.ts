@@ -82,7 +82,12 @@ function repeatOf(existing: ConversionRow, contentHash: string): Decided {
   }
   const original = JSON.parse(existing.response) as Record<string, unknown>;
   return {
-    answer: { status: 200, body: JSON.stringify({ ...original, code: "duplicate" }), replayed: true },
+    answer: {
+      status: 200,
+      code: "duplicate",
+      body: JSON.stringify({ ...original, code: "duplicate" }),
+      replayed: true,
+    },
     code: "duplicate",
     reason: null,
     conversionId: existing.id,
@@ -184,7 +189,7 @@ export function decideEvent(item: EventItem, state: BatchState): Decided {
   const row = conversionRow(item, placed, program.value, state.ids.next("cv"));
   state.conversions.set(key, row);
   const decided: Decided = {
-    answer: { status: 200, body: row.response },
+    answer: { status: 200, code: "accepted", body: row.response, unattributed: row.affiliateId === null },
     code: "accepted",
     reason: row.unattributedReason,
     conversionId: row.id,

@@ -41,6 +41,8 @@ export interface GroupCommitOptions {
   readonly gatherTurns?: 1 | 2;
   /** Batches retried on a transient error (default: none, the error fails the batch at once). */
   readonly retry?: BatchRetry;
+  /** Told of each flush's size as it starts (metrics). */
+  readonly onFlush?: (size: number) => void;
 }
 
 /** After a hold that gathered nothing, one would-be hold in this many holds again (a probe). */
@@ -184,6 +186,7 @@ export function createGroupCommitter<T, R>(
       if (heldBack()) return;
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
+      options.onFlush?.(batch.length);
       void runBatch(batch);
     }
   };

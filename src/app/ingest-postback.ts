@@ -37,6 +37,8 @@ export interface IngestDeps {
   readonly onStorageError?: (error: unknown) => void;
   /** Told the sender's signed time minus ours (seconds) of each verified signature (clock skew). */
   readonly onSignatureSkew?: (skewSeconds: number, operatorId: number) => void;
+  /** Told of every answer (metrics): its operator, null when none is known, and the request's start. */
+  readonly onAnswer?: (answer: PostbackAnswer, operatorId: number | null, startedNs: bigint) => void;
 }
 
 export interface PostbackIngestor {
@@ -94,6 +96,14 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   }
 
   async function handle(request: PostbackRequest): Promise<PostbackAnswer> {
+    if (!deps.onAnswer) return answer(request);
+    const seen: Seen = { operatorId: null };
+    const given = await answer(request, seen);
+    deps.onAnswer(given, seen.operatorId, request.startedNs);
+    return given;
+  }
+
+  async function answer(request: PostbackRequest, seen?: Seen): Promise<PostbackAnswer> {
     const raw = rawRequestJson({
       method: request.method,
       rawQuery: request.rawQuery,
@@ -129,6 +139,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
         message: `No operator has the key "${request.operatorKey}".`,
       });
     const { operator, auth } = entry;
+    if (seen) seen.operatorId = operator.id;
     const ip = clientIp(request.remoteAddress, request.headers["x-forwarded-for"], auth?.trustedProxies);
     const base: LogMeta = { ...meta, ip, operatorId: operator.id };
     if (operator.status !== "active")
@@ -186,10 +197,20 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     } catch {
       // The rejection stands; the log row simply names no operator.
     }
-    return reject({ ...metaOf(request), operatorId }, { code, message: message ?? ERRORS[code].message });
+    const given = await reject(
+      { ...metaOf(request), operatorId },
+      { code, message: message ?? ERRORS[code].message },
+    );
+    deps.onAnswer?.(given, operatorId, request.startedNs);
+    return given;
   }
 
   return { handle, reject: rejectEarly, drain: () => committer.drain() };
+}
+
+/** What `handle` learnt of the request on the way to its answer. */
+interface Seen {
+  operatorId: number | null;
 }
 
 function metaOf(request: LoggableRequest): LogMeta {

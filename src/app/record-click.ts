@@ -50,6 +50,8 @@ export interface ClickDeps {
   readonly trustedProxies: CidrList | undefined;
   readonly batching: GroupCommitOptions;
   readonly onStorageError?: (error: unknown) => void;
+  /** Told of every answer's kind (metrics). */
+  readonly onAnswer?: (kind: ClickAnswer["kind"]) => void;
 }
 
 const SUB_LIMIT = 256;
@@ -69,6 +71,12 @@ export function createClickRecorder(deps: ClickDeps) {
   }, deps.batching);
 
   async function record(request: ClickRequest): Promise<ClickAnswer> {
+    const given = await answer(request);
+    deps.onAnswer?.(given.kind);
+    return given;
+  }
+
+  async function answer(request: ClickRequest): Promise<ClickAnswer> {
     // No link has such a code (none could be stored); asking PostgreSQL would fail as unavailable.
     if (isUnstorable(request.code)) return { kind: "not_found" };
     let link: Awaited<ReturnType<Catalog["linkByCode"]>>;

@@ -10,6 +10,7 @@ import { createOutbound } from "../adapters/delivery/outbound-service.ts";
 import { buildServer } from "../adapters/http/build-server.ts";
 import { listenMetrics, type MetricsListener } from "../adapters/http/metrics.ts";
 import { createClockSkewMonitor } from "../adapters/metrics/clock-skew.ts";
+import { registerInboundMetrics } from "../adapters/metrics/inbound-metrics.ts";
 import { createServiceMetrics } from "../adapters/metrics/registry.ts";
 import { tuneRuntime } from "../adapters/runtime.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
@@ -82,6 +83,7 @@ export async function startService(
   const batching = batchingFor(config, store.engine);
   const onStorageError = (error: unknown) => app?.log.error({ err: error }, "storage error");
   const metrics = createServiceMetrics();
+  const inbound = registerInboundMetrics(metrics.registry);
   const delivery = createOutbound(config, store, clock, ids, metrics.registry, (error) =>
     app?.log.error({ err: error }, "outbound delivery error"),
   );
@@ -100,9 +102,10 @@ export async function startService(
     clock,
     ids,
     clickSecret,
-    batching,
+    batching: { ...batching, onFlush: inbound.flushed("postbacks") },
     onStorageError,
     onSignatureSkew: skew.observe,
+    onAnswer: inbound.postback,
     outboundEffect: delivery.effect,
   });
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
@@ -115,8 +118,9 @@ export async function startService(
     ipPrivacy: config.ipPrivacy,
     ipSalt,
     trustedProxies: proxies.ok && config.trustedProxies.length ? proxies.value : undefined,
-    batching,
+    batching: { ...batching, onFlush: inbound.flushed("clicks") },
     onStorageError,
+    onAnswer: inbound.click,
   });
   const metricsOptions = {
     render: metrics.render,

@@ -288,7 +288,7 @@ describe("fast path: a use case that throws", () => {
       handle: boom,
       reject: async (request, code) => {
         rejected.push({ code, operatorKey: request.operatorKey, rawQuery: request.rawQuery });
-        return { status: 500, body: '{"code":"internal_error","message":"m"}' };
+        return { status: 500, code: "internal_error", body: '{"code":"internal_error","message":"m"}' };
       },
     });
     try {
@@ -325,7 +325,7 @@ describe("fast path: a use case that throws", () => {
   });
 
   test("a postback not stored (5xx answer) is sent with its retry-after and logged as a warning", async () => {
-    const s = await listen({ handle: async () => ({ status: 503, body: "{}", retryAfter: 2 }) });
+    const s = await listen({ handle: async () => ({ status: 503, code: "storage_unavailable", body: "{}", retryAfter: 2 }) });
     try {
       const res = await s.get("/v1/postback/op_a");
       assert.equal(res.status, 503);
