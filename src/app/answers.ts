@@ -19,8 +19,9 @@ export function failureAnswer(failure: Failure, retryAfter?: number): PostbackAn
   const entry = ERRORS[failure.code];
   // An internal failure's own message may name internals: only the catalogue's is sent.
   const message = entry.expose ? failure.message : entry.message;
-  const body: Record<string, string> = { code: failure.code, message };
+  const body: Record<string, unknown> = { code: failure.code, message };
   if (failure.field !== undefined) body["field"] = failure.field;
+  if (failure.details !== undefined && entry.expose) body["diagnostics"] = failure.details;
   const status = entry.status;
   const code = failure.code;
   return retryAfter === undefined

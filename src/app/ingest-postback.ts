@@ -75,7 +75,11 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       kind: "rejected",
       answer: failureAnswer(failure),
       code: failure.code,
-      reason: failure.message,
+      // The diagnostics stay with the refusal in the request log (what was verified, the mistake).
+      reason:
+        failure.details === undefined
+          ? failure.message
+          : `${failure.message} ${JSON.stringify(failure.details)}`,
       meta,
     });
   }

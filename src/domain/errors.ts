@@ -91,6 +91,8 @@ export interface Failure {
   readonly code: ErrorCode;
   readonly message: string;
   readonly field?: string;
+  /** Facts that help the sender fix the request (answered as `diagnostics`, kept in the log). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export type Result<T> =

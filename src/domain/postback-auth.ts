@@ -8,6 +8,11 @@ import { fail, ok, type Result } from "./errors.ts";
 import { type CidrList, parseCidrList } from "./ip.ts";
 import type { OperatorAuth } from "./model.ts";
 import {
+  diagnoseQuerySignature,
+  diagnoseWebhookSignature,
+  type SignatureDiagnosis,
+} from "./signature-diagnosis.ts";
+import {
   checkTimestamp,
   decodeSecret,
   SIGNATURE_TOLERANCE_SECONDS,
@@ -191,7 +196,7 @@ function checkQuerySignature(
   if (time === "invalid") return fail("invalid_signature", "ts must be unix seconds.", "ts");
   if (time === "expired") return fail("signature_expired", undefined, "ts");
   if (!verifyQuerySignature(auth.secrets, input.pairs, sig))
-    return fail("invalid_signature", undefined, "sig");
+    return mismatch(diagnoseQuerySignature(auth.secrets, input.pairs, sig), "sig");
   return ok(Number(ts));
 }
 
@@ -213,7 +218,24 @@ function checkWebhookSignature(
     return fail("invalid_signature", "webhook-timestamp must be unix seconds.", "webhook-timestamp");
   if (time === "expired") return fail("signature_expired", undefined, "webhook-timestamp");
   if (!verifyWebhookSignature(auth.secrets, id, ts, input.body, signature)) {
-    return fail("invalid_signature", undefined, "webhook-signature");
+    return mismatch(
+      diagnoseWebhookSignature(auth.secrets, id, ts, input.body, signature),
+      "webhook-signature",
+    );
   }
   return ok(Number(ts));
+}
+
+/** `invalid_signature` with what was verified and the recognised mistake (signature-diagnosis.ts). */
+function mismatch(diagnosis: SignatureDiagnosis, field: string): Result<never> {
+  const { verified, mistake, hint } = diagnosis;
+  return {
+    ok: false,
+    error: {
+      code: "invalid_signature",
+      message: `The signature does not match. ${hint}`,
+      field,
+      details: mistake === undefined ? { verified } : { verified, mistake },
+    },
+  };
 }
