@@ -1,13 +1,13 @@
 /**
  * The dependency rule of STYLE.md, checked by reading the import lines of every file under src/.
  *
- * Layers: domain ← app ← adapters (and dashboard) ← cli; config.ts reads variables; main.ts wires
+ * Layers: domain ← app ← adapters (and console) ← cli; config.ts reads variables; main.ts wires
  * everything. What each may import:
  * - domain: domain, and node:crypto / node:net only (pure computation, no I/O). No process.*,
  *   Date.now(), argument-less new Date() or Math.random(): time and randomness are passed in.
  * - app: app and domain, and built-ins without I/O (node:crypto, node:net, node:util, node:buffer).
  *   No npm packages: use cases depend on the ports they declare, not on drivers.
- * - adapters, dashboard: adapters/dashboard, app, domain, npm packages, any node: built-in. Not
+ * - adapters, console: adapters/console, app, domain, npm packages, any node: built-in. Not
  *   config.ts (main.ts passes values in), cli or main.ts.
  * - cli: everything but main.ts, which only cli/postwire.ts may load, lazily (`import()`), for
  *   `serve`: other commands then start without Fastify and the composition root.
@@ -79,7 +79,7 @@ function layerOf(name: string): Layer | undefined {
   if (name.startsWith("composition/")) return "main";
   const top = name.split("/")[0];
   if (top === "domain" || top === "app" || top === "adapters" || top === "cli") return top;
-  if (top === "dashboard") return "adapters";
+  if (top === "console") return "adapters";
   return undefined;
 }
 
@@ -184,7 +184,7 @@ describe("architecture (STYLE.md dependency rule)", () => {
       );
     }
     const unknown = FILES.filter((f) => layerOf(f.name) === undefined).map((f) => f.name);
-    assert.deepEqual(unknown, [], "files outside domain/app/adapters/dashboard/cli, config.ts, main.ts");
+    assert.deepEqual(unknown, [], "files outside domain/app/adapters/console/cli, config.ts, main.ts");
   });
 
   test("every import follows the dependency rule", () => {

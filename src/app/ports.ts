@@ -16,6 +16,7 @@ import type {
   Status,
 } from "../domain/model.ts";
 import type { ParamMapping } from "../domain/postback-params.ts";
+import type { ConsoleSessionStore } from "./access/console-session-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { LedgerTx } from "./commissions/ledger-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
@@ -249,6 +250,9 @@ export interface Store {
 
   /** Commissions outside ingest: plans, rates, ledger reports, approval and payouts. */
   readonly commissions: CommissionStore;
+
+  /** Console sign-ins. */
+  readonly consoleSessions: ConsoleSessionStore;
 
   /** Deletes request-log rows and clicks older than the given times, in bounded chunks. */
   prune(before: { requestLog: number; clicks: number }): Promise<{ requestLog: number; clicks: number }>;

@@ -1,6 +1,6 @@
 /**
  * The service's periodic jobs: retention pruning (request log, clicks, deliveries, expired signing
- * secrets) and the hold job (pending commissions approved once their hold ends). Each run is
+ * secrets, ended console sessions) and the hold job (pending commissions approved once their hold ends). Each run is
  * chained after the previous one, so a slow run never overlaps the next; a failed run is logged
  * and the next one tries again; `stop()` clears the timers and waits for the running ones, so
  * shutdown never closes the database under them.
@@ -38,6 +38,8 @@ async function pruneOnce(store: Store, clock: Clock, config: RetentionConfig, lo
       ...(await store.deliveries.prune(now - config.deliveryRetentionDays * DAY_MS)),
       // A rotated-out signing secret is kept only for its grace period (docs/outbound.md).
       expiredSecrets: await store.deliveries.endpoints.eraseExpiredSecrets(now),
+      // Console sessions that ended (expired or signed out): nothing reads them any more.
+      consoleSessions: await store.consoleSessions.prune(now),
     };
     if (Object.values(removed).some((n) => n > 0)) log.info({ removed }, "retention pruned old rows");
   } catch (error) {

@@ -51,6 +51,11 @@ export const ERRORS = {
     expose: true,
   },
   forbidden: { status: 403, message: "This API key may not do that.", expose: true },
+  csrf_rejected: {
+    status: 403,
+    message: "The form's CSRF token is missing or wrong; reload the page and try again.",
+    expose: true,
+  },
   operator_disabled: { status: 403, message: "The operator is disabled.", expose: true },
   // 404
   unknown_operator: { status: 404, message: "No operator has this key.", expose: true },
@@ -64,6 +69,11 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: "Use JSON, form or query parameters.", expose: true },
   // 429 / 5xx
   overloaded: { status: 429, message: "Too many requests in flight; retry later.", expose: true },
+  too_many_attempts: {
+    status: 429,
+    message: "Too many failed sign-ins from this address; wait and try again.",
+    expose: true,
+  },
   storage_unavailable: { status: 503, message: "Storage is unavailable; retry later.", expose: true },
   request_timeout: { status: 408, message: "The request took too long to arrive.", expose: true },
   internal_error: { status: 500, message: "Internal error.", expose: false },

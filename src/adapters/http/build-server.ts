@@ -8,6 +8,7 @@ import type { Catalog } from "../../app/catalog.ts";
 import type { PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
+import { consoleRoutes } from "../../console/console-routes.ts";
 import { earlyPostbackRequest, logEarlyReject, postbackInPacket } from "./early-rejects.ts";
 import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { createFastPath, type FastPath } from "./fast-path.ts";
@@ -112,7 +113,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.header("x-request-id", request.id);
   });
 
-  // First, so that it sees every route registered after it.
+  // The console's pages, before the OpenAPI document starts watching routes: they are not API.
+  await app.register(consoleRoutes, {
+    store: deps.store,
+    catalog: deps.catalog,
+    clock: deps.clock,
+    ids: deps.ids,
+    publicUrl: deps.publicUrl,
+  });
+  // First of the API, so that it sees every route registered after it.
   await app.register(openApiRoutes, { publicUrl: deps.publicUrl });
   await app.register(healthRoutes, { store: deps.store, isDraining: deps.isDraining });
   await app.register(clickRoutes, { clicks: deps.clicks });

@@ -12,6 +12,7 @@ import type {
 } from "../../app/ports.ts";
 import type { Affiliate, ApiKey, Link, Operator, Program } from "../../domain/model.ts";
 import { createCommissionStore } from "./commissions-store.ts";
+import { createConsoleSessionStore } from "./console-session-store.ts";
 import { createDeliveryStore } from "./delivery-store.ts";
 import { AFFILIATES, entityTable, LINKS, OPERATORS, PROGRAMS, rowToEntity } from "./entity-table.ts";
 import { ingestTx } from "./ingest-tx.ts";
@@ -121,6 +122,10 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
+    consoleSessions: createConsoleSessionStore(db, async (id) => {
+      const [row] = await db.all("SELECT * FROM api_keys WHERE id = ?", [id]);
+      return row ? apiKeyFromRow(row) : undefined;
+    }),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));

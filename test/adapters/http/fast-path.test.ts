@@ -325,7 +325,9 @@ describe("fast path: a use case that throws", () => {
   });
 
   test("a postback not stored (5xx answer) is sent with its retry-after and logged as a warning", async () => {
-    const s = await listen({ handle: async () => ({ status: 503, code: "storage_unavailable", body: "{}", retryAfter: 2 }) });
+    const s = await listen({
+      handle: async () => ({ status: 503, code: "storage_unavailable", body: "{}", retryAfter: 2 }),
+    });
     try {
       const res = await s.get("/v1/postback/op_a");
       assert.equal(res.status, 503);

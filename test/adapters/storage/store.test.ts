@@ -76,7 +76,10 @@ for (const engine of await availableEngines()) {
       const stores = [openStore(database.url), openStore(database.url)];
       try {
         const results = await Promise.all(stores.map((s) => s.migrate()));
-        assert.deepEqual(results.flat().sort(), VERSIONS);
+        assert.deepEqual(
+          results.flat().sort((a, b) => a - b),
+          VERSIONS,
+        );
         assert.deepEqual(await stores[1]!.migrate(), []);
       } finally {
         for (const s of stores) await s.close();
