@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  createPostwireClient,
   eventParams,
   InvalidEventError,
   RESERVED_PARAMS,
@@ -74,3 +75,27 @@ describe("SDK events", () => {
     refuses({ event: "registration", txid: "r", extra: { sig: "x" } }, "sig");
   });
 });
+
+/** Compile-time checks (root `tsc --noEmit`); never called: it would send postbacks. */
+export function typeChecks(): void {
+  const options = { baseUrl: "http://127.0.0.1:9", operatorKey: "op", secret: "whsec_AAAA" };
+  const forex = createPostwireClient({ ...options, vertical: "forex", customEvents: ["kyc_passed"] });
+  void forex.send({ event: "trade", txid: "t", lots: "0.5" });
+  void forex.send({ event: "kyc_passed", txid: "k" });
+  // @ts-expect-error challenge_purchase is a prop event, not a forex one
+  void forex.send({ event: "challenge_purchase", txid: "c", amount: "1.00", currency: "EUR" });
+  // @ts-expect-error a trade needs lots
+  void forex.send({ event: "trade", txid: "t" });
+  const any = createPostwireClient(options);
+  void any.send({ event: "funded", txid: "f" });
+  // @ts-expect-error an ftd needs amount and currency
+  void any.send({ event: "ftd", txid: "f" });
+  // @ts-expect-error amounts are decimal strings, never numbers
+  void any.send({ event: "ftd", txid: "f", amount: 100.5, currency: "EUR" });
+  // @ts-expect-error a reversal needs reverses
+  void any.send({ event: "refund", txid: "r" });
+  // @ts-expect-error txid is required
+  void any.send({ event: "registration" });
+  // @ts-expect-error custom events must be declared
+  void any.send({ event: "kyc_passed", txid: "k" });
+}
