@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { promisify } from "node:util";
-import { createFixture, startTestService, type TestService } from "../helpers/service.ts";
+import { createFixture } from "../helpers/service.ts";
+import { suiteService } from "./sdk-kit.ts";
 
 const run = promisify(execFile);
 const ROOT = path.join(import.meta.dirname, "../..");
@@ -32,16 +32,9 @@ console.log(JSON.stringify({ node: process.version, withGlobal, withoutGlobal })
 `;
 
 describe("SDK build (dist/) on the system Node", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "postwire-sdk-"));
+  const suite = suiteService("postwire-sdk-");
+  const { dir } = suite;
   const installed = path.join(dir, "node_modules/@postwire/sdk");
-  let t: TestService;
-  before(async () => {
-    t = await startTestService("sqlite");
-  });
-  after(async () => {
-    await t?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   test("tsc emits ESM .js and .d.ts for every source file, with .js import specifiers", async () => {
     await run(
@@ -77,10 +70,10 @@ describe("SDK build (dist/) on the system Node", () => {
     }
     assert.ok(existsSync(path.join(installed, "dist/index.js")), "built by the previous test");
     writeFileSync(path.join(dir, "send.mjs"), SCRIPT);
-    const f = await createFixture(t.store);
+    const f = await createFixture(suite.t.store);
     const { stdout } = await run(SYSTEM_NODE, [path.join(dir, "send.mjs")], {
       cwd: dir,
-      env: { PATH: process.env["PATH"], URL: t.url, KEY: f.operator.key, SECRET: f.secret },
+      env: { PATH: process.env["PATH"], URL: suite.t.url, KEY: f.operator.key, SECRET: f.secret },
       timeout: 30_000,
     });
     const out = JSON.parse(stdout);
@@ -89,7 +82,7 @@ describe("SDK build (dist/) on the system Node", () => {
     for (const result of [out.withGlobal, out.withoutGlobal]) {
       assert.deepEqual([result.ok, result.status, result.code, result.attempts], [true, 200, "accepted", 1]);
     }
-    const stored = await t.store.listConversions({ operatorId: f.operator.id });
+    const stored = await suite.t.store.listConversions({ operatorId: f.operator.id });
     assert.deepEqual(stored.map((c) => c.txid).sort(), ["dist-1", "dist-2"]);
   });
 });

@@ -4,8 +4,36 @@
  * network does before forwarding the rest to the real server.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before } from "node:test";
+import { startTestService, type TestService } from "../helpers/service.ts";
+
+/**
+ * For the suite it is called in: a real service (SQLite: the SDK only sees HTTP) started before its
+ * tests, and a temporary folder; both removed after them.
+ */
+export function suiteService(tempPrefix: string): { readonly dir: string; readonly t: TestService } {
+  const dir = mkdtempSync(path.join(tmpdir(), tempPrefix));
+  let service: TestService | undefined;
+  before(async () => {
+    service = await startTestService("sqlite");
+  });
+  after(async () => {
+    await service?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    get t() {
+      assert.ok(service, "the service is started before the suite's tests");
+      return service;
+    },
+  };
+}
 
 /** Clicks the link (GET /c/{code}) and returns the click id Postwire put in the landing URL. */
 export async function clickId(serviceUrl: string, linkCode: string): Promise<string> {

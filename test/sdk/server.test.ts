@@ -5,7 +5,7 @@
  * test's own that answers 503 or drops a connection before the real server answers.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   createPostwireClient,
   type PostwireClientOptions,
@@ -15,8 +15,8 @@ import {
   VERTICAL_EVENTS,
   type Vertical,
 } from "../../packages/sdk/src/index.ts";
-import { createFixture, type Fixture, startTestService, type TestService } from "../helpers/service.ts";
-import { clickId, startProxy } from "./sdk-kit.ts";
+import { createFixture, type Fixture } from "../helpers/service.ts";
+import { clickId, startProxy, suiteService } from "./sdk-kit.ts";
 
 /** Events covering every event type of the vertical, in a valid order; reversals undo earlier ones. */
 function story(vertical: Vertical, run: string, click: string): PostwireEvent[] {
@@ -71,35 +71,31 @@ function accepted(result: SendResult, what: string, attempts = 1) {
 }
 
 describe("SDK against a real Postwire service", () => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService("sqlite");
-  });
-  after(() => t?.close());
+  const suite = suiteService("postwire-sdk-server-");
 
   const clientFor = (f: Fixture, options: Partial<PostwireClientOptions> = {}) =>
-    createPostwireClient({ baseUrl: t.url, operatorKey: f.operator.key, secret: f.secret, ...options });
+    createPostwireClient({ baseUrl: suite.t.url, operatorKey: f.operator.key, secret: f.secret, ...options });
 
   for (const method of ["POST", "GET"] as const) {
     for (const vertical of Object.keys(VERTICAL_EVENTS) as Vertical[]) {
       test(`${method}, ${vertical}: every event type is accepted, attributed and stored once`, async () => {
-        const f = await createFixture(t.store, { vertical, allowedEvents: VERTICAL_EVENTS[vertical] });
+        const f = await createFixture(suite.t.store, { vertical, allowedEvents: VERTICAL_EVENTS[vertical] });
         const client = clientFor(f, { method });
-        const events = story(vertical, `${method}-${vertical}`, await clickId(t.url, f.link.code));
+        const events = story(vertical, `${method}-${vertical}`, await clickId(suite.t.url, f.link.code));
         assert.deepEqual(new Set(events.map((e) => e.event)), new Set(VERTICAL_EVENTS[vertical]));
         for (const event of events) {
           const result = await client.send(event);
           accepted(result, event.event);
           assert.equal(result.body["attributed"], true, `${event.event}: ${JSON.stringify(result.body)}`);
         }
-        const stored = await t.store.listConversions({ operatorId: f.operator.id });
+        const stored = await suite.t.store.listConversions({ operatorId: f.operator.id });
         assert.deepEqual(stored.map((c) => c.txid).sort(), events.map((e) => e.txid).sort());
       });
     }
   }
 
   test("a duplicate is replayed: same conversion, Idempotent-Replayed; other content is a 409, not retried", async () => {
-    const f = await createFixture(t.store);
+    const f = await createFixture(suite.t.store);
     const client = clientFor(f);
     const ftd = { event: "ftd", txid: "dup-1", playerId: "p-dup", amount: "20.00", currency: "EUR" } as const;
     const first = await client.send(ftd);
@@ -118,7 +114,7 @@ describe("SDK against a real Postwire service", () => {
   });
 
   test("permanent refusals come back at once with their code: 400, 401, 404", async () => {
-    const f = await createFixture(t.store);
+    const f = await createFixture(suite.t.store);
     const invalid = await clientFor(f).send({
       event: "ftd",
       txid: "bad-1",
@@ -129,7 +125,7 @@ describe("SDK against a real Postwire service", () => {
       [invalid.status, invalid.code, invalid.body["field"], invalid.attempts],
       [400, "amount_precision", "amount", 1],
     );
-    const other = await createFixture(t.store);
+    const other = await createFixture(suite.t.store);
     const unsigned = await clientFor(f, { secret: other.secret }).send({
       event: "registration",
       txid: "bad-2",
@@ -143,8 +139,8 @@ describe("SDK against a real Postwire service", () => {
   });
 
   test("503 with Retry-After from the way in: waited at least that, retried once, accepted", async () => {
-    const f = await createFixture(t.store);
-    const proxy = await startProxy(t.url, (n) => (n === 0 ? "503" : "forward"));
+    const f = await createFixture(suite.t.store);
+    const proxy = await startProxy(suite.t.url, (n) => (n === 0 ? "503" : "forward"));
     try {
       const waits: number[] = [];
       const client = clientFor(f, { baseUrl: proxy.url, sleep: async (ms) => void waits.push(ms) });
@@ -163,8 +159,8 @@ describe("SDK against a real Postwire service", () => {
   });
 
   test("an answer lost after the commit: the retry is a replayed duplicate, stored once", async () => {
-    const f = await createFixture(t.store);
-    const proxy = await startProxy(t.url, (n) => (n === 0 ? "forward-then-reset" : "forward"));
+    const f = await createFixture(suite.t.store);
+    const proxy = await startProxy(suite.t.url, (n) => (n === 0 ? "forward-then-reset" : "forward"));
     try {
       const client = clientFor(f, { baseUrl: proxy.url, sleep: async () => undefined });
       const result = await client.send({
@@ -178,7 +174,7 @@ describe("SDK against a real Postwire service", () => {
         [result.ok, result.code, result.replayed, result.attempts],
         [true, "duplicate", true, 2],
       );
-      const stored = await t.store.listConversions({ operatorId: f.operator.id });
+      const stored = await suite.t.store.listConversions({ operatorId: f.operator.id });
       assert.equal(stored.length, 1);
     } finally {
       await proxy.close();
@@ -186,8 +182,8 @@ describe("SDK against a real Postwire service", () => {
   });
 
   test("a connection reset at every attempt: PostwireError network_error, nothing stored", async () => {
-    const f = await createFixture(t.store);
-    const proxy = await startProxy(t.url, () => "reset");
+    const f = await createFixture(suite.t.store);
+    const proxy = await startProxy(suite.t.url, () => "reset");
     try {
       const client = clientFor(f, { baseUrl: proxy.url, maxAttempts: 3, sleep: async () => undefined });
       await assert.rejects(client.send({ event: "registration", txid: "reset-1" }), (error: unknown) => {
@@ -196,7 +192,7 @@ describe("SDK against a real Postwire service", () => {
         return true;
       });
       assert.equal(proxy.requests.length, 3);
-      assert.equal((await t.store.listConversions({ operatorId: f.operator.id })).length, 0);
+      assert.equal((await suite.t.store.listConversions({ operatorId: f.operator.id })).length, 0);
     } finally {
       await proxy.close();
     }
