@@ -17,6 +17,7 @@ const run = promisify(execFile);
 const ROOT = path.join(import.meta.dirname, "../..");
 const SDK = path.join(ROOT, "packages/sdk");
 const SYSTEM_NODE = "/usr/bin/node";
+const TSC = path.join(ROOT, "node_modules/.bin/tsc");
 
 const SCRIPT = `
 import { createPostwireClient } from "@postwire/sdk";
@@ -37,13 +38,9 @@ describe("SDK build (dist/) on the system Node", () => {
   const installed = path.join(dir, "node_modules/@postwire/sdk");
 
   test("tsc emits ESM .js and .d.ts for every source file, with .js import specifiers", async () => {
-    await run(
-      path.join(ROOT, "node_modules/.bin/tsc"),
-      ["-p", SDK, "--outDir", path.join(installed, "dist")],
-      {
-        timeout: 60_000,
-      },
-    );
+    await run(TSC, ["-p", SDK, "--outDir", path.join(installed, "dist")], {
+      timeout: 60_000,
+    });
     cpSync(path.join(SDK, "package.json"), path.join(installed, "package.json"));
     const pkg = JSON.parse(readFileSync(path.join(SDK, "package.json"), "utf8"));
     assert.deepEqual(
@@ -61,6 +58,25 @@ describe("SDK build (dist/) on the system Node", () => {
       const js = readFileSync(path.join(installed, "dist", `${base}.js`), "utf8");
       assert.doesNotMatch(js, /from "\.\/[^"]+\.ts"/, `${base}.js imports .js files`);
     }
+  });
+
+  test("the README's TypeScript examples compile against the built .d.ts, as a consumer sees them", async () => {
+    const readme = readFileSync(path.join(SDK, "README.md"), "utf8");
+    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.ok(examples.length >= 2, "the README has TypeScript examples");
+    // What the examples take as given: the connection settings and ids of the operator's own code.
+    const given = [
+      "declare const process: { env: Record<string, string | undefined> };",
+      "declare const connection: { baseUrl: string; operatorKey: string; secret: string };",
+      "declare const clickId: string;",
+      "declare const playerId: string;",
+    ];
+    writeFileSync(path.join(dir, "readme.mts"), [...given, ...examples].join("\n"));
+    const options = ["--strict", "--noEmit", "--module", "nodenext", "--target", "es2022", "--types", ""];
+    await run(TSC, [...options, "--lib", "es2022,dom", path.join(dir, "readme.mts")], {
+      cwd: dir,
+      timeout: 60_000,
+    }).catch((error: { stdout?: string }) => assert.fail(`README examples do not compile:\n${error.stdout}`));
   });
 
   test("a script on the system Node imports @postwire/sdk and sends signed postbacks", async (ctx) => {
