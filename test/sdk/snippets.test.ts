@@ -5,112 +5,27 @@
  * A toolchain missing locally skips its language with a message; in CI (CI=true) it fails.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, test } from "node:test";
-import { promisify } from "node:util";
 import { createFixture, type Fixture } from "../helpers/service.ts";
 import { startProxy, suiteService } from "./sdk-kit.ts";
+import { runCommand, runnable, snippet, type Toolchain } from "./snippet-kit.ts";
 
-const exec = promisify(execFile);
-const GUIDE = readFileSync(new URL("../../docs/integration.md", import.meta.url), "utf8");
-
-interface Language {
-  readonly name: "python" | "php" | "go";
-  readonly file: string;
-  /** The toolchain's command that prints a version, then the command that runs the saved snippet. */
-  readonly probe: readonly string[];
-  readonly command: (file: string, probed: string) => Promise<readonly string[]>;
-}
-
-const goEnv = (dir: string) => ({
-  ...process.env,
-  GOCACHE: path.join(tmpdir(), "postwire-snippets-go-cache"),
-  GOPATH: path.join(dir, "gopath"),
-  CGO_ENABLED: "0",
-});
-
-const LANGUAGES: readonly Language[] = [
-  {
-    name: "python",
-    file: "postwire_send.py",
-    // The interpreter itself: a version manager's shim (pyenv) adds a second to every start.
-    probe: ["python3", "-c", "import sys; print(sys.executable)"],
-    command: async (file, probed) => [probed.trim(), file],
-  },
-  {
-    name: "php",
-    file: "postwire_send.php",
-    probe: ["php", "--version"],
-    command: async (file) => ["php", file],
-  },
-  {
-    name: "go",
-    file: "postwire_send.go",
-    probe: ["go", "version"],
-    // Built once (go run would compile on every start).
-    command: async (file) => {
-      const binary = file.replace(/\.go$/, "");
-      await exec("go", ["build", "-o", binary, file], { env: goEnv(path.dirname(file)), timeout: 120_000 });
-      return [binary];
-    },
-  },
-];
-
-/** The code block that follows `<!-- snippet: name -->` in the guide. */
-function snippet(name: string): string {
-  const match = new RegExp(`<!-- snippet: ${name} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\`\\n`).exec(GUIDE);
-  assert.ok(match, `docs/integration.md has a snippet marked ${name}`);
-  return `${match[1]}\n`;
-}
-
-/** What the probe printed, or undefined if the toolchain is not installed. */
-async function probe(command: readonly string[]): Promise<string | undefined> {
-  try {
-    return (await exec(command[0]!, command.slice(1), { timeout: 30_000 })).stdout;
-  } catch {
-    return undefined;
-  }
-}
+const LANGUAGES: readonly Toolchain[] = ["python", "php", "go"];
 
 describe("docs/integration.md senders against a real service", () => {
   const suite = suiteService("postwire-snippets-");
-  const { dir } = suite;
 
   for (const language of LANGUAGES) {
-    test(`${language.name}: accepted, duplicate, retried after a 503, refused on a bad signature`, async (ctx) => {
-      const code = snippet(language.name);
-      const probed = await probe(language.probe);
-      if (probed === undefined) {
-        const message = `${language.probe[0]} is not installed (Debian: apt-get install php-cli golang-go)`;
-        assert.notEqual(
-          process.env["CI"],
-          "true",
-          `${message}; CI must run every snippet (.ci/run installs them)`,
-        );
-        ctx.skip(message);
-        return;
-      }
-      const file = path.join(dir, language.file);
-      writeFileSync(file, code);
-      const [command, ...args] = await language.command(file, probed);
+    test(`${language}: accepted, duplicate, retried after a 503, refused on a bad signature`, async (ctx) => {
+      const command = await runnable(ctx, language, suite.dir, "postwire_send", snippet(language));
+      if (!command) return;
       const f = await createFixture(suite.t.store);
       const send = async (event: Record<string, string>, over: { url?: string; secret?: string } = {}) => {
-        const env = {
-          PATH: process.env["PATH"],
+        const done = await runCommand(command, [JSON.stringify(event)], {
           POSTWIRE_URL: over.url ?? suite.t.url,
           POSTWIRE_OPERATOR_KEY: f.operator.key,
           POSTWIRE_SECRET: over.secret ?? f.secret,
-        };
-        const done = await exec(command!, [...args, JSON.stringify(event)], { env, timeout: 60_000 }).then(
-          ({ stdout }) => ({ exit: 0, stdout }),
-          (error: { code?: number; stdout?: string; stderr?: string }) => {
-            assert.equal(typeof error.code, "number", `${language.name} failed to run: ${error.stderr}`);
-            return { exit: error.code!, stdout: error.stdout ?? "" };
-          },
-        );
+        });
         const line = done.stdout.trim();
         const space = line.indexOf(" ");
         return {
@@ -121,8 +36,8 @@ describe("docs/integration.md senders against a real service", () => {
       };
       const ftd = {
         event: "ftd",
-        txid: `${language.name}-1`,
-        player_id: `p-${language.name}`,
+        txid: `${language}-1`,
+        player_id: `p-${language}`,
         amount: "100.50",
         currency: "EUR",
       };
@@ -133,13 +48,13 @@ describe("docs/integration.md senders against a real service", () => {
       assert.deepEqual([again.exit, again.status, again.answer.code], [0, 200, "duplicate"]);
       assert.equal(again.answer.conversion_id, first.answer.conversion_id);
 
-      await retriedAfter503(f, (url) => send({ ...ftd, txid: `${language.name}-2` }, { url }));
+      await retriedAfter503(f, (url) => send({ ...ftd, txid: `${language}-2` }, { url }));
 
       const other: Fixture = await createFixture(suite.t.store);
-      const refused = await send({ ...ftd, txid: `${language.name}-3` }, { secret: other.secret });
+      const refused = await send({ ...ftd, txid: `${language}-3` }, { secret: other.secret });
       assert.deepEqual([refused.exit, refused.status, refused.answer.code], [1, 401, "invalid_signature"]);
       const stored = await suite.t.store.listConversions({ operatorId: f.operator.id });
-      assert.deepEqual(stored.map((c) => c.txid).sort(), [`${language.name}-1`, `${language.name}-2`]);
+      assert.deepEqual(stored.map((c) => c.txid).sort(), [`${language}-1`, `${language}-2`]);
     });
   }
 
