@@ -37,6 +37,17 @@ describe("SDK build (dist/) on the system Node", () => {
   const { dir } = suite;
   const installed = path.join(dir, "node_modules/@postwire/sdk");
 
+  test("the SDK imports only its own files: nothing from src/, no npm package, no Node built-in", () => {
+    for (const file of readdirSync(path.join(SDK, "src"))) {
+      const code = readFileSync(path.join(SDK, "src", file), "utf8");
+      for (const [, spec] of code.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        assert.match(spec!, /^\.\/[a-z-]+\.ts$/, `${file} imports ${spec}`);
+      }
+      // The one exception, node:crypto's webcrypto on Node 18, is imported by a variable specifier.
+      assert.ok(!/\bprocess\.|\bBuffer\b/.test(code), `${file} uses no Node globals`);
+    }
+  });
+
   test("tsc emits ESM .js and .d.ts for every source file, with .js import specifiers", async () => {
     await run(TSC, ["-p", SDK, "--outDir", path.join(installed, "dist")], {
       timeout: 60_000,

@@ -59,7 +59,7 @@ describe("SDK events", () => {
     ]);
   });
 
-  test("refused before any request: no txid, a float amount, a fractional timestamp, a contract name in extra", () => {
+  test("refused before any request: no txid, a float amount, a fractional timestamp, a contract name in extra, malformed UTF-16", () => {
     const refuses = (event: unknown, field: string) =>
       assert.throws(
         () => eventParams(event as Parameters<typeof eventParams>[0]),
@@ -73,6 +73,8 @@ describe("SDK events", () => {
     refuses({ event: "registration", txid: "r", occurredAt: 1.5 }, "occurred_at");
     refuses({ event: "registration", txid: "r", occurredAt: new Date(Number.NaN) }, "occurred_at");
     refuses({ event: "registration", txid: "r", extra: { sig: "x" } }, "sig");
+    refuses({ event: "registration", txid: "r", playerId: "p\uD800" }, "player_id");
+    refuses({ event: "registration", txid: "r", extra: { note: "\uDC00" } }, "note");
   });
 });
 

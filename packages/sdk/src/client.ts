@@ -155,14 +155,14 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
   const timeoutMs = options.timeoutMs ?? 10_000;
   const endpoint = `${options.baseUrl.replace(/\/+$/, "")}/v1/postback/${rfc3986(options.operatorKey)}`;
 
-  async function request(pairs: readonly Pair[], txid: string, signal: AbortSignal) {
+  /** The request of one attempt, signed now. Errors here are the caller's, never retried. */
+  async function signedRequest(pairs: readonly Pair[], txid: string) {
     const ts = String(Math.floor(now() / 1000));
     if (method === "GET") {
       const signed: Pair[] = [...pairs, ["ts", ts]];
       signed.push(["sig", await signer.signQuery(signed)]);
       const query = signed.map(([n, v]) => `${rfc3986(n)}=${rfc3986(v)}`).join("&");
-      const headers = { accept: "application/json" };
-      return fetchFn(`${endpoint}?${query}`, { method, headers, signal });
+      return { url: `${endpoint}?${query}`, method, headers: { accept: "application/json" } };
     }
     // Serialised once: the exact string signed is the string sent.
     const body = JSON.stringify(Object.fromEntries(pairs));
@@ -173,11 +173,12 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
       "webhook-timestamp": ts,
       "webhook-signature": await signer.signWebhook(txid, ts, body),
     };
-    return fetchFn(endpoint, { method, headers, body, signal });
+    return { url: endpoint, method, headers, body };
   }
 
   /** One attempt, bounded by its own timeout even if the injected fetch ignores the signal. */
   async function attempt(pairs: readonly Pair[], txid: string, limitMs: number, caller?: AbortSignal) {
+    const { url, ...init } = await signedRequest(pairs, txid);
     const controller = new AbortController();
     let timedOut = false;
     let stop: (reason: unknown) => void = () => undefined;
@@ -196,7 +197,7 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
     caller?.addEventListener("abort", onCallerAbort, { once: true });
     try {
       const exchange = (async () => {
-        const response = await request(pairs, txid, controller.signal);
+        const response = await fetchFn(url, { ...init, signal: controller.signal });
         const text = await response.text();
         return { response, text };
       })();

@@ -126,9 +126,15 @@ export const RESERVED_PARAMS: ReadonlySet<string> = new Set([
 ]);
 const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
 
+/** A UTF-16 surrogate not part of a pair: it has no UTF-8 form, so it can be neither signed nor sent. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 function text(field: string, value: unknown): string {
   if (typeof value !== "string" || value === "") {
     throw new InvalidEventError(field, `${field} must be a non-empty string.`);
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw new InvalidEventError(field, `${field} holds an unpaired surrogate (malformed UTF-16).`);
   }
   return value;
 }
@@ -184,8 +190,11 @@ export function eventParams(event: PostwireEvent<Vertical, string>): Array<[stri
   add("program_id", e.programId === undefined ? undefined : String(e.programId));
   if (e.test) pairs.push(["test", "1"]);
   for (const [name, value] of Object.entries(e.extra ?? {})) {
-    if (RESERVED_PARAMS.has(name)) {
-      throw new InvalidEventError(name, `extra.${name} is a contract parameter: use the event's own field.`);
+    if (RESERVED_PARAMS.has(name) || LONE_SURROGATE.test(name)) {
+      throw new InvalidEventError(
+        name,
+        `extra.${name}: a contract parameter (use the event's own field) or malformed.`,
+      );
     }
     pairs.push([name, text(name, value)]);
   }
