@@ -9,6 +9,7 @@ import {
   createPostwireClient,
   type FetchInit,
   type FetchLike,
+  InvalidEventError,
   type PostwireClientOptions,
   PostwireError,
 } from "../../packages/sdk/src/index.ts";
@@ -202,6 +203,17 @@ describe("SDK retries", () => {
       h.client.send({ event: "registration", txid: "r-1" }, { signal: controller.signal }),
       (error: unknown) => error instanceof PostwireError && error.code === "aborted" && error.attempts === 1,
     );
+  });
+
+  test("POST with a txid that cannot be a webhook-id: InvalidEventError, nothing sent; GET sends it", async () => {
+    const h = harness([{ status: 200 }]);
+    await assert.rejects(
+      h.client.send({ event: "registration", txid: "reg/jöhn" }),
+      (error: unknown) => error instanceof InvalidEventError && error.field === "txid",
+    );
+    assert.equal(h.sent.length, 0);
+    const get = harness([{ status: 200 }], { method: "GET" });
+    assert.equal((await get.client.send({ event: "registration", txid: "reg/jöhn" })).ok, true);
   });
 
   test("a body that is not JSON: code http_<status>, body {}", async () => {

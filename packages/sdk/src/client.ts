@@ -3,7 +3,7 @@
  * retries only where a retry can help, with the same `txid` (and `webhook-id`) every time so the
  * service records the event once (docs/integration.md §5, §9).
  */
-import { eventParams, type PostwireEvent, type Vertical } from "./events.ts";
+import { eventParams, InvalidEventError, type PostwireEvent, type Vertical } from "./events.ts";
 import { type Backoff, backoffMs, isRetryableStatus, retryAfterMs } from "./retry.ts";
 import { createSigner, type Pair, rfc3986, type SubtleLike } from "./signing.ts";
 
@@ -123,6 +123,9 @@ const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     else signal?.addEventListener("abort", abort, { once: true });
   });
 
+/** What the service accepts as `webhook-id` (docs/integration.md §8.2). */
+const WEBHOOK_ID = /^[\x20-\x7e]{1,255}$/;
+
 function parseAnswer(status: number, text: string, replayed: boolean): Omit<SendResult, "attempts"> {
   let body: Record<string, unknown> = {};
   try {
@@ -164,6 +167,12 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
       const query = signed.map(([n, v]) => `${rfc3986(n)}=${rfc3986(v)}`).join("&");
       return { url: `${endpoint}?${query}`, method, headers: { accept: "application/json" } };
     }
+    if (!WEBHOOK_ID.test(txid)) {
+      throw new InvalidEventError(
+        "txid",
+        "A POST sends the txid as webhook-id: 1-255 printable ASCII characters.",
+      );
+    }
     // Serialised once: the exact string signed is the string sent.
     const body = JSON.stringify(Object.fromEntries(pairs));
     const headers = {
@@ -179,6 +188,7 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
   /** One attempt, bounded by its own timeout even if the injected fetch ignores the signal. */
   async function attempt(pairs: readonly Pair[], txid: string, limitMs: number, caller?: AbortSignal) {
     const { url, ...init } = await signedRequest(pairs, txid);
+    if (caller?.aborted) throw new PostwireError("aborted", 0, caller.reason);
     const controller = new AbortController();
     let timedOut = false;
     let stop: (reason: unknown) => void = () => undefined;
