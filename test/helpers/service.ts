@@ -85,6 +85,8 @@ export async function createFixture(
     mapping?: ParamMapping;
     vertical?: Program["vertical"];
     currency?: string;
+    /** The program's event types; default: the iGaming and forex ones (no prop events). */
+    allowedEvents?: readonly string[];
   } = {},
 ): Promise<Fixture> {
   const now = Date.now();
@@ -114,7 +116,7 @@ export async function createFixture(
       currency: options.currency ?? "EUR",
       landingUrlTemplate: "https://casino.example/welcome?cid={click_id}&s1={sub1}",
       fallbackUrl: null,
-      allowedEvents: [
+      allowedEvents: options.allowedEvents ?? [
         "registration",
         "ftd",
         "deposit",
