@@ -60,7 +60,7 @@ export async function affiliateRoutes(app: FastifyInstance, deps: AdminDeps): Pr
   });
   affiliates.list({
     summary: "List affiliates (an affiliate key sees its own)",
-    load: (principal, query) => listAffiliates(deps, principal, query),
+    load: (principal, page) => listAffiliates(deps, principal, page),
   });
   affiliates.get({ summary: "Get an affiliate", load: (principal, id) => getAffiliate(deps, principal, id) });
 }

@@ -76,10 +76,9 @@ export async function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   keys.list({
     summary: "List API keys (never the key or its hash)",
     filters: { operator_id: ID, affiliate_id: ID },
-    load: (principal, q: PageQuery & { operator_id?: number; affiliate_id?: number }) =>
+    load: (principal, page, q: PageQuery & { operator_id?: number; affiliate_id?: number }) =>
       listApiKeys(deps, principal, {
-        limit: q.limit,
-        after: q.after,
+        ...page,
         operatorId: q.operator_id,
         affiliateId: q.affiliate_id,
       }),

@@ -10,8 +10,9 @@ import {
   type AdjustmentReason,
 } from "../../../../domain/commissions/adjust.ts";
 import { principalOf } from "../../api-auth.ts";
+import { wholeList } from "../../cursor.ts";
 import { ENTRY, entryWire } from "./commissions-wire.ts";
-import { adminSchema, iso, nullable, object, record, TIME } from "./schemas.ts";
+import { adminSchema, iso, listOf, nullable, object, record, TIME } from "./schemas.ts";
 
 const S = { type: "string" };
 const ADJUSTMENT = record({
@@ -95,10 +96,10 @@ export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
     summary: "The manual adjustments of a conversion (admin only)",
     tags: ["commissions"],
     params: PARAMS,
-    response: { 200: record({ items: { type: "array", items: ADJUSTMENT } }) },
+    response: { 200: listOf(ADJUSTMENT) },
   });
   app.get<{ Params: { id: string } }>("/conversions/:id/adjustments", { schema: list }, async (request) => {
     principalOf(request, "admin");
-    return { items: (await deps.store.commissions.listAdjustments(request.params.id)).map(adjustmentWire) };
+    return wholeList(await deps.store.commissions.listAdjustments(request.params.id), adjustmentWire);
   });
 }

@@ -16,8 +16,10 @@ import { approveDueEntries } from "../../../../app/commissions/approve-due.ts";
 import type { LedgerFilter } from "../../../../app/commissions/commission-store-port.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../../../../app/commissions/ledger-port.ts";
 import type { Terms } from "../../../../domain/commissions/terms.ts";
+import { PostwireError } from "../../../../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
+import { invalidCursor, pageOf, textAfter, wholeList } from "../../cursor.ts";
 import { adjustmentRoutes } from "./commissions-adjust.ts";
 import {
   ENTRIES_CSV_HEADER,
@@ -32,11 +34,22 @@ import {
   rateWire,
   TERMS,
 } from "./commissions-wire.ts";
-import { adminSchema, ID, idParams, msOf, nullable, object, record, TIME } from "./schemas.ts";
+import {
+  adminSchema,
+  CURSOR,
+  ID,
+  idParams,
+  LIMIT,
+  listOf,
+  msOf,
+  nullable,
+  object,
+  record,
+  TIME,
+} from "./schemas.ts";
 
 const TAGS = ["commissions"];
 const PERIOD = { type: "string", pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$" };
-const list = (item: Record<string, unknown>) => record({ items: { type: "array", items: item } });
 
 function plans(app: FastifyInstance, deps: AdminDeps): void {
   const create = adminSchema({
@@ -70,11 +83,11 @@ function plans(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Every plan and deal version of a program (history kept)",
     tags: TAGS,
     params: idParams,
-    response: { 200: list(PLAN) },
+    response: { 200: listOf(PLAN) },
   });
-  app.get<{ Params: { id: number } }>("/programs/:id/plans", { schema: all }, async (request) => ({
-    items: (await listPlanVersions(deps, principalOf(request), request.params.id)).map(planWire),
-  }));
+  app.get<{ Params: { id: number } }>("/programs/:id/plans", { schema: all }, async (request) =>
+    wholeList(await listPlanVersions(deps, principalOf(request), request.params.id), planWire),
+  );
   const preset = adminSchema({
     summary: "The default plan offered for a new program of a vertical",
     tags: TAGS,
@@ -121,10 +134,10 @@ function rates(app: FastifyInstance, deps: AdminDeps): void {
       return reply.status(201).send(rateWire(rate));
     },
   );
-  const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: list(RATE) } });
-  app.get("/fx-rates", { schema: all }, async () => ({
-    items: (await deps.store.commissions.listRates()).map(rateWire),
-  }));
+  const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: listOf(RATE) } });
+  app.get("/fx-rates", { schema: all }, async () =>
+    wholeList(await deps.store.commissions.listRates(), rateWire),
+  );
   const parent = adminSchema({
     summary: "Set (or clear) an affiliate's parent for sub-affiliate overrides",
     tags: TAGS,
@@ -142,14 +155,20 @@ function rates(app: FastifyInstance, deps: AdminDeps): void {
   );
 }
 
-const FILTER = object({
-  affiliate_id: ID,
-  program_id: ID,
-  period: PERIOD,
+const BALANCE_FILTER = { affiliate_id: ID, program_id: ID, period: PERIOD } as const;
+const ENTRY_FILTER = {
+  ...BALANCE_FILTER,
   status: { type: "string", enum: [...ENTRY_STATUSES] },
   conversion_id: { type: "string", minLength: 1, maxLength: 64 },
-  after: { type: "string", minLength: 1, maxLength: 64, description: "Entries with a greater id." },
-  limit: { type: "integer", minimum: 1, maximum: 10000 },
+  cursor: CURSOR,
+} as const;
+/** Entries in id order; a page holds up to 10 000 of them. */
+const ENTRY_LIMIT = { ...LIMIT, maximum: 10_000 } as const;
+const FILTER = object({ ...ENTRY_FILTER, limit: ENTRY_LIMIT });
+/** The export reads every matching entry unless given a limit. */
+const CSV_FILTER = object({
+  ...ENTRY_FILTER,
+  limit: { type: "integer", minimum: 1, maximum: 10_000_000, description: "At most this many rows." },
 });
 interface FilterQuery {
   affiliate_id?: number;
@@ -157,7 +176,7 @@ interface FilterQuery {
   period?: string;
   status?: EntryStatus;
   conversion_id?: string;
-  after?: string;
+  cursor?: string;
   limit?: number;
 }
 const filterOf = (q: FilterQuery): LedgerFilter => ({
@@ -166,7 +185,7 @@ const filterOf = (q: FilterQuery): LedgerFilter => ({
   ...(q.period === undefined ? {} : { period: q.period }),
   ...(q.status === undefined ? {} : { status: q.status }),
   ...(q.conversion_id === undefined ? {} : { conversionId: q.conversion_id }),
-  ...(q.after === undefined ? {} : { after: q.after }),
+  ...(q.cursor === undefined ? {} : { after: textAfter(q.cursor) }),
   ...(q.limit === undefined ? {} : { limit: q.limit }),
 });
 
@@ -197,16 +216,21 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Ledger entries (an affiliate key sees its own)",
     tags: TAGS,
     querystring: FILTER,
-    response: { 200: list(ENTRY) },
+    response: { 200: listOf(ENTRY) },
   });
-  app.get<{ Querystring: FilterQuery }>("/commissions", { schema: entries }, async (request) => {
-    const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
-    return { items: (await deps.store.commissions.listEntries(filter)).map(entryWire) };
-  });
+  app.get<{ Querystring: FilterQuery & { limit: number } }>(
+    "/commissions",
+    { schema: entries },
+    async (request) => {
+      const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
+      const rows = await deps.store.commissions.listEntries(filter);
+      return pageOf(rows, request.query.limit, entryWire, (e) => [e.id]);
+    },
+  );
   const csv = adminSchema({
     summary: "Ledger entries as CSV",
     tags: TAGS,
-    querystring: FILTER,
+    querystring: CSV_FILTER,
     response: { 200: { type: "string" } },
   });
   app.get<{ Querystring: FilterQuery }>("/commissions.csv", { schema: csv }, async (request, reply) => {
@@ -230,8 +254,8 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
   const balances = adminSchema({
     summary: "Balances per affiliate and currency (approved = next payout)",
     tags: TAGS,
-    querystring: FILTER,
-    response: { 200: list(BALANCE) },
+    querystring: object(BALANCE_FILTER),
+    response: { 200: listOf(BALANCE) },
   });
   app.get<{ Querystring: FilterQuery }>("/commissions/balances", { schema: balances }, async (request) => {
     const f = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
@@ -240,16 +264,14 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
       ...(f.programId === undefined ? {} : { programId: f.programId }),
       ...(f.period === undefined ? {} : { period: f.period }),
     });
-    return {
-      items: rows.map((b) => ({
-        affiliate_id: b.affiliateId,
-        currency: b.currency,
-        pending_minor: b.pendingMinor,
-        approved_minor: b.approvedMinor,
-        paid_minor: b.paidMinor,
-        reversed_minor: b.reversedMinor,
-      })),
-    };
+    return wholeList(rows, (b) => ({
+      affiliate_id: b.affiliateId,
+      currency: b.currency,
+      pending_minor: b.pendingMinor,
+      approved_minor: b.approvedMinor,
+      paid_minor: b.paidMinor,
+      reversed_minor: b.reversedMinor,
+    }));
   });
 }
 
@@ -257,21 +279,15 @@ const PAYOUT_FILTER = object({
   affiliate_id: ID,
   program_id: ID,
   period: PERIOD,
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  before: {
-    type: "string",
-    minLength: 1,
-    maxLength: 64,
-    description:
-      "Payouts listed after this one, which must be in the same listing (the previous page's next_before).",
-  },
+  limit: LIMIT,
+  cursor: CURSOR,
 });
 interface PayoutQuery {
   affiliate_id?: number;
   program_id?: number;
   period?: string;
   limit: number;
-  before?: string;
+  cursor?: string;
 }
 
 function payouts(app: FastifyInstance, deps: AdminDeps): void {
@@ -279,7 +295,7 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Mark a period (and earlier) paid: one payout per affiliate and currency",
     tags: TAGS,
     body: object({ period: PERIOD, affiliate_id: ID }, ["period"]),
-    response: { 201: list(PAYOUT) },
+    response: { 201: listOf(PAYOUT) },
   });
   app.post<{ Body: { period: string; affiliate_id?: number } }>(
     "/commissions/payouts",
@@ -291,7 +307,7 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
         request.body.period,
         request.body.affiliate_id,
       );
-      return reply.status(201).send({ items: paid.map(payoutWire) });
+      return reply.status(201).send(wholeList(paid, payoutWire));
     },
   );
   const all = adminSchema({
@@ -299,28 +315,23 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
       "Payouts, newest first (affiliate key: its own; operator key: its named program's share of each)",
     tags: TAGS,
     querystring: PAYOUT_FILTER,
-    response: {
-      200: record({
-        items: { type: "array", items: PAYOUT },
-        next_before: nullable({
-          type: "string",
-          description: "The next page's before; null when this page is short.",
-        }),
-      }),
-    },
+    response: { 200: listOf(PAYOUT) },
   });
   app.get<{ Querystring: PayoutQuery }>("/commissions/payouts", { schema: all }, async (request) => {
     const q = request.query;
+    const before = textAfter(q.cursor);
     const rows = await listPayouts(deps, principalOf(request), {
       ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
       ...(q.program_id === undefined ? {} : { programId: q.program_id }),
       ...(q.period === undefined ? {} : { period: q.period }),
-      ...(q.before === undefined ? {} : { before: q.before }),
+      ...(before === undefined ? {} : { before }),
       limit: q.limit,
+    }).catch((error: unknown) => {
+      // The use case refuses a payout outside this listing by its own parameter's name.
+      if (error instanceof PostwireError && error.field === "before") throw invalidCursor();
+      throw error;
     });
-    // A full page may have more after it; a short one is the last.
-    const next = rows.length >= q.limit ? rows[rows.length - 1]!.id : null;
-    return { items: rows.map(payoutWire), next_before: next };
+    return pageOf(rows, q.limit, payoutWire, (p) => [p.id]);
   });
 }
 

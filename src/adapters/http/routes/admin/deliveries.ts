@@ -51,6 +51,7 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
     },
     item: DELIVERY,
     wire: deliveryWire,
+    position: (row) => ({ at: row.createdAt, id: row.id }),
     load: (principal, range, q: DeliveryQuery) =>
       listDeliveries(deps, principal, {
         ...range,
@@ -117,6 +118,7 @@ function attempts(app: FastifyInstance, deps: AdminDeps): void {
     },
     item: ATTEMPT,
     wire: attemptWire,
+    position: (row) => ({ at: row.startedAt, id: row.id }),
     load: (principal, range, q: AttemptQuery) =>
       searchAttempts(deps, principal, {
         ...range,

@@ -128,8 +128,8 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDe
   endpoints.list({
     summary: "List endpoints (an affiliate key sees its own)",
     filters: { affiliate_id: ID },
-    load: (principal, { limit, after, affiliate_id }: PageQuery & { affiliate_id?: number }) =>
-      listEndpoints(deps, principal, { limit, after, affiliateId: affiliate_id }),
+    load: (principal, page, { affiliate_id }: PageQuery & { affiliate_id?: number }) =>
+      listEndpoints(deps, principal, { ...page, affiliateId: affiliate_id }),
   });
   endpoints.get({ summary: "Get an endpoint", load: (principal, id) => getEndpoint(deps, principal, id) });
   rotateSecretRoute(app, deps);

@@ -4,7 +4,7 @@ import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { createLink, getLink, type LinkFilter, listLinks, updateLink } from "../../../../app/admin/links.ts";
 import { LANDING_MACROS } from "../../../../app/record-click.ts";
 import { LINK_STATUSES, type Link, type LinkStatus } from "../../../../domain/model.ts";
-import { resourceRoutes } from "./resource-routes.ts";
+import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
 import { ID, iso, nullable, object, record, TIME } from "./schemas.ts";
 
 const TAGS = ["links"];
@@ -36,9 +36,7 @@ interface LinkBody {
   landing_url_template?: string | null;
 }
 
-interface LinkQuery {
-  limit?: number;
-  after?: number;
+interface LinkQuery extends PageQuery {
   affiliate_id?: number;
   program_id?: number;
   operator_id?: number;
@@ -95,10 +93,9 @@ export async function linkRoutes(app: FastifyInstance, deps: AdminDeps): Promise
   links.list({
     summary: "List links (operator key: its programs' links; affiliate key: its own)",
     filters: { affiliate_id: ID, program_id: ID, operator_id: ID },
-    load: (principal, q: LinkQuery) => {
+    load: (principal, page, q: LinkQuery) => {
       const filter: LinkFilter = {
-        limit: q.limit,
-        after: q.after,
+        ...page,
         affiliateId: q.affiliate_id,
         programId: q.program_id,
         operatorId: q.operator_id,

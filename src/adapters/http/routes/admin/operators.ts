@@ -87,7 +87,7 @@ function crud(app: FastifyInstance, deps: AdminDeps): void {
   });
   operators.list({
     summary: "List operators (an operator key sees its own)",
-    load: (principal, query) => listOperators(deps, principal, query),
+    load: (principal, page) => listOperators(deps, principal, page),
   });
   operators.get({ summary: "Get an operator", load: (principal, id) => getOperator(deps, principal, id) });
   operators.update({

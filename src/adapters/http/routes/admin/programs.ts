@@ -114,8 +114,8 @@ export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Prom
   programs.list({
     summary: "List programs (an operator key sees its own)",
     filters: { operator_id: ID },
-    load: (principal, q: PageQuery & { operator_id?: number }) =>
-      listPrograms(deps, principal, { ...q, operatorId: q.operator_id }),
+    load: (principal, page, q: PageQuery & { operator_id?: number }) =>
+      listPrograms(deps, principal, { ...page, operatorId: q.operator_id }),
   });
   programs.get({ summary: "Get a program", load: (principal, id) => getProgram(deps, principal, id) });
   programs.update({

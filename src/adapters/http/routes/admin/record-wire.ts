@@ -6,16 +6,15 @@ import {
   UNATTRIBUTED_REASONS,
 } from "../../../../app/records.ts";
 import { formatLots, formatMinor } from "../../../../domain/money.ts";
-import { ID, iso, nullable, record, type Schema, TIME } from "./schemas.ts";
+import { ID, iso, nullable, record, TIME } from "./schemas.ts";
 
 const STRING = { type: "string" } as const;
 const TEXT = nullable(STRING);
 const NUMBER_OR_NULL = nullable(ID);
 
-export const LIMIT = { type: "integer", minimum: 1, maximum: 1000, default: 100 } as const;
 export const TIME_RANGE = {
   since: { ...TIME, description: "From this time (inclusive)." },
-  until: { ...TIME, description: "Before this time (exclusive); page back with the oldest time seen." },
+  until: { ...TIME, description: "Before this time (exclusive)." },
 } as const;
 
 export const CONVERSION = record({
@@ -151,5 +150,3 @@ export const clickWire = (row: ClickRow) => ({
   user_agent: row.userAgent,
   referer: row.referer,
 });
-
-export const listOf = (item: Schema): Schema => record({ data: { type: "array", items: item } });

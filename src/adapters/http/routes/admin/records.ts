@@ -37,6 +37,7 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
     filters: { operator_id: ID, affiliate_id: ID, program_id: ID, attributed: { type: "boolean" } },
     item: CONVERSION,
     wire: conversionWire,
+    position: (row) => ({ at: row.receivedAt, id: row.id }),
     load: (principal, range, q: ConversionQuery) =>
       listConversions(deps, principal, {
         ...range,
@@ -70,6 +71,7 @@ export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     },
     item: REQUEST_LOG,
     wire: requestLogWire,
+    position: (row) => ({ at: row.receivedAt, id: row.id }),
     load: (principal, range, q: RequestLogQuery) =>
       searchRequestLog(deps, principal, { ...range, operatorId: q.operator_id, code: q.code, txid: q.txid }),
   });
@@ -80,6 +82,7 @@ export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     filters: { operator_id: ID, affiliate_id: ID, link_id: ID },
     item: CLICK,
     wire: clickWire,
+    position: (row) => ({ at: row.createdAt, id: row.clickId }),
     load: (principal, range, q: ClickQuery) =>
       listClicks(deps, principal, {
         ...range,

@@ -9,7 +9,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Principal } from "../../../../domain/model.ts";
 import { principalOf } from "../../api-auth.ts";
-import { adminSchema, idParams, object, PAGE, page, pageOf, type Schema } from "./schemas.ts";
+import { idAfter, pageOf } from "../../cursor.ts";
+import { adminSchema, idParams, listOf, object, PAGE, type Schema } from "./schemas.ts";
 
 /** What every route of the resource shares. */
 export interface ResourceSpec<Row> {
@@ -27,10 +28,10 @@ interface Doc {
   readonly description?: string;
 }
 
-/** GET path: a page of records, `limit`/`after` plus the resource's own filters. */
+/** GET path: a page of records in id order, `limit`/`cursor` plus the resource's own filters. */
 export interface ListRoute<Row, Query> extends Doc {
   readonly filters?: Record<string, Schema>;
-  readonly load: (principal: Principal, query: Query) => Promise<readonly Row[]>;
+  readonly load: (principal: Principal, page: IdPage, query: Query) => Promise<readonly Row[]>;
 }
 
 /** GET path/:id. */
@@ -57,8 +58,14 @@ export interface ChangeRoute<Row, Body> extends Doc {
 }
 
 export interface PageQuery {
-  readonly limit?: number;
-  readonly after?: number;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** The page as the use cases take it: rows with an id greater than `after`. */
+export interface IdPage {
+  readonly limit: number;
+  readonly after: number | undefined;
 }
 
 export interface ResourceRoutes<Row> {
@@ -100,11 +107,13 @@ export function resourceRoutes<Row extends { readonly id: number }>(
       const schema = adminSchema({
         ...doc(route),
         querystring: object({ ...PAGE, ...route.filters }),
-        response: { 200: pageOf(item) },
+        response: { 200: listOf(item) },
       });
       app.get(path, { schema }, async (request) => {
         const query = request.query as Query;
-        return page(await route.load(principalOf(request), query), query.limit, wire);
+        const page = { limit: query.limit, after: idAfter(query.cursor) };
+        const rows = await route.load(principalOf(request), page, query);
+        return pageOf(rows, query.limit, wire, (row) => [row.id]);
       });
     },
     get(route: GetRoute<Row>): void {

@@ -28,24 +28,22 @@ export function record(properties: Record<string, Schema>): Schema {
 
 export const idParams = object({ id: ID }, ["id"]);
 
-export const PAGE = {
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  after: { ...ID, description: "Return records with a greater id (the previous page's next_after)." },
+export const LIMIT = { type: "integer", minimum: 1, maximum: 1000, default: 100 } as const;
+export const CURSOR = {
+  type: "string",
+  minLength: 1,
+  maxLength: 200,
+  description: "The previous page's next_cursor (opaque); omit for the first page.",
 } as const;
+/** The paging parameters of every paged list (cursor.ts). */
+export const PAGE = { limit: LIMIT, cursor: CURSOR } as const;
 
-/** A page of records with the cursor to the next one (null on the last page). */
-export function pageOf(item: Schema): Schema {
-  return record({ data: { type: "array", items: item }, next_after: nullable(ID) });
-}
-
-/** `{ data, next_after }` for an id-ordered page. */
-export function page<T extends { readonly id: number }, W>(
-  rows: readonly T[],
-  limit: number | undefined,
-  wire: (row: T) => W,
-): { data: W[]; next_after: number | null } {
-  const full = rows.length > 0 && rows.length >= (limit ?? 100);
-  return { data: rows.map(wire), next_after: full ? rows[rows.length - 1]!.id : null };
+/** Every list answer: the records and the cursor to the next page (null on the last page). */
+export function listOf(item: Schema): Schema {
+  return record({
+    data: { type: "array", items: item },
+    next_cursor: nullable({ type: "string", description: "The next page's cursor; null on the last page." }),
+  });
 }
 
 /** Every error answer: a stable catalogue code (docs/errors.md), a message, the field if any. */
