@@ -24,7 +24,7 @@ export const AFFILIATE = record({
   updated_at: TIME,
 });
 
-const affiliateWire = (a: Affiliate) => ({
+const affiliateJson = (a: Affiliate) => ({
   id: a.id,
   name: a.name,
   email: a.email,
@@ -46,7 +46,7 @@ export async function affiliateRoutes(app: FastifyInstance, deps: AdminDeps): Pr
     path: "/affiliates",
     tags: TAGS,
     item: AFFILIATE,
-    wire: affiliateWire,
+    wire: affiliateJson,
   });
   affiliates.create({
     summary: "Create an affiliate",

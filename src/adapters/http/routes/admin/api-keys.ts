@@ -20,7 +20,7 @@ const API_KEY = record({
   revoked_at: nullable(TIME),
 });
 
-const keyWire = (k: ApiKey) => ({
+const keyJson = (k: ApiKey) => ({
   id: k.id,
   name: k.name,
   role: k.role,
@@ -58,7 +58,7 @@ const CREATED = {
 };
 
 export async function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const keys = resourceRoutes(app, { path: "/api-keys", tags: TAGS, item: API_KEY, wire: keyWire });
+  const keys = resourceRoutes(app, { path: "/api-keys", tags: TAGS, item: API_KEY, wire: keyJson });
   keys.create({
     summary: "Create an API key",
     description: "operator keys need operator_id, affiliate keys affiliate_id, admin keys neither.",
@@ -71,7 +71,7 @@ export async function apiKeyRoutes(app: FastifyInstance, deps: AdminDeps): Promi
         operatorId: b.operator_id,
         affiliateId: b.affiliate_id,
       }),
-    answer: ({ apiKey, secret }) => ({ ...keyWire(apiKey), key: secret }),
+    answer: ({ apiKey, secret }) => ({ ...keyJson(apiKey), key: secret }),
   });
   keys.list({
     summary: "List API keys (never the key or its hash)",

@@ -11,7 +11,7 @@ import {
 } from "../../../../domain/commissions/adjust.ts";
 import { principalOf } from "../../api-auth.ts";
 import { wholeList } from "../../cursor.ts";
-import { ENTRY, entryWire } from "./commissions-wire.ts";
+import { ENTRY, entryJson } from "./commissions-json.ts";
 import { adminSchema, iso, listOf, nullable, object, record, TIME } from "./schemas.ts";
 
 const S = { type: "string" };
@@ -26,7 +26,7 @@ const ADJUSTMENT = record({
   entries: { type: "integer" },
   created_at: TIME,
 });
-const adjustmentWire = (a: Adjustment) => ({
+const adjustmentJson = (a: Adjustment) => ({
   id: a.id,
   conversion_id: a.conversionId,
   action: a.action,
@@ -89,7 +89,7 @@ export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
       });
       return reply
         .status(201)
-        .send({ adjustment: adjustmentWire(result.adjustment), entries: result.entries.map(entryWire) });
+        .send({ adjustment: adjustmentJson(result.adjustment), entries: result.entries.map(entryJson) });
     },
   );
   const list = adminSchema({
@@ -100,6 +100,6 @@ export function adjustmentRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
   app.get<{ Params: { id: string } }>("/conversions/:id/adjustments", { schema: list }, async (request) => {
     principalOf(request, "admin");
-    return wholeList(await deps.store.commissions.listAdjustments(request.params.id), adjustmentWire);
+    return wholeList(await deps.store.commissions.listAdjustments(request.params.id), adjustmentJson);
   });
 }

@@ -25,15 +25,15 @@ import {
   ENTRIES_CSV_HEADER,
   ENTRY,
   entriesCsvLines,
-  entryWire,
+  entryJson,
   PAYOUT,
   PLAN,
-  payoutWire,
-  planWire,
+  payoutJson,
+  planJson,
   RATE,
-  rateWire,
+  rateJson,
   TERMS,
-} from "./commissions-wire.ts";
+} from "./commissions-json.ts";
 import {
   adminSchema,
   CURSOR,
@@ -77,7 +77,7 @@ function plans(app: FastifyInstance, deps: AdminDeps): void {
       ...rest,
       ...(from === undefined ? {} : { effective_from: from }),
     });
-    return reply.status(201).send(planWire(plan));
+    return reply.status(201).send(planJson(plan));
   });
   const all = adminSchema({
     summary: "Every plan and deal version of a program (history kept)",
@@ -86,7 +86,7 @@ function plans(app: FastifyInstance, deps: AdminDeps): void {
     response: { 200: listOf(PLAN) },
   });
   app.get<{ Params: { id: number } }>("/programs/:id/plans", { schema: all }, async (request) =>
-    wholeList(await listPlanVersions(deps, principalOf(request), request.params.id), planWire),
+    wholeList(await listPlanVersions(deps, principalOf(request), request.params.id), planJson),
   );
   const preset = adminSchema({
     summary: "The default plan offered for a new program of a vertical",
@@ -131,12 +131,12 @@ function rates(app: FastifyInstance, deps: AdminDeps): void {
         ...body,
         ...(from === undefined ? {} : { effective_from: from }),
       });
-      return reply.status(201).send(rateWire(rate));
+      return reply.status(201).send(rateJson(rate));
     },
   );
   const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: listOf(RATE) } });
   app.get("/fx-rates", { schema: all }, async () =>
-    wholeList(await deps.store.commissions.listRates(), rateWire),
+    wholeList(await deps.store.commissions.listRates(), rateJson),
   );
   const parent = adminSchema({
     summary: "Set (or clear) an affiliate's parent for sub-affiliate overrides",
@@ -224,7 +224,7 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     async (request) => {
       const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
       const rows = await deps.store.commissions.listEntries(filter);
-      return pageOf(rows, request.query.limit, entryWire, (e) => [e.id]);
+      return pageOf(rows, request.query.limit, entryJson, (e) => [e.id]);
     },
   );
   const csv = adminSchema({
@@ -307,7 +307,7 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
         request.body.period,
         request.body.affiliate_id,
       );
-      return reply.status(201).send(wholeList(paid, payoutWire));
+      return reply.status(201).send(wholeList(paid, payoutJson));
     },
   );
   const all = adminSchema({
@@ -331,7 +331,7 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
       if (error instanceof PostwireError && error.field === "before") throw invalidCursor();
       throw error;
     });
-    return pageOf(rows, q.limit, payoutWire, (p) => [p.id]);
+    return pageOf(rows, q.limit, payoutJson, (p) => [p.id]);
   });
 }
 

@@ -10,9 +10,9 @@ import {
 } from "../../../../app/delivery/deliveries.ts";
 import { DELIVERY_STATES, type DeliveryState } from "../../../../app/delivery/outbox-port.ts";
 import { principalOf } from "../../api-auth.ts";
-import { ATTEMPT, attemptWire, DELIVERY, deliveryWire } from "./endpoints-wire.ts";
+import { ATTEMPT, attemptJson, DELIVERY, deliveryJson } from "./endpoints-json.ts";
 import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
-import { TIME_RANGE } from "./record-wire.ts";
+import { TIME_RANGE } from "./record-schemas.ts";
 import { adminSchema, ID, msOf, object, record } from "./schemas.ts";
 
 const TAGS = ["deliveries"];
@@ -50,7 +50,7 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
       state: STATE,
     },
     item: DELIVERY,
-    wire: deliveryWire,
+    wire: deliveryJson,
     position: (row) => ({ at: row.createdAt, id: row.id }),
     load: (principal, range, q: DeliveryQuery) =>
       listDeliveries(deps, principal, {
@@ -71,7 +71,7 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
   });
   app.get<{ Params: { id: string } }>("/deliveries/:id", { schema: one }, async (request) => {
     const { delivery, attempts } = await getDelivery(deps, principalOf(request), request.params.id);
-    return { ...deliveryWire(delivery), attempts: attempts.map(attemptWire) };
+    return { ...deliveryJson(delivery), attempts: attempts.map(attemptJson) };
   });
 }
 
@@ -83,7 +83,7 @@ function replays(app: FastifyInstance, deps: AdminDeps): void {
     response: { 200: DELIVERY },
   });
   app.post<{ Params: { id: string } }>("/deliveries/:id/replay", { schema: one }, async (request) =>
-    deliveryWire(await replayDelivery(deps, principalOf(request), request.params.id)),
+    deliveryJson(await replayDelivery(deps, principalOf(request), request.params.id)),
   );
   const bulk = adminSchema({
     summary: "Replay an endpoint's deliveries created in a time range (default: dead ones)",
@@ -117,7 +117,7 @@ function attempts(app: FastifyInstance, deps: AdminDeps): void {
       failed: { type: "boolean" },
     },
     item: ATTEMPT,
-    wire: attemptWire,
+    wire: attemptJson,
     position: (row) => ({ at: row.startedAt, id: row.id }),
     load: (principal, range, q: AttemptQuery) =>
       searchAttempts(deps, principal, {

@@ -17,7 +17,7 @@ import { OUTBOUND_MACROS } from "../../../../app/delivery/outbound-message.ts";
 import { ENDPOINT_METHODS, ENDPOINT_STATUSES, FIRE_STATUSES } from "../../../../app/delivery/outbox-port.ts";
 import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../../../../domain/secret-rotation.ts";
 import { principalOf } from "../../api-auth.ts";
-import { ENDPOINT, endpointWire } from "./endpoints-wire.ts";
+import { ENDPOINT, endpointJson } from "./endpoints-json.ts";
 import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
 import { adminSchema, ID, idParams, NAME, nullable, object, record } from "./schemas.ts";
 
@@ -109,7 +109,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDe
     path: "/endpoints",
     tags: TAGS,
     item: ENDPOINT,
-    wire: endpointWire,
+    wire: endpointJson,
   });
   endpoints.create({
     summary: "Register an outbound endpoint (its signing secret is shown once)",
@@ -117,7 +117,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDe
     response: CREATED,
     run: (principal, body: EndpointBody) =>
       createEndpoint(deps, principal, { ...inputOf(body), urlTemplate: body.url_template }),
-    answer: ({ endpoint, secret }) => ({ ...endpointWire(endpoint), secret }),
+    answer: ({ endpoint, secret }) => ({ ...endpointJson(endpoint), secret }),
   });
   endpoints.update({
     summary: "Change an endpoint; status=active re-enables one that was disabled",
@@ -158,7 +158,7 @@ function rotateSecretRoute(app: FastifyInstance, deps: OutboundAdminDeps): void 
         request.params.id,
         grace,
       );
-      return { ...endpointWire(endpoint), secret };
+      return { ...endpointJson(endpoint), secret };
     },
   );
 }

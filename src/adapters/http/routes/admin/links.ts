@@ -57,7 +57,7 @@ const CREATE_BODY = object(
   ["affiliate_id", "program_id"],
 );
 
-const linkWire = (publicUrl: string) => (l: Link) => ({
+const linkJson = (publicUrl: string) => (l: Link) => ({
   id: l.id,
   code: l.code,
   tracking_url: `${publicUrl}/c/${encodeURIComponent(l.code)}`,
@@ -70,7 +70,7 @@ const linkWire = (publicUrl: string) => (l: Link) => ({
 });
 
 export async function linkRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const wire = linkWire(deps.publicUrl);
+  const wire = linkJson(deps.publicUrl);
   const links = resourceRoutes(app, { path: "/links", tags: TAGS, item: LINK, wire });
   links.create({
     summary: "Create a tracking link",

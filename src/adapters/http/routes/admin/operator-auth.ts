@@ -9,7 +9,7 @@ import {
 } from "../../../../app/admin/operator-settings.ts";
 import { secretFingerprint } from "../../../../app/admin/operators.ts";
 import { principalOf } from "../../api-auth.ts";
-import { OPERATOR, operatorWire } from "./operator-wire.ts";
+import { OPERATOR, operatorJson } from "./operator-json.ts";
 import { adminSchema, ID, idParams, object, record } from "./schemas.ts";
 
 const TAGS = ["operator credentials"];
@@ -37,7 +37,7 @@ function secrets(app: FastifyInstance, deps: AdminDeps): void {
       const fingerprint = secretFingerprint(secret);
       return reply
         .status(201)
-        .send({ secret, fingerprint, operator: operatorWire(operator, deps.publicUrl) });
+        .send({ secret, fingerprint, operator: operatorJson(operator, deps.publicUrl) });
     },
   );
   const retire = adminSchema({
@@ -52,7 +52,7 @@ function secrets(app: FastifyInstance, deps: AdminDeps): void {
     { schema: retire },
     async (request) => {
       const { id, fingerprint } = request.params;
-      return operatorWire(await retireSecret(deps, principalOf(request), id, fingerprint), deps.publicUrl);
+      return operatorJson(await retireSecret(deps, principalOf(request), id, fingerprint), deps.publicUrl);
     },
   );
 }
@@ -70,7 +70,7 @@ function staticToken(app: FastifyInstance, deps: AdminDeps): void {
     { schema: issue },
     async (request, reply) => {
       const { operator, token } = await issueStaticToken(deps, principalOf(request), request.params.id);
-      return reply.status(201).send({ token, operator: operatorWire(operator, deps.publicUrl) });
+      return reply.status(201).send({ token, operator: operatorJson(operator, deps.publicUrl) });
     },
   );
   const remove = adminSchema({
@@ -80,7 +80,7 @@ function staticToken(app: FastifyInstance, deps: AdminDeps): void {
     response: { 200: OPERATOR },
   });
   app.delete<{ Params: { id: number } }>("/operators/:id/static-token", { schema: remove }, async (request) =>
-    operatorWire(await removeStaticToken(deps, principalOf(request), request.params.id), deps.publicUrl),
+    operatorJson(await removeStaticToken(deps, principalOf(request), request.params.id), deps.publicUrl),
   );
 }
 

@@ -13,7 +13,7 @@ import { MACRO_SYNTAXES, type MacroSyntax } from "../../../../domain/macros.ts";
 import type { Operator, Status } from "../../../../domain/model.ts";
 import type { ParamMapping } from "../../../../domain/postback-params.ts";
 import { principalOf } from "../../api-auth.ts";
-import { KEY, MAPPING_INPUT, OPERATOR, operatorWire, STATUS } from "./operator-wire.ts";
+import { KEY, MAPPING_INPUT, OPERATOR, operatorJson, STATUS } from "./operator-json.ts";
 import { resourceRoutes } from "./resource-routes.ts";
 import { adminSchema, idParams, NAME, nullable, object, type Schema, STRINGS } from "./schemas.ts";
 import { TEMPLATE } from "./template-schema.ts";
@@ -66,7 +66,7 @@ const mappingOf = (body: Partial<ParamMapping> | undefined): ParamMapping | unde
   body && { params: body.params ?? {}, values: body.values ?? {} };
 
 function crud(app: FastifyInstance, deps: AdminDeps): void {
-  const wire = (o: Operator) => operatorWire(o, deps.publicUrl);
+  const wire = (o: Operator) => operatorJson(o, deps.publicUrl);
   const operators = resourceRoutes(app, { path: "/operators", tags: TAGS, item: OPERATOR, wire });
   operators.create({
     summary: "Create an operator",
@@ -122,7 +122,7 @@ function mapping(app: FastifyInstance, deps: AdminDeps): void {
         request.params.id,
         mappingOf(request.body)!,
       );
-      return operatorWire(saved, deps.publicUrl);
+      return operatorJson(saved, deps.publicUrl);
     },
   );
 }

@@ -38,7 +38,7 @@ export const PROGRAM = record({
   updated_at: TIME,
 });
 
-const programWire = (p: Program) => ({
+const programJson = (p: Program) => ({
   id: p.id,
   operator_id: p.operatorId,
   name: p.name,
@@ -94,7 +94,7 @@ const UPDATE_BODY = {
 };
 
 export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const programs = resourceRoutes(app, { path: "/programs", tags: TAGS, item: PROGRAM, wire: programWire });
+  const programs = resourceRoutes(app, { path: "/programs", tags: TAGS, item: PROGRAM, wire: programJson });
   programs.create({
     summary: "Create a program",
     body: CREATE_BODY,

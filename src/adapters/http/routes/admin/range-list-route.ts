@@ -9,7 +9,7 @@ import type { TimeKey } from "../../../../app/records.ts";
 import type { Principal } from "../../../../domain/model.ts";
 import { principalOf } from "../../api-auth.ts";
 import { pageOf, timeBefore } from "../../cursor.ts";
-import { TIME_RANGE } from "./record-wire.ts";
+import { TIME_RANGE } from "./record-schemas.ts";
 import { adminSchema, listOf, msOf, object, PAGE, type Schema } from "./schemas.ts";
 
 /** The query parameters every range list takes. */

@@ -9,7 +9,8 @@ import {
 } from "../../../../app/admin/records.ts";
 import { principalOf } from "../../api-auth.ts";
 import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
-import { CLICK, CONVERSION, clickWire, conversionWire, REQUEST_LOG, requestLogWire } from "./record-wire.ts";
+import { clickJson, conversionJson, requestLogJson } from "./record-json.ts";
+import { CLICK, CONVERSION, REQUEST_LOG } from "./record-schemas.ts";
 import { adminSchema, ID, object } from "./schemas.ts";
 
 interface ConversionQuery extends RangeQuery {
@@ -36,7 +37,7 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
     tags: ["conversions"],
     filters: { operator_id: ID, affiliate_id: ID, program_id: ID, attributed: { type: "boolean" } },
     item: CONVERSION,
-    wire: conversionWire,
+    wire: conversionJson,
     position: (row) => ({ at: row.receivedAt, id: row.id }),
     load: (principal, range, q: ConversionQuery) =>
       listConversions(deps, principal, {
@@ -54,7 +55,7 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
     response: { 200: CONVERSION },
   });
   app.get<{ Params: { id: string } }>("/conversions/:id", { schema: one }, async (request) =>
-    conversionWire(await getConversion(deps, principalOf(request), request.params.id)),
+    conversionJson(await getConversion(deps, principalOf(request), request.params.id)),
   );
 }
 
@@ -70,7 +71,7 @@ export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promi
       txid: { type: "string", maxLength: 128 },
     },
     item: REQUEST_LOG,
-    wire: requestLogWire,
+    wire: requestLogJson,
     position: (row) => ({ at: row.receivedAt, id: row.id }),
     load: (principal, range, q: RequestLogQuery) =>
       searchRequestLog(deps, principal, { ...range, operatorId: q.operator_id, code: q.code, txid: q.txid }),
@@ -81,7 +82,7 @@ export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     tags: ["clicks"],
     filters: { operator_id: ID, affiliate_id: ID, link_id: ID },
     item: CLICK,
-    wire: clickWire,
+    wire: clickJson,
     position: (row) => ({ at: row.createdAt, id: row.clickId }),
     load: (principal, range, q: ClickQuery) =>
       listClicks(deps, principal, {

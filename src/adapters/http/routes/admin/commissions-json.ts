@@ -69,7 +69,7 @@ export const PLAN = record({
   created_at: TIME,
 });
 
-export const planWire = (p: PlanVersion) => ({
+export const planJson = (p: PlanVersion) => ({
   id: p.id,
   program_id: p.programId,
   affiliate_id: p.affiliateId,
@@ -86,7 +86,7 @@ export const RATE = record({
   rate: { type: "string" },
   effective_from: TIME,
 });
-export const rateWire = (r: RateVersion & { id: number }) => ({
+export const rateJson = (r: RateVersion & { id: number }) => ({
   id: r.id,
   base: r.base,
   quote: r.quote,
@@ -122,7 +122,7 @@ export const ENTRY = record({
   payout_id: nullable(S),
 });
 
-export const entryWire = (e: LedgerEntry) => ({
+export const entryJson = (e: LedgerEntry) => ({
   id: e.id,
   conversion_id: e.conversionId,
   program_id: e.programId,
@@ -158,7 +158,7 @@ export const PAYOUT = record({
   created_at: TIME,
 });
 
-export const payoutWire = (p: PayoutRow) => ({
+export const payoutJson = (p: PayoutRow) => ({
   id: p.id,
   affiliate_id: p.affiliateId,
   period: p.period,

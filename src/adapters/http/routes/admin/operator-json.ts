@@ -54,7 +54,7 @@ export const OPERATOR = record({
   updated_at: TIME,
 });
 
-export function operatorWire(operator: Operator, publicUrl: string) {
+export function operatorJson(operator: Operator, publicUrl: string) {
   const auth = describeAuth(operator.auth);
   return {
     id: operator.id,

@@ -37,7 +37,7 @@ export const ENDPOINT = record({
   updated_at: TIME,
 });
 
-export const endpointWire = (e: Endpoint) => ({
+export const endpointJson = (e: Endpoint) => ({
   id: e.id,
   affiliate_id: e.affiliateId,
   name: e.name,
@@ -74,7 +74,7 @@ export const DELIVERY = record({
   delivered_at: nullable(TIME),
 });
 
-export const deliveryWire = (d: Delivery) => ({
+export const deliveryJson = (d: Delivery) => ({
   id: d.id,
   endpoint_id: d.endpointId,
   affiliate_id: d.affiliateId,
@@ -106,7 +106,7 @@ export const ATTEMPT = record({
   response_snippet: STRING,
 });
 
-export const attemptWire = (a: Attempt) => ({
+export const attemptJson = (a: Attempt) => ({
   id: a.id,
   delivery_id: a.deliveryId,
   endpoint_id: a.endpointId,
