@@ -231,7 +231,12 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Ledger entries as CSV",
     tags: TAGS,
     querystring: CSV_FILTER,
-    response: { 200: { type: "string" } },
+    response: {
+      200: {
+        description: "RFC 4180 CSV, a header line first; X-Export-Limit echoes a limit.",
+        content: { "text/csv": { schema: { type: "string" } } },
+      },
+    },
   });
   app.get<{ Querystring: FilterQuery }>("/commissions.csv", { schema: csv }, async (request, reply) => {
     const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
