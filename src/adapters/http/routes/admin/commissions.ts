@@ -1,6 +1,7 @@
 /** /v1/programs/:id/plans, /v1/commission-presets, /v1/fx-rates, /v1/affiliates/:id/parent, /v1/commissions… */
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import Type, { type Static } from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   createPlanVersion,
@@ -14,12 +15,12 @@ import {
 } from "../../../../app/commissions/admin-commissions.ts";
 import { approveDueEntries } from "../../../../app/commissions/approve-due.ts";
 import type { LedgerFilter } from "../../../../app/commissions/commission-store-port.ts";
-import { ENTRY_STATUSES, type EntryStatus } from "../../../../app/commissions/ledger-port.ts";
-import type { Terms } from "../../../../domain/commissions/terms.ts";
+import { ENTRY_STATUSES } from "../../../../app/commissions/ledger-port.ts";
 import { PostwireError } from "../../../../domain/errors.ts";
-import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
+import { VERTICALS } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
 import { invalidCursor, pageOf, textAfter, wholeList } from "../../cursor.ts";
+import { typed } from "../../type-provider.ts";
 import { adjustmentRoutes } from "./commissions-adjust.ts";
 import {
   ENTRIES_CSV_HEADER,
@@ -42,35 +43,31 @@ import {
   LIMIT,
   listOf,
   msOf,
-  nullable,
-  object,
-  record,
+  Nullable,
+  OneOf,
+  Strict,
   TIME,
 } from "./schemas.ts";
 
 const TAGS = ["commissions"];
-const PERIOD = { type: "string", pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$" };
+const PERIOD = Type.String({ pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$" });
+const OPTIONAL_ID = Type.Optional(ID);
+const OPTIONAL_TIME = Type.Optional(TIME);
 
 function plans(app: FastifyInstance, deps: AdminDeps): void {
   const create = adminSchema({
     summary: "Add a plan version (or an affiliate's deal) to a program, in force from its date",
     tags: TAGS,
     params: idParams,
-    body: object(
-      {
-        affiliate_id: nullable(ID),
-        effective_from: TIME,
-        terms: TERMS,
-        note: nullable({ type: "string", maxLength: 500 }),
-      },
-      ["terms"],
-    ),
+    body: Strict({
+      affiliate_id: Type.Optional(Nullable(ID)),
+      effective_from: OPTIONAL_TIME,
+      terms: TERMS,
+      note: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    }),
     response: { 201: PLAN },
   });
-  app.post<{
-    Params: { id: number };
-    Body: { affiliate_id?: number | null; effective_from?: string; terms: Terms; note?: string | null };
-  }>("/programs/:id/plans", { schema: create }, async (request, reply) => {
+  typed(app).post("/programs/:id/plans", { schema: create }, async (request, reply) => {
     const { effective_from, ...rest } = request.body;
     const from = msOf(effective_from);
     const plan = await createPlanVersion(deps, principalOf(request), request.params.id, {
@@ -85,55 +82,44 @@ function plans(app: FastifyInstance, deps: AdminDeps): void {
     params: idParams,
     response: { 200: listOf(PLAN) },
   });
-  app.get<{ Params: { id: number } }>("/programs/:id/plans", { schema: all }, async (request) =>
+  typed(app).get("/programs/:id/plans", { schema: all }, async (request) =>
     wholeList(await listPlanVersions(deps, principalOf(request), request.params.id), planJson),
   );
   const preset = adminSchema({
     summary: "The default plan offered for a new program of a vertical",
     tags: TAGS,
-    params: object({ vertical: { type: "string", enum: [...VERTICALS] } }, ["vertical"]),
+    params: Strict({ vertical: OneOf(VERTICALS) }),
     response: {
-      200: record({ vertical: { type: "string" }, terms: { type: "object", additionalProperties: true } }),
+      200: Type.Object({ vertical: Type.String(), terms: Type.Object({}, { additionalProperties: true }) }),
     },
   });
-  app.get<{ Params: { vertical: Vertical } }>(
-    "/commission-presets/:vertical",
-    { schema: preset },
-    async (request) => ({
-      vertical: request.params.vertical,
-      terms: presetOf(request.params.vertical),
-    }),
-  );
+  typed(app).get("/commission-presets/:vertical", { schema: preset }, async (request) => ({
+    vertical: request.params.vertical,
+    terms: presetOf(request.params.vertical),
+  }));
 }
 
 function rates(app: FastifyInstance, deps: AdminDeps): void {
   const create = adminSchema({
     summary: "Add an FX rate (quote units per 1 base unit), in force from its date",
     tags: TAGS,
-    body: object(
-      {
-        base: { type: "string" },
-        quote: { type: "string" },
-        rate: { type: "string", maxLength: 40 },
-        effective_from: TIME,
-      },
-      ["base", "quote", "rate"],
-    ),
+    body: Strict({
+      base: Type.String(),
+      quote: Type.String(),
+      rate: Type.String({ maxLength: 40 }),
+      effective_from: OPTIONAL_TIME,
+    }),
     response: { 201: RATE },
   });
-  app.post<{ Body: { base: string; quote: string; rate: string; effective_from?: string } }>(
-    "/fx-rates",
-    { schema: create },
-    async (request, reply) => {
-      const { effective_from, ...body } = request.body;
-      const from = msOf(effective_from);
-      const rate = await createRate(deps, principalOf(request), {
-        ...body,
-        ...(from === undefined ? {} : { effective_from: from }),
-      });
-      return reply.status(201).send(rateJson(rate));
-    },
-  );
+  typed(app).post("/fx-rates", { schema: create }, async (request, reply) => {
+    const { effective_from, ...body } = request.body;
+    const from = msOf(effective_from);
+    const rate = await createRate(deps, principalOf(request), {
+      ...body,
+      ...(from === undefined ? {} : { effective_from: from }),
+    });
+    return reply.status(201).send(rateJson(rate));
+  });
   const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: listOf(RATE) } });
   app.get("/fx-rates", { schema: all }, async () =>
     wholeList(await deps.store.commissions.listRates(), rateJson),
@@ -142,43 +128,35 @@ function rates(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Set (or clear) an affiliate's parent for sub-affiliate overrides",
     tags: TAGS,
     params: idParams,
-    body: object({ parent_id: nullable(ID) }, ["parent_id"]),
-    response: { 200: record({ affiliate_id: ID, parent_id: nullable(ID) }) },
+    body: Strict({ parent_id: Nullable(ID) }),
+    response: { 200: Type.Object({ affiliate_id: ID, parent_id: Nullable(ID) }) },
   });
-  app.put<{ Params: { id: number }; Body: { parent_id: number | null } }>(
-    "/affiliates/:id/parent",
-    { schema: parent },
-    async (request) => {
-      await setParent(deps, principalOf(request), request.params.id, request.body.parent_id);
-      return { affiliate_id: request.params.id, parent_id: request.body.parent_id };
-    },
-  );
+  typed(app).put("/affiliates/:id/parent", { schema: parent }, async (request) => {
+    await setParent(deps, principalOf(request), request.params.id, request.body.parent_id);
+    return { affiliate_id: request.params.id, parent_id: request.body.parent_id };
+  });
 }
 
-const BALANCE_FILTER = { affiliate_id: ID, program_id: ID, period: PERIOD } as const;
+const BALANCE_FILTER = { affiliate_id: OPTIONAL_ID, program_id: OPTIONAL_ID, period: Type.Optional(PERIOD) };
 const ENTRY_FILTER = {
   ...BALANCE_FILTER,
-  status: { type: "string", enum: [...ENTRY_STATUSES] },
-  conversion_id: { type: "string", minLength: 1, maxLength: 64 },
-  cursor: CURSOR,
-} as const;
+  status: Type.Optional(OneOf(ENTRY_STATUSES)),
+  conversion_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  cursor: Type.Optional(CURSOR),
+};
 /** Entries in id order; a page holds up to 10 000 of them. */
-const ENTRY_LIMIT = { ...LIMIT, maximum: 10_000 } as const;
-const FILTER = object({ ...ENTRY_FILTER, limit: ENTRY_LIMIT });
-/** The export reads every matching entry unless given a limit. */
-const CSV_FILTER = object({
+const FILTER = Strict({
   ...ENTRY_FILTER,
-  limit: { type: "integer", minimum: 1, maximum: 10_000_000, description: "At most this many rows." },
+  limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
 });
-interface FilterQuery {
-  affiliate_id?: number;
-  program_id?: number;
-  period?: string;
-  status?: EntryStatus;
-  conversion_id?: string;
-  cursor?: string;
-  limit?: number;
-}
+/** The export reads every matching entry unless given a limit. */
+const CSV_FILTER = Strict({
+  ...ENTRY_FILTER,
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 10_000_000, description: "At most this many rows." }),
+  ),
+});
+type FilterQuery = Static<typeof CSV_FILTER>;
 const filterOf = (q: FilterQuery): LedgerFilter => ({
   ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
   ...(q.program_id === undefined ? {} : { programId: q.program_id }),
@@ -218,15 +196,11 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     querystring: FILTER,
     response: { 200: listOf(ENTRY) },
   });
-  app.get<{ Querystring: FilterQuery & { limit: number } }>(
-    "/commissions",
-    { schema: entries },
-    async (request) => {
-      const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
-      const rows = await deps.store.commissions.listEntries(filter);
-      return pageOf(rows, request.query.limit, entryJson, (e) => [e.id]);
-    },
-  );
+  typed(app).get("/commissions", { schema: entries }, async (request) => {
+    const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
+    const rows = await deps.store.commissions.listEntries(filter);
+    return pageOf(rows, request.query.limit, entryJson, (e) => [e.id]);
+  });
   const csv = adminSchema({
     summary: "Ledger entries as CSV",
     tags: TAGS,
@@ -234,11 +208,11 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     response: {
       200: {
         description: "RFC 4180 CSV, a header line first; X-Export-Limit echoes a limit.",
-        content: { "text/csv": { schema: { type: "string" } } },
+        content: { "text/csv": { schema: Type.String() } },
       },
     },
   });
-  app.get<{ Querystring: FilterQuery }>("/commissions.csv", { schema: csv }, async (request, reply) => {
+  typed(app).get("/commissions.csv", { schema: csv }, async (request, reply) => {
     const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
     // Every matching entry (or the first `limit`), read and sent a page at a time: memory stays
     // flat however long the ledger, and the event loop serves others between pages.
@@ -248,21 +222,21 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
       .header("content-disposition", 'attachment; filename="commissions.csv"')
       .send(Readable.from(csvPages(deps, filter)));
   });
-  const BALANCE = record({
+  const BALANCE = Type.Object({
     affiliate_id: ID,
-    currency: { type: "string" },
-    pending_minor: { type: "integer" },
-    approved_minor: { type: "integer" },
-    paid_minor: { type: "integer" },
-    reversed_minor: { type: "integer" },
+    currency: Type.String(),
+    pending_minor: Type.Integer(),
+    approved_minor: Type.Integer(),
+    paid_minor: Type.Integer(),
+    reversed_minor: Type.Integer(),
   });
   const balances = adminSchema({
     summary: "Balances per affiliate and currency (approved = next payout)",
     tags: TAGS,
-    querystring: object(BALANCE_FILTER),
+    querystring: Strict(BALANCE_FILTER),
     response: { 200: listOf(BALANCE) },
   });
-  app.get<{ Querystring: FilterQuery }>("/commissions/balances", { schema: balances }, async (request) => {
+  typed(app).get("/commissions/balances", { schema: balances }, async (request) => {
     const f = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
     const rows = await deps.store.commissions.balances({
       ...(f.affiliateId === undefined ? {} : { affiliateId: f.affiliateId }),
@@ -280,41 +254,24 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
   });
 }
 
-const PAYOUT_FILTER = object({
-  affiliate_id: ID,
-  program_id: ID,
-  period: PERIOD,
-  limit: LIMIT,
-  cursor: CURSOR,
-});
-interface PayoutQuery {
-  affiliate_id?: number;
-  program_id?: number;
-  period?: string;
-  limit: number;
-  cursor?: string;
-}
+const PAYOUT_FILTER = Strict({ ...BALANCE_FILTER, limit: LIMIT, cursor: Type.Optional(CURSOR) });
 
 function payouts(app: FastifyInstance, deps: AdminDeps): void {
   const pay = adminSchema({
     summary: "Mark a period (and earlier) paid: one payout per affiliate and currency",
     tags: TAGS,
-    body: object({ period: PERIOD, affiliate_id: ID }, ["period"]),
+    body: Strict({ period: PERIOD, affiliate_id: OPTIONAL_ID }),
     response: { 201: listOf(PAYOUT) },
   });
-  app.post<{ Body: { period: string; affiliate_id?: number } }>(
-    "/commissions/payouts",
-    { schema: pay },
-    async (request, reply) => {
-      const paid = await markPeriodPaid(
-        deps,
-        principalOf(request),
-        request.body.period,
-        request.body.affiliate_id,
-      );
-      return reply.status(201).send(wholeList(paid, payoutJson));
-    },
-  );
+  typed(app).post("/commissions/payouts", { schema: pay }, async (request, reply) => {
+    const paid = await markPeriodPaid(
+      deps,
+      principalOf(request),
+      request.body.period,
+      request.body.affiliate_id,
+    );
+    return reply.status(201).send(wholeList(paid, payoutJson));
+  });
   const all = adminSchema({
     summary:
       "Payouts, newest first (affiliate key: its own; operator key: its named program's share of each)",
@@ -322,7 +279,7 @@ function payouts(app: FastifyInstance, deps: AdminDeps): void {
     querystring: PAYOUT_FILTER,
     response: { 200: listOf(PAYOUT) },
   });
-  app.get<{ Querystring: PayoutQuery }>("/commissions/payouts", { schema: all }, async (request) => {
+  typed(app).get("/commissions/payouts", { schema: all }, async (request) => {
     const q = request.query;
     const before = textAfter(q.cursor);
     const rows = await listPayouts(deps, principalOf(request), {
@@ -344,7 +301,7 @@ function jobs(app: FastifyInstance, deps: AdminDeps): void {
   const approve = adminSchema({
     summary: "Run the hold-period job now",
     tags: TAGS,
-    response: { 200: record({ approved: { type: "integer" }, reversed: { type: "integer" } }) },
+    response: { 200: Type.Object({ approved: Type.Integer(), reversed: Type.Integer() }) },
   });
   app.post("/commissions/approve-due", { schema: approve }, async (request) => {
     principalOf(request, "admin");

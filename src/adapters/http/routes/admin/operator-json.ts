@@ -1,58 +1,54 @@
-/** The wire shape of an operator: auth settings redacted to fingerprints, mapping as stored. */
+/** An operator as the API writes it: auth settings redacted to fingerprints, mapping as stored. */
+
+import Type from "typebox";
 import { describeAuth } from "../../../../app/admin/operators.ts";
 import { type Operator, STATUSES } from "../../../../domain/model.ts";
-import { ID, iso, object, record, STRINGS, TIME } from "./schemas.ts";
+import { ID, iso, OneOf, STRINGS, Strict, TIME } from "./schemas.ts";
 
-export const KEY = {
-  type: "string",
+export const KEY = Type.String({
   pattern: "^[A-Za-z0-9_-]{3,64}$",
   description: "Public key in the postback URL.",
-};
-export const STATUS = { type: "string", enum: [...STATUSES] };
+});
+export const STATUS = OneOf(STATUSES);
 
-export const MAPPING_INPUT = object({
-  params: {
-    type: "object",
-    description: "Your parameter name → contract field (btag → click_id).",
-    additionalProperties: { type: "string" },
-    maxProperties: 64,
-  },
-  values: {
-    type: "object",
-    description: "Contract field → { your value → contract value } (event: dep → ftd).",
-    additionalProperties: { type: "object", additionalProperties: { type: "string" }, maxProperties: 100 },
-    maxProperties: 12,
-  },
+const TEXTS = Type.Record(Type.String(), Type.String());
+
+export const MAPPING_INPUT = Strict({
+  params: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description: "Your parameter name → contract field (btag → click_id).",
+      maxProperties: 64,
+    }),
+  ),
+  values: Type.Optional(
+    Type.Record(Type.String(), Type.Record(Type.String(), Type.String(), { maxProperties: 100 }), {
+      description: "Contract field → { your value → contract value } (event: dep → ftd).",
+      maxProperties: 12,
+    }),
+  ),
 });
 
-const MAPPING = record({
-  params: { type: "object", additionalProperties: { type: "string" } },
-  values: {
-    type: "object",
-    additionalProperties: { type: "object", additionalProperties: { type: "string" } },
-  },
-});
+const MAPPING = Type.Object({ params: TEXTS, values: Type.Record(Type.String(), TEXTS) });
 
-export const OPERATOR = record({
+export const OPERATOR_PROPERTIES = {
   id: ID,
-  name: { type: "string" },
-  key: { type: "string" },
+  name: Type.String(),
+  key: Type.String(),
   status: STATUS,
-  postback_url: { type: "string" },
-  auth: record({
-    hmac_secrets: {
-      type: "array",
+  postback_url: Type.String(),
+  auth: Type.Object({
+    hmac_secrets: Type.Array(Type.Object({ fingerprint: Type.String(), position: Type.Integer() }), {
       description: "Live secrets, oldest first, by fingerprint (first 16 hex of sha256 of the secret).",
-      items: record({ fingerprint: { type: "string" }, position: { type: "integer" } }),
-    },
+    }),
     ip_allowlist: STRINGS,
     trusted_proxies: STRINGS,
-    static_token: { type: "boolean", description: "Whether a static token is set (never shown again)." },
+    static_token: Type.Boolean({ description: "Whether a static token is set (never shown again)." }),
   }),
   mapping: MAPPING,
   created_at: TIME,
   updated_at: TIME,
-});
+};
+export const OPERATOR = Type.Object(OPERATOR_PROPERTIES);
 
 export function operatorJson(operator: Operator, publicUrl: string) {
   const auth = describeAuth(operator.auth);

@@ -1,17 +1,19 @@
 /** JSON schemas of conversions, request-log rows and clicks (their JSON: record-json.ts). */
+import Type from "typebox";
 import { UNATTRIBUTED_REASONS } from "../../../../app/records.ts";
-import { ID, nullable, record, TIME } from "./schemas.ts";
+import { ID, Nullable, OneOf, TIME } from "./schemas.ts";
 
-const STRING = { type: "string" } as const;
-const TEXT = nullable(STRING);
-const NUMBER_OR_NULL = nullable(ID);
+const STRING = Type.String();
+const TEXT = Nullable(STRING);
+const NUMBER_OR_NULL = Nullable(ID);
 
+/** The time filters of the time-ordered lists. */
 export const TIME_RANGE = {
-  since: { ...TIME, description: "From this time (inclusive)." },
-  until: { ...TIME, description: "Before this time (exclusive)." },
-} as const;
+  since: Type.Optional(Type.String({ format: "date-time", description: "From this time (inclusive)." })),
+  until: Type.Optional(Type.String({ format: "date-time", description: "Before this time (exclusive)." })),
+};
 
-export const CONVERSION = record({
+export const CONVERSION = Type.Object({
   id: STRING,
   operator_id: ID,
   txid: STRING,
@@ -21,41 +23,40 @@ export const CONVERSION = record({
   link_id: NUMBER_OR_NULL,
   click_id: TEXT,
   player_id: TEXT,
-  amount: nullable({ type: "string", description: "Exact decimal in the currency's minor unit." }),
-  amount_minor: nullable({ type: "integer" }),
+  amount: Nullable(STRING, { description: "Exact decimal in the currency's minor unit." }),
+  amount_minor: Nullable(Type.Integer()),
   currency: TEXT,
   lots: TEXT,
   reverses_id: TEXT,
   occurred_at: TIME,
   received_at: TIME,
-  attributed: { type: "boolean" },
-  unattributed_reason: nullable({ type: "string", enum: [...UNATTRIBUTED_REASONS, null] }),
-  test: { type: "boolean" },
+  attributed: Type.Boolean(),
+  unattributed_reason: Nullable(OneOf(UNATTRIBUTED_REASONS)),
+  test: Type.Boolean(),
   sub_id: TEXT,
-  extra: { type: "object", additionalProperties: STRING },
+  extra: Type.Record(Type.String(), STRING),
 });
 
-export const REQUEST_LOG = record({
+export const REQUEST_LOG = Type.Object({
   id: STRING,
   received_at: TIME,
   operator_id: NUMBER_OR_NULL,
   method: STRING,
   path: STRING,
   ip: TEXT,
-  status: { type: "integer" },
+  status: Type.Integer(),
   code: STRING,
   reason: TEXT,
-  latency_us: { type: "integer" },
+  latency_us: Type.Integer(),
   txid: TEXT,
   conversion_id: TEXT,
-  raw: {
-    type: "object",
-    additionalProperties: true,
-    description: "The request as received, secrets redacted.",
-  },
+  raw: Type.Object(
+    {},
+    { additionalProperties: true, description: "The request as received, secrets redacted." },
+  ),
 });
 
-export const CLICK = record({
+export const CLICK = Type.Object({
   click_id: STRING,
   link_id: ID,
   affiliate_id: ID,
@@ -66,7 +67,7 @@ export const CLICK = record({
   sub3: TEXT,
   sub4: TEXT,
   sub5: TEXT,
-  ip: nullable({ type: "string", description: "In the configured privacy-safe form." }),
+  ip: Nullable(STRING, { description: "In the configured privacy-safe form." }),
   user_agent: TEXT,
   referer: TEXT,
 });
