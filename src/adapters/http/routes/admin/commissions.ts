@@ -1,6 +1,6 @@
 /** /v1/programs/:id/plans, /v1/commission-presets, /v1/fx-rates, /v1/affiliates/:id/parent, /v1/commissions… */
 import { Readable } from "node:stream";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import Type, { type Static } from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
@@ -217,7 +217,8 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     // Every matching entry (or the first `limit`), read and sent a page at a time: memory stays
     // flat however long the ledger, and the event loop serves others between pages.
     if (filter.limit !== undefined) reply.header("x-export-limit", String(filter.limit));
-    return reply
+    // A stream, which the typed reply (it takes what the schema describes: a string) does not name.
+    return (reply as FastifyReply)
       .type("text/csv; charset=utf-8")
       .header("content-disposition", 'attachment; filename="commissions.csv"')
       .send(Readable.from(csvPages(deps, filter)));

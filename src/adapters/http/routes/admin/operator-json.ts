@@ -59,9 +59,9 @@ export function operatorJson(operator: Operator, publicUrl: string) {
     status: operator.status,
     postback_url: `${publicUrl}/v1/postback/${encodeURIComponent(operator.key)}`,
     auth: {
-      hmac_secrets: auth.hmacSecrets,
-      ip_allowlist: auth.ipAllowlist,
-      trusted_proxies: auth.trustedProxies,
+      hmac_secrets: [...auth.hmacSecrets],
+      ip_allowlist: [...auth.ipAllowlist],
+      trusted_proxies: [...auth.trustedProxies],
       static_token: auth.staticToken,
     },
     mapping: operator.mapping,

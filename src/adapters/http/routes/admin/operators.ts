@@ -131,7 +131,9 @@ function template(app: FastifyInstance, deps: AdminDeps): void {
     const { syntax, method } = request.query;
     const t = await postbackTemplate(deps, principalOf(request), request.params.id, syntax, method);
     const auth = { hmac: t.auth.hmac, ip_allowlist: t.auth.ipAllowlist, static_token: t.auth.staticToken };
-    return { ...t, auth };
+    const parameters = t.parameters.map((p) => ({ ...p, values: { ...p.values } }));
+    const signing = { ...t.signing, steps: [...t.signing.steps] };
+    return { ...t, parameters, signing, auth };
   });
 }
 
