@@ -9,6 +9,10 @@
  * body, while the server is not closing. Everything else — HEAD, POST, percent-encoded or
  * over-long keys, a GET with a body, requests during shutdown — goes through Fastify, which
  * answers or refuses it as before.
+ *
+ * /openapi.json describes these routes through their Fastify routes' schemas (postback-schema.ts,
+ * clicks.ts): one route, one description, whichever handler answers a given request. Adding them
+ * by hand in swagger's transform instead would describe them apart from the code that answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyBaseLogger } from "fastify";

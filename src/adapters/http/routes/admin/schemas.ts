@@ -1,7 +1,8 @@
 /**
- * JSON schemas shared by the admin routes. They validate input (bad input answers 400
- * `validation_failed` naming the field), shape the JSON written, and are the source of the
- * OpenAPI document (/openapi.json), so the three cannot drift apart.
+ * TypeBox schemas shared by the admin routes. They validate input (bad input answers 400
+ * `validation_failed` naming the field), type the request parts and answers (TypeBoxTypeProvider),
+ * shape the JSON written and are the source of the OpenAPI document (/openapi.json,
+ * @fastify/swagger), so these cannot drift apart.
  */
 import Type, { type Static, type TProperties, type TSchema } from "typebox";
 import { ERRORS, type ErrorCode } from "../../../../domain/errors.ts";
