@@ -115,9 +115,12 @@ describe("console sign-in and sessions (chromium, sqlite)", { skip: browserMissi
     const page = await signIn("admin");
     // The select submits its form itself (console.js): wait for the page that answer leads to.
     const saved = page.waitForResponse(`${k.url}/preferences`);
+    const shown = page.waitForResponse((r) => r.url() === `${k.url}/` && r.request().method() === "GET");
     await page.getByLabel("Times shown in").selectOption("Asia/Tokyo");
     assert.equal((await saved).status(), 303);
+    assert.equal((await shown).status(), 200);
     await page.waitForLoadState("load");
+    assert.match((await page.locator("time").first().textContent()) ?? "", / GMT\+9$/);
     await page.reload();
     assert.equal(await page.getByLabel("Times shown in").inputValue(), "Asia/Tokyo");
     assert.match((await page.locator("time").first().textContent()) ?? "", / GMT\+9$/);

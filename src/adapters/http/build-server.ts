@@ -9,11 +9,11 @@ import type { PostbackIngestor } from "../../app/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import type { ClickRecorder } from "../../app/record-click.ts";
 import { consoleRoutes } from "../../console/console-routes.ts";
-import { earlyPostbackRequest, logEarlyReject, postbackInPacket } from "./early-rejects.ts";
 import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
-import { createFastPath, type FastPath } from "./fast-path.ts";
+import { createHotRoutes, type HotRoutes } from "./hot-routes.ts";
 import { type MetricsOptions, metricsRoute } from "./metrics.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { earlyPostbackRequest, logEarlyReject, postbackInPacket } from "./refused-requests.ts";
 import { requestIdOf } from "./request-id.ts";
 import type { OutboundRouteDeps } from "./routes/admin/endpoints.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
@@ -61,14 +61,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     connectionsCheckingInterval: checkingIntervalMs(headersTimeout, deps.requestTimeoutMs),
   };
   // Set once the routes exist; until then (and while closing) every request goes to Fastify.
-  let fastPath: FastPath | undefined;
-  // Postbacks refused before any route runs are logged too, where they can be (early-rejects.ts).
+  let hotRoutes: HotRoutes | undefined;
+  // Postbacks refused before any route runs are logged too, where they can be (refused-requests.ts).
   const onLogError = (error: unknown) => app.log.error({ err: error }, "early rejection not logged");
   const app: FastifyInstance = Fastify({
-    // Our own node:http server, so the hot routes can be answered before Fastify routes (fast-path.ts).
+    // Our own node:http server, so the hot routes can be answered before Fastify routes (hot-routes.ts).
     serverFactory: (handler) => {
       const server = createServer(http, (request: IncomingMessage, response: ServerResponse) => {
-        if (!fastPath?.handle(request, response)) handler(request, response);
+        if (!hotRoutes?.handle(request, response)) handler(request, response);
       });
       // What Fastify does to a server it creates itself (connectionTimeout: 0, none).
       server.keepAliveTimeout = deps.keepAliveTimeoutMs;
@@ -139,13 +139,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     publicUrl: deps.publicUrl,
     ...(deps.outbound ? { outbound: deps.outbound } : {}),
   });
-  fastPath = createFastPath({
+  hotRoutes = createHotRoutes({
     ingestor: deps.ingestor,
     clicks: deps.clicks,
     clock: deps.clock,
     log: app.log,
   });
-  const fast = fastPath;
+  const fast = hotRoutes;
   app.addHook("preClose", async () => fast.close());
   if (deps.metrics) await app.register(metricsRoute, deps.metrics);
   return app;

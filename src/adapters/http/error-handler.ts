@@ -99,7 +99,7 @@ export type ClientRefusal = (
 /**
  * Errors Node raises before Fastify sees a request (header or body timeout, malformed HTTP, headers
  * too large): the same JSON shape, written straight to the socket, which is then closed.
- * `onRefused` (the request log, early-rejects.ts) is told afterwards; nothing here throws.
+ * `onRefused` (the request log, refused-requests.ts) is told afterwards; nothing here throws.
  */
 export function createClientErrorHandler(onRefused?: ClientRefusal) {
   // node:http's rawPacket is the Buffer it was parsing (Fastify's types describe it otherwise).

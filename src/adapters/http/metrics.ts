@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { errorHandler, sendError } from "./error-handler.ts";
+import { METRICS_SCHEMA } from "./metrics-schema.ts";
 
 export interface MetricsOptions {
   /** The Prometheus text of this process. */
@@ -31,7 +32,7 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 /** Registers GET /metrics on `app`. */
 export async function metricsRoute(app: FastifyInstance, options: MetricsOptions): Promise<void> {
   const { render, token, contentType } = options;
-  app.get("/metrics", async (request, reply) => {
+  app.get("/metrics", { schema: METRICS_SCHEMA }, async (request, reply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
       reply.header("www-authenticate", 'Bearer realm="metrics"');
       return sendError(reply, "unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.");

@@ -54,6 +54,7 @@ export async function listClicks(
     linkId: query.linkId,
     since: query.since,
     until: query.until,
+    before: query.before,
     limit: query.limit,
   });
 }

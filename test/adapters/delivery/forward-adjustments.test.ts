@@ -176,7 +176,7 @@ for (const engine of await availableEngines()) {
         ["adjusted", "rejected"],
       );
       const listed = await admin("GET", `/v1/conversions/${id}/adjustments`);
-      assert.equal(listed.body.items.length, 2);
+      assert.equal(listed.body.data.length, 2);
       assert.deepEqual(
         (await outbox(id)).filter((s) => s === "adjusted" || s === "rejected"),
         ["adjusted", "adjusted", "rejected", "rejected"],
@@ -235,7 +235,7 @@ for (const engine of await availableEngines()) {
       );
       assert.equal(await outbox(id).then((r) => r.length), rows.length, "no outbox row kept");
       assert.deepEqual(
-        (await admin("GET", `/v1/conversions/${id}/adjustments`)).body.items,
+        (await admin("GET", `/v1/conversions/${id}/adjustments`)).body.data,
         [],
         "nor the adjustment",
       );

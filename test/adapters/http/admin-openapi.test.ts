@@ -93,7 +93,7 @@ for (const engine of await availableEngines()) {
       assert.deepEqual(params.map((p) => p.name).sort(), ["id", "method", "syntax"]);
     });
 
-    test("the postback contract is described by hand with its parameters and answers", () => {
+    test("the postback contract is described with its parameters and answers", () => {
       const get = doc.paths["/v1/postback/{operatorKey}"]!["get"]!;
       const names = (get["parameters"] as Array<{ name: string }>).map((p) => p.name);
       for (const name of ["event", "txid", "click_id", "amount", "currency", "ts", "sig"])

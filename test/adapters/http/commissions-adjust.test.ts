@@ -99,7 +99,7 @@ for (const engine of await availableEngines()) {
       expectStatus(reply, 201);
       assert.deepEqual(amounts(reply.body.entries), [2550]);
       const mine = client(b.url, await b.key("affiliate", { affiliateId: w.affiliate.id }));
-      const seen = (await mine("GET", `/v1/commissions?conversion_id=${id}`)).body.items;
+      const seen = (await mine("GET", `/v1/commissions?conversion_id=${id}`)).body.data;
       assert.deepEqual(
         seen.map((e: { kind: string; amount_minor: number }) => `${e.kind} ${e.amount_minor}`).sort(),
         ["adjustment 2550", "commission 10000"],
@@ -119,7 +119,7 @@ for (const engine of await availableEngines()) {
       expectStatus(await adjust("cv_missing", { action: "reject", reason_code: "other" }), 404, "not_found");
       const listed = await b.admin("GET", `/v1/conversions/${id}/adjustments`);
       assert.deepEqual(
-        listed.body.items.map((a: { reason_code: string }) => a.reason_code),
+        listed.body.data.map((a: { reason_code: string }) => a.reason_code),
         ["goodwill"],
       );
       // Reject now negates the rest, the manual credit included.
@@ -143,7 +143,7 @@ for (const engine of await availableEngines()) {
         expectStatus(await adjust(id, body), 400, "invalid_request");
       }
       assert.deepEqual(await of(id), []);
-      assert.deepEqual((await b.admin("GET", `/v1/conversions/${id}/adjustments`)).body.items, []);
+      assert.deepEqual((await b.admin("GET", `/v1/conversions/${id}/adjustments`)).body.data, []);
     });
 
     test("a reject racing a chargeback of the same conversion compensates it once", async () => {
@@ -191,7 +191,7 @@ for (const engine of await availableEngines()) {
       }
       const payouts = (
         await b.admin("GET", `/v1/commissions?affiliate_id=${w.affiliate.id}&status=paid&limit=10000`)
-      ).body.items;
+      ).body.data;
       const byPayout = new Map<string, number>();
       for (const e of payouts) byPayout.set(e.payout_id, (byPayout.get(e.payout_id) ?? 0) + e.amount_minor);
       const rows = await b.store.commissions.listPayouts({ affiliateId: w.affiliate.id });

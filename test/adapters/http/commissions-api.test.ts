@@ -42,7 +42,7 @@ for (const engine of await availableEngines()) {
     const send = async (pairs: Array<[string, string]>) =>
       postback(t.url, world.operator.key, signedQuery(world.secret, pairs));
     const entriesOf = async (conversionId: string) =>
-      (await admin("GET", `/v1/commissions?conversion_id=${conversionId}`)).body.items;
+      (await admin("GET", `/v1/commissions?conversion_id=${conversionId}`)).body.data;
 
     test("an FTD earns the CPA in the same transaction; a replay changes nothing; a refund claws back", async () => {
       const cid = await click(t, world);
@@ -85,10 +85,10 @@ for (const engine of await availableEngines()) {
         (await entriesOf(refund.body.conversion_id)).map((e: { amount_minor: number }) => e.amount_minor),
         [-5000],
       );
-      const all = (await admin("GET", `/v1/commissions?affiliate_id=${world.affiliate.id}`)).body.items;
+      const all = (await admin("GET", `/v1/commissions?affiliate_id=${world.affiliate.id}`)).body.data;
       const sum = all.reduce((s: number, e: { amount_minor: number }) => s + e.amount_minor, 0);
       const balances = (await admin("GET", `/v1/commissions/balances?affiliate_id=${world.affiliate.id}`))
-        .body.items;
+        .body.data;
       assert.equal(balances[0].approved_minor, sum, "balance = sum of entries");
     });
 
@@ -137,7 +137,7 @@ for (const engine of await availableEngines()) {
       const other = await createWorld(t, "Other");
       const key = await t.key("affiliate", { affiliateId: other.affiliate.id });
       const mine = client(t.url, key);
-      assert.equal((await mine("GET", "/v1/commissions")).body.items.length, 0);
+      assert.equal((await mine("GET", "/v1/commissions")).body.data.length, 0);
       expectStatus(await mine("GET", `/v1/commissions?affiliate_id=${world.affiliate.id}`), 403, "forbidden");
       const csv = await admin("GET", `/v1/commissions.csv?affiliate_id=${world.affiliate.id}`);
       assert.equal(csv.status, 200);
@@ -148,16 +148,16 @@ for (const engine of await availableEngines()) {
         affiliate_id: world.affiliate.id,
       });
       expectStatus(paid, 201);
-      assert.equal(paid.body.items.length, 1);
+      assert.equal(paid.body.data.length, 1);
       const balances = (await admin("GET", `/v1/commissions/balances?affiliate_id=${world.affiliate.id}`))
-        .body.items;
+        .body.data;
       assert.equal(balances[0].approved_minor, 0);
-      assert.equal(balances[0].paid_minor, paid.body.items[0].amount_minor);
+      assert.equal(balances[0].paid_minor, paid.body.data[0].amount_minor);
     });
 
     test("ledger filters refuse an id no entry can have before it reaches storage", async () => {
       for (const path of ["/v1/commissions", "/v1/commissions.csv", "/v1/commissions/balances"]) {
-        for (const query of [`conversion_id=${"c".repeat(65)}`, `after=${"e".repeat(65)}`, "after="]) {
+        for (const query of [`conversion_id=${"c".repeat(65)}`, `cursor=${"e".repeat(201)}`, "cursor="]) {
           expectStatus(await admin("GET", `${path}?${query}`), 400, "validation_failed");
         }
       }

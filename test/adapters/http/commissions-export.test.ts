@@ -63,12 +63,16 @@ for (const engine of await availableEngines()) {
       assert.match(headers.get("content-disposition") ?? "", /attachment; filename="commissions\.csv"/);
     });
 
-    test("a limit gives exactly that many and says so; `after` continues from a row", async () => {
+    test("a limit gives exactly that many and says so; a list page's cursor continues after it", async () => {
       const first = await csv("&limit=1500");
       assert.equal(first.rows.length, 1500);
       assert.equal(first.headers.get("x-export-limit"), "1500");
-      const last = first.rows.at(-1)!.split(",")[0];
-      const rest = await csv(`&after=${last}`);
+      const page = await fetch(`${t.url}/v1/commissions?affiliate_id=${affiliateId}&limit=1500`, {
+        headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      const listed = (await page.json()) as { data: Array<{ id: string }>; next_cursor: string };
+      assert.equal(listed.data.at(-1)!.id, first.rows.at(-1)!.split(",")[0]);
+      const rest = await csv(`&cursor=${listed.next_cursor}`);
       assert.equal(rest.rows.length, ENTRIES - 1500);
       assert.equal(rest.rows[0]!.split(",")[0], "le-export-01500");
     });

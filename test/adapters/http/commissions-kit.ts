@@ -135,7 +135,7 @@ export interface EntryWire {
 export async function entries(b: Bench, query: string): Promise<EntryWire[]> {
   const reply = await b.admin("GET", `/v1/commissions?${query}&limit=10000`);
   expectStatus(reply, 200);
-  return reply.body.items;
+  return reply.body.data;
 }
 
 /** The amounts, largest first by absolute value (entry ids of one conversion are not ordered). */
@@ -155,7 +155,7 @@ export async function balance(b: Bench, affiliateId: number): Promise<BalanceWir
   const reply = await b.admin("GET", `/v1/commissions/balances?affiliate_id=${affiliateId}`);
   expectStatus(reply, 200);
   return (
-    reply.body.items[0] ?? {
+    reply.body.data[0] ?? {
       currency: "",
       pending_minor: 0,
       approved_minor: 0,

@@ -97,7 +97,7 @@ for (const engine of await availableEngines()) {
       const listed = await b.admin("GET", "/v1/fx-rates");
       expectStatus(listed, 200);
       assert.equal(
-        listed.body.items.some(
+        listed.body.data.some(
           (r: { base: string; quote: string }) => r.base === "NOPE" || r.quote === "NOPE",
         ),
         false,

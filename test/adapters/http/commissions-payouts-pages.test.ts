@@ -1,5 +1,5 @@
 /**
- * GET /v1/commissions/payouts paged with `before`/`next_before` on both engines: walking every
+ * GET /v1/commissions/payouts paged with `cursor`/`next_cursor` on both engines: walking every
  * page yields every payout of the listing exactly once, newest first, for each role's scope, also
  * when a page ends inside a group of payouts made at the same time; a bad cursor is a 400.
  */
@@ -24,25 +24,29 @@ const newestFirst = (payouts: readonly Payout[]): Payout[] =>
     x.created_at === y.created_at ? (x.id < y.id ? 1 : -1) : x.created_at < y.created_at ? 1 : -1,
   );
 
-/** Follows `next_before` from the first page until it is null, checking each page's cursor. */
+/** Follows `next_cursor` from the first page until it is null, checking each page's cursor. */
 async function walk(call: Call, filters: Record<string, string>, limit: number): Promise<Payout[]> {
   const seen: Payout[] = [];
   let cursor: string | null = null;
   for (let pages = 1; pages <= 200; pages++) {
     const query = new URLSearchParams({ ...filters, limit: String(limit) });
-    if (cursor !== null) query.set("before", cursor);
+    if (cursor !== null) query.set("cursor", cursor);
     const reply = await call("GET", `/v1/commissions/payouts?${query}`);
     expectStatus(reply, 200);
-    const items = reply.body.items as Payout[];
+    const items = reply.body.data as Payout[];
     assert.ok(items.length <= limit, reply.text);
     const full = items.length === limit;
-    assert.equal(reply.body.next_before, full ? items.at(-1)!.id : null, "a full page points past its last");
+    const next = full ? cursorAt(items.at(-1)!.id) : null;
+    assert.equal(reply.body.next_cursor, next, "a full page points past its last");
     seen.push(...items);
-    cursor = reply.body.next_before;
+    cursor = reply.body.next_cursor;
     if (cursor === null) return seen;
   }
   throw new Error("the walk did not end");
 }
+
+/** The cursor after a payout (opaque to clients; cursor.ts: base64url of the JSON position). */
+const cursorAt = (id: string): string => Buffer.from(JSON.stringify([id])).toString("base64url");
 
 const ids = (payouts: readonly Payout[]) => payouts.map((p) => p.id);
 
@@ -64,8 +68,8 @@ for (const engine of await availableEngines()) {
       for (const world of sellers) await convert(t, world, await click(t, world));
       const reply = await admin("POST", "/v1/commissions/payouts", { period });
       expectStatus(reply, 201);
-      assert.equal(reply.body.items.length, 5, "a0…a3 and b0");
-      paid.push(...reply.body.items);
+      assert.equal(reply.body.data.length, 5, "a0…a3 and b0");
+      paid.push(...reply.body.data);
     };
 
     before(async () => {
@@ -133,41 +137,41 @@ for (const engine of await availableEngines()) {
       for (const p of walked) assert.deepEqual([p.amount_minor, p.entries], [7000, 1], p.id);
     });
 
-    test("/openapi.json documents the cursor and next_before", async () => {
+    test("/openapi.json documents the cursor and next_cursor", async () => {
       const reply = await admin("GET", "/openapi.json");
       expectStatus(reply, 200);
       const op = reply.body.paths["/v1/commissions/payouts"].get;
-      const param = op.parameters.find((p: { name: string }) => p.name === "before");
-      assert.deepEqual([param.in, param.schema.minLength, param.schema.maxLength], ["query", 1, 64]);
+      const param = op.parameters.find((p: { name: string }) => p.name === "cursor");
+      assert.deepEqual([param.in, param.schema.minLength, param.schema.maxLength], ["query", 1, 200]);
       const answer = op.responses["200"].content["application/json"].schema;
-      assert.deepEqual(answer.required, ["items", "next_before"]);
-      assert.deepEqual(answer.properties.next_before.type, ["string", "null"]);
+      assert.deepEqual(answer.required, ["data", "next_cursor"]);
+      assert.deepEqual(answer.properties.next_cursor.type, ["string", "null"]);
     });
 
-    test("a bad cursor is a 400 naming before", async () => {
+    test("a bad cursor is a 400 naming cursor", async () => {
       const path = "/v1/commissions/payouts";
-      expectStatus(await admin("GET", `${path}?before=`), 400, "validation_failed", "before");
-      expectStatus(
-        await admin("GET", `${path}?before=${"p".repeat(65)}`),
-        400,
-        "validation_failed",
-        "before",
-      );
-      const unknown = await admin("GET", `${path}?before=po_NOSUCHPAYOUT`);
-      expectStatus(unknown, 400, "invalid_field", "before");
-      assert.match(unknown.body.message, /next_before/);
+      const bad = (call: Call, query: string) =>
+        call("GET", query.startsWith("?") ? `${path}${query}` : `${path}?${query}`).then((reply) =>
+          expectStatus(reply, 400, "validation_failed", "cursor"),
+        );
+      for (const cursor of ["", "p".repeat(201), "not!base64", "bm90IGpzb24", cursorAt("")]) {
+        await bad(admin, `cursor=${cursor}`);
+      }
+      await bad(admin, `cursor=${Buffer.from("[1]").toString("base64url")}`);
+      const unknown = await admin("GET", `${path}?cursor=${cursorAt("po_NOSUCHPAYOUT")}`);
+      expectStatus(unknown, 400, "validation_failed", "cursor");
+      assert.match(unknown.body.message, /next_cursor/);
       // Another tenant's payout answers the same as an unknown id: the cursor reveals nothing.
       const ofA = paid.find((p) => p.affiliate_id === a.affiliate.id)!;
       const ofB = paid.find((p) => p.affiliate_id === b.affiliate.id)!;
       const keyB = client(t.url, await t.key("affiliate", { affiliateId: b.affiliate.id }));
-      expectStatus(await keyB("GET", `${path}?before=${ofA.id}`), 400, "invalid_field", "before");
+      await bad(keyB, `cursor=${cursorAt(ofA.id)}`);
       const operatorA = client(t.url, await t.key("operator", { operatorId: a.operator.id }));
       const onA = `${path}?program_id=${a.program.id}`;
-      expectStatus(await operatorA("GET", `${onA}&before=${ofB.id}`), 400, "invalid_field", "before");
-      expectStatus(await operatorA("GET", `${onA}&before=${ofA.id}`), 200);
+      await bad(operatorA, `program_id=${a.program.id}&cursor=${cursorAt(ofB.id)}`);
+      expectStatus(await operatorA("GET", `${onA}&cursor=${cursorAt(ofA.id)}`), 200);
       // A cursor from another listing (other filters) is refused too.
-      const onlyB = `${path}?affiliate_id=${b.affiliate.id}&before=${ofA.id}`;
-      expectStatus(await admin("GET", onlyB), 400, "invalid_field", "before");
+      await bad(admin, `affiliate_id=${b.affiliate.id}&cursor=${cursorAt(ofA.id)}`);
     });
 
     test("payouts made during a walk do not shift it", async () => {
@@ -175,9 +179,9 @@ for (const engine of await availableEngines()) {
       const first = await admin("GET", "/v1/commissions/payouts?limit=6");
       expectStatus(first, 200);
       await round();
-      const rest = await admin("GET", `/v1/commissions/payouts?limit=1000&before=${first.body.next_before}`);
+      const rest = await admin("GET", `/v1/commissions/payouts?limit=1000&cursor=${first.body.next_cursor}`);
       expectStatus(rest, 200);
-      assert.deepEqual([...first.body.items, ...rest.body.items], before);
+      assert.deepEqual([...first.body.data, ...rest.body.data], before);
       assert.deepEqual(await walk(admin, {}, 3), newestFirst(paid), "the new round comes first");
     });
   });

@@ -31,13 +31,13 @@ for (const engine of await availableEngines()) {
     const list = async (call: Call, query = "") => {
       const reply = await call("GET", `/v1/commissions/payouts${query}`);
       expectStatus(reply, 200);
-      return reply.body.items as Payout[];
+      return reply.body.data as Payout[];
     };
     const pay = async (affiliateId: number) => {
       const reply = await admin("POST", "/v1/commissions/payouts", { period, affiliate_id: affiliateId });
       expectStatus(reply, 201);
-      assert.equal(reply.body.items.length, 1);
-      return reply.body.items[0] as Payout;
+      assert.equal(reply.body.data.length, 1);
+      return reply.body.data[0] as Payout;
     };
 
     before(async () => {

@@ -84,7 +84,7 @@ for (const engine of await availableEngines()) {
       const id = await ftd(w, "50.00");
       const period = new Date(b.now()).toISOString().slice(0, 7);
       const paid = await b.admin("POST", "/v1/commissions/payouts", { period, affiliate_id: w.affiliate.id });
-      assert.equal(paid.body.items[0].amount_minor, 10000);
+      assert.equal(paid.body.data[0].amount_minor, 10000);
       const tx = (await b.admin("GET", `/v1/conversions/${id}`)).body.txid;
       const cb = await send(b, w, ev("chargeback", { reverses: tx }));
       assert.deepEqual(
@@ -94,14 +94,14 @@ for (const engine of await availableEngines()) {
       const owed = await balance(b, w.affiliate.id);
       assert.deepEqual([owed.paid_minor, owed.approved_minor], [10000, -10000]);
       const none = await b.admin("POST", "/v1/commissions/payouts", { period, affiliate_id: w.affiliate.id });
-      assert.equal(none.body.items.length, 0, "a negative balance is not paid");
+      assert.equal(none.body.data.length, 0, "a negative balance is not paid");
       await send(
         b,
         w,
         ev("revenue", { click_id: await clickOf(b, w), player_id: "r1", amount: "600.00", currency: "EUR" }),
       );
       const next = await b.admin("POST", "/v1/commissions/payouts", { period, affiliate_id: w.affiliate.id });
-      assert.equal(next.body.items[0].amount_minor, 15000 - 10000);
+      assert.equal(next.body.data[0].amount_minor, 15000 - 10000);
     });
 
     test("iGaming: a cap reached mid-batch pays up to the cap, the rest at 0 with the reason", async () => {

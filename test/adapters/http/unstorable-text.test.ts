@@ -102,7 +102,7 @@ for (const engine of await availableEngines()) {
         "params.b\uFFFDtag",
       );
       expectStatus(await admin("GET", "/v1/request-log?txid=%00"), 400, "invalid_field", "txid");
-      expectStatus(await admin("GET", "/v1/commissions/payouts?before=x%00"), 400, "invalid_field", "before");
+      expectStatus(await admin("GET", "/v1/commissions/payouts?cursor=x%00"), 400, "invalid_field", "cursor");
       expectStatus(await admin("GET", "/v1/conversions/cv%00x"), 400, "invalid_field", "id");
       // Nothing else broke: the same calls with clean text work.
       expectStatus(await admin("GET", "/v1/request-log?txid=clean-1"), 200);

@@ -2,7 +2,9 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { ClickAnswer, ClickRecorder, ClickRequest } from "../../../app/record-click.ts";
+import { ERROR } from "./admin/schemas.ts";
 
 const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head>
 <body><h1>Link not found</h1><p>This tracking link does not exist or is no longer active.</p></body></html>`;
@@ -73,13 +75,61 @@ export function clickRequest(
   };
 }
 
+const HTML = { content: { "text/html": { schema: Type.String() } } };
+const PARAMS = Type.Object({ code: Type.String({ description: "The link's code." }) });
+const SUB = Type.Optional(
+  Type.String({
+    description:
+      "Kept as sent up to 256 characters; a longer value is cut to its first 256 (stored and substituted so), never refused.",
+  }),
+);
+
+/** Documents the route for /openapi.json; the click path takes any query (nothing is refused). */
+const CLICK_SCHEMA = {
+  summary: "Follow a tracking link: records the click and redirects to the landing URL",
+  tags: ["clicks"],
+  security: [],
+  params: PARAMS,
+  querystring: Type.Object(
+    { sub1: SUB, sub2: SUB, sub3: SUB, sub4: SUB, sub5: SUB },
+    { additionalProperties: true },
+  ),
+  response: {
+    302: {
+      type: "null",
+      description:
+        "To the landing URL with {click_id}, {sub1}… substituted (or the program's fallback URL for a paused link).",
+      headers: { location: { type: "string", description: "The landing URL." } },
+    },
+    404: { ...HTML, description: "Unknown or paused link (with no fallback URL)." },
+    500: { description: "internal_error.", content: { "application/json": { schema: ERROR } } },
+    503: { ...HTML, description: "Temporarily unavailable; Retry-After given." },
+  },
+};
+
+const HEAD_SCHEMA = {
+  summary: "Refused so that link checkers do not count as clicks",
+  tags: ["clicks"],
+  security: [],
+  params: PARAMS,
+  response: {
+    405: {
+      type: "null",
+      description: "Not a click.",
+      headers: { allow: { type: "string", description: "GET" } },
+    },
+  },
+};
+
 export async function clickRoutes(
   app: FastifyInstance,
   deps: { readonly clicks: ClickRecorder },
 ): Promise<void> {
+  app.setValidatorCompiler(() => () => true);
   app.route<{ Params: { code: string } }>({
     method: "GET",
     url: "/c/:code",
+    schema: CLICK_SCHEMA,
     // Link checkers and preview bots send HEAD: it must not count as a click.
     exposeHeadRoute: false,
     handler: async (request, reply) => {
@@ -90,7 +140,9 @@ export async function clickRoutes(
       return reply.status(response.status).headers(response.headers).send(response.body);
     },
   });
-  app.head("/c/:code", async (_request, reply) =>
+  // Documented: @fastify/swagger leaves HEAD routes out unless told (the automatic ones stay out).
+  const head = { schema: HEAD_SCHEMA, config: { swagger: { exposeHeadRoute: true } } };
+  app.head("/c/:code", head, async (_request, reply) =>
     reply.status(405).header("allow", "GET").header("cache-control", "no-store").send(),
   );
 }

@@ -4,8 +4,34 @@
  * room left on disk), so a load balancer stops sending postbacks that could only get 503.
  */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { Store } from "../../../app/ports.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailableError } from "../../../app/storage-errors.ts";
+
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const LIVE = {
+  summary: "Liveness: answers while the process runs",
+  tags: ["health"],
+  security: [],
+  response: { 200: json("ok", Type.Object({ status: Type.Literal("ok") })) },
+};
+
+const READY = {
+  summary: "Readiness: the database takes writes and the instance is not draining",
+  tags: ["health"],
+  security: [],
+  response: {
+    200: json("ready", Type.Object({ status: Type.Literal("ready"), engine: Type.String() })),
+    503: json(
+      "draining or storage_unavailable; Retry-After given.",
+      Type.Object({ status: Type.String(), code: Type.String() }),
+    ),
+  },
+};
 
 export async function healthRoutes(
   app: FastifyInstance,
@@ -15,10 +41,10 @@ export async function healthRoutes(
   app.addHook("onSend", async (_request, reply) => {
     reply.header("cache-control", "no-store");
   });
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", { schema: LIVE }, async () => ({ status: "ok" }));
   // Logged when readiness changes, not on every probe of a load balancer.
   let unavailable = false;
-  app.get("/readyz", async (_request, reply) => {
+  app.get("/readyz", { schema: READY }, async (_request, reply) => {
     // A draining instance takes no new work: the load balancer should move on at once.
     if (deps.isDraining())
       return reply.status(503).header("retry-after", "5").send({ status: "draining", code: "draining" });

@@ -5,6 +5,7 @@ import type { LoggableRequest, PostbackIngestor, PostbackRequest } from "../../.
 import type { Clock } from "../../../app/ports.ts";
 import type { ErrorCode } from "../../../domain/errors.ts";
 import { wasTimedOut } from "../error-handler.ts";
+import { POSTBACK_GET, POSTBACK_OTHER, POSTBACK_POST } from "./postback-schema.ts";
 
 export interface PostbackRouteDeps {
   readonly ingestor: PostbackIngestor;
@@ -99,6 +100,8 @@ export function refusedRequest(
 }
 
 export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDeps): Promise<void> {
+  // The schemas document the contract (postback-schema.ts); the ingestor checks it, with its codes.
+  app.setValidatorCompiler(() => () => true);
   // Signatures are verified over the exact bytes received: keep every body as a raw Buffer.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -158,21 +161,22 @@ export async function postbackRoutes(app: FastifyInstance, deps: PostbackRouteDe
     return refuse(request as PostbackFastifyRequest, reply, code, message);
   });
 
-  app.route<{ Params: { operatorKey: string }; Body: Buffer | undefined }>({
-    method: ["GET", "POST"],
-    url: URL_PATTERN,
-    // A HEAD must not record a conversion: it gets the 405 below instead of running this handler.
-    exposeHeadRoute: false,
-    handler: async (request, reply) => {
-      const answer = await deps.ingestor.handle(toRequest(request, request.body ?? EMPTY));
-      if (answer.status >= 500) request.log.warn({ status: answer.status }, "postback not stored");
-      return send(reply, answer);
-    },
-  });
+  const handler = async (
+    request: FastifyRequest<{ Params: { operatorKey: string }; Body: Buffer | undefined }>,
+    reply: FastifyReply,
+  ) => {
+    const answer = await deps.ingestor.handle(toRequest(request, request.body ?? EMPTY));
+    if (answer.status >= 500) request.log.warn({ status: answer.status }, "postback not stored");
+    return send(reply, answer);
+  };
+  // A HEAD must not record a conversion: it gets the 405 below instead of running the handler.
+  app.route({ method: "GET", url: URL_PATTERN, exposeHeadRoute: false, schema: POSTBACK_GET, handler });
+  app.route({ method: "POST", url: URL_PATTERN, schema: POSTBACK_POST, handler });
 
   app.route<{ Params: { operatorKey: string } }>({
     method: [...OTHER_METHODS],
     url: URL_PATTERN,
+    schema: POSTBACK_OTHER,
     handler: async (request, reply) => {
       reply.header("allow", "GET, POST");
       return refuse(request, reply, "method_not_allowed", `Use GET or POST, not ${request.method}.`);

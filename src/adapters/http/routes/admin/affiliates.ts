@@ -1,5 +1,6 @@
 /** /v1/affiliates. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import {
   createAffiliate,
   getAffiliate,
@@ -7,24 +8,23 @@ import {
   updateAffiliate,
 } from "../../../../app/admin/affiliates.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
-import { type Affiliate, STATUSES, type Status } from "../../../../domain/model.ts";
-import { resourceRoutes } from "./resource-routes.ts";
-import { ID, iso, NAME, nullable, object, record, TIME } from "./schemas.ts";
+import { type Affiliate, STATUSES } from "../../../../domain/model.ts";
+import { patchOf, resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, NAME, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["affiliates"];
-const STATUS = { type: "string", enum: [...STATUSES] };
-const EMAIL = nullable({ type: "string", format: "email", maxLength: 320 });
+const STATUS = OneOf(STATUSES);
 
-export const AFFILIATE = record({
+export const AFFILIATE = Type.Object({
   id: ID,
-  name: { type: "string" },
-  email: nullable({ type: "string" }),
+  name: Type.String(),
+  email: Nullable(Type.String()),
   status: STATUS,
   created_at: TIME,
   updated_at: TIME,
 });
 
-const affiliateWire = (a: Affiliate) => ({
+const affiliateJson = (a: Affiliate) => ({
   id: a.id,
   name: a.name,
   email: a.email,
@@ -33,34 +33,32 @@ const affiliateWire = (a: Affiliate) => ({
   updated_at: iso(a.updatedAt),
 });
 
-interface AffiliateBody {
-  name: string;
-  email?: string | null;
-  status?: Status;
-}
-
-const BODY = object({ name: NAME, email: EMAIL, status: STATUS });
+const BODY = Strict({
+  name: NAME,
+  email: Type.Optional(Nullable(Type.String({ format: "email", maxLength: 320 }))),
+  status: Type.Optional(STATUS),
+});
 
 export async function affiliateRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const affiliates = resourceRoutes(app, {
     path: "/affiliates",
     tags: TAGS,
     item: AFFILIATE,
-    wire: affiliateWire,
+    toJson: affiliateJson,
   });
   affiliates.create({
     summary: "Create an affiliate",
-    body: { ...BODY, required: ["name"] },
-    run: (principal, body: AffiliateBody) => createAffiliate(deps, principal, body),
+    body: BODY,
+    run: (principal, body) => createAffiliate(deps, principal, body),
   });
   affiliates.update({
     summary: "Change an affiliate",
-    body: { ...BODY, minProperties: 1 },
-    run: (principal, id, body: Partial<AffiliateBody>) => updateAffiliate(deps, principal, id, body),
+    body: patchOf(BODY),
+    run: (principal, id, body) => updateAffiliate(deps, principal, id, body),
   });
   affiliates.list({
     summary: "List affiliates (an affiliate key sees its own)",
-    load: (principal, query) => listAffiliates(deps, principal, query),
+    load: (principal, page) => listAffiliates(deps, principal, page),
   });
   affiliates.get({ summary: "Get an affiliate", load: (principal, id) => getAffiliate(deps, principal, id) });
 }

@@ -1,326 +1,111 @@
-/** /v1/programs/:id/plans, /v1/commission-presets, /v1/fx-rates, /v1/affiliates/:id/parent, /v1/commissions… */
-import { Readable } from "node:stream";
+/**
+ * /v1/programs/:id/plans, /v1/commission-presets, /v1/fx-rates, /v1/affiliates/:id/parent and
+ * /v1/commissions/approve-due; the ledger's routes are in commissions-ledger.ts, manual
+ * adjustments in commissions-adjust.ts.
+ */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   createPlanVersion,
   createRate,
-  listPayouts,
   listPlanVersions,
-  markPeriodPaid,
   presetOf,
-  scopedLedgerFilter,
   setParent,
 } from "../../../../app/commissions/admin-commissions.ts";
 import { approveDueEntries } from "../../../../app/commissions/approve-due.ts";
-import type { LedgerFilter } from "../../../../app/commissions/commission-store-port.ts";
-import { ENTRY_STATUSES, type EntryStatus } from "../../../../app/commissions/ledger-port.ts";
-import type { Terms } from "../../../../domain/commissions/terms.ts";
-import { VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
+import { VERTICALS } from "../../../../domain/event-types.ts";
 import { principalOf } from "../../api-auth.ts";
+import { wholeList } from "../../cursor.ts";
+import { typed } from "../../type-provider.ts";
 import { adjustmentRoutes } from "./commissions-adjust.ts";
-import {
-  ENTRIES_CSV_HEADER,
-  ENTRY,
-  entriesCsvLines,
-  entryWire,
-  PAYOUT,
-  PLAN,
-  payoutWire,
-  planWire,
-  RATE,
-  rateWire,
-  TERMS,
-} from "./commissions-wire.ts";
-import { adminSchema, ID, idParams, msOf, nullable, object, record, TIME } from "./schemas.ts";
+import { PLAN, planJson, RATE, rateJson, TERMS } from "./commissions-json.ts";
+import { ledgerRoutes } from "./commissions-ledger.ts";
+import { adminSchema, ID, idParams, listOf, msOf, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["commissions"];
-const PERIOD = { type: "string", pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$" };
-const list = (item: Record<string, unknown>) => record({ items: { type: "array", items: item } });
+const OPTIONAL_TIME = Type.Optional(TIME);
 
 function plans(app: FastifyInstance, deps: AdminDeps): void {
   const create = adminSchema({
     summary: "Add a plan version (or an affiliate's deal) to a program, in force from its date",
     tags: TAGS,
     params: idParams,
-    body: object(
-      {
-        affiliate_id: nullable(ID),
-        effective_from: TIME,
-        terms: TERMS,
-        note: nullable({ type: "string", maxLength: 500 }),
-      },
-      ["terms"],
-    ),
+    body: Strict({
+      affiliate_id: Type.Optional(Nullable(ID)),
+      effective_from: OPTIONAL_TIME,
+      terms: TERMS,
+      note: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    }),
     response: { 201: PLAN },
   });
-  app.post<{
-    Params: { id: number };
-    Body: { affiliate_id?: number | null; effective_from?: string; terms: Terms; note?: string | null };
-  }>("/programs/:id/plans", { schema: create }, async (request, reply) => {
+  typed(app).post("/programs/:id/plans", { schema: create }, async (request, reply) => {
     const { effective_from, ...rest } = request.body;
     const from = msOf(effective_from);
     const plan = await createPlanVersion(deps, principalOf(request), request.params.id, {
       ...rest,
       ...(from === undefined ? {} : { effective_from: from }),
     });
-    return reply.status(201).send(planWire(plan));
+    return reply.status(201).send(planJson(plan));
   });
   const all = adminSchema({
     summary: "Every plan and deal version of a program (history kept)",
     tags: TAGS,
     params: idParams,
-    response: { 200: list(PLAN) },
+    response: { 200: listOf(PLAN) },
   });
-  app.get<{ Params: { id: number } }>("/programs/:id/plans", { schema: all }, async (request) => ({
-    items: (await listPlanVersions(deps, principalOf(request), request.params.id)).map(planWire),
-  }));
+  typed(app).get("/programs/:id/plans", { schema: all }, async (request) =>
+    wholeList(await listPlanVersions(deps, principalOf(request), request.params.id), planJson),
+  );
   const preset = adminSchema({
     summary: "The default plan offered for a new program of a vertical",
     tags: TAGS,
-    params: object({ vertical: { type: "string", enum: [...VERTICALS] } }, ["vertical"]),
+    params: Strict({ vertical: OneOf(VERTICALS) }),
     response: {
-      200: record({ vertical: { type: "string" }, terms: { type: "object", additionalProperties: true } }),
+      200: Type.Object({ vertical: Type.String(), terms: Type.Object({}, { additionalProperties: true }) }),
     },
   });
-  app.get<{ Params: { vertical: Vertical } }>(
-    "/commission-presets/:vertical",
-    { schema: preset },
-    async (request) => ({
-      vertical: request.params.vertical,
-      terms: presetOf(request.params.vertical),
-    }),
-  );
+  typed(app).get("/commission-presets/:vertical", { schema: preset }, async (request) => ({
+    vertical: request.params.vertical,
+    terms: presetOf(request.params.vertical),
+  }));
 }
 
 function rates(app: FastifyInstance, deps: AdminDeps): void {
   const create = adminSchema({
     summary: "Add an FX rate (quote units per 1 base unit), in force from its date",
     tags: TAGS,
-    body: object(
-      {
-        base: { type: "string" },
-        quote: { type: "string" },
-        rate: { type: "string", maxLength: 40 },
-        effective_from: TIME,
-      },
-      ["base", "quote", "rate"],
-    ),
+    body: Strict({
+      base: Type.String(),
+      quote: Type.String(),
+      rate: Type.String({ maxLength: 40 }),
+      effective_from: OPTIONAL_TIME,
+    }),
     response: { 201: RATE },
   });
-  app.post<{ Body: { base: string; quote: string; rate: string; effective_from?: string } }>(
-    "/fx-rates",
-    { schema: create },
-    async (request, reply) => {
-      const { effective_from, ...body } = request.body;
-      const from = msOf(effective_from);
-      const rate = await createRate(deps, principalOf(request), {
-        ...body,
-        ...(from === undefined ? {} : { effective_from: from }),
-      });
-      return reply.status(201).send(rateWire(rate));
-    },
+  typed(app).post("/fx-rates", { schema: create }, async (request, reply) => {
+    const { effective_from, ...body } = request.body;
+    const from = msOf(effective_from);
+    const rate = await createRate(deps, principalOf(request), {
+      ...body,
+      ...(from === undefined ? {} : { effective_from: from }),
+    });
+    return reply.status(201).send(rateJson(rate));
+  });
+  const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: listOf(RATE) } });
+  app.get("/fx-rates", { schema: all }, async () =>
+    wholeList(await deps.store.commissions.listRates(), rateJson),
   );
-  const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: list(RATE) } });
-  app.get("/fx-rates", { schema: all }, async () => ({
-    items: (await deps.store.commissions.listRates()).map(rateWire),
-  }));
   const parent = adminSchema({
     summary: "Set (or clear) an affiliate's parent for sub-affiliate overrides",
     tags: TAGS,
     params: idParams,
-    body: object({ parent_id: nullable(ID) }, ["parent_id"]),
-    response: { 200: record({ affiliate_id: ID, parent_id: nullable(ID) }) },
+    body: Strict({ parent_id: Nullable(ID) }),
+    response: { 200: Type.Object({ affiliate_id: ID, parent_id: Nullable(ID) }) },
   });
-  app.put<{ Params: { id: number }; Body: { parent_id: number | null } }>(
-    "/affiliates/:id/parent",
-    { schema: parent },
-    async (request) => {
-      await setParent(deps, principalOf(request), request.params.id, request.body.parent_id);
-      return { affiliate_id: request.params.id, parent_id: request.body.parent_id };
-    },
-  );
-}
-
-const FILTER = object({
-  affiliate_id: ID,
-  program_id: ID,
-  period: PERIOD,
-  status: { type: "string", enum: [...ENTRY_STATUSES] },
-  conversion_id: { type: "string", minLength: 1, maxLength: 64 },
-  after: { type: "string", minLength: 1, maxLength: 64, description: "Entries with a greater id." },
-  limit: { type: "integer", minimum: 1, maximum: 10000 },
-});
-interface FilterQuery {
-  affiliate_id?: number;
-  program_id?: number;
-  period?: string;
-  status?: EntryStatus;
-  conversion_id?: string;
-  after?: string;
-  limit?: number;
-}
-const filterOf = (q: FilterQuery): LedgerFilter => ({
-  ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
-  ...(q.program_id === undefined ? {} : { programId: q.program_id }),
-  ...(q.period === undefined ? {} : { period: q.period }),
-  ...(q.status === undefined ? {} : { status: q.status }),
-  ...(q.conversion_id === undefined ? {} : { conversionId: q.conversion_id }),
-  ...(q.after === undefined ? {} : { after: q.after }),
-  ...(q.limit === undefined ? {} : { limit: q.limit }),
-});
-
-/** Rows per page of an export. */
-const EXPORT_PAGE = 1000;
-
-/** The header, then the entries matching `filter` page by page in id order, up to its limit. */
-async function* csvPages(deps: AdminDeps, filter: LedgerFilter): AsyncGenerator<string> {
-  yield ENTRIES_CSV_HEADER;
-  let left = filter.limit ?? Number.POSITIVE_INFINITY;
-  let after = filter.after;
-  while (left > 0) {
-    const want = Math.min(EXPORT_PAGE, left);
-    const page = await deps.store.commissions.listEntries({
-      ...filter,
-      ...(after === undefined ? {} : { after }),
-      limit: want,
-    });
-    if (page.length) yield entriesCsvLines(page);
-    if (page.length < want) return;
-    left -= page.length;
-    after = page.at(-1)!.id;
-  }
-}
-
-function ledger(app: FastifyInstance, deps: AdminDeps): void {
-  const entries = adminSchema({
-    summary: "Ledger entries (an affiliate key sees its own)",
-    tags: TAGS,
-    querystring: FILTER,
-    response: { 200: list(ENTRY) },
-  });
-  app.get<{ Querystring: FilterQuery }>("/commissions", { schema: entries }, async (request) => {
-    const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
-    return { items: (await deps.store.commissions.listEntries(filter)).map(entryWire) };
-  });
-  const csv = adminSchema({
-    summary: "Ledger entries as CSV",
-    tags: TAGS,
-    querystring: FILTER,
-    response: { 200: { type: "string" } },
-  });
-  app.get<{ Querystring: FilterQuery }>("/commissions.csv", { schema: csv }, async (request, reply) => {
-    const filter = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
-    // Every matching entry (or the first `limit`), read and sent a page at a time: memory stays
-    // flat however long the ledger, and the event loop serves others between pages.
-    if (filter.limit !== undefined) reply.header("x-export-limit", String(filter.limit));
-    return reply
-      .type("text/csv; charset=utf-8")
-      .header("content-disposition", 'attachment; filename="commissions.csv"')
-      .send(Readable.from(csvPages(deps, filter)));
-  });
-  const BALANCE = record({
-    affiliate_id: ID,
-    currency: { type: "string" },
-    pending_minor: { type: "integer" },
-    approved_minor: { type: "integer" },
-    paid_minor: { type: "integer" },
-    reversed_minor: { type: "integer" },
-  });
-  const balances = adminSchema({
-    summary: "Balances per affiliate and currency (approved = next payout)",
-    tags: TAGS,
-    querystring: FILTER,
-    response: { 200: list(BALANCE) },
-  });
-  app.get<{ Querystring: FilterQuery }>("/commissions/balances", { schema: balances }, async (request) => {
-    const f = await scopedLedgerFilter(deps, principalOf(request), filterOf(request.query));
-    const rows = await deps.store.commissions.balances({
-      ...(f.affiliateId === undefined ? {} : { affiliateId: f.affiliateId }),
-      ...(f.programId === undefined ? {} : { programId: f.programId }),
-      ...(f.period === undefined ? {} : { period: f.period }),
-    });
-    return {
-      items: rows.map((b) => ({
-        affiliate_id: b.affiliateId,
-        currency: b.currency,
-        pending_minor: b.pendingMinor,
-        approved_minor: b.approvedMinor,
-        paid_minor: b.paidMinor,
-        reversed_minor: b.reversedMinor,
-      })),
-    };
-  });
-}
-
-const PAYOUT_FILTER = object({
-  affiliate_id: ID,
-  program_id: ID,
-  period: PERIOD,
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  before: {
-    type: "string",
-    minLength: 1,
-    maxLength: 64,
-    description:
-      "Payouts listed after this one, which must be in the same listing (the previous page's next_before).",
-  },
-});
-interface PayoutQuery {
-  affiliate_id?: number;
-  program_id?: number;
-  period?: string;
-  limit: number;
-  before?: string;
-}
-
-function payouts(app: FastifyInstance, deps: AdminDeps): void {
-  const pay = adminSchema({
-    summary: "Mark a period (and earlier) paid: one payout per affiliate and currency",
-    tags: TAGS,
-    body: object({ period: PERIOD, affiliate_id: ID }, ["period"]),
-    response: { 201: list(PAYOUT) },
-  });
-  app.post<{ Body: { period: string; affiliate_id?: number } }>(
-    "/commissions/payouts",
-    { schema: pay },
-    async (request, reply) => {
-      const paid = await markPeriodPaid(
-        deps,
-        principalOf(request),
-        request.body.period,
-        request.body.affiliate_id,
-      );
-      return reply.status(201).send({ items: paid.map(payoutWire) });
-    },
-  );
-  const all = adminSchema({
-    summary:
-      "Payouts, newest first (affiliate key: its own; operator key: its named program's share of each)",
-    tags: TAGS,
-    querystring: PAYOUT_FILTER,
-    response: {
-      200: record({
-        items: { type: "array", items: PAYOUT },
-        next_before: nullable({
-          type: "string",
-          description: "The next page's before; null when this page is short.",
-        }),
-      }),
-    },
-  });
-  app.get<{ Querystring: PayoutQuery }>("/commissions/payouts", { schema: all }, async (request) => {
-    const q = request.query;
-    const rows = await listPayouts(deps, principalOf(request), {
-      ...(q.affiliate_id === undefined ? {} : { affiliateId: q.affiliate_id }),
-      ...(q.program_id === undefined ? {} : { programId: q.program_id }),
-      ...(q.period === undefined ? {} : { period: q.period }),
-      ...(q.before === undefined ? {} : { before: q.before }),
-      limit: q.limit,
-    });
-    // A full page may have more after it; a short one is the last.
-    const next = rows.length >= q.limit ? rows[rows.length - 1]!.id : null;
-    return { items: rows.map(payoutWire), next_before: next };
+  typed(app).put("/affiliates/:id/parent", { schema: parent }, async (request) => {
+    await setParent(deps, principalOf(request), request.params.id, request.body.parent_id);
+    return { affiliate_id: request.params.id, parent_id: request.body.parent_id };
   });
 }
 
@@ -328,7 +113,7 @@ function jobs(app: FastifyInstance, deps: AdminDeps): void {
   const approve = adminSchema({
     summary: "Run the hold-period job now",
     tags: TAGS,
-    response: { 200: record({ approved: { type: "integer" }, reversed: { type: "integer" } }) },
+    response: { 200: Type.Object({ approved: Type.Integer(), reversed: Type.Integer() }) },
   });
   app.post("/commissions/approve-due", { schema: approve }, async (request) => {
     principalOf(request, "admin");
@@ -339,8 +124,7 @@ function jobs(app: FastifyInstance, deps: AdminDeps): void {
 export async function commissionRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   plans(app, deps);
   rates(app, deps);
-  ledger(app, deps);
-  payouts(app, deps);
+  ledgerRoutes(app, deps);
   jobs(app, deps);
   adjustmentRoutes(app, deps);
 }

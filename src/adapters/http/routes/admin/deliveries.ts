@@ -1,5 +1,6 @@
 /** /v1/deliveries and /v1/delivery-attempts: the outbox, replays and the attempt log. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   getDelivery,
@@ -8,35 +9,19 @@ import {
   replayRange,
   searchAttempts,
 } from "../../../../app/delivery/deliveries.ts";
-import { DELIVERY_STATES, type DeliveryState } from "../../../../app/delivery/outbox-port.ts";
+import { DELIVERY_STATES } from "../../../../app/delivery/outbox-port.ts";
 import { principalOf } from "../../api-auth.ts";
-import { ATTEMPT, attemptWire, DELIVERY, deliveryWire } from "./endpoints-wire.ts";
-import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
-import { TIME_RANGE } from "./record-wire.ts";
-import { adminSchema, ID, msOf, object, record } from "./schemas.ts";
+import { typed } from "../../type-provider.ts";
+import { ATTEMPT, attemptJson, DELIVERY, deliveryJson } from "./endpoints-json.ts";
+import { rangeListRoute } from "./range-list-route.ts";
+import { TIME_RANGE } from "./record-schemas.ts";
+import { adminSchema, ID, msOf, OneOf, Strict } from "./schemas.ts";
 
 const TAGS = ["deliveries"];
-const STATE = { type: "string", enum: [...DELIVERY_STATES] };
-const ID_PARAM = object({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
-
-interface DeliveryQuery extends RangeQuery {
-  affiliate_id?: number;
-  endpoint_id?: number;
-  conversion_id?: string;
-  state?: DeliveryState;
-}
-interface AttemptQuery extends RangeQuery {
-  affiliate_id?: number;
-  endpoint_id?: number;
-  delivery_id?: string;
-  failed?: boolean;
-}
-interface ReplayBody {
-  endpoint_id: number;
-  since?: string;
-  until?: string;
-  states?: DeliveryState[];
-}
+const STATE = OneOf(DELIVERY_STATES);
+const ID_PARAM = Strict({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const OPTIONAL_ID = Type.Optional(ID);
+const ID_TEXT = Type.Optional(Type.String({ maxLength: 64 }));
 
 function deliveries(app: FastifyInstance, deps: AdminDeps): void {
   rangeListRoute(app, {
@@ -44,14 +29,15 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
     summary: "List deliveries, newest first (an affiliate key sees its own)",
     tags: TAGS,
     filters: {
-      affiliate_id: ID,
-      endpoint_id: ID,
-      conversion_id: { type: "string", maxLength: 64 },
-      state: STATE,
+      affiliate_id: OPTIONAL_ID,
+      endpoint_id: OPTIONAL_ID,
+      conversion_id: ID_TEXT,
+      state: Type.Optional(STATE),
     },
     item: DELIVERY,
-    wire: deliveryWire,
-    load: (principal, range, q: DeliveryQuery) =>
+    toJson: deliveryJson,
+    position: (row) => ({ at: row.createdAt, id: row.id }),
+    load: (principal, range, q) =>
       listDeliveries(deps, principal, {
         ...range,
         affiliateId: q.affiliate_id,
@@ -65,12 +51,12 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
     tags: TAGS,
     params: ID_PARAM,
     response: {
-      200: record({ ...(DELIVERY["properties"] as object), attempts: { type: "array", items: ATTEMPT } }),
+      200: Type.Object({ ...DELIVERY.properties, attempts: Type.Array(ATTEMPT) }),
     },
   });
-  app.get<{ Params: { id: string } }>("/deliveries/:id", { schema: one }, async (request) => {
+  typed(app).get("/deliveries/:id", { schema: one }, async (request) => {
     const { delivery, attempts } = await getDelivery(deps, principalOf(request), request.params.id);
-    return { ...deliveryWire(delivery), attempts: attempts.map(attemptWire) };
+    return { ...deliveryJson(delivery), attempts: attempts.map(attemptJson) };
   });
 }
 
@@ -81,18 +67,20 @@ function replays(app: FastifyInstance, deps: AdminDeps): void {
     params: ID_PARAM,
     response: { 200: DELIVERY },
   });
-  app.post<{ Params: { id: string } }>("/deliveries/:id/replay", { schema: one }, async (request) =>
-    deliveryWire(await replayDelivery(deps, principalOf(request), request.params.id)),
+  typed(app).post("/deliveries/:id/replay", { schema: one }, async (request) =>
+    deliveryJson(await replayDelivery(deps, principalOf(request), request.params.id)),
   );
   const bulk = adminSchema({
     summary: "Replay an endpoint's deliveries created in a time range (default: dead ones)",
     tags: TAGS,
-    body: object({ endpoint_id: ID, ...TIME_RANGE, states: { type: "array", items: STATE, minItems: 1 } }, [
-      "endpoint_id",
-    ]),
-    response: { 200: record({ replayed: { type: "integer" } }) },
+    body: Strict({
+      endpoint_id: ID,
+      ...TIME_RANGE,
+      states: Type.Optional(Type.Array(STATE, { minItems: 1 })),
+    }),
+    response: { 200: Type.Object({ replayed: Type.Integer() }) },
   });
-  app.post<{ Body: ReplayBody }>("/deliveries/replay", { schema: bulk }, async (request) => {
+  typed(app).post("/deliveries/replay", { schema: bulk }, async (request) => {
     const b = request.body;
     const replayed = await replayRange(deps, principalOf(request), {
       endpointId: b.endpoint_id,
@@ -110,14 +98,15 @@ function attempts(app: FastifyInstance, deps: AdminDeps): void {
     summary: "Search the attempt log, newest first",
     tags: TAGS,
     filters: {
-      affiliate_id: ID,
-      endpoint_id: ID,
-      delivery_id: { type: "string", maxLength: 64 },
-      failed: { type: "boolean" },
+      affiliate_id: OPTIONAL_ID,
+      endpoint_id: OPTIONAL_ID,
+      delivery_id: ID_TEXT,
+      failed: Type.Optional(Type.Boolean()),
     },
     item: ATTEMPT,
-    wire: attemptWire,
-    load: (principal, range, q: AttemptQuery) =>
+    toJson: attemptJson,
+    position: (row) => ({ at: row.startedAt, id: row.id }),
+    load: (principal, range, q) =>
       searchAttempts(deps, principal, {
         ...range,
         affiliateId: q.affiliate_id,

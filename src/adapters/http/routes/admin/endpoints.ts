@@ -3,6 +3,7 @@
  * signing-secret rotation.
  */
 import type { FastifyInstance } from "fastify";
+import Type, { type Static } from "typebox";
 import {
   createEndpoint,
   type EndpointInput,
@@ -17,45 +18,34 @@ import { OUTBOUND_MACROS } from "../../../../app/delivery/outbound-message.ts";
 import { ENDPOINT_METHODS, ENDPOINT_STATUSES, FIRE_STATUSES } from "../../../../app/delivery/outbox-port.ts";
 import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../../../../domain/secret-rotation.ts";
 import { principalOf } from "../../api-auth.ts";
-import { ENDPOINT, endpointWire } from "./endpoints-wire.ts";
-import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
-import { adminSchema, ID, idParams, NAME, nullable, object, record } from "./schemas.ts";
+import { typed } from "../../type-provider.ts";
+import { ENDPOINT, endpointJson } from "./endpoints-json.ts";
+import { patchOf, resourceRoutes } from "./resource-routes.ts";
+import { adminSchema, ID, idParams, NAME, Nullable, OneOf, Strict } from "./schemas.ts";
 
 const TAGS = ["endpoints"];
 
 /** What the endpoint routes need beyond the admin dependencies. */
 export type OutboundRouteDeps = Omit<OutboundAdminDeps, "store" | "catalog" | "clock" | "ids" | "publicUrl">;
 
-interface EndpointBody {
-  affiliate_id?: number;
-  name?: string;
-  url_template: string;
-  method?: EndpointInput["method"];
-  events?: string[];
-  program_ids?: number[];
-  statuses?: EndpointInput["statuses"];
-  delay_seconds?: number;
-  include_test?: boolean;
-  status?: EndpointInput["status"];
-}
-
-const BODY = object({
-  affiliate_id: ID,
-  name: NAME,
-  url_template: {
-    type: "string",
+const BODY_PROPERTIES = {
+  affiliate_id: Type.Optional(ID),
+  name: Type.Optional(NAME),
+  url_template: Type.String({
     minLength: 1,
     maxLength: 2000,
     description: `Absolute http(s) URL; macros: ${OUTBOUND_MACROS.map((m) => `{${m}}`).join(" ")}`,
-  },
-  method: { type: "string", enum: [...ENDPOINT_METHODS] },
-  events: { type: "array", items: { type: "string", maxLength: 40 }, maxItems: 100 },
-  program_ids: { type: "array", items: ID, maxItems: 1000 },
-  statuses: { type: "array", items: { type: "string", enum: [...FIRE_STATUSES] }, minItems: 1 },
-  delay_seconds: { type: "integer", minimum: 0, maximum: 86_400 },
-  include_test: { type: "boolean" },
-  status: { type: "string", enum: [...ENDPOINT_STATUSES] },
-});
+  }),
+  method: Type.Optional(OneOf(ENDPOINT_METHODS)),
+  events: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 100 })),
+  program_ids: Type.Optional(Type.Array(ID, { maxItems: 1000 })),
+  statuses: Type.Optional(Type.Array(OneOf(FIRE_STATUSES), { minItems: 1 })),
+  delay_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+  include_test: Type.Optional(Type.Boolean()),
+  status: Type.Optional(OneOf(ENDPOINT_STATUSES)),
+};
+const CREATE_BODY = Strict(BODY_PROPERTIES);
+type EndpointBody = Static<typeof CREATE_BODY>;
 
 const inputOf = (b: Partial<EndpointBody>): Partial<EndpointInput> => ({
   affiliateId: b.affiliate_id,
@@ -70,38 +60,35 @@ const inputOf = (b: Partial<EndpointBody>): Partial<EndpointInput> => ({
   status: b.status,
 });
 
-const CREATED = {
-  ...ENDPOINT,
-  properties: { ...(ENDPOINT["properties"] as object), secret: { type: "string" } },
-};
+const CREATED = Type.Object({ ...ENDPOINT.properties, secret: Type.String() });
 
 /** Optional: no body (or null) rotates with the default grace period. */
-const ROTATE_BODY = {
-  ...object({
-    grace_hours: {
-      type: "integer",
-      minimum: 0,
-      maximum: MAX_GRACE_HOURS,
-      default: DEFAULT_GRACE_HOURS,
-      description: "How long the replaced secret keeps signing, next to the new one (0: it stops at once).",
-    },
+const ROTATE_BODY = Nullable(
+  Strict({
+    grace_hours: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_GRACE_HOURS,
+        default: DEFAULT_GRACE_HOURS,
+        description: "How long the replaced secret keeps signing, next to the new one (0: it stops at once).",
+      }),
+    ),
   }),
-  type: ["object", "null"],
-};
+);
 
-const TEST_RESULT = record({
-  request: record({
-    method: { type: "string" },
-    url: { type: "string" },
-    headers: { type: "object", additionalProperties: { type: "string" } },
-    body: nullable({ type: "string" }),
+const TEST_RESULT = Type.Object({
+  request: Type.Object({
+    method: Type.String(),
+    url: Type.String(),
+    headers: Type.Record(Type.String(), Type.String()),
+    body: Nullable(Type.String()),
   }),
-  ok: { type: "boolean" },
-  status: nullable({ type: "integer" }),
-  error: nullable({ type: "string" }),
-  detail: nullable({ type: "string" }),
-  latency_ms: { type: "number" },
-  response_snippet: { type: "string" },
+  ok: Type.Boolean(),
+  status: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  detail: Nullable(Type.String()),
+  latency_ms: Type.Number(),
+  response_snippet: Type.String(),
 });
 
 export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDeps): Promise<void> {
@@ -109,27 +96,27 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDe
     path: "/endpoints",
     tags: TAGS,
     item: ENDPOINT,
-    wire: endpointWire,
+    toJson: endpointJson,
   });
   endpoints.create({
     summary: "Register an outbound endpoint (its signing secret is shown once)",
-    body: { ...BODY, required: ["url_template"] },
+    body: CREATE_BODY,
     response: CREATED,
-    run: (principal, body: EndpointBody) =>
+    run: (principal, body) =>
       createEndpoint(deps, principal, { ...inputOf(body), urlTemplate: body.url_template }),
-    answer: ({ endpoint, secret }) => ({ ...endpointWire(endpoint), secret }),
+    answer: ({ endpoint, secret }) => ({ ...endpointJson(endpoint), secret }),
   });
   endpoints.update({
     summary: "Change an endpoint; status=active re-enables one that was disabled",
-    body: { ...BODY, minProperties: 1 },
-    run: (principal, id, body: Partial<EndpointBody>) => updateEndpoint(deps, principal, id, inputOf(body)),
+    body: patchOf(CREATE_BODY),
+    run: (principal, id, body) => updateEndpoint(deps, principal, id, inputOf(body)),
   });
   sendTestRoute(app, deps); // between, as before: /openapi.json keeps its order
   endpoints.list({
     summary: "List endpoints (an affiliate key sees its own)",
-    filters: { affiliate_id: ID },
-    load: (principal, { limit, after, affiliate_id }: PageQuery & { affiliate_id?: number }) =>
-      listEndpoints(deps, principal, { limit, after, affiliateId: affiliate_id }),
+    filters: { affiliate_id: Type.Optional(ID) },
+    load: (principal, page, { affiliate_id }) =>
+      listEndpoints(deps, principal, { ...page, affiliateId: affiliate_id }),
   });
   endpoints.get({ summary: "Get an endpoint", load: (principal, id) => getEndpoint(deps, principal, id) });
   rotateSecretRoute(app, deps);
@@ -147,20 +134,16 @@ function rotateSecretRoute(app: FastifyInstance, deps: OutboundAdminDeps): void 
     body: ROTATE_BODY,
     response: { 200: CREATED },
   });
-  app.post<{ Params: { id: number }; Body: { grace_hours?: number } | null }>(
-    "/endpoints/:id/rotate-secret",
-    { schema: rotate },
-    async (request) => {
-      const grace = request.body?.grace_hours;
-      const { endpoint, secret } = await rotateEndpointSecret(
-        deps,
-        principalOf(request),
-        request.params.id,
-        grace,
-      );
-      return { ...endpointWire(endpoint), secret };
-    },
-  );
+  typed(app).post("/endpoints/:id/rotate-secret", { schema: rotate }, async (request) => {
+    const grace = request.body?.grace_hours;
+    const { endpoint, secret } = await rotateEndpointSecret(
+      deps,
+      principalOf(request),
+      request.params.id,
+      grace,
+    );
+    return { ...endpointJson(endpoint), secret };
+  });
 }
 
 function sendTestRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
@@ -170,7 +153,7 @@ function sendTestRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
     params: idParams,
     response: { 200: TEST_RESULT },
   });
-  app.post<{ Params: { id: number } }>("/endpoints/:id/test", { schema: test }, async (request) => {
+  typed(app).post("/endpoints/:id/test", { schema: test }, async (request) => {
     const { request: sent, result } = await sendTest(deps, principalOf(request), request.params.id);
     return {
       request: { method: sent.method, url: sent.url, headers: sent.headers, body: sent.body ?? null },

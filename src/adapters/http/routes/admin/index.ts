@@ -3,6 +3,7 @@
  * resource. Route schemas validate input, shape output and feed /openapi.json.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import Type from "typebox";
 import { createKeyUseRecorder } from "../../../../app/admin/api-keys.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { ROLES } from "../../../../domain/model.ts";
@@ -19,7 +20,7 @@ import { operatorRoutes } from "./operators.ts";
 import { programRoutes } from "./programs.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
-import { adminSchema, ID, nullable, record } from "./schemas.ts";
+import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
 
@@ -57,11 +58,7 @@ function whoAmI(app: FastifyInstance): void {
     summary: "Who this API key is",
     tags: ["meta"],
     response: {
-      200: record({
-        role: { type: "string", enum: [...ROLES] },
-        operator_id: nullable(ID),
-        affiliate_id: nullable(ID),
-      }),
+      200: Type.Object({ role: OneOf(ROLES), operator_id: Nullable(ID), affiliate_id: Nullable(ID) }),
     },
   });
   app.get("/me", { schema }, async (request) => {

@@ -1,65 +1,47 @@
 /** /v1/links: tracking links with their ready tracking URL. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
-import { createLink, getLink, type LinkFilter, listLinks, updateLink } from "../../../../app/admin/links.ts";
+import { createLink, getLink, listLinks, updateLink } from "../../../../app/admin/links.ts";
 import { LANDING_MACROS } from "../../../../app/record-click.ts";
-import { LINK_STATUSES, type Link, type LinkStatus } from "../../../../domain/model.ts";
+import { LINK_STATUSES, type Link } from "../../../../domain/model.ts";
 import { resourceRoutes } from "./resource-routes.ts";
-import { ID, iso, nullable, object, record, TIME } from "./schemas.ts";
+import { ID, iso, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["links"];
-const STATUS = { type: "string", enum: [...LINK_STATUSES] };
-const LANDING = nullable({
-  type: "string",
-  minLength: 1,
-  maxLength: 2000,
+const STATUS = OneOf(LINK_STATUSES);
+const LANDING = Nullable(Type.String({ minLength: 1, maxLength: 2000 }), {
   description: `Replaces the program's landing URL for this link; macros: ${LANDING_MACROS.map((m) => `{${m}}`).join(" ")}.`,
 });
 
-export const LINK = record({
+export const LINK = Type.Object({
   id: ID,
-  code: { type: "string" },
-  tracking_url: { type: "string", description: "Send visitors here: /c/{code}, sub1…sub5 allowed." },
+  code: Type.String(),
+  tracking_url: Type.String({ description: "Send visitors here: /c/{code}, sub1…sub5 allowed." }),
   affiliate_id: ID,
   program_id: ID,
   status: STATUS,
-  landing_url_template: nullable({ type: "string" }),
+  landing_url_template: Nullable(Type.String()),
   created_at: TIME,
   updated_at: TIME,
 });
 
-interface LinkBody {
-  affiliate_id: number;
-  program_id: number;
-  code?: string;
-  status?: LinkStatus;
-  landing_url_template?: string | null;
-}
+const CREATE_BODY = Strict({
+  affiliate_id: ID,
+  program_id: ID,
+  code: Type.Optional(
+    Type.String({ pattern: "^[A-Za-z0-9_-]{3,64}$", description: "Omit for 10 random URL-safe characters." }),
+  ),
+  status: Type.Optional(STATUS),
+  landing_url_template: Type.Optional(LANDING),
+});
 
-interface LinkQuery {
-  limit?: number;
-  after?: number;
-  affiliate_id?: number;
-  program_id?: number;
-  operator_id?: number;
-}
-
-const CREATE_BODY = object(
-  {
-    affiliate_id: ID,
-    program_id: ID,
-    code: {
-      type: "string",
-      pattern: "^[A-Za-z0-9_-]{3,64}$",
-      description: "Omit for 10 random URL-safe characters.",
-    },
-    status: STATUS,
-    landing_url_template: LANDING,
-  },
-  ["affiliate_id", "program_id"],
+const UPDATE_BODY = Strict(
+  { status: Type.Optional(STATUS), landing_url_template: Type.Optional(LANDING) },
+  { minProperties: 1 },
 );
 
-const linkWire = (publicUrl: string) => (l: Link) => ({
+const linkJson = (publicUrl: string) => (l: Link) => ({
   id: l.id,
   code: l.code,
   tracking_url: `${publicUrl}/c/${encodeURIComponent(l.code)}`,
@@ -72,12 +54,12 @@ const linkWire = (publicUrl: string) => (l: Link) => ({
 });
 
 export async function linkRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const wire = linkWire(deps.publicUrl);
-  const links = resourceRoutes(app, { path: "/links", tags: TAGS, item: LINK, wire });
+  const toJson = linkJson(deps.publicUrl);
+  const links = resourceRoutes(app, { path: "/links", tags: TAGS, item: LINK, toJson });
   links.create({
     summary: "Create a tracking link",
     body: CREATE_BODY,
-    run: (principal, b: LinkBody) =>
+    run: (principal, b) =>
       createLink(deps, principal, {
         affiliateId: b.affiliate_id,
         programId: b.program_id,
@@ -88,23 +70,24 @@ export async function linkRoutes(app: FastifyInstance, deps: AdminDeps): Promise
   });
   links.update({
     summary: "Pause, resume or re-target a link",
-    body: { ...object({ status: STATUS, landing_url_template: LANDING }), minProperties: 1 },
-    run: (principal, id, { status, landing_url_template }: Partial<LinkBody>) =>
+    body: UPDATE_BODY,
+    run: (principal, id, { status, landing_url_template }) =>
       updateLink(deps, principal, id, { status, landingUrlTemplate: landing_url_template }),
   });
   links.list({
     summary: "List links (operator key: its programs' links; affiliate key: its own)",
-    filters: { affiliate_id: ID, program_id: ID, operator_id: ID },
-    load: (principal, q: LinkQuery) => {
-      const filter: LinkFilter = {
-        limit: q.limit,
-        after: q.after,
+    filters: {
+      affiliate_id: Type.Optional(ID),
+      program_id: Type.Optional(ID),
+      operator_id: Type.Optional(ID),
+    },
+    load: (principal, page, q) =>
+      listLinks(deps, principal, {
+        ...page,
         affiliateId: q.affiliate_id,
         programId: q.program_id,
         operatorId: q.operator_id,
-      };
-      return listLinks(deps, principal, filter);
-    },
+      }),
   });
   links.get({ summary: "Get a link", load: (principal, id) => getLink(deps, principal, id) });
 }

@@ -1,5 +1,6 @@
 /** /v1/operators/{id}/secrets and /static-token: credentials shown once, then only fingerprints. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   issueStaticToken,
@@ -9,15 +10,13 @@ import {
 } from "../../../../app/admin/operator-settings.ts";
 import { secretFingerprint } from "../../../../app/admin/operators.ts";
 import { principalOf } from "../../api-auth.ts";
-import { OPERATOR, operatorWire } from "./operator-wire.ts";
-import { adminSchema, ID, idParams, object, record } from "./schemas.ts";
+import { typed } from "../../type-provider.ts";
+import { OPERATOR, operatorJson } from "./operator-json.ts";
+import { adminSchema, ID, idParams, Strict } from "./schemas.ts";
 
 const TAGS = ["operator credentials"];
 
-const fingerprintParams = object({ id: ID, fingerprint: { type: "string", pattern: "^[0-9a-f]{16}$" } }, [
-  "id",
-  "fingerprint",
-]);
+const fingerprintParams = Strict({ id: ID, fingerprint: Type.String({ pattern: "^[0-9a-f]{16}$" }) });
 
 function secrets(app: FastifyInstance, deps: AdminDeps): void {
   const issue = adminSchema({
@@ -26,20 +25,14 @@ function secrets(app: FastifyInstance, deps: AdminDeps): void {
     tags: TAGS,
     params: idParams,
     response: {
-      201: record({ secret: { type: "string" }, fingerprint: { type: "string" }, operator: OPERATOR }),
+      201: Type.Object({ secret: Type.String(), fingerprint: Type.String(), operator: OPERATOR }),
     },
   });
-  app.post<{ Params: { id: number } }>(
-    "/operators/:id/secrets",
-    { schema: issue },
-    async (request, reply) => {
-      const { operator, secret } = await rotateSecret(deps, principalOf(request), request.params.id);
-      const fingerprint = secretFingerprint(secret);
-      return reply
-        .status(201)
-        .send({ secret, fingerprint, operator: operatorWire(operator, deps.publicUrl) });
-    },
-  );
+  typed(app).post("/operators/:id/secrets", { schema: issue }, async (request, reply) => {
+    const { operator, secret } = await rotateSecret(deps, principalOf(request), request.params.id);
+    const fingerprint = secretFingerprint(secret);
+    return reply.status(201).send({ secret, fingerprint, operator: operatorJson(operator, deps.publicUrl) });
+  });
   const retire = adminSchema({
     summary: "Retire a live HMAC secret",
     description: "Refused (400) when nothing would authenticate the operator any more.",
@@ -47,14 +40,10 @@ function secrets(app: FastifyInstance, deps: AdminDeps): void {
     params: fingerprintParams,
     response: { 200: OPERATOR },
   });
-  app.delete<{ Params: { id: number; fingerprint: string } }>(
-    "/operators/:id/secrets/:fingerprint",
-    { schema: retire },
-    async (request) => {
-      const { id, fingerprint } = request.params;
-      return operatorWire(await retireSecret(deps, principalOf(request), id, fingerprint), deps.publicUrl);
-    },
-  );
+  typed(app).delete("/operators/:id/secrets/:fingerprint", { schema: retire }, async (request) => {
+    const { id, fingerprint } = request.params;
+    return operatorJson(await retireSecret(deps, principalOf(request), id, fingerprint), deps.publicUrl);
+  });
 }
 
 function staticToken(app: FastifyInstance, deps: AdminDeps): void {
@@ -63,24 +52,20 @@ function staticToken(app: FastifyInstance, deps: AdminDeps): void {
     description: "For back offices that cannot sign. The token is shown only in this answer.",
     tags: TAGS,
     params: idParams,
-    response: { 201: record({ token: { type: "string" }, operator: OPERATOR }) },
+    response: { 201: Type.Object({ token: Type.String(), operator: OPERATOR }) },
   });
-  app.put<{ Params: { id: number } }>(
-    "/operators/:id/static-token",
-    { schema: issue },
-    async (request, reply) => {
-      const { operator, token } = await issueStaticToken(deps, principalOf(request), request.params.id);
-      return reply.status(201).send({ token, operator: operatorWire(operator, deps.publicUrl) });
-    },
-  );
+  typed(app).put("/operators/:id/static-token", { schema: issue }, async (request, reply) => {
+    const { operator, token } = await issueStaticToken(deps, principalOf(request), request.params.id);
+    return reply.status(201).send({ token, operator: operatorJson(operator, deps.publicUrl) });
+  });
   const remove = adminSchema({
     summary: "Remove the static token",
     tags: TAGS,
     params: idParams,
     response: { 200: OPERATOR },
   });
-  app.delete<{ Params: { id: number } }>("/operators/:id/static-token", { schema: remove }, async (request) =>
-    operatorWire(await removeStaticToken(deps, principalOf(request), request.params.id), deps.publicUrl),
+  typed(app).delete("/operators/:id/static-token", { schema: remove }, async (request) =>
+    operatorJson(await removeStaticToken(deps, principalOf(request), request.params.id), deps.publicUrl),
   );
 }
 

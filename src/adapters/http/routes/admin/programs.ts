@@ -1,44 +1,43 @@
 /** /v1/programs: an operator's affiliate programs. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { createProgram, getProgram, listPrograms, updateProgram } from "../../../../app/admin/programs.ts";
 import { LANDING_MACROS } from "../../../../app/record-click.ts";
-import { VERTICAL_DEFAULT_EVENTS, VERTICALS, type Vertical } from "../../../../domain/event-types.ts";
-import { type Program, STATUSES, type Status } from "../../../../domain/model.ts";
-import { type PageQuery, resourceRoutes } from "./resource-routes.ts";
-import { ID, iso, NAME, nullable, object, record, TIME } from "./schemas.ts";
+import { VERTICAL_DEFAULT_EVENTS, VERTICALS } from "../../../../domain/event-types.ts";
+import { type Program, STATUSES } from "../../../../domain/model.ts";
+import { resourceRoutes } from "./resource-routes.ts";
+import { ID, iso, NAME, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["programs"];
-const STATUS = { type: "string", enum: [...STATUSES] };
-const URL_TEXT = { type: "string", minLength: 1, maxLength: 2000 };
-const LANDING = {
+const STATUS = OneOf(STATUSES);
+const URL_TEXT = { minLength: 1, maxLength: 2000 } as const;
+const LANDING = Type.String({
   ...URL_TEXT,
   description: `Absolute http(s) URL; macros: ${LANDING_MACROS.map((m) => `{${m}}`).join(" ")}.`,
-};
-const EVENTS = {
-  type: "array",
-  items: { type: "string", maxLength: 40 },
+});
+const EVENTS = Type.Array(Type.String({ maxLength: 40 }), {
   maxItems: 64,
   description: `Standard or custom (lower snake case) event names. Default per vertical: ${JSON.stringify(VERTICAL_DEFAULT_EVENTS)}.`,
-};
-const LOOKBACK = { type: "integer", minimum: 1, maximum: 3650 };
+});
+const LOOKBACK = { minimum: 1, maximum: 3650 } as const;
 
-export const PROGRAM = record({
+export const PROGRAM = Type.Object({
   id: ID,
   operator_id: ID,
-  name: { type: "string" },
-  vertical: { type: "string", enum: [...VERTICALS] },
-  currency: { type: "string" },
-  landing_url_template: { type: "string" },
-  fallback_url: nullable({ type: "string" }),
-  allowed_events: { type: "array", items: { type: "string" } },
-  lookback_days: { type: "integer" },
+  name: Type.String(),
+  vertical: OneOf(VERTICALS),
+  currency: Type.String(),
+  landing_url_template: Type.String(),
+  fallback_url: Nullable(Type.String()),
+  allowed_events: Type.Array(Type.String()),
+  lookback_days: Type.Integer(),
   status: STATUS,
   created_at: TIME,
   updated_at: TIME,
 });
 
-const programWire = (p: Program) => ({
+const programJson = (p: Program) => ({
   id: p.id,
   operator_id: p.operatorId,
   name: p.name,
@@ -53,52 +52,38 @@ const programWire = (p: Program) => ({
   updated_at: iso(p.updatedAt),
 });
 
-interface ProgramBody {
-  operator_id: number;
-  name: string;
-  vertical: Vertical;
-  currency: string;
-  landing_url_template: string;
-  fallback_url?: string | null;
-  allowed_events?: string[];
-  lookback_days?: number;
-  status?: Status;
-}
+const CREATE_BODY = Strict({
+  operator_id: ID,
+  name: NAME,
+  vertical: OneOf(VERTICALS),
+  currency: Type.String({ pattern: "^[A-Za-z]{3}$", description: "ISO 4217 code." }),
+  landing_url_template: LANDING,
+  fallback_url: Type.Optional(
+    Nullable(Type.String(URL_TEXT), { description: "Where a click on a paused link goes." }),
+  ),
+  allowed_events: Type.Optional(EVENTS),
+  lookback_days: Type.Optional(Type.Integer({ ...LOOKBACK, default: 30 })),
+  status: Type.Optional(STATUS),
+});
 
-const CREATE_BODY = object(
+const UPDATE_BODY = Strict(
   {
-    operator_id: ID,
-    name: NAME,
-    vertical: { type: "string", enum: [...VERTICALS] },
-    currency: { type: "string", pattern: "^[A-Za-z]{3}$", description: "ISO 4217 code." },
-    landing_url_template: LANDING,
-    fallback_url: nullable({ ...URL_TEXT, description: "Where a click on a paused link goes." }),
-    allowed_events: EVENTS,
-    lookback_days: { ...LOOKBACK, default: 30 },
-    status: STATUS,
+    name: Type.Optional(NAME),
+    landing_url_template: Type.Optional(LANDING),
+    fallback_url: Type.Optional(Nullable(Type.String(URL_TEXT))),
+    allowed_events: Type.Optional(EVENTS),
+    lookback_days: Type.Optional(Type.Integer(LOOKBACK)),
+    status: Type.Optional(STATUS),
   },
-  ["operator_id", "name", "vertical", "currency", "landing_url_template"],
+  { minProperties: 1, description: "operator_id, vertical and currency are fixed once created." },
 );
 
-const UPDATE_BODY = {
-  ...object({
-    name: NAME,
-    landing_url_template: LANDING,
-    fallback_url: nullable(URL_TEXT),
-    allowed_events: EVENTS,
-    lookback_days: LOOKBACK,
-    status: STATUS,
-  }),
-  minProperties: 1,
-  description: "operator_id, vertical and currency are fixed once created.",
-};
-
 export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const programs = resourceRoutes(app, { path: "/programs", tags: TAGS, item: PROGRAM, wire: programWire });
+  const programs = resourceRoutes(app, { path: "/programs", tags: TAGS, item: PROGRAM, toJson: programJson });
   programs.create({
     summary: "Create a program",
     body: CREATE_BODY,
-    run: (principal, b: ProgramBody) =>
+    run: (principal, b) =>
       createProgram(deps, principal, {
         operatorId: b.operator_id,
         name: b.name,
@@ -113,15 +98,14 @@ export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Prom
   });
   programs.list({
     summary: "List programs (an operator key sees its own)",
-    filters: { operator_id: ID },
-    load: (principal, q: PageQuery & { operator_id?: number }) =>
-      listPrograms(deps, principal, { ...q, operatorId: q.operator_id }),
+    filters: { operator_id: Type.Optional(ID) },
+    load: (principal, page, q) => listPrograms(deps, principal, { ...page, operatorId: q.operator_id }),
   });
   programs.get({ summary: "Get a program", load: (principal, id) => getProgram(deps, principal, id) });
   programs.update({
     summary: "Change a program",
     body: UPDATE_BODY,
-    run: (principal, id, b: Partial<ProgramBody>) =>
+    run: (principal, id, b) =>
       updateProgram(deps, principal, id, {
         name: b.name,
         landingUrlTemplate: b.landing_url_template,

@@ -1,5 +1,6 @@
 /** /v1/conversions, /v1/request-log, /v1/clicks: what the hot paths recorded, scoped by role. */
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import {
   getConversion,
@@ -8,36 +9,29 @@ import {
   searchRequestLog,
 } from "../../../../app/admin/records.ts";
 import { principalOf } from "../../api-auth.ts";
-import { type RangeQuery, rangeListRoute } from "./range-list-route.ts";
-import { CLICK, CONVERSION, clickWire, conversionWire, REQUEST_LOG, requestLogWire } from "./record-wire.ts";
-import { adminSchema, ID, object } from "./schemas.ts";
+import { typed } from "../../type-provider.ts";
+import { rangeListRoute } from "./range-list-route.ts";
+import { clickJson, conversionJson, requestLogJson } from "./record-json.ts";
+import { CLICK, CONVERSION, REQUEST_LOG } from "./record-schemas.ts";
+import { adminSchema, ID, Strict } from "./schemas.ts";
 
-interface ConversionQuery extends RangeQuery {
-  operator_id?: number;
-  affiliate_id?: number;
-  program_id?: number;
-  attributed?: boolean;
-}
-interface RequestLogQuery extends RangeQuery {
-  operator_id?: number;
-  code?: string;
-  txid?: string;
-}
-interface ClickQuery extends RangeQuery {
-  operator_id?: number;
-  affiliate_id?: number;
-  link_id?: number;
-}
+const OPTIONAL_ID = Type.Optional(ID);
 
 function conversions(app: FastifyInstance, deps: AdminDeps): void {
   rangeListRoute(app, {
     path: "/conversions",
     summary: "List conversions, newest first (operator key: its own; affiliate key: its own)",
     tags: ["conversions"],
-    filters: { operator_id: ID, affiliate_id: ID, program_id: ID, attributed: { type: "boolean" } },
+    filters: {
+      operator_id: OPTIONAL_ID,
+      affiliate_id: OPTIONAL_ID,
+      program_id: OPTIONAL_ID,
+      attributed: Type.Optional(Type.Boolean()),
+    },
     item: CONVERSION,
-    wire: conversionWire,
-    load: (principal, range, q: ConversionQuery) =>
+    toJson: conversionJson,
+    position: (row) => ({ at: row.receivedAt, id: row.id }),
+    load: (principal, range, q) =>
       listConversions(deps, principal, {
         ...range,
         operatorId: q.operator_id,
@@ -49,11 +43,11 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
   const one = adminSchema({
     summary: "Get a conversion",
     tags: ["conversions"],
-    params: object({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]),
+    params: Strict({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     response: { 200: CONVERSION },
   });
-  app.get<{ Params: { id: string } }>("/conversions/:id", { schema: one }, async (request) =>
-    conversionWire(await getConversion(deps, principalOf(request), request.params.id)),
+  typed(app).get("/conversions/:id", { schema: one }, async (request) =>
+    conversionJson(await getConversion(deps, principalOf(request), request.params.id)),
   );
 }
 
@@ -64,23 +58,27 @@ export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     summary: "Search the postback request log, newest first (admin, or the operator's own)",
     tags: ["request log"],
     filters: {
-      operator_id: ID,
-      code: { type: "string", maxLength: 64, description: "Answer code: accepted, invalid_signature…" },
-      txid: { type: "string", maxLength: 128 },
+      operator_id: OPTIONAL_ID,
+      code: Type.Optional(
+        Type.String({ maxLength: 64, description: "Answer code: accepted, invalid_signature…" }),
+      ),
+      txid: Type.Optional(Type.String({ maxLength: 128 })),
     },
     item: REQUEST_LOG,
-    wire: requestLogWire,
-    load: (principal, range, q: RequestLogQuery) =>
+    toJson: requestLogJson,
+    position: (row) => ({ at: row.receivedAt, id: row.id }),
+    load: (principal, range, q) =>
       searchRequestLog(deps, principal, { ...range, operatorId: q.operator_id, code: q.code, txid: q.txid }),
   });
   rangeListRoute(app, {
     path: "/clicks",
     summary: "List clicks, newest first (operator key: its programs'; affiliate key: its own)",
     tags: ["clicks"],
-    filters: { operator_id: ID, affiliate_id: ID, link_id: ID },
+    filters: { operator_id: OPTIONAL_ID, affiliate_id: OPTIONAL_ID, link_id: OPTIONAL_ID },
     item: CLICK,
-    wire: clickWire,
-    load: (principal, range, q: ClickQuery) =>
+    toJson: clickJson,
+    position: (row) => ({ at: row.createdAt, id: row.clickId }),
+    load: (principal, range, q) =>
       listClicks(deps, principal, {
         ...range,
         operatorId: q.operator_id,

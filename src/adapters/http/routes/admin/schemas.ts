@@ -1,101 +1,101 @@
 /**
- * JSON schemas shared by the admin routes. They validate input (bad input answers 400
- * `validation_failed` naming the field), shape the JSON written, and are the source of the
- * OpenAPI document (/openapi.json), so the three cannot drift apart.
+ * TypeBox schemas shared by the admin routes. They validate input (bad input answers 400
+ * `validation_failed` naming the field), type the request parts and answers (TypeBoxTypeProvider),
+ * shape the JSON written and are the source of the OpenAPI document (/openapi.json,
+ * @fastify/swagger), so these cannot drift apart.
  */
-import type { FastifySchema } from "fastify";
+import Type, { type Static, type TProperties, type TSchema } from "typebox";
 import { ERRORS, type ErrorCode } from "../../../../domain/errors.ts";
 
-export type Schema = Record<string, unknown>;
+export const ID = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+export const TIME = Type.String({ format: "date-time" });
+export const NAME = Type.String({ minLength: 1, maxLength: 200 });
+export const STRINGS = Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 });
 
-export const ID = { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
-export const TIME = { type: "string", format: "date-time" } as const;
-export const NAME = { type: "string", minLength: 1, maxLength: 200 } as const;
-export const STRINGS = { type: "array", items: { type: "string", maxLength: 100 }, maxItems: 100 } as const;
-
-/** The schema, or null. */
-export const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema["type"], "null"] });
-
-/** An object with exactly these properties (unknown ones are refused naming the field). */
-export function object(properties: Record<string, Schema>, required: readonly string[] = []): Schema {
-  return { type: "object", properties, required: [...required], additionalProperties: false };
+/** One of these strings: `{ type: "string", enum }` (Type.Enum leaves the type out). */
+export function OneOf<const T extends readonly string[]>(values: T, options: object = {}) {
+  return Type.Unsafe<T[number]>({ ...options, type: "string", enum: [...values] });
 }
 
-/** A response object: every property always present (null when empty). */
-export function record(properties: Record<string, Schema>): Schema {
-  return { type: "object", properties, required: Object.keys(properties) };
+/**
+ * The schema, or null, as a type list (`["integer", "null"]`) rather than Type.Union's anyOf: Ajv
+ * coerces scalars, and in an anyOf it would coerce a null into the first branch (0 for an integer).
+ */
+export function Nullable<T extends TSchema>(schema: T, options: object = {}) {
+  const json = schema as { type?: unknown; enum?: unknown[] };
+  return Type.Unsafe<Static<T> | null>({
+    ...schema,
+    ...options,
+    type: [json.type, "null"],
+    ...(json.enum ? { enum: [...json.enum, null] } : {}),
+  });
 }
 
-export const idParams = object({ id: ID }, ["id"]);
-
-export const PAGE = {
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  after: { ...ID, description: "Return records with a greater id (the previous page's next_after)." },
-} as const;
-
-/** A page of records with the cursor to the next one (null on the last page). */
-export function pageOf(item: Schema): Schema {
-  return record({ data: { type: "array", items: item }, next_after: nullable(ID) });
+/** An input object: unknown properties are refused naming the field (not silently dropped). */
+export function Strict<P extends TProperties>(properties: P, options: object = {}) {
+  return Type.Object(properties, { ...options, additionalProperties: false });
 }
 
-/** `{ data, next_after }` for an id-ordered page. */
-export function page<T extends { readonly id: number }, W>(
-  rows: readonly T[],
-  limit: number | undefined,
-  wire: (row: T) => W,
-): { data: W[]; next_after: number | null } {
-  const full = rows.length > 0 && rows.length >= (limit ?? 100);
-  return { data: rows.map(wire), next_after: full ? rows[rows.length - 1]!.id : null };
+export const idParams = Strict({ id: ID });
+
+export const LIMIT = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
+export const CURSOR = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: "The previous page's next_cursor (opaque); omit for the first page.",
+});
+/** The paging parameters of every paged list (cursor.ts): `limit` always set (its default). */
+export const PAGE = { limit: LIMIT, cursor: Type.Optional(CURSOR) };
+
+/** Every list answer: the records and the cursor to the next page (null on the last page). */
+export function listOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    data: Type.Array(item),
+    next_cursor: Nullable(Type.String(), { description: "The next page's cursor; null on the last page." }),
+  });
 }
 
 /** Every error answer: a stable catalogue code (docs/errors.md), a message, the field if any. */
-export const ERROR: Schema = {
-  type: "object",
-  properties: {
-    code: { type: "string", enum: Object.keys(ERRORS) },
-    message: { type: "string" },
-    field: { type: "string", description: "The offending input, when there is one." },
-  },
-  required: ["code", "message"],
-};
-
-const errorResponse = (...codes: ErrorCode[]): Schema => ({
-  ...ERROR,
-  description: `Error: ${codes.join(", ")}.`,
+export const ERROR = Type.Object({
+  code: OneOf(Object.keys(ERRORS) as ErrorCode[]),
+  message: Type.String(),
+  field: Type.Optional(Type.String({ description: "The offending input, when there is one." })),
 });
 
+const errorResponse = (description: string) => Type.Object(ERROR.properties, { description });
+
 /** Errors any admin route may answer. */
-const ADMIN_ERRORS: Record<number, Schema> = {
-  400: errorResponse("validation_failed", "invalid_field", "invalid_json"),
-  401: errorResponse("unauthorized"),
-  403: errorResponse("forbidden"),
-  404: errorResponse("not_found"),
-  409: errorResponse("conflict"),
-  503: {
-    ...errorResponse("storage_unavailable"),
-    description: "Error: storage_unavailable; Retry-After given.",
-  },
+const ADMIN_ERRORS = {
+  400: errorResponse("Error: validation_failed, invalid_field, invalid_json."),
+  401: errorResponse("Error: unauthorized."),
+  403: errorResponse("Error: forbidden."),
+  404: errorResponse("Error: not_found."),
+  409: errorResponse("Error: conflict."),
+  503: errorResponse("Error: storage_unavailable; Retry-After given."),
 };
 
 export interface RouteDoc {
   readonly summary: string;
   readonly tags: readonly string[];
   readonly description?: string;
-  readonly params?: Schema;
-  readonly querystring?: Schema;
-  readonly body?: Schema;
+  readonly params?: TSchema;
+  readonly querystring?: TSchema;
+  readonly body?: TSchema;
   /** Success responses by status. */
-  readonly response: Record<number, Schema>;
+  readonly response: Record<number, unknown>;
 }
 
-/** A route's schema: validation, serialisation and its OpenAPI operation (bearer API key). */
-export function adminSchema(doc: RouteDoc): FastifySchema {
+/**
+ * A route's schema: validation, serialisation and its OpenAPI operation (bearer API key). The
+ * request types of a route given it come from its TypeBox schemas (TypeBoxTypeProvider).
+ */
+export function adminSchema<const D extends RouteDoc>(doc: D) {
   return {
     ...doc,
     tags: [...doc.tags],
     security: [{ apiKey: [] }],
     response: { ...ADMIN_ERRORS, ...doc.response },
-  } as FastifySchema;
+  };
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,37 +1,29 @@
 /** The shape of GET /v1/operators/{id}/postback-template. */
+import Type from "typebox";
 import { MACRO_SYNTAXES } from "../../../../domain/macros.ts";
-import { nullable, record } from "./schemas.ts";
+import { Nullable, OneOf } from "./schemas.ts";
 
-const STRING = { type: "string" } as const;
-
-export const TEMPLATE = record({
-  url: { type: "string", description: "The postback URL with placeholders in the chosen syntax." },
-  method: { type: "string", enum: ["GET", "POST"] },
-  syntax: { type: "string", enum: [...MACRO_SYNTAXES] },
-  body: nullable({ type: "string", description: "POST: the JSON body with placeholders." }),
-  parameters: {
-    type: "array",
-    items: record({
-      name: { type: "string", description: "The operator's own parameter name." },
-      field: { type: "string", description: "The contract field it stands for." },
-      placeholder: STRING,
-      required: { type: "boolean" },
-      description: STRING,
-      values: { type: "object", additionalProperties: STRING, description: "Value mapping for this field." },
+export const TEMPLATE = Type.Object({
+  url: Type.String({ description: "The postback URL with placeholders in the chosen syntax." }),
+  method: OneOf(["GET", "POST"]),
+  syntax: OneOf(MACRO_SYNTAXES),
+  body: Nullable(Type.String(), { description: "POST: the JSON body with placeholders." }),
+  parameters: Type.Array(
+    Type.Object({
+      name: Type.String({ description: "The operator's own parameter name." }),
+      field: Type.String({ description: "The contract field it stands for." }),
+      placeholder: Type.String(),
+      required: Type.Boolean(),
+      description: Type.String(),
+      values: Type.Record(Type.String(), Type.String(), { description: "Value mapping for this field." }),
     }),
-  },
-  auth: record({
-    hmac: { type: "boolean" },
-    ip_allowlist: { type: "boolean" },
-    static_token: { type: "boolean" },
-  }),
-  signing: record({
-    scheme: { type: "string", enum: ["hmac-sha256-query", "standard-webhooks", "none"] },
-    steps: { type: "array", items: STRING },
-    example: {
-      type: ["object", "null"],
-      additionalProperties: true,
+  ),
+  auth: Type.Object({ hmac: Type.Boolean(), ip_allowlist: Type.Boolean(), static_token: Type.Boolean() }),
+  signing: Type.Object({
+    scheme: OneOf(["hmac-sha256-query", "standard-webhooks", "none"]),
+    steps: Type.Array(Type.String()),
+    example: Nullable(Type.Object({}, { additionalProperties: true }), {
       description: "A worked example with a published sample secret, computed by the verifying code.",
-    },
+    }),
   }),
 });

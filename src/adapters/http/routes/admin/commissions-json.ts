@@ -1,75 +1,67 @@
-/** Wire shapes of the commission API: JSON schemas, snake_case records and the CSV export. */
+/** The commission API as it writes JSON: schemas, snake_case records and the CSV export. */
+
+import Type from "typebox";
 import type { PayoutRow } from "../../../../app/commissions/commission-store-port.ts";
 import type { LedgerEntry, PlanVersion, RateVersion } from "../../../../app/commissions/ledger-port.ts";
-import { ID, iso, isoOrNull, nullable, record, TIME } from "./schemas.ts";
+import type { Terms } from "../../../../domain/commissions/terms.ts";
+import { ID, iso, isoOrNull, Nullable, Strict, TIME } from "./schemas.ts";
 
-const INT = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-const BPS = { type: "integer", minimum: 0, maximum: 100_000 } as const;
-const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
-  type: "object",
-  additionalProperties: false,
-  properties,
-  required,
-});
+const INT = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const BPS = Type.Integer({ minimum: 0, maximum: 100_000 });
+const optional = Type.Optional;
 
-const QUALIFICATION = {
+/** oneOf, as before (the kinds exclude each other; Type.Union would write anyOf). */
+const QUALIFICATION = Type.Unsafe({
   oneOf: [
-    obj({ kind: { const: "ftd" }, minDepositMinor: INT, cumulativeHours: INT }, ["kind", "minDepositMinor"]),
-    obj({ kind: { const: "qualified_trader" }, minLotsMilli: INT, withinDays: INT, minDepositMinor: INT }, [
-      "kind",
-      "minLotsMilli",
-      "withinDays",
-    ]),
-    obj(
-      {
-        kind: { const: "challenge" },
-        minPriceMinor: INT,
-        alsoEvents: { type: "array", items: { type: "string" } },
-      },
-      ["kind", "minPriceMinor"],
-    ),
+    Strict({ kind: Type.Literal("ftd"), minDepositMinor: INT, cumulativeHours: optional(INT) }),
+    Strict({
+      kind: Type.Literal("qualified_trader"),
+      minLotsMilli: INT,
+      withinDays: INT,
+      minDepositMinor: optional(INT),
+    }),
+    Strict({
+      kind: Type.Literal("challenge"),
+      minPriceMinor: INT,
+      alsoEvents: optional(Type.Array(Type.String())),
+    }),
   ],
-};
-
-/** Plan terms: the components of domain/commissions/terms.ts. */
-export const TERMS = obj({
-  cpa: obj(
-    {
-      amountMinor: INT,
-      qualification: QUALIFICATION,
-      clawbackDays: INT,
-      tiers: {
-        type: "array",
-        maxItems: 50,
-        items: obj({ fromCount: INT, amountMinor: INT }, ["fromCount", "amountMinor"]),
-      },
-    },
-    ["amountMinor", "qualification", "clawbackDays"],
-  ),
-  revshare: obj({ bps: BPS, negativeCarryOver: { type: "boolean" } }, ["bps", "negativeCarryOver"]),
-  lotRebate: obj({ perLotMinor: INT, groups: { type: "object", additionalProperties: INT } }, [
-    "perLotMinor",
-  ]),
-  percentOfSale: obj(
-    { bps: BPS, events: { type: "array", items: { type: "string" } }, refundWindowDays: INT },
-    ["bps", "events", "refundWindowDays"],
-  ),
-  cap: obj({ cpaCount: INT, amountMinor: INT }),
-  holdDays: INT,
-  parentOverrideBps: BPS,
 });
 
-export const PLAN = record({
+/**
+ * Plan terms: the components of domain/commissions/terms.ts. Typed as that module's Terms: the
+ * schema states its shape for validation and the document, the domain type stays the one source.
+ */
+export const TERMS = Type.Unsafe<Terms>(
+  Strict({
+    cpa: optional(
+      Strict({
+        amountMinor: INT,
+        qualification: QUALIFICATION,
+        clawbackDays: INT,
+        tiers: optional(Type.Array(Strict({ fromCount: INT, amountMinor: INT }), { maxItems: 50 })),
+      }),
+    ),
+    revshare: optional(Strict({ bps: BPS, negativeCarryOver: Type.Boolean() })),
+    lotRebate: optional(Strict({ perLotMinor: INT, groups: optional(Type.Record(Type.String(), INT)) })),
+    percentOfSale: optional(Strict({ bps: BPS, events: Type.Array(Type.String()), refundWindowDays: INT })),
+    cap: optional(Strict({ cpaCount: optional(INT), amountMinor: optional(INT) })),
+    holdDays: optional(INT),
+    parentOverrideBps: optional(BPS),
+  }),
+);
+
+export const PLAN = Type.Object({
   id: ID,
   program_id: ID,
-  affiliate_id: nullable(ID),
+  affiliate_id: Nullable(ID),
   effective_from: TIME,
-  terms: { type: "object", additionalProperties: true },
-  note: nullable({ type: "string" }),
+  terms: Type.Object({}, { additionalProperties: true }),
+  note: Nullable(Type.String()),
   created_at: TIME,
 });
 
-export const planWire = (p: PlanVersion) => ({
+export const planJson = (p: PlanVersion) => ({
   id: p.id,
   program_id: p.programId,
   affiliate_id: p.affiliateId,
@@ -79,14 +71,14 @@ export const planWire = (p: PlanVersion) => ({
   created_at: iso(p.createdAt),
 });
 
-export const RATE = record({
+export const RATE = Type.Object({
   id: ID,
-  base: { type: "string" },
-  quote: { type: "string" },
-  rate: { type: "string" },
+  base: Type.String(),
+  quote: Type.String(),
+  rate: Type.String(),
   effective_from: TIME,
 });
-export const rateWire = (r: RateVersion & { id: number }) => ({
+export const rateJson = (r: RateVersion & { id: number }) => ({
   id: r.id,
   base: r.base,
   quote: r.quote,
@@ -94,9 +86,9 @@ export const rateWire = (r: RateVersion & { id: number }) => ({
   effective_from: iso(r.effectiveFrom),
 });
 
-const S = { type: "string" };
-const N = { type: "integer" };
-export const ENTRY = record({
+const S = Type.String();
+const N = Type.Integer();
+export const ENTRY = Type.Object({
   id: S,
   conversion_id: S,
   program_id: ID,
@@ -106,23 +98,23 @@ export const ENTRY = record({
   status: S,
   amount_minor: N,
   currency: S,
-  source_amount_minor: nullable(N),
-  source_currency: nullable(S),
-  fx_rate: nullable(S),
-  reason: nullable(S),
-  reverses_entry_id: nullable(S),
+  source_amount_minor: Nullable(N),
+  source_currency: Nullable(S),
+  fx_rate: Nullable(S),
+  reason: Nullable(S),
+  reverses_entry_id: Nullable(S),
   period: S,
   explanation: S,
-  explain: { type: "object", additionalProperties: true },
+  explain: Type.Object({}, { additionalProperties: true }),
   occurred_at: TIME,
   created_at: TIME,
   approve_at: TIME,
-  approved_at: nullable(TIME),
-  paid_at: nullable(TIME),
-  payout_id: nullable(S),
+  approved_at: Nullable(TIME),
+  paid_at: Nullable(TIME),
+  payout_id: Nullable(S),
 });
 
-export const entryWire = (e: LedgerEntry) => ({
+export const entryJson = (e: LedgerEntry) => ({
   id: e.id,
   conversion_id: e.conversionId,
   program_id: e.programId,
@@ -148,7 +140,7 @@ export const entryWire = (e: LedgerEntry) => ({
   payout_id: e.payoutId,
 });
 
-export const PAYOUT = record({
+export const PAYOUT = Type.Object({
   id: S,
   affiliate_id: ID,
   period: S,
@@ -158,7 +150,7 @@ export const PAYOUT = record({
   created_at: TIME,
 });
 
-export const payoutWire = (p: PayoutRow) => ({
+export const payoutJson = (p: PayoutRow) => ({
   id: p.id,
   affiliate_id: p.affiliateId,
   period: p.period,

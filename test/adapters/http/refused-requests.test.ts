@@ -1,7 +1,7 @@
 /**
- * early-rejects.ts: which refused requests are postbacks the request log can take, and that logging
+ * refused-requests.ts: which refused requests are postbacks the request log can take, and that logging
  * one never throws into node:http or the router (the answer is already sent). The wire cases
- * (malformed or too large heads) are in postback-early-rejects.test.ts.
+ * (malformed or too large heads) are in postback-refused-requests.test.ts.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +9,7 @@ import {
   earlyPostbackRequest,
   logEarlyReject,
   postbackInPacket,
-} from "../../../src/adapters/http/early-rejects.ts";
+} from "../../../src/adapters/http/refused-requests.ts";
 import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import { until } from "../../helpers/until.ts";

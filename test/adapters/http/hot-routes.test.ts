@@ -1,5 +1,5 @@
 /**
- * The node:http fast path (src/adapters/http/fast-path.ts) answers GET postbacks and clicks exactly
+ * The node:http fast path (src/adapters/http/hot-routes.ts) answers GET postbacks and clicks exactly
  * as the Fastify routes do. `app.inject` never passes through the server's listener, so it always
  * reaches the Fastify routes: each case is sent both ways and the answers compared. Requests the
  * fast path must leave alone (percent-encoded keys, HEAD, a GET with a body) still get the routes'
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { createFastPath } from "../../../src/adapters/http/fast-path.ts";
+import { createHotRoutes } from "../../../src/adapters/http/hot-routes.ts";
 import { systemClock } from "../../../src/adapters/system.ts";
 import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
 import type { ClickRecorder } from "../../../src/app/record-click.ts";
@@ -86,7 +86,7 @@ async function routed(
 /** Bodies with per-request values (conversion ids, click ids) made comparable. */
 const shape = (body: string) => body.replace(/"cv_[0-9A-Z]+"/g, '"cv_…"');
 
-describe("fast path: the same answers as the Fastify routes", () => {
+describe("hot routes: the same answers as the Fastify routes", () => {
   let t: TestService;
   let f: Fixture;
   let n = 0;
@@ -230,9 +230,9 @@ describe("fast path: the same answers as the Fastify routes", () => {
   });
 });
 
-describe("fast path: closing", () => {
+describe("hot routes: closing", () => {
   test("once closed, every request is left to Fastify", () => {
-    const fast = createFastPath({
+    const fast = createHotRoutes({
       ingestor: {} as PostbackIngestor,
       clicks: {} as ClickRecorder,
       clock: systemClock,
@@ -244,7 +244,7 @@ describe("fast path: closing", () => {
   });
 });
 
-describe("fast path: a use case that throws", () => {
+describe("hot routes: a use case that throws", () => {
   interface Logged {
     readonly level: "warn" | "error";
     readonly fields: Record<string, unknown>;
@@ -254,7 +254,7 @@ describe("fast path: a use case that throws", () => {
   /** The fast path alone on a real listener; what it does not take is answered 418. */
   async function listen(ingestor: Partial<PostbackIngestor>, clicks: Partial<ClickRecorder> = {}) {
     const logged: Logged[] = [];
-    const fast = createFastPath({
+    const fast = createHotRoutes({
       ingestor: ingestor as PostbackIngestor,
       clicks: clicks as ClickRecorder,
       clock: systemClock,

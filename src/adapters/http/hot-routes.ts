@@ -9,6 +9,10 @@
  * body, while the server is not closing. Everything else — HEAD, POST, percent-encoded or
  * over-long keys, a GET with a body, requests during shutdown — goes through Fastify, which
  * answers or refuses it as before.
+ *
+ * /openapi.json describes these routes through their Fastify routes' schemas (postback-schema.ts,
+ * clicks.ts): one route, one description, whichever handler answers a given request. Adding them
+ * by hand in swagger's transform instead would describe them apart from the code that answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyBaseLogger } from "fastify";
@@ -20,14 +24,14 @@ import { requestIdOf } from "./request-id.ts";
 import { clickRequest, clickResponse } from "./routes/clicks.ts";
 import { answerHeaders, arrivalNow, postbackRequest } from "./routes/postback.ts";
 
-export interface FastPathDeps {
+export interface HotRoutesDeps {
   readonly ingestor: PostbackIngestor;
   readonly clicks: ClickRecorder;
   readonly clock: Clock;
   readonly log: FastifyBaseLogger;
 }
 
-export interface FastPath {
+export interface HotRoutes {
   /** True when the request was taken (and will be answered here); false: pass it to Fastify. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
   /** From now on every request goes to Fastify (which answers 503 while closing). */
@@ -67,7 +71,7 @@ function hasNoBody(request: IncomingMessage): boolean {
   return (length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined;
 }
 
-export function createFastPath(deps: FastPathDeps): FastPath {
+export function createHotRoutes(deps: HotRoutesDeps): HotRoutes {
   let closing = false;
 
   function postback(request: IncomingMessage, response: ServerResponse, operatorKey: string): void {

@@ -1,4 +1,6 @@
-/** JSON shapes of endpoints, deliveries and attempts (schemas feed /openapi.json). */
+/** Endpoints, deliveries and attempts as the API writes them, with their schemas. */
+
+import Type from "typebox";
 import {
   type Attempt,
   DELIVERY_STATES,
@@ -8,44 +10,43 @@ import {
   type Endpoint,
   FIRE_STATUSES,
 } from "../../../../app/delivery/outbox-port.ts";
-import { ID, iso, isoOrNull, nullable, record, TIME } from "./schemas.ts";
+import { ID, iso, isoOrNull, Nullable, OneOf, TIME } from "./schemas.ts";
 
-const STRING = { type: "string" } as const;
-const INT = { type: "integer" } as const;
+const STRING = Type.String();
+const INT = Type.Integer();
 
-export const ENDPOINT = record({
+export const ENDPOINT = Type.Object({
   id: ID,
   affiliate_id: ID,
   name: STRING,
   url_template: STRING,
-  method: { type: "string", enum: [...ENDPOINT_METHODS] },
-  events: { type: "array", items: STRING },
-  program_ids: { type: "array", items: ID },
-  statuses: { type: "array", items: { type: "string", enum: [...FIRE_STATUSES] } },
+  method: OneOf(ENDPOINT_METHODS),
+  events: Type.Array(STRING),
+  program_ids: Type.Array(ID),
+  statuses: Type.Array(OneOf(FIRE_STATUSES)),
   delay_seconds: INT,
-  include_test: { type: "boolean" },
-  status: { type: "string", enum: [...ENDPOINT_STATUSES] },
-  previous_secret_expires_at: {
-    ...nullable(TIME),
+  include_test: Type.Boolean(),
+  status: OneOf(ENDPOINT_STATUSES),
+  previous_secret_expires_at: Nullable(TIME, {
     description:
       "Until when the secret the last rotation replaced still signs next to the current one; null when none does (never rotated, rotated with grace_hours 0, or the grace period is over).",
-  },
-  disabled_reason: nullable(STRING),
-  disabled_at: nullable(TIME),
+  }),
+  disabled_reason: Nullable(STRING),
+  disabled_at: Nullable(TIME),
   consecutive_failures: INT,
   created_at: TIME,
   updated_at: TIME,
 });
 
-export const endpointWire = (e: Endpoint) => ({
+export const endpointJson = (e: Endpoint) => ({
   id: e.id,
   affiliate_id: e.affiliateId,
   name: e.name,
   url_template: e.urlTemplate,
   method: e.method,
-  events: e.events,
-  program_ids: e.programIds,
-  statuses: e.statuses,
+  events: [...e.events],
+  program_ids: [...e.programIds],
+  statuses: [...e.statuses],
   delay_seconds: e.delaySeconds,
   include_test: e.includeTest,
   status: e.status,
@@ -57,24 +58,24 @@ export const endpointWire = (e: Endpoint) => ({
   updated_at: iso(e.updatedAt),
 });
 
-export const DELIVERY = record({
+export const DELIVERY = Type.Object({
   id: STRING,
   endpoint_id: ID,
   affiliate_id: ID,
   conversion_id: STRING,
-  status: { type: "string", enum: [...FIRE_STATUSES] },
-  test: { type: "boolean" },
-  payload: { type: "object", additionalProperties: STRING },
-  state: { type: "string", enum: [...DELIVERY_STATES] },
+  status: OneOf(FIRE_STATUSES),
+  test: Type.Boolean(),
+  payload: Type.Record(Type.String(), STRING),
+  state: OneOf(DELIVERY_STATES),
   run_at: TIME,
   attempts: INT,
-  last_error: nullable(STRING),
-  last_status: nullable(INT),
+  last_error: Nullable(STRING),
+  last_status: Nullable(INT),
   created_at: TIME,
-  delivered_at: nullable(TIME),
+  delivered_at: Nullable(TIME),
 });
 
-export const deliveryWire = (d: Delivery) => ({
+export const deliveryJson = (d: Delivery) => ({
   id: d.id,
   endpoint_id: d.endpointId,
   affiliate_id: d.affiliateId,
@@ -91,22 +92,22 @@ export const deliveryWire = (d: Delivery) => ({
   delivered_at: isoOrNull(d.deliveredAt),
 });
 
-export const ATTEMPT = record({
+export const ATTEMPT = Type.Object({
   id: STRING,
   delivery_id: STRING,
   endpoint_id: ID,
   attempt: INT,
   started_at: TIME,
   method: STRING,
-  url: { type: "string", description: "The URL called, secret-looking values redacted." },
-  http_status: nullable(INT),
+  url: Type.String({ description: "The URL called, secret-looking values redacted." }),
+  http_status: Nullable(INT),
   latency_ms: INT,
-  error: nullable(STRING),
-  detail: nullable(STRING),
+  error: Nullable(STRING),
+  detail: Nullable(STRING),
   response_snippet: STRING,
 });
 
-export const attemptWire = (a: Attempt) => ({
+export const attemptJson = (a: Attempt) => ({
   id: a.id,
   delivery_id: a.deliveryId,
   endpoint_id: a.endpointId,

@@ -1,7 +1,7 @@
 /**
  * Postback requests refused by node:http before any route runs (malformed or too large heads) get
  * the JSON answer and a request-log row with the code. Headers that never complete, and bytes that
- * name no postback (garbage on the socket), are answered but cannot be logged (early-rejects.ts).
+ * name no postback (garbage on the socket), are answered but cannot be logged (refused-requests.ts).
  */
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";

@@ -1,0 +1,78 @@
+/** Conversions, request-log rows and clicks as the API writes them (schemas: record-schemas.ts). */
+import type { ClickRow, ConversionRow, RequestLogRow } from "../../../../app/records.ts";
+import { formatLots, formatMinor } from "../../../../domain/money.ts";
+import { iso } from "./schemas.ts";
+
+function amountOf(row: ConversionRow): string | null {
+  if (row.amountMinor === null || row.currency === null) return null;
+  try {
+    return formatMinor(row.amountMinor, row.currency);
+  } catch {
+    return null;
+  }
+}
+
+export const conversionJson = (row: ConversionRow) => ({
+  id: row.id,
+  operator_id: row.operatorId,
+  txid: row.txid,
+  event: row.event,
+  program_id: row.programId,
+  affiliate_id: row.affiliateId,
+  link_id: row.linkId,
+  click_id: row.clickId,
+  player_id: row.playerId,
+  amount: amountOf(row),
+  amount_minor: row.amountMinor,
+  currency: row.currency,
+  lots: row.lotsMilli === null ? null : formatLots(row.lotsMilli),
+  reverses_id: row.reversesId,
+  occurred_at: iso(row.occurredAt),
+  received_at: iso(row.receivedAt),
+  attributed: row.unattributedReason === null,
+  unattributed_reason: row.unattributedReason,
+  test: row.test,
+  sub_id: row.subId,
+  extra: row.extra,
+});
+
+function parseRaw(raw: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : { text: raw };
+  } catch {
+    return { text: raw };
+  }
+}
+
+export const requestLogJson = (row: RequestLogRow) => ({
+  id: row.id,
+  received_at: iso(row.receivedAt),
+  operator_id: row.operatorId,
+  method: row.method,
+  path: row.path,
+  ip: row.ip,
+  status: row.status,
+  code: row.code,
+  reason: row.reason,
+  latency_us: row.latencyUs,
+  txid: row.txid,
+  conversion_id: row.conversionId,
+  raw: parseRaw(row.raw),
+});
+
+export const clickJson = (row: ClickRow) => ({
+  click_id: row.clickId,
+  link_id: row.linkId,
+  affiliate_id: row.affiliateId,
+  program_id: row.programId,
+  created_at: iso(row.createdAt),
+  sub1: row.subs[0],
+  sub2: row.subs[1],
+  sub3: row.subs[2],
+  sub4: row.subs[3],
+  sub5: row.subs[4],
+  ip: row.ip,
+  user_agent: row.userAgent,
+  referer: row.referer,
+});
