@@ -7,6 +7,7 @@
 import Type from "typebox";
 import { UNATTRIBUTED_REASONS } from "../../../app/records.ts";
 import { CONTRACT_FIELDS } from "../../../domain/postback-params.ts";
+import { SIGNING_MISTAKES } from "../../../domain/signature-diagnosis.ts";
 import { ERROR } from "./admin/schemas.ts";
 
 const FIELD_DOCS: Record<string, string> = {
@@ -41,6 +42,27 @@ const JSON_TYPES = ["application/json"] as const;
 const json = (schema: unknown) => Object.fromEntries(JSON_TYPES.map((t) => [t, { schema }]));
 const error = (description: string) => ({ description, content: json(ERROR) });
 
+/** invalid_signature also says what was verified and the mistake recognised (docs/errors.md). */
+const SIGNATURE_ERROR = Type.Object({
+  ...ERROR.properties,
+  diagnostics: Type.Optional(
+    Type.Object({
+      verified: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+        description:
+          "GET: canonical_query (the string signed over); POST: webhook_id, webhook_timestamp, body_length, body_sha256.",
+      }),
+      mistake: Type.Optional(
+        Type.Union(
+          SIGNING_MISTAKES.map((m) => Type.Literal(m)),
+          {
+            description: "The signing mistake recognised, when one is.",
+          },
+        ),
+      ),
+    }),
+  ),
+});
+
 const ANSWER = {
   description:
     "accepted, or duplicate (the same txid and content: the original answer again). A 2xx means committed.",
@@ -66,7 +88,11 @@ const ANSWER = {
 const RESPONSES = {
   200: ANSWER,
   400: error("Invalid input; `field` names it."),
-  401: error("missing_signature, invalid_signature, signature_expired or invalid_token."),
+  401: {
+    description:
+      "missing_signature, invalid_signature (with diagnostics), signature_expired or invalid_token.",
+    content: json(SIGNATURE_ERROR),
+  },
   403: error("ip_not_allowed or operator_disabled."),
   404: error("unknown_operator."),
   409: error("txid_conflict: the same txid with different content."),
