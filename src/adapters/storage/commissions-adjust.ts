@@ -84,7 +84,8 @@ async function madeWith(
 export function adjustmentStore(
   db: SqlDriver,
 ): Pick<CommissionStore, "adjustConversion" | "listAdjustments"> {
-  const { builder } = dialectOf(db.engine);
+  const dialect = dialectOf(db.engine);
+  const { builder } = dialect;
   const attempt = (
     conversionId: string,
     decide: (open: readonly OpenEntry[]) => { adjustment: Adjustment; entries: LedgerEntry[] },
@@ -92,7 +93,7 @@ export function adjustmentStore(
   ) =>
     db.transaction(async (tx) => {
       // entriesOf locks the entries (PostgreSQL): a concurrent reject or reversal waits, then sees this one.
-      const before = await ledgerTx(tx, db.engine).entriesOf([conversionId]);
+      const before = await ledgerTx(tx, dialect).entriesOf([conversionId]);
       const key = options.idempotencyKey ?? null;
       const earlier = key === null ? undefined : await madeWith(tx, builder, { conversionId, key });
       if (earlier) return { ...earlier, replayed: true };
@@ -114,7 +115,7 @@ export function adjustmentStore(
         ],
       ]);
       if (result.entries.length) await writeLedger(tx, { entries: result.entries });
-      await options.effect?.(outboxTx(tx, db.engine), { adjustment: a, entries: result.entries, before });
+      await options.effect?.(outboxTx(tx), { adjustment: a, entries: result.entries, before });
       return { adjustment: a, entries: result.entries, replayed: false };
     });
   return {

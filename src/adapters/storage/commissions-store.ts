@@ -71,16 +71,15 @@ async function settleDueChunk(
  */
 async function payApproved(
   tx: SqlExecutor,
-  engine: "sqlite" | "postgres",
+  forUpdate: string,
   job: { period: string; affiliateId: number | undefined; now: number; newId: () => string },
 ): Promise<PayoutRow[]> {
   const w = whereClause([
     ["status = 'approved' AND period <= ?", job.period],
     ["affiliate_id = ?", job.affiliateId],
   ]);
-  const lock = engine === "postgres" ? " FOR UPDATE" : "";
   const rows = await tx.all(
-    `SELECT id, affiliate_id, currency, amount_minor FROM ledger_entries${w.sql} ORDER BY id${lock}`,
+    `SELECT id, affiliate_id, currency, amount_minor FROM ledger_entries${w.sql} ORDER BY id${forUpdate}`,
     w.params,
   );
   const groups = new Map<string, { affiliateId: number; currency: string; total: number; ids: string[] }>();
@@ -131,9 +130,10 @@ async function payApproved(
 }
 
 export function createCommissionStore(db: SqlDriver): CommissionStore {
+  const dialect = dialectOf(db.engine);
   return {
     ...adjustmentStore(db),
-    ...commissionReads(db, dialectOf(db.engine).builder),
+    ...commissionReads(db, dialect.builder),
     async approveDue(now) {
       const total = { approved: 0, reversed: 0 };
       for (;;) {
@@ -144,7 +144,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       }
     },
     async markPaid(period, affiliateId, now, newId) {
-      return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));
+      return db.transaction((tx) => payApproved(tx, dialect.forUpdate, { period, affiliateId, now, newId }));
     },
   };
 }

@@ -168,13 +168,14 @@ async function moveDeliveries(db: SqlExecutor, endpointId: number, move: "pause"
 }
 
 export function createDeliveryStore(db: SqlDriver): DeliveryStore {
-  const { builder } = dialectOf(db.engine);
+  const dialect = dialectOf(db.engine);
+  const { builder } = dialect;
   return {
     endpoints: endpointsOf(db),
     ...forwardOps(db),
     // Claims and outcomes are bookkeeping of at-least-once delivery: their commits do not wait for
     // the disk (BOOKKEEPING); a machine crash that loses one only means a delivery is sent again.
-    claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request), BOOKKEEPING),
+    claim: (request) => db.transaction((tx) => claimIn(tx, dialect, request), BOOKKEEPING),
     releaseAll: () =>
       // Claimed rows are pending until finished: read through the pending index, not the table.
       db.run(
@@ -193,11 +194,11 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return released;
     },
     finish: (id, workerId, outcome, attempt, now) =>
-      db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }]), BOOKKEEPING),
+      db.transaction((tx) => finishIn(tx, dialect, [{ id, workerId, outcome, attempt, now }]), BOOKKEEPING),
     finishAndClaim: (items, claim) =>
       db.transaction(async (tx) => {
-        await finishIn(tx, db.engine, items);
-        return claim ? claimIn(tx, db.engine, claim) : [];
+        await finishIn(tx, dialect, items);
+        return claim ? claimIn(tx, dialect, claim) : [];
       }, BOOKKEEPING),
     async get(id) {
       const row = await firstOf(db, builder.selectFrom("deliveries").selectAll().where("id", "=", id));

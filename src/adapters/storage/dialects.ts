@@ -1,7 +1,11 @@
-/** The dialect module of an engine (sql-dialect.ts). */
+/** The dialect module of each engine (sql-dialect.ts). */
 import { postgresDialect } from "./postgres/dialect.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { sqliteDialect } from "./sqlite/dialect.ts";
 
-export const dialectOf = (engine: "sqlite" | "postgres"): SqlDialect =>
-  engine === "postgres" ? postgresDialect : sqliteDialect;
+const DIALECTS: Readonly<Record<SqlDialect["engine"], SqlDialect>> = {
+  sqlite: sqliteDialect,
+  postgres: postgresDialect,
+};
+
+export const dialectOf = (engine: SqlDialect["engine"]): SqlDialect => DIALECTS[engine];

@@ -47,7 +47,8 @@ const RECEIVED = ["received_at", "id"] as const;
 
 export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): Store {
   const pruneChunk = Math.max(1, Math.floor(options.pruneChunk ?? 5000));
-  const { builder } = dialectOf(db.engine);
+  const dialect = dialectOf(db.engine);
+  const { builder } = dialect;
   return {
     engine: db.engine,
     migrate: () => db.migrate(),
@@ -90,7 +91,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
-    ingest: (work) => db.transaction((tx) => work(ingestTx(tx, db.engine))),
+    ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },
