@@ -7,7 +7,9 @@ import { adjustmentStore } from "./commissions-adjust.ts";
 import { commissionReads } from "./commissions-reads.ts";
 import { dialectOf } from "./dialects.ts";
 import { MOVED_COLUMNS, moveBalances } from "./ledger-writes.ts";
-import { marks, type SqlDriver, type SqlExecutor, type SqlRow, whereClause } from "./sql-driver.ts";
+import { rowsOf } from "./query.ts";
+import type { SqlDialect } from "./sql-dialect.ts";
+import { marks, type SqlDriver, type SqlExecutor, type SqlRow } from "./sql-driver.ts";
 
 /** Due entries are settled this many at a time, each chunk its own short transaction. */
 const APPROVE_CHUNK = 2000;
@@ -71,17 +73,18 @@ async function settleDueChunk(
  */
 async function payApproved(
   tx: SqlExecutor,
-  forUpdate: string,
+  dialect: SqlDialect,
   job: { period: string; affiliateId: number | undefined; now: number; newId: () => string },
 ): Promise<PayoutRow[]> {
-  const w = whereClause([
-    ["status = 'approved' AND period <= ?", job.period],
-    ["affiliate_id = ?", job.affiliateId],
-  ]);
-  const rows = await tx.all(
-    `SELECT id, affiliate_id, currency, amount_minor FROM ledger_entries${w.sql} ORDER BY id${forUpdate}`,
-    w.params,
-  );
+  const approved = dialect.builder
+    .selectFrom("ledger_entries")
+    .select(["id", "affiliate_id", "currency", "amount_minor"])
+    .where("status", "=", "approved")
+    .where("period", "<=", job.period)
+    .$if(job.affiliateId !== undefined, (q) => q.where("affiliate_id", "=", job.affiliateId!))
+    .orderBy("id")
+    .$if(dialect.forUpdate !== "", (q) => q.forUpdate());
+  const rows = await rowsOf(tx, approved);
   const groups = new Map<string, { affiliateId: number; currency: string; total: number; ids: string[] }>();
   for (const r of rows) {
     const key = `${r["affiliate_id"]}:${r["currency"]}`;
@@ -144,7 +147,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       }
     },
     async markPaid(period, affiliateId, now, newId) {
-      return db.transaction((tx) => payApproved(tx, dialect.forUpdate, { period, affiliateId, now, newId }));
+      return db.transaction((tx) => payApproved(tx, dialect, { period, affiliateId, now, newId }));
     },
   };
 }
