@@ -1,6 +1,8 @@
 /**
  * `CommissionStore` over SQL: approval and payouts here, in bounded transactions; plans, rates,
  * parents and the ledger reports in commissions-reads.ts, adjustments in commissions-adjust.ts.
+ * Settling stays hand-written: `status = 'pending'` is a literal there, as the partial due index
+ * (ledger_entries_due) needs, and its updates share RETURNING columns with ledger-writes.ts.
  */
 import type { CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
 import { adjustmentStore } from "./commissions-adjust.ts";

@@ -3,8 +3,12 @@
  * locked by a worker (locked_at/locked_by) and their attempts counted in one statement; on
  * PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED, so several processes share the outbox and
  * never take the same row twice. A claim older than the lease is taken again (its process died).
+ *
+ * Endpoint CRUD, listings and replays are built with Kysely (sql-dialect.ts). Claims, outcomes,
+ * releases, pausing and the due backlog stay hand-written: they run on the dispatcher's path, and
+ * they say `state = 'pending'` as a literal, which the partial due index needs (SQLite's planner
+ * and PostgreSQL's generic plans cannot match a bound value to an index's WHERE).
  */
-
 import { type SqlBool, sql } from "kysely";
 import type { DeliveryFilter, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
 import type { Endpoint, EndpointPatch, NewEndpoint } from "../../app/delivery/outbox-port.ts";
