@@ -6,7 +6,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import type { GuardedEntities, ListFilter } from "../../app/ports.ts";
 import type { Database } from "./database.ts";
-import { firstOf, rowsOf } from "./query.ts";
+import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { limitOf, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 /** The tables with an id, timestamps and a spec here. */
@@ -100,8 +100,8 @@ export function entityTable<T, New extends object>(
       if (held === null) update = update.where(column.column, "is", null);
       else if (held !== undefined) update = update.where(column.column, "=", toSql(held, column.kind));
     }
-    const changed = await rowsOf(db, update.set({ ...sets, updated_at: now }).returning("id"));
-    return changed.length ? get(id) : undefined;
+    const changed = await changesOf(db, update.set({ ...sets, updated_at: now }));
+    return changed ? get(id) : undefined;
   };
   return {
     async create(input: New, now: number): Promise<T> {
