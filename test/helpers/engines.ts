@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { openStore } from "../../src/adapters/storage/open-store.ts";
+import { openDriver, openStore } from "../../src/adapters/storage/open-store.ts";
+import type { SqlDriver } from "../../src/adapters/storage/sql-driver.ts";
 import type { Store } from "../../src/app/ports.ts";
 import { PATIENCE_MS } from "./until.ts";
 
@@ -81,6 +82,27 @@ export async function createTestStore(engine: Engine): Promise<Store & { readonl
       await database.drop();
     },
   }) as Store & { readonly url: string };
+}
+
+/** A migrated SQL driver on a fresh database; `close()` also drops the database. */
+export async function createTestDriver(engine: Engine): Promise<SqlDriver> {
+  const database = await createTestDatabase(engine);
+  const driver = openDriver(database.url);
+  await driver.migrate();
+  return {
+    engine: driver.engine,
+    all: (sql, params) => driver.all(sql, params),
+    run: (sql, params) => driver.run(sql, params),
+    insertMany: (table, columns, rows, options) => driver.insertMany(table, columns, rows, options),
+    insertAll: (parts) => driver.insertAll(parts),
+    transaction: (work, options) => driver.transaction(work, options),
+    migrate: () => driver.migrate(),
+    checkWritable: () => driver.checkWritable(),
+    async close() {
+      await driver.close();
+      await database.drop();
+    },
+  };
 }
 
 /** The engines to run a suite against: both, or SQLite only when PostgreSQL is absent outside CI. */

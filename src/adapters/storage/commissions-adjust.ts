@@ -3,6 +3,7 @@
  * forwarding it (the caller's effect, over the outbox), written in one transaction. A request
  * retried with the same idempotency key finds the adjustment it made and writes nothing.
  */
+import type { Kysely } from "kysely";
 import type {
   Adjustment,
   AdjustOptions,
@@ -11,9 +12,12 @@ import type {
 } from "../../app/commissions/commission-store-port.ts";
 import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
 import { entryFromRow } from "./commissions-rows.ts";
+import type { Database } from "./database.ts";
+import { dialectOf } from "./dialects.ts";
 import { ledgerTx } from "./ledger-tx.ts";
 import { writeLedger } from "./ledger-writes.ts";
 import { outboxTx } from "./outbox-tx.ts";
+import { firstOf, rowsOf } from "./query.ts";
 import { type SqlDriver, type SqlExecutor, type SqlRow, UniqueViolationError } from "./sql-driver.ts";
 
 const COLUMNS = [
@@ -48,18 +52,25 @@ const adjustmentFromRow = (r: SqlRow): Adjustment => ({
 /** The adjustment made earlier with this key, and its entries (found by explain.inputs.adjustment_id). */
 async function madeWith(
   tx: SqlExecutor,
-  conversionId: string,
-  key: string,
+  builder: Kysely<Database>,
+  made: { conversionId: string; key: string },
 ): Promise<{ adjustment: Adjustment; entries: LedgerEntry[] } | undefined> {
-  const [row] = await tx.all(
-    "SELECT * FROM commission_adjustments WHERE conversion_id = ? AND idempotency_key = ?",
-    [conversionId, key],
+  const row = await firstOf(
+    tx,
+    builder
+      .selectFrom("commission_adjustments")
+      .selectAll()
+      .where((eb) => eb.and({ conversion_id: made.conversionId, idempotency_key: made.key })),
   );
   if (!row) return undefined;
   const adjustment = adjustmentFromRow(row);
-  const rows = await tx.all(
-    "SELECT * FROM ledger_entries WHERE conversion_id = ? AND kind = 'adjustment' ORDER BY id",
-    [conversionId],
+  const rows = await rowsOf(
+    tx,
+    builder
+      .selectFrom("ledger_entries")
+      .selectAll()
+      .where((eb) => eb.and({ conversion_id: made.conversionId, kind: "adjustment" }))
+      .orderBy("id"),
   );
   const entries = rows
     .map(entryFromRow)
@@ -73,6 +84,8 @@ async function madeWith(
 export function adjustmentStore(
   db: SqlDriver,
 ): Pick<CommissionStore, "adjustConversion" | "listAdjustments"> {
+  const dialect = dialectOf(db.engine);
+  const { builder } = dialect;
   const attempt = (
     conversionId: string,
     decide: (open: readonly OpenEntry[]) => { adjustment: Adjustment; entries: LedgerEntry[] },
@@ -80,9 +93,9 @@ export function adjustmentStore(
   ) =>
     db.transaction(async (tx) => {
       // entriesOf locks the entries (PostgreSQL): a concurrent reject or reversal waits, then sees this one.
-      const before = await ledgerTx(tx, db.engine).entriesOf([conversionId]);
+      const before = await ledgerTx(tx, dialect).entriesOf([conversionId]);
       const key = options.idempotencyKey ?? null;
-      const earlier = key === null ? undefined : await madeWith(tx, conversionId, key);
+      const earlier = key === null ? undefined : await madeWith(tx, builder, { conversionId, key });
       if (earlier) return { ...earlier, replayed: true };
       const result = decide(before);
       const a = { ...result.adjustment, idempotencyKey: key };
@@ -102,7 +115,7 @@ export function adjustmentStore(
         ],
       ]);
       if (result.entries.length) await writeLedger(tx, { entries: result.entries });
-      await options.effect?.(outboxTx(tx, db.engine), { adjustment: a, entries: result.entries, before });
+      await options.effect?.(outboxTx(tx), { adjustment: a, entries: result.entries, before });
       return { adjustment: a, entries: result.entries, replayed: false };
     });
   return {
@@ -117,9 +130,14 @@ export function adjustmentStore(
       }
     },
     async listAdjustments(conversionId) {
-      const rows = await db.all(
-        "SELECT * FROM commission_adjustments WHERE conversion_id = ? ORDER BY created_at, id",
-        [conversionId],
+      const rows = await rowsOf(
+        db,
+        builder
+          .selectFrom("commission_adjustments")
+          .selectAll()
+          .where("conversion_id", "=", conversionId)
+          .orderBy("created_at")
+          .orderBy("id"),
       );
       return rows.map(adjustmentFromRow);
     },

@@ -1,77 +1,17 @@
-/** `CommissionStore` over SQL: plans, rates, parents, ledger reports, approval and payouts. */
-import type {
-  Balance,
-  CommissionStore,
-  LedgerFilter,
-  PayoutFilter,
-  PayoutKey,
-  PayoutRow,
-} from "../../app/commissions/commission-store-port.ts";
-import { adjustmentStore } from "./commissions-adjust.ts";
-import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import { MOVED_COLUMNS, moveBalances } from "./ledger-writes.ts";
-import {
-  limitOf,
-  marks,
-  type SqlDriver,
-  type SqlExecutor,
-  type SqlRow,
-  type SqlValue,
-  whereClause,
-} from "./sql-driver.ts";
-
-const payoutFromRow = (r: SqlRow): PayoutRow => ({
-  id: String(r["id"]),
-  affiliateId: Number(r["affiliate_id"]),
-  period: String(r["period"]),
-  amountMinor: Number(r["amount_minor"]),
-  currency: String(r["currency"]),
-  entries: Number(r["entries"]),
-  createdAt: Number(r["created_at"]),
-});
-
-/** Where a payout listing starts: after the `before` cursor, or only the payout `id`. */
-export interface PayoutsAt {
-  readonly limit: number;
-  readonly before?: PayoutKey | undefined;
-  readonly id?: string;
-}
-
 /**
- * The statement listing `f`'s payouts (affiliate, program, period), newest first (`created_at`,
- * then `id`): a page after `before`, or only the payout `id`. The cursor compares both columns
- * because payouts made by one request share their `created_at`; with a program, each payout's
- * amount and entries are that program's share.
+ * `CommissionStore` over SQL: approval and payouts here, in bounded transactions; plans, rates,
+ * parents and the ledger reports in commissions-reads.ts, adjustments in commissions-adjust.ts.
+ * Settling stays hand-written: `status = 'pending'` is a literal there, as the partial due index
+ * (ledger_entries_due) needs, and its updates share RETURNING columns with ledger-writes.ts.
  */
-export function payoutsQuery(f: PayoutFilter, at: PayoutsAt): { sql: string; params: SqlValue[] } {
-  const w = whereClause([
-    ["p.affiliate_id = ?", f.affiliateId],
-    ["p.period = ?", f.period],
-    ["p.id = ?", at.id],
-  ]);
-  const params: SqlValue[] = [...w.params];
-  let sql = w.sql;
-  if (at.before !== undefined) {
-    // A row-value comparison, so both engines seek the (created_at, id) index to the cursor.
-    sql += `${sql ? " AND" : " WHERE"} (p.created_at, p.id) < (?, ?)`;
-    params.push(at.before.createdAt, at.before.id);
-  }
-  const order = "ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
-  if (f.programId === undefined)
-    return { sql: `SELECT p.* FROM payouts p${sql} ${order}`, params: [...params, at.limit] };
-  return {
-    sql: `SELECT p.id, p.affiliate_id, p.period, p.currency, p.created_at,
-       SUM(e.amount_minor) AS amount_minor, COUNT(*) AS entries
-     FROM payouts p JOIN ledger_entries e ON e.payout_id = p.id AND e.program_id = ?${sql}
-     GROUP BY p.id, p.affiliate_id, p.period, p.currency, p.created_at ${order}`,
-    params: [f.programId, ...params, at.limit],
-  };
-}
-
-async function selectPayouts(db: SqlExecutor, f: PayoutFilter, at: PayoutsAt): Promise<PayoutRow[]> {
-  const { sql, params } = payoutsQuery(f, at);
-  return (await db.all(sql, params)).map(payoutFromRow);
-}
+import type { CommissionStore, PayoutRow } from "../../app/commissions/commission-store-port.ts";
+import { adjustmentStore } from "./commissions-adjust.ts";
+import { commissionReads } from "./commissions-reads.ts";
+import { dialectOf } from "./dialects.ts";
+import { MOVED_COLUMNS, moveBalances } from "./ledger-writes.ts";
+import { rowsOf } from "./query.ts";
+import type { SqlDialect } from "./sql-dialect.ts";
+import { marks, type SqlDriver, type SqlExecutor, type SqlRow } from "./sql-driver.ts";
 
 /** Due entries are settled this many at a time, each chunk its own short transaction. */
 const APPROVE_CHUNK = 2000;
@@ -135,18 +75,18 @@ async function settleDueChunk(
  */
 async function payApproved(
   tx: SqlExecutor,
-  engine: "sqlite" | "postgres",
+  dialect: SqlDialect,
   job: { period: string; affiliateId: number | undefined; now: number; newId: () => string },
 ): Promise<PayoutRow[]> {
-  const w = whereClause([
-    ["status = 'approved' AND period <= ?", job.period],
-    ["affiliate_id = ?", job.affiliateId],
-  ]);
-  const lock = engine === "postgres" ? " FOR UPDATE" : "";
-  const rows = await tx.all(
-    `SELECT id, affiliate_id, currency, amount_minor FROM ledger_entries${w.sql} ORDER BY id${lock}`,
-    w.params,
-  );
+  const approved = dialect.builder
+    .selectFrom("ledger_entries")
+    .select(["id", "affiliate_id", "currency", "amount_minor"])
+    .where("status", "=", "approved")
+    .where("period", "<=", job.period)
+    .$if(job.affiliateId !== undefined, (q) => q.where("affiliate_id", "=", job.affiliateId!))
+    .orderBy("id")
+    .$if(dialect.forUpdate !== "", (q) => q.forUpdate());
+  const rows = await rowsOf(tx, approved);
   const groups = new Map<string, { affiliateId: number; currency: string; total: number; ids: string[] }>();
   for (const r of rows) {
     const key = `${r["affiliate_id"]}:${r["currency"]}`;
@@ -194,124 +134,11 @@ async function payApproved(
   return payouts;
 }
 
-/**
- * The ledger list: by id, served by the index the filter fits (ledger indexes: (affiliate_id[,
- * period], id), (program_id[, period], id), (period, id), (status, id)). A month or a status is
- * compared as a range of one value (`period >= ? AND period <= ?`) and named in ORDER BY: the rows
- * are the same, but PostgreSQL no longer takes an equality on them for a constant, drops it from
- * the order and walks the primary key in id order, filtering. Entries of the newest month (or
- * pending ones) sit at the end of that walk: 86–154 ms for a page at 500 k entries, against
- * 0.4 ms through (period, id).
- */
-export function entriesQuery(f: LedgerFilter): { sql: string; params: SqlValue[] } {
-  const keyed = f.conversionId === undefined;
-  const byStatus =
-    keyed && f.affiliateId === undefined && f.programId === undefined && f.period === undefined;
-  const w = whereClause([
-    ["affiliate_id = ?", f.affiliateId],
-    ["program_id = ?", f.programId],
-    [
-      keyed ? "period >= ? AND period <= ?" : "period = ?",
-      keyed && f.period ? [f.period, f.period] : f.period,
-    ],
-    [
-      byStatus ? "status >= ? AND status <= ?" : "status = ?",
-      byStatus && f.status ? [f.status, f.status] : f.status,
-    ],
-    ["conversion_id = ?", f.conversionId],
-    ["id > ?", f.after],
-  ]);
-  const month = keyed && f.period !== undefined ? "period, " : "";
-  const order = !keyed
-    ? "id"
-    : f.affiliateId !== undefined
-      ? `affiliate_id, ${month}id`
-      : f.programId !== undefined
-        ? `program_id, ${month}id`
-        : f.period !== undefined
-          ? "period, id"
-          : f.status !== undefined
-            ? "status, id"
-            : "id";
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
-  return {
-    sql: `SELECT * FROM ledger_entries${w.sql} ORDER BY ${order} LIMIT ?`,
-    params: [...w.params, limit],
-  };
-}
-
 export function createCommissionStore(db: SqlDriver): CommissionStore {
+  const dialect = dialectOf(db.engine);
   return {
     ...adjustmentStore(db),
-    async createPlan(row, now) {
-      const [id] = await db.insertMany(
-        "commission_plans",
-        ["program_id", "affiliate_id", "effective_from", "terms", "note", "created_at"],
-        [[row.programId, row.affiliateId, row.effectiveFrom, JSON.stringify(row.terms), row.note, now]],
-        { returning: "id" },
-      );
-      const [stored] = await db.all("SELECT * FROM commission_plans WHERE id = ?", [Number(id)]);
-      return planFromRow(stored!);
-    },
-    async listPlans(programId) {
-      const rows = await db.all(
-        "SELECT * FROM commission_plans WHERE program_id = ? ORDER BY effective_from, id",
-        [programId],
-      );
-      return rows.map(planFromRow);
-    },
-    async createRate(row, now) {
-      const [id] = await db.insertMany(
-        "fx_rates",
-        ["base", "quote", "rate", "effective_from", "created_at"],
-        [[row.base, row.quote, row.rate, row.effectiveFrom, now]],
-        { returning: "id" },
-      );
-      const [stored] = await db.all("SELECT * FROM fx_rates WHERE id = ?", [Number(id)]);
-      return rateFromRow(stored!);
-    },
-    async listRates() {
-      return (await db.all("SELECT * FROM fx_rates ORDER BY base, quote, effective_from")).map(rateFromRow);
-    },
-    async setParent(affiliateId, parentId) {
-      await db.run("UPDATE affiliates SET parent_id = ? WHERE id = ?", [parentId, affiliateId]);
-    },
-    async parentOf(affiliateId) {
-      const [row] = await db.all("SELECT parent_id FROM affiliates WHERE id = ?", [affiliateId]);
-      return row?.["parent_id"] == null ? null : Number(row["parent_id"]);
-    },
-    async listEntries(f) {
-      const { sql, params } = entriesQuery(f);
-      return (await db.all(sql, params)).map(entryFromRow);
-    },
-    async balances(f) {
-      const w = whereClause([
-        ["affiliate_id = ?", f.affiliateId],
-        ["program_id = ?", f.programId],
-        ["period = ?", f.period],
-      ]);
-      // From the running totals (ledger-writes.ts): a few rows per affiliate, program and month.
-      const rows = await db.all(
-        `SELECT affiliate_id, currency, status, SUM(amount_minor) AS total FROM ledger_balances${w.sql} GROUP BY affiliate_id, currency, status ORDER BY affiliate_id, currency`,
-        w.params,
-      );
-      const out = new Map<string, { -readonly [K in keyof Balance]: Balance[K] }>();
-      for (const r of rows) {
-        const key = `${r["affiliate_id"]}:${r["currency"]}`;
-        const b = out.get(key) ?? {
-          affiliateId: Number(r["affiliate_id"]),
-          currency: String(r["currency"]),
-          pendingMinor: 0,
-          approvedMinor: 0,
-          paidMinor: 0,
-          reversedMinor: 0,
-        };
-        const field = `${r["status"]}Minor` as "pendingMinor";
-        b[field] = Number(r["total"] ?? 0);
-        out.set(key, b);
-      }
-      return [...out.values()];
-    },
+    ...commissionReads(db, dialect.builder),
     async approveDue(now) {
       const total = { approved: 0, reversed: 0 };
       for (;;) {
@@ -322,12 +149,7 @@ export function createCommissionStore(db: SqlDriver): CommissionStore {
       }
     },
     async markPaid(period, affiliateId, now, newId) {
-      return db.transaction((tx) => payApproved(tx, db.engine, { period, affiliateId, now, newId }));
-    },
-    listPayouts: (f) => selectPayouts(db, f, { limit: limitOf(f.limit), before: f.before }),
-    async findPayout(id, f) {
-      const [row] = await selectPayouts(db, f, { limit: 1, id });
-      return row;
+      return db.transaction((tx) => payApproved(tx, dialect, { period, affiliateId, now, newId }));
     },
   };
 }

@@ -1,18 +1,10 @@
-/** Console sessions over SQL (both engines): the `ConsoleSessionStore` port. */
+/** Console sessions over SQL (both engines, built with Kysely, sql-dialect.ts): the `ConsoleSessionStore` port. */
+import type { Kysely } from "kysely";
 import type { ConsoleSessionRow, ConsoleSessionStore } from "../../app/access/console-session-port.ts";
-import type { ApiKey } from "../../domain/model.ts";
-import type { SqlDriver, SqlRow } from "./sql-driver.ts";
-
-const COLUMNS = [
-  "id_hash",
-  "api_key_id",
-  "created_at",
-  "last_seen_at",
-  "expires_at",
-  "revoked_at",
-  "ip",
-  "user_agent",
-] as const;
+import { apiKeyFromRow } from "./api-keys-store.ts";
+import type { Database } from "./database.ts";
+import { changesOf, firstOf } from "./query.ts";
+import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
 
 const nullable = (value: unknown): number | null => (value === null ? null : Number(value));
 
@@ -29,36 +21,61 @@ function sessionFromRow(row: SqlRow): ConsoleSessionRow {
   };
 }
 
-/** `keyById` reads an API key (revoked or not) the way the store's API keys do. */
-export function createConsoleSessionStore(
-  db: SqlDriver,
-  keyById: (id: number) => Promise<ApiKey | undefined>,
-): ConsoleSessionStore {
+export function createConsoleSessionStore(db: SqlExecutor, builder: Kysely<Database>): ConsoleSessionStore {
   return {
     async create(s) {
-      await db.insertMany("console_sessions", COLUMNS, [
-        [s.idHash, s.apiKeyId, s.createdAt, s.lastSeenAt, s.expiresAt, s.revokedAt, s.ip, s.userAgent],
-      ]);
+      await changesOf(
+        db,
+        builder.insertInto("console_sessions").values({
+          id_hash: s.idHash,
+          api_key_id: s.apiKeyId,
+          created_at: s.createdAt,
+          last_seen_at: s.lastSeenAt,
+          expires_at: s.expiresAt,
+          revoked_at: s.revokedAt,
+          ip: s.ip,
+          user_agent: s.userAgent,
+        }),
+      );
     },
     async find(idHash) {
-      const [row] = await db.all("SELECT * FROM console_sessions WHERE id_hash = ?", [idHash]);
+      const row = await firstOf(
+        db,
+        builder.selectFrom("console_sessions").selectAll().where("id_hash", "=", idHash),
+      );
       if (!row) return undefined;
       const session = sessionFromRow(row);
-      const key = await keyById(session.apiKeyId);
-      return key ? { session, key } : undefined;
+      // The key is read as it is now (revoked or not): the session ends with its key.
+      const key = await firstOf(
+        db,
+        builder.selectFrom("api_keys").selectAll().where("id", "=", session.apiKeyId),
+      );
+      return key ? { session, key: apiKeyFromRow(key) } : undefined;
     },
     async touch(idHash, now) {
-      await db.run("UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ?", [now, idHash]);
+      await changesOf(
+        db,
+        builder.updateTable("console_sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash),
+      );
     },
     async revoke(idHash, now) {
-      const changed = await db.run(
-        "UPDATE console_sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL",
-        [now, idHash],
+      const changed = await changesOf(
+        db,
+        builder
+          .updateTable("console_sessions")
+          .set({ revoked_at: now })
+          .where("id_hash", "=", idHash)
+          .where("revoked_at", "is", null),
       );
       return changed > 0;
     },
-    async prune(before) {
-      return db.run("DELETE FROM console_sessions WHERE expires_at < ? OR revoked_at < ?", [before, before]);
+    prune(before) {
+      return changesOf(
+        db,
+        builder
+          .deleteFrom("console_sessions")
+          .where((eb) => eb.or([eb("expires_at", "<", before), eb("revoked_at", "<", before)])),
+      );
     },
   };
 }

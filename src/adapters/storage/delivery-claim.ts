@@ -22,22 +22,11 @@ import {
   claimedEndpointFromRow,
   claimedFromRow,
 } from "./delivery-rows.ts";
-import { marks, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
+import type { Room, SqlDialect } from "./sql-dialect.ts";
+import { marks, type SqlExecutor } from "./sql-driver.ts";
 
 export const ACTIVE_ENDPOINT =
   "EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.status = 'active')";
-
-const FREE = "state = 'pending' AND run_at <= ? AND (locked_at IS NULL OR locked_at < ?)";
-
-/** An endpoint's oldest free due rows (SQLite: one endpoint per statement, in process). */
-const ENDPOINT_DUE = `SELECT id, endpoint_id FROM deliveries WHERE endpoint_id = ? AND ${FREE}
-  ORDER BY run_at, id LIMIT ?`;
-
-/** The same for every endpoint of the claim in one round trip (PostgreSQL). */
-const ENDPOINTS_DUE = `SELECT d.id, d.endpoint_id FROM unnest(?::int8[], ?::int8[]) WITH ORDINALITY AS e(id, room, n)
-  CROSS JOIN LATERAL (SELECT id, endpoint_id, run_at FROM deliveries WHERE endpoint_id = e.id AND ${FREE}
-    ORDER BY run_at, id LIMIT e.room) d
-  ORDER BY e.n, d.run_at, d.id`;
 
 interface Candidate {
   readonly id: string;
@@ -49,7 +38,7 @@ interface Candidate {
  * ones when none are named), not busy, in id order from just after `rotateAfter` round to the
  * start, so a claim that runs out of `limit` leaves different endpoints for the next one.
  */
-async function roomsOf(tx: SqlExecutor, request: ClaimRequest): Promise<Array<[number, number]>> {
+async function roomsOf(tx: SqlExecutor, request: ClaimRequest): Promise<Room[]> {
   const asked = request.endpoints ? new Set(request.endpoints) : undefined;
   const busy = new Set(request.busyEndpoints);
   const active = (await tx.all("SELECT id FROM endpoints WHERE status = 'active' ORDER BY id"))
@@ -57,7 +46,7 @@ async function roomsOf(tx: SqlExecutor, request: ClaimRequest): Promise<Array<[n
     .filter((id) => (!asked || asked.has(id)) && !busy.has(id));
   const from = request.rotateAfter === undefined ? 0 : active.findIndex((id) => id > request.rotateAfter!);
   const ordered = from <= 0 ? active : [...active.slice(from), ...active.slice(0, from)];
-  const rooms: Array<[number, number]> = [];
+  const rooms: Room[] = [];
   for (const id of ordered) {
     const cap = request.caps?.get(id) ?? request.perEndpoint;
     const room = cap - (request.inFlight?.get(id) ?? 0);
@@ -67,39 +56,13 @@ async function roomsOf(tx: SqlExecutor, request: ClaimRequest): Promise<Array<[n
 }
 
 /** Due rows to take: each endpoint's oldest, up to its room, up to `limit` in all. */
-async function pick(
-  tx: SqlExecutor,
-  engine: "sqlite" | "postgres",
-  request: ClaimRequest,
-): Promise<Candidate[]> {
+async function pick(tx: SqlExecutor, dialect: SqlDialect, request: ClaimRequest): Promise<Candidate[]> {
   const rooms = await roomsOf(tx, request);
   if (!rooms.length) return [];
-  const picked: Candidate[] = [];
-  const take = (rows: ReadonlyArray<Record<string, SqlValue>>) => {
-    for (const row of rows) {
-      if (picked.length >= request.limit) return;
-      picked.push({ id: String(row["id"]), endpointId: Number(row["endpoint_id"]) });
-    }
-  };
-  if (engine === "postgres") {
-    const ids = rooms.map(([id]) => id);
-    const room = rooms.map(([, n]) => Math.min(n, request.limit));
-    take(
-      await tx.all(ENDPOINTS_DUE, [
-        ids as unknown as SqlValue,
-        room as unknown as SqlValue,
-        request.now,
-        request.staleBefore,
-      ]),
-    );
-    return picked;
-  }
-  for (const [id, room] of rooms) {
-    const left = request.limit - picked.length;
-    if (left <= 0) break;
-    take(await tx.all(ENDPOINT_DUE, [id, request.now, request.staleBefore, Math.min(room, left)]));
-  }
-  return picked;
+  const rows = await dialect.dueRows(tx, rooms, request);
+  return rows
+    .slice(0, request.limit)
+    .map((row) => ({ id: String(row["id"]), endpointId: Number(row["endpoint_id"]) }));
 }
 
 /** The claimed rows' endpoints, by id. */
@@ -125,20 +88,15 @@ const gone = (id: number): ClaimedEndpoint => ({
 /** Locks due rows for this worker and counts their attempt; returns them in (run_at, id) order. */
 export async function claimIn(
   tx: SqlExecutor,
-  engine: "sqlite" | "postgres",
+  dialect: SqlDialect,
   request: ClaimRequest,
 ): Promise<ClaimedDelivery[]> {
   if (request.limit <= 0) return [];
-  const picked = await pick(tx, engine, request);
+  const picked = await pick(tx, dialect, request);
   if (!picked.length) return [];
-  // SQLite holds the write lock for the whole transaction; PostgreSQL skips rows another worker has.
-  const rows =
-    engine === "postgres"
-      ? `id IN (SELECT id FROM deliveries WHERE id IN (${marks(picked.length)}) AND ${FREE} FOR UPDATE SKIP LOCKED)`
-      : `id IN (${marks(picked.length)}) AND ${FREE}`;
   const locked = await tx.all(
     `UPDATE deliveries SET locked_at = ?, locked_by = ?, attempts = attempts + 1, updated_at = ?
-     WHERE ${rows} RETURNING ${CLAIMED_COLUMNS}`,
+     WHERE ${dialect.claimable(picked.length)} RETURNING ${CLAIMED_COLUMNS}`,
     [
       request.now,
       request.workerId,

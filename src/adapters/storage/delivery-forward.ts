@@ -51,7 +51,7 @@ export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForwa
       ]);
       if (!picked.length) return [];
       // The ingest transaction's readers: chunked, duplicates dropped.
-      const records = outboxTx(db, db.engine);
+      const records = outboxTx(db);
       const ids = [...new Set(picked.map((r) => String(r["conversion_id"])))];
       const conversions = await records.conversions(ids);
       const clicks = await records.clicks([...conversions.values()].flatMap((c) => c.clickId ?? []));
@@ -73,7 +73,7 @@ export function forwardOps(db: SqlDriver): Pick<DeliveryStore, "approvalsToForwa
     async enqueue(rows, now) {
       if (!rows.length) return;
       // One transaction: one commit for the batch, not one per row.
-      await db.transaction((tx) => outboxTx(tx, db.engine).enqueue(rows, now));
+      await db.transaction((tx) => outboxTx(tx).enqueue(rows, now));
     },
     async prune(before, chunk = 5000) {
       const size = Math.max(1, Math.floor(chunk));

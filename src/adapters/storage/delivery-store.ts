@@ -3,25 +3,26 @@
  * locked by a worker (locked_at/locked_by) and their attempts counted in one statement; on
  * PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED, so several processes share the outbox and
  * never take the same row twice. A claim older than the lease is taken again (its process died).
+ *
+ * Endpoint CRUD, listings and replays are built with Kysely (sql-dialect.ts). Claims, outcomes,
+ * releases, pausing and the due backlog stay hand-written: they run on the dispatcher's path, and
+ * they say `state = 'pending'` as a literal, which the partial due index needs (SQLite's planner
+ * and PostgreSQL's generic plans cannot match a bound value to an index's WHERE).
  */
+import { type SqlBool, sql } from "kysely";
 import type { DeliveryFilter, DeliveryStore } from "../../app/delivery/delivery-store-port.ts";
 import type { Endpoint, EndpointPatch, NewEndpoint } from "../../app/delivery/outbox-port.ts";
 import { ACTIVE_ENDPOINT, claimIn } from "./delivery-claim.ts";
 import { finishIn } from "./delivery-finish.ts";
 import { forwardOps } from "./delivery-forward.ts";
 import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
+import { dialectOf } from "./dialects.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
-import {
-  keyOf,
-  limitOf,
-  marks,
-  type SqlDriver,
-  type SqlExecutor,
-  type SqlValue,
-  whereClause,
-} from "./sql-driver.ts";
+import { changesOf, firstOf, rowsOf } from "./query.ts";
+import { marks, type SqlDriver, type SqlExecutor } from "./sql-driver.ts";
+import { newestPage, timeWindow } from "./time-window.ts";
 
-export const ENDPOINTS: TableSpec = {
+export const ENDPOINTS: TableSpec<"endpoints"> = {
   table: "endpoints",
   columns: [
     { field: "affiliateId", column: "affiliate_id" },
@@ -51,7 +52,8 @@ type EndpointRow = NewEndpoint &
   >;
 
 function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
-  const table = entityTable<Endpoint, EndpointRow>(db, ENDPOINTS);
+  const { builder } = dialectOf(db.engine);
+  const table = entityTable<Endpoint, EndpointRow>(db, builder, ENDPOINTS);
   return {
     create: (row, now, disabledReason) => {
       const disabled = row.status === "disabled";
@@ -79,17 +81,30 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
       return updated;
     },
     async disable(id, reason, now) {
-      const changed = await db.run(
-        "UPDATE endpoints SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
-        [reason, now, now, id],
+      const changed = await changesOf(
+        db,
+        builder
+          .updateTable("endpoints")
+          .set({ status: "disabled", disabled_reason: reason, disabled_at: now, updated_at: now })
+          .where("id", "=", id)
+          .where("status", "=", "active"),
       );
       if (changed) await moveDeliveries(db, id, "pause");
     },
     async replaceSecrets(id, expected, next, now) {
       // Compare-and-set on the secret read: two rotations at once cannot both keep "their" previous.
-      const changed = await db.run(
-        "UPDATE endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ? AND secret = ?",
-        [next.secret, next.previousSecret, next.previousSecretExpiresAt, now, id, expected],
+      const changed = await changesOf(
+        db,
+        builder
+          .updateTable("endpoints")
+          .set({
+            secret: next.secret,
+            previous_secret: next.previousSecret,
+            previous_secret_expires_at: next.previousSecretExpiresAt,
+            updated_at: now,
+          })
+          .where("id", "=", id)
+          .where("secret", "=", expected),
       );
       return changed ? table.get(id) : undefined;
     },
@@ -98,9 +113,12 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
       // is compared in the UPDATE itself, not read first: on PostgreSQL a row a rotation changed
       // meanwhile is re-checked against its new expiry (READ COMMITTED), on SQLite writes are
       // serial. updated_at is left alone: the endpoint as shown (liveSecrets) does not change.
-      db.run(
-        "UPDATE endpoints SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE previous_secret_expires_at <= ?",
-        [now],
+      changesOf(
+        db,
+        builder
+          .updateTable("endpoints")
+          .set({ previous_secret: null, previous_secret_expires_at: null })
+          .where("previous_secret_expires_at", "<=", now),
       ),
     async recordResult(id, ok, now) {
       if (ok) {
@@ -119,8 +137,11 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
   };
 }
 
-/** An attempt that did not get a 2xx (the predicate of the delivery_attempts_failed index). */
-const FAILED_ATTEMPT = "(http_status IS NULL OR http_status < 200 OR http_status > 299)";
+/** An attempt that did not get a 2xx: the delivery_attempts_failed index's predicate, as written there. */
+const FAILED_ATTEMPT = sql<SqlBool>`(http_status IS NULL OR http_status < 200 OR http_status > 299)`;
+
+/** Deliveries: newest first by (created_at, id). */
+const CREATED = ["created_at", "id"] as const;
 
 /** Delivery claims and outcomes commit without waiting for the disk (sql-driver.ts). */
 const BOOKKEEPING = { durable: false } as const;
@@ -151,12 +172,14 @@ async function moveDeliveries(db: SqlExecutor, endpointId: number, move: "pause"
 }
 
 export function createDeliveryStore(db: SqlDriver): DeliveryStore {
+  const dialect = dialectOf(db.engine);
+  const { builder } = dialect;
   return {
     endpoints: endpointsOf(db),
     ...forwardOps(db),
     // Claims and outcomes are bookkeeping of at-least-once delivery: their commits do not wait for
     // the disk (BOOKKEEPING); a machine crash that loses one only means a delivery is sent again.
-    claim: (request) => db.transaction((tx) => claimIn(tx, db.engine, request), BOOKKEEPING),
+    claim: (request) => db.transaction((tx) => claimIn(tx, dialect, request), BOOKKEEPING),
     releaseAll: () =>
       // Claimed rows are pending until finished: read through the pending index, not the table.
       db.run(
@@ -175,68 +198,67 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
       return released;
     },
     finish: (id, workerId, outcome, attempt, now) =>
-      db.transaction((tx) => finishIn(tx, db.engine, [{ id, workerId, outcome, attempt, now }]), BOOKKEEPING),
+      db.transaction((tx) => finishIn(tx, dialect, [{ id, workerId, outcome, attempt, now }]), BOOKKEEPING),
     finishAndClaim: (items, claim) =>
       db.transaction(async (tx) => {
-        await finishIn(tx, db.engine, items);
-        return claim ? claimIn(tx, db.engine, claim) : [];
+        await finishIn(tx, dialect, items);
+        return claim ? claimIn(tx, dialect, claim) : [];
       }, BOOKKEEPING),
     async get(id) {
-      const [row] = await db.all("SELECT * FROM deliveries WHERE id = ?", [id]);
+      const row = await firstOf(db, builder.selectFrom("deliveries").selectAll().where("id", "=", id));
       return row ? deliveryFromRow(row) : undefined;
     },
     async list(filter: DeliveryFilter) {
-      const w = whereClause([
-        ["affiliate_id = ?", filter.affiliateId],
-        ["endpoint_id = ?", filter.endpointId],
-        ["conversion_id = ?", filter.conversionId],
-        ["state = ?", filter.state],
-        ["created_at >= ?", filter.since],
-        ["created_at < ?", filter.until],
-        ["(created_at, id) < (?, ?)", keyOf(filter.before)],
-      ]);
-      const rows = await db.all(
-        `SELECT * FROM deliveries${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
-        [...w.params, limitOf(filter.limit)],
-      );
-      return rows.map(deliveryFromRow);
+      const { affiliateId, endpointId, conversionId, state } = filter;
+      const equal = {
+        affiliate_id: affiliateId,
+        endpoint_id: endpointId,
+        conversion_id: conversionId,
+        state,
+      };
+      const query = newestPage(builder.selectFrom("deliveries").selectAll(), equal, CREATED, filter);
+      return (await rowsOf(db, query)).map(deliveryFromRow);
     },
     async attempts(filter) {
-      const w = whereClause([
-        ["endpoint_id IN (SELECT id FROM endpoints WHERE affiliate_id = ?)", filter.affiliateId],
-        ["endpoint_id = ?", filter.endpointId],
-        ["delivery_id = ?", filter.deliveryId],
+      const affiliate = filter.affiliateId;
+      const query = builder
+        .selectFrom("delivery_attempts")
+        .selectAll()
         // Written as the failed-attempts index's predicate, so that index serves it.
-        [`${FAILED_ATTEMPT} AND ? = 1`, filter.failed ? 1 : undefined],
-        ["started_at >= ?", filter.since],
-        ["started_at < ?", filter.until],
-        ["(started_at, id) < (?, ?)", keyOf(filter.before)],
-      ]);
-      const rows = await db.all(
-        `SELECT * FROM delivery_attempts${w.sql} ORDER BY started_at DESC, id DESC LIMIT ?`,
-        [...w.params, limitOf(filter.limit)],
-      );
-      return rows.map(attemptFromRow);
+        .$if(filter.failed === true, (q) => q.where(FAILED_ATTEMPT))
+        .$if(affiliate !== undefined, (q) =>
+          q.where(
+            "endpoint_id",
+            "in",
+            builder.selectFrom("endpoints").select("id").where("affiliate_id", "=", affiliate!),
+          ),
+        );
+      const equal = { endpoint_id: filter.endpointId, delivery_id: filter.deliveryId };
+      return (await rowsOf(db, newestPage(query, equal, ["started_at", "id"], filter))).map(attemptFromRow);
     },
     async replay(id, now) {
-      const changed = await db.run(
-        "UPDATE deliveries SET state = 'pending', run_at = ?, attempts = 0, updated_at = ? WHERE id = ? AND locked_by IS NULL",
-        [now, now, id],
+      const changed = await changesOf(
+        db,
+        builder
+          .updateTable("deliveries")
+          .set({ state: "pending", run_at: now, attempts: 0, updated_at: now })
+          .where("id", "=", id)
+          .where("locked_by", "is", null),
       );
       return changed > 0;
     },
-    async replayRange(range, now) {
-      const w = whereClause([
-        ["endpoint_id = ?", range.endpointId],
-        ["created_at >= ?", range.since],
-        ["created_at < ?", range.until],
-      ]);
-      const states = range.states?.length ? range.states : ["dead"];
-      return db.run(
-        `UPDATE deliveries SET state = 'pending', run_at = ?, attempts = 0, updated_at = ?${w.sql} AND locked_by IS NULL AND state IN (${marks(states.length)})`,
-        [now, now, ...w.params, ...states],
-      );
-    },
+    replayRange: (range, now) =>
+      changesOf(
+        db,
+        builder
+          .updateTable("deliveries")
+          .set({ state: "pending", run_at: now, attempts: 0, updated_at: now })
+          .where((eb) =>
+            eb.and([eb.and({ endpoint_id: range.endpointId }), ...timeWindow("created_at", "id", range)]),
+          )
+          .where("locked_by", "is", null)
+          .where("state", "in", range.states?.length ? range.states : ["dead"]),
+      ),
     async dueBacklog(now) {
       const [row] = await db.all(
         `SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending' AND run_at <= ? AND ${ACTIVE_ENDPOINT}`,

@@ -1,24 +1,46 @@
 /**
- * Generic create/get/list/update for the admin entities, driven by a column spec, so the SQL for
- * operators, programs, affiliates and links is written once for both engines.
+ * Generic create/get/list/update for the admin entities, driven by a column spec, so the queries
+ * for operators, programs, affiliates, links and endpoints are written once for both engines (built
+ * with Kysely, sql-dialect.ts). The specs' column names are checked against the schema (database.ts).
  */
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import type { GuardedEntities, ListFilter } from "../../app/ports.ts";
+import type { Database } from "./database.ts";
+import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { limitOf, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
+/** The tables with an id, timestamps and a spec here. */
+export type EntityTableName = "operators" | "programs" | "affiliates" | "links" | "endpoints";
+
 type Kind = "plain" | "json" | "bool";
-export interface Column {
+export interface Column<N extends EntityTableName = EntityTableName> {
   readonly field: string;
-  readonly column: string;
+  readonly column: keyof Database[N] & string;
   readonly kind?: Kind;
 }
 
-export interface TableSpec {
-  readonly table: string;
+/** A ListFilter key's condition: a column equal to the value, or a condition of its own. */
+type Filter<N extends EntityTableName> =
+  | (keyof Database[N] & string)
+  | ((eb: ExpressionBuilder<Database, N>, value: number) => Expression<SqlBool>);
+
+export interface TableSpec<N extends EntityTableName = EntityTableName> {
+  readonly table: N;
   /** Writable columns (id, created_at and updated_at are handled here). */
-  readonly columns: readonly Column[];
-  /** ListFilter keys this table can filter on, with their column. */
-  readonly filters: Partial<Record<keyof ListFilter, string>>;
+  readonly columns: readonly Column<N>[];
+  /** ListFilter keys this table can filter on (not limit and after). */
+  readonly filters: Partial<Record<"operatorId" | "affiliateId" | "programId", Filter<N>>>;
 }
+
+/** The spec of any one entity table. */
+export type AnyTableSpec = { [N in EntityTableName]: TableSpec<N> }[EntityTableName];
+
+/**
+ * The builder over any entity table. Kysely cannot type a query over a table chosen at run time,
+ * so the generic code here uses this loose view; the specs' names are typed where they are written.
+ */
+export type LooseBuilder = Kysely<Record<string, Record<string, SqlValue>>>;
+type LooseExpressions = ExpressionBuilder<Record<string, Record<string, SqlValue>>, string>;
 
 function toSql(value: unknown, kind: Kind | undefined): SqlValue {
   if (value === undefined || value === null) return null;
@@ -33,7 +55,7 @@ function fromSql(value: SqlValue, kind: Kind | undefined): unknown {
   return value;
 }
 
-export function rowToEntity<T>(spec: TableSpec, row: SqlRow): T {
+export function rowToEntity<T>(spec: AnyTableSpec, row: SqlRow): T {
   const entity: Record<string, unknown> = { id: row["id"] };
   for (const column of spec.columns) entity[column.field] = fromSql(row[column.column] ?? null, column.kind);
   entity["createdAt"] = row["created_at"];
@@ -41,84 +63,71 @@ export function rowToEntity<T>(spec: TableSpec, row: SqlRow): T {
   return entity as T;
 }
 
+/** The spec's conditions for the filter's given values, and the keyset start. */
+function listConditions(spec: AnyTableSpec, filter: ListFilter) {
+  type AnyFilter = string | ((eb: LooseExpressions, value: number) => Expression<SqlBool>);
+  return (eb: LooseExpressions): Expression<SqlBool> => {
+    const conditions: Expression<SqlBool>[] = [];
+    for (const [key, condition] of Object.entries(spec.filters) as Array<[keyof ListFilter, AnyFilter]>) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      conditions.push(typeof condition === "string" ? eb(condition, "=", value) : condition(eb, value));
+    }
+    if (filter.after !== undefined) conditions.push(eb("id", ">", filter.after));
+    return eb.and(conditions);
+  };
+}
+
 export function entityTable<T, New extends object>(
   db: SqlExecutor,
-  spec: TableSpec,
+  builder: Kysely<Database>,
+  spec: AnyTableSpec,
 ): GuardedEntities<T, New> {
-  const select = `SELECT * FROM ${spec.table}`;
+  const loose = builder as unknown as LooseBuilder;
   const get = async (id: number): Promise<T | undefined> => {
-    const [row] = await db.all(`${select} WHERE id = ?`, [id]);
+    const row = await firstOf(db, loose.selectFrom(spec.table).selectAll().where("id", "=", id));
     return row ? rowToEntity<T>(spec, row) : undefined;
   };
   // `expected` turns the update into a compare-and-set: it applies only while those columns still
   // hold the values read (JSON compared as the text this table writes).
-  const write = async (
-    id: number,
-    expected: Partial<New>,
-    patch: Partial<New>,
-    now: number,
-  ): Promise<T | undefined> => {
-    const sets: string[] = [];
-    const guards: string[] = ["id = ?"];
-    const params: SqlValue[] = [];
-    const guardParams: SqlValue[] = [id];
+  const write = async (id: number, expected: Partial<New>, patch: Partial<New>, now: number) => {
+    const sets: Record<string, SqlValue> = {};
+    let update = loose.updateTable(spec.table).where("id", "=", id);
     for (const column of spec.columns) {
       const value = (patch as Record<string, unknown>)[column.field];
-      if (value !== undefined) {
-        sets.push(`${column.column} = ?`);
-        params.push(toSql(value, column.kind));
-      }
+      if (value !== undefined) sets[column.column] = toSql(value, column.kind);
       const held = (expected as Record<string, unknown>)[column.field];
-      if (held === null) guards.push(`${column.column} IS NULL`);
-      else if (held !== undefined) {
-        guards.push(`${column.column} = ?`);
-        guardParams.push(toSql(held, column.kind));
-      }
+      if (held === null) update = update.where(column.column, "is", null);
+      else if (held !== undefined) update = update.where(column.column, "=", toSql(held, column.kind));
     }
-    sets.push("updated_at = ?");
-    params.push(now);
-    const sql = `UPDATE ${spec.table} SET ${sets.join(", ")} WHERE ${guards.join(" AND ")}`;
-    const changed = await db.run(sql, [...params, ...guardParams]);
+    const changed = await changesOf(db, update.set({ ...sets, updated_at: now }));
     return changed ? get(id) : undefined;
   };
   return {
     async create(input: New, now: number): Promise<T> {
-      const values = spec.columns.map((c) => toSql((input as Record<string, unknown>)[c.field], c.kind));
-      const [id] = await db.insertMany(
-        spec.table,
-        [...spec.columns.map((c) => c.column), "created_at", "updated_at"],
-        [[...values, now, now]],
-        { returning: "id" },
-      );
-      return (await get(Number(id)))!;
+      const values: Record<string, SqlValue> = { created_at: now, updated_at: now };
+      for (const c of spec.columns)
+        values[c.column] = toSql((input as Record<string, unknown>)[c.field], c.kind);
+      const inserted = await firstOf(db, loose.insertInto(spec.table).values(values).returning("id"));
+      return (await get(Number(inserted!["id"])))!;
     },
     get,
     async list(filter: ListFilter): Promise<T[]> {
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      for (const [key, column] of Object.entries(spec.filters)) {
-        const value = filter[key as keyof ListFilter];
-        if (value !== undefined && key !== "limit" && key !== "after") {
-          // A spec may give a whole condition (e.g. a sub-select) instead of a column.
-          where.push(column.includes("?") ? column : `${column} = ?`);
-          params.push(value);
-        }
-      }
-      if (filter.after !== undefined) {
-        where.push("id > ?");
-        params.push(filter.after);
-      }
-      // Clamped: SQLite reads LIMIT -1 as "no limit" and PostgreSQL refuses a negative one.
-      params.push(limitOf(filter.limit));
-      const sql = `${select}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
-      return (await db.all(sql, params)).map((row) => rowToEntity<T>(spec, row));
+      const query = loose
+        .selectFrom(spec.table)
+        .selectAll()
+        .where(listConditions(spec, filter))
+        .orderBy("id")
+        // Clamped: SQLite reads LIMIT -1 as "no limit" and PostgreSQL refuses a negative one.
+        .limit(limitOf(filter.limit));
+      return (await rowsOf(db, query)).map((row) => rowToEntity<T>(spec, row));
     },
     update: (id: number, patch: Partial<New>, now: number) => write(id, {}, patch, now),
     updateIf: write,
   };
 }
 
-export const OPERATORS: TableSpec = {
+export const OPERATORS: TableSpec<"operators"> = {
   table: "operators",
   columns: [
     { field: "name", column: "name" },
@@ -130,7 +139,7 @@ export const OPERATORS: TableSpec = {
   filters: { operatorId: "id" },
 };
 
-export const PROGRAMS: TableSpec = {
+export const PROGRAMS: TableSpec<"programs"> = {
   table: "programs",
   columns: [
     { field: "operatorId", column: "operator_id" },
@@ -146,7 +155,7 @@ export const PROGRAMS: TableSpec = {
   filters: { operatorId: "operator_id", programId: "id" },
 };
 
-export const AFFILIATES: TableSpec = {
+export const AFFILIATES: TableSpec<"affiliates"> = {
   table: "affiliates",
   columns: [
     { field: "name", column: "name" },
@@ -156,7 +165,7 @@ export const AFFILIATES: TableSpec = {
   filters: { affiliateId: "id" },
 };
 
-export const LINKS: TableSpec = {
+export const LINKS: TableSpec<"links"> = {
   table: "links",
   columns: [
     { field: "code", column: "code" },
@@ -168,6 +177,8 @@ export const LINKS: TableSpec = {
   filters: {
     affiliateId: "affiliate_id",
     programId: "program_id",
-    operatorId: "program_id IN (SELECT id FROM programs WHERE operator_id = ?)",
+    // One query however many links: the operator's programs as a sub-select.
+    operatorId: (eb, id) =>
+      eb("program_id", "in", eb.selectFrom("programs").select("id").where("operator_id", "=", id)),
   },
 };

@@ -2,6 +2,7 @@
 import { type LedgerTx, playerKeyOf } from "../../app/commissions/ledger-port.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
 import { writeLedger } from "./ledger-writes.ts";
+import type { SqlDialect } from "./sql-dialect.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 const CHUNK = 400;
@@ -33,20 +34,7 @@ async function selectKeys(
   return rows;
 }
 
-/**
- * Transaction-scoped advisory locks per (affiliate, program), in a fixed order so two batches
- * cannot wait on each other: caps and revshare floors read the month's usage, then write to it.
- * SQLite needs none (one writer at a time).
- */
-async function lockPairs(db: SqlExecutor, keys: ReadonlyArray<{ affiliateId: number; programId: number }>) {
-  const pairs = [...new Set(keys.map((k) => `${k.affiliateId}:${k.programId}`))].sort();
-  for (const pair of pairs) {
-    const [affiliateId, programId] = pair.split(":").map(Number);
-    await db.all("SELECT pg_advisory_xact_lock(?::int, ?::int)", [affiliateId!, programId!]);
-  }
-}
-
-export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): LedgerTx {
+export function ledgerTx(db: SqlExecutor, dialect: SqlDialect): LedgerTx {
   return {
     async programs(programIds) {
       const rows = await selectIn(
@@ -128,11 +116,10 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
         boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
       };
     },
-    async lockMonths(keys) {
-      if (engine === "postgres") await lockPairs(db, keys);
-    },
+    // Caps and revshare floors read the month's usage, then write it.
+    lockMonths: (keys) => dialect.lockPairs(db, keys),
     async usage(keys, lock = false) {
-      if (lock && engine === "postgres") await lockPairs(db, keys);
+      if (lock) await dialect.lockPairs(db, keys);
       const rows = await selectKeys(
         db,
         "SELECT * FROM month_usage WHERE {keys}",
@@ -154,10 +141,9 @@ export function ledgerTx(db: SqlExecutor, engine: "sqlite" | "postgres"): Ledger
     async entriesOf(conversionIds) {
       // Locked on PostgreSQL (in id order): reversals and manual rejects of the same conversion
       // wait for each other, so the second sees what the first compensated.
-      const lock = engine === "postgres" ? " FOR UPDATE" : "";
       const rows = await selectIn(
         db,
-        `SELECT * FROM ledger_entries WHERE reverses_entry_id IS NULL AND conversion_id IN (?) ORDER BY id${lock}`,
+        `SELECT * FROM ledger_entries WHERE reverses_entry_id IS NULL AND conversion_id IN (?) ORDER BY id${dialect.forUpdate}`,
         conversionIds,
       );
       const ids = rows.map((r) => String(r["id"]));

@@ -7,7 +7,7 @@ import { insertMessages } from "./outbox-insert.ts";
 import { clickFromRow, conversionFromRow } from "./record-rows.ts";
 import type { SqlExecutor } from "./sql-driver.ts";
 
-export function outboxTx(db: SqlExecutor, _engine: "sqlite" | "postgres"): OutboxTx {
+export function outboxTx(db: SqlExecutor): OutboxTx {
   return {
     async endpointsOf(affiliateIds) {
       const rows = await selectIn(

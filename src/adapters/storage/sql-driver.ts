@@ -127,27 +127,3 @@ export const str = (value: SqlValue | undefined): string | null =>
   value === null || value === undefined ? null : String(value);
 export const num = (value: SqlValue | undefined): number | null =>
   value === null || value === undefined ? null : Number(value);
-
-/**
- * The conditions whose value is given, ANDed into a WHERE clause (empty when none is): each
- * condition's `?` take its value, or its values in order when it has several (`(a, b) < (?, ?)`).
- */
-export function whereClause(
-  pairs: ReadonlyArray<readonly [string, SqlValue | readonly SqlValue[] | undefined]>,
-): {
-  sql: string;
-  params: SqlValue[];
-} {
-  const used = pairs.filter(([, value]) => value !== undefined) as Array<
-    [string, SqlValue | readonly SqlValue[]]
-  >;
-  return {
-    sql: used.length ? ` WHERE ${used.map(([condition]) => condition).join(" AND ")}` : "",
-    params: used.flatMap(([, value]) => (Array.isArray(value) ? value : [value as SqlValue])),
-  };
-}
-
-/** A keyset page's start as the row-value comparison's values (undefined: the first page). */
-export const keyOf = (
-  key: { readonly at: number; readonly id: string } | undefined,
-): SqlValue[] | undefined => (key === undefined ? undefined : [key.at, key.id]);

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { entriesQuery } from "../../../src/adapters/storage/commissions-store.ts";
+import { entriesQuery } from "../../../src/adapters/storage/commissions-reads.ts";
+import { dialectOf } from "../../../src/adapters/storage/dialects.ts";
 import { openDriver } from "../../../src/adapters/storage/open-store.ts";
 import type { LedgerFilter } from "../../../src/app/commissions/commission-store-port.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
@@ -13,21 +14,31 @@ import { insertRawEntries } from "../../helpers/ledger-rows.ts";
 
 test("each filter is read in the order of the index that serves it", () => {
   const cases: Array<[LedgerFilter, string, RegExp]> = [
-    [{}, "id", /^SELECT \* FROM ledger_entries ORDER/],
-    [{ affiliateId: 1 }, "affiliate_id, id", /affiliate_id = \?/],
-    [{ affiliateId: 1, period: "2026-11" }, "affiliate_id, period, id", /period >= \? AND period <= \?/],
-    [{ programId: 2 }, "program_id, id", /program_id = \?/],
-    [{ programId: 2, period: "2026-11" }, "program_id, period, id", /period >= \? AND period <= \?/],
-    [{ period: "2026-11" }, "period, id", /period >= \? AND period <= \?/],
-    [{ status: "approved" }, "status, id", /status >= \? AND status <= \?/],
-    [{ period: "2026-11", status: "approved" }, "period, id", /status = \?/],
-    [{ conversionId: "cv1", period: "2026-11" }, "id", /period = \?/],
+    [{}, '"id"', /^select \* from "ledger_entries" order/],
+    [{ affiliateId: 1 }, '"affiliate_id", "id"', /"affiliate_id" = \?/],
+    [
+      { affiliateId: 1, period: "2026-11" },
+      '"affiliate_id", "period", "id"',
+      /"period" >= \? and "period" <= \?/,
+    ],
+    [{ programId: 2 }, '"program_id", "id"', /"program_id" = \?/],
+    [
+      { programId: 2, period: "2026-11" },
+      '"program_id", "period", "id"',
+      /"period" >= \? and "period" <= \?/,
+    ],
+    [{ period: "2026-11" }, '"period", "id"', /"period" >= \? and "period" <= \?/],
+    [{ status: "approved" }, '"status", "id"', /"status" >= \? and "status" <= \?/],
+    [{ period: "2026-11", status: "approved" }, '"period", "id"', /"status" = \?/],
+    [{ conversionId: "cv1", period: "2026-11" }, '"id"', /"period" = \?/],
   ];
+  // SQLite's text (`?` placeholders); PostgreSQL's differs only in its placeholders.
+  const { builder } = dialectOf("sqlite");
   for (const [filter, order, condition] of cases) {
-    const { sql, params } = entriesQuery({ ...filter, limit: 10 });
-    assert.ok(sql.endsWith(`ORDER BY ${order} LIMIT ?`), `${JSON.stringify(filter)}: ${sql}`);
+    const { sql, parameters } = entriesQuery(builder, { ...filter, limit: 10 }).compile();
+    assert.ok(sql.endsWith(`order by ${order} limit ?`), `${JSON.stringify(filter)}: ${sql}`);
     assert.match(sql, condition);
-    assert.equal(params.length, sql.split("?").length - 1, "a value for every placeholder");
+    assert.equal(parameters.length, sql.split("?").length - 1, "a value for every placeholder");
   }
 });
 

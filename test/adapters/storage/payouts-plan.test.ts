@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type PayoutsAt, payoutsQuery } from "../../../src/adapters/storage/commissions-store.ts";
+import { type PayoutsAt, payoutsQuery } from "../../../src/adapters/storage/commissions-reads.ts";
+import { dialectOf } from "../../../src/adapters/storage/dialects.ts";
 import { openDriver } from "../../../src/adapters/storage/open-store.ts";
 import type { SqlDriver, SqlValue } from "../../../src/adapters/storage/sql-driver.ts";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
@@ -38,8 +39,8 @@ for (const engine of await availableEngines()) {
         const db = openDriver(database.url);
         try {
           await db.migrate();
-          const { sql, params } = payoutsQuery({}, at);
-          const lines = await plan(db, sql, params);
+          const { sql, parameters } = payoutsQuery(dialectOf(engine).builder, {}, at).compile();
+          const lines = await plan(db, sql, parameters as SqlValue[]);
           const text = lines.join("\n");
           assert.match(text, /payouts_created/, text);
           assert.doesNotMatch(text, engine === "sqlite" ? /TEMP B-TREE/ : /\bSort\b/, text);

@@ -5,23 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
 import type { SqlDriver, SqlExecutor } from "../../../src/adapters/storage/sql-driver.ts";
-import { availableEngines, createTestDatabase, type TestDatabase } from "../../helpers/engines.ts";
+import { availableEngines, createTestDriver } from "../../helpers/engines.ts";
 
 for (const engine of await availableEngines()) {
   describe(`commit durability per transaction (${engine})`, () => {
-    let database: TestDatabase;
     let db: SqlDriver;
     before(async () => {
-      database = await createTestDatabase(engine);
-      db = openDriver(database.url);
-      await db.migrate();
+      db = await createTestDriver(engine);
     });
-    after(async () => {
-      await db.close();
-      await database.drop();
-    });
+    after(() => db.close());
 
     /** The engine's setting as the transaction sees it: "durable" or "deferred". */
     const setting = async (tx: SqlExecutor): Promise<string> => {

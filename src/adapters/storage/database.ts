@@ -1,0 +1,329 @@
+/**
+ * The tables and columns of both engines' migrations (sqlite/migrations, postgres/migrations: one
+ * schema), as Kysely's typed query builder reads them. Values are typed as our drivers return
+ * them: integers (timestamps, money, int8 ids) as numbers on both engines, booleans as 0/1, JSON as
+ * text. Keep in step with the migrations.
+ */
+import type { Generated } from "kysely";
+
+type Int = number;
+type Text = string;
+
+export interface SettingsTable {
+  key: Text;
+  value: Text;
+}
+
+interface Stamped {
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface OperatorsTable extends Stamped {
+  id: Generated<Int>;
+  name: Text;
+  key: Text;
+  status: Text;
+  auth: Text;
+  mapping: Text;
+}
+
+export interface ProgramsTable extends Stamped {
+  id: Generated<Int>;
+  operator_id: Int;
+  name: Text;
+  vertical: Text;
+  currency: Text;
+  landing_url_template: Text;
+  fallback_url: Text | null;
+  allowed_events: Text;
+  lookback_days: Int;
+  status: Text;
+}
+
+export interface AffiliatesTable extends Stamped {
+  id: Generated<Int>;
+  name: Text;
+  email: Text | null;
+  status: Text;
+  parent_id: Int | null;
+}
+
+export interface LinksTable extends Stamped {
+  id: Generated<Int>;
+  code: Text;
+  affiliate_id: Int;
+  program_id: Int;
+  status: Text;
+  landing_url_template: Text | null;
+}
+
+export interface ApiKeysTable {
+  id: Generated<Int>;
+  name: Text;
+  role: Text;
+  operator_id: Int | null;
+  affiliate_id: Int | null;
+  prefix: Text;
+  key_hash: Text;
+  created_at: Int;
+  last_used_at: Int | null;
+  revoked_at: Int | null;
+}
+
+export interface ConsoleSessionsTable {
+  id_hash: Text;
+  api_key_id: Int;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
+  revoked_at: Int | null;
+  ip: Text | null;
+  user_agent: Text | null;
+}
+
+export interface ClicksTable {
+  click_id: Text;
+  link_id: Int;
+  affiliate_id: Int;
+  program_id: Int;
+  created_at: Int;
+  sub1: Text | null;
+  sub2: Text | null;
+  sub3: Text | null;
+  sub4: Text | null;
+  sub5: Text | null;
+  ip: Text | null;
+  user_agent: Text | null;
+  referer: Text | null;
+}
+
+export interface ConversionsTable {
+  id: Text;
+  operator_id: Int;
+  txid: Text;
+  content_hash: Text;
+  event: Text;
+  program_id: Int | null;
+  affiliate_id: Int | null;
+  link_id: Int | null;
+  click_id: Text | null;
+  player_id: Text | null;
+  amount_minor: Int | null;
+  currency: Text | null;
+  lots_milli: Int | null;
+  reverses_id: Text | null;
+  occurred_at: Int;
+  received_at: Int;
+  unattributed_reason: Text | null;
+  test: Int;
+  sub_id: Text | null;
+  extra: Text;
+  response: Text;
+}
+
+export interface PlayersTable {
+  operator_id: Int;
+  player_id: Text;
+  click_id: Text | null;
+  link_id: Int;
+  affiliate_id: Int;
+  program_id: Int;
+  bound_at: Int;
+}
+
+export interface RequestLogTable {
+  id: Text;
+  received_at: Int;
+  operator_id: Int | null;
+  method: Text;
+  path: Text;
+  ip: Text | null;
+  status: Int;
+  code: Text;
+  reason: Text | null;
+  latency_us: Int;
+  txid: Text | null;
+  conversion_id: Text | null;
+  raw: Text;
+}
+
+export interface CommissionPlansTable {
+  id: Generated<Int>;
+  program_id: Int;
+  affiliate_id: Int | null;
+  effective_from: Int;
+  terms: Text;
+  note: Text | null;
+  created_at: Int;
+}
+
+export interface FxRatesTable {
+  id: Generated<Int>;
+  base: Text;
+  quote: Text;
+  rate: Text;
+  effective_from: Int;
+  created_at: Int;
+}
+
+export interface CpaQualificationsTable {
+  program_id: Int;
+  operator_id: Int;
+  player_key: Text;
+  affiliate_id: Int;
+  conversion_id: Text;
+  period: Text;
+  paid: Int;
+  qualified_at: Int;
+}
+
+export interface LedgerEntriesTable {
+  id: Text;
+  conversion_id: Text;
+  operator_id: Int;
+  program_id: Int;
+  affiliate_id: Int;
+  player_key: Text | null;
+  kind: Text;
+  component: Text;
+  status: Text;
+  amount_minor: Int;
+  currency: Text;
+  source_amount_minor: Int | null;
+  source_currency: Text | null;
+  fx_rate: Text | null;
+  reason: Text | null;
+  window_days: Int | null;
+  reverses_entry_id: Text | null;
+  period: Text;
+  explain: Text;
+  occurred_at: Int;
+  created_at: Int;
+  approve_at: Int;
+  approved_at: Int | null;
+  paid_at: Int | null;
+  payout_id: Text | null;
+}
+
+export interface PayoutsTable {
+  id: Text;
+  affiliate_id: Int;
+  period: Text;
+  amount_minor: Int;
+  currency: Text;
+  entries: Int;
+  created_at: Int;
+}
+
+export interface EndpointsTable extends Stamped {
+  id: Generated<Int>;
+  affiliate_id: Int;
+  name: Text;
+  url_template: Text;
+  method: Text;
+  events: Text;
+  program_ids: Text;
+  statuses: Text;
+  delay_seconds: Int;
+  include_test: Int;
+  secret: Text;
+  previous_secret: Text | null;
+  previous_secret_expires_at: Int | null;
+  status: Text;
+  disabled_reason: Text | null;
+  disabled_at: Int | null;
+  consecutive_failures: Generated<Int>;
+}
+
+export interface DeliveriesTable extends Stamped {
+  id: Text;
+  endpoint_id: Int;
+  affiliate_id: Int;
+  conversion_id: Text;
+  adjustment_id: Generated<Text>;
+  status: Text;
+  test: Int;
+  payload: Text;
+  state: Text;
+  run_at: Int;
+  attempts: Generated<Int>;
+  last_error: Text | null;
+  last_status: Int | null;
+  locked_at: Int | null;
+  locked_by: Text | null;
+  delivered_at: Int | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Text;
+  delivery_id: Text;
+  endpoint_id: Int;
+  attempt: Int;
+  started_at: Int;
+  method: Text;
+  url: Text;
+  http_status: Int | null;
+  latency_ms: Int;
+  error: Text | null;
+  detail: Text | null;
+  response_snippet: Text;
+}
+
+export interface CommissionAdjustmentsTable {
+  id: Text;
+  conversion_id: Text;
+  action: Text;
+  reason_code: Text;
+  note: Text | null;
+  amount_minor: Int;
+  currency: Text;
+  entries: Int;
+  created_by_key_id: Int | null;
+  created_at: Int;
+  idempotency_key: Text | null;
+}
+
+export interface MonthUsageTable {
+  affiliate_id: Int;
+  program_id: Int;
+  period: Text;
+  qualified: Int;
+  paid_cpa: Int;
+  paid_minor: Int;
+  revshare_minor: Int;
+}
+
+export interface LedgerBalancesTable {
+  affiliate_id: Int;
+  program_id: Int;
+  period: Text;
+  currency: Text;
+  status: Text;
+  amount_minor: Int;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  operators: OperatorsTable;
+  programs: ProgramsTable;
+  affiliates: AffiliatesTable;
+  links: LinksTable;
+  api_keys: ApiKeysTable;
+  console_sessions: ConsoleSessionsTable;
+  clicks: ClicksTable;
+  conversions: ConversionsTable;
+  players: PlayersTable;
+  request_log: RequestLogTable;
+  commission_plans: CommissionPlansTable;
+  fx_rates: FxRatesTable;
+  cpa_qualifications: CpaQualificationsTable;
+  ledger_entries: LedgerEntriesTable;
+  payouts: PayoutsTable;
+  endpoints: EndpointsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  commission_adjustments: CommissionAdjustmentsTable;
+  month_usage: MonthUsageTable;
+  ledger_balances: LedgerBalancesTable;
+}
