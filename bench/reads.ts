@@ -17,10 +17,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
 import { rebuildTotals } from "../src/adapters/storage/ledger-writes.ts";
 import { openDriver, openStore } from "../src/adapters/storage/open-store.ts";
-import { createIds, systemClock } from "../src/adapters/system.ts";
-import { createApiKey } from "../src/app/api-keys.ts";
+import { createApiKey } from "../src/app/access/api-keys.ts";
 import type { Store } from "../src/app/ports.ts";
 import { periodOf } from "../src/domain/commissions/exact.ts";
 import { createFixture, type Fixture } from "../test/helpers/service.ts";

@@ -5,10 +5,10 @@
 import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
+import { createIds, systemClock } from "./adapters/clock-and-ids.ts";
 import { primaryLog, startWhenDatabaseIsUp, superviseWorkers } from "./adapters/processes.ts";
 import { startFacts, startSummary } from "./adapters/start-summary.ts";
 import { openStore } from "./adapters/storage/open-store.ts";
-import { createIds, systemClock } from "./adapters/system.ts";
 import { prepareStore } from "./composition/prepare-database.ts";
 import { type Service, startService } from "./composition/start-service.ts";
 import type { Config } from "./config.ts";

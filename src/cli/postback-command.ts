@@ -3,7 +3,7 @@
  * operator's backend would, and check a signature an operator computed (docs/integration.md).
  */
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { createIds } from "../adapters/system.ts";
+import { createIds } from "../adapters/clock-and-ids.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import {
   curlCommand,

@@ -1,8 +1,8 @@
 /** `postwire migrate` and `postwire keys create`: commands that work on the database directly. */
 import { parseArgs } from "node:util";
+import { createIds, systemClock } from "../adapters/clock-and-ids.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
-import { createIds, systemClock } from "../adapters/system.ts";
-import { createApiKey } from "../app/api-keys.ts";
+import { createApiKey } from "../app/access/api-keys.ts";
 import { loadConfig } from "../config.ts";
 import { ROLES, type Role } from "../domain/model.ts";
 import { type CliIo, positiveIntOption, UsageError } from "./io.ts";

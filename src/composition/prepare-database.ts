@@ -2,7 +2,7 @@
  * What a starting service needs of its database before it serves: migrations, the secrets it
  * generates on first start, the bootstrap admin key.
  */
-import { createApiKey } from "../app/api-keys.ts";
+import { createApiKey } from "../app/access/api-keys.ts";
 import type { Clock, Ids, Store } from "../app/ports.ts";
 import type { Config } from "../config.ts";
 import { PostwireError } from "../domain/errors.ts";

@@ -6,18 +6,18 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
+import { createIds, systemClock } from "../adapters/clock-and-ids.ts";
 import { createOutbound } from "../adapters/delivery/outbound-service.ts";
 import { buildServer } from "../adapters/http/build-server.ts";
 import { listenMetrics, type MetricsListener } from "../adapters/http/metrics.ts";
 import { createClockSkewMonitor } from "../adapters/metrics/clock-skew.ts";
 import { registerInboundMetrics } from "../adapters/metrics/inbound-metrics.ts";
 import { createServiceMetrics } from "../adapters/metrics/registry.ts";
-import { tuneRuntime } from "../adapters/runtime.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
-import { createIds, systemClock } from "../adapters/system.ts";
+import { tuneRuntime } from "../adapters/v8-tuning.ts";
 import { Catalog } from "../app/catalog.ts";
+import { createClickRecorder } from "../app/clicks/record-click.ts";
 import type { Clock, Store } from "../app/ports.ts";
-import { createClickRecorder } from "../app/record-click.ts";
 import type { Config } from "../config.ts";
 import { parseCidrList } from "../domain/ip.ts";
 import { startBackgroundJobs } from "./background-jobs.ts";

@@ -5,8 +5,13 @@
 import { createCommissionEffect } from "../app/commissions/commission-effect.ts";
 import { planCacheFor } from "../app/commissions/plan-cache.ts";
 import type { GroupCommitOptions } from "../app/group-commit.ts";
-import { createPostbackIngestor, type IngestDeps, type PostbackIngestor } from "../app/ingest-postback.ts";
-import type { ConversionEffect, Store } from "../app/ports.ts";
+import type { ConversionEffect } from "../app/ingest/ingest-port.ts";
+import {
+  createPostbackIngestor,
+  type IngestDeps,
+  type PostbackIngestor,
+} from "../app/ingest/ingest-postback.ts";
+import type { Store } from "../app/ports.ts";
 import type { Config } from "../config.ts";
 
 /** Group-commit settings for an engine, from the configuration (bench/ingest-core.ts uses them too). */

@@ -1,7 +1,7 @@
 /** `postwire deliveries list|attempts|replay` on a real SQLite database. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createIds } from "../../src/adapters/system.ts";
+import { createIds } from "../../src/adapters/clock-and-ids.ts";
 import { EndpointCache } from "../../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../../src/app/delivery/outbound-effect.ts";
 import { runCli } from "../../src/cli/postwire.ts";

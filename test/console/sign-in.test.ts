@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createIds } from "../../src/adapters/system.ts";
+import { createIds } from "../../src/adapters/clock-and-ids.ts";
+import { createApiKey } from "../../src/app/access/api-keys.ts";
 import { IDLE_MS } from "../../src/app/access/console-sessions.ts";
-import { createApiKey } from "../../src/app/api-keys.ts";
 import type { Clock } from "../../src/app/ports.ts";
 import { type KitService, startKitService } from "../adapters/http/postback-kit.ts";
 import { type Browser, browserMissing, launchBrowser, screenshot } from "../helpers/browser.ts";

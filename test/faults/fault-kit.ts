@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import pg from "pg";
-import { createIds, systemClock } from "../../src/adapters/system.ts";
-import { createApiKey } from "../../src/app/api-keys.ts";
+import { createIds, systemClock } from "../../src/adapters/clock-and-ids.ts";
+import { createApiKey } from "../../src/app/access/api-keys.ts";
 import { type Service, startService } from "../../src/composition/start-service.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Receiver, startReceiver } from "../adapters/delivery/delivery-kit.ts";

@@ -4,15 +4,16 @@
  * and request builders.
  */
 import { randomBytes } from "node:crypto";
-import { createIds, systemClock } from "../../src/adapters/system.ts";
+import { createIds, systemClock } from "../../src/adapters/clock-and-ids.ts";
 import { Catalog } from "../../src/app/catalog.ts";
 import type { GroupCommitOptions } from "../../src/app/group-commit.ts";
+import type { ConversionEffect } from "../../src/app/ingest/ingest-port.ts";
 import {
   createPostbackIngestor,
   type PostbackIngestor,
   type PostbackRequest,
-} from "../../src/app/ingest-postback.ts";
-import type { ConversionEffect, Store } from "../../src/app/ports.ts";
+} from "../../src/app/ingest/ingest-postback.ts";
+import type { Store } from "../../src/app/ports.ts";
 import { issueClickId } from "../../src/domain/click-id.ts";
 import type { Link } from "../../src/domain/model.ts";
 import { createTestStore, type Engine } from "./engines.ts";

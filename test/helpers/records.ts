@@ -1,5 +1,5 @@
 /** Builders for the high-volume records (conversions, players, request log, clicks) in storage tests. */
-import type { IngestTx, OperatorKey } from "../../src/app/ports.ts";
+import type { IngestTx, OperatorKey } from "../../src/app/ingest/ingest-port.ts";
 import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "../../src/app/records.ts";
 
 let sequence = 0;

@@ -4,8 +4,8 @@
  * and links written through the store.
  */
 
-import { createIds, systemClock } from "../../src/adapters/system.ts";
-import { createApiKey } from "../../src/app/api-keys.ts";
+import { createIds, systemClock } from "../../src/adapters/clock-and-ids.ts";
+import { createApiKey } from "../../src/app/access/api-keys.ts";
 import type { Clock, Store } from "../../src/app/ports.ts";
 import { type Service, startService } from "../../src/composition/start-service.ts";
 import { loadConfig } from "../../src/config.ts";

@@ -1,6 +1,6 @@
 /** API-key authentication for the admin API: `Authorization: Bearer pw_…` → request.principal. */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { authenticateApiKey } from "../../app/api-keys.ts";
+import { authenticateApiKey } from "../../app/access/api-keys.ts";
 import type { Store } from "../../app/ports.ts";
 import { PostwireError } from "../../domain/errors.ts";
 import type { Principal, Role } from "../../domain/model.ts";

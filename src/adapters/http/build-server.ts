@@ -5,9 +5,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Catalog } from "../../app/catalog.ts";
-import type { PostbackIngestor } from "../../app/ingest-postback.ts";
+import type { ClickRecorder } from "../../app/clicks/record-click.ts";
+import type { PostbackIngestor } from "../../app/ingest/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
-import type { ClickRecorder } from "../../app/record-click.ts";
 import { consoleRoutes } from "../../console/console-routes.ts";
 import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { createHotRoutes, type HotRoutes } from "./hot-routes.ts";

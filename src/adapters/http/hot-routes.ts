@@ -16,9 +16,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyBaseLogger } from "fastify";
-import type { PostbackIngestor } from "../../app/ingest-postback.ts";
+import type { ClickRecorder } from "../../app/clicks/record-click.ts";
+import type { PostbackIngestor } from "../../app/ingest/ingest-postback.ts";
 import type { Clock } from "../../app/ports.ts";
-import type { ClickRecorder } from "../../app/record-click.ts";
 import { ERRORS } from "../../domain/errors.ts";
 import { requestIdOf } from "./request-id.ts";
 import { clickRequest, clickResponse } from "./routes/clicks.ts";

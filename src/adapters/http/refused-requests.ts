@@ -10,7 +10,7 @@
  * every connection's bytes in JavaScript would catch those too, but it takes the socket off Node's
  * native parser path and cost 8–10 % of the service's peak requests/s (bench/README.md).
  */
-import type { LoggableRequest, PostbackIngestor } from "../../app/ingest-postback.ts";
+import type { LoggableRequest, PostbackIngestor } from "../../app/ingest/ingest-postback.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { type Arrival, refusedRequest } from "./routes/postback.ts";
 

@@ -5,8 +5,8 @@
  * key), codes come from the error catalogue, click outcomes and commit paths are closed sets.
  */
 import { Counter, Histogram, type Registry } from "prom-client";
-import type { PostbackAnswer } from "../../app/answers.ts";
-import type { ClickAnswer } from "../../app/record-click.ts";
+import type { ClickAnswer } from "../../app/clicks/record-click.ts";
+import type { PostbackAnswer } from "../../app/ingest/postback-answers.ts";
 
 /** Which group committer a batch size is about. */
 export const COMMIT_PATHS = ["postbacks", "clicks"] as const;

@@ -1,6 +1,7 @@
 /** The `Store`'s API keys over SQL (built with Kysely, sql-dialect.ts). */
 import type { Kysely } from "kysely";
-import type { NewApiKey, Store } from "../../app/ports.ts";
+import type { NewApiKey } from "../../app/admin/entities-port.ts";
+import type { Store } from "../../app/ports.ts";
 import type { ApiKey } from "../../domain/model.ts";
 import type { Database } from "./database.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";

@@ -4,7 +4,7 @@
  * with Kysely, sql-dialect.ts). The specs' column names are checked against the schema (database.ts).
  */
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
-import type { GuardedEntities, ListFilter } from "../../app/ports.ts";
+import type { GuardedEntities, ListFilter } from "../../app/admin/entities-port.ts";
 import type { Database } from "./database.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { limitOf, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";

@@ -7,7 +7,7 @@
  *   concurrent refunds of one event cannot both take what remains.
  * On SQLite a transaction already holds the single write lock, so no row lock is needed.
  */
-import type { IngestTx, OperatorKey, PlayerKey } from "../../app/ports.ts";
+import type { IngestTx, OperatorKey, PlayerKey } from "../../app/ingest/ingest-port.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../../app/records.ts";
 import { chunks, padded } from "./key-batches.ts";
 import { ledgerTx } from "./ledger-tx.ts";

@@ -7,8 +7,8 @@ import type {
   NewOperator,
   NewProgram,
   RequestLogFilter,
-  Store,
-} from "../../app/ports.ts";
+} from "../../app/admin/entities-port.ts";
+import type { Store } from "../../app/ports.ts";
 import type { Affiliate, Link, Operator, Program } from "../../domain/model.ts";
 import { apiKeyStore } from "./api-keys-store.ts";
 import { createCommissionStore } from "./commissions-store.ts";

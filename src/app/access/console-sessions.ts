@@ -10,8 +10,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { fail, ok, type Result } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
-import { authenticateApiKey } from "../api-keys.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
+import { authenticateApiKey } from "./api-keys.ts";
 import type { ConsoleSessionRow } from "./console-session-port.ts";
 
 /** A session unused this long is over (12 hours). */

@@ -1,7 +1,7 @@
 /** Managing API keys: admin only. A key is shown once at creation; lists never carry its hash. */
 import { PostwireError } from "../../domain/errors.ts";
 import type { ApiKey, Principal, Role } from "../../domain/model.ts";
-import { createApiKey } from "../api-keys.ts";
+import { createApiKey } from "../access/api-keys.ts";
 import type { AdminDeps, Page } from "./deps.ts";
 import { allowRoles, notFound } from "./scope.ts";
 import { orThrow } from "./validate.ts";

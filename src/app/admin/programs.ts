@@ -6,8 +6,8 @@
 import { PostwireError } from "../../domain/errors.ts";
 import { VERTICAL_DEFAULT_EVENTS, type Vertical } from "../../domain/event-types.ts";
 import type { Principal, Program, Status } from "../../domain/model.ts";
-import type { NewProgram } from "../ports.ts";
 import type { AdminDeps, Page } from "./deps.ts";
+import type { NewProgram } from "./entities-port.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "./scope.ts";
 import { checkCurrency, checkEvents, checkLandingTemplate, checkPlainUrl } from "./validate.ts";
 

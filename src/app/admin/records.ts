@@ -3,9 +3,9 @@
  * narrowed to the caller's tenant (operator: its operator's; affiliate: its own; admin: all).
  */
 import type { Principal } from "../../domain/model.ts";
-import type { ClickFilter, ConversionFilter, RequestLogFilter } from "../ports.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
+import type { ClickFilter, ConversionFilter, RequestLogFilter } from "./entities-port.ts";
 import { allowRoles, notFound, tenantFilter } from "./scope.ts";
 
 export async function listConversions(

@@ -3,7 +3,7 @@ import { PostwireError, type Result } from "../../domain/errors.ts";
 import { CUSTOM_EVENT_PATTERN, isStandardEventType } from "../../domain/event-types.ts";
 import { validateTemplate } from "../../domain/macros.ts";
 import { isCurrency } from "../../domain/money.ts";
-import { LANDING_MACROS } from "../record-click.ts";
+import { LANDING_MACROS } from "../clicks/record-click.ts";
 
 /** The value of a Result, or its failure thrown (with `field` when the failure names none). */
 export function orThrow<T>(result: Result<T>, field?: string): T {

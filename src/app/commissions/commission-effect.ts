@@ -4,8 +4,8 @@
  * Test conversions and unattributed ones earn nothing; a batch whose programs have no plan costs a
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
-import { LostRaceError } from "../decide-batch.ts";
-import type { ConversionEffect, EffectContext, IngestTx, Payout } from "../ports.ts";
+import { LostRaceError } from "../ingest/commit-postbacks.ts";
+import type { ConversionEffect, EffectContext, IngestTx, Payout } from "../ingest/ingest-port.ts";
 import type { ConversionRow } from "../records.ts";
 import type { CommissionDeps } from "./commission-deps.ts";
 import { earnBatch } from "./earn-batch.ts";

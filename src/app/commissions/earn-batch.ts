@@ -8,7 +8,7 @@ import { type EarnInput, earn, type Line, overrideLines } from "../../domain/com
 import { convert, type Fx, periodOf } from "../../domain/commissions/exact.ts";
 import { type PlayerEvent, qualifyingEvents } from "../../domain/commissions/qualify.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
-import type { IngestTx } from "../ports.ts";
+import type { IngestTx } from "../ingest/ingest-port.ts";
 import type { ConversionRow } from "../records.ts";
 import { type CommissionDeps, clickTime } from "./commission-deps.ts";
 import {

@@ -10,7 +10,8 @@
 import { revshareFloorLine } from "../../domain/commissions/earn.ts";
 import { periodOf } from "../../domain/commissions/exact.ts";
 import { compensate, compensationState } from "../../domain/commissions/reverse.ts";
-import type { Ids, IngestTx } from "../ports.ts";
+import type { IngestTx } from "../ingest/ingest-port.ts";
+import type { Ids } from "../ports.ts";
 import type { ConversionRow } from "../records.ts";
 import type { LedgerEntry, PlanVersion } from "./ledger-port.ts";
 import { termsAt } from "./plan-cache.ts";

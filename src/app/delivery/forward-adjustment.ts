@@ -8,7 +8,8 @@
  */
 import { adjustmentFigures, adjustmentStatus } from "../../domain/outbound-status.ts";
 import type { AdjustmentEffect, AdjustmentWritten } from "../commissions/commission-store-port.ts";
-import type { Clock, Ids, Payout } from "../ports.ts";
+import type { Payout } from "../ingest/ingest-port.ts";
+import type { Clock, Ids } from "../ports.ts";
 import type { ClickRow, ConversionRow } from "../records.ts";
 import { subscribed } from "./outbound-effect.ts";
 import { type MessageFacts, messageValues } from "./outbound-message.ts";

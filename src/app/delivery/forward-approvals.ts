@@ -10,7 +10,9 @@
  * `overlapMs` before this one (an approval committed late is still seen). A new process starts
  * `lookbackMs` back, so approvals made while every process was down are forwarded at start.
  */
-import type { Clock, Ids, Payout } from "../ports.ts";
+
+import type { Payout } from "../ingest/ingest-port.ts";
+import type { Clock, Ids } from "../ports.ts";
 import type { ApprovalToForward, DeliveryStore, ForwardCursor } from "./delivery-store-port.ts";
 import { subscribed } from "./outbound-effect.ts";
 import { messageValues } from "./outbound-message.ts";

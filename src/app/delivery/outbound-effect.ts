@@ -4,7 +4,9 @@
  * or rolled back with it, so a committed conversion is always eventually delivered. Clicks (for
  * sub1…sub5) and the originals of reversals are read in bulk, and only when some endpoint fires.
  */
-import type { Clock, ConversionEffect, EffectContext, Ids } from "../ports.ts";
+
+import type { ConversionEffect, EffectContext } from "../ingest/ingest-port.ts";
+import type { Clock, Ids } from "../ports.ts";
 import type { ConversionRow } from "../records.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
 import { messageValues } from "./outbound-message.ts";

@@ -9,7 +9,7 @@ import { renderTemplate } from "../../domain/macros.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { signingSecretsAt } from "../../domain/secret-rotation.ts";
 import { decodeSecret, signWebhookAll } from "../../domain/signing.ts";
-import type { Payout } from "../ports.ts";
+import type { Payout } from "../ingest/ingest-port.ts";
 import type { ClickRow, ConversionRow } from "../records.ts";
 import type { Delivery, Endpoint, FireStatus } from "./outbox-port.ts";
 import type { OutboundRequest } from "./sender-port.ts";

@@ -5,10 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
 import { createDispatcher, type Dispatcher } from "../../../src/adapters/delivery/dispatcher.ts";
 import { createEgressGuard } from "../../../src/adapters/delivery/egress-guard.ts";
 import { createHttpSender, type HttpSender } from "../../../src/adapters/delivery/http-sender.ts";
-import { createIds } from "../../../src/adapters/system.ts";
 import type { DeliverDeps, RetrySchedule } from "../../../src/app/delivery/deliver-postback.ts";
 import type { NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";

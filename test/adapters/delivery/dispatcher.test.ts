@@ -7,11 +7,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { createIds } from "../../../src/adapters/system.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
 import { EndpointCache } from "../../../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../../../src/app/delivery/outbound-effect.ts";
 import type { Endpoint, NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
-import type { Payout, Store } from "../../../src/app/ports.ts";
+import type { Payout } from "../../../src/app/ingest/ingest-port.ts";
+import type { Store } from "../../../src/app/ports.ts";
 import type { ConversionRow } from "../../../src/app/records.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { clickRow, conversionRow, insertConversions } from "../../helpers/records.ts";

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { createIds } from "../../../src/adapters/system.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
 import { forwardAdjustment } from "../../../src/app/delivery/forward-adjustment.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";

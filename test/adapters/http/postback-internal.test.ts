@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
 import { buildServer } from "../../../src/adapters/http/build-server.ts";
-import { createIds, systemClock } from "../../../src/adapters/system.ts";
 import { Catalog } from "../../../src/app/catalog.ts";
-import { createPostbackIngestor } from "../../../src/app/ingest-postback.ts";
-import { createClickRecorder } from "../../../src/app/record-click.ts";
+import { createClickRecorder } from "../../../src/app/clicks/record-click.ts";
+import { createPostbackIngestor } from "../../../src/app/ingest/ingest-postback.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture } from "../../helpers/service.ts";
 import { ftd, signedQuery } from "./postback-kit.ts";

@@ -10,7 +10,7 @@ import {
   logEarlyReject,
   postbackInPacket,
 } from "../../../src/adapters/http/refused-requests.ts";
-import type { PostbackIngestor } from "../../../src/app/ingest-postback.ts";
+import type { PostbackIngestor } from "../../../src/app/ingest/ingest-postback.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import { until } from "../../helpers/until.ts";
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createIds } from "../../../src/adapters/system.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
 import { deliverPostback } from "../../../src/app/delivery/deliver-postback.ts";
 import type { ClaimRequest, FinishItem } from "../../../src/app/delivery/delivery-store-port.ts";
 import type { Endpoint, NewDelivery } from "../../../src/app/delivery/outbox-port.ts";

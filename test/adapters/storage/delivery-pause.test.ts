@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createIds } from "../../../src/adapters/system.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
 import type { NewDelivery } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";

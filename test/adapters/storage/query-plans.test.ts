@@ -15,10 +15,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
 import { openDriver } from "../../../src/adapters/storage/open-store.ts";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import { createSqlStore } from "../../../src/adapters/storage/sql-store.ts";
-import { createIds, systemClock } from "../../../src/adapters/system.ts";
 import { Catalog } from "../../../src/app/catalog.ts";
 import { adjustConversion } from "../../../src/app/commissions/adjust-conversion.ts";
 import { createCommissionEffect } from "../../../src/app/commissions/commission-effect.ts";

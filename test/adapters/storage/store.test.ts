@@ -8,7 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { readMigrations } from "../../../src/adapters/storage/migration-files.ts";
 import { openStore } from "../../../src/adapters/storage/open-store.ts";
 import { UniqueViolationError } from "../../../src/adapters/storage/sql-driver.ts";
-import type { NewOperator, NewProgram, Store } from "../../../src/app/ports.ts";
+import type { NewOperator, NewProgram } from "../../../src/app/admin/entities-port.ts";
+import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestDatabase, createTestStore } from "../../helpers/engines.ts";
 import { uniqueId } from "../../helpers/records.ts";
 

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { createIds } from "../../../src/adapters/system.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
+import { createApiKey } from "../../../src/app/access/api-keys.ts";
 import {
   csrfMatches,
   csrfTokenOf,
@@ -18,7 +19,6 @@ import {
   signOut,
 } from "../../../src/app/access/console-sessions.ts";
 import { createSignInThrottle } from "../../../src/app/access/sign-in-throttle.ts";
-import { createApiKey } from "../../../src/app/api-keys.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
-import type { ClickAnswer, ClickRecorder, ClickRequest } from "../../../app/record-click.ts";
+import type { ClickAnswer, ClickRecorder, ClickRequest } from "../../../app/clicks/record-click.ts";
 import { ERROR } from "./admin/schemas.ts";
 
 const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head>

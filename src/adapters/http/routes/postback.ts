@@ -1,7 +1,11 @@
 /** GET and POST /v1/postback/{operator_key}: the inbound postback contract (DESIGN §2). */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PostbackAnswer } from "../../../app/answers.ts";
-import type { LoggableRequest, PostbackIngestor, PostbackRequest } from "../../../app/ingest-postback.ts";
+import type {
+  LoggableRequest,
+  PostbackIngestor,
+  PostbackRequest,
+} from "../../../app/ingest/ingest-postback.ts";
+import type { PostbackAnswer } from "../../../app/ingest/postback-answers.ts";
 import type { Clock } from "../../../app/ports.ts";
 import type { ErrorCode } from "../../../domain/errors.ts";
 import { wasTimedOut } from "../error-handler.ts";

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { createLink, getLink, listLinks, updateLink } from "../../../../app/admin/links.ts";
-import { LANDING_MACROS } from "../../../../app/record-click.ts";
+import { LANDING_MACROS } from "../../../../app/clicks/record-click.ts";
 import { LINK_STATUSES, type Link } from "../../../../domain/model.ts";
 import { resourceRoutes } from "./resource-routes.ts";
 import { ID, iso, Nullable, OneOf, Strict, TIME } from "./schemas.ts";

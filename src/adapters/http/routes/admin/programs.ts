@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { createProgram, getProgram, listPrograms, updateProgram } from "../../../../app/admin/programs.ts";
-import { LANDING_MACROS } from "../../../../app/record-click.ts";
+import { LANDING_MACROS } from "../../../../app/clicks/record-click.ts";
 import { VERTICAL_DEFAULT_EVENTS, VERTICALS } from "../../../../domain/event-types.ts";
 import { type Program, STATUSES } from "../../../../domain/model.ts";
 import { resourceRoutes } from "./resource-routes.ts";

@@ -9,12 +9,14 @@
  * answers would leave later items of the batch that saw the lost row (a repeat of the txid, a
  * refund of it, an event following its binding) pointing at a row that does not exist.
  */
-import type { PostbackAnswer } from "./answers.ts";
-import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./decide-event.ts";
-import type { ConversionEffect, EffectContext, Ids, IngestTx, OperatorKey, Store } from "./ports.ts";
-import type { ConversionRow, PlayerRow, RequestLogRow } from "./records.ts";
 
-export type { BatchItem, EventItem, LogMeta } from "./decide-event.ts";
+import type { Ids, Store } from "../ports.ts";
+import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
+import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
+import type { PostbackAnswer } from "./postback-answers.ts";
+import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./postback-outcome.ts";
+
+export type { BatchItem, EventItem, LogMeta } from "./postback-outcome.ts";
 
 /** Another batch committed a key this one decided on: roll back and decide again. */
 export class LostRaceError extends Error {

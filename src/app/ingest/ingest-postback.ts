@@ -1,23 +1,24 @@
 /**
  * Use case: ingest one inbound postback (DESIGN §2). Cheap checks run per request (operator,
  * parameters, authentication, click verification); everything touching stored state runs in a
- * group-committed batch (decide-batch.ts). The answer is given only after the commit.
+ * group-committed batch (commit-postbacks.ts). The answer is given only after the commit.
  */
-import type { ClickResolution } from "../domain/attribution.ts";
-import { verifyClickId } from "../domain/click-id.ts";
-import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../domain/errors.ts";
-import { clientIp } from "../domain/ip.ts";
-import type { Program } from "../domain/model.ts";
-import { parsePostbackParams } from "../domain/postback-params.ts";
-import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
-import { errorAnswer, failureAnswer, type PostbackAnswer } from "./answers.ts";
-import type { Catalog } from "./catalog.ts";
-import { type BatchItem, commitBatch, type LogMeta } from "./decide-batch.ts";
-import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
-import type { Clock, ConversionEffect, Ids, Store } from "./ports.ts";
+import type { ClickResolution } from "../../domain/attribution.ts";
+import { verifyClickId } from "../../domain/click-id.ts";
+import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../../domain/errors.ts";
+import { clientIp } from "../../domain/ip.ts";
+import type { Program } from "../../domain/model.ts";
+import { parsePostbackParams } from "../../domain/postback-params.ts";
+import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
+import type { Catalog } from "../catalog.ts";
+import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "../group-commit.ts";
+import type { Clock, Ids, Store } from "../ports.ts";
+import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "../storage-errors.ts";
+import { type BatchItem, commitBatch, type LogMeta } from "./commit-postbacks.ts";
+import type { ConversionEffect } from "./ingest-port.ts";
+import { errorAnswer, failureAnswer, type PostbackAnswer } from "./postback-answers.ts";
 import { authenticateRequest, type PostbackRequest, requestPairs } from "./postback-request.ts";
 import { rawRequestJson } from "./request-log.ts";
-import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "./storage-errors.ts";
 
 export type { PostbackRequest } from "./postback-request.ts";
 

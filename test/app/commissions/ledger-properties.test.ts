@@ -12,14 +12,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { createIds, systemClock } from "../../src/adapters/system.ts";
-import { createCommissionEffect } from "../../src/app/commissions/commission-effect.ts";
-import type { LedgerEntry } from "../../src/app/commissions/ledger-port.ts";
-import { PlanCache } from "../../src/app/commissions/plan-cache.ts";
-import type { GroupCommitOptions } from "../../src/app/group-commit.ts";
-import type { PostbackIngestor } from "../../src/app/ingest-postback.ts";
-import { divRound } from "../../src/domain/commissions/exact.ts";
-import { availableEngines } from "../helpers/engines.ts";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
+import { createCommissionEffect } from "../../../src/app/commissions/commission-effect.ts";
+import type { LedgerEntry } from "../../../src/app/commissions/ledger-port.ts";
+import { PlanCache } from "../../../src/app/commissions/plan-cache.ts";
+import type { GroupCommitOptions } from "../../../src/app/group-commit.ts";
+import type { PostbackIngestor } from "../../../src/app/ingest/ingest-postback.ts";
+import { divRound } from "../../../src/domain/commissions/exact.ts";
+import { availableEngines } from "../../helpers/engines.ts";
 import {
   batchingFor,
   createIngestor,
@@ -27,8 +27,8 @@ import {
   type IngestHarness,
   parseAnswer,
   startIngest,
-} from "../helpers/ingest-harness.ts";
-import { assertTotalsMatchRecount } from "../helpers/totals.ts";
+} from "../../helpers/ingest-harness.ts";
+import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 
 const TERMS = {
   cpa: {

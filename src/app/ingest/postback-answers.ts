@@ -1,5 +1,5 @@
 /** JSON answers of the postback endpoint: always a stable `code`; errors name the field. */
-import { ERRORS, type ErrorCode, type Failure } from "../domain/errors.ts";
+import { ERRORS, type ErrorCode, type Failure } from "../../domain/errors.ts";
 
 export interface PostbackAnswer {
   readonly status: number;

@@ -7,17 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createIds } from "../../src/adapters/system.ts";
-import type { AdminDeps } from "../../src/app/admin/deps.ts";
-import { retireSecret, rotateSecret } from "../../src/app/admin/operator-settings.ts";
-import { secretFingerprint, updateOperator } from "../../src/app/admin/operators.ts";
-import { Catalog } from "../../src/app/catalog.ts";
-import type { Clock, Store } from "../../src/app/ports.ts";
-import { PostwireError } from "../../src/domain/errors.ts";
-import type { Operator, Principal } from "../../src/domain/model.ts";
-import { encodeSecret } from "../../src/domain/signing.ts";
-import { availableEngines, createTestStore } from "../helpers/engines.ts";
-import { uniqueId } from "../helpers/records.ts";
+import { createIds } from "../../../src/adapters/clock-and-ids.ts";
+import type { AdminDeps } from "../../../src/app/admin/deps.ts";
+import { retireSecret, rotateSecret } from "../../../src/app/admin/operator-settings.ts";
+import { secretFingerprint, updateOperator } from "../../../src/app/admin/operators.ts";
+import { Catalog } from "../../../src/app/catalog.ts";
+import type { Clock, Store } from "../../../src/app/ports.ts";
+import { PostwireError } from "../../../src/domain/errors.ts";
+import type { Operator, Principal } from "../../../src/domain/model.ts";
+import { encodeSecret } from "../../../src/domain/signing.ts";
+import { availableEngines, createTestStore } from "../../helpers/engines.ts";
+import { uniqueId } from "../../helpers/records.ts";
 
 const NOW = 1_760_000_000_000;
 const clock: Clock = { now: () => NOW };

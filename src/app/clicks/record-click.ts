@@ -2,15 +2,15 @@
  * Use case: record a click on a tracking link and send the visitor on (DESIGN §1). The click row is
  * group-committed: the 302 is sent only once the click is durable.
  */
-import { issueClickId } from "../domain/click-id.ts";
-import { type CidrList, clientIp, type IpPrivacyMode, privacySafeIp } from "../domain/ip.ts";
-import { renderTemplate } from "../domain/macros.ts";
-import { isUnstorable, storableText } from "../domain/storable-text.ts";
-import type { Catalog } from "./catalog.ts";
-import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "./group-commit.ts";
-import type { Clock, Ids, Store } from "./ports.ts";
-import type { ClickRow } from "./records.ts";
-import { STORAGE_RETRY_AFTER_SECONDS } from "./storage-errors.ts";
+import { issueClickId } from "../../domain/click-id.ts";
+import { type CidrList, clientIp, type IpPrivacyMode, privacySafeIp } from "../../domain/ip.ts";
+import { renderTemplate } from "../../domain/macros.ts";
+import { isUnstorable, storableText } from "../../domain/storable-text.ts";
+import type { Catalog } from "../catalog.ts";
+import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "../group-commit.ts";
+import type { Clock, Ids, Store } from "../ports.ts";
+import type { ClickRow } from "../records.ts";
+import { STORAGE_RETRY_AFTER_SECONDS } from "../storage-errors.ts";
 
 /** Macros a landing URL template may use. */
 export const LANDING_MACROS = [

@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Adjustment, OpenEntry } from "../../src/app/commissions/commission-store-port.ts";
-import type { LedgerEntry } from "../../src/app/commissions/ledger-port.ts";
-import { forwardAdjustment } from "../../src/app/delivery/forward-adjustment.ts";
-import { messageValues } from "../../src/app/delivery/outbound-message.ts";
-import type { Endpoint, NewDelivery, OutboxTx } from "../../src/app/delivery/outbox-port.ts";
-import type { ClickRow, ConversionRow } from "../../src/app/records.ts";
+import type { Adjustment, OpenEntry } from "../../../src/app/commissions/commission-store-port.ts";
+import type { LedgerEntry } from "../../../src/app/commissions/ledger-port.ts";
+import { forwardAdjustment } from "../../../src/app/delivery/forward-adjustment.ts";
+import { messageValues } from "../../../src/app/delivery/outbound-message.ts";
+import type { Endpoint, NewDelivery, OutboxTx } from "../../../src/app/delivery/outbox-port.ts";
+import type { ClickRow, ConversionRow } from "../../../src/app/records.ts";
 
 const NOW = Date.UTC(2026, 2, 1, 12);
 const DECIDED = Date.UTC(2026, 2, 1, 11, 30);

@@ -3,15 +3,15 @@
  * touches stored state: reading its parameters (query, form or JSON; valid UTF-8 only) and
  * authenticating it, which also reports how far the sender's signed clock is from ours.
  */
-import { fail, ok, type Result } from "../domain/errors.ts";
-import { jsonParams } from "../domain/json-params.ts";
+import { fail, ok, type Result } from "../../domain/errors.ts";
+import { jsonParams } from "../../domain/json-params.ts";
 import {
   type Authenticated,
   authenticatePostback,
   expiredSkewSeconds,
   type PreparedAuth,
-} from "../domain/postback-auth.ts";
-import { parseFormPairs } from "../domain/signing.ts";
+} from "../../domain/postback-auth.ts";
+import { parseFormPairs } from "../../domain/signing.ts";
 
 export interface PostbackRequest {
   readonly operatorKey: string;

@@ -5,16 +5,16 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { openStore } from "../../src/adapters/storage/open-store.ts";
-import { availableEngines, createTestDatabase, type Engine } from "../helpers/engines.ts";
+import { openStore } from "../../../src/adapters/storage/open-store.ts";
+import { availableEngines, createTestDatabase, type Engine } from "../../helpers/engines.ts";
 import {
   batchingFor,
   createIngestor,
   getRequest,
   OPEN_AUTH,
   parseAnswer,
-} from "../helpers/ingest-harness.ts";
-import { createFixture } from "../helpers/service.ts";
+} from "../../helpers/ingest-harness.ts";
+import { createFixture } from "../../helpers/service.ts";
 
 for (const engine of await availableEngines()) {
   describe(`storage down (${engine})`, () => {

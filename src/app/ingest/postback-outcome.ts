@@ -1,16 +1,16 @@
 /**
  * One event of a batch, decided in arrival order against what the batch has read and decided so
  * far: duplicate or conflict, reversal limits, attribution and player binding, event allowed.
- * Pure: the batch (decide-batch.ts) does the reads before and the writes after.
+ * Pure: the batch (commit-postbacks.ts) does the reads before and the writes after.
  */
-import { attribute, type ClickResolution, type Touch } from "../domain/attribution.ts";
-import { type Failure, fail, ok, type Result } from "../domain/errors.ts";
-import type { Operator, Program } from "../domain/model.ts";
-import type { PostbackFields } from "../domain/postback-params.ts";
-import { reversalAmount } from "../domain/reversal.ts";
-import { failureAnswer, type PostbackAnswer } from "./answers.ts";
-import type { Ids } from "./ports.ts";
-import type { ConversionRow, PlayerRow, UnattributedReason } from "./records.ts";
+import { attribute, type ClickResolution, type Touch } from "../../domain/attribution.ts";
+import { type Failure, fail, ok, type Result } from "../../domain/errors.ts";
+import type { Operator, Program } from "../../domain/model.ts";
+import type { PostbackFields } from "../../domain/postback-params.ts";
+import { reversalAmount } from "../../domain/reversal.ts";
+import type { Ids } from "../ports.ts";
+import type { ConversionRow, PlayerRow, UnattributedReason } from "../records.ts";
+import { failureAnswer, type PostbackAnswer } from "./postback-answers.ts";
 
 export interface LogMeta {
   readonly receivedAt: number;

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { availableEngines } from "../helpers/engines.ts";
-import { type Answer, type IngestHarness, startIngest } from "../helpers/ingest-harness.ts";
+import { availableEngines } from "../../helpers/engines.ts";
+import { type Answer, type IngestHarness, startIngest } from "../../helpers/ingest-harness.ts";
 
 let seq = 0;
 const txid = (label: string) => `${label}-${++seq}-${Date.now()}`;

@@ -6,15 +6,15 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { issueClickId } from "../../src/domain/click-id.ts";
-import { availableEngines } from "../helpers/engines.ts";
+import { issueClickId } from "../../../src/domain/click-id.ts";
+import { availableEngines } from "../../helpers/engines.ts";
 import {
   getRequest,
   type IngestHarness,
   jsonRequest,
   parseAnswer,
   startIngest,
-} from "../helpers/ingest-harness.ts";
+} from "../../helpers/ingest-harness.ts";
 
 let txSeq = 0;
 const txid = () => `tx-${++txSeq}-${Date.now()}`;

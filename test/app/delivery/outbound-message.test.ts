@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { buildRequest } from "../../src/app/delivery/outbound-message.ts";
-import type { Endpoint } from "../../src/app/delivery/outbox-port.ts";
+import { buildRequest } from "../../../src/app/delivery/outbound-message.ts";
+import type { Endpoint } from "../../../src/app/delivery/outbox-port.ts";
 
 const OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW = "whsec_C2FtcGxlLXNlY3JldC1vZi10d2VudHktZm91cg==";

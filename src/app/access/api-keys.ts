@@ -1,8 +1,8 @@
 /** API keys: shown once, stored as a sha256 hash, with a role and (for tenants) an owner. */
 import { createHash } from "node:crypto";
-import { fail, ok, type Result } from "../domain/errors.ts";
-import type { ApiKey, Principal, Role } from "../domain/model.ts";
-import type { Clock, Ids, Store } from "./ports.ts";
+import { fail, ok, type Result } from "../../domain/errors.ts";
+import type { ApiKey, Principal, Role } from "../../domain/model.ts";
+import type { Clock, Ids, Store } from "../ports.ts";
 
 export const API_KEY_PATTERN = /^pw_[A-Za-z0-9_-]{32,}$/;
 

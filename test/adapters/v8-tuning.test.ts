@@ -1,11 +1,11 @@
 /**
- * The service's V8 settings (adapters/runtime.ts): pretenuring is turned off unless the process's
+ * The service's V8 settings (adapters/v8-tuning.ts): pretenuring is turned off unless the process's
  * command line already decides it, and the flag really changes where V8 allocates.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { namesPretenuring, runtimeFlags } from "../../src/adapters/runtime.ts";
+import { namesPretenuring, runtimeFlags } from "../../src/adapters/v8-tuning.ts";
 
 test("turns allocation-site pretenuring off by default", () => {
   assert.deepEqual(runtimeFlags([]), ["--no-allocation-site-pretenuring"]);
@@ -26,7 +26,7 @@ test("applied at run time, it takes effect: objects that survive stop going stra
   // scavenges, and allocating from it then triggers (almost) no scavenge. In a fresh process each way.
   const script = `
     import { PerformanceObserver, constants } from "node:perf_hooks";
-    import { tuneRuntime } from ${JSON.stringify(new URL("../../src/adapters/runtime.ts", import.meta.url).href)};
+    import { tuneRuntime } from ${JSON.stringify(new URL("../../src/adapters/v8-tuning.ts", import.meta.url).href)};
     if (process.argv[1] === "tuned") tuneRuntime();
     let scavenges = 0;
     new PerformanceObserver((list) => {

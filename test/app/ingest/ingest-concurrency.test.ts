@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { openStore } from "../../src/adapters/storage/open-store.ts";
-import type { PostbackIngestor } from "../../src/app/ingest-postback.ts";
-import { availableEngines } from "../helpers/engines.ts";
+import { openStore } from "../../../src/adapters/storage/open-store.ts";
+import type { PostbackIngestor } from "../../../src/app/ingest/ingest-postback.ts";
+import { availableEngines } from "../../helpers/engines.ts";
 import {
   type Answer,
   batchingFor,
@@ -17,7 +17,7 @@ import {
   type Params,
   parseAnswer,
   startIngest,
-} from "../helpers/ingest-harness.ts";
+} from "../../helpers/ingest-harness.ts";
 
 const SMALL_BATCHES = { maxBatch: 3 };
 

@@ -1,10 +1,10 @@
 /**
- * The id source (adapters/system.ts): prefix + 26 Crockford base32 characters, 48 bits of
+ * The id source (adapters/clock-and-ids.ts): prefix + 26 Crockford base32 characters, 48 bits of
  * milliseconds then 80 random bits, so ids sort by creation time and never repeat.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createIds } from "../../src/adapters/system.ts";
+import { createIds } from "../../src/adapters/clock-and-ids.ts";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

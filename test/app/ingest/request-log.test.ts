@@ -8,7 +8,7 @@ import {
   rawRequestJson,
   redactFormText,
   redactJsonText,
-} from "../../src/app/request-log.ts";
+} from "../../../src/app/ingest/request-log.ts";
 
 const SECRET = "S3cr3t_Value_9f8e";
 

@@ -1,0 +1,77 @@
+/**
+ * The ingest transaction the postback use case writes through (one durable commit per batch), and
+ * the conversion effects (commissions, outbound postbacks) that run inside it.
+ */
+import type { LedgerTx } from "../commissions/ledger-port.ts";
+import type { OutboxTx } from "../delivery/outbox-port.ts";
+import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
+
+export interface OperatorKey {
+  readonly operatorId: number;
+  readonly txid: string;
+}
+
+/** A player's key: the operator and its player id. */
+export interface PlayerKey {
+  readonly operatorId: number;
+  readonly playerId: string;
+}
+
+/** What one ingest batch writes besides its effects. */
+export interface BatchRecords {
+  readonly conversions: readonly ConversionRow[];
+  readonly players: readonly PlayerRow[];
+  readonly logs: readonly RequestLogRow[];
+}
+
+/** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
+export interface IngestTx {
+  findPlayers(keys: readonly PlayerKey[]): Promise<PlayerRow[]>;
+  /** A batch's known conversions and player bindings (one round trip on PostgreSQL). */
+  findKnown(keys: {
+    readonly conversions: readonly OperatorKey[];
+    readonly players: readonly PlayerKey[];
+  }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[] }>;
+  /** Sum of the amounts already reversed, per original conversion id. */
+  reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * A batch's records at once (one round trip on PostgreSQL): conversions whose (operator, txid)
+   * is free, player bindings (the first binding wins: rows for a bound player are ignored), then
+   * request-log rows. Returns the conversion ids actually inserted.
+   */
+  insertRecords(records: BatchRecords): Promise<Set<string>>;
+  /** Ledger reads and writes in the same transaction (commissions). */
+  readonly ledger: LedgerTx;
+  /** Outbox writes in the same transaction (outbound postbacks). */
+  readonly outbox: OutboxTx;
+}
+
+/** One commission line of a conversion, as the outbound effect needs it for `{payout}`. */
+export interface Payout {
+  readonly conversionId: string;
+  readonly affiliateId: number;
+  /** Signed minor units in `currency` (negative for clawbacks). */
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly status: string;
+}
+
+/** Shared by the effects of one batch, in order: commissions fill `payouts`, outbound reads them. */
+export interface EffectContext {
+  readonly payouts: Map<string, Payout[]>;
+  /** When the clicks the batch's postbacks named were issued (verified once, at ingest), by id. */
+  readonly clickTimes: ReadonlyMap<string, number>;
+  /** Run once the batch has committed (never when it rolls back): e.g. wake the dispatcher. */
+  readonly afterCommit: Array<() => void>;
+}
+
+/**
+ * Runs inside the ingest transaction after the batch's new conversions are inserted (duplicates and
+ * rejections excluded), so whatever it writes commits, or rolls back, with them. Effects run in the
+ * order given: commissions before outbound postbacks.
+ */
+export type ConversionEffect = (
+  tx: IngestTx,
+  committed: readonly ConversionRow[],
+  context: EffectContext,
+) => Promise<void>;
