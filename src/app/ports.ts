@@ -17,6 +17,7 @@ import type {
   NewLink,
   NewOperator,
   NewProgram,
+  OperatorActivity,
   RequestLogFilter,
 } from "./admin/entities-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
@@ -51,6 +52,8 @@ export interface Store {
 
   readonly operators: GuardedEntities<Operator, NewOperator> & {
     getByKey(key: string): Promise<Operator | undefined>;
+    /** When each operator last sent a postback (request log) and last had one accepted (conversions). */
+    activity(operatorIds: readonly number[]): Promise<Map<number, OperatorActivity>>;
   };
   readonly programs: Entities<Program, NewProgram>;
   readonly affiliates: Entities<Affiliate, NewAffiliate>;

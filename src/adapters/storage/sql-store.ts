@@ -74,6 +74,27 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
         const row = await firstOf(db, builder.selectFrom("operators").selectAll().where("key", "=", key));
         return row ? rowToEntity<Operator>(OPERATORS, row) : undefined;
       },
+      async activity(operatorIds) {
+        // One max() per operator and table: each is a seek to the end of the (operator_id,
+        // received_at) index on both engines; a GROUP BY over several would read every row.
+        const latest = async (table: "request_log" | "conversions", id: number) => {
+          const row = await firstOf(
+            db,
+            builder
+              .selectFrom(table)
+              .select((eb) => eb.fn.max("received_at").as("at"))
+              .where("operator_id", "=", id),
+          );
+          return row?.["at"] === null || row?.["at"] === undefined ? null : Number(row["at"]);
+        };
+        const out = new Map<number, { lastPostbackAt: number | null; lastAcceptedAt: number | null }>();
+        for (const id of new Set(operatorIds))
+          out.set(id, {
+            lastPostbackAt: await latest("request_log", id),
+            lastAcceptedAt: await latest("conversions", id),
+          });
+        return out;
+      },
     },
     programs: entityTable<Program, NewProgram>(db, builder, PROGRAMS),
     affiliates: entityTable<Affiliate, NewAffiliate>(db, builder, AFFILIATES),

@@ -106,3 +106,11 @@ export interface GuardedEntities<T, New> extends Entities<T, New> {
    */
   updateIf(id: number, expected: Partial<New>, patch: Partial<New>, now: number): Promise<T | undefined>;
 }
+
+/** An operator's last traffic, for "has it gone silent?" (null: none stored). */
+export interface OperatorActivity {
+  /** The last postback of any outcome still in the request log (pruned after its retention). */
+  readonly lastPostbackAt: number | null;
+  /** The last accepted postback (its conversion's receipt; conversions are kept). */
+  readonly lastAcceptedAt: number | null;
+}

@@ -11,6 +11,7 @@ import { checkSecretByHand, prepareAuth } from "../../domain/postback-auth.ts";
 import { EMPTY_MAPPING, type ParamMapping } from "../../domain/postback-params.ts";
 import { encodeSecret } from "../../domain/signing.ts";
 import type { AdminDeps, Page } from "./deps.ts";
+import type { OperatorActivity } from "./entities-port.ts";
 import { checkMapping } from "./mapping.ts";
 import { allowRoles, notFound, seesOperator } from "./scope.ts";
 import { orThrow, randomToken } from "./validate.ts";
@@ -110,6 +111,16 @@ export async function getOperator(deps: AdminDeps, principal: Principal, id: num
   const operator = seesOperator(principal, id) ? await deps.store.operators.get(id) : undefined;
   if (!operator) throw notFound("Operator", id);
   return operator;
+}
+
+/** The operator's last postback and last accepted postback times (404 outside the caller's tenant). */
+export async function getOperatorActivity(
+  deps: AdminDeps,
+  principal: Principal,
+  id: number,
+): Promise<OperatorActivity> {
+  await getOperator(deps, principal, id);
+  return (await deps.store.operators.activity([id])).get(id)!;
 }
 
 export async function listOperators(deps: AdminDeps, principal: Principal, page: Page): Promise<Operator[]> {

@@ -417,6 +417,7 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     ])
       await store.listConversions({ ...filter, limit: 50 });
     await store.getConversion(conversion!.id);
+    await store.operators.activity([f.operator.id]);
     for (const filter of [
       {},
       { operatorId: f.operator.id },

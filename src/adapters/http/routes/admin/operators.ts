@@ -7,6 +7,7 @@ import { replaceMapping } from "../../../../app/admin/operator-settings.ts";
 import {
   createOperator,
   getOperator,
+  getOperatorActivity,
   listOperators,
   updateOperator,
 } from "../../../../app/admin/operators.ts";
@@ -18,7 +19,7 @@ import { principalOf } from "../../api-auth.ts";
 import { typed } from "../../type-provider.ts";
 import { KEY, MAPPING_INPUT, OPERATOR, OPERATOR_PROPERTIES, operatorJson, STATUS } from "./operator-json.ts";
 import { resourceRoutes } from "./resource-routes.ts";
-import { adminSchema, idParams, NAME, Nullable, OneOf, STRINGS, Strict } from "./schemas.ts";
+import { adminSchema, idParams, isoOrNull, NAME, Nullable, OneOf, STRINGS, Strict, TIME } from "./schemas.ts";
 import { TEMPLATE } from "./template-schema.ts";
 
 const TAGS = ["operators"];
@@ -137,8 +138,34 @@ function template(app: FastifyInstance, deps: AdminDeps): void {
   });
 }
 
+const ACTIVITY = Type.Object({
+  operator_id: Type.Integer(),
+  last_postback_at: Nullable(TIME, {
+    description: "The last postback of any outcome still in the request log (null: none, or pruned).",
+  }),
+  last_accepted_at: Nullable(TIME, { description: "The last accepted postback (null: none yet)." }),
+});
+
+function activity(app: FastifyInstance, deps: AdminDeps): void {
+  const schema = adminSchema({
+    summary: "When the operator last sent a postback, and last had one accepted (is it silent?)",
+    tags: TAGS,
+    params: idParams,
+    response: { 200: ACTIVITY },
+  });
+  typed(app).get("/operators/:id/activity", { schema }, async (request) => {
+    const seen = await getOperatorActivity(deps, principalOf(request), request.params.id);
+    return {
+      operator_id: request.params.id,
+      last_postback_at: isoOrNull(seen.lastPostbackAt),
+      last_accepted_at: isoOrNull(seen.lastAcceptedAt),
+    };
+  });
+}
+
 export async function operatorRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   crud(app, deps);
+  activity(app, deps);
   mapping(app, deps);
   template(app, deps);
 }
