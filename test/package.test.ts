@@ -23,7 +23,7 @@ test("Node 24: engines, devEngines.runtime and the `node` package agree, and the
   assert.ok(Number(process.versions.node.split(".")[0]) >= 24, `running on Node ${process.version}`);
 });
 
-test("no file under src/, test/ or bench/ reads from outside the repository (../shared)", () => {
+test("no file under src/, test/ or bench/ reads from outside the repository (the shared folder beside it)", () => {
   const outside = new RegExp(["\\.\\./", "shared/"].join("(?:\\.\\./)*"));
   const files = ["src", "test", "bench"].flatMap((dir) =>
     readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
