@@ -176,12 +176,8 @@ function jsonVariants(body: Uint8Array): string[] {
   } catch {
     return [];
   }
-  const compact = JSON.stringify(value);
-  // Python's json.dumps default separators (", ", ": "), and two-space indentation.
-  const spaced = compact === undefined ? undefined : spacedJson(value);
-  return [compact, spaced, JSON.stringify(value, null, 2)].filter(
-    (v): v is string => v !== undefined && v !== text,
-  );
+  // Compact, Python's json.dumps default separators (", ", ": "), and two-space indentation.
+  return [JSON.stringify(value), spacedJson(value), JSON.stringify(value, null, 2)].filter((v) => v !== text);
 }
 
 function spacedJson(value: unknown): string {

@@ -63,23 +63,32 @@ export function registerInboundMetrics(registry: Registry): InboundMetrics {
     not_found: clicks.labels({ outcome: "not_found" }),
     unavailable: clicks.labels({ outcome: "unavailable" }),
   };
-  const postbackChildren = new Map<string, Counter.Internal>();
-  const unattributedChildren = new Map<string, Counter.Internal>();
-  const child = (map: Map<string, Counter.Internal>, key: string, make: () => Counter.Internal) => {
-    const found = map.get(key);
-    if (found) return found;
-    const made = make();
-    map.set(key, made);
-    return made;
+  /** Per operator (null: none known), its children by answer code and its unattributed child. */
+  interface OperatorChildren {
+    readonly byCode: Map<string, Counter.Internal>;
+    readonly unattributed: Counter.Internal;
+    readonly label: string;
+  }
+  const operators = new Map<number | null, OperatorChildren>();
+  const childrenOf = (operatorId: number | null): OperatorChildren => {
+    let found = operators.get(operatorId);
+    if (!found) {
+      const label = operatorId === null ? "none" : String(operatorId);
+      found = { byCode: new Map(), unattributed: unattributed.labels({ operator: label }), label };
+      operators.set(operatorId, found);
+    }
+    return found;
   };
   return {
     postback(answer, operatorId, startedNs) {
-      const operator = operatorId === null ? "none" : String(operatorId);
-      child(postbackChildren, `${operator}\u0000${answer.code}`, () =>
-        postbacks.labels({ operator, code: answer.code }),
-      ).inc();
-      if (answer.unattributed)
-        child(unattributedChildren, operator, () => unattributed.labels({ operator })).inc();
+      const of = childrenOf(operatorId);
+      let counter = of.byCode.get(answer.code);
+      if (!counter) {
+        counter = postbacks.labels({ operator: of.label, code: answer.code });
+        of.byCode.set(answer.code, counter);
+      }
+      counter.inc();
+      if (answer.unattributed) of.unattributed.inc();
       duration.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
     },
     click(kind) {

@@ -6,6 +6,7 @@ import type {
   NewLink,
   NewOperator,
   NewProgram,
+  OperatorActivity,
   RequestLogFilter,
 } from "../../app/admin/entities-port.ts";
 import type { Store } from "../../app/ports.ts";
@@ -87,7 +88,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
           );
           return row?.["at"] === null || row?.["at"] === undefined ? null : Number(row["at"]);
         };
-        const out = new Map<number, { lastPostbackAt: number | null; lastAcceptedAt: number | null }>();
+        const out = new Map<number, OperatorActivity>();
         for (const id of new Set(operatorIds))
           out.set(id, {
             lastPostbackAt: await latest("request_log", id),
