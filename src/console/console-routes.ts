@@ -89,6 +89,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof StorageUnavailableError) return htmlError(reply, "storage_unavailable");
     if (error instanceof PostwireError) return htmlError(reply, error.code, error.message);
+    if (error.statusCode === 413) return htmlError(reply, "payload_too_large");
     if (error.statusCode && error.statusCode < 500) return htmlError(reply, "invalid_request", error.message);
     request.log.error({ err: error }, "console error");
     return htmlError(reply, "internal_error");
