@@ -4,6 +4,7 @@ import Type from "typebox";
 import type { PayoutRow } from "../../../../app/commissions/commission-store-port.ts";
 import type { LedgerEntry, PlanVersion, RateVersion } from "../../../../app/commissions/ledger-port.ts";
 import type { Terms } from "../../../../domain/commissions/terms.ts";
+import { csvLine } from "../../csv.ts";
 import { ID, iso, isoOrNull, Nullable, Strict, TIME } from "./schemas.ts";
 
 const INT = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -179,13 +180,6 @@ const CSV_COLUMNS = [
   "explanation",
 ] as const;
 
-/** RFC 4180: quoted when needed; a leading = + - @ is prefixed with ' so spreadsheets do not run it. */
-function cell(value: unknown): string {
-  let text = value === null || value === undefined ? "" : String(value);
-  if (/^[=+\-@]/.test(text) && Number.isNaN(Number(text))) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** The CSV header line. */
 export const ENTRIES_CSV_HEADER = `${CSV_COLUMNS.join(",")}\r\n`;
 
@@ -194,7 +188,7 @@ export function entriesCsvLines(entries: readonly LedgerEntry[]): string {
   // Straight from the entry, in CSV_COLUMNS order (no wire object per row: exports are long).
   let out = "";
   for (const e of entries) {
-    out += `${[
+    out += csvLine([
       e.id,
       e.conversionId,
       e.programId,
@@ -210,10 +204,8 @@ export function entriesCsvLines(entries: readonly LedgerEntry[]): string {
       e.reason,
       e.period,
       iso(e.occurredAt),
-      e.explain["text"] ?? "",
-    ]
-      .map(cell)
-      .join(",")}\r\n`;
+      String(e.explain["text"] ?? ""),
+    ]);
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * /v1/commissions (ledger entries, as JSON pages or a CSV export), /v1/commissions/balances and
  * /v1/commissions/payouts: reading the ledger and paying it out.
  */
+
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import Type, { type Static } from "typebox";
@@ -15,6 +16,7 @@ import type { LedgerFilter } from "../../../../app/commissions/commission-store-
 import { ENTRY_STATUSES } from "../../../../app/commissions/ledger-port.ts";
 import { PostwireError } from "../../../../domain/errors.ts";
 import { principalOf } from "../../api-auth.ts";
+import { attachmentNamed } from "../../csv.ts";
 import { invalidCursor, pageOf, textAfter, wholeList } from "../../cursor.ts";
 import { typed } from "../../type-provider.ts";
 import {
@@ -114,7 +116,7 @@ function ledger(app: FastifyInstance, deps: AdminDeps): void {
     // A stream, which the typed reply (it takes what the schema describes: a string) does not name.
     return (reply as FastifyReply)
       .type("text/csv; charset=utf-8")
-      .header("content-disposition", 'attachment; filename="commissions.csv"')
+      .header("content-disposition", attachmentNamed("commissions.csv"))
       .send(Readable.from(csvPages(deps, filter)));
   });
   const BALANCE = Type.Object({
