@@ -81,7 +81,9 @@ export function ingestTx(db: SqlExecutor, dialect: SqlDialect): IngestTx {
         // Held until commit: a concurrent reversal of the same original waits and then sees ours.
         await dialect.lockIds(db, "conversions", part);
         const rows = await db.all(
-          `SELECT reverses_id, SUM(amount_minor) AS total FROM conversions WHERE reverses_id IN (${marks(part.length)}) GROUP BY reverses_id`,
+          // Only reversals as live (or as test) as their original count: a test refund of a live
+          // event reverses nothing a live refund could later need (test-mode isolation).
+          `SELECT r.reverses_id, SUM(r.amount_minor) AS total FROM conversions r JOIN conversions o ON o.id = r.reverses_id WHERE r.reverses_id IN (${marks(part.length)}) AND r.test = o.test GROUP BY r.reverses_id`,
           part,
         );
         for (const row of rows) totals.set(String(row["reverses_id"]), Number(row["total"] ?? 0));

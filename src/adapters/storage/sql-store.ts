@@ -126,14 +126,15 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
       return (await rowsOf(db, query)).map(requestLogFromRow);
     },
     async listConversions(filter: ConversionFilter) {
-      const { operatorId, affiliateId, programId, attributed } = filter;
+      const { operatorId, affiliateId, programId, attributed, test } = filter;
       const query = builder
         .selectFrom("conversions")
         .selectAll()
         // A plain IS [NOT] NULL test, so unattributed ones are read from their partial index.
         .$if(attributed !== undefined, (q) =>
           q.where("unattributed_reason", attributed ? "is" : "is not", null),
-        );
+        )
+        .$if(test !== undefined, (q) => q.where("test", "=", test ? 1 : 0));
       const equal = { operator_id: operatorId, affiliate_id: affiliateId, program_id: programId };
       return (await rowsOf(db, newestPage(query, equal, RECEIVED, filter))).map(conversionFromRow);
     },

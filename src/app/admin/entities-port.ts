@@ -72,6 +72,8 @@ export interface ConversionFilter {
   readonly affiliateId?: number;
   readonly programId?: number;
   readonly attributed?: boolean;
+  /** Test events only (true) or live only (false); both when absent. */
+  readonly test?: boolean;
   readonly since?: number;
   readonly until?: number;
   /** Rows older than this one (keyset paging). */

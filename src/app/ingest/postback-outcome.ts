@@ -102,6 +102,8 @@ interface Placement {
   readonly amountMinor: number | null;
   readonly currency: string | null;
   readonly reversesId: string | null;
+  /** A reversal that uses up part of its original (false: a test reversal of a live event). */
+  readonly countsAsReversed?: boolean;
   /** A player binding this event makes. */
   readonly player?: PlayerRow;
 }
@@ -109,7 +111,8 @@ interface Placement {
 /** A reversal belongs where its original does, for at most what remains of it. */
 function placeReversal(item: EventItem, state: BatchState, reverses: string): Placement | Decided {
   const original = state.conversions.get(keyOf(item.operator.id, reverses));
-  if (!original) {
+  // A live event never sees a test one (test-mode isolation); a test event may reverse a live one.
+  if (!original || (original.test && !item.fields.test)) {
     return rejected({
       code: "reverses_not_found",
       message: `No event with txid ${reverses} was received.`,
@@ -135,6 +138,7 @@ function placeReversal(item: EventItem, state: BatchState, reverses: string): Pl
     amountMinor: amount.value,
     currency: amount.value === null ? null : original.currency,
     reversesId: original.id,
+    countsAsReversed: original.test === item.fields.test,
   };
 }
 
@@ -153,7 +157,8 @@ function placeEvent(item: EventItem, state: BatchState): Placement {
     currency: fields.currency ?? null,
     reversesId: null,
   };
-  if (!result.bindPlayer || !result.touch || !fields.playerId) return placement;
+  // A test event shows what it would attribute but binds no one a live event could follow.
+  if (!result.bindPlayer || !result.touch || !fields.playerId || fields.test) return placement;
   const { clickId, linkId, affiliateId, programId } = result.touch;
   const player = {
     operatorId: operator.id,
@@ -180,7 +185,7 @@ export function decideEvent(item: EventItem, state: BatchState): Decided {
 
   // Recorded only once the event is accepted: a refused event binds no one and reverses nothing.
   const { reversesId, amountMinor, player } = placed;
-  if (reversesId !== null)
+  if (reversesId !== null && placed.countsAsReversed)
     state.reversed.set(reversesId, (state.reversed.get(reversesId) ?? 0) + (amountMinor ?? 0));
   if (player) {
     state.players.set(keyOf(operator.id, player.playerId), player);

@@ -27,6 +27,7 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
       affiliate_id: OPTIONAL_ID,
       program_id: OPTIONAL_ID,
       attributed: Type.Optional(Type.Boolean()),
+      test: Type.Optional(Type.Boolean({ description: "Test events only (true) or live only (false)" })),
     },
     item: CONVERSION,
     toJson: conversionJson,
@@ -38,6 +39,7 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
         affiliateId: q.affiliate_id,
         programId: q.program_id,
         attributed: q.attributed,
+        test: q.test,
       }),
   });
   const one = adminSchema({
