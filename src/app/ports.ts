@@ -23,6 +23,7 @@ import type {
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { IngestTx } from "./ingest/ingest-port.ts";
+import type { TraceStore } from "./ingest/trace-port.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "./records.ts";
 
 export interface Clock {
@@ -84,6 +85,9 @@ export interface Store {
 
   /** Commissions outside ingest: plans, rates, ledger reports, approval and payouts. */
   readonly commissions: CommissionStore;
+
+  /** Step traces of traced postbacks (go-live tooling). */
+  readonly traces: TraceStore;
 
   /** Console sign-ins. */
   readonly consoleSessions: ConsoleSessionStore;

@@ -243,3 +243,38 @@ function mismatch(diagnosis: SignatureDiagnosis, field: string): Result<never> {
     },
   };
 }
+
+/**
+ * What authentication checked, for the step trace of a request that passed it: which of the live
+ * secrets verified (1 = the first; a rotation's second secret is 2), the signed time and its skew
+ * from ours, and whether an allowlist and a token were checked. Never the secret or a signature.
+ */
+export function authenticationFacts(auth: PreparedAuth, input: AuthInput): Record<string, unknown> {
+  const facts: Record<string, unknown> = {
+    method: input.method,
+    client_ip: input.clientIp,
+    ip_allowlist: auth.allowlist !== undefined,
+    static_token: auth.tokenHash !== undefined,
+    signed: auth.secrets.length > 0,
+  };
+  if (auth.secrets.length === 0) return facts;
+  const index = auth.secrets.findIndex((secret) => {
+    if (input.method === "GET") {
+      const sig = input.pairs.find(([name]) => name === "sig")?.[1];
+      return sig !== undefined && verifyQuerySignature([secret], input.pairs, sig);
+    }
+    const { webhookId: id, webhookTimestamp: ts, webhookSignature: signature } = input;
+    return !!id && !!ts && !!signature && verifyWebhookSignature([secret], id, ts, input.body, signature);
+  });
+  const ts =
+    input.method === "GET" ? input.pairs.find(([name]) => name === "ts")?.[1] : input.webhookTimestamp;
+  facts["matched_secret"] = index < 0 ? null : index + 1;
+  facts["secrets_live"] = auth.secrets.length;
+  if (ts !== undefined && /^\d+$/.test(ts)) {
+    facts["signed_at"] = new Date(Number(ts) * 1000).toISOString();
+    facts["skew_seconds"] = Number(ts) - Math.floor(input.nowSeconds);
+    facts["tolerance_seconds"] = SIGNATURE_TOLERANCE_SECONDS;
+  }
+  if (input.method === "POST") facts["webhook_id"] = input.webhookId;
+  return facts;
+}

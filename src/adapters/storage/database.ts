@@ -148,6 +148,14 @@ export interface RequestLogTable {
   raw: Text;
 }
 
+export interface PostbackTracesTable {
+  request_log_id: Text;
+  operator_id: Int | null;
+  received_at: Int;
+  mode: Text;
+  trace: Text;
+}
+
 export interface CommissionPlansTable {
   id: Generated<Int>;
   program_id: Int;
@@ -315,6 +323,7 @@ export interface Database {
   conversions: ConversionsTable;
   players: PlayersTable;
   request_log: RequestLogTable;
+  postback_traces: PostbackTracesTable;
   commission_plans: CommissionPlansTable;
   fx_rates: FxRatesTable;
   cpa_qualifications: CpaQualificationsTable;

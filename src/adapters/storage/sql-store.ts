@@ -38,6 +38,7 @@ import {
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { newestPage } from "./time-window.ts";
+import { createTraceStore } from "./trace-store.ts";
 
 export interface SqlStoreOptions {
   /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
@@ -115,6 +116,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
     consoleSessions: createConsoleSessionStore(db, builder),
+    traces: createTraceStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
@@ -176,6 +178,16 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
           if (deleted < pruneChunk) break;
         }
       }
+      // Step traces go with their request-log rows, by the same time.
+      const oldTraces = loose
+        .selectFrom("postback_traces")
+        .select("request_log_id")
+        .where("received_at", "<", before.requestLog)
+        .limit(pruneChunk);
+      while (
+        (await changesOf(db, loose.deleteFrom("postback_traces").where("request_log_id", "in", oldTraces))) >=
+        pruneChunk
+      );
       return removed;
     },
   };

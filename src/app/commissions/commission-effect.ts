@@ -4,6 +4,7 @@
  * Test conversions and unattributed ones earn nothing; a batch whose programs have no plan costs a
  * cached map lookup. The state the rules need is loaded in bulk for the whole batch.
  */
+import { addStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import { LostRaceError } from "../ingest/commit-postbacks.ts";
 import type { ConversionEffect, EffectContext, IngestTx, Payout } from "../ingest/ingest-port.ts";
 import type { ConversionRow } from "../records.ts";
@@ -35,15 +36,26 @@ function fillPayouts(
 }
 
 export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
-  return async (tx: IngestTx, committed, context) => {
+  const earn = earnEffect(deps);
+  return async (tx, committed, context) => {
+    const entries = await earn(tx, committed, context);
+    if (context.traces) traceCommissions(context.traces, entries);
+  };
+}
+
+/** Writes the batch's ledger entries; returns them (for the traces of traced conversions). */
+function earnEffect(
+  deps: CommissionDeps,
+): (tx: IngestTx, committed: readonly ConversionRow[], context: EffectContext) => Promise<LedgerEntry[]> {
+  return async (tx, committed, context) => {
     const rows = committed.filter((r) => !r.test && r.affiliateId !== null && r.programId !== null);
-    if (!rows.length) return;
+    if (!rows.length) return [];
     const plans = await deps.plans.of(
       tx.ledger,
       rows.map((r) => r.programId!),
     );
     const planned = rows.filter((r) => plans.get(r.programId!)?.length);
-    if (!planned.length) return;
+    if (!planned.length) return [];
     const now = deps.clock.now();
     const reversals = planned.filter((r) => r.reversesId !== null);
     const earners = planned.filter((r) => r.reversesId === null);
@@ -66,9 +78,37 @@ export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
     }
     if (reversals.length)
       entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));
-    if (!entries.length && !qualifications.length) return;
+    if (!entries.length && !qualifications.length) return [];
     if ((await tx.ledger.record({ qualifications, entries })) < qualifications.length)
       throw new LostRaceError("a CPA qualification of this batch");
     fillPayouts(entries, planned, context);
+    return entries;
   };
+}
+
+/** The commissions step of each traced conversion that earned: every entry with its explanation. */
+function traceCommissions(traces: ReadonlyMap<string, PostbackTrace>, entries: readonly LedgerEntry[]): void {
+  for (const [conversionId, trace] of traces) {
+    const own = entries.filter((e) => e.conversionId === conversionId);
+    if (!own.length) continue;
+    const verb = trace.mode === "validate_only" ? "would be written (rolled back)" : "written";
+    addStep(
+      trace,
+      "commissions",
+      "passed",
+      `${own.length} ledger entr${own.length === 1 ? "y" : "ies"} ${verb}.`,
+      {
+        entries: own.map((e) => ({
+          affiliate_id: e.affiliateId,
+          kind: e.kind,
+          component: e.component,
+          status: e.status,
+          amount_minor: e.amountMinor,
+          currency: e.currency,
+          reason: e.reason,
+          explain: e.explain,
+        })),
+      },
+    );
+  }
 }

@@ -5,11 +5,12 @@
  * sub1…sub5) and the originals of reversals are read in bulk, and only when some endpoint fires.
  */
 
-import type { ConversionEffect, EffectContext } from "../ingest/ingest-port.ts";
+import { addStep, type PostbackTrace } from "../../domain/postback-trace.ts";
+import type { ConversionEffect, EffectContext, IngestTx } from "../ingest/ingest-port.ts";
 import type { Clock, Ids } from "../ports.ts";
 import type { ConversionRow } from "../records.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
-import { messageValues } from "./outbound-message.ts";
+import { buildRequest, messageValues, redactUrl } from "./outbound-message.ts";
 import type { Endpoint, FireStatus, NewDelivery, OutboxTx } from "./outbox-port.ts";
 
 export interface OutboundEffectDeps {
@@ -76,17 +77,35 @@ async function firesOf(
 }
 
 export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect {
+  const queue = queueEffect(deps);
+  return async (tx, committed, context) => {
+    const queued = await queue(tx, committed, context);
+    if (context.traces) traceOutbound(context.traces, committed, queued);
+  };
+}
+
+/** What the effect queued, and the endpoints it looked at (for the traces). */
+interface Queued {
+  readonly rows: readonly NewDelivery[];
+  readonly byAffiliate: ReadonlyMap<number, readonly Endpoint[]>;
+}
+
+const NOTHING: Queued = { rows: [], byAffiliate: new Map() };
+
+function queueEffect(
+  deps: OutboundEffectDeps,
+): (tx: IngestTx, committed: readonly ConversionRow[], context: EffectContext) => Promise<Queued> {
   return async (tx, committed, context) => {
     const attributed = committed.filter((row) => row.affiliateId !== null);
-    if (!attributed.length) return;
+    if (!attributed.length) return NOTHING;
     const byAffiliate = await deps.cache.of(
       tx.outbox,
       attributed.map((row) => row.affiliateId!),
     );
     const candidates = attributed.filter((row) => byAffiliate.get(row.affiliateId!)?.length);
-    if (!candidates.length) return;
+    if (!candidates.length) return { rows: [], byAffiliate };
     const { fires, originals } = await firesOf(tx.outbox, byAffiliate, candidates, context);
-    if (!fires.length) return;
+    if (!fires.length) return { rows: [], byAffiliate };
     const clickIds = fires.flatMap((f) => (f.conversion.clickId ? [f.conversion.clickId] : []));
     const clicks = clickIds.length ? await tx.outbox.clicks(clickIds) : new Map();
     const now = deps.clock.now();
@@ -117,5 +136,49 @@ export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect
       const endpoints = [...new Set(rows.map((row) => row.endpointId))];
       context.afterCommit.push(() => onQueued(endpoints));
     }
+    return { rows, byAffiliate };
   };
+}
+
+/**
+ * The outbound step of each traced conversion: the exact request per delivery queued (secret-looking
+ * URL values redacted, as in the attempt log), and the endpoints that do not take test events.
+ */
+function traceOutbound(
+  traces: ReadonlyMap<string, PostbackTrace>,
+  committed: readonly ConversionRow[],
+  queued: Queued,
+): void {
+  for (const conversion of committed) {
+    const trace = traces.get(conversion.id);
+    if (!trace || conversion.affiliateId === null) continue;
+    const endpoints = queued.byAffiliate.get(conversion.affiliateId) ?? [];
+    const deliveries = queued.rows
+      .filter((row) => row.conversionId === conversion.id)
+      .map((row) => {
+        const endpoint = endpoints.find((e) => e.id === row.endpointId)!;
+        const request = buildRequest(endpoint, row, row.runAt);
+        return {
+          endpoint_id: row.endpointId,
+          status: row.status,
+          method: request.method,
+          url: redactUrl(request.url),
+          ...(request.body === undefined ? {} : { body: request.body }),
+          run_at: new Date(row.runAt).toISOString(),
+        };
+      });
+    const notForTests = conversion.test ? endpoints.filter((e) => !e.includeTest).map((e) => e.id) : [];
+    if (!deliveries.length && !notForTests.length) continue;
+    const verb = trace.mode === "validate_only" ? "would be queued (rolled back)" : "queued";
+    addStep(
+      trace,
+      "outbound",
+      deliveries.length ? "passed" : "skipped",
+      `${deliveries.length} deliver${deliveries.length === 1 ? "y" : "ies"} ${verb}.`,
+      {
+        deliveries,
+        ...(notForTests.length ? { endpoints_not_taking_test_events: notForTests } : {}),
+      },
+    );
+  }
 }

@@ -10,11 +10,13 @@
  * refund of it, an event following its binding) pointing at a row that does not exist.
  */
 
+import { completeTrace, type PostbackTrace, traceUrl } from "../../domain/postback-trace.ts";
 import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
 import type { PostbackAnswer } from "./postback-answers.ts";
 import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./postback-outcome.ts";
+import type { TraceRow } from "./trace-port.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./postback-outcome.ts";
 
@@ -59,7 +61,12 @@ export async function decideBatch(
   nowNs: () => bigint,
   effects: readonly ConversionEffect[] = [],
   afterCommit: Array<() => void> = [],
+  written?: Written,
 ): Promise<PostbackAnswer[]> {
+  // Each attempt traces from the steps taken before the batch (a lost race decides again).
+  const traces = items.map(
+    (item) => item.meta.trace && { ...item.meta.trace, steps: [...item.meta.trace.steps] },
+  );
   const events = items.filter((item) => item.kind === "event");
   const keys: OperatorKey[] = [];
   for (const item of events) {
@@ -95,7 +102,7 @@ export async function decideBatch(
     decided[i] =
       item.kind === "rejected"
         ? { answer: item.answer, code: item.code, reason: item.reason }
-        : decideEvent(item, state);
+        : decideEvent(item, state, traces[i]);
   }
 
   const rows = decided.flatMap((d) => (d.row ? [d.row] : []));
@@ -127,15 +134,74 @@ export async function decideBatch(
   });
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   if (state.followed.size) await checkBindings(tx, state);
+  const traced = tracedConversions(decided, traces);
   if (rows.length && effects.length) {
     const clickTimes = new Map<string, number>();
     for (const item of events)
       if (item.click.kind === "touch" && item.click.touch.clickId)
         clickTimes.set(item.click.touch.clickId, item.click.clickedAt);
-    const context: EffectContext = { payouts: new Map(), clickTimes, afterCommit };
+    const context: EffectContext = {
+      payouts: new Map(),
+      clickTimes,
+      afterCommit,
+      ...(traced.size ? { traces: traced } : {}),
+    };
     for (const effect of effects) await effect(tx, rows, context);
   }
-  return decided.map((d) => d.answer);
+  if (!traces.some(Boolean)) return decided.map((d) => d.answer);
+  const traceRows = finishTraces(items, decided, traces, logs);
+  await tx.insertTraces(traceRows);
+  if (written) {
+    written.logs = logs;
+    written.traces = traceRows;
+  }
+  return decided.map((d, i) => (traces[i] ? withTraceUrl(d.answer, logs[i]!.id) : d.answer));
+}
+
+/** What a batch wrote to the request log and the traces (kept for a validate-only run's rollback). */
+export interface Written {
+  logs: RequestLogRow[];
+  traces: TraceRow[];
+}
+
+/** The traces of the batch's new conversions, by conversion id, for the effects to add their steps. */
+function tracedConversions(
+  decided: readonly Decided[],
+  traces: ReadonlyArray<PostbackTrace | undefined>,
+): Map<string, PostbackTrace> {
+  const traced = new Map<string, PostbackTrace>();
+  decided.forEach((d, i) => {
+    if (d.row && traces[i]) traced.set(d.row.id, traces[i]);
+  });
+  return traced;
+}
+
+/** The steps no one took, named as skipped with why; then one row per traced request-log row. */
+function finishTraces(
+  items: readonly BatchItem[],
+  decided: readonly Decided[],
+  traces: ReadonlyArray<PostbackTrace | undefined>,
+  logs: readonly RequestLogRow[],
+): TraceRow[] {
+  const out: TraceRow[] = [];
+  traces.forEach((trace, i) => {
+    if (!trace) return;
+    completeTrace(trace, decided[i]!.row);
+    out.push({
+      requestLogId: logs[i]!.id,
+      operatorId: items[i]!.meta.operatorId,
+      receivedAt: items[i]!.meta.receivedAt,
+      mode: trace.mode,
+      trace: JSON.stringify(trace),
+    });
+  });
+  return out;
+}
+
+/** The answer of a traced postback links to its trace (never stored in the replayed answer). */
+function withTraceUrl(answer: PostbackAnswer, requestLogId: string): PostbackAnswer {
+  const body = JSON.parse(answer.body) as Record<string, unknown>;
+  return { ...answer, body: JSON.stringify({ ...body, trace_url: traceUrl(requestLogId) }) };
 }
 
 /**

@@ -2,9 +2,12 @@
  * The ingest transaction the postback use case writes through (one durable commit per batch), and
  * the conversion effects (commissions, outbound postbacks) that run inside it.
  */
+
+import type { PostbackTrace } from "../../domain/postback-trace.ts";
 import type { LedgerTx } from "../commissions/ledger-port.ts";
 import type { OutboxTx } from "../delivery/outbox-port.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
+import type { TraceRow } from "./trace-port.ts";
 
 export interface OperatorKey {
   readonly operatorId: number;
@@ -40,6 +43,8 @@ export interface IngestTx {
    * request-log rows. Returns the conversion ids actually inserted.
    */
   insertRecords(records: BatchRecords): Promise<Set<string>>;
+  /** Step traces of the batch's traced postbacks (test events), beside their request-log rows. */
+  insertTraces(rows: readonly TraceRow[]): Promise<void>;
   /** Ledger reads and writes in the same transaction (commissions). */
   readonly ledger: LedgerTx;
   /** Outbox writes in the same transaction (outbound postbacks). */
@@ -63,6 +68,8 @@ export interface EffectContext {
   readonly clickTimes: ReadonlyMap<string, number>;
   /** Run once the batch has committed (never when it rolls back): e.g. wake the dispatcher. */
   readonly afterCommit: Array<() => void>;
+  /** The step traces of the batch's traced conversions, by conversion id (absent: none traced). */
+  readonly traces?: ReadonlyMap<string, PostbackTrace>;
 }
 
 /**

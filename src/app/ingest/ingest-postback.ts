@@ -9,6 +9,7 @@ import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../
 import { clientIp } from "../../domain/ip.ts";
 import type { Program } from "../../domain/model.ts";
 import { parsePostbackParams } from "../../domain/postback-params.ts";
+import { failedStep } from "../../domain/postback-trace.ts";
 import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
 import type { Catalog } from "../catalog.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "../group-commit.ts";
@@ -17,8 +18,14 @@ import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "../storage-err
 import { type BatchItem, commitBatch, type LogMeta } from "./commit-postbacks.ts";
 import type { ConversionEffect } from "./ingest-port.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./postback-answers.ts";
-import { authenticateRequest, type PostbackRequest, requestPairs } from "./postback-request.ts";
+import {
+  authenticateRequest,
+  authenticationTrace,
+  type PostbackRequest,
+  requestPairs,
+} from "./postback-request.ts";
 import { rawRequestJson } from "./request-log.ts";
+import { startTrace, traceAuthentication, traceFields } from "./trace-steps.ts";
 
 export type { PostbackRequest } from "./postback-request.ts";
 
@@ -153,18 +160,25 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     const pairs = requestPairs(request);
     if (!pairs.ok) return reject(base, pairs.error);
     const named = pairs.value.find(([name]) => name === "txid")?.[1] ?? null;
-    const withTxid: LogMeta = { ...base, txid: named };
-    if (!auth)
-      return reject(withTxid, {
+    // Only a traced postback (test, validate-only) pays for its trace; a live one never does.
+    const trace = startTrace(request, pairs.value, operator);
+    const withTxid: LogMeta = trace ? { ...base, txid: named, trace } : { ...base, txid: named };
+    if (!auth) {
+      const failure: Failure = {
         code: "invalid_signature",
         message: "The operator's authentication settings are invalid; ask the network to fix them.",
-      });
+      };
+      if (trace) failedStep(trace, "authentication", failure);
+      return reject(withTxid, failure);
+    }
     const authenticated = authenticateRequest(auth, request, pairs.value, ip, (skew) =>
       deps.onSignatureSkew?.(skew, operator.id),
     );
+    if (trace) traceAuthentication(trace, authenticated, authenticationTrace(auth, request, pairs.value, ip));
     if (!authenticated.ok) return reject(withTxid, authenticated.error);
 
     const fields = parsePostbackParams(pairs.value, operator.mapping, request.receivedAt);
+    if (trace) traceFields(trace, pairs.value, operator.mapping, fields);
     if (!fields.ok) return reject(withTxid, fields.error);
     const finalMeta: LogMeta = { ...withTxid, txid: fields.value.txid };
 
@@ -178,7 +192,10 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     const declared = declaredProgram(fields.value.programId, programs);
-    if (!declared.ok) return reject(finalMeta, declared.error);
+    if (!declared.ok) {
+      if (trace) failedStep(trace, "validation", declared.error);
+      return reject(finalMeta, declared.error);
+    }
     return submit({
       kind: "event",
       operator,

@@ -7,6 +7,13 @@ import { attribute, type ClickResolution, type Touch } from "../../domain/attrib
 import { type Failure, fail, ok, type Result } from "../../domain/errors.ts";
 import type { Operator, Program } from "../../domain/model.ts";
 import type { PostbackFields } from "../../domain/postback-params.ts";
+import {
+  addStep,
+  attributionDetails,
+  contentDifferences,
+  failedStep,
+  type PostbackTrace,
+} from "../../domain/postback-trace.ts";
 import { reversalAmount } from "../../domain/reversal.ts";
 import type { Ids } from "../ports.ts";
 import type { ConversionRow, PlayerRow, UnattributedReason } from "../records.ts";
@@ -21,6 +28,8 @@ export interface LogMeta {
   readonly raw: string;
   readonly txid: string | null;
   readonly operatorId: number | null;
+  /** The steps so far of a traced postback (test event, validate-only); absent: not traced. */
+  readonly trace?: PostbackTrace;
 }
 
 export interface EventItem {
@@ -66,6 +75,29 @@ export interface BatchState {
   readonly boundHere: Set<string>;
   /** …and those of them a later item of this batch was attributed through. */
   readonly followed: Set<string>;
+}
+
+/** The refusal a Decided carries, as a Failure (for the trace). */
+function failureOf(decided: Decided): Failure {
+  const body = JSON.parse(decided.answer.body) as { message?: string; field?: string };
+  const failure = { code: decided.code as Failure["code"], message: body.message ?? "" };
+  return body.field === undefined ? failure : { ...failure, field: body.field };
+}
+
+/** The idempotency step of a repeated txid: duplicate (same content) or conflict (what differs). */
+function traceRepeat(trace: PostbackTrace, existing: ConversionRow, item: EventItem, repeat: Decided): void {
+  if (repeat.code === "duplicate") {
+    addStep(trace, "idempotency", "passed", "Same txid, same content: the original answer again.", {
+      result: "duplicate",
+      conversion_id: existing.id,
+    });
+    return;
+  }
+  failedStep(trace, "idempotency", failureOf(repeat), {
+    result: "conflict",
+    conversion_id: existing.id,
+    differences: contentDifferences(existing, item.fields),
+  });
 }
 
 function rejected(failure: Failure): Decided {
@@ -143,12 +175,26 @@ function placeReversal(item: EventItem, state: BatchState, reverses: string): Pl
 }
 
 /** Attribution by click or player binding (domain/attribution.ts), against this batch's bindings. */
-function placeEvent(item: EventItem, state: BatchState): Placement {
+function placeEvent(item: EventItem, state: BatchState, trace?: PostbackTrace): Placement {
   const { operator, fields } = item;
   const playerKey = fields.playerId ? keyOf(operator.id, fields.playerId) : undefined;
   const binding = playerKey ? state.players.get(playerKey) : undefined;
   if (binding && state.boundHere.has(playerKey!)) state.followed.add(playerKey!);
   const result = attribute(item.click, fields.playerId, binding);
+  if (trace) {
+    const programId = result.touch?.programId ?? item.declaredProgramId;
+    const found = attributionDetails({
+      click: item.click,
+      binding,
+      touch: result.touch,
+      reason: result.reason,
+      bindsPlayer: result.bindPlayer,
+      test: fields.test,
+      occurredAt: fields.occurredAt,
+      lookbackDays: item.programs.find((p) => p.id === programId)?.lookbackDays,
+    });
+    addStep(trace, "attribution", found.outcome, found.summary, found.details);
+  }
   const placement: Placement = {
     touch: result.touch,
     reason: result.reason,
@@ -172,16 +218,37 @@ function placeEvent(item: EventItem, state: BatchState): Placement {
 }
 
 /** Decides one event against the batch state, and records an accepted one in it. */
-export function decideEvent(item: EventItem, state: BatchState): Decided {
+export function decideEvent(item: EventItem, state: BatchState, trace?: PostbackTrace): Decided {
   const { operator, fields } = item;
   const key = keyOf(operator.id, fields.txid);
   const existing = state.conversions.get(key);
-  if (existing) return repeatOf(existing, fields.contentHash);
+  if (existing) {
+    const repeat = repeatOf(existing, fields.contentHash);
+    if (trace) traceRepeat(trace, existing, item, repeat);
+    return repeat;
+  }
+  if (trace) addStep(trace, "idempotency", "passed", `txid ${fields.txid} is new.`, { txid: fields.txid });
 
-  const placed = fields.reverses ? placeReversal(item, state, fields.reverses) : placeEvent(item, state);
-  if ("answer" in placed) return placed;
+  const placed = fields.reverses
+    ? placeReversal(item, state, fields.reverses)
+    : placeEvent(item, state, trace);
+  if ("answer" in placed) {
+    if (trace) failedStep(trace, "attribution", failureOf(placed));
+    return placed;
+  }
+  if (trace && placed.reversesId !== null)
+    addStep(trace, "attribution", "passed", `Reverses ${placed.reversesId}, where its original belongs.`, {
+      reverses_id: placed.reversesId,
+      amount_minor: placed.amountMinor,
+      currency: placed.currency,
+      affiliate_id: placed.touch?.affiliateId ?? null,
+      uses_up_original: placed.countsAsReversed ?? true,
+    });
   const program = programFor(item, placed.programId);
-  if (!program.ok) return rejected(program.error);
+  if (!program.ok) {
+    if (trace) failedStep(trace, "validation", program.error);
+    return rejected(program.error);
+  }
 
   // Recorded only once the event is accepted: a refused event binds no one and reverses nothing.
   const { reversesId, amountMinor, player } = placed;

@@ -7,7 +7,9 @@ import { fail, ok, type Result } from "../../domain/errors.ts";
 import { jsonParams } from "../../domain/json-params.ts";
 import {
   type Authenticated,
+  type AuthInput,
   authenticatePostback,
+  authenticationFacts,
   expiredSkewSeconds,
   type PreparedAuth,
 } from "../../domain/postback-auth.ts";
@@ -94,17 +96,7 @@ export function authenticateRequest(
   clientIp: string,
   onSkew?: (skewSeconds: number) => void,
 ): Result<Authenticated> {
-  const input = {
-    method: request.method,
-    clientIp,
-    pairs,
-    body: request.body,
-    webhookId: header(request, "webhook-id"),
-    webhookTimestamp: header(request, "webhook-timestamp"),
-    webhookSignature: header(request, "webhook-signature"),
-    token: tokenOf(request, pairs),
-    nowSeconds: Math.floor(request.receivedAt / 1000),
-  };
+  const input = authInput(request, pairs, clientIp);
   const result = authenticatePostback(auth, input);
   if (onSkew) {
     const skew = result.ok
@@ -117,4 +109,32 @@ export function authenticateRequest(
     if (skew !== undefined) onSkew(skew);
   }
   return result;
+}
+
+/** The authentication step of a traced request (domain/postback-auth.ts: authenticationFacts). */
+export function authenticationTrace(
+  auth: PreparedAuth,
+  request: PostbackRequest,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  clientIp: string,
+): Record<string, unknown> {
+  return authenticationFacts(auth, authInput(request, pairs, clientIp));
+}
+
+function authInput(
+  request: PostbackRequest,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  clientIp: string,
+): AuthInput {
+  return {
+    method: request.method,
+    clientIp,
+    pairs,
+    body: request.body,
+    webhookId: header(request, "webhook-id"),
+    webhookTimestamp: header(request, "webhook-timestamp"),
+    webhookSignature: header(request, "webhook-signature"),
+    token: tokenOf(request, pairs),
+    nowSeconds: Math.floor(request.receivedAt / 1000),
+  };
 }

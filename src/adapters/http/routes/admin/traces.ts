@@ -1,0 +1,45 @@
+/** GET /v1/request-log/{id}/trace: the step trace of a traced postback (test, validate-only). */
+import type { FastifyInstance } from "fastify";
+import Type from "typebox";
+import type { AdminDeps } from "../../../../app/admin/deps.ts";
+import { getPostbackTrace } from "../../../../app/admin/postback-traces.ts";
+import { TRACE_MODES, TRACE_OUTCOMES, TRACE_STEPS } from "../../../../domain/postback-trace.ts";
+import { principalOf } from "../../api-auth.ts";
+import { typed } from "../../type-provider.ts";
+import { adminSchema, ID, iso, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
+
+const STEP = Type.Object({
+  step: OneOf(TRACE_STEPS),
+  outcome: OneOf(TRACE_OUTCOMES),
+  summary: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const TRACE = Type.Object({
+  request_log_id: Type.String(),
+  operator_id: Nullable(ID),
+  received_at: TIME,
+  mode: OneOf(TRACE_MODES),
+  steps: Type.Array(STEP),
+});
+
+export async function traceRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const schema = adminSchema({
+    summary: "The step trace of a traced postback (admin, or the operator's own)",
+    description:
+      "Each pipeline step with its inputs and outcome: operator, authentication, mapping, validation, idempotency, attribution, commissions, outbound. Kept for test postbacks and validate-only runs; linked from their answer's trace_url.",
+    tags: ["request log"],
+    params: Strict({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+    response: { 200: TRACE },
+  });
+  typed(app).get("/request-log/:id/trace", { schema }, async (request) => {
+    const view = await getPostbackTrace(deps, principalOf(request), request.params.id);
+    return {
+      request_log_id: view.requestLogId,
+      operator_id: view.operatorId,
+      received_at: iso(view.receivedAt),
+      mode: view.mode,
+      steps: view.trace.steps.map((s) => ({ ...s, details: { ...s.details } })),
+    };
+  });
+}

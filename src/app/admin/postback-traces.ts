@@ -1,0 +1,60 @@
+/**
+ * Reading the step trace of a request-log row (issue 16): admin sees every trace, an operator key
+ * its own operator's. The outbound step shows the affiliates' endpoint requests: an operator sees
+ * which endpoints and statuses, never the affiliate's URL or body (another tenant's settings).
+ */
+import type { Principal } from "../../domain/model.ts";
+import type { PostbackTrace, TraceMode } from "../../domain/postback-trace.ts";
+import type { AdminDeps } from "./deps.ts";
+import { allowRoles, notFound, seesOperator } from "./scope.ts";
+
+export interface TraceView {
+  readonly requestLogId: string;
+  readonly operatorId: number | null;
+  readonly receivedAt: number;
+  readonly mode: TraceMode;
+  readonly trace: PostbackTrace;
+}
+
+export async function getPostbackTrace(
+  deps: AdminDeps,
+  principal: Principal,
+  requestLogId: string,
+): Promise<TraceView> {
+  allowRoles(principal, "admin", "operator");
+  const row = await deps.store.traces.get(requestLogId);
+  const visible =
+    row !== undefined &&
+    (principal.role === "admin" || (row.operatorId !== null && seesOperator(principal, row.operatorId)));
+  if (!visible) throw notFound("Trace of request-log entry", requestLogId);
+  const trace = JSON.parse(row.trace) as PostbackTrace;
+  return {
+    requestLogId: row.requestLogId,
+    operatorId: row.operatorId,
+    receivedAt: row.receivedAt,
+    mode: row.mode,
+    trace: principal.role === "admin" ? trace : withoutAffiliateRequests(trace),
+  };
+}
+
+function withoutAffiliateRequests(trace: PostbackTrace): PostbackTrace {
+  return {
+    ...trace,
+    steps: trace.steps.map((step) => {
+      const deliveries = step.details["deliveries"];
+      if (step.step !== "outbound" || !Array.isArray(deliveries)) return step;
+      return {
+        ...step,
+        details: {
+          ...step.details,
+          deliveries: deliveries.map((d: Record<string, unknown>) => ({
+            endpoint_id: d["endpoint_id"],
+            status: d["status"],
+            method: d["method"],
+            run_at: d["run_at"],
+          })),
+        },
+      };
+    }),
+  };
+}

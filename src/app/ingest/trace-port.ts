@@ -1,0 +1,17 @@
+/** Where step traces are kept (migration 013): one per traced request-log row. */
+import type { TraceMode } from "../../domain/postback-trace.ts";
+
+export interface TraceRow {
+  readonly requestLogId: string;
+  readonly operatorId: number | null;
+  readonly receivedAt: number;
+  readonly mode: TraceMode;
+  /** The PostbackTrace as JSON. */
+  readonly trace: string;
+}
+
+export interface TraceStore {
+  /** Writes traces outside an ingest batch (a validate-only run, after its rollback). */
+  insert(rows: readonly TraceRow[]): Promise<void>;
+  get(requestLogId: string): Promise<TraceRow | undefined>;
+}
