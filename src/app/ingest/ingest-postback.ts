@@ -9,13 +9,21 @@ import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../
 import { clientIp } from "../../domain/ip.ts";
 import type { Program } from "../../domain/model.ts";
 import { parsePostbackParams } from "../../domain/postback-params.ts";
-import { failedStep } from "../../domain/postback-trace.ts";
+import { failedStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
 import type { Catalog } from "../catalog.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "../group-commit.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
+import type { RequestLogRow } from "../records.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, UnstorableDataError } from "../storage-errors.ts";
-import { type BatchItem, commitBatch, type LogMeta } from "./commit-postbacks.ts";
+import {
+  type BatchItem,
+  commitBatch,
+  decideBatch,
+  type LogMeta,
+  LostRaceError,
+  type Written,
+} from "./commit-postbacks.ts";
 import type { ConversionEffect } from "./ingest-port.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./postback-answers.ts";
 import {
@@ -25,7 +33,7 @@ import {
   requestPairs,
 } from "./postback-request.ts";
 import { rawRequestJson } from "./request-log.ts";
-import { startTrace, traceAuthentication, traceFields } from "./trace-steps.ts";
+import { startTrace, traceAuthentication, traceFields, VALIDATE_ONLY_REASON } from "./trace-steps.ts";
 
 export type { PostbackRequest } from "./postback-request.ts";
 
@@ -64,6 +72,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   );
 
   async function submit(item: BatchItem): Promise<PostbackAnswer> {
+    if (item.meta.trace?.mode === "validate_only") return validateOnly(item);
     try {
       return await committer.submit(item);
     } catch (error) {
@@ -76,6 +85,38 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       if (error instanceof UnstorableDataError) return errorAnswer("internal_error");
       return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
+  }
+
+  /**
+   * The whole pipeline in one transaction that is then rolled back (on both engines): nothing is
+   * stored but the request-log row, marked validate-only, and the trace, written after the rollback.
+   */
+  async function validateOnly(item: BatchItem): Promise<PostbackAnswer> {
+    let outcome: RolledBack | undefined;
+    for (let attempt = 1; !outcome; attempt++) {
+      const written: Written = { logs: [], traces: [] };
+      try {
+        await deps.store.ingest(async (tx) => {
+          const [answer] = await decideBatch(tx, [item], deps.ids, nowNs, deps.effects ?? [], [], written);
+          throw new RolledBack(answer!, written);
+        });
+      } catch (error) {
+        if (error instanceof RolledBack) outcome = error;
+        else if (!(error instanceof LostRaceError) || attempt >= 4) {
+          deps.onStorageError?.(error);
+          return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
+        }
+      }
+    }
+    const { answer, written } = outcome;
+    try {
+      await deps.store.insertRequestLogs(written.logs.map(markedValidateOnly));
+      await deps.store.traces.insert(written.traces);
+    } catch (error) {
+      // The answer stands: a validate-only run stores nothing of the event anyway.
+      deps.onStorageError?.(error);
+    }
+    return validateOnlyAnswer(answer, written.traces[0]?.trace);
   }
 
   function reject(meta: LogMeta, failure: Failure): Promise<PostbackAnswer> {
@@ -228,6 +269,29 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   }
 
   return { handle, reject: rejectEarly, drain: () => committer.drain() };
+}
+
+/** Carries a validate-only run's answer out of the transaction it rolls back. */
+class RolledBack extends Error {
+  readonly answer: PostbackAnswer;
+  readonly written: Written;
+  constructor(answer: PostbackAnswer, written: Written) {
+    super("validate-only: rolled back");
+    this.answer = answer;
+    this.written = written;
+  }
+}
+
+const markedValidateOnly = (row: RequestLogRow): RequestLogRow => ({
+  ...row,
+  reason: row.reason === null ? VALIDATE_ONLY_REASON : `${VALIDATE_ONLY_REASON} ${row.reason}`,
+});
+
+/** The answer a real run would give, saying nothing was stored, with the trace inline. */
+function validateOnlyAnswer(answer: PostbackAnswer, trace: string | undefined): PostbackAnswer {
+  const body = JSON.parse(answer.body) as Record<string, unknown>;
+  const steps = trace === undefined ? [] : (JSON.parse(trace) as PostbackTrace).steps;
+  return { ...answer, body: JSON.stringify({ ...body, validate_only: true, trace: steps }) };
 }
 
 /** What `handle` learnt of the request on the way to its answer. */

@@ -20,6 +20,9 @@ import type { PostbackRequest } from "./postback-request.ts";
 /** The header that asks for a validate-only run (the whole pipeline, nothing stored). */
 export const VALIDATE_ONLY_HEADER = "postwire-validate-only";
 
+/** How the request log marks a validate-only run (before the answer's own reason, if any). */
+export const VALIDATE_ONLY_REASON = "Validate-only: nothing stored.";
+
 /** Whether the request asks for a validate-only run (`Postwire-Validate-Only: 1` or `true`). */
 export function wantsValidateOnly(request: Pick<PostbackRequest, "headers">): boolean {
   const value = request.headers[VALIDATE_ONLY_HEADER];

@@ -81,7 +81,28 @@ const ANSWER = {
         Type.Unsafe<string>({ type: "string", enum: [...UNATTRIBUTED_REASONS] }),
       ),
       test: Type.Optional(Type.Boolean()),
+      trace_url: Type.Optional(
+        Type.String({
+          description:
+            "Test and validate-only postbacks (refusals too): where their step trace is read (GET, admin API; relative to the service URL).",
+        }),
+      ),
+      validate_only: Type.Optional(
+        Type.Boolean({ description: "`true`: a validate-only run; nothing was stored." }),
+      ),
+      trace: Type.Optional(
+        Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+          description: "Validate-only: the step trace inline (as at trace_url).",
+        }),
+      ),
     }),
+  ),
+};
+
+/** Asks for a validate-only run (any method): the whole pipeline, nothing stored. */
+const VALIDATE_ONLY = {
+  "postwire-validate-only": text(
+    "`1`: validate only. The whole pipeline runs and answers as a real run would (with `validate_only: true` and the trace inline), in a transaction rolled back: no conversion, idempotency record, binding, ledger entry or delivery is stored; the request log keeps the request, marked validate-only.",
   ),
 };
 
@@ -112,6 +133,7 @@ export const POSTBACK_GET = {
   security: [],
   params: PARAMS,
   querystring: Type.Object({ ...CONTRACT, ...SIGNED_QUERY, token: TOKEN }, { additionalProperties: true }),
+  headers: Type.Object(VALIDATE_ONLY),
   response: RESPONSES,
 };
 
@@ -130,6 +152,7 @@ export const POSTBACK_POST = {
     ),
     "webhook-timestamp": text("Standard Webhooks timestamp: unix seconds (5 minute tolerance)."),
     "webhook-signature": text("Standard Webhooks signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>."),
+    ...VALIDATE_ONLY,
   }),
   body: {
     content: {
