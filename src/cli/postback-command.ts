@@ -12,10 +12,11 @@ import {
   postbackRequest,
   type Signing,
 } from "./postback-request.ts";
+import { baseUrlOf, traceCommand } from "./postback-trace.ts";
 import { verifyCommand } from "./postback-verify.ts";
 import { type Env, secretOf, unixSecondsOf } from "./signing-options.ts";
 
-export const POSTBACK_USAGE = `Usage: postwire postback <build|sign|send|verify> [options]
+export const POSTBACK_USAGE = `Usage: postwire postback <build|sign|send|verify|trace> [options]
 
   build    Print the postback: the GET URL, or the POST body (its target on stderr).
   sign     As build, signed: GET gets ts and sig; POST is printed with its
@@ -25,6 +26,8 @@ export const POSTBACK_USAGE = `Usage: postwire postback <build|sign|send|verify>
   verify   Check a signature: --query '<query or URL>' for GET, or
            --id, --timestamp, --signature and --body/--body-file for POST.
            Exit 0 when the service would accept it, 1 when not.
+  trace    The step trace of a test or validate-only postback: postwire postback trace rq_…
+           (--url, --api-key or $POSTWIRE_API_KEY; postwire postback trace --help).
 
 Postback options (build, sign, send):
   --url URL             Service base URL (default: $PUBLIC_URL or http://localhost:8080)
@@ -34,6 +37,7 @@ Postback options (build, sign, send):
   --click-id ID         --player-id ID        --amount DECIMAL      --currency CODE
   --lots DECIMAL        --reverses TXID       --occurred-at ISO8601|UNIX_SECONDS
   --test                Test mode (test=1): full pipeline, flagged, no money
+  --validate-only       send: header Postwire-Validate-Only: 1 (whole pipeline, nothing stored)
   --param NAME=VALUE    Extra parameter, repeatable (sub_id, program_id, your own…)
   --method GET|POST     Default GET
   --format json|form    POST body encoding (default json)
@@ -73,6 +77,7 @@ const REQUEST_OPTIONS = {
   timestamp: { type: "string" },
   timeout: { type: "string" },
   curl: { type: "boolean", default: false },
+  "validate-only": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
@@ -80,8 +85,8 @@ type Subcommand = "build" | "sign" | "send";
 type RequestOption = keyof typeof REQUEST_OPTIONS;
 /** Options each subcommand refuses (so a misplaced flag is reported, not ignored). */
 const REFUSED: Record<Subcommand, readonly RequestOption[]> = {
-  build: ["secret", "timestamp", "timeout"],
-  sign: ["timeout"],
+  build: ["secret", "timestamp", "timeout", "validate-only"],
+  sign: ["timeout", "validate-only"],
   send: ["curl"],
 };
 
@@ -112,6 +117,8 @@ export async function postbackCommand(
         return await requestCommand(sub, rest, env, io);
       case "verify":
         return verifyCommand(rest, env, io, POSTBACK_USAGE);
+      case "trace":
+        return await traceCommand(rest, env, io);
       case "help":
       case "--help":
       case "-h":
@@ -121,11 +128,11 @@ export async function postbackCommand(
         io.err(POSTBACK_USAGE);
         return 2;
       default:
-        throw new UsageError(`unknown subcommand "${sub}": use build, sign, send or verify`);
+        throw new UsageError(`unknown subcommand "${sub}": use build, sign, send, verify or trace`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      const where = sub === "build" || sub === "sign" || sub === "send" || sub === "verify" ? ` ${sub}` : "";
+      const where = ["build", "sign", "send", "verify", "trace"].includes(sub ?? "") ? ` ${sub}` : "";
       io.err(`postwire postback${where}: ${error.message}\nRun "postwire postback --help" for usage.`);
       return 2;
     }
@@ -179,7 +186,10 @@ async function requestCommand(
     return 0;
   }
   if (!signing) io.err("note: sending unsigned (no --secret or POSTWIRE_SECRET)");
-  return send(request, timeoutOf(values.timeout), io);
+  const sent = values["validate-only"]
+    ? { ...request, headers: { ...request.headers, "postwire-validate-only": "1" } }
+    : request;
+  return send(sent, timeoutOf(values.timeout), io);
 }
 
 type RequestValues = ReturnType<
@@ -187,12 +197,7 @@ type RequestValues = ReturnType<
 >["values"];
 
 function specOf(values: RequestValues, env: Env, io: CliIo): PostbackSpec {
-  // As in config.ts, an empty PUBLIC_URL counts as unset.
-  const fallback = env["PUBLIC_URL"]?.trim() || "http://localhost:8080";
-  const baseUrl = (values.url ?? fallback).trim().replace(/\/+$/, "");
-  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new UsageError(`--url must be an http(s) URL such as http://localhost:8080, got "${baseUrl}"`);
-  }
+  const baseUrl = baseUrlOf(values.url, env);
   const operatorKey = values["operator-key"];
   if (!operatorKey) throw new UsageError("--operator-key is required (the KEY of /v1/postback/KEY)");
   if (!values.event) throw new UsageError("--event is required (registration, ftd, deposit, …)");
