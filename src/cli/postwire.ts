@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand } from "./backup-command.ts";
+import { checkCommand } from "./check-command.ts";
 import { deliveriesCommand } from "./deliveries-command.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
@@ -23,6 +24,9 @@ Commands:
                                 Outbound postbacks: the outbox, the attempt log, replays (postwire deliveries --help).
   postback build|sign|send|verify ...
                                 Build, sign, send or verify a test postback (postwire postback --help).
+  check --program N [--fire --secret S] [--reset]
+                                A program's go-live checklist; --fire sends the whole test set first
+                                (postwire check --help).
 
 Configuration: environment variables (see .env.example), e.g. DATABASE_URL, PORT, HOST.
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.`;
@@ -67,6 +71,8 @@ export async function runCli(
         return await postbackCommand(rest, env, io);
       case "deliveries":
         return await deliveriesCommand(rest, env, io);
+      case "check":
+        return await checkCommand(rest, env, io);
       case "help":
       case "--help":
       case "-h":

@@ -40,6 +40,17 @@ export interface TraceStep {
 export interface PostbackTrace {
   readonly mode: TraceMode;
   readonly steps: TraceStep[];
+  /** What the postback came to, set when the trace is complete (the go-live checklist reads it). */
+  result?: TraceResult;
+}
+
+/** The answer code, the request's method and where the event belongs (null when not known). */
+export interface TraceResult {
+  readonly code: string;
+  readonly method: string;
+  readonly program_id: number | null;
+  readonly event: string | null;
+  readonly reverses_id: string | null;
 }
 
 export function newTrace(mode: TraceMode): PostbackTrace {

@@ -156,6 +156,11 @@ export interface PostbackTracesTable {
   trace: Text;
 }
 
+export interface ChecklistResetsTable {
+  program_id: Int;
+  reset_at: Int;
+}
+
 export interface CommissionPlansTable {
   id: Generated<Int>;
   program_id: Int;
@@ -324,6 +329,7 @@ export interface Database {
   players: PlayersTable;
   request_log: RequestLogTable;
   postback_traces: PostbackTracesTable;
+  checklist_resets: ChecklistResetsTable;
   commission_plans: CommissionPlansTable;
   fx_rates: FxRatesTable;
   cpa_qualifications: CpaQualificationsTable;

@@ -1,4 +1,6 @@
 /** The `Store` port over a SQL driver: one implementation for SQLite and PostgreSQL. */
+
+import { sql } from "kysely";
 import type {
   ClickFilter,
   ConversionFilter,
@@ -136,7 +138,8 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
         .$if(attributed !== undefined, (q) =>
           q.where("unattributed_reason", attributed ? "is" : "is not", null),
         )
-        .$if(test !== undefined, (q) => q.where("test", "=", test ? 1 : 0));
+        // A literal, so the planners can use the partial test indexes (013) for test=true.
+        .$if(test !== undefined, (q) => q.where("test", "=", sql.lit(test ? 1 : 0)));
       const equal = { operator_id: operatorId, affiliate_id: affiliateId, program_id: programId };
       return (await rowsOf(db, newestPage(query, equal, RECEIVED, filter))).map(conversionFromRow);
     },

@@ -1,7 +1,7 @@
 /** Step traces over SQL (both engines): the `TraceStore` port and the ingest batch's insert. */
 import type { TraceRow, TraceStore } from "../../app/ingest/trace-port.ts";
 import type { TraceMode } from "../../domain/postback-trace.ts";
-import type { SqlExecutor } from "./sql-driver.ts";
+import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
 
 const TRACE_COLUMNS = ["request_log_id", "operator_id", "received_at", "mode", "trace"] as const;
 
@@ -14,22 +14,39 @@ export async function insertTraces(db: SqlExecutor, rows: readonly TraceRow[]): 
   );
 }
 
+const SELECT = "SELECT request_log_id, operator_id, received_at, mode, trace FROM postback_traces";
+
+const traceFromRow = (row: SqlRow): TraceRow => ({
+  requestLogId: String(row["request_log_id"]),
+  operatorId: row["operator_id"] === null ? null : Number(row["operator_id"]),
+  receivedAt: Number(row["received_at"]),
+  mode: String(row["mode"]) as TraceMode,
+  trace: String(row["trace"]),
+});
+
 export function createTraceStore(db: SqlExecutor): TraceStore {
   return {
     insert: (rows) => insertTraces(db, rows),
     async get(requestLogId) {
-      const [row] = await db.all(
-        "SELECT request_log_id, operator_id, received_at, mode, trace FROM postback_traces WHERE request_log_id = ?",
-        [requestLogId],
+      const [row] = await db.all(`${SELECT} WHERE request_log_id = ?`, [requestLogId]);
+      return row ? traceFromRow(row) : undefined;
+    },
+    async ofOperator(operatorId, since, limit) {
+      const rows = await db.all(
+        `${SELECT} WHERE operator_id = ? AND received_at >= ? ORDER BY received_at DESC LIMIT ?`,
+        [operatorId, since, limit],
       );
-      if (!row) return undefined;
-      return {
-        requestLogId: String(row["request_log_id"]),
-        operatorId: row["operator_id"] === null ? null : Number(row["operator_id"]),
-        receivedAt: Number(row["received_at"]),
-        mode: String(row["mode"]) as TraceMode,
-        trace: String(row["trace"]),
-      };
+      return rows.map(traceFromRow);
+    },
+    async checklistResetAt(programId) {
+      const [row] = await db.all("SELECT reset_at FROM checklist_resets WHERE program_id = ?", [programId]);
+      return row ? Number(row["reset_at"]) : undefined;
+    },
+    async resetChecklist(programId, at) {
+      await db.run(
+        "INSERT INTO checklist_resets (program_id, reset_at) VALUES (?, ?) ON CONFLICT (program_id) DO UPDATE SET reset_at = excluded.reset_at",
+        [programId, at],
+      );
     },
   };
 }

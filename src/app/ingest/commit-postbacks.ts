@@ -10,7 +10,12 @@
  * refund of it, an event following its binding) pointing at a row that does not exist.
  */
 
-import { completeTrace, type PostbackTrace, traceUrl } from "../../domain/postback-trace.ts";
+import {
+  completeTrace,
+  type PostbackTrace,
+  type TraceResult,
+  traceUrl,
+} from "../../domain/postback-trace.ts";
 import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
@@ -186,7 +191,9 @@ function finishTraces(
   const out: TraceRow[] = [];
   traces.forEach((trace, i) => {
     if (!trace) return;
-    completeTrace(trace, decided[i]!.row);
+    const d = decided[i]!;
+    completeTrace(trace, d.row);
+    trace.result = traceResult(items[i]!, d, trace);
     out.push({
       requestLogId: logs[i]!.id,
       operatorId: items[i]!.meta.operatorId,
@@ -196,6 +203,23 @@ function finishTraces(
     });
   });
   return out;
+}
+
+/** Where the traced postback's event belongs: its new row, the original of a duplicate, or as sent. */
+function traceResult(item: BatchItem, d: Decided, trace: PostbackTrace): TraceResult {
+  const repeat = trace.steps.find((s) => s.step === "idempotency" && s.details["result"] === "duplicate");
+  const sent = item.kind === "event" ? item : undefined;
+  return {
+    code: d.code,
+    method: item.meta.method,
+    program_id:
+      d.row?.programId ??
+      (repeat?.details["program_id"] as number | null | undefined) ??
+      sent?.declaredProgramId ??
+      null,
+    event: d.row?.event ?? (repeat?.details["event"] as string | undefined) ?? sent?.fields.event ?? null,
+    reverses_id: d.row?.reversesId ?? null,
+  };
 }
 
 /** The answer of a traced postback links to its trace (never stored in the replayed answer). */

@@ -90,6 +90,8 @@ function traceRepeat(trace: PostbackTrace, existing: ConversionRow, item: EventI
     addStep(trace, "idempotency", "passed", "Same txid, same content: the original answer again.", {
       result: "duplicate",
       conversion_id: existing.id,
+      program_id: existing.programId,
+      event: existing.event,
     });
     return;
   }

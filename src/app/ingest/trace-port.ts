@@ -14,4 +14,9 @@ export interface TraceStore {
   /** Writes traces outside an ingest batch (a validate-only run, after its rollback). */
   insert(rows: readonly TraceRow[]): Promise<void>;
   get(requestLogId: string): Promise<TraceRow | undefined>;
+  /** An operator's traces received at or after `since`, newest first, at most `limit`. */
+  ofOperator(operatorId: number, since: number, limit: number): Promise<TraceRow[]>;
+  /** When a program's go-live checklist was last reset (epoch ms), or undefined. */
+  checklistResetAt(programId: number): Promise<number | undefined>;
+  resetChecklist(programId: number, at: number): Promise<void>;
 }

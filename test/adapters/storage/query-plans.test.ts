@@ -59,6 +59,7 @@ const LARGE = new Set([
   "delivery_attempts",
   "commission_adjustments",
   "payouts",
+  "postback_traces",
 ]);
 
 const DAY = 86_400_000;
@@ -414,8 +415,15 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { attributed: true },
       { operatorId: f.operator.id, attributed: false },
       { operatorId: f.operator.id, since, until },
+      { operatorId: f.operator.id, test: true },
+      { programId: f.program.id, test: false },
     ])
       await store.listConversions({ ...filter, limit: 50 });
+    // Step traces and the go-live checklist (issue 16).
+    const [traced] = await store.traces.ofOperator(f.operator.id, since, 50);
+    assert.ok(traced, "the test postback was traced");
+    await store.traces.get(traced.requestLogId);
+    await store.traces.checklistResetAt(f.program.id);
     await store.getConversion(conversion!.id);
     await store.operators.activity([f.operator.id]);
     for (const filter of [

@@ -11,6 +11,7 @@ import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
 import { affiliateRoutes } from "./affiliates.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
+import { checklistRoutes } from "./checklist.ts";
 import { commissionRoutes } from "./commissions.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { endpointRoutes, type OutboundRouteDeps } from "./endpoints.ts";
@@ -91,6 +92,7 @@ export async function adminRoutes(
     deliveryRoutes,
     commissionRoutes,
     traceRoutes,
+    checklistRoutes,
   ]) {
     await app.register(routes, deps);
   }

@@ -9,3 +9,17 @@ CREATE TABLE postback_traces (
   trace TEXT NOT NULL
 );
 CREATE INDEX postback_traces_received ON postback_traces (received_at);
+-- The go-live checklist reads an operator's recent traces.
+CREATE INDEX postback_traces_operator ON postback_traces (operator_id, received_at);
+
+-- The go-live checklist of a program counts the traces received since its last reset.
+CREATE TABLE checklist_resets (
+  program_id BIGINT PRIMARY KEY,
+  reset_at BIGINT NOT NULL
+);
+
+-- Test events listed apart (GET /v1/conversions?test=true): they are few, so a partial index per
+-- listing reads only them (as for unattributed ones, 009); live ones use the plain indexes.
+CREATE INDEX conversions_test ON conversions (received_at, id) WHERE test = 1;
+CREATE INDEX conversions_operator_test ON conversions (operator_id, received_at, id) WHERE test = 1;
+CREATE INDEX conversions_program_test ON conversions (program_id, received_at, id) WHERE test = 1;
