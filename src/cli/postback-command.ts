@@ -24,7 +24,9 @@ export const POSTBACK_USAGE = `Usage: postwire postback <build|sign|send|verify|
   send     Sign (when a secret is given), send, print the status and the JSON answer.
            Exit 0 on 2xx, 1 otherwise.
   verify   Check a signature: --query '<query or URL>' for GET, or
-           --id, --timestamp, --signature and --body/--body-file for POST.
+           --id, --timestamp, --signature and --body/--body-file for POST, or
+           --log-entry rq_… for a request-log entry refused for its signature (read with
+           --url and --api-key or $POSTWIRE_API_KEY; checked here, at the entry's time).
            Exit 0 when the service would accept it, 1 when not.
   trace    The step trace of a test or validate-only postback: postwire postback trace rq_…
            (--url, --api-key or $POSTWIRE_API_KEY; postwire postback trace --help).
@@ -116,7 +118,7 @@ export async function postbackCommand(
       case "send":
         return await requestCommand(sub, rest, env, io);
       case "verify":
-        return verifyCommand(rest, env, io, POSTBACK_USAGE);
+        return await verifyCommand(rest, env, io, POSTBACK_USAGE);
       case "trace":
         return await traceCommand(rest, env, io);
       case "help":

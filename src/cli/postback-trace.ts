@@ -37,6 +37,26 @@ export function baseUrlOf(given: string | undefined, env: Env): string {
   return baseUrl;
 }
 
+/** GET with an API key: the body of a 2xx, or undefined once the failure is reported on stderr. */
+export async function getWithKey(
+  url: string,
+  key: string,
+  io: CliIo,
+  command: string,
+): Promise<string | undefined> {
+  let response: Response;
+  try {
+    response = await io.fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  } catch (error) {
+    io.err(`postwire postback ${command}: could not reach ${url}: ${(error as Error).message}`);
+    return undefined;
+  }
+  const text = await response.text();
+  if (response.ok) return text;
+  io.err(`postwire postback ${command}: ${response.status} ${text}`);
+  return undefined;
+}
+
 export async function traceCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -57,18 +77,8 @@ export async function traceCommand(argv: readonly string[], env: Env, io: CliIo)
   const key = values["api-key"] ?? env["POSTWIRE_API_KEY"];
   if (!key) throw new UsageError("--api-key (or POSTWIRE_API_KEY) is required: an admin or operator key");
   const url = `${baseUrlOf(values.url, env)}/v1/request-log/${encodeURIComponent(decodeURIComponent(id))}/trace`;
-  let response: Response;
-  try {
-    response = await io.fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  } catch (error) {
-    io.err(`postwire postback trace: could not reach ${url}: ${(error as Error).message}`);
-    return 1;
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    io.err(`postwire postback trace: ${response.status} ${text}`);
-    return 1;
-  }
+  const text = await getWithKey(url, key, io, "trace");
+  if (text === undefined) return 1;
   const trace = JSON.parse(text) as { request_log_id: string; mode: string; steps: Step[] };
   if (values.json) io.out(JSON.stringify(trace, null, 2));
   else {

@@ -15,6 +15,7 @@ import {
   verifyWebhookSignature,
 } from "../domain/signing.ts";
 import { type CliIo, UsageError } from "./io.ts";
+import { baseUrlOf, getWithKey } from "./postback-trace.ts";
 import { type Env, secretOf, unixSecondsOf } from "./signing-options.ts";
 
 const VERIFY_OPTIONS = {
@@ -26,10 +27,18 @@ const VERIFY_OPTIONS = {
   body: { type: "string" },
   "body-file": { type: "string" },
   now: { type: "string" },
+  "log-entry": { type: "string" },
+  url: { type: "string" },
+  "api-key": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-export function verifyCommand(argv: readonly string[], env: Env, io: CliIo, usage: string): number {
+export async function verifyCommand(
+  argv: readonly string[],
+  env: Env,
+  io: CliIo,
+  usage: string,
+): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: VERIFY_OPTIONS, strict: true });
   if (values.help) {
     io.out(usage);
@@ -38,8 +47,17 @@ export function verifyCommand(argv: readonly string[], env: Env, io: CliIo, usag
   const secret = secretOf(values.secret, env);
   if (!secret)
     throw new UsageError("verify needs the operator's secret: --secret whsec_… or POSTWIRE_SECRET");
-  const nowSeconds = Number(unixSecondsOf("now", values.now, io));
   const post = [values.id, values.timestamp, values.signature, values.body, values["body-file"]];
+  if (values["log-entry"] !== undefined) {
+    if (values.query !== undefined || post.some((v) => v !== undefined))
+      throw new UsageError(
+        "--log-entry takes the request from the request log: give no --query, --id or --body",
+      );
+    return verifyLogEntry(secret, values["log-entry"], values, env, io);
+  }
+  if (values.url !== undefined || values["api-key"] !== undefined)
+    throw new UsageError("--url and --api-key apply to --log-entry only");
+  const nowSeconds = Number(unixSecondsOf("now", values.now, io));
   if (values.query !== undefined) {
     if (post.some((v) => v !== undefined)) {
       throw new UsageError(
@@ -57,6 +75,59 @@ export function verifyCommand(argv: readonly string[], env: Env, io: CliIo, usag
   }
   const body =
     values.body === undefined ? bodyFile(values["body-file"]!, io) : Buffer.from(values.body, "utf8");
+  return verifyPost(secret, id, timestamp, signature, body, nowSeconds, io);
+}
+
+/**
+ * Reproduces the check of a request-log entry refused for its signature: what it was checked over
+ * comes from the service (GET /v1/request-log/{id}/signature), the secret stays here; the time is
+ * the entry's (--now to choose another).
+ */
+async function verifyLogEntry(
+  secret: Uint8Array,
+  id: string,
+  values: { url?: string | undefined; "api-key"?: string | undefined; now?: string | undefined },
+  env: Env,
+  io: CliIo,
+): Promise<number> {
+  const key = values["api-key"] ?? env["POSTWIRE_API_KEY"];
+  if (!key)
+    throw new UsageError("--log-entry needs --api-key (or POSTWIRE_API_KEY): an admin or operator key");
+  const url = `${baseUrlOf(values.url, env)}/v1/request-log/${encodeURIComponent(id)}/signature`;
+  const text = await getWithKey(url, key, io, "verify");
+  if (text === undefined) return 1;
+  const entry = JSON.parse(text) as {
+    method: "GET" | "POST";
+    received_at: string;
+    query?: string;
+    webhook_id?: string | null;
+    webhook_timestamp?: string | null;
+    webhook_signature?: string | null;
+    body_base64?: string;
+  };
+  const nowSeconds =
+    values.now === undefined
+      ? Math.floor(Date.parse(entry.received_at) / 1000)
+      : Number(unixSecondsOf("now", values.now, io));
+  io.out(`request-log entry ${id}: ${entry.method}, received ${entry.received_at}`);
+  if (entry.method === "GET") return verifyQuery(secret, entry.query ?? "", nowSeconds, io);
+  const { webhook_id: wid, webhook_timestamp: ts, webhook_signature: sig } = entry;
+  if (!wid || !ts || !sig) {
+    io.out("signature: MISSING (the POST did not carry all three Standard Webhooks headers)");
+    return 1;
+  }
+  return verifyPost(secret, wid, ts, sig, Buffer.from(entry.body_base64 ?? "", "base64"), nowSeconds, io);
+}
+
+function verifyPost(
+  secret: Uint8Array,
+  id: string,
+  timestamp: string,
+  signature: string,
+  body: Buffer,
+  nowSeconds: number,
+  io: CliIo,
+): number {
   const valid = verifyWebhookSignature([secret], id, timestamp, body, signature);
   io.out(`signature: ${valid ? "valid" : "INVALID"}`);
   const fresh = reportTime(timestamp, nowSeconds, io);

@@ -156,6 +156,13 @@ export interface PostbackTracesTable {
   trace: Text;
 }
 
+export interface RequestLogSignaturesTable {
+  request_log_id: Text;
+  operator_id: Int | null;
+  received_at: Int;
+  material: Text;
+}
+
 export interface ChecklistResetsTable {
   program_id: Int;
   reset_at: Int;
@@ -330,6 +337,7 @@ export interface Database {
   request_log: RequestLogTable;
   postback_traces: PostbackTracesTable;
   checklist_resets: ChecklistResetsTable;
+  request_log_signatures: RequestLogSignaturesTable;
   commission_plans: CommissionPlansTable;
   fx_rates: FxRatesTable;
   cpa_qualifications: CpaQualificationsTable;

@@ -24,7 +24,7 @@ import {
 } from "./record-rows.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { type InsertPart, marks, type SqlExecutor } from "./sql-driver.ts";
-import { insertTraces } from "./trace-store.ts";
+import { insertSignatureEvidence, insertTraces } from "./trace-store.ts";
 
 const byKey = <T>(key: (row: T) => string) => {
   return (a: T, b: T): number => {
@@ -92,6 +92,7 @@ export function ingestTx(db: SqlExecutor, dialect: SqlDialect): IngestTx {
       return totals;
     },
     insertTraces: (rows) => insertTraces(db, rows),
+    insertSignatureEvidence: (rows) => insertSignatureEvidence(db, rows),
     async insertRecords({ conversions, players, logs }) {
       const [ids] = await db.insertAll([conversionsPart(conversions), playersPart(players), logsPart(logs)]);
       return new Set(ids!.map(String));

@@ -181,16 +181,17 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
           if (deleted < pruneChunk) break;
         }
       }
-      // Step traces go with their request-log rows, by the same time.
-      const oldTraces = loose
-        .selectFrom("postback_traces")
-        .select("request_log_id")
-        .where("received_at", "<", before.requestLog)
-        .limit(pruneChunk);
-      while (
-        (await changesOf(db, loose.deleteFrom("postback_traces").where("request_log_id", "in", oldTraces))) >=
-        pruneChunk
-      );
+      // Step traces and signature evidence go with their request-log rows, by the same time.
+      for (const table of ["postback_traces", "request_log_signatures"]) {
+        const old = loose
+          .selectFrom(table)
+          .select("request_log_id")
+          .where("received_at", "<", before.requestLog)
+          .limit(pruneChunk);
+        while (
+          (await changesOf(db, loose.deleteFrom(table).where("request_log_id", "in", old))) >= pruneChunk
+        );
+      }
       return removed;
     },
   };

@@ -1,5 +1,5 @@
 /** Step traces over SQL (both engines): the `TraceStore` port and the ingest batch's insert. */
-import type { TraceRow, TraceStore } from "../../app/ingest/trace-port.ts";
+import type { SignatureEvidenceRow, TraceRow, TraceStore } from "../../app/ingest/trace-port.ts";
 import type { TraceMode } from "../../domain/postback-trace.ts";
 import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
 
@@ -24,8 +24,34 @@ const traceFromRow = (row: SqlRow): TraceRow => ({
   trace: String(row["trace"]),
 });
 
+export async function insertSignatureEvidence(
+  db: SqlExecutor,
+  rows: readonly SignatureEvidenceRow[],
+): Promise<void> {
+  if (!rows.length) return;
+  await db.insertMany(
+    "request_log_signatures",
+    ["request_log_id", "operator_id", "received_at", "material"],
+    rows.map((r) => [r.requestLogId, r.operatorId, r.receivedAt, r.material]),
+  );
+}
+
 export function createTraceStore(db: SqlExecutor): TraceStore {
   return {
+    insertSignatureEvidence: (rows) => insertSignatureEvidence(db, rows),
+    async signatureEvidence(requestLogId) {
+      const [row] = await db.all(
+        "SELECT request_log_id, operator_id, received_at, material FROM request_log_signatures WHERE request_log_id = ?",
+        [requestLogId],
+      );
+      if (!row) return undefined;
+      return {
+        requestLogId: String(row["request_log_id"]),
+        operatorId: row["operator_id"] === null ? null : Number(row["operator_id"]),
+        receivedAt: Number(row["received_at"]),
+        material: String(row["material"]),
+      };
+    },
     insert: (rows) => insertTraces(db, rows),
     async get(requestLogId) {
       const [row] = await db.all(`${SELECT} WHERE request_log_id = ?`, [requestLogId]);

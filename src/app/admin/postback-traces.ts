@@ -37,6 +37,21 @@ export async function getPostbackTrace(
   };
 }
 
+/** What a refused signature of the request log was checked over (never the secret). */
+export async function getSignatureEvidence(
+  deps: AdminDeps,
+  principal: Principal,
+  requestLogId: string,
+): Promise<{ receivedAt: number; material: Record<string, unknown> }> {
+  allowRoles(principal, "admin", "operator");
+  const row = await deps.store.traces.signatureEvidence(requestLogId);
+  const visible =
+    row !== undefined &&
+    (principal.role === "admin" || (row.operatorId !== null && seesOperator(principal, row.operatorId)));
+  if (!visible) throw notFound("Signature evidence of request-log entry", requestLogId);
+  return { receivedAt: row.receivedAt, material: JSON.parse(row.material) as Record<string, unknown> };
+}
+
 function withoutAffiliateRequests(trace: PostbackTrace): PostbackTrace {
   return {
     ...trace,

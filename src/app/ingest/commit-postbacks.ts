@@ -21,7 +21,7 @@ import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
 import type { PostbackAnswer } from "./postback-answers.ts";
 import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./postback-outcome.ts";
-import type { TraceRow } from "./trace-port.ts";
+import type { SignatureEvidenceRow, TraceRow } from "./trace-port.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./postback-outcome.ts";
 
@@ -139,6 +139,20 @@ export async function decideBatch(
   });
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   if (state.followed.size) await checkBindings(tx, state);
+  const signatures = items.flatMap((item, i) =>
+    item.meta.signature === undefined
+      ? []
+      : [
+          {
+            requestLogId: logs[i]!.id,
+            operatorId: item.meta.operatorId,
+            receivedAt: item.meta.receivedAt,
+            material: item.meta.signature,
+          },
+        ],
+  );
+  if (signatures.length) await tx.insertSignatureEvidence(signatures);
+  if (written) written.signatures = signatures;
   const traced = tracedConversions(decided, traces);
   if (rows.length && effects.length) {
     const clickTimes = new Map<string, number>();
@@ -167,6 +181,7 @@ export async function decideBatch(
 export interface Written {
   logs: RequestLogRow[];
   traces: TraceRow[];
+  signatures: SignatureEvidenceRow[];
 }
 
 /** The traces of the batch's new conversions, by conversion id, for the effects to add their steps. */

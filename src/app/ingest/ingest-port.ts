@@ -7,7 +7,7 @@ import type { PostbackTrace } from "../../domain/postback-trace.ts";
 import type { LedgerTx } from "../commissions/ledger-port.ts";
 import type { OutboxTx } from "../delivery/outbox-port.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
-import type { TraceRow } from "./trace-port.ts";
+import type { SignatureEvidenceRow, TraceRow } from "./trace-port.ts";
 
 export interface OperatorKey {
   readonly operatorId: number;
@@ -45,6 +45,8 @@ export interface IngestTx {
   insertRecords(records: BatchRecords): Promise<Set<string>>;
   /** Step traces of the batch's traced postbacks (test events), beside their request-log rows. */
   insertTraces(rows: readonly TraceRow[]): Promise<void>;
+  /** What the batch's refused signatures were checked over (for postwire postback verify --log-entry). */
+  insertSignatureEvidence(rows: readonly SignatureEvidenceRow[]): Promise<void>;
   /** Ledger reads and writes in the same transaction (commissions). */
   readonly ledger: LedgerTx;
   /** Outbox writes in the same transaction (outbound postbacks). */

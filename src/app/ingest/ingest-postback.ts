@@ -31,6 +31,7 @@ import {
   authenticationTrace,
   type PostbackRequest,
   requestPairs,
+  signatureMaterial,
 } from "./postback-request.ts";
 import { rawRequestJson } from "./request-log.ts";
 import { startTrace, traceAuthentication, traceFields, VALIDATE_ONLY_REASON } from "./trace-steps.ts";
@@ -94,7 +95,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   async function validateOnly(item: BatchItem): Promise<PostbackAnswer> {
     let outcome: RolledBack | undefined;
     for (let attempt = 1; !outcome; attempt++) {
-      const written: Written = { logs: [], traces: [] };
+      const written: Written = { logs: [], traces: [], signatures: [] };
       try {
         await deps.store.ingest(async (tx) => {
           const [answer] = await decideBatch(tx, [item], deps.ids, nowNs, deps.effects ?? [], [], written);
@@ -112,6 +113,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     try {
       await deps.store.insertRequestLogs(written.logs.map(markedValidateOnly));
       await deps.store.traces.insert(written.traces);
+      await deps.store.traces.insertSignatureEvidence(written.signatures);
     } catch (error) {
       // The answer stands: a validate-only run stores nothing of the event anyway.
       deps.onStorageError?.(error);
@@ -216,7 +218,10 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       deps.onSignatureSkew?.(skew, operator.id),
     );
     if (trace) traceAuthentication(trace, authenticated, authenticationTrace(auth, request, pairs.value, ip));
-    if (!authenticated.ok) return reject(withTxid, authenticated.error);
+    if (!authenticated.ok) {
+      const signature = signatureMaterial(request, authenticated.error.code);
+      return reject(signature ? { ...withTxid, signature } : withTxid, authenticated.error);
+    }
 
     const fields = parsePostbackParams(pairs.value, operator.mapping, request.receivedAt);
     if (trace) traceFields(trace, pairs.value, operator.mapping, fields);

@@ -30,6 +30,8 @@ export interface LogMeta {
   readonly operatorId: number | null;
   /** The steps so far of a traced postback (test event, validate-only); absent: not traced. */
   readonly trace?: PostbackTrace;
+  /** A refused signature: what it was checked over, as JSON (postback-request.ts: signatureMaterial). */
+  readonly signature?: string;
 }
 
 export interface EventItem {

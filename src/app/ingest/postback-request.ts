@@ -111,6 +111,31 @@ export function authenticateRequest(
   return result;
 }
 
+/** Signature failures whose material is kept (a missing signature has nothing to check). */
+const KEPT_FAILURES: ReadonlySet<string> = new Set(["invalid_signature", "signature_expired"]);
+
+/**
+ * What a refused signature was checked over, as JSON, or undefined when the refusal is not about a
+ * signature: GET, the query as received with `sig` (a signature proves nothing without the secret)
+ * and any `token` redacted; POST, the Standard Webhooks headers and the body bytes (base64).
+ */
+export function signatureMaterial(request: PostbackRequest, code: string): string | undefined {
+  if (!KEPT_FAILURES.has(code)) return undefined;
+  if (request.method === "GET")
+    return JSON.stringify({
+      method: "GET",
+      query: request.rawQuery.replace(/(^|&)(token=)[^&]*/g, "$1$2[redacted]"),
+    });
+  return JSON.stringify({
+    method: "POST",
+    webhook_id: header(request, "webhook-id") ?? null,
+    webhook_timestamp: header(request, "webhook-timestamp") ?? null,
+    webhook_signature: header(request, "webhook-signature") ?? null,
+    content_type: header(request, "content-type") ?? null,
+    body_base64: request.body.toString("base64"),
+  });
+}
+
 /** The authentication step of a traced request (domain/postback-auth.ts: authenticationFacts). */
 export function authenticationTrace(
   auth: PreparedAuth,

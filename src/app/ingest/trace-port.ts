@@ -10,6 +10,14 @@ export interface TraceRow {
   readonly trace: string;
 }
 
+/** What a refused signature was checked over (migration 013), as JSON: never the secret. */
+export interface SignatureEvidenceRow {
+  readonly requestLogId: string;
+  readonly operatorId: number | null;
+  readonly receivedAt: number;
+  readonly material: string;
+}
+
 export interface TraceStore {
   /** Writes traces outside an ingest batch (a validate-only run, after its rollback). */
   insert(rows: readonly TraceRow[]): Promise<void>;
@@ -19,4 +27,6 @@ export interface TraceStore {
   /** When a program's go-live checklist was last reset (epoch ms), or undefined. */
   checklistResetAt(programId: number): Promise<number | undefined>;
   resetChecklist(programId: number, at: number): Promise<void>;
+  insertSignatureEvidence(rows: readonly SignatureEvidenceRow[]): Promise<void>;
+  signatureEvidence(requestLogId: string): Promise<SignatureEvidenceRow | undefined>;
 }

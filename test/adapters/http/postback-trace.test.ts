@@ -137,6 +137,10 @@ for (const engine of await availableEngines()) {
       assert.equal(auth.details.code, "invalid_signature");
       assert.equal(auth.details.matched_secret, null);
       assert.ok(auth.details.diagnostics.verified, "what was verified");
+      // What the signature was checked over is kept for verify --log-entry (never the secret).
+      const evidence = await admin("GET", answer.body.trace_url.replace(/\/trace$/, "/signature"));
+      expectStatus(evidence, 200);
+      assert.equal(evidence.body.query, query);
       for (const later of [
         "mapping",
         "validation",

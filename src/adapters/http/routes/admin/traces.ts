@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
-import { getPostbackTrace } from "../../../../app/admin/postback-traces.ts";
+import { getPostbackTrace, getSignatureEvidence } from "../../../../app/admin/postback-traces.ts";
 import { TRACE_MODES, TRACE_OUTCOMES, TRACE_STEPS } from "../../../../domain/postback-trace.ts";
 import { principalOf } from "../../api-auth.ts";
 import { typed } from "../../type-provider.ts";
@@ -40,6 +40,34 @@ export async function traceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       received_at: iso(view.receivedAt),
       mode: view.mode,
       steps: view.trace.steps.map((s) => ({ ...s, details: { ...s.details } })),
+    };
+  });
+  const signature = adminSchema({
+    summary: "What a refused signature was checked over (admin, or the operator's own)",
+    description:
+      "For invalid_signature and signature_expired refusals: GET, the query as received (sig included: a signature is not a secret; a token is redacted); POST, webhook-id, webhook-timestamp, webhook-signature and the body (base64). With the secret, `postwire postback verify --log-entry` reproduces the check. The secret is never stored.",
+    tags: ["request log"],
+    params: Strict({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+    response: {
+      200: Type.Object({
+        request_log_id: Type.String(),
+        received_at: TIME,
+        method: OneOf(["GET", "POST"] as const),
+        query: Type.Optional(Type.String()),
+        webhook_id: Type.Optional(Nullable(Type.String())),
+        webhook_timestamp: Type.Optional(Nullable(Type.String())),
+        webhook_signature: Type.Optional(Nullable(Type.String())),
+        content_type: Type.Optional(Nullable(Type.String())),
+        body_base64: Type.Optional(Type.String()),
+      }),
+    },
+  });
+  typed(app).get("/request-log/:id/signature", { schema: signature }, async (request) => {
+    const found = await getSignatureEvidence(deps, principalOf(request), request.params.id);
+    return {
+      ...(found.material as { method: "GET" | "POST" }),
+      request_log_id: request.params.id,
+      received_at: iso(found.receivedAt),
     };
   });
 }

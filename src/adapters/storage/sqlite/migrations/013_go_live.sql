@@ -23,3 +23,16 @@ CREATE TABLE checklist_resets (
 CREATE INDEX conversions_test ON conversions (received_at, id) WHERE test = 1;
 CREATE INDEX conversions_operator_test ON conversions (operator_id, received_at, id) WHERE test = 1;
 CREATE INDEX conversions_program_test ON conversions (program_id, received_at, id) WHERE test = 1;
+
+-- What a refused signature was checked over (invalid_signature, signature_expired), so the network
+-- and the operator can reproduce the check with the secret (postwire postback verify --log-entry):
+-- GET: the query as received, sig included (a signature is not a secret; a token is redacted);
+-- POST: webhook-id, webhook-timestamp, webhook-signature and the body bytes. Never the secret.
+-- Pruned with the request log, by the same time.
+CREATE TABLE request_log_signatures (
+  request_log_id TEXT PRIMARY KEY,
+  operator_id INTEGER,
+  received_at INTEGER NOT NULL,
+  material TEXT NOT NULL
+);
+CREATE INDEX request_log_signatures_received ON request_log_signatures (received_at);
