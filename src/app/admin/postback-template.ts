@@ -5,20 +5,35 @@
  */
 import { type MacroSyntax, macroPlaceholder } from "../../domain/macros.ts";
 import type { Operator, Principal } from "../../domain/model.ts";
+import type { ContractField } from "../../domain/postback-params.ts";
 import { canonicalQuery, decodeSecret, signQuery, signWebhook } from "../../domain/signing.ts";
 import type { AdminDeps } from "./deps.ts";
 import { operatorParamName, operatorValue } from "./mapping.ts";
 import { getOperator } from "./operators.ts";
 
-/** Fields in the template, with the sample values of the worked example. */
-const TEMPLATE_FIELDS = [
+/**
+ * Every parameter of the contract (CONTRACT_FIELDS), with the sample value of the worked example
+ * (null: left out of it). An empty value counts as absent, so a back office may fill every macro.
+ */
+const TEMPLATE_FIELDS: ReadonlyArray<readonly [ContractField, boolean, string | null, string]> = [
   ["event", true, "ftd", "Event type (registration, ftd, deposit… or the program's own)."],
   ["txid", true, "dep-1001", "Your unique id of this event: the idempotency key."],
   ["click_id", false, "cid_example", "The click_id from the landing URL; needed until player_id is linked."],
   ["player_id", false, "player-42", "Your customer id; links later events to the first click."],
   ["amount", false, "100.50", "Exact decimal string, for money events."],
   ["currency", false, "EUR", "ISO 4217 code of amount."],
-] as const;
+  ["lots", false, null, "Forex volume in lots (decimal), for trade events."],
+  ["reverses", false, null, "For refund, chargeback, reversal: the txid of the event reversed."],
+  [
+    "occurred_at",
+    false,
+    null,
+    "When it happened: ISO 8601 with a time zone, or unix seconds (default: receipt time).",
+  ],
+  ["sub_id", false, null, "Your own reference, kept as received."],
+  ["test", false, null, "1: test mode (full pipeline, flagged, no money); empty or 0: live."],
+  ["program_id", false, null, "The program, when you have several and the click does not tell."],
+];
 
 /** Standard Webhooks' published example secret: shows the arithmetic, opens nothing. */
 const EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -61,10 +76,12 @@ function parametersOf(operator: Operator, syntax: MacroSyntax): TemplateParamete
 }
 
 function samplePairs(operator: Operator): Array<[string, string]> {
-  return TEMPLATE_FIELDS.map(([field, , sample]) => [
-    operatorParamName(operator.mapping, field),
-    operatorValue(operator.mapping, field, sample),
-  ]);
+  return TEMPLATE_FIELDS.flatMap(
+    ([field, , sample]): Array<[string, string]> =>
+      sample === null
+        ? []
+        : [[operatorParamName(operator.mapping, field), operatorValue(operator.mapping, field, sample)]],
+  );
 }
 
 const EXAMPLE_KEY = (): Buffer => {
@@ -100,11 +117,12 @@ function queryRecipe(operator: Operator, base: string): PostbackTemplate["signin
 
 function webhookRecipe(operator: Operator): PostbackTemplate["signing"] {
   const body = JSON.stringify(Object.fromEntries(samplePairs(operator)));
-  const id = "msg_dep-1001";
+  // The integration guide's rule: webhook-id is the event's txid (the same on every retry).
+  const id = "dep-1001";
   return {
     scheme: "standard-webhooks",
     steps: [
-      "webhook-id: a unique id of this message (reuse it when retrying the same event).",
+      "webhook-id: the event's txid (unique per event, the same when retrying it; printable ASCII, at most 255 characters).",
       "webhook-timestamp: the current time in unix seconds (accepted within 5 minutes of our clock).",
       `webhook-signature: 'v1,' + base64 HMAC-SHA256 of webhook-id + '.' + webhook-timestamp + '.' + the exact body bytes. ${KEY_STEP}`,
       "Any Standard Webhooks library signs this way; either live secret may sign (rotation keeps two).",

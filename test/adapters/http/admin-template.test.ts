@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
+import { CONTRACT_FIELDS } from "../../../src/domain/postback-params.ts";
 import { decodeSecret } from "../../../src/domain/signing.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
@@ -59,6 +60,12 @@ for (const engine of await availableEngines()) {
           ["player_id", "player_id"],
           ["amount", "amount"],
           ["currency", "currency"],
+          ["lots", "lots"],
+          ["reverses", "reverses"],
+          ["occurred_at", "occurred_at"],
+          ["sub_id", "sub_id"],
+          ["test", "test"],
+          ["program_id", "program_id"],
           ["ts", "ts"],
           ["sig", "sig"],
         ];
@@ -99,6 +106,19 @@ for (const engine of await availableEngines()) {
       assert.equal(canonical, expected);
       assert.equal(signature, createHmac("sha256", keyOf(secret)).update(canonical).digest("hex"));
       assert.ok(canonical.includes("type=dep"), "the example speaks the operator's own values");
+    });
+
+    test("the template lists every parameter of the contract; webhook-id is the txid", async () => {
+      const get = (await admin("GET", templatePath("syntax=curly"))).body;
+      assert.deepEqual(
+        get.parameters.map((p: { field: string }) => p.field),
+        [...CONTRACT_FIELDS],
+      );
+      for (const field of ["reverses", "occurred_at", "sub_id", "test"])
+        assert.ok(get.url.includes(`${field}={${field}}`), `${field} in ${get.url}`);
+      const { signing } = (await admin("GET", templatePath("method=POST"))).body;
+      assert.equal(signing.example.headers["webhook-id"], JSON.parse(signing.example.body).txid);
+      assert.match(signing.steps[0], /webhook-id: the event's txid/);
     });
 
     test("the worked POST example matches the standardwebhooks reference signer", async () => {
@@ -174,7 +194,7 @@ for (const engine of await availableEngines()) {
       expectStatus(await admin("PUT", `/v1/operators/${op.body.id}/static-token`), 201);
       const reply = await admin("GET", `/v1/operators/${op.body.id}/postback-template?syntax=percent`);
       expectStatus(reply, 200);
-      assert.ok(reply.body.url.endsWith("&currency=%currency%&token=%token%"), reply.body.url);
+      assert.ok(reply.body.url.endsWith("&program_id=%program_id%&token=%token%"), reply.body.url);
       assert.equal(reply.body.signing.scheme, "none");
       assert.equal(reply.body.signing.example, null);
       assert.deepEqual(reply.body.auth, { hmac: false, ip_allowlist: true, static_token: true });
