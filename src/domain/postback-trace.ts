@@ -25,7 +25,7 @@ export const TRACE_OUTCOMES = ["passed", "failed", "skipped"] as const;
 export type TraceOutcome = (typeof TRACE_OUTCOMES)[number];
 
 /** Why the postback was traced: a test event, a validate-only run (nothing stored), or asked for. */
-export const TRACE_MODES = ["test", "validate_only"] as const;
+export const TRACE_MODES = ["test", "validate_only", "requested"] as const;
 export type TraceMode = (typeof TRACE_MODES)[number];
 
 export interface TraceStep {

@@ -30,7 +30,9 @@ export async function programChecklist(
     resetAt === null ? 0 : resetAt + 1,
     CHECKLIST_TRACES,
   );
+  // Test postbacks and validate-only runs count; a live postback traced on request does not.
   const evidence: CheckEvidence[] = rows.flatMap((row) => {
+    if (row.mode === "requested") return [];
     const result = (JSON.parse(row.trace) as PostbackTrace).result;
     return result ? [{ requestLogId: row.requestLogId, receivedAt: row.receivedAt, result }] : [];
   });

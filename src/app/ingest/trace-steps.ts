@@ -23,11 +23,19 @@ export const VALIDATE_ONLY_HEADER = "postwire-validate-only";
 /** How the request log marks a validate-only run (before the answer's own reason, if any). */
 export const VALIDATE_ONLY_REASON = "Validate-only: nothing stored.";
 
-/** Whether the request asks for a validate-only run (`Postwire-Validate-Only: 1` or `true`). */
-export function wantsValidateOnly(request: Pick<PostbackRequest, "headers">): boolean {
-  const value = request.headers[VALIDATE_ONLY_HEADER];
+/** The header that asks for the trace of a live postback (kept like a test postback's). */
+export const TRACE_HEADER = "postwire-trace";
+
+/** Whether a flag header is set (`1` or `true`). */
+function flagHeader(request: Pick<PostbackRequest, "headers">, name: string): boolean {
+  const value = request.headers[name];
   const text = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase();
   return text === "1" || text === "true";
+}
+
+/** Whether the request asks for a validate-only run (`Postwire-Validate-Only: 1` or `true`). */
+export function wantsValidateOnly(request: Pick<PostbackRequest, "headers">): boolean {
+  return flagHeader(request, VALIDATE_ONLY_HEADER);
 }
 
 /** Whether the (mapped) `test` parameter is set: read before validation, so refusals are traced too. */
@@ -48,9 +56,15 @@ export function startTrace(
   pairs: ReadonlyArray<readonly [string, string]>,
   operator: Operator,
 ): PostbackTrace | undefined {
-  const validateOnly = wantsValidateOnly(request);
-  if (!validateOnly && !isTest(pairs, operator.mapping)) return undefined;
-  const trace = newTrace(validateOnly ? "validate_only" : "test");
+  const mode = wantsValidateOnly(request)
+    ? "validate_only"
+    : isTest(pairs, operator.mapping)
+      ? "test"
+      : flagHeader(request, TRACE_HEADER)
+        ? "requested"
+        : undefined;
+  if (mode === undefined) return undefined;
+  const trace = newTrace(mode);
   addStep(trace, "operator", "passed", `Operator ${operator.id} (key ${operator.key}) is active.`, {
     operator_id: operator.id,
     operator_key: operator.key,

@@ -12,6 +12,7 @@ import {
   type Call,
   click,
   client,
+  cpaTerms,
   createWorld,
   expectStatus,
   postback,
@@ -39,6 +40,8 @@ for (const engine of await availableEngines()) {
       admin = client(t.url, t.adminKey);
       world = await createWorld(t, "Trace");
       cid = await click(t, world);
+      const plan = { terms: cpaTerms(10000), effective_from: "2000-01-01T00:00:00Z" };
+      expectStatus(await admin("POST", `/v1/programs/${world.program.id}/plans`, plan), 201);
       for (const include_test of [true, false]) {
         expectStatus(
           await admin("POST", "/v1/endpoints", {
@@ -174,6 +177,39 @@ for (const engine of await availableEngines()) {
       const step = stepOf(await trace(admin, conflict.body.trace_url), "idempotency");
       assert.equal(step.outcome, "failed");
       assert.deepEqual(step.details.differences, [{ field: "amount_minor", stored: 1000, received: 1100 }]);
+    });
+
+    test("a live postback traced on request (Postwire-Trace: 1): commissions and deliveries written", async () => {
+      const query = signedQuery(world.secret, [
+        ["event", "ftd"],
+        ["txid", "trace-live-ftd"],
+        ["click_id", await click(t, world)],
+        ["player_id", "tp-live"],
+        ["amount", "80.00"],
+        ["currency", "EUR"],
+      ]);
+      const response = await fetch(`${t.url}/v1/postback/${world.operator.key}?${query}`, {
+        headers: { "postwire-trace": "1" },
+      });
+      const answer = (await response.json()) as { code: string; trace_url: string };
+      assert.equal(answer.code, "accepted");
+      const reply = await admin("GET", answer.trace_url);
+      assert.equal(reply.body.mode, "requested");
+      const steps = reply.body.steps as Step[];
+      const commissions = stepOf(steps, "commissions");
+      assert.equal(commissions.outcome, "passed");
+      assert.match(commissions.summary, /ledger entr(y|ies) written\./);
+      const cpa = commissions.details.entries.find((e: { component: string }) => e.component === "cpa");
+      assert.equal(cpa.amount_minor, 10000);
+      assert.ok(cpa.explain, "the entry explains itself");
+      const outbound = stepOf(steps, "outbound");
+      // Live: both endpoints fire, those taking test events or not.
+      assert.match(outbound.summary, /2 deliveries queued\./);
+      assert.deepEqual(
+        outbound.details.deliveries.map((d: { url: string }) => d.url.replace(/^.*&test=/, "")).sort(),
+        ["false", "true"],
+      );
+      assert.equal(stepOf(steps, "attribution").details.binds_player.affiliate_id, world.affiliate.id);
     });
 
     test("a live postback is not traced: no trace_url, no trace row", async () => {

@@ -84,7 +84,7 @@ const ANSWER = {
       trace_url: Type.Optional(
         Type.String({
           description:
-            "Test and validate-only postbacks (refusals too): where their step trace is read (GET, admin API; relative to the service URL).",
+            "Test, validate-only and Postwire-Trace postbacks (refusals too): where their step trace is read (GET, admin API; relative to the service URL).",
         }),
       ),
       validate_only: Type.Optional(
@@ -99,8 +99,11 @@ const ANSWER = {
   ),
 };
 
-/** Asks for a validate-only run (any method): the whole pipeline, nothing stored. */
+/** Asks for a validate-only run (any method): the whole pipeline, nothing stored; or for a trace. */
 const VALIDATE_ONLY = {
+  "postwire-trace": text(
+    "`1`: keep the step trace of this (live) postback, as for a test one; the answer carries trace_url.",
+  ),
   "postwire-validate-only": text(
     "`1`: validate only. The whole pipeline runs and answers as a real run would (with `validate_only: true` and the trace inline), in a transaction rolled back: no conversion, idempotency record, binding, ledger entry or delivery is stored; the request log keeps the request, marked validate-only.",
   ),
