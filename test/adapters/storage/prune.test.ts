@@ -47,6 +47,44 @@ for (const engine of await availableEngines()) {
       }
     });
 
+    test("traces and signature evidence are pruned with the request log, in chunks", async () => {
+      const database = await createTestDatabase(engine);
+      const store = openStore(database.url, { pruneChunk: 2 });
+      try {
+        await store.migrate();
+        const cutoff = 2_000_000;
+        const times = [cutoff - 3, cutoff - 2, cutoff - 1, cutoff, cutoff + 1];
+        const ids = times.map(() => uniqueId("rq"));
+        await store.traces.insert(
+          times.map((receivedAt, i) => ({
+            requestLogId: ids[i]!,
+            operatorId: 1,
+            receivedAt,
+            mode: "test" as const,
+            trace: "{}",
+          })),
+        );
+        await store.traces.insertSignatureEvidence(
+          times.map((receivedAt, i) => ({
+            requestLogId: ids[i]!,
+            operatorId: 1,
+            receivedAt,
+            material: "{}",
+          })),
+        );
+        await store.prune({ requestLog: cutoff, clicks: 0 });
+        const kept = async (id: string) => [
+          (await store.traces.get(id)) !== undefined,
+          (await store.traces.signatureEvidence(id)) !== undefined,
+        ];
+        for (const [i, id] of ids.entries())
+          assert.deepEqual(await kept(id), times[i]! < cutoff ? [false, false] : [true, true], `row ${i}`);
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
+
     test("prune with the default chunk on a store of a few rows", async () => {
       const store = await createTestStore(engine);
       try {
