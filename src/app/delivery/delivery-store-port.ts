@@ -25,6 +25,8 @@ export interface DeliveryFilter {
   readonly endpointId?: number;
   readonly conversionId?: string;
   readonly state?: DeliveryState;
+  /** Deliveries of test events only (true) or live only (false); both when absent. */
+  readonly test?: boolean;
   readonly since?: number;
   readonly until?: number;
   /** Rows older than this one (keyset paging). */

@@ -212,6 +212,21 @@ for (const engine of await availableEngines()) {
       assert.equal(stepOf(steps, "attribution").details.binds_player.affiliate_id, world.affiliate.id);
     });
 
+    test("deliveries list test and live apart (test filter)", async () => {
+      const list = async (query: string) => {
+        const reply = await admin("GET", `/v1/deliveries?affiliate_id=${world.affiliate.id}${query}`);
+        expectStatus(reply, 200);
+        return reply.body.data as Array<{ test: boolean }>;
+      };
+      const all = await list("");
+      const tests = await list("&test=true");
+      const lives = await list("&test=false");
+      assert.ok(tests.length > 0 && lives.length > 0, "both kinds were queued by the tests above");
+      assert.ok(tests.every((d) => d.test));
+      assert.ok(lives.every((d) => !d.test));
+      assert.equal(tests.length + lives.length, all.length);
+    });
+
     test("a live postback is not traced: no trace_url, no trace row", async () => {
       const before = (await tableCounts(t.databaseUrl))["postback_traces"];
       const answer = await postback(

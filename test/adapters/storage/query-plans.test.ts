@@ -455,6 +455,10 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { conversionId: conversion!.id },
       { state: "dead" as const },
       { endpointId: endpoint.id, since, until },
+      { test: true },
+      { affiliateId: f.affiliate.id, test: true },
+      { endpointId: endpoint.id, test: true },
+      { endpointId: endpoint.id, test: false },
     ])
       await store.deliveries.list({ ...filter, limit: 50 });
     for (const filter of [

@@ -33,6 +33,9 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
       endpoint_id: OPTIONAL_ID,
       conversion_id: ID_TEXT,
       state: Type.Optional(STATE),
+      test: Type.Optional(
+        Type.Boolean({ description: "Deliveries of test events only (true) or live only (false)" }),
+      ),
     },
     item: DELIVERY,
     toJson: deliveryJson,
@@ -44,6 +47,7 @@ function deliveries(app: FastifyInstance, deps: AdminDeps): void {
         endpointId: q.endpoint_id,
         conversionId: q.conversion_id,
         state: q.state,
+        test: q.test,
       }),
   });
   const one = adminSchema({

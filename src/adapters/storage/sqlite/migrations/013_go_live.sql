@@ -36,3 +36,8 @@ CREATE TABLE request_log_signatures (
   material TEXT NOT NULL
 );
 CREATE INDEX request_log_signatures_received ON request_log_signatures (received_at);
+
+-- Test deliveries listed apart (GET /v1/deliveries?test=true): few, read from their own indexes.
+CREATE INDEX deliveries_test ON deliveries (created_at, id) WHERE test = 1;
+CREATE INDEX deliveries_affiliate_test ON deliveries (affiliate_id, created_at, id) WHERE test = 1;
+CREATE INDEX deliveries_endpoint_test ON deliveries (endpoint_id, created_at, id) WHERE test = 1;
