@@ -195,6 +195,13 @@ for (const engine of await availableEngines()) {
       assert.equal(answer.code, "accepted");
       const reply = await admin("GET", answer.trace_url);
       assert.equal(reply.body.mode, "requested");
+      assert.deepEqual(reply.body.result, {
+        code: "accepted",
+        method: "GET",
+        program_id: world.program.id,
+        event: "ftd",
+        reverses_id: null,
+      });
       const steps = reply.body.steps as Step[];
       const commissions = stepOf(steps, "commissions");
       assert.equal(commissions.outcome, "passed");

@@ -20,6 +20,18 @@ export const TRACE = Type.Object({
   operator_id: Nullable(ID),
   received_at: TIME,
   mode: OneOf(TRACE_MODES),
+  result: Nullable(
+    Type.Object(
+      {
+        code: Type.String(),
+        method: Type.String(),
+        program_id: Nullable(ID),
+        event: Nullable(Type.String()),
+        reverses_id: Nullable(Type.String()),
+      },
+      { description: "What the postback came to: the answer code, the method, where the event belongs." },
+    ),
+  ),
   steps: Type.Array(STEP),
 });
 
@@ -39,6 +51,7 @@ export async function traceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       operator_id: view.operatorId,
       received_at: iso(view.receivedAt),
       mode: view.mode,
+      result: view.trace.result ?? null,
       steps: view.trace.steps.map((s) => ({ ...s, details: { ...s.details } })),
     };
   });
