@@ -24,8 +24,11 @@ export type TraceStepName = (typeof TRACE_STEPS)[number];
 export const TRACE_OUTCOMES = ["passed", "failed", "skipped"] as const;
 export type TraceOutcome = (typeof TRACE_OUTCOMES)[number];
 
-/** Why the postback was traced: a test event, a validate-only run (nothing stored), or asked for. */
-export const TRACE_MODES = ["test", "validate_only", "requested"] as const;
+/**
+ * Why the postback was traced: a test event, a validate-only run (nothing stored), asked for by
+ * its sender (Postwire-Trace), or rebuilt later from the records of an untraced one.
+ */
+export const TRACE_MODES = ["test", "validate_only", "requested", "rebuilt"] as const;
 export type TraceMode = (typeof TRACE_MODES)[number];
 
 export interface TraceStep {

@@ -1,6 +1,7 @@
 /** Step traces over SQL (both engines): the `TraceStore` port and the ingest batch's insert. */
 import type { SignatureEvidenceRow, TraceRow, TraceStore } from "../../app/ingest/trace-port.ts";
 import type { TraceMode } from "../../domain/postback-trace.ts";
+import { requestLogFromRow } from "./record-rows.ts";
 import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
 
 const TRACE_COLUMNS = ["request_log_id", "operator_id", "received_at", "mode", "trace"] as const;
@@ -53,6 +54,10 @@ export function createTraceStore(db: SqlExecutor): TraceStore {
       };
     },
     insert: (rows) => insertTraces(db, rows),
+    async requestLogEntry(id) {
+      const [row] = await db.all("SELECT * FROM request_log WHERE id = ?", [id]);
+      return row ? requestLogFromRow(row) : undefined;
+    },
     async get(requestLogId) {
       const [row] = await db.all(`${SELECT} WHERE request_log_id = ?`, [requestLogId]);
       return row ? traceFromRow(row) : undefined;

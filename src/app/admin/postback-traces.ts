@@ -6,6 +6,7 @@
 import type { Principal } from "../../domain/model.ts";
 import type { PostbackTrace, TraceMode } from "../../domain/postback-trace.ts";
 import type { AdminDeps } from "./deps.ts";
+import { rebuildTrace } from "./rebuild-trace.ts";
 import { allowRoles, notFound, seesOperator } from "./scope.ts";
 
 export interface TraceView {
@@ -22,19 +23,28 @@ export async function getPostbackTrace(
   requestLogId: string,
 ): Promise<TraceView> {
   allowRoles(principal, "admin", "operator");
+  const sees = (operatorId: number | null) =>
+    principal.role === "admin" || (operatorId !== null && seesOperator(principal, operatorId));
   const row = await deps.store.traces.get(requestLogId);
-  const visible =
-    row !== undefined &&
-    (principal.role === "admin" || (row.operatorId !== null && seesOperator(principal, row.operatorId)));
-  if (!visible) throw notFound("Trace of request-log entry", requestLogId);
-  const trace = JSON.parse(row.trace) as PostbackTrace;
-  return {
-    requestLogId: row.requestLogId,
-    operatorId: row.operatorId,
-    receivedAt: row.receivedAt,
-    mode: row.mode,
-    trace: principal.role === "admin" ? trace : withoutAffiliateRequests(trace),
-  };
+  let view: TraceView;
+  if (row) {
+    if (!sees(row.operatorId)) throw notFound("Request-log entry", requestLogId);
+    const trace = JSON.parse(row.trace) as PostbackTrace;
+    view = { requestLogId, operatorId: row.operatorId, receivedAt: row.receivedAt, mode: row.mode, trace };
+  } else {
+    // Not traced when it arrived: rebuilt from what the records keep.
+    const entry = await deps.store.traces.requestLogEntry(requestLogId);
+    if (!entry || !sees(entry.operatorId)) throw notFound("Request-log entry", requestLogId);
+    const trace = await rebuildTrace(deps, entry);
+    view = {
+      requestLogId,
+      operatorId: entry.operatorId,
+      receivedAt: entry.receivedAt,
+      mode: "rebuilt",
+      trace,
+    };
+  }
+  return principal.role === "admin" ? view : { ...view, trace: withoutAffiliateRequests(view.trace) };
 }
 
 /** What a refused signature of the request log was checked over (never the secret). */

@@ -104,17 +104,22 @@ function traceCommissions(traces: ReadonlyMap<string, PostbackTrace>, entries: r
       "passed",
       `${own.length} ledger entr${own.length === 1 ? "y" : "ies"} ${verb}.`,
       {
-        entries: own.map((e) => ({
-          affiliate_id: e.affiliateId,
-          kind: e.kind,
-          component: e.component,
-          status: e.status,
-          amount_minor: e.amountMinor,
-          currency: e.currency,
-          reason: e.reason,
-          explain: e.explain,
-        })),
+        entries: own.map(entryDetails),
       },
     );
   }
+}
+
+/** A ledger entry as a trace shows it: who, what, how much, and its own explanation. */
+export function entryDetails(e: LedgerEntry): Record<string, unknown> {
+  return {
+    affiliate_id: e.affiliateId,
+    kind: e.kind,
+    component: e.component,
+    status: e.status,
+    amount_minor: e.amountMinor,
+    currency: e.currency,
+    reason: e.reason,
+    explain: e.explain,
+  };
 }

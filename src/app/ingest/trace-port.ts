@@ -1,5 +1,6 @@
 /** Where step traces are kept (migration 013): one per traced request-log row. */
 import type { TraceMode } from "../../domain/postback-trace.ts";
+import type { RequestLogRow } from "../records.ts";
 
 export interface TraceRow {
   readonly requestLogId: string;
@@ -22,6 +23,8 @@ export interface TraceStore {
   /** Writes traces outside an ingest batch (a validate-only run, after its rollback). */
   insert(rows: readonly TraceRow[]): Promise<void>;
   get(requestLogId: string): Promise<TraceRow | undefined>;
+  /** One request-log entry by id (to rebuild the trace of an untraced one). */
+  requestLogEntry(id: string): Promise<RequestLogRow | undefined>;
   /** An operator's traces received at or after `since`, newest first, at most `limit`. */
   ofOperator(operatorId: number, since: number, limit: number): Promise<TraceRow[]>;
   /** When a program's go-live checklist was last reset (epoch ms), or undefined. */

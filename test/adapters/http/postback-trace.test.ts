@@ -219,6 +219,68 @@ for (const engine of await availableEngines()) {
       assert.equal(stepOf(steps, "attribution").details.binds_player.affiliate_id, world.affiliate.id);
     });
 
+    test("an untraced live postback: its trace rebuilt on request from the records", async () => {
+      const logOf = async (txid: string): Promise<string> => {
+        const reply = await admin("GET", `/v1/request-log?operator_id=${world.operator.id}&txid=${txid}`);
+        return reply.body.data[0].id;
+      };
+      const answer = await postback(
+        t.url,
+        world.operator.key,
+        signedQuery(world.secret, [
+          ["event", "ftd"],
+          ["txid", "rebuilt-ftd"],
+          ["click_id", await click(t, world)],
+          ["player_id", "tp-rebuilt"],
+          ["amount", "90.00"],
+          ["currency", "EUR"],
+        ]),
+      );
+      expectStatus(answer, 200, "accepted");
+      const id = await logOf("rebuilt-ftd");
+      const reply = await admin("GET", `/v1/request-log/${id}/trace`);
+      expectStatus(reply, 200);
+      assert.equal(reply.body.mode, "rebuilt");
+      const steps = reply.body.steps as Step[];
+      assert.deepEqual(
+        steps.map((s) => [s.step, s.outcome]),
+        [
+          ["operator", "passed"],
+          ["authentication", "passed"],
+          ["mapping", "passed"],
+          ["validation", "passed"],
+          ["idempotency", "passed"],
+          ["attribution", "passed"],
+          ["commissions", "passed"],
+          ["outbound", "passed"],
+        ],
+      );
+      assert.equal(stepOf(steps, "validation").details.fields.amount_minor, 9000);
+      assert.equal(stepOf(steps, "attribution").details.affiliate_id, world.affiliate.id);
+      assert.equal(stepOf(steps, "commissions").details.entries[0].component, "cpa");
+      assert.equal(stepOf(steps, "outbound").details.deliveries.length, 2);
+      assert.match(stepOf(steps, "outbound").details.deliveries[0].url, /cid=/);
+      const operatorKey = await t.key("operator", { operatorId: world.operator.id });
+      const seen = await client(t.url, operatorKey)("GET", `/v1/request-log/${id}/trace`);
+      assert.equal(stepOf(seen.body.steps, "outbound").details.deliveries[0].url, undefined);
+
+      const bad = await postback(
+        t.url,
+        world.operator.key,
+        signedQuery(world.secret, [
+          ["event", "ftd"],
+          ["txid", "rebuilt-bad"],
+          ["amount", "1.234"],
+          ["currency", "EUR"],
+        ]),
+      );
+      expectStatus(bad, 400, "amount_precision");
+      const refused = (await admin("GET", `/v1/request-log/${await logOf("rebuilt-bad")}/trace`)).body;
+      assert.equal(stepOf(refused.steps, "validation").outcome, "failed");
+      assert.equal(stepOf(refused.steps, "validation").details.code, "amount_precision");
+      assert.equal(stepOf(refused.steps, "commissions").outcome, "skipped");
+    });
+
     test("deliveries list test and live apart (test filter)", async () => {
       const list = async (query: string) => {
         const reply = await admin("GET", `/v1/deliveries?affiliate_id=${world.affiliate.id}${query}`);

@@ -423,6 +423,7 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     const [traced] = await store.traces.ofOperator(f.operator.id, since, 50);
     assert.ok(traced, "the test postback was traced");
     await store.traces.get(traced.requestLogId);
+    await store.traces.requestLogEntry(traced.requestLogId);
     await store.traces.checklistResetAt(f.program.id);
     await store.getConversion(conversion!.id);
     await store.operators.activity([f.operator.id]);

@@ -39,7 +39,7 @@ export async function traceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   const schema = adminSchema({
     summary: "The step trace of a traced postback (admin, or the operator's own)",
     description:
-      "Each pipeline step with its inputs and outcome: operator, authentication, mapping, validation, idempotency, attribution, commissions, outbound. Kept for test postbacks and validate-only runs; linked from their answer's trace_url.",
+      "Each pipeline step with its inputs and outcome: operator, authentication, mapping, validation, idempotency, attribution, commissions, outbound. Kept for test postbacks, validate-only runs and postbacks sent with Postwire-Trace: 1 (linked from their answer's trace_url); for any other entry, rebuilt from the records (mode rebuilt).",
     tags: ["request log"],
     params: Strict({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     response: { 200: TRACE },
