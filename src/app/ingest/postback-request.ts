@@ -111,6 +111,9 @@ export function authenticateRequest(
   return result;
 }
 
+/** The most body bytes kept as signature evidence (a bigger body is kept cut, and says so). */
+export const SIGNED_BODY_LIMIT = 65_536;
+
 /** Signature failures whose material is kept (a missing signature has nothing to check). */
 const KEPT_FAILURES: ReadonlySet<string> = new Set(["invalid_signature", "signature_expired"]);
 
@@ -132,7 +135,8 @@ export function signatureMaterial(request: PostbackRequest, code: string): strin
     webhook_timestamp: header(request, "webhook-timestamp") ?? null,
     webhook_signature: header(request, "webhook-signature") ?? null,
     content_type: header(request, "content-type") ?? null,
-    body_base64: request.body.toString("base64"),
+    body_base64: request.body.subarray(0, SIGNED_BODY_LIMIT).toString("base64"),
+    ...(request.body.byteLength > SIGNED_BODY_LIMIT ? { body_bytes: request.body.byteLength } : {}),
   });
 }
 

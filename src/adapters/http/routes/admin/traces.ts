@@ -71,7 +71,8 @@ export async function traceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         webhook_timestamp: Type.Optional(Nullable(Type.String())),
         webhook_signature: Type.Optional(Nullable(Type.String())),
         content_type: Type.Optional(Nullable(Type.String())),
-        body_base64: Type.Optional(Type.String()),
+        body_base64: Type.Optional(Type.String({ description: "At most the first 65536 bytes." })),
+        body_bytes: Type.Optional(Type.Integer({ description: "The body's size, when it was cut." })),
       }),
     },
   });
