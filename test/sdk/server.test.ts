@@ -113,6 +113,30 @@ describe("SDK against a real Postwire service", () => {
     );
   });
 
+  test("validateOnly: the answer a real send gives, with the trace, and nothing stored", async () => {
+    const f = await createFixture(suite.t.store);
+    for (const method of ["POST", "GET"] as const) {
+      const client = clientFor(f, { method });
+      const ftd = {
+        event: "ftd",
+        txid: `vo-${method}`,
+        playerId: "p-vo",
+        amount: "20.00",
+        currency: "EUR",
+      } as const;
+      const dry = await client.send(ftd, { validateOnly: true });
+      assert.deepEqual(
+        [dry.ok, dry.code, dry.body["validate_only"]],
+        [true, "accepted", true],
+        JSON.stringify(dry),
+      );
+      assert.ok(Array.isArray(dry.body["trace"]), "the step trace comes inline");
+      assert.equal((await suite.t.store.listConversions({ operatorId: f.operator.id })).length, 0);
+      const bad = await client.send({ ...ftd, amount: "20.001" }, { validateOnly: true });
+      assert.deepEqual([bad.status, bad.code, bad.attempts], [400, "amount_precision", 1]);
+    }
+  });
+
   test("permanent refusals come back at once with their code: 400, 401, 404", async () => {
     const f = await createFixture(suite.t.store);
     const invalid = await clientFor(f).send({

@@ -81,6 +81,11 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** Overrides the client's `deadlineMs` for this call. */
   readonly deadlineMs?: number;
+  /**
+   * Validate only (`Postwire-Validate-Only: 1`): the service runs the whole pipeline and answers
+   * as a real send would (with `validate_only: true` and the step `trace`), storing nothing.
+   */
+  readonly validateOnly?: boolean;
 }
 
 export const POSTWIRE_ERROR_CODES = ["network_error", "timeout", "aborted"] as const;
@@ -159,13 +164,14 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
   const endpoint = `${options.baseUrl.replace(/\/+$/, "")}/v1/postback/${rfc3986(options.operatorKey)}`;
 
   /** The request of one attempt, signed now. Errors here are the caller's, never retried. */
-  async function signedRequest(pairs: readonly Pair[], txid: string) {
+  async function signedRequest(pairs: readonly Pair[], txid: string, validateOnly: boolean) {
     const ts = String(Math.floor(now() / 1000));
+    const extra: Record<string, string> = validateOnly ? { "postwire-validate-only": "1" } : {};
     if (method === "GET") {
       const signed: Pair[] = [...pairs, ["ts", ts]];
       signed.push(["sig", await signer.signQuery(signed)]);
       const query = signed.map(([n, v]) => `${rfc3986(n)}=${rfc3986(v)}`).join("&");
-      return { url: `${endpoint}?${query}`, method, headers: { accept: "application/json" } };
+      return { url: `${endpoint}?${query}`, method, headers: { accept: "application/json", ...extra } };
     }
     if (!WEBHOOK_ID.test(txid)) {
       throw new InvalidEventError(
@@ -181,13 +187,20 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
       "webhook-id": txid,
       "webhook-timestamp": ts,
       "webhook-signature": await signer.signWebhook(txid, ts, body),
+      ...extra,
     };
     return { url: endpoint, method, headers, body };
   }
 
   /** One attempt, bounded by its own timeout even if the injected fetch ignores the signal. */
-  async function attempt(pairs: readonly Pair[], txid: string, limitMs: number, caller?: AbortSignal) {
-    const { url, ...init } = await signedRequest(pairs, txid);
+  async function attempt(
+    pairs: readonly Pair[],
+    txid: string,
+    limitMs: number,
+    caller: AbortSignal | undefined,
+    validateOnly: boolean,
+  ) {
+    const { url, ...init } = await signedRequest(pairs, txid, validateOnly);
     if (caller?.aborted) throw new PostwireError("aborted", 0, caller.reason);
     const controller = new AbortController();
     let timedOut = false;
@@ -232,9 +245,12 @@ export function createPostwireClient<V extends Vertical = Vertical, const C exte
     const deadline = now() + deadlineMs;
     let limitMs = Math.min(timeoutMs, deadlineMs);
     for (let attempts = 1; ; attempts++) {
-      const outcome: Outcome = await attempt(pairs, event.txid, limitMs, signal).catch((error: unknown) => {
-        throw error instanceof PostwireError ? new PostwireError(error.code, attempts, error.cause) : error;
-      });
+      const validateOnly = sendOptions.validateOnly === true;
+      const outcome: Outcome = await attempt(pairs, event.txid, limitMs, signal, validateOnly).catch(
+        (error: unknown) => {
+          throw error instanceof PostwireError ? new PostwireError(error.code, attempts, error.cause) : error;
+        },
+      );
       if (outcome.kind === "answer" && !isRetryableStatus(outcome.result.status)) {
         return { ...outcome.result, attempts };
       }
