@@ -72,8 +72,25 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     deps.batching,
   );
 
+  // Validate-only runs, one transaction each, under the same backpressure as real ones (429).
+  const dryRuns = createGroupCommitter<BatchItem, PostbackAnswer>(
+    async ([item]) => [await validateOnly(item!)],
+    {
+      maxBatch: 1,
+      concurrency: deps.batching.concurrency,
+      maxPending: deps.batching.maxPending,
+    },
+  );
+
   async function submit(item: BatchItem): Promise<PostbackAnswer> {
-    if (item.meta.trace?.mode === "validate_only") return validateOnly(item);
+    if (item.meta.trace?.mode === "validate_only") {
+      try {
+        return await dryRuns.submit(item);
+      } catch (error) {
+        if (error instanceof OverloadedError) return errorAnswer("overloaded", undefined, 1);
+        throw error;
+      }
+    }
     try {
       return await committer.submit(item);
     } catch (error) {
@@ -273,7 +290,14 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     return given;
   }
 
-  return { handle, reject: rejectEarly, drain: () => committer.drain() };
+  return {
+    handle,
+    reject: rejectEarly,
+    drain: async () => {
+      await committer.drain();
+      await dryRuns.drain();
+    },
+  };
 }
 
 /** Carries a validate-only run's answer out of the transaction it rolls back. */
