@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { client, createWorld, type World } from "../adapters/http/admin-kit.ts";
+import { client, createWorld, type World, worldVia } from "../adapters/http/admin-kit.ts";
 import { runPostwire } from "../helpers/cli.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
@@ -53,6 +53,22 @@ describe("postwire check (go-live checklist)", { timeout: 60_000 }, () => {
     assert.match(reset.out, /not ready yet/);
     assert.doesNotMatch(reset.out, /\[x\]/);
   });
+
+  for (const vertical of ["forex", "prop"] as const)
+    test(`--fire reaches ready for a ${vertical} program too (lots, challenge purchases…)`, async () => {
+      const other = await worldVia(client(t.url, t.adminKey), `Fire ${vertical}`, {
+        name: `${vertical} program`,
+        vertical,
+        currency: "USD",
+        landing_url_template: "https://brand.example/?cid={click_id}",
+      });
+      const fired = await runPostwire(
+        ["check", "--program", String(other.program.id), "--url", t.url, "--fire", "--secret", other.secret],
+        { POSTWIRE_API_KEY: t.adminKey },
+      );
+      assert.equal(fired.code, 0, `${fired.out}\n${fired.err}`);
+      assert.match(fired.out, /READY to go live/);
+    });
 
   test("an operator key checks its own program; another operator's is not found", async () => {
     const own = await t.key("operator", { operatorId: world.operator.id });
