@@ -32,10 +32,18 @@ import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { signInPage } from "./pages/sign-in.ts";
 import { timeZoneOf } from "./time-zones.ts";
+import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
 
 export const SESSION_COOKIE = "pw_session";
 /** The console's routes: HTML pages and assets, not API (left out of the OpenAPI document). */
-export const CONSOLE_PATHS: readonly string[] = ["/", "/sign-in", "/sign-out", "/preferences", "/assets/*"];
+export const CONSOLE_PATHS: readonly string[] = [
+  "/",
+  "/sign-in",
+  "/sign-out",
+  "/preferences",
+  "/assets/*",
+  ...TIMELINE_PAGE_PATHS,
+];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
 export interface ConsoleDeps extends AdminDeps {
@@ -153,6 +161,8 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     if (!viewer) return reply.redirect("/sign-in", 303);
     return sendPage(reply, await homePage(deps, viewer));
   });
+
+  await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

@@ -40,6 +40,11 @@ function header(viewer: Viewer, path: string): SafeHtml {
   <nav aria-label="Main">${navOf(viewer.principal).map(
     ([href, label]) => html`<a href="${href}"${path === href ? html` aria-current="page"` : ""}>${label}</a>`,
   )}</nav>
+  <form method="get" action="/search" class="search" role="search">
+    <label for="q">Find a conversion</label>
+    <input type="search" id="q" name="q" placeholder="conversion id, txid or player id" maxlength="200">
+    <button type="submit">Search</button>
+  </form>
   <div class="who">
     <span title="Signed in with this API key">${viewer.keyName} · ${roleLabel(viewer.principal)}</span>
     <form method="post" action="/sign-out">${csrfField(viewer.csrf)}<button type="submit">Sign out</button></form>

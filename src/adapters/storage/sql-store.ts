@@ -39,6 +39,7 @@ import {
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { newestPage } from "./time-window.ts";
+import { createTimelineReads } from "./timeline-reads.ts";
 
 export interface SqlStoreOptions {
   /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
@@ -118,6 +119,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     consoleSessions: createConsoleSessionStore(db, builder),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     recalculations: createRecalculationStore(db, dialect, builder),
+    timeline: createTimelineReads(db, builder),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },
