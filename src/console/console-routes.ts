@@ -31,6 +31,7 @@ import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
 import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
 
@@ -43,10 +44,13 @@ export const CONSOLE_PATHS: readonly string[] = [
   "/preferences",
   "/assets/*",
   ...TIMELINE_PAGE_PATHS,
+  ...SETUP_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
 export interface ConsoleDeps extends AdminDeps {
+  /** The click-id secrets: the recalculation page decides commissions as ingest does. */
+  readonly clickSecrets?: readonly Uint8Array[] | undefined;
   /** Failed sign-ins per address (default: 10 per 15 minutes, on `clock`). */
   readonly signInThrottle?: SignInThrottle;
 }
@@ -163,6 +167,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   });
 
   await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
+  await setupPages(app, deps, { viewerOf, formViewer, sendPage });
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

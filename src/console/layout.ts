@@ -23,7 +23,10 @@ export interface PageOptions {
 
 /** The pages of the navigation, as each role names them. */
 function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
-  return [["/", p.role === "affiliate" ? "Links" : "Programs"]];
+  return [
+    ["/", p.role === "affiliate" ? "Links" : "Programs"],
+    ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
+  ];
 }
 
 function roleLabel(p: Principal): string {

@@ -19,7 +19,7 @@ import {
   txid,
   type World,
 } from "../adapters/http/admin-kit.ts";
-import { type Browser, browserMissing, launchBrowser, screenshot } from "../helpers/browser.ts";
+import { type Browser, browserMissing, launchBrowser, screenshot, signedInPage } from "../helpers/browser.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 import { until } from "../helpers/until.ts";
 
@@ -93,15 +93,7 @@ describe("conversion timeline (chromium, sqlite)", { skip: browserMissing }, () 
     await t?.close();
   });
 
-  async function signedIn(key: string) {
-    const page = await browser.newPage();
-    await page.context().clearCookies();
-    await page.goto(`${t.url}/sign-in`);
-    await page.getByLabel("API key").fill(key);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${t.url}/`);
-    return page;
-  }
+  const signedIn = (key: string) => signedInPage(browser, t.url, key);
 
   test("found by txid: click, events, commissions and the failed postback, replayed from the page", async () => {
     const page = await signedIn(t.adminKey);
