@@ -63,6 +63,8 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     txid: null,
     conversionId: null,
     raw: JSON.stringify({ method: "GET", query: "event=ftd", headers: {}, body: "" }),
+    programId: 10,
+    outcome: "accepted",
     ...overrides,
   };
 }

@@ -146,6 +146,8 @@ export interface RequestLogTable {
   txid: Text | null;
   conversion_id: Text | null;
   raw: Text;
+  program_id: Int | null;
+  outcome: Text;
 }
 
 export interface CommissionPlansTable {

@@ -121,7 +121,14 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     },
 
     async searchRequestLog(filter: RequestLogFilter) {
-      const equal = { operator_id: filter.operatorId, code: filter.code, txid: filter.txid };
+      const equal = {
+        operator_id: filter.operatorId,
+        program_id: filter.programId,
+        outcome: filter.outcome,
+        status: filter.status,
+        code: filter.code,
+        txid: filter.txid,
+      };
       const query = newestPage(builder.selectFrom("request_log").selectAll(), equal, RECEIVED, filter);
       return (await rowsOf(db, query)).map(requestLogFromRow);
     },

@@ -5,6 +5,7 @@
 import type { Vertical } from "../../domain/event-types.ts";
 import type { LinkStatus, OperatorAuth, Role, Status } from "../../domain/model.ts";
 import type { ParamMapping } from "../../domain/postback-params.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import type { TimeKey } from "../records.ts";
 
 export interface NewOperator {
@@ -58,6 +59,10 @@ export interface ListFilter {
 
 export interface RequestLogFilter {
   readonly operatorId?: number;
+  readonly programId?: number;
+  readonly outcome?: RequestOutcome;
+  /** The HTTP status answered. */
+  readonly status?: number;
   readonly code?: string;
   readonly txid?: string;
   readonly since?: number;

@@ -178,7 +178,11 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     const declared = declaredProgram(fields.value.programId, programs);
-    if (!declared.ok) return reject(finalMeta, declared.error);
+    if (!declared.ok)
+      return reject(
+        { ...finalMeta, programId: click.kind === "touch" ? click.touch.programId : null },
+        declared.error,
+      );
     return submit({
       kind: "event",
       operator,

@@ -165,14 +165,29 @@ async function seedCrowd(
   );
   await db.insertMany(
     "request_log",
-    ["id", "received_at", "operator_id", "method", "path", "status", "code", "latency_us", "txid", "raw"],
+    [
+      "id",
+      "received_at",
+      "operator_id",
+      "program_id",
+      "method",
+      "path",
+      "status",
+      "code",
+      "outcome",
+      "latency_us",
+      "txid",
+      "raw",
+    ],
     n.map((i) => [
       `rq-crowd-${i}`,
       now - i * 1000,
       f.operatorId,
+      f.programId,
       "GET",
       "/v1/postback/x",
       200,
+      "accepted",
       "accepted",
       900,
       `crowd-${i}`,
@@ -403,6 +418,14 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { operatorId: f.operator.id, txid: "f1" },
       { since, until },
       { operatorId: f.operator.id, since, until },
+      // The console's explorer and a program's failure list (migration 011).
+      { programId: f.program.id },
+      { outcome: "rejected" as const },
+      { status: 401 },
+      { programId: f.program.id, outcome: "rejected" as const },
+      { programId: f.program.id, outcome: "unattributed" as const, since, until },
+      { operatorId: f.operator.id, outcome: "duplicate" as const },
+      { operatorId: f.operator.id, status: 400 },
     ])
       await store.searchRequestLog({ ...filter, limit: 50 });
     for (const filter of [
