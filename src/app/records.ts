@@ -76,6 +76,8 @@ export interface RequestLogRow {
   /** The program the request concerned, when known (migration 011). */
   readonly programId: number | null;
   readonly outcome: RequestOutcome;
+  /** The JSON body answered (null for rows logged before migration 011). */
+  readonly answer: string | null;
 }
 
 /**

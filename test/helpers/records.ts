@@ -65,6 +65,7 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     raw: JSON.stringify({ method: "GET", query: "event=ftd", headers: {}, body: "" }),
     programId: 10,
     outcome: "accepted",
+    answer: '{"code":"accepted"}',
     ...overrides,
   };
 }

@@ -148,6 +148,7 @@ export interface RequestLogTable {
   raw: Text;
   program_id: Int | null;
   outcome: Text;
+  answer: Text | null;
 }
 
 export interface CommissionPlansTable {

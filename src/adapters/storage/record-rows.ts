@@ -169,6 +169,7 @@ export const REQUEST_LOG_COLUMNS = [
   "raw",
   "program_id",
   "outcome",
+  "answer",
 ] as const;
 
 /**
@@ -192,6 +193,7 @@ export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   l.raw,
   l.programId,
   l.outcome,
+  l.answer,
 ];
 
 export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
@@ -210,4 +212,5 @@ export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
   raw: String(r["raw"]),
   programId: num(r["program_id"]),
   outcome: String(r["outcome"]) as RequestOutcome,
+  answer: str(r["answer"]),
 });

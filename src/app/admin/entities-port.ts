@@ -77,6 +77,11 @@ export interface ConversionFilter {
   readonly affiliateId?: number;
   readonly programId?: number;
   readonly attributed?: boolean;
+  readonly event?: string;
+  readonly test?: boolean;
+  /** The event's own time (`occurred_at`): from (inclusive) and before (exclusive). */
+  readonly occurredSince?: number;
+  readonly occurredUntil?: number;
   readonly since?: number;
   readonly until?: number;
   /** Rows older than this one (keyset paging). */

@@ -126,6 +126,7 @@ export async function decideBatch(
         unattributed: d.answer.unattributed === true,
         test: d.row?.test === true,
       }),
+      answer: d.answer.body,
     };
   });
   const inserted = await tx.insertRecords({

@@ -437,6 +437,11 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { attributed: true },
       { operatorId: f.operator.id, attributed: false },
       { operatorId: f.operator.id, since, until },
+      { event: "ftd" },
+      { test: true },
+      { operatorId: f.operator.id, test: true },
+      { programId: f.program.id, event: "ftd" },
+      { operatorId: f.operator.id, occurredSince: since, occurredUntil: until },
     ])
       await store.listConversions({ ...filter, limit: 50 });
     await store.getConversion(conversion!.id);

@@ -20,6 +20,7 @@ import { operatorRoutes } from "./operators.ts";
 import { programRoutes } from "./programs.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
+import { requestLogRoutes } from "./request-log.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
@@ -87,6 +88,7 @@ export async function adminRoutes(
     linkRoutes,
     apiKeyRoutes,
     recordRoutes,
+    requestLogRoutes,
     deliveryRoutes,
     commissionRoutes,
   ]) {

@@ -3,9 +3,11 @@
 -- program, else the click's, else the program the request named or its operator's only one);
 -- NULL for requests refused before that was known (unknown operator, bad signature). outcome: what
 -- became of it (domain/request-outcome.ts), decided when it is logged; a test event cannot be told
--- from its code and status alone, so it is stored rather than derived at read time.
+-- from its code and status alone, so it is stored rather than derived at read time. answer: the JSON
+-- body that was sent (NULL for requests logged before this migration).
 ALTER TABLE request_log ADD COLUMN program_id BIGINT;
 ALTER TABLE request_log ADD COLUMN outcome TEXT NOT NULL DEFAULT 'rejected';
+ALTER TABLE request_log ADD COLUMN answer TEXT;
 UPDATE request_log SET program_id = (SELECT c.program_id FROM conversions c WHERE c.id = request_log.conversion_id)
 WHERE conversion_id IS NOT NULL;
 UPDATE request_log SET outcome = CASE
@@ -23,3 +25,6 @@ CREATE INDEX request_log_program ON request_log (program_id, received_at, id);
 CREATE INDEX request_log_program_outcome ON request_log (program_id, outcome, received_at, id);
 CREATE INDEX request_log_outcome ON request_log (outcome, received_at, id);
 CREATE INDEX request_log_status ON request_log (status, received_at, id);
+-- Conversions of an event type, and test events (a literal condition: the list writes `test = 1`).
+CREATE INDEX conversions_event ON conversions (event, received_at, id);
+CREATE INDEX conversions_test ON conversions (received_at, id) WHERE test = 1;
