@@ -31,11 +31,19 @@ import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { timeZoneOf } from "./time-zones.ts";
 
 export const SESSION_COOKIE = "pw_session";
 /** The console's routes: HTML pages and assets, not API (left out of the OpenAPI document). */
-export const CONSOLE_PATHS: readonly string[] = ["/", "/sign-in", "/sign-out", "/preferences", "/assets/*"];
+export const CONSOLE_PATHS: readonly string[] = [
+  "/",
+  "/sign-in",
+  "/sign-out",
+  "/preferences",
+  "/assets/*",
+  ...REQUEST_PATHS,
+];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
 export interface ConsoleDeps extends AdminDeps {
@@ -196,4 +204,6 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     });
     return reply.redirect(returnPath(form["return_to"]), 303);
   });
+
+  await requestRoutes(app, deps, { viewerOf, formViewer, sendPage, returnPath, cookieOptions });
 }

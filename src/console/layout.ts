@@ -23,7 +23,11 @@ export interface PageOptions {
 
 /** The pages of the navigation, as each role names them. */
 function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
-  return [["/", p.role === "affiliate" ? "Links" : "Programs"]];
+  if (p.role === "affiliate") return [["/", "Links"]];
+  return [
+    ["/", "Programs"],
+    ["/requests", "Requests"],
+  ];
 }
 
 function roleLabel(p: Principal): string {

@@ -477,6 +477,9 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { endpointId: endpoint.id, since, until },
     ])
       await store.deliveries.list({ ...filter, limit: 50 });
+    // A program's failure list (the console).
+    for (const kind of ["dead", "failing"] as const)
+      await store.deliveries.listOfProgram({ programId: f.program.id, kind, limit: 50 });
     for (const filter of [
       {},
       { affiliateId: f.affiliate.id },

@@ -1,0 +1,54 @@
+/**
+ * Times typed by a viewer: a `datetime-local` value ("2026-12-06T13:05") means that wall-clock time
+ * in the viewer's time zone (time-zones.ts), turned into epoch milliseconds and back. Wall-clock
+ * times a daylight-saving change skips or repeats resolve to the earlier offset's reading.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(ms: number, zone: string): Record<string, number> {
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    formats.set(zone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(ms)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return parts;
+}
+
+/** The zone's offset from UTC at `ms`, in milliseconds (east positive). */
+function offsetAt(ms: number, zone: string): number {
+  const p = wallClock(ms, zone);
+  const asUtc = Date.UTC(p["year"]!, p["month"]! - 1, p["day"]!, p["hour"]!, p["minute"]!, p["second"]!);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** A `datetime-local` value read in `zone`, as epoch ms; undefined when it is not one. */
+export function epochOfLocal(value: string, zone: string): number | undefined {
+  const m = LOCAL.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
+  const wall = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+  if (Number.isNaN(wall) || new Date(wall).getUTCDate() !== day) return undefined;
+  // The offset at the guess, then at the corrected time (they differ only near a transition).
+  const first = wall - offsetAt(wall, zone);
+  return wall - offsetAt(first, zone);
+}
+
+/** Epoch ms as a `datetime-local` value ("YYYY-MM-DDTHH:MM") in `zone`. */
+export function localOfEpoch(ms: number, zone: string): string {
+  const p = wallClock(ms, zone);
+  const two = (n: number | undefined) => String(n).padStart(2, "0");
+  return `${p["year"]}-${two(p["month"])}-${two(p["day"])}T${two(p["hour"])}:${two(p["minute"])}`;
+}
