@@ -1,7 +1,8 @@
 /**
  * Times typed by a viewer: a `datetime-local` value ("2026-12-06T13:05") means that wall-clock time
- * in the viewer's time zone (time-zones.ts), turned into epoch milliseconds and back. Wall-clock
- * times a daylight-saving change skips or repeats resolve to the earlier offset's reading.
+ * in the viewer's time zone (time-zones.ts), turned into epoch milliseconds and back. A wall-clock
+ * time a daylight-saving change repeats is its first occurrence; one it skips is read at the offset
+ * before the change.
  */
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -32,6 +33,7 @@ function offsetAt(ms: number, zone: string): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
+const DAY_MS = 86_400_000;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 /** A `datetime-local` value read in `zone`, as epoch ms; undefined when it is not one. */
@@ -41,9 +43,13 @@ export function epochOfLocal(value: string, zone: string): number | undefined {
   const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
   const wall = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
   if (Number.isNaN(wall) || new Date(wall).getUTCDate() !== day) return undefined;
-  // The offset at the guess, then at the corrected time (they differ only near a transition).
-  const first = wall - offsetAt(wall, zone);
-  return wall - offsetAt(first, zone);
+  // The zone's offsets a day before and after: the same unless a transition is near. A time that
+  // reads as `wall` under one of them is the answer (the earlier one when both do: a repeated hour);
+  // none does for a time the change skips, read at the offset before the change.
+  const before = wall - offsetAt(wall - DAY_MS, zone);
+  const after = wall - offsetAt(wall + DAY_MS, zone);
+  const reads = [before, after].filter((t) => t + offsetAt(t, zone) === wall);
+  return reads.length ? Math.min(...reads) : before;
 }
 
 /** Epoch ms as a `datetime-local` value ("YYYY-MM-DDTHH:MM") in `zone`. */

@@ -320,3 +320,96 @@ describe("console request log and failures (chromium, sqlite)", { skip: browserM
     await page.close();
   });
 });
+
+describe("console request log: paging, time range in the viewer's zone, CSV (chromium, sqlite)", {
+  skip: browserMissing,
+}, () => {
+  const HOUR = 3_600_000;
+  // As the runtime names it (CLDR keeps the older spelling), and so the console offers it.
+  const ZONE = "Asia/Katmandu";
+  let offset = 0;
+  const start = Date.now() - 6 * HOUR;
+  const clock = { now: () => start + offset };
+  let t: TestService;
+  let c: World;
+  let browser: Browser;
+  const early: string[] = [];
+  const late: string[] = [];
+
+  before(async () => {
+    t = await startTestService("sqlite", {}, clock);
+    c = await createWorld(t, "Gamma");
+    // 30 requests at the start, 25 two hours later (signed at the service's time).
+    for (let i = 0; i < 55; i++) {
+      if (i === 30) offset += 2 * HOUR;
+      const txid = `p-${String(i).padStart(2, "0")}`;
+      (i < 30 ? early : late).push(txid);
+      const query = signedQuery(
+        c.secret,
+        [
+          ["event", "registration"],
+          ["txid", txid],
+        ],
+        Math.floor(clock.now() / 1000),
+      );
+      const response = await fetch(`${t.url}/v1/postback/${c.operator.key}?${query}`);
+      assert.equal(response.status, 200, await response.text());
+    }
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  test("pages follow each other without gaps; a range typed in the viewer's zone; the CSV is every row", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/sign-in`);
+    await page.getByLabel("API key").fill(t.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${t.url}/`);
+    await page.getByLabel("Times shown in").selectOption(ZONE);
+    await page.waitForURL(`${t.url}/`);
+    await page.goto(`${t.url}/requests?operator=${c.operator.id}`);
+    assert.match((await page.locator("caption").textContent()) ?? "", new RegExp(`times in ${ZONE}`));
+    const txidsShown = async () => page.locator("table.requests tbody tr td:nth-child(7)").allTextContents();
+    const first = await txidsShown();
+    assert.equal(first.length, 50);
+    await page.getByRole("link", { name: "Older requests" }).click();
+    const second = await txidsShown();
+    assert.equal(await page.getByRole("link", { name: "Older requests" }).count(), 0, "the last page");
+    assert.deepEqual([...first, ...second].sort(), [...early, ...late].sort(), "every request once");
+    await page.getByRole("link", { name: "Newest" }).click();
+    assert.deepEqual(await txidsShown(), first);
+
+    // From one hour after the first batch, as the wall clock in Kathmandu reads it.
+    const { localOfEpoch } = await import("../../src/console/zoned-time.ts");
+    await page.getByLabel(`From (${ZONE})`).fill(localOfEpoch(start + HOUR, ZONE));
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/since=/);
+    assert.deepEqual((await txidsShown()).sort(), late);
+    await page.getByLabel(`From (${ZONE})`).fill("");
+    await page.getByLabel(`Until (${ZONE})`).fill(localOfEpoch(start + HOUR, ZONE));
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/until=/);
+    assert.deepEqual((await txidsShown()).sort(), early);
+
+    await page.goto(`${t.url}/requests?operator=${c.operator.id}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download CSV" }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "request-log.csv");
+    const { readFile } = await import("node:fs/promises");
+    const lines = (await readFile((await download.path())!, "utf8")).split("\r\n").filter(Boolean);
+    assert.match(lines[0]!, /^id,received_at,/);
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((line) => line.split(",")[9])
+        .sort(),
+      [...early, ...late].sort(),
+    );
+    await page.close();
+  });
+});
