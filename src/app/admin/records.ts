@@ -49,12 +49,11 @@ export async function getRequestLogEntry(
 ): Promise<{ entry: RequestLogRow; conversion: ConversionRow | undefined }> {
   allowRoles(principal, "admin", "operator");
   const entry = await deps.store.getRequestLog(id);
-  if (
-    !entry ||
-    (entry.operatorId !== null && !seesOperator(principal, entry.operatorId)) ||
-    (entry.operatorId === null && principal.role !== "admin")
-  )
-    throw notFound("Request-log entry", id);
+  // An entry of no known operator (an unknown operator key) is the network's: admins only.
+  const visible =
+    entry !== undefined &&
+    (principal.role === "admin" || (entry.operatorId !== null && seesOperator(principal, entry.operatorId)));
+  if (!visible) throw notFound("Request-log entry", id);
   const conversion = entry.conversionId ? await deps.store.getConversion(entry.conversionId) : undefined;
   return { entry, conversion };
 }

@@ -23,7 +23,7 @@ import { adminSchema, CURSOR, ID, msOf, Nullable, OneOf, Strict } from "./schema
 const TAGS = ["request log"];
 
 /** The filters of the list and of its export. */
-export const REQUEST_LOG_FILTERS = {
+const REQUEST_LOG_FILTERS = {
   operator_id: Type.Optional(ID),
   program_id: Type.Optional(ID),
   outcome: Type.Optional(
@@ -37,10 +37,11 @@ export const REQUEST_LOG_FILTERS = {
   ),
   txid: Type.Optional(Type.String({ maxLength: 128 })),
 };
-type FilterQuery = Static<ReturnType<typeof Strict<typeof REQUEST_LOG_FILTERS>>>;
+const FILTER_QUERY = Strict(REQUEST_LOG_FILTERS);
+type FilterQuery = Static<typeof FILTER_QUERY>;
 
 /** The store's filter for the query's fields (the caller's scope is applied by the use case). */
-export const requestLogFilterOf = (q: FilterQuery): RequestLogFilter => ({
+const requestLogFilterOf = (q: FilterQuery): RequestLogFilter => ({
   ...(q.operator_id === undefined ? {} : { operatorId: q.operator_id }),
   ...(q.program_id === undefined ? {} : { programId: q.program_id }),
   ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
