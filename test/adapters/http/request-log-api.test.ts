@@ -82,6 +82,23 @@ for (const engine of await availableEngines()) {
         ["click_id", await click(t, b)],
       ]);
       expectStatus(await postback(t.url, b.operator.key, other), 200, "accepted");
+      // An operator with two programs: a refused signature cannot say which one it concerned.
+      expectStatus(
+        await admin("POST", "/v1/programs", {
+          operator_id: b.operator.id,
+          name: "Beta Second",
+          vertical: "igaming",
+          currency: "EUR",
+          landing_url_template: "https://b.example/?c={click_id}",
+        }),
+        201,
+      );
+      const forgedB = signedQuery(b.secret, [
+        ["event", "registration"],
+        ["txid", "beta-forged"],
+      ]).replace(/sig=[0-9a-f]+/, `sig=${"0".repeat(64)}`);
+      expectStatus(await postback(t.url, b.operator.key, forgedB), 401, "invalid_signature");
+      expectStatus(await postback(t.url, "op_nobody", "event=ftd&txid=x"), 404, "unknown_operator");
     });
     after(() => t.close());
 
@@ -103,19 +120,32 @@ for (const engine of await availableEngines()) {
       expectStatus(await admin("GET", "/v1/request-log?outcome=lost"), 400);
     });
 
-    test("the program filter finds the requests of that program; a refused signature names none", async () => {
+    test("the program filter finds the requests of that program, refused ones too when it is known", async () => {
       const reply = await admin("GET", `/v1/request-log?program_id=${a.program.id}`);
       expectStatus(reply, 200);
       assert.deepEqual(
         txids(reply),
-        [sent.accepted, sent.duplicate, sent.unattributed, sent.test, sent.badEvent].sort(),
+        [
+          sent.accepted,
+          sent.duplicate,
+          sent.unattributed,
+          sent.test,
+          sent.badEvent,
+          sent.badSignature,
+        ].sort(),
+        "a refused signature counts against the only program of its operator",
       );
-      const all = await admin("GET", `/v1/request-log?operator_id=${a.operator.id}&status=401`);
-      assert.equal(all.body.data.length, 1);
-      assert.equal(all.body.data[0].program_id, null);
-      assert.equal(all.body.data[0].code, "invalid_signature");
+      const refused = await admin("GET", "/v1/request-log?status=401");
+      const programOf = Object.fromEntries(
+        refused.body.data.map((r: { txid: string; program_id: number | null }) => [r.txid, r.program_id]),
+      );
+      assert.deepEqual(programOf, { [sent.badSignature]: a.program.id, "beta-forged": null });
+      const unknown = await admin("GET", "/v1/request-log?code=unknown_operator");
+      assert.equal(unknown.body.data.length, 1);
+      assert.equal(unknown.body.data[0].program_id, null);
+      assert.equal(unknown.body.data[0].operator_id, null);
       const failures = await admin("GET", `/v1/request-log?program_id=${a.program.id}&outcome=rejected`);
-      assert.deepEqual(txids(failures), [sent.badEvent]);
+      assert.deepEqual(txids(failures), [sent.badEvent, sent.badSignature].sort());
       const byCode = await admin("GET", `/v1/request-log?program_id=${b.program.id}&code=accepted`);
       assert.deepEqual(txids(byCode), ["beta-1"]);
     });

@@ -1,7 +1,9 @@
 -- The request log by program and by outcome (the console's request-log explorer and each program's
 -- failure list). program_id: the program the request concerned when known (the conversion's
--- program, else the click's, else the program the request named or its operator's only one);
--- NULL for requests refused before that was known (unknown operator, bad signature). outcome: what
+-- program, else the click's, else the program the request named, else its operator's only one);
+-- NULL when none is known (an unknown operator key; a request of an operator with several programs
+-- refused before its program was known; entries logged before this migration without a conversion).
+-- outcome: what
 -- became of it (domain/request-outcome.ts), decided when it is logged; a test event cannot be told
 -- from its code and status alone, so it is stored rather than derived at read time. answer: the JSON
 -- body that was sent (NULL for requests logged before this migration).
