@@ -102,7 +102,7 @@ export async function programFailuresSection(
   options: FailuresOptions = {},
 ): Promise<SafeHtml> {
   const { principal } = viewer;
-  await getProgram(deps, principal, programId);
+  const program = await getProgram(deps, principal, programId);
   const limit = options.limit ?? 20;
   const returnTo = options.returnTo ?? `/programs/${programId}/failures`;
   const [rejected, unattributed] = await Promise.all([
@@ -123,7 +123,9 @@ ${replayDeadForms(dead, viewer, deps.clock.now(), returnTo)}`;
 <h2 id="failures-${programId}">Latest failures</h2>
 ${options.flash ? html`<p class="flash" role="status">${options.flash}</p>` : ""}
 ${failuresTable(newestOf(rejected, unattributed, limit), viewer.timeZone)}
-<p><a href="${explore}">All rejected requests of this program</a> · <a href="/requests?program=${programId}&amp;outcome=unattributed">Unattributed</a></p>
+<p><a href="${explore}">All rejected requests of this program</a> · <a href="/requests?program=${programId}&amp;outcome=unattributed">Unattributed</a>
+· <a href="/requests?operator=${program.operatorId}&amp;outcome=rejected">Rejected requests of its operator</a>
+<span class="hint">(also those refused before their program was known)</span></p>
 <h2>Outbound deliveries</h2>
 ${outbound}
 </section>`;
