@@ -21,6 +21,7 @@ import type {
   RequestLogFilter,
 } from "./admin/entities-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
+import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { IngestTx } from "./ingest/ingest-port.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "./records.ts";
@@ -71,6 +72,8 @@ export interface Store {
   insertClicks(rows: readonly ClickRow[]): Promise<void>;
   /** Runs one ingest batch in a single durable transaction. */
   ingest<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** Commissions recalculated for conversions received while no plan was in force. */
+  readonly recalculations: RecalculationStore;
   /** Writes request-log rows that belong to no ingest batch. */
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
 

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand } from "./backup-command.ts";
+import { commissionsCommand } from "./commissions-command.ts";
 import { deliveriesCommand } from "./deliveries-command.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
@@ -19,6 +20,8 @@ Commands:
   backup <file>                 Copy the SQLite database to a new file, online and consistent.
   keys create --role R [--name N] [--operator-id ID] [--affiliate-id ID] [--json]
                                 Create an API key (role admin|operator|affiliate); prints it once.
+  commissions recalculate --program ID --from ISO --to ISO [--apply]
+                                Credit conversions received while no plan was in force (postwire commissions --help).
   deliveries list|attempts|replay ...
                                 Outbound postbacks: the outbox, the attempt log, replays (postwire deliveries --help).
   postback build|sign|send|verify ...
@@ -65,6 +68,8 @@ export async function runCli(
         return await keysCommand(rest, env, io);
       case "postback":
         return await postbackCommand(rest, env, io);
+      case "commissions":
+        return await commissionsCommand(rest, env, io);
       case "deliveries":
         return await deliveriesCommand(rest, env, io);
       case "help":

@@ -3,23 +3,10 @@
  * generates on first start, the bootstrap admin key.
  */
 import { createApiKey } from "../app/access/api-keys.ts";
+import { serviceSecrets } from "../app/access/service-secrets.ts";
 import type { Clock, Ids, Store } from "../app/ports.ts";
 import type { Config } from "../config.ts";
 import { PostwireError } from "../domain/errors.ts";
-import { decodeSecret, encodeSecret } from "../domain/signing.ts";
-
-/** Secrets the service generates on first start and keeps in the database (zero set-up). */
-async function serviceSecrets(store: Store, config: Config, ids: Ids) {
-  const clickSecret =
-    config.clickIdSecret ?? (await store.ensureSetting("click_id_secret", encodeSecret(ids.random(32))));
-  const decoded = decodeSecret(clickSecret);
-  if (!decoded.ok) throw new Error(`CLICK_ID_SECRET is not valid base64: ${decoded.error.message}`);
-  const ipSalt = Buffer.from(
-    await store.ensureSetting("ip_hash_salt", ids.random(32).toString("base64")),
-    "base64",
-  );
-  return { clickSecret: decoded.value, ipSalt };
-}
 
 /**
  * Migrates the database and makes what the service keeps in it (generated secrets, the bootstrap
@@ -28,7 +15,7 @@ async function serviceSecrets(store: Store, config: Config, ids: Ids) {
  */
 export async function prepareStore(store: Store, config: Config, clock: Clock, ids: Ids) {
   await store.migrate();
-  const secrets = await serviceSecrets(store, config, ids);
+  const secrets = await serviceSecrets(store, ids, config.clickIdSecret);
   if (config.bootstrapAdminKey && (await store.apiKeys.count()) === 0) {
     try {
       const created = await createApiKey(store, clock, ids, {

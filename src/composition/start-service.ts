@@ -142,6 +142,7 @@ export async function startService(
     logLevel: config.logLevel,
     isDraining: () => draining,
     outbound: delivery.routes,
+    clickSecrets: [clickSecret],
     // On the service's port unless METRICS_PORT gives it a listener of its own (below).
     ...(config.metricsPort === undefined ? { metrics: metricsOptions } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),

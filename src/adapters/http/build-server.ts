@@ -37,6 +37,8 @@ export interface ServerDeps {
   readonly isDraining: () => boolean;
   /** Outbound endpoints (egress guard, sender for "send test", endpoint cache). */
   readonly outbound?: OutboundRouteDeps;
+  /** The click-id secrets (current first): recalculations verify click times as ingest does. */
+  readonly clickSecrets?: readonly Uint8Array[];
   /** GET /metrics on this listener (unset: none here, e.g. on a listener of its own: metrics.ts). */
   readonly metrics?: MetricsOptions;
   /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
@@ -138,6 +140,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     publicUrl: deps.publicUrl,
     ...(deps.outbound ? { outbound: deps.outbound } : {}),
+    ...(deps.clickSecrets ? { clickSecrets: deps.clickSecrets } : {}),
   });
   hotRoutes = createHotRoutes({
     ingestor: deps.ingestor,

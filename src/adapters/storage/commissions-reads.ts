@@ -144,6 +144,7 @@ export type CommissionReads = Pick<
   CommissionStore,
   | "createPlan"
   | "listPlans"
+  | "plansOf"
   | "createRate"
   | "listRates"
   | "setParent"
@@ -157,6 +158,16 @@ export type CommissionReads = Pick<
 export function commissionReads(db: SqlExecutor, builder: Kysely<Database>): CommissionReads {
   const payouts = async (f: PayoutFilter, at: PayoutsAt) =>
     (await rowsOf(db, payoutsQuery(builder, f, at))).map(payoutFromRow);
+  const plansOf = async (programIds: readonly number[]) => {
+    if (!programIds.length) return [];
+    const query = builder
+      .selectFrom("commission_plans")
+      .selectAll()
+      .where("program_id", "in", programIds)
+      .orderBy("effective_from")
+      .orderBy("id");
+    return (await rowsOf(db, query)).map(planFromRow);
+  };
   return {
     async createPlan(row, now) {
       const values = {
@@ -171,15 +182,8 @@ export function commissionReads(db: SqlExecutor, builder: Kysely<Database>): Com
         (await firstOf(db, builder.insertInto("commission_plans").values(values).returningAll()))!,
       );
     },
-    async listPlans(programId) {
-      const query = builder
-        .selectFrom("commission_plans")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .orderBy("effective_from")
-        .orderBy("id");
-      return (await rowsOf(db, query)).map(planFromRow);
-    },
+    listPlans: (programId) => plansOf([programId]),
+    plansOf,
     async createRate(row, now) {
       const values = {
         base: row.base,

@@ -287,6 +287,20 @@ export interface CommissionAdjustmentsTable {
   idempotency_key: Text | null;
 }
 
+export interface CommissionRecalculationsTable {
+  id: Text;
+  program_id: Int;
+  from_at: Int;
+  to_at: Int;
+  include_paid_periods: Int;
+  conversions: Int;
+  entries: Int;
+  skipped_paid: Int;
+  totals: Text;
+  created_by_key_id: Int | null;
+  created_at: Int;
+}
+
 export interface MonthUsageTable {
   affiliate_id: Int;
   program_id: Int;
@@ -327,6 +341,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   commission_adjustments: CommissionAdjustmentsTable;
+  commission_recalculations: CommissionRecalculationsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
 }

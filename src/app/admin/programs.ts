@@ -2,10 +2,17 @@
  * Programs: one operator's affiliate program, one vertical, one currency. Operator, vertical and
  * currency are fixed once created (commissions and reports depend on them): create a new program
  * instead.
+ *
+ * A new program starts with its vertical's preset commission plan (DESIGN §3) unless the request
+ * asks for none: a program without a plan earns nothing, so every program read says which plan is
+ * in force now and warns when none is.
  */
+import { PLAN_PRESETS } from "../../domain/commissions/presets.ts";
 import { PostwireError } from "../../domain/errors.ts";
 import { VERTICAL_DEFAULT_EVENTS, type Vertical } from "../../domain/event-types.ts";
 import type { Principal, Program, Status } from "../../domain/model.ts";
+import type { PlanVersion } from "../commissions/ledger-port.ts";
+import { planCacheFor, programPlanAt } from "../commissions/plan-cache.ts";
 import type { AdminDeps, Page } from "./deps.ts";
 import type { NewProgram } from "./entities-port.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "./scope.ts";
@@ -22,6 +29,20 @@ export interface CreateProgramInput {
   readonly allowedEvents?: readonly string[] | undefined;
   readonly lookbackDays?: number | undefined;
   readonly status?: Status | undefined;
+  /** `preset` (the default): the vertical's preset plan, in force from creation; `none`: no plan. */
+  readonly commissionPlan?: "preset" | "none" | undefined;
+}
+
+/** Something about a program a manager should act on (shown by the API and the console). */
+export interface ProgramWarning {
+  readonly code: "no_commission_plan";
+  readonly message: string;
+}
+
+/** A program with the commission plan in force now (null: none, so it earns nothing). */
+export interface ProgramView extends Program {
+  readonly commissionPlanId: number | null;
+  readonly warnings: readonly ProgramWarning[];
 }
 
 export interface UpdateProgramInput {
@@ -35,11 +56,34 @@ export interface UpdateProgramInput {
 
 export const DEFAULT_LOOKBACK_DAYS = 30;
 
+const NO_PLAN_WARNING: ProgramWarning = {
+  code: "no_commission_plan",
+  message:
+    "No commission plan is in force: conversions earn nothing except for affiliates with a deal. " +
+    "Add one (POST /v1/programs/{id}/plans; GET /v1/commission-presets/{vertical} is a start), " +
+    "then recalculate the conversions received meanwhile.",
+};
+
+/** The programs with the plan each has in force now (one query for all of them). */
+async function withPlans(deps: AdminDeps, programs: readonly Program[]): Promise<ProgramView[]> {
+  const versions = await deps.store.commissions.plansOf(programs.map((p) => p.id));
+  const byProgram = new Map<number, PlanVersion[]>();
+  for (const v of versions) byProgram.set(v.programId, [...(byProgram.get(v.programId) ?? []), v]);
+  const now = deps.clock.now();
+  return programs.map((program) => {
+    const plan = programPlanAt(byProgram.get(program.id) ?? [], now);
+    return { ...program, commissionPlanId: plan?.id ?? null, warnings: plan ? [] : [NO_PLAN_WARNING] };
+  });
+}
+
+const withPlan = async (deps: AdminDeps, program: Program): Promise<ProgramView> =>
+  (await withPlans(deps, [program]))[0]!;
+
 export async function createProgram(
   deps: AdminDeps,
   principal: Principal,
   input: CreateProgramInput,
-): Promise<Program> {
+): Promise<ProgramView> {
   allowRoles(principal, "admin");
   if (!(await deps.store.operators.get(input.operatorId))) {
     throw new PostwireError(
@@ -59,9 +103,27 @@ export async function createProgram(
     lookbackDays: input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS,
     status: input.status ?? "active",
   };
-  const program = await deps.store.programs.create(row, deps.clock.now());
+  const now = deps.clock.now();
+  const program = await deps.store.programs.create(row, now);
   deps.catalog.invalidate();
-  return program;
+  if ((input.commissionPlan ?? "preset") === "preset") {
+    // Not in the program's transaction: if this write fails the answer is an error and the
+    // program reads back with its no_commission_plan warning, never silently planless.
+    await deps.store.commissions.createPlan(
+      {
+        programId: program.id,
+        affiliateId: null,
+        // In force from the start, so events dated before the program's creation (a backfill)
+        // earn too; a version the manager adds later takes over from its own effective date.
+        effectiveFrom: 0,
+        terms: PLAN_PRESETS[program.vertical],
+        note: `The ${program.vertical} preset, given when the program was created.`,
+      },
+      now,
+    );
+    planCacheFor(deps.catalog, deps.clock).invalidate();
+  }
+  return withPlan(deps, program);
 }
 
 /** The program, if it belongs to an operator the caller sees; otherwise 404. */
@@ -72,14 +134,22 @@ export async function getProgram(deps: AdminDeps, principal: Principal, id: numb
   return program;
 }
 
+/** The program as the API shows it: with its plan in force and its warnings. */
+export async function viewProgram(deps: AdminDeps, principal: Principal, id: number): Promise<ProgramView> {
+  return withPlan(deps, await getProgram(deps, principal, id));
+}
+
 export async function listPrograms(
   deps: AdminDeps,
   principal: Principal,
   filter: Page & { operatorId?: number | undefined },
-): Promise<Program[]> {
+): Promise<ProgramView[]> {
   allowRoles(principal, "admin", "operator");
   const { operatorId } = tenantFilter(principal, { operatorId: filter.operatorId });
-  return deps.store.programs.list({ limit: filter.limit, after: filter.after, operatorId });
+  return withPlans(
+    deps,
+    await deps.store.programs.list({ limit: filter.limit, after: filter.after, operatorId }),
+  );
 }
 
 export async function updateProgram(
@@ -87,7 +157,7 @@ export async function updateProgram(
   principal: Principal,
   id: number,
   input: UpdateProgramInput,
-): Promise<Program> {
+): Promise<ProgramView> {
   allowRoles(principal, "admin");
   await getProgram(deps, principal, id);
   // Fields left undefined are not written; a null fallback_url clears it.
@@ -102,5 +172,5 @@ export async function updateProgram(
   const updated = await deps.store.programs.update(id, patch, deps.clock.now());
   deps.catalog.invalidate();
   if (!updated) throw notFound("Program", id);
-  return updated;
+  return withPlan(deps, updated);
 }

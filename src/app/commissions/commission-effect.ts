@@ -13,7 +13,7 @@ import type { LedgerEntry, Qualification } from "./ledger-port.ts";
 import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
 /** The affiliate's own lines of each conversion, for `{payout}` (overrides of a parent excluded). */
-function fillPayouts(
+export function fillPayouts(
   entries: readonly LedgerEntry[],
   rows: readonly ConversionRow[],
   context: EffectContext,
@@ -34,41 +34,58 @@ function fillPayouts(
   }
 }
 
+/**
+ * Decides and records the ledger entries of `rows` (attributed, live conversions of one
+ * transaction) by the plan in force at each one's time, and returns them. `stamp` adds to every
+ * entry's explanation (a recalculation names itself). Reversals compensate entries recorded
+ * before this call: a caller with both an original and its reversal calls twice, originals first.
+ */
+export async function writeCommissions(
+  tx: IngestTx,
+  rows: readonly ConversionRow[],
+  deps: CommissionDeps,
+  clickTimes: ReadonlyMap<string, number>,
+  stamp: Readonly<Record<string, string>> = {},
+): Promise<LedgerEntry[]> {
+  if (!rows.length) return [];
+  const plans = await deps.plans.of(
+    tx.ledger,
+    rows.map((r) => r.programId!),
+  );
+  const planned = rows.filter((r) => plans.get(r.programId!)?.length);
+  if (!planned.length) return [];
+  const now = deps.clock.now();
+  const reversals = planned.filter((r) => r.reversesId !== null);
+  const earners = planned.filter((r) => r.reversesId === null);
+  let entries: LedgerEntry[] = [];
+  const qualifications: Qualification[] = [];
+  const floors = reversals.some((r) => keepsMonthsAtZero(plans, r.programId!, r.affiliateId!, r.occurredAt));
+  // Reversals move floors after locking the originals' entries, and earning locks its months
+  // first: take every month lock of the batch now, in one ordered call, so two batches never
+  // hold one kind each while waiting for the other (PostgreSQL; SQLite has one writer).
+  if (floors)
+    await tx.ledger.lockMonths(
+      planned.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
+    );
+  if (earners.length) {
+    const earned = await earnBatch(tx, earners, plans, deps, now, clickTimes);
+    entries.push(...earned.entries);
+    qualifications.push(...earned.qualifications);
+  }
+  if (reversals.length)
+    entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));
+  if (!entries.length && !qualifications.length) return [];
+  if (Object.keys(stamp).length)
+    entries = entries.map((e) => ({ ...e, explain: { ...e.explain, ...stamp } }));
+  if ((await tx.ledger.record({ qualifications, entries })) < qualifications.length)
+    throw new LostRaceError("a CPA qualification of this batch");
+  return entries;
+}
+
 export function createCommissionEffect(deps: CommissionDeps): ConversionEffect {
   return async (tx: IngestTx, committed, context) => {
     const rows = committed.filter((r) => !r.test && r.affiliateId !== null && r.programId !== null);
-    if (!rows.length) return;
-    const plans = await deps.plans.of(
-      tx.ledger,
-      rows.map((r) => r.programId!),
-    );
-    const planned = rows.filter((r) => plans.get(r.programId!)?.length);
-    if (!planned.length) return;
-    const now = deps.clock.now();
-    const reversals = planned.filter((r) => r.reversesId !== null);
-    const earners = planned.filter((r) => r.reversesId === null);
-    const entries: LedgerEntry[] = [];
-    const qualifications: Qualification[] = [];
-    const floors = reversals.some((r) =>
-      keepsMonthsAtZero(plans, r.programId!, r.affiliateId!, r.occurredAt),
-    );
-    // Reversals move floors after locking the originals' entries, and earning locks its months
-    // first: take every month lock of the batch now, in one ordered call, so two batches never
-    // hold one kind each while waiting for the other (PostgreSQL; SQLite has one writer).
-    if (floors)
-      await tx.ledger.lockMonths(
-        planned.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
-      );
-    if (earners.length) {
-      const earned = await earnBatch(tx, earners, plans, deps, now, context.clickTimes);
-      entries.push(...earned.entries);
-      qualifications.push(...earned.qualifications);
-    }
-    if (reversals.length)
-      entries.push(...(await reverseBatch(tx, reversals, deps.ids, now, { plans, earlier: [...entries] })));
-    if (!entries.length && !qualifications.length) return;
-    if ((await tx.ledger.record({ qualifications, entries })) < qualifications.length)
-      throw new LostRaceError("a CPA qualification of this batch");
-    fillPayouts(entries, planned, context);
+    const entries = await writeCommissions(tx, rows, deps, context.clickTimes);
+    if (entries.length) fillPayouts(entries, rows, context);
   };
 }

@@ -106,6 +106,8 @@ export interface AdjustOptions {
 export interface CommissionStore {
   createPlan(row: NewPlanVersion, now: number): Promise<PlanVersion>;
   listPlans(programId: number): Promise<PlanVersion[]>;
+  /** The plan and deal versions of several programs (one query), oldest first. */
+  plansOf(programIds: readonly number[]): Promise<PlanVersion[]>;
   createRate(row: RateVersion, now: number): Promise<RateVersion & { id: number }>;
   listRates(): Promise<Array<RateVersion & { id: number }>>;
   setParent(affiliateId: number, parentId: number | null): Promise<void>;

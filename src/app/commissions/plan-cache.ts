@@ -47,6 +47,10 @@ function latest(
   return found;
 }
 
+/** The program's own plan version (not a deal) in force at `at`, if any. */
+export const programPlanAt = (versions: readonly PlanVersion[], at: number): PlanVersion | undefined =>
+  latest(versions, null, at);
+
 /** The terms in force at `at` for an affiliate: its deal merged over the program's plan. */
 export function termsAt(
   versions: readonly PlanVersion[],

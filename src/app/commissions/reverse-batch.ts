@@ -29,6 +29,12 @@ export function keepsMonthsAtZero(
   return termsAt(plans.get(programId) ?? [], affiliateId, at)?.terms.revshare?.negativeCarryOver === false;
 }
 
+/** The plan and deal in force for an entry's affiliate and program at its time, for its explanation. */
+function sourceOf(plans: ReadonlyMap<number, readonly PlanVersion[]>, e: LedgerEntry) {
+  const found = termsAt(plans.get(e.programId) ?? [], e.affiliateId, e.occurredAt);
+  return { plan_id: found?.planId ?? null, deal_id: found?.dealId ?? null };
+}
+
 /**
  * Compensations (and floor moves) for the reversals of a batch. Where floors move, the caller holds
  * the month locks of the batch (LedgerTx.lockMonths) before this locks the originals' entries.
@@ -93,6 +99,9 @@ export async function reverseBatch(
           inputs: { entry: entry.id, reversed_minor: reversal.amountMinor },
           figure: line.figure,
           text: line.text,
+          // The plan (or deal) whose entry this takes back (docs/commissions.md: every entry says).
+          plan_id: entry.explain["plan_id"] ?? null,
+          deal_id: entry.explain["deal_id"] ?? null,
         },
         occurredAt: reversal.occurredAt,
         createdAt: now,
@@ -150,7 +159,7 @@ async function floorsFor(
         reason: line.reason,
         reversesEntryId: null,
         windowDays: null,
-        explain: { ...line.explain, text: line.text },
+        explain: { ...line.explain, text: line.text, ...sourceOf(floors.plans, like) },
       });
     }
   }

@@ -203,5 +203,47 @@ for (const engine of await availableEngines()) {
       assert.deepEqual([sum(month1), sum(month2)], [0, 2500]);
       assert.equal((await balance(b, w.affiliate.id)).approved_minor, 2500);
     });
+
+    test("clawbacks and the floors a reversal writes name the plan and deal they come from", async () => {
+      const w = await worldOf(b, "igaming");
+      const plan = await addPlan(b, w, { cpa: CPA, revshare: { bps: 2500, negativeCarryOver: false } });
+      const deal = await addPlan(
+        b,
+        w,
+        { cpa: { ...CPA, amountMinor: 15000 } },
+        { affiliate_id: w.affiliate.id },
+      );
+      const player = `p${Math.random()}`;
+      const first = await ftd(w, player);
+      const cb = await send(b, w, ev("chargeback", { reverses: await txOf(first) }));
+      const [clawback] = await of(cb);
+      assert.equal(clawback!.kind, "clawback");
+      assert.deepEqual([clawback!.explain["plan_id"], clawback!.explain["deal_id"]], [plan.id, deal.id]);
+
+      // Revenue, then its reversal taking the month below 0: the floor line says which plan floors it.
+      const cid = await clickOf(b, w);
+      const revenue = await send(
+        b,
+        w,
+        ev("revenue", { click_id: cid, player_id: "floor-p", amount: "100.00", currency: "EUR" }),
+      );
+      await send(
+        b,
+        w,
+        ev("revenue", { click_id: cid, player_id: "floor-p", amount: "-50.00", currency: "EUR" }),
+      );
+      const reversal = await send(
+        b,
+        w,
+        ev("refund", { reverses: await txOf(revenue), amount: "100.00", currency: "EUR" }),
+      );
+      const written = await of(reversal);
+      assert.deepEqual(written.map((e) => `${e.kind} ${e.amount_minor}`).sort(), [
+        "clawback -2500",
+        "floor 1250",
+      ]);
+      for (const e of written)
+        assert.deepEqual([e.kind, e.explain["plan_id"], e.explain["deal_id"]], [e.kind, plan.id, deal.id]);
+    });
   });
 }

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import Type from "typebox";
 import { createKeyUseRecorder } from "../../../../app/admin/api-keys.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
+import { planCacheFor } from "../../../../app/commissions/plan-cache.ts";
 import { ROLES } from "../../../../domain/model.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
@@ -18,6 +19,7 @@ import { linkRoutes } from "./links.ts";
 import { operatorAuthRoutes } from "./operator-auth.ts";
 import { operatorRoutes } from "./operators.ts";
 import { programRoutes } from "./programs.ts";
+import { recalculationRoutes } from "./recalculations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { requestLogRoutes } from "./request-log.ts";
@@ -70,7 +72,10 @@ function whoAmI(app: FastifyInstance): void {
 
 export async function adminRoutes(
   app: FastifyInstance,
-  options: AdminDeps & { readonly outbound?: OutboundRouteDeps },
+  options: AdminDeps & {
+    readonly outbound?: OutboundRouteDeps;
+    readonly clickSecrets?: readonly Uint8Array[];
+  },
 ): Promise<void> {
   // Only the dependencies travel on: the register options (prefix…) must not reach the children.
   const { store, catalog, clock, ids, publicUrl } = options;
@@ -95,4 +100,15 @@ export async function adminRoutes(
     await app.register(routes, deps);
   }
   if (options.outbound) await app.register(endpointRoutes, { ...deps, ...options.outbound });
+  // Recalculations decide commissions as ingest does, click times included: with the click secrets.
+  if (options.clickSecrets)
+    await app.register(recalculationRoutes, {
+      ...deps,
+      commissions: {
+        plans: planCacheFor(catalog, clock),
+        clock,
+        ids,
+        clickSecrets: options.clickSecrets,
+      },
+    });
 }

@@ -2,10 +2,16 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
-import { createProgram, getProgram, listPrograms, updateProgram } from "../../../../app/admin/programs.ts";
+import {
+  createProgram,
+  listPrograms,
+  type ProgramView,
+  updateProgram,
+  viewProgram,
+} from "../../../../app/admin/programs.ts";
 import { LANDING_MACROS } from "../../../../app/clicks/record-click.ts";
 import { VERTICAL_DEFAULT_EVENTS, VERTICALS } from "../../../../domain/event-types.ts";
-import { type Program, STATUSES } from "../../../../domain/model.ts";
+import { STATUSES } from "../../../../domain/model.ts";
 import { resourceRoutes } from "./resource-routes.ts";
 import { ID, iso, NAME, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
@@ -33,11 +39,17 @@ export const PROGRAM = Type.Object({
   allowed_events: Type.Array(Type.String()),
   lookback_days: Type.Integer(),
   status: STATUS,
+  commission_plan_id: Nullable(ID, {
+    description: "The program's plan version in force now (GET /v1/programs/{id}/plans); null: none.",
+  }),
+  warnings: Type.Array(Type.Object({ code: Type.Literal("no_commission_plan"), message: Type.String() }), {
+    description: "What a manager should act on; `no_commission_plan`: its conversions earn nothing.",
+  }),
   created_at: TIME,
   updated_at: TIME,
 });
 
-const programJson = (p: Program) => ({
+const programJson = (p: ProgramView) => ({
   id: p.id,
   operator_id: p.operatorId,
   name: p.name,
@@ -48,6 +60,8 @@ const programJson = (p: Program) => ({
   allowed_events: p.allowedEvents,
   lookback_days: p.lookbackDays,
   status: p.status,
+  commission_plan_id: p.commissionPlanId,
+  warnings: p.warnings,
   created_at: iso(p.createdAt),
   updated_at: iso(p.updatedAt),
 });
@@ -64,6 +78,13 @@ const CREATE_BODY = Strict({
   allowed_events: Type.Optional(EVENTS),
   lookback_days: Type.Optional(Type.Integer({ ...LOOKBACK, default: 30 })),
   status: Type.Optional(STATUS),
+  commission_plan: Type.Optional(
+    OneOf(["preset", "none"] as const, {
+      default: "preset",
+      description:
+        "`preset`: the vertical's preset plan (GET /v1/commission-presets/{vertical}), in force from the start (effective_from 1970-01-01) until a version added later takes over; `none`: no plan (the program earns nothing until one is added).",
+    }),
+  ),
 });
 
 const UPDATE_BODY = Strict(
@@ -94,6 +115,7 @@ export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Prom
         allowedEvents: b.allowed_events,
         lookbackDays: b.lookback_days,
         status: b.status,
+        commissionPlan: b.commission_plan,
       }),
   });
   programs.list({
@@ -101,7 +123,7 @@ export async function programRoutes(app: FastifyInstance, deps: AdminDeps): Prom
     filters: { operator_id: Type.Optional(ID) },
     load: (principal, page, q) => listPrograms(deps, principal, { ...page, operatorId: q.operator_id }),
   });
-  programs.get({ summary: "Get a program", load: (principal, id) => getProgram(deps, principal, id) });
+  programs.get({ summary: "Get a program", load: (principal, id) => viewProgram(deps, principal, id) });
   programs.update({
     summary: "Change a program",
     body: UPDATE_BODY,

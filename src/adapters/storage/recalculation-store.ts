@@ -1,0 +1,110 @@
+/** Recalculations over SQL (both engines, built with Kysely): the `RecalculationStore` port. */
+import { type Kysely, sql } from "kysely";
+import type {
+  Recalculation,
+  RecalculationStore,
+  RecalculationTx,
+} from "../../app/commissions/recalculation-port.ts";
+import type { Database } from "./database.ts";
+import { ingestTx } from "./ingest-tx.ts";
+import { changesOf, rowsOf } from "./query.ts";
+import { conversionFromRow } from "./record-rows.ts";
+import type { SqlDialect } from "./sql-dialect.ts";
+import type { SqlDriver, SqlExecutor, SqlRow } from "./sql-driver.ts";
+
+function recalculationFromRow(r: SqlRow): Recalculation {
+  return {
+    id: String(r["id"]),
+    programId: Number(r["program_id"]),
+    from: Number(r["from_at"]),
+    to: Number(r["to_at"]),
+    includePaidPeriods: Number(r["include_paid_periods"]) === 1,
+    conversions: Number(r["conversions"]),
+    entries: Number(r["entries"]),
+    skippedPaid: Number(r["skipped_paid"]),
+    totals: JSON.parse(String(r["totals"])),
+    createdByKeyId: r["created_by_key_id"] === null ? null : Number(r["created_by_key_id"]),
+    createdAt: Number(r["created_at"]),
+  };
+}
+
+function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): RecalculationTx {
+  return {
+    async unearned(filter, limit) {
+      // The program's conversions through conversions_program, each probed in
+      // ledger_entries_conversion: a rare admin action, bounded by `limit`.
+      const query = builder
+        .selectFrom("conversions as c")
+        .selectAll("c")
+        .where("c.program_id", "=", filter.programId)
+        .where("c.test", "=", 0)
+        .where("c.affiliate_id", "is not", null)
+        .where("c.occurred_at", ">=", filter.from)
+        .where("c.occurred_at", "<", filter.to)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("ledger_entries as e")
+                .select(sql.lit(1).as("one"))
+                .whereRef("e.conversion_id", "=", "c.id"),
+            ),
+          ),
+        )
+        .orderBy("c.occurred_at")
+        .orderBy("c.id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async paidPeriods(keys) {
+      const paid = new Set<string>();
+      const affiliates = [...new Set(keys.map((k) => k.affiliateId))];
+      const periods = [...new Set(keys.map((k) => k.period))];
+      if (!affiliates.length) return paid;
+      const query = builder
+        .selectFrom("payouts")
+        .select(["affiliate_id", "period"])
+        .where("affiliate_id", "in", affiliates)
+        .where("period", "in", periods);
+      for (const r of await rowsOf(db, query))
+        paid.add(`${Number(r["affiliate_id"])}:${String(r["period"])}`);
+      return paid;
+    },
+    async record(run) {
+      await changesOf(
+        db,
+        builder.insertInto("commission_recalculations").values({
+          id: run.id,
+          program_id: run.programId,
+          from_at: run.from,
+          to_at: run.to,
+          include_paid_periods: run.includePaidPeriods ? 1 : 0,
+          conversions: run.conversions,
+          entries: run.entries,
+          skipped_paid: run.skippedPaid,
+          totals: JSON.stringify(run.totals),
+          created_by_key_id: run.createdByKeyId,
+          created_at: run.createdAt,
+        }),
+      );
+    },
+  };
+}
+
+export function createRecalculationStore(
+  db: SqlDriver,
+  dialect: SqlDialect,
+  builder: Kysely<Database>,
+): RecalculationStore {
+  return {
+    run: (work) => db.transaction((tx) => work(ingestTx(tx, dialect), recalculationTx(tx, builder))),
+    async list(programId) {
+      const query = builder
+        .selectFrom("commission_recalculations")
+        .selectAll()
+        .where("program_id", "=", programId)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc");
+      return (await rowsOf(db, query)).map(recalculationFromRow);
+    },
+  };
+}

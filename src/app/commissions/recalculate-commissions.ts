@@ -1,0 +1,167 @@
+/**
+ * Recalculation (issue: commissions that start right): a program that ran without a plan (or an
+ * affiliate without its deal) earned nothing; once the plan exists, an admin credits the
+ * conversions received meanwhile, for a range of `occurred_at`.
+ *
+ * - The same rules as at ingest (writeCommissions: plan and deal in force at each conversion's
+ *   time, CPA qualification once per player, caps and tiers against the month's running totals,
+ *   holds from now), originals first, then their reversals, so a refund received while nothing
+ *   was earned now takes back its share.
+ * - Only conversions with no ledger entry at all are touched: existing entries are never edited or
+ *   compensated, so running it twice changes nothing (the second run finds nothing unearned).
+ *   Conversions that earned under another version are left to manual adjustments.
+ * - Conversions whose affiliate was paid for their month are left alone unless asked
+ *   (`includePaidPeriods`), and counted either way.
+ * - A preview runs exactly the same transaction and rolls it back: what it shows is what applying
+ *   writes, as long as nothing else changes in between.
+ * - Each change is forwarded to the affiliate's endpoints (`adjusted`, reason `recalculation`) in
+ *   the same transaction; the run is recorded with who and when.
+ */
+import { periodOf } from "../../domain/commissions/exact.ts";
+import { PostwireError } from "../../domain/errors.ts";
+import type { Principal } from "../../domain/model.ts";
+import { allowRoles, notFound } from "../admin/scope.ts";
+import { forwardRecalculation } from "../delivery/forward-recalculation.ts";
+import type { IngestTx } from "../ingest/ingest-port.ts";
+import type { Clock, Ids, Store } from "../ports.ts";
+import type { ConversionRow } from "../records.ts";
+import type { CommissionDeps } from "./commission-deps.ts";
+import { writeCommissions } from "./commission-effect.ts";
+import type { LedgerEntry } from "./ledger-port.ts";
+import type { Recalculation, RecalculationTotals, RecalculationTx } from "./recalculation-port.ts";
+
+/** Conversions one run may credit: one transaction holds them all (SQLite's writer waits). */
+export const MAX_RECALCULATED = 50_000;
+
+/** The command line acting as an admin (`postwire commissions recalculate`): recorded with no key. */
+export const COMMAND_LINE_ADMIN: Principal = { keyId: 0, role: "admin", operatorId: null, affiliateId: null };
+
+export interface RecalculationDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly commissions: CommissionDeps;
+}
+
+export interface RecalculationRequest {
+  readonly programId: number;
+  readonly from: number;
+  readonly to: number;
+  readonly includePaidPeriods: boolean;
+  /** true: compute and roll back (nothing stored, nothing sent). */
+  readonly preview: boolean;
+}
+
+export interface RecalculationResult extends Recalculation {
+  readonly preview: boolean;
+  /** The entries written (or that applying would write), oldest conversion first. */
+  readonly written: readonly LedgerEntry[];
+  /** Outbound messages queued (or that applying would queue). */
+  readonly messages: number;
+}
+
+/** Thrown inside a preview's transaction to roll it back with its result. */
+class PreviewRollback extends Error {
+  readonly result: RecalculationResult;
+  constructor(result: RecalculationResult) {
+    super("preview rolled back");
+    this.result = result;
+  }
+}
+
+function totalsOf(entries: readonly LedgerEntry[]): RecalculationTotals {
+  const totals: RecalculationTotals = {};
+  for (const e of entries) {
+    const byStatus = totals[e.currency] ?? {};
+    byStatus[e.status] = (byStatus[e.status] ?? 0) + e.amountMinor;
+    totals[e.currency] = byStatus;
+  }
+  return totals;
+}
+
+export async function recalculateCommissions(
+  deps: RecalculationDeps,
+  principal: Principal,
+  request: RecalculationRequest,
+): Promise<RecalculationResult> {
+  allowRoles(principal, "admin");
+  if (!(await deps.store.programs.get(request.programId))) throw notFound("Program", request.programId);
+  if (!(request.from < request.to))
+    throw new PostwireError("invalid_field", "`from` must be before `to`.", "to");
+  const id = deps.ids.next("rc");
+  const run = async (tx: IngestTx, recalc: RecalculationTx): Promise<RecalculationResult> => {
+    // Two runs over one program must not both credit a conversion: take the month locks of what
+    // is unearned (PostgreSQL: a run already holding them is waited for), then read again, which
+    // sees what that run committed (READ COMMITTED). SQLite has one writer.
+    const seen = await recalc.unearned(request, MAX_RECALCULATED + 1);
+    await tx.ledger.lockMonths(seen.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })));
+    const unearned = seen.length ? await recalc.unearned(request, MAX_RECALCULATED + 1) : seen;
+    if (unearned.length > MAX_RECALCULATED)
+      throw new PostwireError(
+        "invalid_field",
+        `More than ${MAX_RECALCULATED} unearned conversions in this range: recalculate a shorter one.`,
+        "to",
+      );
+    const paid = await recalc.paidPeriods(
+      unearned.map((r) => ({ affiliateId: r.affiliateId!, period: periodOf(r.occurredAt) })),
+    );
+    const inPaid = (r: ConversionRow) => paid.has(`${r.affiliateId}:${periodOf(r.occurredAt)}`);
+    const chosen = request.includePaidPeriods ? unearned : unearned.filter((r) => !inPaid(r));
+    const stamp = { recalculation_id: id };
+    const none = new Map<string, number>();
+    // Originals first: a reversal compensates entries recorded before it is decided.
+    const written = [
+      ...(await writeCommissions(
+        tx,
+        chosen.filter((r) => r.reversesId === null),
+        deps.commissions,
+        none,
+        stamp,
+      )),
+      ...(await writeCommissions(
+        tx,
+        chosen.filter((r) => r.reversesId !== null),
+        deps.commissions,
+        none,
+        stamp,
+      )),
+    ];
+    const messages = await forwardRecalculation(deps, tx.outbox, id, chosen, written);
+    const result: RecalculationResult = {
+      id,
+      programId: request.programId,
+      from: request.from,
+      to: request.to,
+      includePaidPeriods: request.includePaidPeriods,
+      conversions: new Set(written.map((e) => e.conversionId)).size,
+      entries: written.length,
+      skippedPaid: unearned.length - chosen.length,
+      totals: totalsOf(written),
+      createdByKeyId: principal === COMMAND_LINE_ADMIN ? null : principal.keyId,
+      createdAt: deps.clock.now(),
+      preview: request.preview,
+      written,
+      messages,
+    };
+    if (request.preview) throw new PreviewRollback(result);
+    await recalc.record(result);
+    return result;
+  };
+  try {
+    return await deps.store.recalculations.run(run);
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.result;
+    throw error;
+  }
+}
+
+/** A program's recalculations, newest first (admin). */
+export async function listRecalculations(
+  deps: Pick<RecalculationDeps, "store">,
+  principal: Principal,
+  programId: number,
+): Promise<Recalculation[]> {
+  allowRoles(principal, "admin");
+  if (!(await deps.store.programs.get(programId))) throw notFound("Program", programId);
+  return deps.store.recalculations.list(programId);
+}

@@ -1,0 +1,94 @@
+/**
+ * The outbound side of a recalculation (DESIGN §3: commission changes are forwarded to affiliates):
+ * inside the recalculation's transaction, one `adjusted` message per subscribed endpoint of each
+ * conversion whose affiliate's commission it changed, reason code `recalculation`. `{payout}` is
+ * what the recalculation credited (or, for a reversal, took back), `{total_payout}` the same (the
+ * conversion had earned nothing before). The run id is the message's outbox key, so a message is
+ * written once per (endpoint, conversion, run).
+ */
+import type { LedgerEntry } from "../commissions/ledger-port.ts";
+import type { Payout } from "../ingest/ingest-port.ts";
+import type { Clock, Ids } from "../ports.ts";
+import type { ConversionRow } from "../records.ts";
+import { subscribed } from "./outbound-effect.ts";
+import { messageValues } from "./outbound-message.ts";
+import type { NewDelivery, OutboxTx } from "./outbox-port.ts";
+
+export const RECALCULATION_REASON = "recalculation";
+
+/** The affiliate's own lines per conversion, summed (a parent's overrides are not its money). */
+function deltas(rows: readonly ConversionRow[], entries: readonly LedgerEntry[]): Map<string, Payout> {
+  const owner = new Map(rows.map((r) => [r.id, r.affiliateId]));
+  const out = new Map<string, Payout>();
+  for (const e of entries) {
+    if (e.kind === "override" || owner.get(e.conversionId) !== e.affiliateId) continue;
+    const sum = out.get(e.conversionId);
+    out.set(e.conversionId, {
+      conversionId: e.conversionId,
+      affiliateId: e.affiliateId,
+      amountMinor: (sum?.amountMinor ?? 0) + e.amountMinor,
+      currency: e.currency,
+      status: e.status,
+    });
+  }
+  return out;
+}
+
+/** Queues the messages of a recalculation; returns how many. */
+export async function forwardRecalculation(
+  deps: { readonly clock: Clock; readonly ids: Ids },
+  outbox: OutboxTx,
+  runId: string,
+  rows: readonly ConversionRow[],
+  entries: readonly LedgerEntry[],
+): Promise<number> {
+  const changed = [...deltas(rows, entries).values()].filter((d) => d.amountMinor !== 0);
+  if (!changed.length) return 0;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const endpoints = await outbox.endpointsOf([...new Set(changed.map((d) => d.affiliateId))]);
+  const originals = await outbox.conversions(
+    rows.filter((r) => r.reversesId !== null).map((r) => r.reversesId!),
+  );
+  const clickIdOf = (r: ConversionRow) =>
+    (r.reversesId ? originals.get(r.reversesId)?.clickId : undefined) ?? r.clickId;
+  const clicks = await outbox.clicks(rows.map(clickIdOf).filter((id): id is string => id !== null));
+  const now = deps.clock.now();
+  const messages: NewDelivery[] = [];
+  for (const delta of changed) {
+    const conversion = byId.get(delta.conversionId)!;
+    const original = conversion.reversesId ? originals.get(conversion.reversesId) : undefined;
+    const event = original?.event ?? conversion.event;
+    const clickId = clickIdOf(conversion);
+    const payload = messageValues(
+      {
+        conversion,
+        original,
+        click: clickId ? clicks.get(clickId) : undefined,
+        payouts: [delta],
+        status: "adjusted",
+        adjustment: {
+          reasonCode: RECALCULATION_REASON,
+          at: now,
+          totalMinor: delta.amountMinor,
+          currency: delta.currency,
+        },
+      },
+      delta.affiliateId,
+    );
+    for (const endpoint of endpoints)
+      if (endpoint.affiliateId === delta.affiliateId && subscribed(endpoint, conversion, event, "adjusted"))
+        messages.push({
+          id: deps.ids.next("dl"),
+          endpointId: endpoint.id,
+          affiliateId: delta.affiliateId,
+          conversionId: conversion.id,
+          status: "adjusted",
+          test: false,
+          payload,
+          runAt: now + endpoint.delaySeconds * 1000,
+          adjustmentId: runId,
+        });
+  }
+  if (messages.length) await outbox.enqueue(messages, now);
+  return messages.length;
+}
