@@ -231,6 +231,9 @@ describe("console request log and failures (chromium, sqlite)", { skip: browserM
     assert.equal(await page.getByRole("cell", { name: JS_URL, exact: true }).count(), 1);
     assert.equal(await page.locator("main script, main img, a[href^='javascript']").count(), 0);
     await screenshot(page, "console-request-detail");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, "console-request-detail-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // An accepted request links to the conversion it created.
     await page.goto(`${t.url}/requests?txid=a-ftd-1&outcome=accepted`);
@@ -290,6 +293,9 @@ describe("console request log and failures (chromium, sqlite)", { skip: browserM
     assert.ok(await page.locator("table.deliveries").filter({ hasText: failing }).count());
     assert.equal(await page.locator("main script, main img").count(), 0);
     await screenshot(page, "console-program-failures");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, "console-program-failures-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByRole("button", { name: `Replay delivery ${dead}` }).click();
     await page.waitForURL(`${t.url}/programs/${a.program.id}/failures`);
