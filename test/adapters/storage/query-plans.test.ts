@@ -194,6 +194,36 @@ async function seedCrowd(
       "{}",
     ]),
   );
+  // And rejections of another program: a program's failures must not be found by outcome alone.
+  await db.insertMany(
+    "request_log",
+    [
+      "id",
+      "received_at",
+      "operator_id",
+      "program_id",
+      "method",
+      "path",
+      "status",
+      "code",
+      "outcome",
+      "latency_us",
+      "raw",
+    ],
+    n.map((i) => [
+      `rq-crowd-rejected-${i}`,
+      now - i * 1000,
+      f.operatorId,
+      f.programId + 1000,
+      "GET",
+      "/v1/postback/x",
+      401,
+      "invalid_signature",
+      "rejected",
+      900,
+      "{}",
+    ]),
+  );
   await db.insertMany(
     "clicks",
     ["click_id", "link_id", "affiliate_id", "program_id", "created_at"],
