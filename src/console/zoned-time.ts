@@ -4,25 +4,11 @@
  * time a daylight-saving change repeats is its first occurrence; one it skips is read at the offset
  * before the change.
  */
-const formats = new Map<string, Intl.DateTimeFormat>();
+import { zoneParts } from "./time-zones.ts";
 
 function wallClock(ms: number, zone: string): Record<string, number> {
-  let format = formats.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
-    formats.set(zone, format);
-  }
   const parts: Record<string, number> = {};
-  for (const p of format.formatToParts(ms)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  for (const [name, value] of Object.entries(zoneParts(ms, zone))) parts[name] = Number(value);
   return parts;
 }
 

@@ -163,6 +163,23 @@ async function seedCrowd(
     ["operator_id", "player_id", "link_id", "affiliate_id", "program_id", "bound_at"],
     n.map((i) => [f.operatorId, `crowd-p${i}`, f.linkId, f.affiliateId, f.programId, now - i * 1000]),
   );
+  // Accepted requests of the fixture's program, and rejections of another program: a program's
+  // failures must not be found by program or outcome alone.
+  const logs = (program: number, status: number, code: string, outcome: string) =>
+    n.map((i) => [
+      `rq-crowd-${outcome}-${i}`,
+      now - i * 1000,
+      f.operatorId,
+      program,
+      "GET",
+      "/v1/postback/x",
+      status,
+      code,
+      outcome,
+      900,
+      `crowd-${outcome}-${i}`,
+      "{}",
+    ]);
   await db.insertMany(
     "request_log",
     [
@@ -179,50 +196,10 @@ async function seedCrowd(
       "txid",
       "raw",
     ],
-    n.map((i) => [
-      `rq-crowd-${i}`,
-      now - i * 1000,
-      f.operatorId,
-      f.programId,
-      "GET",
-      "/v1/postback/x",
-      200,
-      "accepted",
-      "accepted",
-      900,
-      `crowd-${i}`,
-      "{}",
-    ]),
-  );
-  // And rejections of another program: a program's failures must not be found by outcome alone.
-  await db.insertMany(
-    "request_log",
     [
-      "id",
-      "received_at",
-      "operator_id",
-      "program_id",
-      "method",
-      "path",
-      "status",
-      "code",
-      "outcome",
-      "latency_us",
-      "raw",
+      ...logs(f.programId, 200, "accepted", "accepted"),
+      ...logs(f.programId + 1000, 401, "invalid_signature", "rejected"),
     ],
-    n.map((i) => [
-      `rq-crowd-rejected-${i}`,
-      now - i * 1000,
-      f.operatorId,
-      f.programId + 1000,
-      "GET",
-      "/v1/postback/x",
-      401,
-      "invalid_signature",
-      "rejected",
-      900,
-      "{}",
-    ]),
   );
   await db.insertMany(
     "clicks",
