@@ -81,6 +81,7 @@ export interface Store {
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
 
   searchRequestLog(filter: RequestLogFilter): Promise<RequestLogRow[]>;
+  getRequestLog(id: string): Promise<RequestLogRow | undefined>;
   listConversions(filter: ConversionFilter): Promise<ConversionRow[]>;
   getConversion(id: string): Promise<ConversionRow | undefined>;
   listClicks(filter: ClickFilter): Promise<ClickRow[]>;

@@ -31,6 +31,7 @@ import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
 import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
@@ -45,6 +46,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   "/assets/*",
   ...TIMELINE_PAGE_PATHS,
   ...SETUP_PAGE_PATHS,
+  ...REQUEST_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -211,4 +213,6 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     });
     return reply.redirect(returnPath(form["return_to"]), 303);
   });
+
+  await requestRoutes(app, deps, { viewerOf, formViewer, sendPage, returnPath, cookieOptions });
 }

@@ -23,8 +23,10 @@ export interface PageOptions {
 
 /** The pages of the navigation, as each role names them. */
 function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
+  if (p.role === "affiliate") return [["/", "Links"]];
   return [
-    ["/", p.role === "affiliate" ? "Links" : "Programs"],
+    ["/", "Programs"],
+    ["/requests", "Requests"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
   ];
 }

@@ -22,6 +22,7 @@ import { programRoutes } from "./programs.ts";
 import { recalculationRoutes } from "./recalculations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
+import { requestLogRoutes } from "./request-log.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
@@ -92,6 +93,7 @@ export async function adminRoutes(
     linkRoutes,
     apiKeyRoutes,
     recordRoutes,
+    requestLogRoutes,
     deliveryRoutes,
     commissionRoutes,
   ]) {
