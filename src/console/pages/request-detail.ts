@@ -71,7 +71,7 @@ ${fix ? html`<dt>How to fix it</dt><dd class="fix">${fix}</dd>` : ""}
 <dt>Request</dt><dd><code>${e.method} ${e.path}</code> from <code>${e.ip ?? "—"}</code></dd>
 <dt>Conversion</dt><dd>${
     conversion
-      ? html`<a href="#conversion">${conversion.id}</a>`
+      ? html`<a href="#conversion">${conversion.id}</a> · <a href="/conversions/${encodeURIComponent(conversion.id)}">its whole story</a>`
       : e.conversionId
         ? html`<code>${e.conversionId}</code> (not visible)`
         : "none"
