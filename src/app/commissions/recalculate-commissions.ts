@@ -73,8 +73,8 @@ function totalsOf(entries: readonly LedgerEntry[]): RecalculationTotals {
   const totals: RecalculationTotals = {};
   for (const e of entries) {
     const byStatus = totals[e.currency] ?? {};
-    totals[e.currency] = byStatus;
     byStatus[e.status] = (byStatus[e.status] ?? 0) + e.amountMinor;
+    totals[e.currency] = byStatus;
   }
   return totals;
 }

@@ -16,6 +16,7 @@ import {
   type TraceResult,
   traceUrl,
 } from "../../domain/postback-trace.ts";
+import { requestOutcome } from "../../domain/request-outcome.ts";
 import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
@@ -130,6 +131,14 @@ export async function decideBatch(
       txid: item.meta.txid,
       conversionId: d.conversionId ?? null,
       raw: item.meta.raw,
+      programId: programOfLog(item, d),
+      outcome: requestOutcome({
+        status: d.answer.status,
+        code: d.code,
+        unattributed: d.answer.unattributed === true,
+        test: d.row?.test === true,
+      }),
+      answer: d.answer.body,
     };
   });
   const inserted = await tx.insertRecords({
@@ -241,6 +250,17 @@ function traceResult(item: BatchItem, d: Decided, trace: PostbackTrace): TraceRe
 function withTraceUrl(answer: PostbackAnswer, requestLogId: string): PostbackAnswer {
   const body = JSON.parse(answer.body) as Record<string, unknown>;
   return { ...answer, body: JSON.stringify({ ...body, trace_url: traceUrl(requestLogId) }) };
+}
+
+/**
+ * The program a logged request concerned: its conversion's (new, repeated or conflicting), else
+ * its click's, else the one it named (or its operator's only program); null when none is known.
+ */
+function programOfLog(item: BatchItem, d: Decided): number | null {
+  if (d.programId !== undefined && d.programId !== null) return d.programId;
+  if (item.kind === "rejected") return item.meta.programId ?? null;
+  if (item.click.kind === "touch") return item.click.touch.programId;
+  return item.declaredProgramId;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface LogMeta {
   readonly trace?: PostbackTrace;
   /** A refused signature: what it was checked over, as JSON (postback-request.ts: signatureMaterial). */
   readonly signature?: string;
+  /** The program a request refused before its batch concerned, when that was known (its click's). */
+  readonly programId?: number | null;
 }
 
 export interface EventItem {
@@ -63,6 +65,8 @@ export interface Decided {
   readonly reason: string | null;
   /** The conversion the answer names (new, or the original of a duplicate), for the request log. */
   readonly conversionId?: string;
+  /** The program of the conversion the answer concerns (new, repeated or conflicting), if any. */
+  readonly programId?: number | null;
   readonly row?: ConversionRow;
   readonly player?: PlayerRow;
 }
@@ -110,11 +114,12 @@ function rejected(failure: Failure): Decided {
 
 function repeatOf(existing: ConversionRow, contentHash: string): Decided {
   if (existing.contentHash !== contentHash) {
-    return rejected({
+    const conflict = rejected({
       code: "txid_conflict",
       message: `txid ${existing.txid} was already used with different content.`,
       field: "txid",
     });
+    return { ...conflict, programId: existing.programId };
   }
   const original = JSON.parse(existing.response) as Record<string, unknown>;
   return {
@@ -127,6 +132,7 @@ function repeatOf(existing: ConversionRow, contentHash: string): Decided {
     code: "duplicate",
     reason: null,
     conversionId: existing.id,
+    programId: existing.programId,
   };
 }
 
@@ -269,6 +275,7 @@ export function decideEvent(item: EventItem, state: BatchState, trace?: Postback
     code: "accepted",
     reason: row.unattributedReason,
     conversionId: row.id,
+    programId: row.programId,
     row,
   };
   return player ? { ...decided, player } : decided;
