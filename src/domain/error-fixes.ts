@@ -25,7 +25,7 @@ export const ERROR_FIXES: Readonly<Partial<Record<ErrorCode, string>>> = {
   validation_failed: "fix the request body; `field` names the property.",
   missing_signature: "sign the request ([integration.md \u00a78](integration.md#8-authentication)).",
   invalid_signature:
-    "fix the signing code; `postwire postback verify` shows the canonical query and the expected signature for your request.",
+    "fix the signing code; `postwire postback verify` shows the canonical query and the expected signature for your request, and `postwire postback verify --log-entry rq_… --secret whsec_…` reproduces the service's check of a logged request (the secret stays on your machine).",
   signature_expired: "sync your clock (NTP) and sign every attempt afresh, including retries.",
   invalid_token: "send the configured token (`Authorization: Bearer`, `X-Postwire-Token` or `token`).",
   unauthorized: "send a valid API key.",
