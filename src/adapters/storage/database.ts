@@ -234,6 +234,45 @@ export interface EndpointsTable extends Stamped {
   disabled_reason: Text | null;
   disabled_at: Int | null;
   consecutive_failures: Generated<Int>;
+  failing_since: Int | null;
+}
+
+export interface AlertWebhooksTable extends Stamped {
+  id: Generated<Int>;
+  name: Text;
+  url: Text;
+  format: Text;
+  secret: Text;
+  status: Text;
+}
+
+export interface AlertsTable {
+  id: Text;
+  rule: Text;
+  subject_kind: Text;
+  subject_id: Int;
+  subject_name: Text;
+  state: Text;
+  since: Int;
+  resolved_at: Int | null;
+  figures: Text;
+  link: Text;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface AlertNotificationsTable {
+  id: Text;
+  alert_id: Text;
+  webhook_id: Int;
+  transition: Text;
+  state: Text;
+  attempts: Int;
+  run_at: Int;
+  last_error: Text | null;
+  last_status: Int | null;
+  created_at: Int;
+  delivered_at: Int | null;
 }
 
 export interface DeliveriesTable extends Stamped {
@@ -339,6 +378,9 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   commission_adjustments: CommissionAdjustmentsTable;
   commission_recalculations: CommissionRecalculationsTable;
+  alert_webhooks: AlertWebhooksTable;
+  alerts: AlertsTable;
+  alert_notifications: AlertNotificationsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
 }
