@@ -303,6 +303,35 @@ export interface LedgerBalancesTable {
   amount_minor: Int;
 }
 
+export interface PostbackRollupTable {
+  operator_id: Int;
+  program_id: Int;
+  hour_at: Int;
+  outcome: Text;
+  code: Text;
+  latency_le_us: Int;
+  count: Int;
+}
+
+export interface ReportActivityTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  event: Text;
+  currency: Text;
+  count: Int;
+  amount_minor: Int;
+}
+
+export interface ReportCommissionsTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  currency: Text;
+  status: Text;
+  amount_minor: Int;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -326,4 +355,7 @@ export interface Database {
   commission_adjustments: CommissionAdjustmentsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
+  postback_rollup: PostbackRollupTable;
+  report_activity: ReportActivityTable;
+  report_commissions: ReportCommissionsTable;
 }
