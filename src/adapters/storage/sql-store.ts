@@ -1,4 +1,5 @@
 /** The `Store` port over a SQL driver: one implementation for SQLite and PostgreSQL. */
+
 import type {
   ClickFilter,
   ConversionFilter,
@@ -37,6 +38,7 @@ import {
   requestLogValues,
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
+import { createStatsStore } from "./stats-store.ts";
 import { newestPage } from "./time-window.ts";
 
 export interface SqlStoreOptions {
@@ -115,6 +117,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
     consoleSessions: createConsoleSessionStore(db, builder),
+    stats: createStatsStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));

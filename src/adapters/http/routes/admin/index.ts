@@ -21,6 +21,7 @@ import { programRoutes } from "./programs.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
+import { statsRoutes } from "./stats.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
 
@@ -89,6 +90,7 @@ export async function adminRoutes(
     recordRoutes,
     deliveryRoutes,
     commissionRoutes,
+    statsRoutes,
   ]) {
     await app.register(routes, deps);
   }
