@@ -332,6 +332,13 @@ export interface ReportCommissionsTable {
   amount_minor: Int;
 }
 
+export interface DeliveryRollupTable {
+  program_id: Int;
+  hour_at: Int;
+  class: Text;
+  count: Int;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -358,4 +365,5 @@ export interface Database {
   postback_rollup: PostbackRollupTable;
   report_activity: ReportActivityTable;
   report_commissions: ReportCommissionsTable;
+  delivery_rollup: DeliveryRollupTable;
 }

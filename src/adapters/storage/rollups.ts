@@ -36,4 +36,9 @@ export const ROLLUP_RECOUNT = {
       SELECT affiliate_id, program_id, created_at - created_at % ${REPORT_BUCKET_MS}, 'click', '', 1, 0
       FROM clicks
     ) x GROUP BY affiliate_id, program_id, bucket_at, event, currency`,
+  deliveries: `SELECT program_id, hour_at, class, COUNT(*) AS count FROM (
+      SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % ${HOUR_MS} AS hour_at,
+        CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
+      FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
+    ) x GROUP BY program_id, hour_at, class`,
 } as const;

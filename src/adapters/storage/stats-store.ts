@@ -13,6 +13,7 @@ import type {
   StatsStore,
 } from "../../app/stats/stats-port.ts";
 import type { PostbackOutcome } from "../../domain/latency-histogram.ts";
+import { HOUR_MS } from "./rollups.ts";
 import { marks, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
 
 const num = (v: unknown): number => Number(v);
@@ -48,12 +49,10 @@ export const STATS_SQL = {
         : "";
     return `SELECT affiliate_id, program_id, bucket_at, ${columns} FROM ${table} WHERE ${where}${programs}`;
   },
-  deliveries: `SELECT c.program_id,
-      SUM(CASE WHEN d.state = 'delivered' THEN 1 ELSE 0 END) AS ok,
-      SUM(CASE WHEN d.state IN ('pending', 'paused') AND d.attempts > 0 THEN 1 ELSE 0 END) AS failing,
-      SUM(CASE WHEN d.state = 'dead' THEN 1 ELSE 0 END) AS dead
-    FROM deliveries d JOIN conversions c ON c.id = d.conversion_id
-    WHERE d.created_at >= ? AND c.program_id IS NOT NULL GROUP BY c.program_id`,
+  deliveries: `SELECT +program_id AS program_id, SUM(CASE WHEN class = 'ok' THEN count ELSE 0 END) AS ok,
+      SUM(CASE WHEN class = 'failing' THEN count ELSE 0 END) AS failing,
+      SUM(CASE WHEN class = 'dead' THEN count ELSE 0 END) AS dead
+    FROM delivery_rollup WHERE hour_at >= ? GROUP BY +program_id`,
 } as const;
 
 function reportParams(query: ReportQuery): SqlValue[] {
@@ -106,14 +105,18 @@ export function createStatsStore(db: SqlExecutor): StatsStore {
       );
     },
     async deliveryCounts(since) {
-      return (await db.all(STATS_SQL.deliveries, [since])).map(
-        (r): DeliveryCount => ({
-          programId: num(r["program_id"]),
-          ok: num(r["ok"]),
-          failing: num(r["failing"]),
-          dead: num(r["dead"]),
-        }),
-      );
+      // (`+program_id`: SQLite would walk the whole primary key for the grouping's order otherwise.)
+      const rows = await db.all(STATS_SQL.deliveries, [since - (since % HOUR_MS)]);
+      return rows
+        .filter((r) => Number(r["program_id"]) !== 0)
+        .map(
+          (r): DeliveryCount => ({
+            programId: num(r["program_id"]),
+            ok: num(r["ok"]),
+            failing: num(r["failing"]),
+            dead: num(r["dead"]),
+          }),
+        );
     },
   };
 }

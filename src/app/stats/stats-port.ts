@@ -1,6 +1,6 @@
 /**
  * What the stats and reports use cases read: the rollups (012_rollups.sql), never the raw request
- * log, clicks or conversions; and the outbound deliveries of recent conversions.
+ * log, clicks, conversions or deliveries.
  */
 import type { PostbackOutcome } from "../../domain/latency-histogram.ts";
 
@@ -57,7 +57,10 @@ export interface ReportQuery {
   readonly programIds?: readonly number[];
 }
 
-/** Outbound deliveries of a program's conversions by state; `failing`: pending after a failed attempt. */
+/**
+ * Outbound deliveries of a program's conversions created in a window, by what they are now:
+ * delivered, waiting after a failed attempt, dead.
+ */
 export interface DeliveryCount {
   readonly programId: number;
   readonly ok: number;
@@ -69,6 +72,6 @@ export interface StatsStore {
   postbackCounts(query: PostbackQuery): Promise<PostbackCount[]>;
   reportActivity(query: ReportQuery): Promise<ActivityCount[]>;
   reportCommissions(query: ReportQuery): Promise<CommissionAmount[]>;
-  /** Deliveries created since `since`, per program. */
+  /** Deliveries created since `since` (from its hour), per program. */
   deliveryCounts(since: number): Promise<DeliveryCount[]>;
 }

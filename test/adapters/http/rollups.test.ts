@@ -6,10 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver, openStore } from "../../../src/adapters/storage/open-store.ts";
 import { ROLLUP_RECOUNT } from "../../../src/adapters/storage/rollups.ts";
 import type { SqlRow } from "../../../src/adapters/storage/sql-driver.ts";
 import { availableEngines } from "../../helpers/engines.ts";
+import { eventually } from "../../helpers/eventually.ts";
 import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 import { expectStatus, postback, signedQuery, type World } from "./admin-kit.ts";
 import {
@@ -41,12 +42,14 @@ async function rollups(databaseUrl: string) {
   const db = openDriver(databaseUrl);
   try {
     const read = async (table: string, recount: string) => ({
-      stored: lines(await db.all(`SELECT * FROM ${table}`)),
+      // A count that went back to 0 (a delivery moving class) stays as a row: the same as none.
+      stored: lines((await db.all(`SELECT * FROM ${table}`)).filter((r) => Number(r["count"]) !== 0)),
       recounted: lines(await db.all(recount)),
     });
     return {
       postbacks: await read("postback_rollup", ROLLUP_RECOUNT.postbacks),
       activity: await read("report_activity", ROLLUP_RECOUNT.activity),
+      deliveries: await read("delivery_rollup", ROLLUP_RECOUNT.deliveries),
       commissions: lines(await db.all("SELECT * FROM report_commissions")),
     };
   } finally {
@@ -60,12 +63,21 @@ for (const engine of await availableEngines()) {
     let w: World;
     let other: World;
     before(async () => {
-      b = await startBench(engine);
+      b = await startBench(engine, { DELIVERY_ALLOW: "127.0.0.1", DISPATCH_INTERVAL_MS: "20" });
       w = await worldOf(b, "igaming");
       other = await worldOf(b, "igaming", "USD");
       await addPlan(b, w, { cpa: CPA, holdDays: 7 });
       await addPlan(b, other, { cpa: { ...CPA, amountMinor: 5000 }, holdDays: 0 });
+      // Outbound postbacks of w's conversions, to a port nothing listens on: they fail and wait.
+      const endpoint = await b.admin("POST", "/v1/endpoints", {
+        affiliate_id: w.affiliate.id,
+        url_template: "http://127.0.0.1:9/pb?id={delivery_id}",
+        method: "GET",
+      });
+      expectStatus(endpoint, 201);
+      endpointId = endpoint.body.id;
     });
+    let endpointId: number;
     after(() => b?.close());
 
     const ftd = async (world: World, extra: Record<string, string> = {}) =>
@@ -119,11 +131,23 @@ for (const engine of await availableEngines()) {
       const paid = await b.admin("POST", "/v1/commissions/payouts", { period, affiliate_id: w.affiliate.id });
       expectStatus(paid, 201);
       assert.ok(kept);
+      // The dispatcher has tried (and failed) a delivery; then the endpoint is disabled (its
+      // deliveries paused), so nothing changes between reading the rollups and recounting.
+      await eventually(
+        async () =>
+          (await b.admin("GET", "/v1/deliveries?limit=100")).body.data.some(
+            (d: { last_error: string | null }) => d.last_error !== null,
+          ),
+        { what: "a failed delivery attempt" },
+      );
+      expectStatus(await b.admin("PATCH", `/v1/endpoints/${endpointId}`, { status: "disabled" }), 200);
+      const { databaseUrl } = b;
 
-      const before = await rollups(b.databaseUrl);
+      const before = await rollups(databaseUrl);
       assert.deepEqual(before.postbacks.stored, before.postbacks.recounted, "postback_rollup = recount");
       assert.deepEqual(before.activity.stored, before.activity.recounted, "report_activity = recount");
-      await assertTotalsMatchRecount(b.databaseUrl);
+      assert.deepEqual(before.deliveries.stored, before.deliveries.recounted, "delivery_rollup = recount");
+      await assertTotalsMatchRecount(databaseUrl);
       // Every outcome and every status is there, so the comparisons above compared something.
       const text = before.postbacks.stored.join("\n");
       for (const outcome of ["accepted", "unattributed", "test", "duplicate", "rejected"])
@@ -136,10 +160,13 @@ for (const engine of await availableEngines()) {
       for (const status of ["approved", "paid"])
         assert.match(commissions, new RegExp(`status=${status}`), status);
       assert.match(before.activity.stored.join("\n"), /event=click/);
+      assert.match(before.deliveries.stored.join("\n"), /class=failing/, "a failed delivery was counted");
 
-      const removed = await b.store.prune({ requestLog: b.now() + DAY, clicks: b.now() + DAY });
+      const pruner = openStore(databaseUrl);
+      const removed = await pruner.prune({ requestLog: b.now() + DAY, clicks: b.now() + DAY });
+      await pruner.close();
       assert.ok(removed.requestLog > 10 && removed.clicks > 5, "the raw rows were pruned");
-      const pruned = await rollups(b.databaseUrl);
+      const pruned = await rollups(databaseUrl);
       assert.deepEqual(pruned.postbacks.stored, before.postbacks.stored, "postback_rollup survives pruning");
       assert.deepEqual(pruned.activity.stored, before.activity.stored, "report_activity survives pruning");
       assert.deepEqual(pruned.commissions, before.commissions);

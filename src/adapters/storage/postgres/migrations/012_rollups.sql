@@ -139,3 +139,56 @@ SELECT affiliate_id, program_id, bucket_at, event, currency, SUM(n), SUM(amount_
 INSERT INTO report_commissions (affiliate_id, program_id, bucket_at, currency, status, amount_minor)
 SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status, SUM(amount_minor)
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
+
+-- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
+-- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
+-- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
+-- delivered deliveries and old attempts leaves the counts as they were.
+CREATE TABLE delivery_rollup (
+  program_id BIGINT NOT NULL,
+  hour_at BIGINT NOT NULL,
+  class TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (program_id, hour_at, class)
+);
+CREATE INDEX delivery_rollup_hour ON delivery_rollup (hour_at);
+
+-- PostgreSQL allows no column list on a trigger with transition tables, so the update trigger sees
+-- every update of deliveries (claims too) and keeps only rows whose class changed.
+CREATE FUNCTION deliveries_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+  SELECT COALESCE(c.program_id, 0), d.created_at - d.created_at % 3600000, CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, COUNT(*)
+  FROM new_rows d LEFT JOIN conversions c ON c.id = d.conversion_id
+  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION deliveries_rollup_insert();
+
+CREATE FUNCTION deliveries_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+  SELECT COALESCE(c.program_id, 0), m.created_at - m.created_at % 3600000, m.class, SUM(m.delta)
+  FROM (
+    SELECT n.conversion_id, n.created_at, CASE WHEN o.state = 'delivered' THEN 'ok' WHEN o.state = 'dead' THEN 'dead' WHEN o.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class, -1 AS delta
+    FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE (CASE WHEN o.state = 'delivered' THEN 'ok' WHEN o.state = 'dead' THEN 'dead' WHEN o.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) <> (CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END)
+    UNION ALL
+    SELECT n.conversion_id, n.created_at, CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
+    FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE (CASE WHEN o.state = 'delivered' THEN 'ok' WHEN o.state = 'dead' THEN 'dead' WHEN o.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) <> (CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END)
+  ) m LEFT JOIN conversions c ON c.id = m.conversion_id
+  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER deliveries_rollup_update AFTER UPDATE ON deliveries
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION deliveries_rollup_update();
+
+INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+SELECT program_id, hour_at, class, COUNT(*) FROM (
+  SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
+    CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
+  FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
+) x GROUP BY program_id, hour_at, class;

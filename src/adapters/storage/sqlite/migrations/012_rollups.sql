@@ -121,3 +121,41 @@ SELECT affiliate_id, program_id, bucket_at, event, currency, SUM(n), SUM(amount_
 INSERT INTO report_commissions (affiliate_id, program_id, bucket_at, currency, status, amount_minor)
 SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status, SUM(amount_minor)
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
+
+-- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
+-- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
+-- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
+-- delivered deliveries and old attempts leaves the counts as they were.
+CREATE TABLE delivery_rollup (
+  program_id INTEGER NOT NULL,
+  hour_at INTEGER NOT NULL,
+  class TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (program_id, hour_at, class)
+) WITHOUT ROWID;
+CREATE INDEX delivery_rollup_hour ON delivery_rollup (hour_at);
+
+CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries BEGIN
+  INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+  SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
+    NEW.created_at - NEW.created_at % 3600000, CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
+  WHERE true
+  ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + 1;
+END;
+
+CREATE TRIGGER deliveries_rollup_update AFTER UPDATE OF state, last_error ON deliveries
+WHEN (CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN 'dead' WHEN OLD.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) <> (CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) BEGIN
+  INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+  SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
+    NEW.created_at - NEW.created_at % 3600000, class, delta
+  FROM (SELECT CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN 'dead' WHEN OLD.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class, -1 AS delta UNION ALL SELECT CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1)
+  WHERE true
+  ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
+END;
+
+INSERT INTO delivery_rollup (program_id, hour_at, class, count)
+SELECT program_id, hour_at, class, COUNT(*) FROM (
+  SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
+    CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
+  FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
+) x GROUP BY program_id, hour_at, class;
