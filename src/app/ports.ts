@@ -25,6 +25,7 @@ import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { IngestTx } from "./ingest/ingest-port.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "./records.ts";
+import type { StatsStore } from "./stats/stats-port.ts";
 
 export interface Clock {
   now(): number;
@@ -90,6 +91,9 @@ export interface Store {
 
   /** Console sign-ins. */
   readonly consoleSessions: ConsoleSessionStore;
+
+  /** Stats and reports, read from the rollups. */
+  readonly stats: StatsStore;
 
   /** Deletes request-log rows and clicks older than the given times, in bounded chunks. */
   prune(before: { requestLog: number; clicks: number }): Promise<{ requestLog: number; clicks: number }>;

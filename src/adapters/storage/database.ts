@@ -356,6 +356,42 @@ export interface LedgerBalancesTable {
   amount_minor: Int;
 }
 
+export interface PostbackRollupTable {
+  operator_id: Int;
+  program_id: Int;
+  hour_at: Int;
+  outcome: Text;
+  code: Text;
+  latency_le_us: Int;
+  count: Int;
+}
+
+export interface ReportActivityTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  event: Text;
+  currency: Text;
+  count: Int;
+  amount_minor: Int;
+}
+
+export interface ReportCommissionsTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  currency: Text;
+  status: Text;
+  amount_minor: Int;
+}
+
+export interface DeliveryRollupTable {
+  program_id: Int;
+  hour_at: Int;
+  class: Text;
+  count: Int;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -383,4 +419,8 @@ export interface Database {
   alert_notifications: AlertNotificationsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
+  postback_rollup: PostbackRollupTable;
+  report_activity: ReportActivityTable;
+  report_commissions: ReportCommissionsTable;
+  delivery_rollup: DeliveryRollupTable;
 }

@@ -1,4 +1,5 @@
 /** The `Store` port over a SQL driver: one implementation for SQLite and PostgreSQL. */
+
 import type {
   ClickFilter,
   ConversionFilter,
@@ -38,6 +39,7 @@ import {
   requestLogValues,
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
+import { createStatsStore } from "./stats-store.ts";
 import { newestPage } from "./time-window.ts";
 
 export interface SqlStoreOptions {
@@ -116,6 +118,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
     consoleSessions: createConsoleSessionStore(db, builder),
+    stats: createStatsStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     recalculations: createRecalculationStore(db, dialect, builder),
     async insertRequestLogs(rows) {

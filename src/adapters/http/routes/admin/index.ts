@@ -23,6 +23,7 @@ import { recalculationRoutes } from "./recalculations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
+import { statsRoutes } from "./stats.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
 
@@ -94,6 +95,7 @@ export async function adminRoutes(
     recordRoutes,
     deliveryRoutes,
     commissionRoutes,
+    statsRoutes,
   ]) {
     await app.register(routes, deps);
   }
