@@ -20,6 +20,7 @@ import type {
   OperatorActivity,
   RequestLogFilter,
 } from "./admin/entities-port.ts";
+import type { AlertFactsReader, AlertStore } from "./alerts/alert-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
@@ -73,6 +74,10 @@ export interface Store {
   insertClicks(rows: readonly ClickRow[]): Promise<void>;
   /** Runs one ingest batch in a single durable transaction. */
   ingest<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** Alerts, their webhooks and notifications (app/alerts). */
+  readonly alerts: AlertStore;
+  /** What the alert rules read. */
+  readonly alertFacts: AlertFactsReader;
   /** Commissions recalculated for conversions received while no plan was in force. */
   readonly recalculations: RecalculationStore;
   /** Writes request-log rows that belong to no ingest batch. */

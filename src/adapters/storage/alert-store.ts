@@ -1,5 +1,5 @@
 /** Alerts, their webhooks and notifications over SQL (both engines, built with Kysely): the `AlertStore` port. */
-import type { Kysely } from "kysely";
+import { type Kysely, type SqlBool, sql } from "kysely";
 import type {
   AlertNotificationRow,
   AlertRow,
@@ -121,10 +121,11 @@ export function createAlertStore(db: SqlDriver, builder: Kysely<Database>): Aler
               created_at: alert.createdAt,
               updated_at: alert.updatedAt,
             })
+            // The partial index's own predicate as a literal: SQLite matches it to the index textually.
             .onConflict((oc) =>
               oc
                 .columns(["rule", "subject_kind", "subject_id"])
-                .where("state", "=", "firing")
+                .where(sql<SqlBool>`state = 'firing'`)
                 .doNothing(),
             ),
         );
@@ -159,13 +160,20 @@ export function createAlertStore(db: SqlDriver, builder: Kysely<Database>): Aler
     async list(filter) {
       let query = builder.selectFrom("alerts").selectAll();
       if (filter.state) query = query.where("state", "=", filter.state);
+      if (filter.subject)
+        query = query
+          .where("subject_kind", "=", filter.subject.kind)
+          .where("subject_id", "=", filter.subject.id);
       if (filter.after) {
         const [at, id] = filter.after;
         query = query.where((eb) =>
           eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]),
         );
       }
-      const rows = await rowsOf(db, query.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit));
+      const rows = await rowsOf(
+        db,
+        query.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit),
+      );
       return rows.map(alertFromRow);
     },
     get: (id) => alertIn(db, id),

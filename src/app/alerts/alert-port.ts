@@ -1,6 +1,5 @@
 /** Storage of alerts (evaluate-alerts.ts), their webhooks and notifications (notify-alerts.ts). */
 import type { AlertRule, AlertState, SubjectKind } from "../../domain/alerts/alert-messages.ts";
-import type { HourCount } from "../../domain/alerts/rules.ts";
 
 export interface AlertRow {
   readonly id: string;
@@ -73,6 +72,8 @@ export interface AlertNotificationRow {
 
 export interface AlertFilter {
   readonly state?: AlertState | undefined;
+  /** Only the alerts about this subject. */
+  readonly subject?: { readonly kind: SubjectKind; readonly id: number } | undefined;
   readonly limit: number;
   /** Keyset position (created_at, id) of the last row of the previous page. */
   readonly after?: readonly [number, string] | undefined;
@@ -134,18 +135,19 @@ export interface OutcomeCounts {
   readonly unattributed: number;
 }
 
+/** One operator's postbacks in one UTC hour, by outcome (from the postback rollup). */
+export interface HourOutcomes extends OutcomeCounts {
+  readonly operatorId: number;
+  /** Start of the hour (epoch ms). */
+  readonly hour: number;
+}
+
 /** What the rules read, each from running rollups or one indexed row per subject (never raw logs). */
 export interface AlertFactsReader {
   /** Enabled operators with their last postback (any outcome). */
   operators(): Promise<OperatorFacts[]>;
   /** Endpoints that are active or were disabled automatically. */
   endpoints(): Promise<EndpointFacts[]>;
-  /** Postbacks per UTC hour in [from, to), per operator (hours with none are absent). */
-  hourlyPostbacks(
-    operatorIds: readonly number[],
-    from: number,
-    to: number,
-  ): Promise<Map<number, HourCount[]>>;
-  /** Outcome counts in [from, to), per operator. */
-  outcomes(operatorIds: readonly number[], from: number, to: number): Promise<Map<number, OutcomeCounts>>;
+  /** Every operator's postbacks per UTC hour in [from, to) by outcome (hours with none absent). */
+  hourlyOutcomes(from: number, to: number): Promise<HourOutcomes[]>;
 }

@@ -15,7 +15,8 @@ import {
   weeklyRates,
 } from "../../domain/alerts/rules.ts";
 import type { Clock, Ids } from "../ports.ts";
-import type { AlertFactsReader, AlertRow, AlertStore, NewNotification } from "./alert-port.ts";
+import type { AlertFactsReader, AlertRow, AlertStore, NewNotification, OutcomeCounts } from "./alert-port.ts";
+import { addCounts, OutcomeHistory } from "./outcome-history.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -48,6 +49,8 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
 export interface EvaluateDeps {
   readonly alerts: AlertStore;
   readonly facts: AlertFactsReader;
+  /** The operators' hourly outcomes, kept between evaluations (createOutcomeHistory). */
+  readonly history: OutcomeHistory;
   readonly clock: Clock;
   readonly ids: Ids;
   readonly settings: AlertSettings;
@@ -70,35 +73,38 @@ interface Candidate {
 
 const keyOf = (a: { rule: string; subjectKind: string; subjectId: number }) =>
   `${a.rule}:${a.subjectKind}:${a.subjectId}`;
+const NONE: OutcomeCounts = { postbacks: 0, rejected: 0, accepted: 0, unattributed: 0 };
 const hourStart = (at: number) => Math.floor(at / HOUR_MS) * HOUR_MS;
 
 async function operatorCandidates(deps: EvaluateDeps, now: number): Promise<Candidate[]> {
   const { facts, settings } = deps;
   const operators = await facts.operators();
   if (!operators.length) return [];
-  const ids = operators.map((o) => o.id);
-  // Whole hours: the rollups count per hour. The current hour is partial, so the history ends
-  // before it and the window includes it.
-  const historyTo = hourStart(now);
-  const historyFrom = historyTo - settings.silenceWeeks * 7 * DAY_MS;
+  // Whole hours: the rollup counts per hour. Ended hours come from the history (read once, then
+  // hour by hour); the current, partial hour is read fresh each time.
+  const currentHour = hourStart(now);
+  const historyFrom = currentHour - settings.silenceWeeks * 7 * DAY_MS;
   const windowFrom = hourStart(now - settings.windowMs);
-  const [hours, window, baseline] = await Promise.all([
-    facts.hourlyPostbacks(ids, historyFrom, historyTo),
-    facts.outcomes(ids, windowFrom, now),
-    facts.outcomes(ids, windowFrom - 7 * DAY_MS, windowFrom),
-  ]);
+  await deps.history.advanceTo(currentHour);
+  const current = new Map<number, OutcomeCounts>();
+  for (const h of await facts.hourlyOutcomes(currentHour, currentHour + HOUR_MS))
+    current.set(h.operatorId, h);
   const out: Candidate[] = [];
   for (const o of operators) {
     const link = `/requests?operator=${o.id}`;
     const subject = { subjectKind: "operator" as const, subjectId: o.id, subjectName: o.name, link };
-    const rates = weeklyRates(hours.get(o.id) ?? [], historyFrom, historyTo);
+    const rates = weeklyRates(
+      deps.history.countsOf(o.id, historyFrom, currentHour),
+      historyFrom,
+      currentHour,
+    );
     out.push({
       ...subject,
       rule: "operator_silent",
       verdict: silence({ lastPostbackAt: o.lastPostbackAt, now, rates, minGapMs: settings.silenceMinMs }),
     });
-    const w = window.get(o.id) ?? { postbacks: 0, rejected: 0, accepted: 0, unattributed: 0 };
-    const b = baseline.get(o.id) ?? { postbacks: 0, rejected: 0, accepted: 0, unattributed: 0 };
+    const w = addCounts(deps.history.sumOf(o.id, windowFrom, currentHour), current.get(o.id) ?? NONE);
+    const b = deps.history.sumOf(o.id, windowFrom - 7 * DAY_MS, windowFrom);
     out.push({
       ...subject,
       link: `/requests?operator=${o.id}&outcome=rejected`,
@@ -144,6 +150,10 @@ async function endpointCandidates(deps: EvaluateDeps, now: number): Promise<Cand
   }
   return out;
 }
+
+/** The history an evaluator keeps: the weeks silence learns from (the baseline's 7 days are within). */
+export const createOutcomeHistory = (facts: AlertFactsReader, settings: AlertSettings): OutcomeHistory =>
+  new OutcomeHistory(facts, Math.max(settings.silenceWeeks * 7 * DAY_MS, 8 * DAY_MS));
 
 /** One evaluation of every rule for every subject. */
 export async function evaluateAlerts(deps: EvaluateDeps): Promise<Evaluation> {

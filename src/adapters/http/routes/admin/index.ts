@@ -11,6 +11,7 @@ import { ROLES } from "../../../../domain/model.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
 import { affiliateRoutes } from "./affiliates.ts";
+import { alertsRoutes } from "./alerts.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { commissionRoutes } from "./commissions.ts";
 import { deliveryRoutes } from "./deliveries.ts";
@@ -99,7 +100,11 @@ export async function adminRoutes(
   ]) {
     await app.register(routes, deps);
   }
-  if (options.outbound) await app.register(endpointRoutes, { ...deps, ...options.outbound });
+  if (options.outbound) {
+    await app.register(endpointRoutes, { ...deps, ...options.outbound });
+    // Alert webhooks are called through the same egress guard and sender.
+    await app.register(alertsRoutes, { ...deps, ...options.outbound });
+  }
   // Recalculations decide commissions as ingest does, click times included: with the click secrets.
   if (options.clickSecrets)
     await app.register(recalculationRoutes, {
