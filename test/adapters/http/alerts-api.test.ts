@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AlertRow } from "../../../src/app/alerts/alert-port.ts";
-import { decodeSecret, signWebhook } from "../../../src/domain/signing.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
-import { type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
+import { assertSignedWith, type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
 import { type Call, client, createWorld, expectStatus, type World } from "./admin-kit.ts";
 
 const alertAbout = (operatorId: number, id: string, at: number): AlertRow => ({
@@ -63,17 +62,7 @@ for (const engine of await availableEngines()) {
       expectStatus(sent, 200);
       assert.equal(sent.body.ok, true);
       const hit = receiver.hits.at(-1)!;
-      const key = decodeSecret(created.body.secret);
-      assert.ok(key.ok);
-      assert.equal(
-        hit.headers["webhook-signature"],
-        signWebhook(
-          key.value,
-          String(hit.headers["webhook-id"]),
-          String(hit.headers["webhook-timestamp"]),
-          hit.body,
-        ),
-      );
+      assertSignedWith(created.body.secret, hit);
       assert.equal(JSON.parse(hit.body).type, "alert.firing");
 
       const slack = await admin("POST", "/v1/alert-webhooks", {

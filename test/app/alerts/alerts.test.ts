@@ -17,8 +17,8 @@ import {
 import { type NotifyDeps, notifyDue } from "../../../src/app/alerts/notify-alerts.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import type { RequestLogRow } from "../../../src/app/records.ts";
-import { decodeSecret, signWebhook } from "../../../src/domain/signing.ts";
 import {
+  assertSignedWith,
   endpointInput,
   type Receiver,
   startReceiver,
@@ -146,18 +146,7 @@ for (const engine of await availableEngines()) {
         [["firing", "delivered", 3]],
       );
       const hit = receiver.hits.at(-1)!;
-      const key = decodeSecret(secret);
-      assert.ok(key.ok);
-      assert.equal(
-        hit.headers["webhook-signature"],
-        signWebhook(
-          key.value,
-          String(hit.headers["webhook-id"]),
-          String(hit.headers["webhook-timestamp"]),
-          hit.body,
-        ),
-        "signed as Standard Webhooks",
-      );
+      assertSignedWith(secret, hit);
       const body = JSON.parse(hit.body) as { type: string; alert: Record<string, unknown> };
       assert.equal(body.type, "alert.firing");
       assert.equal(body.alert["rule"], "operator_silent");
