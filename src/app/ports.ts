@@ -20,6 +20,7 @@ import type {
   OperatorActivity,
   RequestLogFilter,
 } from "./admin/entities-port.ts";
+import type { TimelineReads } from "./admin/timeline-port.ts";
 import type { AlertFactsReader, AlertStore } from "./alerts/alert-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { RecalculationStore } from "./commissions/recalculation-port.ts";
@@ -78,12 +79,15 @@ export interface Store {
   readonly alerts: AlertStore;
   /** What the alert rules read. */
   readonly alertFacts: AlertFactsReader;
+  /** A conversion's story, click to money, and the console's search (each an index look-up). */
+  readonly timeline: TimelineReads;
   /** Commissions recalculated for conversions received while no plan was in force. */
   readonly recalculations: RecalculationStore;
   /** Writes request-log rows that belong to no ingest batch. */
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
 
   searchRequestLog(filter: RequestLogFilter): Promise<RequestLogRow[]>;
+  getRequestLog(id: string): Promise<RequestLogRow | undefined>;
   listConversions(filter: ConversionFilter): Promise<ConversionRow[]>;
   getConversion(id: string): Promise<ConversionRow | undefined>;
   listClicks(filter: ClickFilter): Promise<ClickRow[]>;

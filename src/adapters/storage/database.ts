@@ -146,6 +146,9 @@ export interface RequestLogTable {
   txid: Text | null;
   conversion_id: Text | null;
   raw: Text;
+  program_id: Int | null;
+  outcome: Text;
+  answer: Text | null;
 }
 
 export interface CommissionPlansTable {

@@ -7,6 +7,7 @@ import type {
   RequestLogRow,
   UnattributedReason,
 } from "../../app/records.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import { storableOrNull, storableText } from "../../domain/storable-text.ts";
 import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
@@ -166,6 +167,9 @@ export const REQUEST_LOG_COLUMNS = [
   "txid",
   "conversion_id",
   "raw",
+  "program_id",
+  "outcome",
+  "answer",
 ] as const;
 
 /**
@@ -187,6 +191,9 @@ export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   storableOrNull(l.txid),
   l.conversionId,
   l.raw,
+  l.programId,
+  l.outcome,
+  l.answer,
 ];
 
 export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
@@ -203,4 +210,7 @@ export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
   txid: str(r["txid"]),
   conversionId: str(r["conversion_id"]),
   raw: String(r["raw"]),
+  programId: num(r["program_id"]),
+  outcome: String(r["outcome"]) as RequestOutcome,
+  answer: str(r["answer"]),
 });

@@ -23,6 +23,7 @@ import { programRoutes } from "./programs.ts";
 import { recalculationRoutes } from "./recalculations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
+import { requestLogRoutes } from "./request-log.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
 import { statsRoutes } from "./stats.ts";
 
@@ -94,6 +95,7 @@ export async function adminRoutes(
     linkRoutes,
     apiKeyRoutes,
     recordRoutes,
+    requestLogRoutes,
     deliveryRoutes,
     commissionRoutes,
     statsRoutes,
