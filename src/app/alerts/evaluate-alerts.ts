@@ -143,7 +143,8 @@ async function endpointCandidates(deps: EvaluateDeps, now: number): Promise<Cand
       subjectKind: "endpoint" as const,
       subjectId: e.id,
       subjectName: e.name,
-      link: `/deliveries?endpoint=${e.id}`,
+      // No console page per endpoint yet: the alerts page shows the figures.
+      link: "/alerts",
     };
     out.push({ ...subject, rule: "endpoint_failing", verdict: endpointFailing(input) });
     out.push({ ...subject, rule: "endpoint_disabled", verdict: endpointDisabled(input) });
