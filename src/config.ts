@@ -76,6 +76,20 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Processes serving on one host (`auto`: one per core); more than 1 needs PostgreSQL. */
   readonly workers: number | "auto";
+  /** How often the alert rules are evaluated and notifications sent (ms); 0: alerts off (docs/alerts.md). */
+  readonly alertIntervalMs: number;
+  /** An operator's silence alerts no sooner than this (ms), however busy its usual hours. */
+  readonly alertSilenceMinMs: number;
+  /** Rejected share of an operator's postbacks over the window that alerts (0–1). */
+  readonly alertRejectionRate: number;
+  /** Unattributed share this far above its 7-day baseline (and twice it) alerts (0–1). */
+  readonly alertUnattributedJump: number;
+  /** The rate rules' window (ms; counted in whole hours, the current one included). */
+  readonly alertWindowMs: number;
+  /** Postbacks a window needs before a rate rule judges it. */
+  readonly alertMinCount: number;
+  /** An endpoint whose attempts all failed for this long alerts (ms). */
+  readonly alertEndpointFailingMs: number;
 }
 
 export class ConfigError extends Error {
@@ -229,6 +243,13 @@ export function loadConfig(env: Env): Config {
     metricsHost,
     metricsToken,
     workers,
+    alertIntervalMs: int("ALERT_INTERVAL_MS", 60_000, 0, 86_400_000),
+    alertSilenceMinMs: int("ALERT_SILENCE_MIN_MINUTES", 30, 10, 10_080) * 60_000,
+    alertRejectionRate: int("ALERT_REJECTION_PERCENT", 25, 1, 100) / 100,
+    alertUnattributedJump: int("ALERT_UNATTRIBUTED_JUMP_PERCENT", 20, 1, 100) / 100,
+    alertWindowMs: int("ALERT_WINDOW_MINUTES", 60, 1, 1440) * 60_000,
+    alertMinCount: int("ALERT_MIN_COUNT", 20, 1, 1_000_000),
+    alertEndpointFailingMs: int("ALERT_ENDPOINT_FAILING_MINUTES", 30, 1, 10_080) * 60_000,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -57,6 +57,13 @@ describe("loadConfig", () => {
       metricsHost: "127.0.0.1",
       metricsToken: undefined,
       workers: 1,
+      alertIntervalMs: 60_000,
+      alertSilenceMinMs: 30 * 60_000,
+      alertRejectionRate: 0.25,
+      alertUnattributedJump: 0.2,
+      alertWindowMs: 60 * 60_000,
+      alertMinCount: 20,
+      alertEndpointFailingMs: 30 * 60_000,
     });
   });
 

@@ -21,12 +21,14 @@ import type {
   RequestLogFilter,
 } from "./admin/entities-port.ts";
 import type { TimelineReads } from "./admin/timeline-port.ts";
+import type { AlertFactsReader, AlertStore } from "./alerts/alert-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { IngestTx } from "./ingest/ingest-port.ts";
 import type { TraceStore } from "./ingest/trace-port.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "./records.ts";
+import type { StatsStore } from "./stats/stats-port.ts";
 
 export interface Clock {
   now(): number;
@@ -74,6 +76,10 @@ export interface Store {
   insertClicks(rows: readonly ClickRow[]): Promise<void>;
   /** Runs one ingest batch in a single durable transaction. */
   ingest<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** Alerts, their webhooks and notifications (app/alerts). */
+  readonly alerts: AlertStore;
+  /** What the alert rules read. */
+  readonly alertFacts: AlertFactsReader;
   /** A conversion's story, click to money, and the console's search (each an index look-up). */
   readonly timeline: TimelineReads;
   /** Commissions recalculated for conversions received while no plan was in force. */
@@ -98,6 +104,9 @@ export interface Store {
 
   /** Console sign-ins. */
   readonly consoleSessions: ConsoleSessionStore;
+
+  /** Stats and reports, read from the rollups. */
+  readonly stats: StatsStore;
 
   /** Deletes request-log rows and clicks older than the given times, in bounded chunks. */
   prune(before: { requestLog: number; clicks: number }): Promise<{ requestLog: number; clicks: number }>;

@@ -1,13 +1,23 @@
 /**
  * The service's periodic jobs: retention pruning (request log, clicks, deliveries, expired signing
- * secrets, ended console sessions) and the hold job (pending commissions approved once their hold ends). Each run is
+ * secrets, ended console sessions), the hold job (pending commissions approved once their hold ends)
+ * and the alerts (rules evaluated, then due notifications sent: docs/alerts.md). Each run is
  * chained after the previous one, so a slow run never overlaps the next; a failed run is logged
  * and the next one tries again; `stop()` clears the timers and waits for the running ones, so
  * shutdown never closes the database under them.
  */
+import {
+  createOutcomeHistory,
+  DEFAULT_ALERT_SETTINGS,
+  type EvaluateDeps,
+  evaluateAlerts,
+} from "../app/alerts/evaluate-alerts.ts";
+import { type NotifyDeps, notifyDue } from "../app/alerts/notify-alerts.ts";
 import { approveDueEntries } from "../app/commissions/approve-due.ts";
-import type { Clock, Store } from "../app/ports.ts";
+import type { OutboundSender, SendOptions } from "../app/delivery/sender-port.ts";
+import type { Clock, Ids, Store } from "../app/ports.ts";
 import type { Config } from "../config.ts";
+import { nextAttemptAt } from "../domain/retry-schedule.ts";
 
 const DAY_MS = 86_400_000;
 /** How often the hold job looks for commissions whose hold has ended. */
@@ -26,6 +36,66 @@ type RetentionConfig = Pick<
   Config,
   "requestLogRetentionDays" | "clickRetentionDays" | "deliveryRetentionDays" | "pruneIntervalMs"
 >;
+
+type AlertConfig = Pick<
+  Config,
+  | "alertIntervalMs"
+  | "alertSilenceMinMs"
+  | "alertRejectionRate"
+  | "alertUnattributedJump"
+  | "alertWindowMs"
+  | "alertMinCount"
+  | "alertEndpointFailingMs"
+  | "publicUrl"
+>;
+
+/** What sending alert notifications takes: the outbound sender (SSRF guard, timeouts) and ids. */
+export interface AlertSending {
+  readonly sender: OutboundSender;
+  readonly sendOptions: SendOptions;
+  readonly ids: Ids;
+}
+
+/** Notifications sent per round; rounds repeat while a full one was due. */
+const NOTIFY_BATCH = 20;
+
+function alertJob(store: Store, clock: Clock, config: AlertConfig, sending: AlertSending, log: JobLog) {
+  const settings = {
+    ...DEFAULT_ALERT_SETTINGS,
+    silenceMinMs: config.alertSilenceMinMs,
+    rejectionRate: config.alertRejectionRate,
+    unattributedJump: config.alertUnattributedJump,
+    windowMs: config.alertWindowMs,
+    minCount: config.alertMinCount,
+    endpointFailingMs: config.alertEndpointFailingMs,
+  };
+  const evaluate: EvaluateDeps = {
+    alerts: store.alerts,
+    facts: store.alertFacts,
+    history: createOutcomeHistory(store.alertFacts, settings),
+    clock,
+    ids: sending.ids,
+    settings,
+  };
+  const notify: NotifyDeps = {
+    alerts: store.alerts,
+    sender: sending.sender,
+    clock,
+    schedule: (attempt, now, retryAfter) => nextAttemptAt(attempt, now, Math.random, retryAfter),
+    sendOptions: sending.sendOptions,
+    publicUrl: config.publicUrl,
+    leaseMs: 5 * 60_000,
+  };
+  return async () => {
+    try {
+      const { opened, resolved } = await evaluateAlerts(evaluate);
+      if (opened || resolved) log.info({ opened, resolved }, "alerts evaluated");
+      while ((await notifyDue(notify, NOTIFY_BATCH)) === NOTIFY_BATCH);
+    } catch (error) {
+      log.error({ err: error }, "alert evaluation failed");
+    }
+  };
+}
 
 async function pruneOnce(store: Store, clock: Clock, config: RetentionConfig, log: JobLog): Promise<void> {
   const now = clock.now();
@@ -65,8 +135,10 @@ function every(intervalMs: number, atStart: boolean, run: () => Promise<void>) {
 export function startBackgroundJobs(
   store: Store,
   clock: Clock,
-  config: RetentionConfig,
+  config: RetentionConfig & AlertConfig,
   log: JobLog,
+  /** Alerts need the outbound sender; without it (or with ALERT_INTERVAL_MS=0) they are off. */
+  alertSending?: AlertSending,
 ): BackgroundJobs {
   const pruning = every(config.pruneIntervalMs, true, () => pruneOnce(store, clock, config, log));
   const approving = every(APPROVE_INTERVAL_MS, false, () =>
@@ -75,9 +147,13 @@ export function startBackgroundJobs(
       (error: unknown) => log.error({ err: error }, "commission approval failed"),
     ),
   );
+  const alerting =
+    alertSending && config.alertIntervalMs
+      ? every(config.alertIntervalMs, false, alertJob(store, clock, config, alertSending, log))
+      : undefined;
   return {
     stop: async () => {
-      await Promise.all([pruning.stop(), approving.stop()]);
+      await Promise.all([pruning.stop(), approving.stop(), alerting?.stop()]);
     },
   };
 }

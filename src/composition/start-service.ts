@@ -171,7 +171,11 @@ export async function startService(
     info: (fields: Record<string, unknown>, message: string) => app?.log.info(fields, message),
     error: (fields: Record<string, unknown>, message: string) => app?.log.error(fields, message),
   };
-  const jobs = startBackgroundJobs(store, clock, config, log);
+  const jobs = startBackgroundJobs(store, clock, config, log, {
+    sender: delivery.sender,
+    sendOptions: delivery.routes.sendOptions,
+    ids,
+  });
 
   const server = app;
   let stopping: Promise<void> | undefined;

@@ -27,6 +27,7 @@ import { createSignInThrottle, type SignInThrottle } from "../app/access/sign-in
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { StorageUnavailableError } from "../app/storage-errors.ts";
 import { ERRORS, PostwireError } from "../domain/errors.ts";
+import { ALERT_PAGE_PATHS, alertPages } from "./alert-pages.ts";
 import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
@@ -47,6 +48,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...TIMELINE_PAGE_PATHS,
   ...SETUP_PAGE_PATHS,
   ...REQUEST_PATHS,
+  ...ALERT_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -170,6 +172,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
 
   await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
   await setupPages(app, deps, { viewerOf, formViewer, sendPage });
+  await alertPages(app, deps, { viewerOf, formViewer, sendPage });
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

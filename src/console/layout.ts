@@ -27,6 +27,7 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
   return [
     ["/", "Programs"],
     ["/requests", "Requests"],
+    ["/alerts", "Alerts"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * Checks the running totals (month_usage, ledger_balances) against a recount of the raw rows
+ * Checks the running totals (month_usage, ledger_balances, report_commissions) against a recount of the raw rows
  * (src/adapters/storage/ledger-writes.ts): equal row for row, zero rows aside.
  */
 import assert from "node:assert/strict";
@@ -10,6 +10,7 @@ import type { SqlRow } from "../../src/adapters/storage/sql-driver.ts";
 const KEYS = {
   usage: ["affiliate_id", "program_id", "period"],
   balances: ["affiliate_id", "program_id", "period", "currency", "status"],
+  commissions: ["affiliate_id", "program_id", "bucket_at", "currency", "status"],
 } as const;
 
 /** Rows as sorted lines of text, numbers normalised (pg returns sums as strings), all-zero rows out. */
@@ -33,6 +34,7 @@ export async function assertTotalsMatchRecount(databaseUrl: string): Promise<voi
     for (const [name, table] of [
       ["usage", "month_usage"],
       ["balances", "ledger_balances"],
+      ["commissions", "report_commissions"],
     ] as const) {
       const stored = lines(await db.all(`SELECT * FROM ${table}`), KEYS[name]);
       const recounted = lines(await db.all(RECOUNT[name]), KEYS[name]);

@@ -257,6 +257,45 @@ export interface EndpointsTable extends Stamped {
   disabled_reason: Text | null;
   disabled_at: Int | null;
   consecutive_failures: Generated<Int>;
+  failing_since: Int | null;
+}
+
+export interface AlertWebhooksTable extends Stamped {
+  id: Generated<Int>;
+  name: Text;
+  url: Text;
+  format: Text;
+  secret: Text;
+  status: Text;
+}
+
+export interface AlertsTable {
+  id: Text;
+  rule: Text;
+  subject_kind: Text;
+  subject_id: Int;
+  subject_name: Text;
+  state: Text;
+  since: Int;
+  resolved_at: Int | null;
+  figures: Text;
+  link: Text;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface AlertNotificationsTable {
+  id: Text;
+  alert_id: Text;
+  webhook_id: Int;
+  transition: Text;
+  state: Text;
+  attempts: Int;
+  run_at: Int;
+  last_error: Text | null;
+  last_status: Int | null;
+  created_at: Int;
+  delivered_at: Int | null;
 }
 
 export interface DeliveriesTable extends Stamped {
@@ -340,6 +379,42 @@ export interface LedgerBalancesTable {
   amount_minor: Int;
 }
 
+export interface PostbackRollupTable {
+  operator_id: Int;
+  program_id: Int;
+  hour_at: Int;
+  outcome: Text;
+  code: Text;
+  latency_le_us: Int;
+  count: Int;
+}
+
+export interface ReportActivityTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  event: Text;
+  currency: Text;
+  count: Int;
+  amount_minor: Int;
+}
+
+export interface ReportCommissionsTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  currency: Text;
+  status: Text;
+  amount_minor: Int;
+}
+
+export interface DeliveryRollupTable {
+  program_id: Int;
+  hour_at: Int;
+  class: Text;
+  count: Int;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -365,6 +440,13 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   commission_adjustments: CommissionAdjustmentsTable;
   commission_recalculations: CommissionRecalculationsTable;
+  alert_webhooks: AlertWebhooksTable;
+  alerts: AlertsTable;
+  alert_notifications: AlertNotificationsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
+  postback_rollup: PostbackRollupTable;
+  report_activity: ReportActivityTable;
+  report_commissions: ReportCommissionsTable;
+  delivery_rollup: DeliveryRollupTable;
 }

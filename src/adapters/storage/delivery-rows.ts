@@ -31,6 +31,7 @@ export function endpointFromRow(r: SqlRow): Endpoint {
     disabledReason: str(r["disabled_reason"]),
     disabledAt: num(r["disabled_at"]),
     consecutiveFailures: Number(r["consecutive_failures"] ?? 0),
+    failingSince: num(r["failing_since"]),
     createdAt: Number(r["created_at"]),
     updatedAt: Number(r["updated_at"]),
   };

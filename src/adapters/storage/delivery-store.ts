@@ -41,6 +41,7 @@ export const ENDPOINTS: TableSpec<"endpoints"> = {
     { field: "disabledReason", column: "disabled_reason" },
     { field: "disabledAt", column: "disabled_at" },
     { field: "consecutiveFailures", column: "consecutive_failures" },
+    { field: "failingSince", column: "failing_since" },
   ],
   filters: { affiliateId: "affiliate_id" },
 };
@@ -48,7 +49,12 @@ export const ENDPOINTS: TableSpec<"endpoints"> = {
 type EndpointRow = NewEndpoint &
   Pick<
     Endpoint,
-    "previousSecret" | "previousSecretExpiresAt" | "disabledReason" | "disabledAt" | "consecutiveFailures"
+    | "previousSecret"
+    | "previousSecretExpiresAt"
+    | "disabledReason"
+    | "disabledAt"
+    | "consecutiveFailures"
+    | "failingSince"
   >;
 
 function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
@@ -65,6 +71,7 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
           disabledReason: disabled ? (disabledReason ?? null) : null,
           disabledAt: disabled ? now : null,
           consecutiveFailures: 0,
+          failingSince: null,
         },
         now,
       );
@@ -74,7 +81,9 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
     async update(id, patch: EndpointPatch, now) {
       // Re-enabling clears the record of why it was disabled and the failure run.
       const enable =
-        patch.status === "active" ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0 } : {};
+        patch.status === "active"
+          ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null }
+          : {};
       const updated = await table.update(id, { ...patch, ...enable }, now);
       if (updated && patch.status)
         await moveDeliveries(db, id, patch.status === "active" ? "resume" : "pause");
@@ -123,14 +132,14 @@ function endpointsOf(db: SqlDriver): DeliveryStore["endpoints"] {
     async recordResult(id, ok, now) {
       if (ok) {
         await db.run(
-          "UPDATE endpoints SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0",
+          "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ? AND consecutive_failures <> 0",
           [id],
         );
         return 0;
       }
       const [row] = await db.all(
-        "UPDATE endpoints SET consecutive_failures = consecutive_failures + 1, updated_at = ? WHERE id = ? RETURNING consecutive_failures",
-        [now, id],
+        "UPDATE endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, ?), updated_at = ? WHERE id = ? RETURNING consecutive_failures",
+        [now, now, id],
       );
       return Number(row?.["consecutive_failures"] ?? 0);
     },

@@ -10,7 +10,13 @@ import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { limitOf, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
 /** The tables with an id, timestamps and a spec here. */
-export type EntityTableName = "operators" | "programs" | "affiliates" | "links" | "endpoints";
+export type EntityTableName =
+  | "operators"
+  | "programs"
+  | "affiliates"
+  | "links"
+  | "endpoints"
+  | "alert_webhooks";
 
 type Kind = "plain" | "json" | "bool";
 export interface Column<N extends EntityTableName = EntityTableName> {

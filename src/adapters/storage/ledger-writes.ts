@@ -1,7 +1,9 @@
 /**
  * Every write to the ledger goes through here, so the running totals beside it stay exact:
- * `month_usage` (what caps, tiers and revshare floors read on the ingest path) and
- * `ledger_balances` (balances by affiliate, program, period, currency and status). Both change in
+ * `month_usage` (what caps, tiers and revshare floors read on the ingest path),
+ * `ledger_balances` (balances by affiliate, program, period, currency and status) and
+ * `report_commissions` (the same by 15-minute bucket of the event's time, for reports:
+ * 012_rollups.sql). All change in
  * the transaction that writes the rows they sum, by upserts that add deltas (`x = x + excluded.x`),
  * so concurrent PostgreSQL transactions never lose each other's increments; each upsert lists its
  * keys in sorted order, so two of them never wait on each other's rows in a cycle.
@@ -21,6 +23,9 @@ import type { InsertPart, SqlExecutor, SqlRow, SqlValue } from "./sql-driver.ts"
 const USAGE_KEY = ["affiliate_id", "program_id", "period"] as const;
 const USAGE_SUMS = ["qualified", "paid_cpa", "paid_minor", "revshare_minor"] as const;
 const BALANCE_KEY = ["affiliate_id", "program_id", "period", "currency", "status"] as const;
+const REPORT_KEY = ["affiliate_id", "program_id", "bucket_at", "currency", "status"] as const;
+/** Reports sum commissions by 15-minute bucket of the event's time (012_rollups.sql). */
+export const REPORT_BUCKET_MS = 900_000;
 
 type Totals = Map<string, { key: SqlValue[]; sums: number[] }>;
 
@@ -60,20 +65,31 @@ export function usageDeltas(
   return rowsOf(totals);
 }
 
+interface AmountMove {
+  readonly affiliateId: number;
+  readonly programId: number;
+  readonly period: string;
+  readonly currency: string;
+  readonly status: string;
+  readonly amountMinor: number;
+  readonly occurredAt: number;
+}
+
 /** Amounts by balance key and status. */
-export function balanceDeltas(
-  moves: ReadonlyArray<{
-    affiliateId: number;
-    programId: number;
-    period: string;
-    currency: string;
-    status: string;
-    amountMinor: number;
-  }>,
-): SqlValue[][] {
+export function balanceDeltas(moves: readonly AmountMove[]): SqlValue[][] {
   const totals: Totals = new Map();
   for (const m of moves)
     add(totals, [m.affiliateId, m.programId, m.period, m.currency, m.status], [m.amountMinor]);
+  return rowsOf(totals);
+}
+
+/** Amounts by affiliate, program, 15-minute bucket of the event's time, currency and status. */
+export function reportDeltas(moves: readonly AmountMove[]): SqlValue[][] {
+  const totals: Totals = new Map();
+  for (const m of moves) {
+    const bucket = m.occurredAt - (m.occurredAt % REPORT_BUCKET_MS);
+    add(totals, [m.affiliateId, m.programId, bucket, m.currency, m.status], [m.amountMinor]);
+  }
   return rowsOf(totals);
 }
 
@@ -89,6 +105,13 @@ const balancesPart = (rows: SqlValue[][]): InsertPart => ({
   columns: [...BALANCE_KEY, "amount_minor"],
   rows,
   addOnConflict: { key: BALANCE_KEY.join(", "), columns: ["amount_minor"] },
+});
+
+const reportPart = (rows: SqlValue[][]): InsertPart => ({
+  table: "report_commissions",
+  columns: [...REPORT_KEY, "amount_minor"],
+  rows,
+  addOnConflict: { key: REPORT_KEY.join(", "), columns: ["amount_minor"] },
 });
 
 /**
@@ -127,6 +150,7 @@ export async function writeLedger(
     { table: "ledger_entries", columns: ENTRY_COLUMNS, rows: written.entries.map(entryValues) },
     usagePart(usageDeltas(ordered, written.entries)),
     balancesPart(balanceDeltas(written.entries)),
+    reportPart(reportDeltas(written.entries)),
   ]);
   return inserted!.length;
 }
@@ -159,6 +183,7 @@ export async function moveBalances(db: SqlExecutor, moves: readonly StatusMove[]
         period: String(r["period"]),
         currency: String(r["currency"]),
         amountMinor: Number(r["amount_minor"]),
+        occurredAt: Number(r["occurred_at"]),
       };
       return [
         { ...base, status: from, amountMinor: -base.amountMinor },
@@ -166,11 +191,12 @@ export async function moveBalances(db: SqlExecutor, moves: readonly StatusMove[]
       ];
     }),
   );
-  if (deltas.length) await db.insertAll([balancesPart(balanceDeltas(deltas))]);
+  if (deltas.length)
+    await db.insertAll([balancesPart(balanceDeltas(deltas)), reportPart(reportDeltas(deltas))]);
 }
 
 /** The columns an `UPDATE ledger_entries … RETURNING` gives moveBalances. */
-export const MOVED_COLUMNS = "affiliate_id, program_id, period, currency, amount_minor";
+export const MOVED_COLUMNS = "affiliate_id, program_id, period, currency, amount_minor, occurred_at";
 
 /** The totals recounted from the raw rows, in the tables' column order (tests and seeding). */
 export const RECOUNT = {
@@ -190,14 +216,21 @@ export const RECOUNT = {
     GROUP BY affiliate_id, program_id, period`,
   balances: `SELECT affiliate_id, program_id, period, currency, status, SUM(amount_minor) AS amount_minor
     FROM ledger_entries GROUP BY affiliate_id, program_id, period, currency, status`,
+  commissions: `SELECT affiliate_id, program_id, occurred_at - occurred_at % ${REPORT_BUCKET_MS} AS bucket_at, currency,
+      status, SUM(amount_minor) AS amount_minor
+    FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % ${REPORT_BUCKET_MS}, currency, status`,
 } as const;
 
-/** Recomputes both totals from the raw rows (after rows were written around this module: seeding). */
+/** Recomputes the totals from the raw rows (after rows were written around this module: seeding). */
 export async function rebuildTotals(db: SqlExecutor): Promise<void> {
   await db.run("DELETE FROM month_usage");
   await db.run(`INSERT INTO month_usage (${[...USAGE_KEY, ...USAGE_SUMS].join(", ")}) ${RECOUNT.usage}`);
   await db.run("DELETE FROM ledger_balances");
   await db.run(
     `INSERT INTO ledger_balances (${[...BALANCE_KEY, "amount_minor"].join(", ")}) ${RECOUNT.balances}`,
+  );
+  await db.run("DELETE FROM report_commissions");
+  await db.run(
+    `INSERT INTO report_commissions (${[...REPORT_KEY, "amount_minor"].join(", ")}) ${RECOUNT.commissions}`,
   );
 }

@@ -13,6 +13,8 @@ import type {
 } from "../../app/admin/entities-port.ts";
 import type { Store } from "../../app/ports.ts";
 import type { Affiliate, Link, Operator, Program } from "../../domain/model.ts";
+import { createAlertFacts } from "./alert-facts.ts";
+import { createAlertStore } from "./alert-store.ts";
 import { apiKeyStore } from "./api-keys-store.ts";
 import { createCommissionStore } from "./commissions-store.ts";
 import { createConsoleSessionStore } from "./console-session-store.ts";
@@ -40,6 +42,7 @@ import {
   requestLogValues,
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
+import { createStatsStore } from "./stats-store.ts";
 import { newestPage } from "./time-window.ts";
 import { createTimelineReads } from "./timeline-reads.ts";
 import { createTraceStore } from "./trace-store.ts";
@@ -56,7 +59,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
   const pruneChunk = Math.max(1, Math.floor(options.pruneChunk ?? 5000));
   const dialect = dialectOf(db.engine);
   const { builder } = dialect;
-  return {
+  const store: Store = {
     engine: db.engine,
     migrate: () => db.migrate(),
     ping: () => db.checkWritable(),
@@ -121,8 +124,11 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     commissions: createCommissionStore(db),
     consoleSessions: createConsoleSessionStore(db, builder),
     traces: createTraceStore(db),
+    stats: createStatsStore(db),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     recalculations: createRecalculationStore(db, dialect, builder),
+    alerts: createAlertStore(db, builder),
+    alertFacts: createAlertFacts(db, builder, { activity: (ids) => store.operators.activity(ids) }),
     timeline: createTimelineReads(db, builder),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
@@ -217,4 +223,5 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
       return removed;
     },
   };
+  return store;
 }

@@ -54,6 +54,8 @@ export interface Endpoint extends NewEndpoint {
   readonly disabledReason: string | null;
   readonly disabledAt: number | null;
   readonly consecutiveFailures: number;
+  /** When the current run of failed attempts began; null when the last attempt succeeded. */
+  readonly failingSince: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -3,6 +3,7 @@
  * (fail, then succeed…) and records every hit, and a dispatcher over a test store with an
  * injected clock and the real HTTP sender (egress allowlist: 127.0.0.1).
  */
+import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createIds } from "../../../src/adapters/clock-and-ids.ts";
@@ -14,6 +15,7 @@ import type { NewEndpoint } from "../../../src/app/delivery/outbox-port.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { parseEgressAllowlist } from "../../../src/domain/egress.ts";
 import { nextAttemptAt } from "../../../src/domain/retry-schedule.ts";
+import { decodeSecret, signWebhook } from "../../../src/domain/signing.ts";
 import { PATIENCE_MS, until } from "../../helpers/until.ts";
 
 export interface Hit {
@@ -72,6 +74,19 @@ export async function startReceiver(script: Reply[] = [{ status: 200 }]): Promis
         server.close(() => resolve());
       }),
   });
+}
+
+/** Asserts the hit carries the Standard Webhooks signature of its id, timestamp and body under `secret`. */
+export function assertSignedWith(secret: string, hit: Hit): void {
+  const key = decodeSecret(secret);
+  assert.ok(key.ok, "a valid secret");
+  const expected = signWebhook(
+    key.value,
+    String(hit.headers["webhook-id"]),
+    String(hit.headers["webhook-timestamp"]),
+    hit.body,
+  );
+  assert.equal(hit.headers["webhook-signature"], expected, "signed as Standard Webhooks");
 }
 
 /** A signing secret in Standard Webhooks form. */

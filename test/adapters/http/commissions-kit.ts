@@ -42,10 +42,10 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export async function startBench(engine: Engine): Promise<Bench> {
+export async function startBench(engine: Engine, env: Record<string, string> = {}): Promise<Bench> {
   let offset = 0;
   const clock = { now: () => Date.now() + offset };
-  const t = await startTestService(engine, {}, clock);
+  const t = await startTestService(engine, env, clock);
   return {
     url: t.url,
     databaseUrl: t.databaseUrl,

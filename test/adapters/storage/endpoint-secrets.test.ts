@@ -140,5 +140,26 @@ for (const engine of await availableEngines()) {
       );
       assert.deepEqual([on.status, on.disabledReason, on.disabledAt], ["active", null, null]);
     });
+
+    test("a run of failed attempts records when it began; a success or re-enabling clears it", async () => {
+      const e = await endpoints().create(endpointInput(f.affiliate.id, { name: "flaky" }), T);
+      assert.equal(e.failingSince, null);
+      assert.equal(await endpoints().recordResult(e.id, false, T + 1_000), 1);
+      assert.equal(await endpoints().recordResult(e.id, false, T + 9_000), 2);
+      assert.deepEqual(
+        [(await endpoints().get(e.id))!.failingSince, (await endpoints().get(e.id))!.consecutiveFailures],
+        [T + 1_000, 2],
+        "the run's first failure, not its last",
+      );
+      assert.equal(await endpoints().recordResult(e.id, true, T + 10_000), 0);
+      assert.equal((await endpoints().get(e.id))!.failingSince, null);
+      await endpoints().recordResult(e.id, false, T + 20_000);
+      await endpoints().disable(e.id, "3 consecutive failed attempts", T + 21_000);
+      await endpoints().update(e.id, { status: "active" }, T + 30_000);
+      assert.deepEqual(
+        [(await endpoints().get(e.id))!.failingSince, (await endpoints().get(e.id))!.consecutiveFailures],
+        [null, 0],
+      );
+    });
   });
 }

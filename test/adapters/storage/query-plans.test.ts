@@ -60,6 +60,10 @@ const LARGE = new Set([
   "commission_adjustments",
   "payouts",
   "postback_traces",
+  "postback_rollup",
+  "report_activity",
+  "report_commissions",
+  "delivery_rollup",
 ]);
 
 const DAY = 86_400_000;
@@ -509,6 +513,20 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       await store.deliveries.attempts({ ...filter, limit: 50 });
     await store.deliveries.dueBacklog(clock.now());
     await store.deliveries.replayRange({ endpointId: endpoint.id, since, until }, clock.now());
+    // Stats and reports (src/adapters/storage/stats-store.ts): each reads one index range of a rollup.
+    const hours = { from: since, to: until };
+    for (const scope of [{}, { programId: f.program.id }, { operatorId: f.operator.id }])
+      for (const byHour of [false, true]) await store.stats.postbackCounts({ ...hours, ...scope, byHour });
+    for (const scope of [
+      {},
+      { affiliateId: f.affiliate.id },
+      { programIds: [f.program.id] },
+      { affiliateId: f.affiliate.id, programIds: [f.program.id] },
+    ]) {
+      await store.stats.reportActivity({ ...hours, ...scope });
+      await store.stats.reportCommissions({ ...hours, ...scope });
+    }
+    await store.stats.deliveryCounts(since);
     recording.by = "job";
     await store.prune({ requestLog: since - DAY, clicks: since - DAY });
     await store.deliveries.prune(since - DAY);

@@ -60,6 +60,7 @@ const endpoint = (overrides: Partial<Endpoint> = {}): Endpoint => ({
   disabledReason: null,
   disabledAt: null,
   consecutiveFailures: 0,
+  failingSince: null,
   createdAt: 0,
   updatedAt: 0,
   ...overrides,

@@ -34,6 +34,9 @@ export const ENDPOINT = Type.Object({
   disabled_reason: Nullable(STRING),
   disabled_at: Nullable(TIME),
   consecutive_failures: INT,
+  failing_since: Nullable(TIME, {
+    description: "When the current run of failed attempts began; null when the last attempt succeeded.",
+  }),
   created_at: TIME,
   updated_at: TIME,
 });
@@ -54,6 +57,7 @@ export const endpointJson = (e: Endpoint) => ({
   disabled_reason: e.disabledReason,
   disabled_at: isoOrNull(e.disabledAt),
   consecutive_failures: e.consecutiveFailures,
+  failing_since: isoOrNull(e.failingSince),
   created_at: iso(e.createdAt),
   updated_at: iso(e.updatedAt),
 });

@@ -16,6 +16,7 @@ import {
 } from "../../../../app/delivery/endpoints.ts";
 import { OUTBOUND_MACROS } from "../../../../app/delivery/outbound-message.ts";
 import { ENDPOINT_METHODS, ENDPOINT_STATUSES, FIRE_STATUSES } from "../../../../app/delivery/outbox-port.ts";
+import type { OutboundRequest, SendResult } from "../../../../app/delivery/sender-port.ts";
 import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../../../../domain/secret-rotation.ts";
 import { principalOf } from "../../api-auth.ts";
 import { typed } from "../../type-provider.ts";
@@ -76,7 +77,8 @@ const ROTATE_BODY = Nullable(
   }),
 );
 
-const TEST_RESULT = Type.Object({
+/** The answer of a "send test": the exact request and what came back (alert webhooks use it too). */
+export const TEST_RESULT = Type.Object({
   request: Type.Object({
     method: Type.String(),
     url: Type.String(),
@@ -89,6 +91,16 @@ const TEST_RESULT = Type.Object({
   detail: Nullable(Type.String()),
   latency_ms: Type.Number(),
   response_snippet: Type.String(),
+});
+
+export const testResultJson = (sent: OutboundRequest, result: SendResult) => ({
+  request: { method: sent.method, url: sent.url, headers: sent.headers, body: sent.body ?? null },
+  ok: result.ok,
+  status: result.status,
+  error: result.error,
+  detail: result.detail,
+  latency_ms: result.latencyMs,
+  response_snippet: result.responseSnippet,
 });
 
 export async function endpointRoutes(app: FastifyInstance, deps: OutboundAdminDeps): Promise<void> {
@@ -155,14 +167,6 @@ function sendTestRoute(app: FastifyInstance, deps: OutboundAdminDeps): void {
   });
   typed(app).post("/endpoints/:id/test", { schema: test }, async (request) => {
     const { request: sent, result } = await sendTest(deps, principalOf(request), request.params.id);
-    return {
-      request: { method: sent.method, url: sent.url, headers: sent.headers, body: sent.body ?? null },
-      ok: result.ok,
-      status: result.status,
-      error: result.error,
-      detail: result.detail,
-      latency_ms: result.latencyMs,
-      response_snippet: result.responseSnippet,
-    };
+    return testResultJson(sent, result);
   });
 }

@@ -11,6 +11,7 @@ import { ROLES } from "../../../../domain/model.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
 import { affiliateRoutes } from "./affiliates.ts";
+import { alertsRoutes } from "./alerts.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { checklistRoutes } from "./checklist.ts";
 import { commissionRoutes } from "./commissions.ts";
@@ -25,6 +26,7 @@ import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { requestLogRoutes } from "./request-log.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
+import { statsRoutes } from "./stats.ts";
 import { traceRoutes } from "./traces.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
@@ -100,10 +102,15 @@ export async function adminRoutes(
     commissionRoutes,
     traceRoutes,
     checklistRoutes,
+    statsRoutes,
   ]) {
     await app.register(routes, deps);
   }
-  if (options.outbound) await app.register(endpointRoutes, { ...deps, ...options.outbound });
+  if (options.outbound) {
+    await app.register(endpointRoutes, { ...deps, ...options.outbound });
+    // Alert webhooks are called through the same egress guard and sender.
+    await app.register(alertsRoutes, { ...deps, ...options.outbound });
+  }
   // Recalculations decide commissions as ingest does, click times included: with the click secrets.
   if (options.clickSecrets)
     await app.register(recalculationRoutes, {
