@@ -45,6 +45,8 @@ export interface ConversionRow {
   readonly extra: Readonly<Record<string, string>>;
   /** The JSON answer first given, replayed verbatim for a duplicate. */
   readonly response: string;
+  /** The reconciliation run whose backfill wrote it (docs/reconciliation.md); absent: live. */
+  readonly reconciliationId?: string | null;
 }
 
 export interface PlayerRow {
@@ -72,6 +74,8 @@ export interface RequestLogRow {
   readonly conversionId: string | null;
   /** Method, query, selected headers and body as received, secrets redacted (JSON). */
   readonly raw: string;
+  /** The reconciliation run whose backfill made this request; absent: a live postback. */
+  readonly reconciliationId?: string | null;
 }
 
 /**

@@ -120,6 +120,7 @@ export interface ConversionsTable {
   sub_id: Text | null;
   extra: Text;
   response: Text;
+  reconciliation_id: Text | null;
 }
 
 export interface PlayersTable {
@@ -146,6 +147,7 @@ export interface RequestLogTable {
   txid: Text | null;
   conversion_id: Text | null;
   raw: Text;
+  reconciliation_id: Text | null;
 }
 
 export interface CommissionPlansTable {
@@ -317,6 +319,38 @@ export interface LedgerBalancesTable {
   amount_minor: Int;
 }
 
+export interface ReconciliationsTable {
+  id: Text;
+  operator_id: Int;
+  from_at: Int;
+  to_at: Int;
+  format: Text;
+  file_sha256: Text;
+  file_bytes: Int;
+  status: Text;
+  error: Text | null;
+  counts: Text;
+  summary: Text;
+  created_by_key_id: Int | null;
+  created_at: Int;
+  finished_at: Int | null;
+}
+
+export interface ReconciliationRowsTable {
+  reconciliation_id: Text;
+  seq: Int;
+  category: Text;
+  line: Int | null;
+  txid: Text | null;
+  event: Text | null;
+  occurred_at: Int | null;
+  fields: Text | null;
+  differences: Text | null;
+  error: Text | null;
+  conversion_id: Text | null;
+  backfill_code: Text | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -339,6 +373,8 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   commission_adjustments: CommissionAdjustmentsTable;
   commission_recalculations: CommissionRecalculationsTable;
+  reconciliations: ReconciliationsTable;
+  reconciliation_rows: ReconciliationRowsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
 }

@@ -50,6 +50,12 @@ export const clickFromRow = (r: SqlRow): ClickRow => ({
   referer: str(r["referer"]),
 });
 
+/** The backfill that wrote a row, only when one did (a live row reads as before: no such key). */
+const sourceOf = (r: SqlRow): { reconciliationId?: string } => {
+  const id = str(r["reconciliation_id"]);
+  return id === null ? {} : { reconciliationId: id };
+};
+
 export const CONVERSION_COLUMNS = [
   "id",
   "operator_id",
@@ -72,6 +78,7 @@ export const CONVERSION_COLUMNS = [
   "sub_id",
   "extra",
   "response",
+  "reconciliation_id",
 ] as const;
 
 export const conversionValues = (c: ConversionRow): SqlValue[] => [
@@ -96,6 +103,7 @@ export const conversionValues = (c: ConversionRow): SqlValue[] => [
   c.subId,
   JSON.stringify(c.extra),
   c.response,
+  c.reconciliationId ?? null,
 ];
 
 export const conversionFromRow = (r: SqlRow): ConversionRow => ({
@@ -120,6 +128,7 @@ export const conversionFromRow = (r: SqlRow): ConversionRow => ({
   subId: str(r["sub_id"]),
   extra: JSON.parse(String(r["extra"])) as Record<string, string>,
   response: String(r["response"]),
+  ...sourceOf(r),
 });
 
 export const PLAYER_COLUMNS = [
@@ -166,6 +175,7 @@ export const REQUEST_LOG_COLUMNS = [
   "txid",
   "conversion_id",
   "raw",
+  "reconciliation_id",
 ] as const;
 
 /**
@@ -187,6 +197,7 @@ export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   storableOrNull(l.txid),
   l.conversionId,
   l.raw,
+  l.reconciliationId ?? null,
 ];
 
 export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
@@ -203,4 +214,5 @@ export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
   txid: str(r["txid"]),
   conversionId: str(r["conversion_id"]),
   raw: String(r["raw"]),
+  ...sourceOf(r),
 });

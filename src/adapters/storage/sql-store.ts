@@ -28,6 +28,7 @@ import {
 import { ingestTx } from "./ingest-tx.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { createRecalculationStore } from "./recalculation-store.ts";
+import { createReconciliationStore } from "./reconciliation-store.ts";
 import {
   CLICK_COLUMNS,
   clickFromRow,
@@ -118,6 +119,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     consoleSessions: createConsoleSessionStore(db, builder),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     recalculations: createRecalculationStore(db, dialect, builder),
+    reconciliations: createReconciliationStore(db),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },

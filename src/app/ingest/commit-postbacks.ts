@@ -118,6 +118,7 @@ export async function decideBatch(
       txid: item.meta.txid,
       conversionId: d.conversionId ?? null,
       raw: item.meta.raw,
+      ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),
     };
   });
   const inserted = await tx.insertRecords({

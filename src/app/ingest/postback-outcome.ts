@@ -21,6 +21,8 @@ export interface LogMeta {
   readonly raw: string;
   readonly txid: string | null;
   readonly operatorId: number | null;
+  /** Set on a reconciliation backfill: the run, kept on the conversion and the request-log row. */
+  readonly reconciliationId?: string;
 }
 
 export interface EventItem {
@@ -236,6 +238,7 @@ function conversionRow(
     subId: fields.subId ?? null,
     extra: fields.extra,
     response,
+    ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ export const conversionJson = (row: ConversionRow) => ({
   test: row.test,
   sub_id: row.subId,
   extra: row.extra,
+  reconciliation_id: row.reconciliationId ?? null,
 });
 
 function parseRaw(raw: string): Record<string, unknown> {
@@ -59,6 +60,7 @@ export const requestLogJson = (row: RequestLogRow) => ({
   txid: row.txid,
   conversion_id: row.conversionId,
   raw: parseRaw(row.raw),
+  reconciliation_id: row.reconciliationId ?? null,
 });
 
 export const clickJson = (row: ClickRow) => ({
