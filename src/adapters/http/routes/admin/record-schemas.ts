@@ -35,7 +35,9 @@ export const CONVERSION = Type.Object({
   test: Type.Boolean(),
   sub_id: TEXT,
   extra: Type.Record(Type.String(), STRING),
-  reconciliation_id: Nullable(STRING, { description: "The reconciliation run whose backfill wrote it; null: live." }),
+  reconciliation_id: Nullable(STRING, {
+    description: "The reconciliation run whose backfill wrote it; null: live.",
+  }),
 });
 
 export const REQUEST_LOG = Type.Object({
@@ -55,7 +57,9 @@ export const REQUEST_LOG = Type.Object({
     {},
     { additionalProperties: true, description: "The request as received, secrets redacted." },
   ),
-  reconciliation_id: Nullable(STRING, { description: "The reconciliation run whose backfill made it; null: live." }),
+  reconciliation_id: Nullable(STRING, {
+    description: "The reconciliation run whose backfill made it; null: live.",
+  }),
 });
 
 export const CLICK = Type.Object({
