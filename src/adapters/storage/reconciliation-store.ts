@@ -14,12 +14,13 @@ import {
   type ReconciliationCategory,
   utcDay,
 } from "../../domain/reconciliation.ts";
+import { storableOrNull } from "../../domain/storable-text.ts";
 import { chunks, padded } from "./key-batches.ts";
 import { marks, num, type SqlDriver, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
 const DAY_MS = 86_400_000;
-/** Rows per insert statement (12 columns: well under both engines' parameter limits). */
-const INSERT_CHUNK = 1000;
+/** Rows per insert statement (12 columns: under SQLite's 32766 parameters and PostgreSQL's 65535). */
+const INSERT_CHUNK = 2500;
 
 const ROW_COLUMNS = [
   "reconciliation_id",
@@ -48,7 +49,8 @@ const rowValues = (runId: string, r: ResultRow): SqlValue[] => [
   r.occurredAt,
   json(r.fields),
   json(r.differences),
-  r.error,
+  // A CSV parser's message may quote the file's text: kept in a form both engines store.
+  storableOrNull(r.error),
   r.conversionId,
   r.backfillCode,
 ];
@@ -188,12 +190,19 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
       return found;
     },
     async insertRows(runId, rows) {
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK)
-        await db.insertMany(
-          "reconciliation_rows",
-          ROW_COLUMNS,
-          rows.slice(start, start + INSERT_CHUNK).map((r) => rowValues(runId, r)),
-        );
+      // Not waiting for the disk: a run cut short by a crash stays "running" and is uploaded again;
+      // the run's final update (finish) is durable, and syncs these with it.
+      await db.transaction(
+        async (tx) => {
+          for (let start = 0; start < rows.length; start += INSERT_CHUNK)
+            await tx.insertMany(
+              "reconciliation_rows",
+              ROW_COLUMNS,
+              rows.slice(start, start + INSERT_CHUNK).map((r) => rowValues(runId, r)),
+            );
+        },
+        { durable: false },
+      );
     },
     async addExtras(run, firstSeq) {
       // One statement: the period's live conversions through (operator_id, occurred_at), each

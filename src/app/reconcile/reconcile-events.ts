@@ -51,7 +51,7 @@ export interface ReconcileDeps {
 }
 
 /** Rows compared per look-up and per write. */
-const CHUNK = 2000;
+const CHUNK = 5000;
 
 export const emptyCounts = (): CategoryCounts =>
   Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
@@ -186,19 +186,14 @@ async function compareChunk(
         error: `line ${p.row.line}: ${p.error}`,
       };
     const { fields } = p;
-    const row = {
-      ...base,
-      txid: fields.txid,
-      event: fields.event,
-      occurredAt: fields.occurredAt,
-      fields: contractPairs(fields),
-    };
+    const row = { ...base, txid: fields.txid, event: fields.event, occurredAt: fields.occurredAt, fields: null };
     if (seen.has(fields.txid) || here.has(fields.txid))
       return { ...row, category: "duplicate", error: `txid ${fields.txid} is in the file more than once.` };
     here.add(fields.txid);
     if (fields.test) return { ...row, category: "test" };
     const stored = byTxid.get(fields.txid);
-    if (!stored) return { ...row, category: "missing" };
+    // Only a missing row is ever ingested: only its fields are kept.
+    if (!stored) return { ...row, category: "missing", fields: contractPairs(fields) };
     const differences = differencesOf(fields, stored);
     const category: ReconciliationCategory = differences.length ? "mismatched" : "matched";
     return {

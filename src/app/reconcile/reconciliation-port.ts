@@ -47,7 +47,7 @@ export interface ResultRow {
   readonly txid: string | null;
   readonly event: string | null;
   readonly occurredAt: number | null;
-  /** The row as contract parameters (what a backfill ingests); null when it did not validate. */
+  /** A missing row as contract parameters (what a backfill ingests); null for every other row. */
   readonly fields: ReadonlyArray<readonly [string, string]> | null;
   readonly differences: readonly Difference[] | null;
   /** Why a malformed row was refused, or what a duplicate repeats. */
