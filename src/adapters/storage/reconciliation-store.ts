@@ -7,18 +7,11 @@ import type {
   ResultRow,
   RunStatus,
 } from "../../app/reconcile/reconciliation-port.ts";
-import {
-  type Difference,
-  RECONCILIATION_CATEGORIES,
-  type ReceivedEvent,
-  type ReconciliationCategory,
-  utcDay,
-} from "../../domain/reconciliation.ts";
+import type { Difference, ReceivedEvent, ReconciliationCategory } from "../../domain/reconciliation.ts";
 import { storableOrNull } from "../../domain/storable-text.ts";
 import { chunks, padded } from "./key-batches.ts";
 import { marks, num, type SqlDriver, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
-const DAY_MS = 86_400_000;
 /** Rows per insert statement (12 columns: under SQLite's 32766 parameters and PostgreSQL's 65535). */
 const INSERT_CHUNK = 2500;
 
@@ -88,9 +81,6 @@ const runFromSql = (r: SqlRow): ReconciliationRun => ({
   createdAt: Number(r["created_at"]),
   finishedAt: num(r["finished_at"]),
 });
-
-const zero = (): CategoryCounts =>
-  Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
 
 export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
   return {
@@ -204,37 +194,24 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
         { durable: false },
       );
     },
-    async addExtras(run, firstSeq) {
-      // One statement: the period's live conversions through (operator_id, occurred_at), each
-      // probed in the run's rows through (reconciliation_id, txid).
-      return db.run(
-        `INSERT INTO reconciliation_rows (reconciliation_id, seq, category, line, txid, event,
-          occurred_at, fields, differences, error, conversion_id, backfill_code)
-          SELECT ?, CAST(? AS BIGINT) - 1 + ROW_NUMBER() OVER (ORDER BY c.occurred_at, c.id), 'extra', NULL,
-            c.txid, c.event, c.occurred_at, NULL, NULL, NULL, c.id, NULL
-          FROM conversions c
-          WHERE c.operator_id = ? AND c.occurred_at >= ? AND c.occurred_at < ? AND c.test = 0
-            AND NOT EXISTS (SELECT 1 FROM reconciliation_rows x
-              WHERE x.reconciliation_id = ? AND x.txid = c.txid)`,
-        [run.id, firstSeq, run.operatorId, run.from, run.to, run.id],
-      );
-    },
-    async summarize(runId) {
+    async extras(run, after, limit) {
+      // A range of conversions_operator_occurred in its own order (no sort; the row value is its
+      // lower bound, on both engines), each probed in the run's rows (reconciliation_rows_txid).
+      // Every id is non-empty: (from, '') starts at the period's first conversion.
+      const start = after ?? { at: run.from, id: "" };
       const rows = await db.all(
-        `SELECT occurred_at / ${DAY_MS} AS day, event, category, COUNT(*) AS n FROM reconciliation_rows
-          WHERE reconciliation_id = ? AND occurred_at IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2`,
-        [runId],
+        `SELECT c.id, c.txid, c.event, c.occurred_at FROM conversions c
+          WHERE c.operator_id = ? AND (c.occurred_at, c.id) > (?, ?) AND c.occurred_at < ? AND c.test = 0
+            AND NOT EXISTS (SELECT 1 FROM reconciliation_rows x WHERE x.reconciliation_id = ? AND x.txid = c.txid)
+          ORDER BY c.occurred_at, c.id LIMIT ?`,
+        [run.operatorId, start.at, start.id, run.to, run.id, limit],
       );
-      const byKey = new Map<string, DaySummary>();
-      for (const r of rows) {
-        const day = utcDay(Number(r["day"]) * DAY_MS);
-        const event = String(r["event"]);
-        const key = `${day} ${event}`;
-        const entry = byKey.get(key) ?? { day, event, counts: zero() };
-        entry.counts[String(r["category"]) as ReconciliationCategory] = Number(r["n"]);
-        byKey.set(key, entry);
-      }
-      return [...byKey.values()];
+      return rows.map((r) => ({
+        conversionId: String(r["id"]),
+        txid: String(r["txid"]),
+        event: String(r["event"]),
+        occurredAt: Number(r["occurred_at"]),
+      }));
     },
     async deleteRows(runId) {
       await db.run("DELETE FROM reconciliation_rows WHERE reconciliation_id = ?", [runId]);

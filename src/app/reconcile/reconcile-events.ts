@@ -15,11 +15,18 @@ import {
   RECONCILIATION_CATEGORIES,
   type ReceivedEvent,
   type ReconciliationCategory,
+  utcDay,
 } from "../../domain/reconciliation.ts";
 import { checkMapping } from "../admin/mapping.ts";
 import { allowRoles, notFound, seesOperator } from "../admin/scope.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
-import type { CategoryCounts, ReconciliationRun, ResultRow } from "./reconciliation-port.ts";
+import type {
+  CategoryCounts,
+  DaySummary,
+  ReconciliationRun,
+  ReconciliationStore,
+  ResultRow,
+} from "./reconciliation-port.ts";
 
 /** One line of the operator's file as the reader (adapters) gives it. */
 export type FileRow =
@@ -51,7 +58,7 @@ export interface ReconcileDeps {
 }
 
 /** Rows compared per look-up and per write. */
-const CHUNK = 5000;
+const CHUNK = 2000;
 
 export const emptyCounts = (): CategoryCounts =>
   Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
@@ -89,14 +96,14 @@ export async function reconcileEvents(
     finishedAt: null,
   };
   await store.create(run);
-  const counts = emptyCounts();
+  const tally = new Tally();
   let seq = 0;
   try {
     let chunk: FileRow[] = [];
     const flush = async () => {
       const rows = await compareChunk(deps, run, mapping, chunk, seq);
       seq += chunk.length;
-      for (const row of rows) counts[row.category]++;
+      tally.add(rows);
       await store.insertRows(run.id, rows);
       chunk = [];
       request.onProgress?.(seq);
@@ -106,13 +113,13 @@ export async function reconcileEvents(
       if (chunk.length >= CHUNK) await flush();
     }
     if (chunk.length) await flush();
-    counts.extra = await store.addExtras(run, seq + 1);
+    await addExtras(store, run, seq, tally);
     const { sha256, bytes } = request.file.digest();
     const result = {
       status: "done" as const,
       error: null,
-      counts,
-      summary: await store.summarize(run.id),
+      counts: tally.counts,
+      summary: tally.summary(),
       fileSha256: sha256,
       fileBytes: bytes,
       finishedAt: deps.clock.now(),
@@ -133,6 +140,69 @@ export async function reconcileEvents(
       finishedAt: deps.clock.now(),
     });
     throw error;
+  }
+}
+
+/**
+ * The run's counts, and per UTC day and event type, kept as rows are decided: as many entries as
+ * days × event types, however many rows (a GROUP BY over the rows would sort them all).
+ */
+class Tally {
+  readonly counts = emptyCounts();
+  private readonly byDay = new Map<string, DaySummary>();
+
+  add(rows: readonly ResultRow[]): void {
+    for (const row of rows) {
+      this.counts[row.category]++;
+      if (row.occurredAt === null || row.event === null) continue;
+      const day = utcDay(row.occurredAt);
+      const key = `${day}\u0000${row.event}`;
+      let entry = this.byDay.get(key);
+      if (!entry) {
+        entry = { day, event: row.event, counts: emptyCounts() };
+        this.byDay.set(key, entry);
+      }
+      entry.counts[row.category]++;
+    }
+  }
+
+  summary(): DaySummary[] {
+    return [...this.byDay.values()].sort((a, b) =>
+      a.day === b.day ? (a.event < b.event ? -1 : 1) : a.day < b.day ? -1 : 1,
+    );
+  }
+}
+
+/** Conversions of the period the file does not name, a page at a time, numbered after the file's rows. */
+async function addExtras(
+  store: ReconciliationStore,
+  run: ReconciliationRun,
+  fileRows: number,
+  tally: Tally,
+): Promise<void> {
+  let seq = fileRows;
+  for (let after: { at: number; id: string } | undefined; ; ) {
+    const page = await store.extras(run, after, CHUNK);
+    if (!page.length) return;
+    const rows = page.map(
+      (e): ResultRow => ({
+        seq: ++seq,
+        category: "extra",
+        line: null,
+        txid: e.txid,
+        event: e.event,
+        occurredAt: e.occurredAt,
+        fields: null,
+        differences: null,
+        error: null,
+        conversionId: e.conversionId,
+        backfillCode: null,
+      }),
+    );
+    await store.insertRows(run.id, rows);
+    tally.add(rows);
+    const last = page[page.length - 1]!;
+    after = { at: last.occurredAt, id: last.conversionId };
   }
 }
 
@@ -186,7 +256,13 @@ async function compareChunk(
         error: `line ${p.row.line}: ${p.error}`,
       };
     const { fields } = p;
-    const row = { ...base, txid: fields.txid, event: fields.event, occurredAt: fields.occurredAt, fields: null };
+    const row = {
+      ...base,
+      txid: fields.txid,
+      event: fields.event,
+      occurredAt: fields.occurredAt,
+      fields: null,
+    };
     if (seen.has(fields.txid) || here.has(fields.txid))
       return { ...row, category: "duplicate", error: `txid ${fields.txid} is in the file more than once.` };
     here.add(fields.txid);

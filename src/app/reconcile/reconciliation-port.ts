@@ -58,6 +58,14 @@ export interface ResultRow {
   readonly backfillCode: string | null;
 }
 
+/** A conversion received in the period that the file does not name. */
+export interface ExtraEvent {
+  readonly conversionId: string;
+  readonly txid: string;
+  readonly event: string;
+  readonly occurredAt: number;
+}
+
 export interface RunFilter {
   readonly operatorId?: number;
   readonly limit: number;
@@ -83,12 +91,14 @@ export interface ReconciliationStore {
   seen(runId: string, txids: readonly string[]): Promise<Set<string>>;
   insertRows(runId: string, rows: readonly ResultRow[]): Promise<void>;
   /**
-   * Adds as `extra` the live conversions of the operator with occurred_at in [from, to) that no
-   * row of the run names, numbered from `firstSeq`; returns how many.
+   * The live conversions of the run's operator with occurred_at in [from, to) that no row of the
+   * run names, in (occurred_at, id) order after `after`, at most `limit`.
    */
-  addExtras(run: ReconciliationRun, firstSeq: number): Promise<number>;
-  /** Counts per UTC day of occurred_at, event type and category (rows without a time left out). */
-  summarize(runId: string): Promise<DaySummary[]>;
+  extras(
+    run: ReconciliationRun,
+    after: { readonly at: number; readonly id: string } | undefined,
+    limit: number,
+  ): Promise<ExtraEvent[]>;
   deleteRows(runId: string): Promise<void>;
   /** A page of a run's rows, in seq order after `afterSeq`, optionally of one category. */
   rows(

@@ -46,5 +46,6 @@ CREATE INDEX reconciliation_rows_txid ON reconciliation_rows (reconciliation_id,
 -- The source of a conversion or request-log row written by a backfill (null: a live postback).
 ALTER TABLE conversions ADD COLUMN reconciliation_id TEXT;
 ALTER TABLE request_log ADD COLUMN reconciliation_id TEXT;
--- Extras: an operator's conversions by occurred_at within the period.
-CREATE INDEX conversions_operator_occurred ON conversions (operator_id, occurred_at);
+-- Extras: an operator's conversions of the period, walked in (occurred_at, id) order a page at a
+-- time (no sort, however many).
+CREATE INDEX conversions_operator_occurred ON conversions (operator_id, occurred_at, id);
