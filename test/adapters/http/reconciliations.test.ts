@@ -246,7 +246,7 @@ for (const engine of await availableEngines()) {
         t.adminKey,
         jsonl,
         { operator_id: String(world.operator.id), ...PERIOD },
-        "application/x-ndjson",
+        "application/jsonl", // read as JSON lines from its type
       );
       expectStatus(reply, 201);
       assert.equal(reply.body.format, "jsonl");

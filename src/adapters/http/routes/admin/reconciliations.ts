@@ -203,6 +203,17 @@ export async function reconciliationRoutes(
       "The body is the file (Content-Type text/csv or application/x-ndjson), streamed. Each row is validated as a postback; a refused row is reported with its line. A file that is not UTF-8 is refused (invalid_encoding).",
     tags: TAGS,
     querystring: UPLOAD_QUERY,
+    // Documents the file; the empty schemas admit the stream the parser hands over (never a string).
+    body: {
+      content: {
+        "text/csv": {
+          schema: Type.Unknown({ description: "RFC 4180 CSV, UTF-8, a header row of parameter names." }),
+        },
+        "application/x-ndjson": {
+          schema: Type.Unknown({ description: "JSON lines: one object of parameters per line, UTF-8." }),
+        },
+      },
+    },
     response: { 201: RUN },
   });
   typed(app).post("/reconciliations", { schema: upload }, async (request, reply) => {
