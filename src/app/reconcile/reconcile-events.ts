@@ -7,7 +7,7 @@
  * run goes on.
  */
 import { PostwireError } from "../../domain/errors.ts";
-import type { Principal } from "../../domain/model.ts";
+import type { Operator, Principal } from "../../domain/model.ts";
 import { type ParamMapping, type PostbackFields, parsePostbackParams } from "../../domain/postback-params.ts";
 import {
   contractPairs,
@@ -63,15 +63,24 @@ const CHUNK = 2000;
 export const emptyCounts = (): CategoryCounts =>
   Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
 
+/** The operator whose events `principal` may reconcile (403 for an affiliate key, else 404). */
+export async function operatorToReconcile(
+  deps: { readonly store: Store },
+  principal: Principal,
+  operatorId: number,
+): Promise<Operator> {
+  allowRoles(principal, "admin", "operator");
+  const operator = await deps.store.operators.get(operatorId);
+  if (!operator || !seesOperator(principal, operatorId)) throw notFound("Operator", operatorId);
+  return operator;
+}
+
 export async function reconcileEvents(
   deps: ReconcileDeps,
   principal: Principal,
   request: ReconcileRequest,
 ): Promise<ReconciliationRun> {
-  allowRoles(principal, "admin", "operator");
-  const operator = await deps.store.operators.get(request.operatorId);
-  if (!operator || !seesOperator(principal, request.operatorId))
-    throw notFound("Operator", request.operatorId);
+  const operator = await operatorToReconcile(deps, principal, request.operatorId);
   if (!(request.from < request.to))
     throw new PostwireError("invalid_field", "from must be before to.", "from");
   const mapping: ParamMapping = checkMapping({

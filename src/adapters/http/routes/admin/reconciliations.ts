@@ -8,7 +8,11 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import Type from "typebox";
 import type { BackfillDeps } from "../../../../app/reconcile/backfill-missing.ts";
 import { backfillMissing } from "../../../../app/reconcile/backfill-missing.ts";
-import { type ReconcileDeps, reconcileEvents } from "../../../../app/reconcile/reconcile-events.ts";
+import {
+  operatorToReconcile,
+  type ReconcileDeps,
+  reconcileEvents,
+} from "../../../../app/reconcile/reconcile-events.ts";
 import type { ReconciliationRun, ResultRow } from "../../../../app/reconcile/reconciliation-port.ts";
 import {
   getReconciliation,
@@ -18,6 +22,7 @@ import {
 import { PostwireError } from "../../../../domain/errors.ts";
 import { COMPARED_FIELDS, RECONCILIATION_CATEGORIES } from "../../../../domain/reconciliation.ts";
 import { FILE_FORMATS, type FileFormat, readEventFile } from "../../../files/event-file.ts";
+import { spool } from "../../../files/spool.ts";
 import { principalOf } from "../../api-auth.ts";
 import { attachmentNamed, csvLine } from "../../csv.ts";
 import { idAfter, pageOf, timeBefore } from "../../cursor.ts";
@@ -226,14 +231,22 @@ export async function reconciliationRoutes(
       throw new PostwireError("unsupported_media_type", `Send the file as one of: ${FILE_TYPES.join(", ")}.`);
     const format = formatOf(request.query.format, request.headers["content-type"]);
     const columns = columnsOf(request.query.columns);
-    const run = await reconcileEvents(deps, principal, {
-      operatorId,
-      from: Date.parse(request.query.from),
-      to: Date.parse(request.query.to),
-      ...(columns ? { columns } : {}),
-      file: readEventFile(body as AsyncIterable<Uint8Array>, format, MAX_FILE_BYTES),
-    });
-    return reply.status(201).send(runJson(run));
+    // Refused before a byte is stored when the key may not reconcile this operator.
+    await operatorToReconcile(deps, principal, operatorId);
+    // Received whole first (into a file), so REQUEST_TIMEOUT_MS bounds the transfer, not the work.
+    const file = await spool(body as AsyncIterable<Uint8Array>, MAX_FILE_BYTES);
+    try {
+      const run = await reconcileEvents(deps, principal, {
+        operatorId,
+        from: Date.parse(request.query.from),
+        to: Date.parse(request.query.to),
+        ...(columns ? { columns } : {}),
+        file: readEventFile(file.open(), format, MAX_FILE_BYTES),
+      });
+      return reply.status(201).send(runJson(run));
+    } finally {
+      await file.remove();
+    }
   });
 
   const list = adminSchema({
