@@ -6,9 +6,8 @@
  * garbled ids. A row that cannot be read is reported with its line, and reading goes on.
  */
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { TextDecoder } from "node:util";
-import { parse } from "csv-parse";
+import { type CsvError, type Options, parse } from "csv-parse";
 import type { EventFile, FileRow } from "../../app/reconcile/reconcile-events.ts";
 import { PostwireError } from "../../domain/errors.ts";
 
@@ -99,73 +98,100 @@ function jsonRow(text: string, line: number): FileRow {
   return { line, pairs };
 }
 
-async function* csvRows(text: AsyncIterable<string>): AsyncGenerator<FileRow> {
-  const skipped: FileRow[] = [];
-  const parser = parse({
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (error) => {
-      skipped.push({ line: lineOf(error), error: error?.message ?? "unreadable CSV record." });
-      return undefined;
+/**
+ * Where each record starts, counted from the raw text csv-parse gives of it (its own line count
+ * drifts after a quoted CRLF): the lines a record spans are the newlines inside it plus one. A
+ * record skipped for a quoting error may be reported again, longer, when the parser resynchronises:
+ * a raw text extending the previous skipped one is the same record.
+ */
+function lineCounter() {
+  let next = 1;
+  let lastSkip = "";
+  let lastSkipLine = 0;
+  const span = (raw: string | undefined): number => {
+    let text = raw ?? "";
+    if (text.endsWith("\n")) text = text.slice(0, -1);
+    if (text.endsWith("\r")) text = text.slice(0, -1);
+    let lines = 1;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+    return lines;
+  };
+  return {
+    record(raw: string | undefined): number {
+      const line = next;
+      next += span(raw);
+      lastSkip = "";
+      return line;
     },
-  });
-  // Errors reach the reader through the iteration below; this listener only keeps an error
-  // emitted while nobody iterates from becoming an uncaught exception.
-  parser.on("error", () => {});
-  const stop = new AbortController();
-  void (async () => {
-    try {
-      for await (const piece of text) {
-        if (stop.signal.aborted) return;
-        if (!parser.write(piece)) await once(parser, "drain", { signal: stop.signal });
+    skipped(raw: string | undefined): number {
+      const text = raw ?? "";
+      if (lastSkip && text.startsWith(lastSkip)) {
+        next = lastSkipLine + span(text);
+        return lastSkipLine;
       }
-      parser.end();
-    } catch (error) {
-      if (!stop.signal.aborted) parser.destroy(error as Error);
-    }
-  })();
-  let header: string[] | undefined;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      yield* skipped.splice(0);
-      const { record, info } = item;
-      if (!header) {
-        header = record.map((name) => name.trim());
-        continue;
-      }
-      if (record.length !== header.length) {
-        yield {
-          line: info.lines,
-          error: `${record.length} fields where the header has ${header.length}.`,
-        };
-        continue;
-      }
-      const pairs: Pairs = [];
-      for (const [i, value] of record.entries())
-        if (value !== "" && header[i]) pairs.push([header[i]!, value]);
-      yield { line: info.lines, pairs };
-    }
-  } catch (error) {
-    // Our own refusals (encoding, size) end the run; a CSV error at the end (a quote never
-    // closed) is the last row's problem.
-    if (error instanceof PostwireError || !isCsvError(error)) throw error;
-    yield { line: lineOf(error), error: error.message };
-  } finally {
-    // The reader stopped (done, or the run failed): stop feeding, let the source go.
-    stop.abort();
-  }
-  yield* skipped.splice(0);
+      const line = next;
+      next += span(text);
+      lastSkip = text;
+      lastSkipLine = line;
+      return line;
+    },
+  };
 }
 
-const isCsvError = (error: unknown): error is Error => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === "string" && code.startsWith("CSV_");
-};
+/**
+ * CSV rows in file order. csv-parse calls `on_record` and `on_skip` in file order as it parses, so
+ * rows are queued from there (none go through its readable side) and handed out after each piece
+ * of text: at most one piece's rows wait in memory.
+ */
+async function* csvRows(text: AsyncIterable<string>): AsyncGenerator<FileRow> {
+  const queue: FileRow[] = [];
+  const lines = lineCounter();
+  let header: string[] | undefined;
+  const options: Options = {
+    bom: true,
+    raw: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    // Either line end, even mixed in one file (a bare CR is no line end here).
+    record_delimiter: ["\r\n", "\n"],
+    on_record: (value: unknown) => {
+      // With `raw`, each record comes with the text it was read from.
+      const { record, raw } = value as { record: string[]; raw: string };
+      const line = lines.record(raw);
+      if (!header) header = record.map((name) => name.trim());
+      else if (!(record.length === 1 && record[0] === "")) queue.push(csvRow(header, record, line));
+      return null;
+    },
+    on_skip: (error: CsvError | undefined, raw: string | undefined) => {
+      // Its own line count drifts (lineCounter): the row says where the record starts instead.
+      const message = error?.message.replace(/ at line \d+/, "") ?? "unreadable CSV record.";
+      queue.push({ line: lines.skipped(raw), error: message });
+      return undefined;
+    },
+  };
+  const parser = parse(options);
+  let failure: Error | undefined;
+  parser.on("error", (error) => {
+    failure = error;
+  });
+  // Nothing comes out of the readable side (every record is taken in on_record): let it flow.
+  parser.resume();
+  const settled = (run: (callback: (error?: Error | null) => void) => void) =>
+    new Promise<void>((resolve, reject) =>
+      run((error) => (error || failure ? reject(error ?? failure) : resolve())),
+    );
+  for await (const piece of text) {
+    await settled((callback) => parser.write(piece, callback));
+    yield* queue.splice(0);
+  }
+  await settled((callback) => parser.end(callback));
+  yield* queue.splice(0);
+}
 
-const lineOf = (error: unknown): number => {
-  const lines = (error as { lines?: unknown } | undefined)?.lines;
-  return typeof lines === "number" ? lines : 0;
-};
+function csvRow(header: readonly string[], record: readonly string[], line: number): FileRow {
+  if (record.length !== header.length)
+    return { line, error: `${record.length} fields where the header has ${header.length}.` };
+  const pairs: Pairs = [];
+  for (const [i, value] of record.entries()) if (value !== "" && header[i]) pairs.push([header[i]!, value]);
+  return { line, pairs };
+}
