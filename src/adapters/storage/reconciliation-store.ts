@@ -234,11 +234,14 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
       );
       return rows.map(rowFromSql);
     },
-    async markBackfilled(runId, seq, code, conversionId) {
-      await db.run(
-        "UPDATE reconciliation_rows SET backfill_code = ?, conversion_id = ? WHERE reconciliation_id = ? AND seq = ?",
-        [code, conversionId, runId, seq],
-      );
+    async markBackfilled(runId, outcomes) {
+      await db.transaction(async (tx) => {
+        for (const { seq, code, conversionId } of outcomes)
+          await tx.run(
+            "UPDATE reconciliation_rows SET backfill_code = ?, conversion_id = ? WHERE reconciliation_id = ? AND seq = ?",
+            [code, conversionId, runId, seq],
+          );
+      });
     },
   };
 }

@@ -84,10 +84,15 @@ export async function backfillMissing(
         }),
       ),
     );
-    for (const [i, answer] of answers.entries()) {
-      outcomes[answer.code] = (outcomes[answer.code] ?? 0) + 1;
-      await store.markBackfilled(run.id, wave[i]!.seq, answer.code, conversionIdOf(answer));
-    }
+    for (const answer of answers) outcomes[answer.code] = (outcomes[answer.code] ?? 0) + 1;
+    await store.markBackfilled(
+      run.id,
+      answers.map((answer, i) => ({
+        seq: wave[i]!.seq,
+        code: answer.code,
+        conversionId: conversionIdOf(answer),
+      })),
+    );
     request.onProgress?.(start + wave.length);
   }
   return { reconciliationId: run.id, attempted: ordered.length, outcomes, alreadyDone };

@@ -110,6 +110,13 @@ export interface ReconciliationStore {
       readonly txids?: readonly string[];
     },
   ): Promise<ResultRow[]>;
-  /** Records the outcome of a row's backfill. */
-  markBackfilled(runId: string, seq: number, code: string, conversionId: string | null): Promise<void>;
+  /** Records the outcome of rows' backfill, in one transaction. */
+  markBackfilled(
+    runId: string,
+    outcomes: ReadonlyArray<{
+      readonly seq: number;
+      readonly code: string;
+      readonly conversionId: string | null;
+    }>,
+  ): Promise<void>;
 }
