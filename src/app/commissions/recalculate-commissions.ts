@@ -72,8 +72,9 @@ class PreviewRollback extends Error {
 function totalsOf(entries: readonly LedgerEntry[]): RecalculationTotals {
   const totals: RecalculationTotals = {};
   for (const e of entries) {
-    const byStatus = (totals[e.currency] ??= {});
+    const byStatus = totals[e.currency] ?? {};
     byStatus[e.status] = (byStatus[e.status] ?? 0) + e.amountMinor;
+    totals[e.currency] = byStatus;
   }
   return totals;
 }
