@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../src/config.ts";
+import { ERROR_FIXES } from "../src/domain/error-fixes.ts";
 import { ERRORS } from "../src/domain/errors.ts";
 import { DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS } from "../src/domain/secret-rotation.ts";
 import { signingVectors } from "./helpers/signing-vectors.ts";
@@ -44,6 +45,17 @@ describe("docs/errors.md", () => {
       assert.match(section, /\*\*When:\*\* \S/, `${code}: When`);
       assert.match(section, /\*\*Do:\*\* \S/, `${code}: Do`);
     }
+  });
+
+  test("the console's fix for each code is its entry's Do: line", () => {
+    const sections = text.split(/^### /m).slice(1);
+    const documented = new Map<string, string>();
+    for (const section of sections) {
+      const code = section.slice(1, section.indexOf("`", 1));
+      const doLine = /^- \*\*Do:\*\* ([\s\S]*?)(?=^- \*\*|^\s*$|$(?![\s\S]))/m.exec(section)?.[1] ?? "";
+      documented.set(code, doLine.split(/\s+/).filter(Boolean).join(" "));
+    }
+    assert.deepEqual(new Map(Object.entries(ERROR_FIXES)), documented);
   });
 });
 

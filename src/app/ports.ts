@@ -20,6 +20,7 @@ import type {
   OperatorActivity,
   RequestLogFilter,
 } from "./admin/entities-port.ts";
+import type { TimelineReads } from "./admin/timeline-port.ts";
 import type { CommissionStore } from "./commissions/commission-store-port.ts";
 import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
@@ -73,6 +74,8 @@ export interface Store {
   insertClicks(rows: readonly ClickRow[]): Promise<void>;
   /** Runs one ingest batch in a single durable transaction. */
   ingest<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
+  /** A conversion's story, click to money, and the console's search (each an index look-up). */
+  readonly timeline: TimelineReads;
   /** Commissions recalculated for conversions received while no plan was in force. */
   readonly recalculations: RecalculationStore;
   /** Reconciliation runs: an operator's own list of events compared with what was received. */
@@ -81,6 +84,7 @@ export interface Store {
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
 
   searchRequestLog(filter: RequestLogFilter): Promise<RequestLogRow[]>;
+  getRequestLog(id: string): Promise<RequestLogRow | undefined>;
   listConversions(filter: ConversionFilter): Promise<ConversionRow[]>;
   getConversion(id: string): Promise<ConversionRow | undefined>;
   listClicks(filter: ClickFilter): Promise<ClickRow[]>;

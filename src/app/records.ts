@@ -4,6 +4,7 @@
  * milliseconds.
  */
 import { UNATTRIBUTED, type Unattributed } from "../domain/attribution.ts";
+import type { RequestOutcome } from "../domain/request-outcome.ts";
 
 export interface ClickRow {
   readonly clickId: string;
@@ -74,6 +75,11 @@ export interface RequestLogRow {
   readonly conversionId: string | null;
   /** Method, query, selected headers and body as received, secrets redacted (JSON). */
   readonly raw: string;
+  /** The program the request concerned, when known (migration 011). */
+  readonly programId: number | null;
+  readonly outcome: RequestOutcome;
+  /** The JSON body answered (null for rows logged before migration 011). */
+  readonly answer: string | null;
   /** The reconciliation run whose backfill made this request; absent: a live postback. */
   readonly reconciliationId?: string | null;
 }

@@ -31,14 +31,28 @@ import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
+import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
+import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
 
 export const SESSION_COOKIE = "pw_session";
 /** The console's routes: HTML pages and assets, not API (left out of the OpenAPI document). */
-export const CONSOLE_PATHS: readonly string[] = ["/", "/sign-in", "/sign-out", "/preferences", "/assets/*"];
+export const CONSOLE_PATHS: readonly string[] = [
+  "/",
+  "/sign-in",
+  "/sign-out",
+  "/preferences",
+  "/assets/*",
+  ...TIMELINE_PAGE_PATHS,
+  ...SETUP_PAGE_PATHS,
+  ...REQUEST_PATHS,
+];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
 export interface ConsoleDeps extends AdminDeps {
+  /** The click-id secrets: the recalculation page decides commissions as ingest does. */
+  readonly clickSecrets?: readonly Uint8Array[] | undefined;
   /** Failed sign-ins per address (default: 10 per 15 minutes, on `clock`). */
   readonly signInThrottle?: SignInThrottle;
 }
@@ -154,6 +168,9 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     return sendPage(reply, await homePage(deps, viewer));
   });
 
+  await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
+  await setupPages(app, deps, { viewerOf, formViewer, sendPage });
+
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);
     return sendPage(reply, signInPage());
@@ -196,4 +213,6 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     });
     return reply.redirect(returnPath(form["return_to"]), 303);
   });
+
+  await requestRoutes(app, deps, { viewerOf, formViewer, sendPage, returnPath, cookieOptions });
 }

@@ -23,7 +23,12 @@ export interface PageOptions {
 
 /** The pages of the navigation, as each role names them. */
 function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
-  return [["/", p.role === "affiliate" ? "Links" : "Programs"]];
+  if (p.role === "affiliate") return [["/", "Links"]];
+  return [
+    ["/", "Programs"],
+    ["/requests", "Requests"],
+    ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
+  ];
 }
 
 function roleLabel(p: Principal): string {
@@ -40,6 +45,11 @@ function header(viewer: Viewer, path: string): SafeHtml {
   <nav aria-label="Main">${navOf(viewer.principal).map(
     ([href, label]) => html`<a href="${href}"${path === href ? html` aria-current="page"` : ""}>${label}</a>`,
   )}</nav>
+  <form method="get" action="/search" class="search" role="search">
+    <label for="q">Find a conversion</label>
+    <input type="search" id="q" name="q" placeholder="conversion id, txid or player id" maxlength="200">
+    <button type="submit">Search</button>
+  </form>
   <div class="who">
     <span title="Signed in with this API key">${viewer.keyName} · ${roleLabel(viewer.principal)}</span>
     <form method="post" action="/sign-out">${csrfField(viewer.csrf)}<button type="submit">Sign out</button></form>

@@ -18,8 +18,8 @@ export function timeZones(): string[] {
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** "2026-12-06 13:05:09 UTC" (or the zone's short name, e.g. "CET"), for epoch milliseconds. */
-export function formatTime(ms: number, timeZone: string): string {
+/** The wall-clock fields of `ms` in `timeZone` (year, month, day, hour, minute, second, timeZoneName). */
+export function zoneParts(ms: number, timeZone: string): Record<string, string> {
   let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {
@@ -35,6 +35,11 @@ export function formatTime(ms: number, timeZone: string): string {
     });
     formats.set(timeZone, format);
   }
-  const parts = Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, p.value]));
+  return Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, p.value]));
+}
+
+/** "2026-12-06 13:05:09 UTC" (or the zone's short name, e.g. "CET"), for epoch milliseconds. */
+export function formatTime(ms: number, timeZone: string): string {
+  const parts = zoneParts(ms, timeZone);
   return `${parts["year"]}-${parts["month"]}-${parts["day"]} ${parts["hour"]}:${parts["minute"]}:${parts["second"]} ${parts["timeZoneName"]}`;
 }

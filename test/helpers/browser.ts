@@ -66,3 +66,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A new page signed in to the console at `baseUrl` with `apiKey` (cookies of earlier pages cleared). */
+export async function signedInPage(browser: Browser, baseUrl: string, apiKey: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.context().clearCookies();
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("API key").fill(apiKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${baseUrl}/`);
+  return page;
+}

@@ -63,6 +63,9 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     txid: null,
     conversionId: null,
     raw: JSON.stringify({ method: "GET", query: "event=ftd", headers: {}, body: "" }),
+    programId: 10,
+    outcome: "accepted",
+    answer: '{"code":"accepted"}',
     ...overrides,
   };
 }

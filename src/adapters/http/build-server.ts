@@ -122,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     ids: deps.ids,
     publicUrl: deps.publicUrl,
+    clickSecrets: deps.clickSecrets,
   });
   // First of the API, so that it sees every route registered after it.
   await app.register(openApiRoutes, { publicUrl: deps.publicUrl });

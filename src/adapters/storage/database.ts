@@ -147,6 +147,9 @@ export interface RequestLogTable {
   txid: Text | null;
   conversion_id: Text | null;
   raw: Text;
+  program_id: Int | null;
+  outcome: Text;
+  answer: Text | null;
   reconciliation_id: Text | null;
 }
 

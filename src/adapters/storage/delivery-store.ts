@@ -19,7 +19,7 @@ import { attemptFromRow, deliveryFromRow } from "./delivery-rows.ts";
 import { dialectOf } from "./dialects.ts";
 import { entityTable, type TableSpec } from "./entity-table.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
-import { marks, type SqlDriver, type SqlExecutor } from "./sql-driver.ts";
+import { limitOf, marks, type SqlDriver, type SqlExecutor } from "./sql-driver.ts";
 import { newestPage, timeWindow } from "./time-window.ts";
 
 export const ENDPOINTS: TableSpec<"endpoints"> = {
@@ -217,6 +217,19 @@ export function createDeliveryStore(db: SqlDriver): DeliveryStore {
         state,
       };
       const query = newestPage(builder.selectFrom("deliveries").selectAll(), equal, CREATED, filter);
+      return (await rowsOf(db, query)).map(deliveryFromRow);
+    },
+    async listOfProgram({ programId, kind, limit }) {
+      const query = builder
+        .selectFrom("deliveries as d")
+        .innerJoin("conversions as c", "c.id", "d.conversion_id")
+        .selectAll("d")
+        .where("c.program_id", "=", programId)
+        .where("d.state", "=", kind === "dead" ? "dead" : "pending")
+        .$if(kind === "failing", (q) => q.where("d.attempts", ">", 0))
+        .orderBy("d.created_at", "desc")
+        .orderBy("d.id", "desc")
+        .limit(limitOf(limit));
       return (await rowsOf(db, query)).map(deliveryFromRow);
     },
     async attempts(filter) {

@@ -7,6 +7,7 @@ import type {
   RequestLogRow,
   UnattributedReason,
 } from "../../app/records.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import { storableOrNull, storableText } from "../../domain/storable-text.ts";
 import { num, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
 
@@ -175,6 +176,9 @@ export const REQUEST_LOG_COLUMNS = [
   "txid",
   "conversion_id",
   "raw",
+  "program_id",
+  "outcome",
+  "answer",
   "reconciliation_id",
 ] as const;
 
@@ -197,6 +201,9 @@ export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   storableOrNull(l.txid),
   l.conversionId,
   l.raw,
+  l.programId,
+  l.outcome,
+  l.answer,
   l.reconciliationId ?? null,
 ];
 
@@ -214,5 +221,8 @@ export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
   txid: str(r["txid"]),
   conversionId: str(r["conversion_id"]),
   raw: String(r["raw"]),
+  programId: num(r["program_id"]),
+  outcome: String(r["outcome"]) as RequestOutcome,
+  answer: str(r["answer"]),
   ...sourceOf(r),
 });

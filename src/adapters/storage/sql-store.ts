@@ -1,4 +1,6 @@
 /** The `Store` port over a SQL driver: one implementation for SQLite and PostgreSQL. */
+
+import { type SqlBool, sql } from "kysely";
 import type {
   ClickFilter,
   ConversionFilter,
@@ -40,6 +42,7 @@ import {
 } from "./record-rows.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { newestPage } from "./time-window.ts";
+import { createTimelineReads } from "./timeline-reads.ts";
 
 export interface SqlStoreOptions {
   /** Rows deleted per statement by `prune` (default 5000): each chunk is its own short transaction. */
@@ -119,26 +122,47 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     consoleSessions: createConsoleSessionStore(db, builder),
     ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
     recalculations: createRecalculationStore(db, dialect, builder),
+    timeline: createTimelineReads(db, builder),
     reconciliations: createReconciliationStore(db),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },
 
+    async getRequestLog(id) {
+      const row = await firstOf(db, builder.selectFrom("request_log").selectAll().where("id", "=", id));
+      return row ? requestLogFromRow(row) : undefined;
+    },
     async searchRequestLog(filter: RequestLogFilter) {
-      const equal = { operator_id: filter.operatorId, code: filter.code, txid: filter.txid };
+      const equal = {
+        operator_id: filter.operatorId,
+        program_id: filter.programId,
+        outcome: filter.outcome,
+        status: filter.status,
+        code: filter.code,
+        txid: filter.txid,
+      };
       const query = newestPage(builder.selectFrom("request_log").selectAll(), equal, RECEIVED, filter);
       return (await rowsOf(db, query)).map(requestLogFromRow);
     },
     async listConversions(filter: ConversionFilter) {
-      const { operatorId, affiliateId, programId, attributed } = filter;
+      const { operatorId, affiliateId, programId, attributed, test, occurredSince, occurredUntil } = filter;
       const query = builder
         .selectFrom("conversions")
         .selectAll()
         // A plain IS [NOT] NULL test, so unattributed ones are read from their partial index.
         .$if(attributed !== undefined, (q) =>
           q.where("unattributed_reason", attributed ? "is" : "is not", null),
-        );
-      const equal = { operator_id: operatorId, affiliate_id: affiliateId, program_id: programId };
+        )
+        // A literal, as the partial index of test events names it (a bound 1 would not match it).
+        .$if(test !== undefined, (q) => q.where(sql<SqlBool>`test = ${sql.lit(test ? 1 : 0)}`))
+        .$if(occurredSince !== undefined, (q) => q.where("occurred_at", ">=", occurredSince!))
+        .$if(occurredUntil !== undefined, (q) => q.where("occurred_at", "<", occurredUntil!));
+      const equal = {
+        operator_id: operatorId,
+        affiliate_id: affiliateId,
+        program_id: programId,
+        event: filter.event,
+      };
       return (await rowsOf(db, newestPage(query, equal, RECEIVED, filter))).map(conversionFromRow);
     },
     async getConversion(id) {

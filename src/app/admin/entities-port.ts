@@ -5,6 +5,7 @@
 import type { Vertical } from "../../domain/event-types.ts";
 import type { LinkStatus, OperatorAuth, Role, Status } from "../../domain/model.ts";
 import type { ParamMapping } from "../../domain/postback-params.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import type { TimeKey } from "../records.ts";
 
 export interface NewOperator {
@@ -58,6 +59,10 @@ export interface ListFilter {
 
 export interface RequestLogFilter {
   readonly operatorId?: number;
+  readonly programId?: number;
+  readonly outcome?: RequestOutcome;
+  /** The HTTP status answered. */
+  readonly status?: number;
   readonly code?: string;
   readonly txid?: string;
   readonly since?: number;
@@ -72,6 +77,11 @@ export interface ConversionFilter {
   readonly affiliateId?: number;
   readonly programId?: number;
   readonly attributed?: boolean;
+  readonly event?: string;
+  readonly test?: boolean;
+  /** The event's own time (`occurred_at`): from (inclusive) and before (exclusive). */
+  readonly occurredSince?: number;
+  readonly occurredUntil?: number;
   readonly since?: number;
   readonly until?: number;
   /** Rows older than this one (keyset paging). */

@@ -6,7 +6,7 @@ import type { Principal } from "../../domain/model.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
 import type { ClickFilter, ConversionFilter, RequestLogFilter } from "./entities-port.ts";
-import { allowRoles, notFound, tenantFilter } from "./scope.ts";
+import { allowRoles, notFound, seesOperator, tenantFilter } from "./scope.ts";
 
 export async function listConversions(
   deps: AdminDeps,
@@ -39,6 +39,23 @@ export async function searchRequestLog(
 ): Promise<RequestLogRow[]> {
   allowRoles(principal, "admin", "operator");
   return deps.store.searchRequestLog({ ...filter, ...tenantFilter(principal, filter) });
+}
+
+/** One request-log entry and the conversion it created or named; another operator's is not found. */
+export async function getRequestLogEntry(
+  deps: AdminDeps,
+  principal: Principal,
+  id: string,
+): Promise<{ entry: RequestLogRow; conversion: ConversionRow | undefined }> {
+  allowRoles(principal, "admin", "operator");
+  const entry = await deps.store.getRequestLog(id);
+  // An entry of no known operator (an unknown operator key) is the network's: admins only.
+  const visible =
+    entry !== undefined &&
+    (principal.role === "admin" || (entry.operatorId !== null && seesOperator(principal, entry.operatorId)));
+  if (!visible) throw notFound("Request-log entry", id);
+  const conversion = entry.conversionId ? await deps.store.getConversion(entry.conversionId) : undefined;
+  return { entry, conversion };
 }
 
 /** Clicks, newest first, narrowed to the caller's tenant in the store's one query. */

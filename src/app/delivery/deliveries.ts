@@ -40,6 +40,24 @@ export async function searchAttempts(
   return deps.store.deliveries.attempts({ ...filter, ...tenantFilter(principal, filter) });
 }
 
+/**
+ * A program's dead and failing deliveries, newest first (admin only: they span its affiliates, and
+ * operator keys see no outbound deliveries).
+ */
+export async function listProgramDeliveries(
+  deps: AdminDeps,
+  principal: Principal,
+  programId: number,
+  limit: number,
+): Promise<{ dead: Delivery[]; failing: Delivery[] }> {
+  allowRoles(principal, "admin");
+  const [dead, failing] = await Promise.all([
+    deps.store.deliveries.listOfProgram({ programId, kind: "dead", limit }),
+    deps.store.deliveries.listOfProgram({ programId, kind: "failing", limit }),
+  ]);
+  return { dead, failing };
+}
+
 /** Sends one delivery again, now, with a fresh schedule and the same delivery id. */
 export async function replayDelivery(deps: AdminDeps, principal: Principal, id: string): Promise<Delivery> {
   await getDelivery(deps, principal, id);

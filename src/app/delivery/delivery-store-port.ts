@@ -32,6 +32,12 @@ export interface DeliveryFilter {
   readonly limit?: number;
 }
 
+export interface ProgramDeliveryFilter {
+  readonly programId: number;
+  readonly kind: "dead" | "failing";
+  readonly limit?: number;
+}
+
 export interface AttemptFilter {
   readonly affiliateId?: number;
   readonly endpointId?: number;
@@ -189,6 +195,11 @@ export interface DeliveryStore {
   finishAndClaim(items: readonly FinishItem[], claim: ClaimRequest | null): Promise<ClaimedDelivery[]>;
   get(id: string): Promise<Delivery | undefined>;
   list(filter: DeliveryFilter): Promise<Delivery[]>;
+  /**
+   * A program's deliveries (those of its conversions), newest first: `dead` ones, or `failing`
+   * ones (pending again after at least one failed attempt).
+   */
+  listOfProgram(filter: ProgramDeliveryFilter): Promise<Delivery[]>;
   attempts(filter: AttemptFilter): Promise<Attempt[]>;
   /** Makes one delivery due now with a fresh schedule; false when it does not exist. */
   replay(id: string, now: number): Promise<boolean>;

@@ -10,6 +10,7 @@
  * refund of it, an event following its binding) pointing at a row that does not exist.
  */
 
+import { requestOutcome } from "../../domain/request-outcome.ts";
 import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
@@ -118,6 +119,14 @@ export async function decideBatch(
       txid: item.meta.txid,
       conversionId: d.conversionId ?? null,
       raw: item.meta.raw,
+      programId: programOfLog(item, d),
+      outcome: requestOutcome({
+        status: d.answer.status,
+        code: d.code,
+        unattributed: d.answer.unattributed === true,
+        test: d.row?.test === true,
+      }),
+      answer: d.answer.body,
       ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),
     };
   });
@@ -137,6 +146,17 @@ export async function decideBatch(
     for (const effect of effects) await effect(tx, rows, context);
   }
   return decided.map((d) => d.answer);
+}
+
+/**
+ * The program a logged request concerned: its conversion's (new, repeated or conflicting), else
+ * its click's, else the one it named (or its operator's only program); null when none is known.
+ */
+function programOfLog(item: BatchItem, d: Decided): number | null {
+  if (d.programId !== undefined && d.programId !== null) return d.programId;
+  if (item.kind === "rejected") return item.meta.programId ?? null;
+  if (item.click.kind === "touch") return item.click.touch.programId;
+  return item.declaredProgramId;
 }
 
 /**

@@ -85,7 +85,23 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     }
   }
 
-  function reject(meta: LogMeta, failure: Failure): Promise<PostbackAnswer> {
+  /**
+   * A request refused once its operator is known concerned that operator's only program, if it has
+   * one (as an event naming no program would); with several, which one cannot be known.
+   */
+  async function onlyProgramOf(operatorId: number | null): Promise<number | null> {
+    if (operatorId === null) return null;
+    try {
+      const programs = (await deps.catalog.programsOf(operatorId)) ?? [];
+      return programs.length === 1 ? programs[0]!.id : null;
+    } catch {
+      // The refusal stands; its log row simply names no program.
+      return null;
+    }
+  }
+
+  async function reject(meta: LogMeta, failure: Failure): Promise<PostbackAnswer> {
+    const programId = meta.programId !== undefined ? meta.programId : await onlyProgramOf(meta.operatorId);
     return submit({
       kind: "rejected",
       answer: failureAnswer(failure),
@@ -95,7 +111,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
         failure.details === undefined
           ? failure.message
           : `${failure.message} ${JSON.stringify(failure.details)}`,
-      meta,
+      meta: { ...meta, programId },
     });
   }
 
@@ -192,7 +208,11 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
     const declared = declaredProgram(fields.value.programId, programs);
-    if (!declared.ok) return reject(finalMeta, declared.error);
+    if (!declared.ok)
+      return reject(
+        { ...finalMeta, programId: click.kind === "touch" ? click.touch.programId : null },
+        declared.error,
+      );
     return submit({
       kind: "event",
       operator,

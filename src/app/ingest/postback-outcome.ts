@@ -21,6 +21,8 @@ export interface LogMeta {
   readonly raw: string;
   readonly txid: string | null;
   readonly operatorId: number | null;
+  /** The program a request refused before its batch concerned, when that was known (its click's). */
+  readonly programId?: number | null;
   /** Set on a reconciliation backfill: the run, kept on the conversion and the request-log row. */
   readonly reconciliationId?: string;
 }
@@ -54,6 +56,8 @@ export interface Decided {
   readonly reason: string | null;
   /** The conversion the answer names (new, or the original of a duplicate), for the request log. */
   readonly conversionId?: string;
+  /** The program of the conversion the answer concerns (new, repeated or conflicting), if any. */
+  readonly programId?: number | null;
   readonly row?: ConversionRow;
   readonly player?: PlayerRow;
 }
@@ -76,11 +80,12 @@ function rejected(failure: Failure): Decided {
 
 function repeatOf(existing: ConversionRow, contentHash: string): Decided {
   if (existing.contentHash !== contentHash) {
-    return rejected({
+    const conflict = rejected({
       code: "txid_conflict",
       message: `txid ${existing.txid} was already used with different content.`,
       field: "txid",
     });
+    return { ...conflict, programId: existing.programId };
   }
   const original = JSON.parse(existing.response) as Record<string, unknown>;
   return {
@@ -93,6 +98,7 @@ function repeatOf(existing: ConversionRow, contentHash: string): Decided {
     code: "duplicate",
     reason: null,
     conversionId: existing.id,
+    programId: existing.programId,
   };
 }
 
@@ -195,6 +201,7 @@ export function decideEvent(item: EventItem, state: BatchState): Decided {
     code: "accepted",
     reason: row.unattributedReason,
     conversionId: row.id,
+    programId: row.programId,
     row,
   };
   return player ? { ...decided, player } : decided;

@@ -6,3 +6,18 @@ document.addEventListener("change", (event) => {
     target.form.requestSubmit();
   }
 });
+// A button marked data-copy="<id>" copies that element's text (a secret shown once).
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+  if (!button) return;
+  const source = document.getElementById(button.getAttribute("data-copy") ?? "");
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent ?? "").then(
+    () => {
+      button.textContent = "Copied";
+    },
+    () => {
+      button.textContent = "Select and copy it";
+    },
+  );
+});

@@ -169,21 +169,43 @@ async function seedCrowd(
     ["operator_id", "player_id", "link_id", "affiliate_id", "program_id", "bound_at"],
     n.map((i) => [f.operatorId, `crowd-p${i}`, f.linkId, f.affiliateId, f.programId, now - i * 1000]),
   );
-  await db.insertMany(
-    "request_log",
-    ["id", "received_at", "operator_id", "method", "path", "status", "code", "latency_us", "txid", "raw"],
+  // Accepted requests of the fixture's program, and rejections of another program: a program's
+  // failures must not be found by program or outcome alone.
+  const logs = (program: number, status: number, code: string, outcome: string) =>
     n.map((i) => [
-      `rq-crowd-${i}`,
+      `rq-crowd-${outcome}-${i}`,
       now - i * 1000,
       f.operatorId,
+      program,
       "GET",
       "/v1/postback/x",
-      200,
-      "accepted",
+      status,
+      code,
+      outcome,
       900,
-      `crowd-${i}`,
+      `crowd-${outcome}-${i}`,
       "{}",
-    ]),
+    ]);
+  await db.insertMany(
+    "request_log",
+    [
+      "id",
+      "received_at",
+      "operator_id",
+      "program_id",
+      "method",
+      "path",
+      "status",
+      "code",
+      "outcome",
+      "latency_us",
+      "txid",
+      "raw",
+    ],
+    [
+      ...logs(f.programId, 200, "accepted", "accepted"),
+      ...logs(f.programId + 1000, 401, "invalid_signature", "rejected"),
+    ],
   );
   await db.insertMany(
     "clicks",
@@ -442,6 +464,14 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { operatorId: f.operator.id, txid: "f1" },
       { since, until },
       { operatorId: f.operator.id, since, until },
+      // The console's explorer and a program's failure list (migration 011).
+      { programId: f.program.id },
+      { outcome: "rejected" as const },
+      { status: 401 },
+      { programId: f.program.id, outcome: "rejected" as const },
+      { programId: f.program.id, outcome: "unattributed" as const, since, until },
+      { operatorId: f.operator.id, outcome: "duplicate" as const },
+      { operatorId: f.operator.id, status: 400 },
     ])
       await store.searchRequestLog({ ...filter, limit: 50 });
     for (const filter of [
@@ -453,6 +483,11 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { attributed: true },
       { operatorId: f.operator.id, attributed: false },
       { operatorId: f.operator.id, since, until },
+      { event: "ftd" },
+      { test: true },
+      { operatorId: f.operator.id, test: true },
+      { programId: f.program.id, event: "ftd" },
+      { operatorId: f.operator.id, occurredSince: since, occurredUntil: until },
     ])
       await store.listConversions({ ...filter, limit: 50 });
     await store.getConversion(conversion!.id);
@@ -488,6 +523,9 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { endpointId: endpoint.id, since, until },
     ])
       await store.deliveries.list({ ...filter, limit: 50 });
+    // A program's failure list (the console).
+    for (const kind of ["dead", "failing"] as const)
+      await store.deliveries.listOfProgram({ programId: f.program.id, kind, limit: 50 });
     for (const filter of [
       {},
       { affiliateId: f.affiliate.id },

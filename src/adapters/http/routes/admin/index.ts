@@ -24,6 +24,7 @@ import { recalculationRoutes } from "./recalculations.ts";
 import { reconciliationRoutes } from "./reconciliations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
+import { requestLogRoutes } from "./request-log.ts";
 import { adminSchema, ID, Nullable, OneOf } from "./schemas.ts";
 
 export type { AdminDeps } from "../../../../app/admin/deps.ts";
@@ -96,6 +97,7 @@ export async function adminRoutes(
     linkRoutes,
     apiKeyRoutes,
     recordRoutes,
+    requestLogRoutes,
     deliveryRoutes,
     commissionRoutes,
   ]) {

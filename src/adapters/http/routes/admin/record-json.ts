@@ -1,6 +1,7 @@
 /** Conversions, request-log rows and clicks as the API writes them (schemas: record-schemas.ts). */
 import type { ClickRow, ConversionRow, RequestLogRow } from "../../../../app/records.ts";
 import { formatLots, formatMinor } from "../../../../domain/money.ts";
+import { csvLine } from "../../csv.ts";
 import { iso } from "./schemas.ts";
 
 function amountOf(row: ConversionRow): string | null {
@@ -59,9 +60,60 @@ export const requestLogJson = (row: RequestLogRow) => ({
   latency_us: row.latencyUs,
   txid: row.txid,
   conversion_id: row.conversionId,
+  program_id: row.programId,
+  outcome: row.outcome,
   raw: parseRaw(row.raw),
+  answer: row.answer === null ? null : parseRaw(row.answer),
   reconciliation_id: row.reconciliationId ?? null,
 });
+
+const REQUEST_LOG_CSV_COLUMNS = [
+  "id",
+  "received_at",
+  "operator_id",
+  "program_id",
+  "outcome",
+  "status",
+  "code",
+  "reason",
+  "latency_us",
+  "txid",
+  "conversion_id",
+  "method",
+  "path",
+  "ip",
+  "raw",
+  "answer",
+] as const;
+
+/** The request log export's header line. */
+export const REQUEST_LOG_CSV_HEADER = `${REQUEST_LOG_CSV_COLUMNS.join(",")}\r\n`;
+
+/** Request-log rows as CSV lines (no header), in REQUEST_LOG_CSV_COLUMNS order. */
+export function requestLogCsvLines(rows: readonly RequestLogRow[]): string {
+  let out = "";
+  for (const r of rows) {
+    out += csvLine([
+      r.id,
+      iso(r.receivedAt),
+      r.operatorId,
+      r.programId,
+      r.outcome,
+      r.status,
+      r.code,
+      r.reason,
+      r.latencyUs,
+      r.txid,
+      r.conversionId,
+      r.method,
+      r.path,
+      r.ip,
+      r.raw,
+      r.answer,
+    ]);
+  }
+  return out;
+}
 
 export const clickJson = (row: ClickRow) => ({
   click_id: row.clickId,

@@ -1,6 +1,7 @@
 /** JSON schemas of conversions, request-log rows and clicks (their JSON: record-json.ts). */
 import Type from "typebox";
 import { UNATTRIBUTED_REASONS } from "../../../../app/records.ts";
+import { REQUEST_OUTCOMES } from "../../../../domain/request-outcome.ts";
 import { ID, Nullable, OneOf, TIME } from "./schemas.ts";
 
 const STRING = Type.String();
@@ -53,10 +54,15 @@ export const REQUEST_LOG = Type.Object({
   latency_us: Type.Integer(),
   txid: TEXT,
   conversion_id: TEXT,
+  program_id: Nullable(ID, { description: "The program it concerned, when known." }),
+  outcome: OneOf(REQUEST_OUTCOMES),
   raw: Type.Object(
     {},
     { additionalProperties: true, description: "The request as received, secrets redacted." },
   ),
+  answer: Nullable(Type.Object({}, { additionalProperties: true }), {
+    description: "The JSON body answered (null for entries logged before version 011 of the schema).",
+  }),
   reconciliation_id: Nullable(STRING, {
     description: "The reconciliation run whose backfill made it; null: live.",
   }),

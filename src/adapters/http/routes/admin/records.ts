@@ -1,19 +1,14 @@
-/** /v1/conversions, /v1/request-log, /v1/clicks: what the hot paths recorded, scoped by role. */
+/** /v1/conversions and /v1/clicks: what the hot paths recorded, scoped by role (request log: request-log.ts). */
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
-import {
-  getConversion,
-  listClicks,
-  listConversions,
-  searchRequestLog,
-} from "../../../../app/admin/records.ts";
+import { getConversion, listClicks, listConversions } from "../../../../app/admin/records.ts";
 import { principalOf } from "../../api-auth.ts";
 import { typed } from "../../type-provider.ts";
 import { rangeListRoute } from "./range-list-route.ts";
-import { clickJson, conversionJson, requestLogJson } from "./record-json.ts";
-import { CLICK, CONVERSION, REQUEST_LOG } from "./record-schemas.ts";
-import { adminSchema, ID, Strict } from "./schemas.ts";
+import { clickJson, conversionJson } from "./record-json.ts";
+import { CLICK, CONVERSION } from "./record-schemas.ts";
+import { adminSchema, ID, msOf, Strict } from "./schemas.ts";
 
 const OPTIONAL_ID = Type.Optional(ID);
 
@@ -27,6 +22,16 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
       affiliate_id: OPTIONAL_ID,
       program_id: OPTIONAL_ID,
       attributed: Type.Optional(Type.Boolean()),
+      event: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "Event type: ftd…" })),
+      test: Type.Optional(
+        Type.Boolean({ description: "Test-mode events only (true) or live ones only (false)." }),
+      ),
+      occurred_since: Type.Optional(
+        Type.String({ format: "date-time", description: "Event time (occurred_at) from (inclusive)." }),
+      ),
+      occurred_until: Type.Optional(
+        Type.String({ format: "date-time", description: "Event time (occurred_at) before (exclusive)." }),
+      ),
     },
     item: CONVERSION,
     toJson: conversionJson,
@@ -38,6 +43,10 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
         affiliateId: q.affiliate_id,
         programId: q.program_id,
         attributed: q.attributed,
+        event: q.event,
+        test: q.test,
+        occurredSince: msOf(q.occurred_since),
+        occurredUntil: msOf(q.occurred_until),
       }),
   });
   const one = adminSchema({
@@ -53,23 +62,6 @@ function conversions(app: FastifyInstance, deps: AdminDeps): void {
 
 export async function recordRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   conversions(app, deps);
-  rangeListRoute(app, {
-    path: "/request-log",
-    summary: "Search the postback request log, newest first (admin, or the operator's own)",
-    tags: ["request log"],
-    filters: {
-      operator_id: OPTIONAL_ID,
-      code: Type.Optional(
-        Type.String({ maxLength: 64, description: "Answer code: accepted, invalid_signature…" }),
-      ),
-      txid: Type.Optional(Type.String({ maxLength: 128 })),
-    },
-    item: REQUEST_LOG,
-    toJson: requestLogJson,
-    position: (row) => ({ at: row.receivedAt, id: row.id }),
-    load: (principal, range, q) =>
-      searchRequestLog(deps, principal, { ...range, operatorId: q.operator_id, code: q.code, txid: q.txid }),
-  });
   rangeListRoute(app, {
     path: "/clicks",
     summary: "List clicks, newest first (operator key: its programs'; affiliate key: its own)",

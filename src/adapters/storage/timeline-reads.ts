@@ -1,0 +1,49 @@
+/** A conversion's timeline and the console's search over SQL (both engines, Kysely): `TimelineReads`. */
+import type { Kysely } from "kysely";
+import type { TimelineReads } from "../../app/admin/timeline-port.ts";
+import type { Database } from "./database.ts";
+import { firstOf, rowsOf } from "./query.ts";
+import { clickFromRow, conversionFromRow } from "./record-rows.ts";
+import type { SqlExecutor } from "./sql-driver.ts";
+
+export function createTimelineReads(db: SqlExecutor, builder: Kysely<Database>): TimelineReads {
+  return {
+    async click(clickId) {
+      const row = await firstOf(db, builder.selectFrom("clicks").selectAll().where("click_id", "=", clickId));
+      return row ? clickFromRow(row) : undefined;
+    },
+    async playerEvents(operatorId, playerId, limit) {
+      // conversions_player (operator_id, player_id): one index range.
+      const query = builder
+        .selectFrom("conversions")
+        .selectAll()
+        .where("operator_id", "=", operatorId)
+        .where("player_id", "=", playerId)
+        .orderBy("occurred_at")
+        .orderBy("id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async reversalsOf(conversionId, operatorId) {
+      const query = builder
+        .selectFrom("conversions")
+        .selectAll()
+        .where("reverses_id", "=", conversionId)
+        .where("operator_id", "=", operatorId)
+        .orderBy("occurred_at")
+        .orderBy("id");
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async byTxid(operatorId, txid) {
+      const row = await firstOf(
+        db,
+        builder
+          .selectFrom("conversions")
+          .selectAll()
+          .where("operator_id", "=", operatorId)
+          .where("txid", "=", txid),
+      );
+      return row ? conversionFromRow(row) : undefined;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * A conversion's whole story, click to money (issue: the conversion timeline), and the search that
+ * finds it by conversion id, txid or player id. Scoped like the rest: an operator key sees its own
+ * operator's conversions (and, for the ledger, its programs'; never the affiliates' endpoints); an
+ * affiliate key its own conversions, entries and deliveries; a tampered id is a 404.
+ */
+import type { Link, Principal, Program } from "../../domain/model.ts";
+import { scopedLedgerFilter } from "../commissions/admin-commissions.ts";
+import type { LedgerEntry } from "../commissions/ledger-port.ts";
+import type { Attempt, Delivery } from "../delivery/outbox-port.ts";
+import type { ClickRow, ConversionRow } from "../records.ts";
+import type { AdminDeps } from "./deps.ts";
+import { getConversion } from "./records.ts";
+
+/** A player's events shown at most (a player with more is said to have more). */
+export const PLAYER_EVENTS_SHOWN = 200;
+/** Operators a search looks at, each by an index seek. */
+const SEARCHED_OPERATORS = 1000;
+
+export interface TimelineDelivery {
+  readonly delivery: Delivery;
+  readonly attempts: readonly Attempt[];
+}
+
+export interface ConversionTimeline {
+  readonly conversion: ConversionRow;
+  /** For a reversal: the conversion it reverses (if the viewer may see it). */
+  readonly original: ConversionRow | undefined;
+  /** The click it was attributed through (absent when unattributed, bound by player only, or pruned). */
+  readonly click: ClickRow | undefined;
+  readonly link: Link | undefined;
+  readonly program: Program | undefined;
+  /** The player's events at this operator, oldest first (or the conversion and its reversals). */
+  readonly events: readonly ConversionRow[];
+  /** Ledger entries of the conversion and of the events reversing it. */
+  readonly ledger: readonly LedgerEntry[];
+  /** Outbound postbacks of those events with their attempts; null: not the viewer's to see. */
+  readonly deliveries: readonly TimelineDelivery[] | null;
+}
+
+const byTime = (a: ConversionRow, b: ConversionRow) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1);
+
+function visibleTo(principal: Principal, row: ConversionRow): boolean {
+  if (principal.role === "admin") return true;
+  if (principal.role === "operator") return row.operatorId === principal.operatorId;
+  return row.affiliateId === principal.affiliateId;
+}
+
+export async function conversionTimeline(
+  deps: AdminDeps,
+  principal: Principal,
+  id: string,
+): Promise<ConversionTimeline> {
+  const conversion = await getConversion(deps, principal, id);
+  const { timeline } = deps.store;
+  const originalRow = conversion.reversesId
+    ? await deps.store.getConversion(conversion.reversesId)
+    : undefined;
+  const original = originalRow && visibleTo(principal, originalRow) ? originalRow : undefined;
+  const subject = original ?? conversion;
+  const reversals = await timeline.reversalsOf(subject.id, subject.operatorId);
+  // The player's events (reversals name their original, not always the player), and this
+  // conversion's own reversals, once each.
+  const player = subject.playerId
+    ? await timeline.playerEvents(subject.operatorId, subject.playerId, PLAYER_EVENTS_SHOWN)
+    : [];
+  const events = [...new Map([...player, subject, ...reversals].map((e) => [e.id, e])).values()].filter((e) =>
+    visibleTo(principal, e),
+  );
+  const related = [subject, ...reversals].filter((e) => visibleTo(principal, e));
+  const clickId = subject.clickId;
+  const click = clickId ? await timeline.click(clickId) : undefined;
+  const link = subject.linkId ? await deps.store.links.get(subject.linkId) : undefined;
+  const program = subject.programId ? await deps.store.programs.get(subject.programId) : undefined;
+  const ledger: LedgerEntry[] = [];
+  if (subject.programId !== null)
+    for (const e of related) {
+      const filter = await scopedLedgerFilter(deps, principal, {
+        conversionId: e.id,
+        programId: subject.programId,
+        limit: 1000,
+      });
+      ledger.push(...(await deps.store.commissions.listEntries(filter)));
+    }
+  let deliveries: TimelineDelivery[] | null = null;
+  if (principal.role !== "operator") {
+    deliveries = [];
+    for (const e of related)
+      for (const delivery of await deps.store.deliveries.list({
+        conversionId: e.id,
+        ...(principal.role === "affiliate" ? { affiliateId: principal.affiliateId! } : {}),
+        limit: 100,
+      }))
+        deliveries.push({
+          delivery,
+          attempts: await deps.store.deliveries.attempts({ deliveryId: delivery.id, limit: 100 }),
+        });
+  }
+  return {
+    conversion,
+    original,
+    click: click && (await visibleClick(deps, principal, click)) ? click : undefined,
+    link,
+    program,
+    events: events.sort(byTime),
+    ledger,
+    deliveries,
+  };
+}
+
+async function visibleClick(deps: AdminDeps, principal: Principal, click: ClickRow): Promise<boolean> {
+  if (principal.role === "admin") return true;
+  if (principal.role === "affiliate") return click.affiliateId === principal.affiliateId;
+  return (await deps.store.programs.get(click.programId))?.operatorId === principal.operatorId;
+}
+
+/** What a search found: conversions (newest first) and, for a click id, the click. */
+export interface SearchResult {
+  readonly conversions: readonly ConversionRow[];
+  readonly click: ClickRow | undefined;
+}
+
+/**
+ * Finds conversions by conversion id, txid or player id (at every operator the viewer sees, one
+ * index seek each), and a click by its id. Text that matches nothing finds nothing.
+ */
+export async function searchTimeline(
+  deps: AdminDeps,
+  principal: Principal,
+  query: string,
+): Promise<SearchResult> {
+  const q = query.trim();
+  if (!q || q.length > 200) return { conversions: [], click: undefined };
+  const found = new Map<string, ConversionRow>();
+  const direct = await deps.store.getConversion(q);
+  if (direct) found.set(direct.id, direct);
+  const operatorIds =
+    principal.role === "operator"
+      ? [principal.operatorId!]
+      : (await deps.store.operators.list({ limit: SEARCHED_OPERATORS })).map((o) => o.id);
+  for (const operatorId of operatorIds) {
+    const byTxid = await deps.store.timeline.byTxid(operatorId, q);
+    if (byTxid) found.set(byTxid.id, byTxid);
+    for (const e of await deps.store.timeline.playerEvents(operatorId, q, PLAYER_EVENTS_SHOWN))
+      found.set(e.id, e);
+  }
+  const click = await deps.store.timeline.click(q);
+  return {
+    conversions: [...found.values()].filter((c) => visibleTo(principal, c)).sort((a, b) => byTime(b, a)),
+    click: click && (await visibleClick(deps, principal, click)) ? click : undefined,
+  };
+}

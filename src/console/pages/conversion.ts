@@ -1,0 +1,171 @@
+/**
+ * One conversion's story, click to money (issue: the conversion timeline): the click, the player's
+ * events and reversals, each ledger entry with its explanation in words, each outbound postback
+ * with its attempts and a replay button; and the search that finds a conversion by id, txid or
+ * player id. Everything from outside (sub-ids, user agents, referers, txids, response excerpts) is
+ * escaped by construction (html.ts).
+ */
+import type {
+  ConversionTimeline,
+  SearchResult,
+  TimelineDelivery,
+} from "../../app/admin/conversion-timeline.ts";
+import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
+import type { ClickRow, ConversionRow } from "../../app/records.ts";
+import { formatMinor } from "../../domain/money.ts";
+import { html, type SafeHtml, safeHref } from "../html.ts";
+import { csrfField, page, type Viewer } from "../layout.ts";
+import { formatTime } from "../time-zones.ts";
+
+const when = (ms: number, zone: string) =>
+  html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, zone)}</time>`;
+const amountOf = (minor: number | null, currency: string | null) =>
+  minor === null || currency === null ? "—" : `${formatMinor(minor, currency)} ${currency}`;
+
+function stateOf(c: ConversionRow): string {
+  if (c.test) return "test";
+  return c.unattributedReason ? `unattributed (${c.unattributedReason})` : "attributed";
+}
+
+function clickSection(click: ClickRow | undefined, t: ConversionTimeline, zone: string): SafeHtml {
+  const subject = t.original ?? t.conversion;
+  if (!click) {
+    const why = subject.clickId
+      ? "The click is no longer stored (clicks are pruned after their retention)."
+      : subject.unattributedReason
+        ? "Not attributed: no click or player binding led to an affiliate."
+        : "Attributed through the player's earlier binding, not a click of its own.";
+    return html`<section aria-labelledby="click-h"><h2 id="click-h">Click</h2><p class="empty">${why}</p></section>`;
+  }
+  const subs = click.subs.map((s, i) => (s === null ? "" : html`<dt>sub${i + 1}</dt><dd>${s}</dd>`));
+  return html`<section aria-labelledby="click-h"><h2 id="click-h">Click</h2>
+<dl class="facts">
+  <dt>Click id</dt><dd><code>${click.clickId}</code></dd>
+  <dt>Time</dt><dd>${when(click.createdAt, zone)}</dd>
+  <dt>Link</dt><dd>${t.link ? html`<code>${t.link.code}</code> (id ${t.link.id})` : `id ${click.linkId}`}</dd>
+  <dt>Affiliate</dt><dd>${click.affiliateId}</dd>
+  ${subs}
+  <dt>User agent</dt><dd>${click.userAgent ?? "—"}</dd>
+  <dt>Referer</dt><dd>${click.referer ?? "—"}</dd>
+  <dt>IP</dt><dd>${click.ip ?? "—"}</dd>
+</dl></section>`;
+}
+
+function eventsSection(t: ConversionTimeline, zone: string): SafeHtml {
+  return html`<section aria-labelledby="events-h"><h2 id="events-h">${t.conversion.playerId || t.original?.playerId ? "The player's events" : "Events"}</h2>
+<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Occurred</th><th scope="col">Event</th><th scope="col">Amount</th><th scope="col">txid</th><th scope="col">Reverses</th><th scope="col">State</th></tr></thead>
+  <tbody>${t.events.map(
+    (e) => html`<tr${e.id === t.conversion.id ? html` aria-current="true" class="current"` : ""}>
+      <td>${when(e.occurredAt, zone)}</td>
+      <td><a href="/conversions/${encodeURIComponent(e.id)}">${e.event}</a></td>
+      <td class="num">${amountOf(e.amountMinor, e.currency)}</td>
+      <td><code>${e.txid}</code></td>
+      <td>${e.reversesId ? html`<a href="/conversions/${encodeURIComponent(e.reversesId)}">${e.reversesId}</a>` : "—"}</td>
+      <td>${stateOf(e)}</td></tr>`,
+  )}</tbody>
+</table></div></section>`;
+}
+
+function ledgerSection(entries: readonly LedgerEntry[], zone: string): SafeHtml {
+  const body = entries.length
+    ? html`<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Written</th><th scope="col">Kind</th><th scope="col">Affiliate</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Why</th></tr></thead>
+  <tbody>${entries.map(
+    (
+      e,
+    ) => html`<tr><td>${when(e.createdAt, zone)}</td><td>${e.kind} · ${e.component}</td><td class="num">${e.affiliateId}</td>
+      <td class="num">${amountOf(e.amountMinor, e.currency)}</td><td><span class="status ${e.status}">${e.status}</span></td>
+      <td>${String(e.explain["text"] ?? "")}</td></tr>`,
+  )}</tbody></table></div>`
+    : html`<p class="empty">No ledger entry: nothing was earned (test or unattributed event, no plan in force, or below the plan's conditions).</p>`;
+  return html`<section aria-labelledby="ledger-h"><h2 id="ledger-h">Commissions</h2>${body}</section>`;
+}
+
+function deliveryBlock(d: TimelineDelivery, conversionId: string, viewer: Viewer, zone: string): SafeHtml {
+  const { delivery } = d;
+  return html`<article class="delivery">
+  <h3>${delivery.status} → endpoint ${delivery.endpointId} · <span class="status ${delivery.state}">${delivery.state}</span></h3>
+  <form method="post" action="/conversions/${encodeURIComponent(conversionId)}/deliveries/${encodeURIComponent(delivery.id)}/replay">
+    ${csrfField(viewer.csrf)}<button type="submit">Replay</button>
+  </form>
+  ${
+    d.attempts.length
+      ? html`<div class="table-wrap"><table>
+    <thead><tr><th scope="col">Attempt</th><th scope="col">Started</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Response (excerpt)</th></tr></thead>
+    <tbody>${d.attempts.map(
+      (a) => html`<tr><td class="num">${a.attempt}</td><td>${when(a.startedAt, zone)}</td>
+        <td>${a.httpStatus ?? a.error ?? "—"}${a.detail ? html` <span class="hint">${a.detail}</span>` : ""}</td>
+        <td class="num">${a.latencyMs} ms</td><td><code>${a.responseSnippet.slice(0, 200)}</code></td></tr>`,
+    )}</tbody></table></div>`
+      : html`<p class="empty">Not attempted yet${delivery.runAt ? html` (due ${when(delivery.runAt, zone)})` : ""}.</p>`
+  }
+</article>`;
+}
+
+function deliveriesSection(t: ConversionTimeline, viewer: Viewer, zone: string): SafeHtml | "" {
+  if (t.deliveries === null) return "";
+  return html`<section aria-labelledby="out-h"><h2 id="out-h">Outbound postbacks</h2>${
+    t.deliveries.length
+      ? t.deliveries.map((d) => deliveryBlock(d, t.conversion.id, viewer, zone))
+      : html`<p class="empty">No outbound postback: the affiliate has no endpoint subscribed to these events.</p>`
+  }</section>`;
+}
+
+export function conversionPage(t: ConversionTimeline, viewer: Viewer, flash?: string): string {
+  const zone = viewer.timeZone;
+  const c = t.conversion;
+  return page({
+    title: `Conversion ${c.txid}`,
+    viewer,
+    path: `/conversions/${c.id}`,
+    body: html`<h1>${c.event} <code>${c.txid}</code></h1>
+${flash ? html`<p class="flash" role="status">${flash}</p>` : ""}
+<dl class="facts">
+  <dt>Conversion</dt><dd><code>${c.id}</code></dd>
+  <dt>Occurred</dt><dd>${when(c.occurredAt, zone)}</dd>
+  <dt>Received</dt><dd>${when(c.receivedAt, zone)}</dd>
+  <dt>Amount</dt><dd>${amountOf(c.amountMinor, c.currency)}</dd>
+  <dt>Program</dt><dd>${t.program ? html`<a href="${safeHref(`/programs/${t.program.id}`)}">${t.program.name}</a>` : "—"}</dd>
+  <dt>Affiliate</dt><dd>${c.affiliateId ?? "—"}</dd>
+  <dt>Player</dt><dd>${c.playerId ?? "—"}</dd>
+  <dt>State</dt><dd>${stateOf(c)}</dd>
+  ${t.original ? html`<dt>Reverses</dt><dd><a href="/conversions/${encodeURIComponent(t.original.id)}">${t.original.event} ${t.original.txid}</a></dd>` : ""}
+</dl>
+${clickSection(t.click, t, zone)}
+${eventsSection(t, zone)}
+${ledgerSection(t.ledger, zone)}
+${deliveriesSection(t, viewer, zone)}`,
+  });
+}
+
+export function searchPage(query: string, result: SearchResult, viewer: Viewer): string {
+  const zone = viewer.timeZone;
+  const rows = result.conversions;
+  return page({
+    title: "Search",
+    viewer,
+    path: "/search",
+    body: html`<h1>Search</h1>
+${
+  rows.length
+    ? html`<div class="table-wrap"><table><caption>Conversions matching <q>${query}</q></caption>
+  <thead><tr><th scope="col">Occurred</th><th scope="col">Event</th><th scope="col">txid</th><th scope="col">Player</th><th scope="col">Operator</th><th scope="col">State</th></tr></thead>
+  <tbody>${rows.map(
+    (
+      c,
+    ) => html`<tr><td>${when(c.occurredAt, zone)}</td><td><a href="/conversions/${encodeURIComponent(c.id)}">${c.event}</a></td>
+      <td><code>${c.txid}</code></td><td>${c.playerId ?? "—"}</td><td class="num">${c.operatorId}</td><td>${stateOf(c)}</td></tr>`,
+  )}</tbody></table></div>`
+    : query
+      ? html`<p class="empty">No conversion has the id, txid or player id <q>${query}</q>.</p>`
+      : ""
+}
+${
+  result.click
+    ? html`<section aria-labelledby="click-h"><h2 id="click-h">Click <code>${result.click.clickId}</code></h2>
+<p>Issued ${when(result.click.createdAt, zone)} on link ${result.click.linkId} of affiliate ${result.click.affiliateId}, program ${result.click.programId}. Its conversions carry this click id: search by their txid or player id.</p></section>`
+    : ""
+}`,
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * The set-up pages' routes (admin): GET /setup with its four forms, a POST per form, and the
+ * recalculation of a program's commissions. A refused form is shown again with its values and the
+ * error next to its field; a created operator's secret is shown on that answer only.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createAffiliate, listAffiliates } from "../app/admin/affiliates.ts";
+import type { AdminDeps } from "../app/admin/deps.ts";
+import { createLink, listLinks } from "../app/admin/links.ts";
+import { createOperator, listOperators } from "../app/admin/operators.ts";
+import { createProgram, getProgram, listPrograms } from "../app/admin/programs.ts";
+import { allowRoles } from "../app/admin/scope.ts";
+import { planCacheFor } from "../app/commissions/plan-cache.ts";
+import { recalculateCommissions } from "../app/commissions/recalculate-commissions.ts";
+import { PostwireError } from "../domain/errors.ts";
+import { VERTICALS, type Vertical } from "../domain/event-types.ts";
+import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
+import type { Viewer } from "./layout.ts";
+import {
+  createdNotice,
+  type FormError,
+  operatorCreated,
+  recalculationPage,
+  type SetupData,
+  setupPage,
+} from "./pages/setup.ts";
+import type { PageHelpers } from "./timeline-pages.ts";
+
+export const SETUP_PAGE_PATHS: readonly string[] = [
+  "/setup",
+  "/setup/operators",
+  "/setup/programs",
+  "/setup/affiliates",
+  "/setup/links",
+  "/setup/programs/:id/recalculate",
+];
+
+/** Rows the set-up page lists of each kind. */
+const LISTED = 500;
+
+type Form = Record<string, string | undefined>;
+const formOf = (request: FastifyRequest): Form =>
+  request.body !== null && typeof request.body === "object" ? (request.body as Form) : {};
+
+/** A form's text field: trimmed, present, not too long, storable; otherwise a PostwireError naming it. */
+function required(form: Form, name: string, max = 200): string {
+  const value = (form[name] ?? "").trim();
+  if (!value) throw new PostwireError("missing_field", `${name} is required.`, name);
+  if (value.length > max)
+    throw new PostwireError("invalid_field", `${name} is longer than ${max} characters.`, name);
+  if (isUnstorable(value)) throw new PostwireError("invalid_field", unstorableMessage(name), name);
+  return value;
+}
+
+function idField(form: Form, name: string): number {
+  const value = Number(form[name]);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
+  return value;
+}
+
+function timeField(form: Form, name: string): number {
+  const ms = Date.parse(required(form, name, 40));
+  if (Number.isNaN(ms))
+    throw new PostwireError(
+      "invalid_field",
+      `${name} must be a date and time such as 2026-11-01T00:00:00Z.`,
+      name,
+    );
+  return ms;
+}
+
+/** Refusals a person can fix in the form; anything else is an error page. */
+function formErrorOf(form: FormError["form"], error: unknown): FormError | undefined {
+  if (!(error instanceof PostwireError) || error.status >= 500 || error.code === "forbidden")
+    return undefined;
+  return { form, field: error.field, message: error.message };
+}
+
+export async function setupPages(
+  app: FastifyInstance,
+  deps: AdminDeps & { readonly clickSecrets?: readonly Uint8Array[] | undefined },
+  helpers: PageHelpers,
+): Promise<void> {
+  async function data(viewer: Viewer): Promise<SetupData> {
+    const p = viewer.principal;
+    return {
+      operators: await listOperators(deps, p, { limit: LISTED }),
+      programs: await listPrograms(deps, p, { limit: LISTED }),
+      affiliates: await listAffiliates(deps, p, { limit: LISTED }),
+      links: await listLinks(deps, p, { limit: LISTED }),
+    };
+  }
+
+  const adminViewer = async (request: FastifyRequest, reply: FastifyReply, post: boolean) => {
+    const viewer = post ? await helpers.formViewer(request, reply) : await helpers.viewerOf(request);
+    if (!viewer) {
+      if (!post) reply.redirect("/sign-in", 303);
+      return undefined;
+    }
+    allowRoles(viewer.principal, "admin");
+    return viewer;
+  };
+
+  app.get<{ Querystring: { created?: string } }>("/setup", async (request, reply) => {
+    const viewer = await adminViewer(request, reply, false);
+    if (!viewer) return reply;
+    const created = {
+      program: "Program created.",
+      affiliate: "Affiliate created.",
+      link: "Tracking link created.",
+    }[request.query.created ?? ""];
+    return helpers.sendPage(
+      reply,
+      setupPage(
+        await data(viewer),
+        viewer,
+        deps.publicUrl,
+        created ? { created: createdNotice(created) } : {},
+      ),
+    );
+  });
+
+  /** Runs a form's action; a fixable refusal shows the page again with the error, status 400. */
+  function formRoute(
+    path: string,
+    form: FormError["form"],
+    run: (viewer: Viewer, values: Form) => Promise<string | undefined>,
+  ) {
+    app.post(path, async (request, reply) => {
+      const viewer = await adminViewer(request, reply, true);
+      if (!viewer) return reply;
+      const values = formOf(request);
+      try {
+        const page = await run(viewer, values);
+        return page === undefined
+          ? reply.redirect(`/setup?created=${form}`, 303)
+          : helpers.sendPage(reply, page);
+      } catch (error) {
+        const refused = formErrorOf(form, error);
+        if (!refused) throw error;
+        return helpers.sendPage(
+          reply,
+          setupPage(await data(viewer), viewer, deps.publicUrl, { error: refused, values }),
+          400,
+        );
+      }
+    });
+  }
+
+  formRoute("/setup/operators", "operator", async (viewer, form) => {
+    const { operator, secret } = await createOperator(deps, viewer.principal, {
+      name: required(form, "name"),
+    });
+    return setupPage(await data(viewer), viewer, deps.publicUrl, {
+      created: operatorCreated(operator, secret),
+    });
+  });
+
+  formRoute("/setup/programs", "program", async (viewer, form) => {
+    const vertical = form["vertical"] as Vertical;
+    if (!(VERTICALS as readonly string[]).includes(vertical))
+      throw new PostwireError("invalid_field", "Choose a vertical.", "vertical");
+    const plan = form["commission_plan"] === "none" ? "none" : "preset";
+    await createProgram(deps, viewer.principal, {
+      operatorId: idField(form, "operator_id"),
+      name: required(form, "name"),
+      vertical,
+      currency: required(form, "currency", 3),
+      landingUrlTemplate: required(form, "landing_url_template", 2000),
+      commissionPlan: plan,
+    });
+    return undefined;
+  });
+
+  formRoute("/setup/affiliates", "affiliate", async (viewer, form) => {
+    const email = (form["email"] ?? "").trim();
+    if (email && (email.length > 320 || !email.includes("@") || isUnstorable(email)))
+      throw new PostwireError("invalid_field", "email is not an email address.", "email");
+    await createAffiliate(deps, viewer.principal, { name: required(form, "name"), email: email || null });
+    return undefined;
+  });
+
+  formRoute("/setup/links", "link", async (viewer, form) => {
+    await createLink(deps, viewer.principal, {
+      affiliateId: idField(form, "affiliate_id"),
+      programId: idField(form, "program_id"),
+    });
+    return undefined;
+  });
+
+  // Recalculations decide commissions as ingest does, click times included: with the click secrets.
+  const clickSecrets = deps.clickSecrets;
+  if (!clickSecrets) return;
+
+  app.get<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
+    const viewer = await adminViewer(request, reply, false);
+    if (!viewer) return reply;
+    const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
+    return helpers.sendPage(reply, recalculationPage(program, viewer));
+  });
+
+  app.post<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
+    const viewer = await adminViewer(request, reply, true);
+    if (!viewer) return reply;
+    const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
+    const values = formOf(request);
+    try {
+      const result = await recalculateCommissions(
+        {
+          store: deps.store,
+          clock: deps.clock,
+          ids: deps.ids,
+          commissions: {
+            plans: planCacheFor(deps.catalog, deps.clock),
+            clock: deps.clock,
+            ids: deps.ids,
+            clickSecrets,
+          },
+        },
+        viewer.principal,
+        {
+          programId: program.id,
+          from: timeField(values, "from"),
+          to: timeField(values, "to"),
+          includePaidPeriods: values["include_paid_periods"] === "1",
+          preview: values["action"] !== "apply",
+        },
+      );
+      return helpers.sendPage(reply, recalculationPage(program, viewer, { values, result }));
+    } catch (error) {
+      const refused = formErrorOf("recalculation", error);
+      if (!refused) throw error;
+      return helpers.sendPage(reply, recalculationPage(program, viewer, { values, error: refused }), 400);
+    }
+  });
+}
