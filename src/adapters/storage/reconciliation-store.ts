@@ -172,7 +172,8 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
       const found = new Set<string>();
       for (const part of chunks(txids).map(padded)) {
         const rows = await db.all(
-          `SELECT txid FROM reconciliation_rows WHERE reconciliation_id = ? AND txid IN (${marks(part.length)})`,
+          // A malformed row's txid repeats nothing: the row that validates is the one compared.
+          `SELECT txid FROM reconciliation_rows WHERE reconciliation_id = ? AND txid IN (${marks(part.length)}) AND category <> 'malformed'`,
           [runId, ...part],
         );
         for (const r of rows) found.add(String(r["txid"]));

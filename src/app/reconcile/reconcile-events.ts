@@ -8,7 +8,12 @@
  */
 import { PostwireError } from "../../domain/errors.ts";
 import type { Operator, Principal } from "../../domain/model.ts";
-import { type ParamMapping, type PostbackFields, parsePostbackParams } from "../../domain/postback-params.ts";
+import {
+  LIMITS,
+  type ParamMapping,
+  type PostbackFields,
+  parsePostbackParams,
+} from "../../domain/postback-params.ts";
 import {
   contractPairs,
   differencesOf,
@@ -17,6 +22,7 @@ import {
   type ReconciliationCategory,
   utcDay,
 } from "../../domain/reconciliation.ts";
+import { isUnstorable } from "../../domain/storable-text.ts";
 import { checkMapping } from "../admin/mapping.ts";
 import { allowRoles, notFound, seesOperator } from "../admin/scope.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
@@ -215,6 +221,18 @@ async function addExtras(
   }
 }
 
+/**
+ * The txid a refused row names, if a usable one: shown with the row, and it keeps the conversion
+ * received under it from being counted as an extra.
+ */
+function namedTxid(pairs: ReadonlyArray<readonly [string, string]>, mapping: ParamMapping): string | null {
+  const pair = pairs.find(
+    ([name]) => (Object.hasOwn(mapping.params, name) ? mapping.params[name] : name) === "txid",
+  );
+  const txid = pair?.[1];
+  return txid && txid.length <= LIMITS.maxIdLength && !isUnstorable(txid) ? txid : null;
+}
+
 /** A file row validated as a postback: its fields, or why it was refused. */
 type Parsed =
   | { readonly row: FileRow; readonly fields: PostbackFields; readonly error?: undefined }
@@ -258,7 +276,7 @@ async function compareChunk(
       return {
         ...base,
         category: "malformed",
-        txid: null,
+        txid: "pairs" in p.row ? namedTxid(p.row.pairs, mapping) : null,
         event: null,
         occurredAt: null,
         fields: null,

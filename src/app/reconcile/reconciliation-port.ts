@@ -87,7 +87,7 @@ export interface ReconciliationStore {
   list(filter: RunFilter): Promise<ReconciliationRun[]>;
   /** What was received under these txids of the operator (with the txid each one reverses). */
   received(operatorId: number, txids: readonly string[]): Promise<ReceivedEvent[]>;
-  /** Which of these txids already have a row in the run (a txid repeated in the file). */
+  /** Which of these txids already have a row in the run, malformed ones aside (a repeated txid). */
   seen(runId: string, txids: readonly string[]): Promise<Set<string>>;
   insertRows(runId: string, rows: readonly ResultRow[]): Promise<void>;
   /**

@@ -89,6 +89,7 @@ for (const engine of await availableEngines()) {
         refund: txid(),
         dup: txid(),
         test: txid(),
+        badAmount: txid(),
       };
       const ftd = (id: string, amount: string, player: string, at: string): Array<[string, string]> => [
         ["event", "ftd"],
@@ -103,6 +104,8 @@ for (const engine of await availableEngines()) {
         ftd(tx.matched, "50.00", "p1", DAY1),
         ftd(tx.mismatched, "50.00", "p2", DAY1),
         ftd(tx.dup, "25.00", "p3", DAY2),
+        // received, and refused in the file: not an extra
+        ftd(tx.badAmount, "12.34", "p5", DAY1),
         [
           ["event", "registration"],
           ["txid", tx.extra],
@@ -143,7 +146,7 @@ for (const engine of await availableEngines()) {
         row(["refund", tx.refund, "", "", "10.00", "EUR", DAY2, tx.mismatched, ""]),
         row(["ftd", tx.dup, cid, "p3", "25.00", "EUR", DAY2, "", ""]),
         row(["ftd", tx.dup, cid, "p3", "25.00", "EUR", DAY2, "", ""]),
-        row(["ftd", txid(), cid, "p5", "12.345", "EUR", DAY1, "", ""]), // 3 decimals in EUR
+        row(["ftd", tx.badAmount, cid, "p5", "12.345", "EUR", DAY1, "", ""]), // 3 decimals in EUR
         row(["ftd", txid(), cid, "p6", "10.00", "EUR", "", "", ""]), // no occurred_at
         "ftd,short,row\r\n",
         // test events are left out of the comparison; the last line has no line end
@@ -195,6 +198,8 @@ for (const engine of await availableEngines()) {
         [10, 11, 12],
       );
       assert.match(String(malformed[0]!["error"]), /^line 10: .*decimal/i);
+      assert.equal(malformed[0]!["txid"], tx.badAmount);
+      assert.equal(malformed[2]!["txid"], null);
       assert.match(String(malformed[1]!["error"]), /occurred_at is required/);
       assert.match(String(malformed[2]!["error"]), /3 fields where the header has 10/);
       const duplicate = await rowsOf(run.id, "duplicate");
