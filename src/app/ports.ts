@@ -27,6 +27,7 @@ import type { RecalculationStore } from "./commissions/recalculation-port.ts";
 import type { DeliveryStore } from "./delivery/delivery-store-port.ts";
 import type { IngestTx } from "./ingest/ingest-port.ts";
 import type { TraceStore } from "./ingest/trace-port.ts";
+import type { ReconciliationStore } from "./reconcile/reconciliation-port.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "./records.ts";
 import type { StatsStore } from "./stats/stats-port.ts";
 
@@ -84,6 +85,8 @@ export interface Store {
   readonly timeline: TimelineReads;
   /** Commissions recalculated for conversions received while no plan was in force. */
   readonly recalculations: RecalculationStore;
+  /** Reconciliation runs: an operator's own list of events compared with what was received. */
+  readonly reconciliations: ReconciliationStore;
   /** Writes request-log rows that belong to no ingest batch. */
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
 

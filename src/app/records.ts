@@ -46,6 +46,8 @@ export interface ConversionRow {
   readonly extra: Readonly<Record<string, string>>;
   /** The JSON answer first given, replayed verbatim for a duplicate. */
   readonly response: string;
+  /** The reconciliation run whose backfill wrote it (docs/reconciliation.md); absent: live. */
+  readonly reconciliationId?: string | null;
 }
 
 export interface PlayerRow {
@@ -78,6 +80,8 @@ export interface RequestLogRow {
   readonly outcome: RequestOutcome;
   /** The JSON body answered (null for rows logged before migration 011). */
   readonly answer: string | null;
+  /** The reconciliation run whose backfill made this request; absent: a live postback. */
+  readonly reconciliationId?: string | null;
 }
 
 /**

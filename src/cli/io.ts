@@ -3,6 +3,7 @@
  * output: stdout/stderr lines, the HTTP client, the clock, and files.
  */
 import { readFileSync } from "node:fs";
+import type { ProgressSink } from "./progress.ts";
 
 export interface CliIo {
   /** One line (or block) to standard output. */
@@ -14,6 +15,8 @@ export interface CliIo {
   now(): number;
   /** A file's bytes; `-` is standard input. */
   readFile(file: string): Buffer;
+  /** Where progress bars go (standard error); absent: plain lines through `err`. */
+  readonly progress?: ProgressSink;
 }
 
 export const processIo: CliIo = {
@@ -22,6 +25,7 @@ export const processIo: CliIo = {
   fetch: (input, init) => fetch(input, init),
   now: () => Date.now(),
   readFile: (file) => readFileSync(file === "-" ? 0 : file),
+  progress: { tty: Boolean(process.stderr.isTTY), write: (text) => void process.stderr.write(text) },
 };
 
 /** A mistake in how the command was called: reported with a hint, exit code 2. */

@@ -10,6 +10,7 @@ import { commissionsCommand } from "./commissions-command.ts";
 import { deliveriesCommand } from "./deliveries-command.ts";
 import { type CliIo, isParseArgsError, processIo, UsageError } from "./io.ts";
 import { postbackCommand } from "./postback-command.ts";
+import { reconcileCommand } from "./reconcile-command.ts";
 import { keysCommand, migrateCommand } from "./store-commands.ts";
 
 export const USAGE = `Usage: postwire <command> [options]
@@ -25,6 +26,9 @@ Commands:
                                 Credit conversions received while no plan was in force (postwire commissions --help).
   deliveries list|attempts|replay ...
                                 Outbound postbacks: the outbox, the attempt log, replays (postwire deliveries --help).
+  reconcile upload|show|backfill ...
+                                Compare an operator's own list of events with what was received, and
+                                backfill the missing ones (postwire reconcile --help).
   postback build|sign|send|verify ...
                                 Build, sign, send or verify a test postback (postwire postback --help).
   check --program N [--fire --secret S] [--reset]
@@ -78,6 +82,8 @@ export async function runCli(
         return await deliveriesCommand(rest, env, io);
       case "check":
         return await checkCommand(rest, env, io);
+      case "reconcile":
+        return await reconcileCommand(rest, env, io);
       case "help":
       case "--help":
       case "-h":

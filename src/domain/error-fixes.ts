@@ -23,6 +23,8 @@ export const ERROR_FIXES: Readonly<Partial<Record<ErrorCode, string>>> = {
   invalid_reversal: "reverse the original event; omit `amount` when the original had none.",
   invalid_json: "send a flat JSON object of parameters.",
   validation_failed: "fix the request body; `field` names the property.",
+  invalid_encoding:
+    "export the file as UTF-8 and upload it again ([reconciliation.md](reconciliation.md#3-reconciling-a-period-step-by-step)).",
   missing_signature: "sign the request ([integration.md \u00a78](integration.md#8-authentication)).",
   invalid_signature:
     "fix the signing code; `postwire postback verify` shows the canonical query and the expected signature for your request, and `postwire postback verify --log-entry rq_… --secret whsec_…` reproduces the service's check of a logged request (the secret stays on your machine).",

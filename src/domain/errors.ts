@@ -34,6 +34,11 @@ export const ERRORS = {
   invalid_reversal: { status: 400, message: "This event cannot be reversed.", expose: true },
   invalid_json: { status: 400, message: "The body is not valid JSON.", expose: true },
   validation_failed: { status: 400, message: "The request body failed validation.", expose: true },
+  invalid_encoding: {
+    status: 400,
+    message: "The file is not valid UTF-8; export it as UTF-8 and upload it again.",
+    expose: true,
+  },
   // 401 — authentication
   missing_signature: { status: 401, message: "The request is not signed.", expose: true },
   invalid_signature: { status: 401, message: "The signature does not match.", expose: true },

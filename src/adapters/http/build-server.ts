@@ -140,6 +140,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     ids: deps.ids,
     publicUrl: deps.publicUrl,
+    ingestor: deps.ingestor,
     ...(deps.outbound ? { outbound: deps.outbound } : {}),
     ...(deps.clickSecrets ? { clickSecrets: deps.clickSecrets } : {}),
   });

@@ -120,6 +120,7 @@ export interface ConversionsTable {
   sub_id: Text | null;
   extra: Text;
   response: Text;
+  reconciliation_id: Text | null;
 }
 
 export interface PlayersTable {
@@ -149,6 +150,7 @@ export interface RequestLogTable {
   program_id: Int | null;
   outcome: Text;
   answer: Text | null;
+  reconciliation_id: Text | null;
 }
 
 export interface PostbackTracesTable {
@@ -415,6 +417,38 @@ export interface DeliveryRollupTable {
   count: Int;
 }
 
+export interface ReconciliationsTable {
+  id: Text;
+  operator_id: Int;
+  from_at: Int;
+  to_at: Int;
+  format: Text;
+  file_sha256: Text;
+  file_bytes: Int;
+  status: Text;
+  error: Text | null;
+  counts: Text;
+  summary: Text;
+  created_by_key_id: Int | null;
+  created_at: Int;
+  finished_at: Int | null;
+}
+
+export interface ReconciliationRowsTable {
+  reconciliation_id: Text;
+  seq: Int;
+  category: Text;
+  line: Int | null;
+  txid: Text | null;
+  event: Text | null;
+  occurred_at: Int | null;
+  fields: Text | null;
+  differences: Text | null;
+  error: Text | null;
+  conversion_id: Text | null;
+  backfill_code: Text | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -443,6 +477,8 @@ export interface Database {
   alert_webhooks: AlertWebhooksTable;
   alerts: AlertsTable;
   alert_notifications: AlertNotificationsTable;
+  reconciliations: ReconciliationsTable;
+  reconciliation_rows: ReconciliationRowsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
   postback_rollup: PostbackRollupTable;

@@ -51,6 +51,12 @@ export const clickFromRow = (r: SqlRow): ClickRow => ({
   referer: str(r["referer"]),
 });
 
+/** The backfill that wrote a row, only when one did (a live row reads as before: no such key). */
+const sourceOf = (r: SqlRow): { reconciliationId?: string } => {
+  const id = str(r["reconciliation_id"]);
+  return id === null ? {} : { reconciliationId: id };
+};
+
 export const CONVERSION_COLUMNS = [
   "id",
   "operator_id",
@@ -73,6 +79,7 @@ export const CONVERSION_COLUMNS = [
   "sub_id",
   "extra",
   "response",
+  "reconciliation_id",
 ] as const;
 
 export const conversionValues = (c: ConversionRow): SqlValue[] => [
@@ -97,6 +104,7 @@ export const conversionValues = (c: ConversionRow): SqlValue[] => [
   c.subId,
   JSON.stringify(c.extra),
   c.response,
+  c.reconciliationId ?? null,
 ];
 
 export const conversionFromRow = (r: SqlRow): ConversionRow => ({
@@ -121,6 +129,7 @@ export const conversionFromRow = (r: SqlRow): ConversionRow => ({
   subId: str(r["sub_id"]),
   extra: JSON.parse(String(r["extra"])) as Record<string, string>,
   response: String(r["response"]),
+  ...sourceOf(r),
 });
 
 export const PLAYER_COLUMNS = [
@@ -170,6 +179,7 @@ export const REQUEST_LOG_COLUMNS = [
   "program_id",
   "outcome",
   "answer",
+  "reconciliation_id",
 ] as const;
 
 /**
@@ -194,6 +204,7 @@ export const requestLogValues = (l: RequestLogRow): SqlValue[] => [
   l.programId,
   l.outcome,
   l.answer,
+  l.reconciliationId ?? null,
 ];
 
 export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
@@ -213,4 +224,5 @@ export const requestLogFromRow = (r: SqlRow): RequestLogRow => ({
   programId: num(r["program_id"]),
   outcome: String(r["outcome"]) as RequestOutcome,
   answer: str(r["answer"]),
+  ...sourceOf(r),
 });

@@ -32,6 +32,7 @@ import {
 import { ingestTx } from "./ingest-tx.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { createRecalculationStore } from "./recalculation-store.ts";
+import { createReconciliationStore } from "./reconciliation-store.ts";
 import {
   CLICK_COLUMNS,
   clickFromRow,
@@ -130,6 +131,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     alerts: createAlertStore(db, builder),
     alertFacts: createAlertFacts(db, builder, { activity: (ids) => store.operators.activity(ids) }),
     timeline: createTimelineReads(db, builder),
+    reconciliations: createReconciliationStore(db),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
     },

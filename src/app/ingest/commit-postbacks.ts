@@ -139,6 +139,7 @@ export async function decideBatch(
         test: d.row?.test === true,
       }),
       answer: d.answer.body,
+      ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),
     };
   });
   const inserted = await tx.insertRecords({

@@ -7,8 +7,8 @@ import type { ClickResolution } from "../../domain/attribution.ts";
 import { verifyClickId } from "../../domain/click-id.ts";
 import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../../domain/errors.ts";
 import { clientIp } from "../../domain/ip.ts";
-import type { Program } from "../../domain/model.ts";
-import { parsePostbackParams } from "../../domain/postback-params.ts";
+import type { Operator, Program } from "../../domain/model.ts";
+import { EMPTY_MAPPING, parsePostbackParams } from "../../domain/postback-params.ts";
 import { failedStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
 import type { Catalog } from "../catalog.ts";
@@ -63,6 +63,20 @@ export interface PostbackIngestor {
   /** Logs and answers a request the HTTP layer refused before it reached `handle` (e.g. too large). */
   reject(request: LoggableRequest, code: ErrorCode, message?: string): Promise<PostbackAnswer>;
   drain(): Promise<void>;
+  /**
+   * Ingests one event of a reconciliation run (docs/reconciliation.md) through the same batches
+   * as live postbacks: validation, txid dedupe, attribution and effects. The caller (an API key
+   * or the command line) stands in for the operator's authentication.
+   */
+  backfill(request: BackfillRequest): Promise<PostbackAnswer>;
+}
+
+/** One missing event of a reconciliation run, its fields already in our names and values. */
+export interface BackfillRequest {
+  readonly operator: Operator;
+  readonly pairs: ReadonlyArray<readonly [string, string]>;
+  readonly reconciliationId: string;
+  readonly receivedAt: number;
 }
 
 export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
@@ -309,6 +323,45 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     return given;
   }
 
+  async function backfill(request: BackfillRequest): Promise<PostbackAnswer> {
+    const { operator, pairs, reconciliationId, receivedAt } = request;
+    const txid = pairs.find(([name]) => name === "txid")?.[1] ?? null;
+    const meta: LogMeta = {
+      receivedAt,
+      startedNs: nowNs(),
+      method: "POST",
+      path: `/v1/reconciliations/${reconciliationId}/backfill`,
+      ip: null,
+      raw: JSON.stringify({ source: "reconciliation", reconciliation_id: reconciliationId, fields: pairs }),
+      txid,
+      operatorId: operator.id,
+      reconciliationId,
+    };
+    // Mapped when the file was read: the fields are ours already.
+    const fields = parsePostbackParams(pairs, EMPTY_MAPPING, receivedAt);
+    if (!fields.ok) return reject(meta, fields.error);
+    let programs: Program[];
+    let click: ClickResolution;
+    try {
+      programs = (await deps.catalog.programsOf(operator.id)) ?? [];
+      click = await resolveClick(fields.value.clickId, operator.id);
+    } catch (error) {
+      deps.onStorageError?.(error);
+      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
+    }
+    const declared = declaredProgram(fields.value.programId, programs);
+    if (!declared.ok) return reject(meta, declared.error);
+    return submit({
+      kind: "event",
+      operator,
+      fields: fields.value,
+      click,
+      programs,
+      declaredProgramId: declared.value,
+      meta,
+    });
+  }
+
   return {
     handle,
     reject: rejectEarly,
@@ -316,6 +369,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
       await committer.drain();
       await dryRuns.drain();
     },
+    backfill,
   };
 }
 

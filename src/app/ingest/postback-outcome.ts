@@ -34,6 +34,8 @@ export interface LogMeta {
   readonly signature?: string;
   /** The program a request refused before its batch concerned, when that was known (its click's). */
   readonly programId?: number | null;
+  /** Set on a reconciliation backfill: the run, kept on the conversion and the request-log row. */
+  readonly reconciliationId?: string;
 }
 
 export interface EventItem {
@@ -319,6 +321,7 @@ function conversionRow(
     subId: fields.subId ?? null,
     extra: fields.extra,
     response,
+    ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import Type from "typebox";
 import { createKeyUseRecorder } from "../../../../app/admin/api-keys.ts";
 import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { planCacheFor } from "../../../../app/commissions/plan-cache.ts";
+import type { PostbackIngestor } from "../../../../app/ingest/ingest-postback.ts";
 import { ROLES } from "../../../../domain/model.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
@@ -22,6 +23,7 @@ import { operatorAuthRoutes } from "./operator-auth.ts";
 import { operatorRoutes } from "./operators.ts";
 import { programRoutes } from "./programs.ts";
 import { recalculationRoutes } from "./recalculations.ts";
+import { reconciliationRoutes } from "./reconciliations.ts";
 import { recordRoutes } from "./records.ts";
 import { refuseUnstorable } from "./refuse-unstorable.ts";
 import { requestLogRoutes } from "./request-log.ts";
@@ -79,6 +81,8 @@ export async function adminRoutes(
   options: AdminDeps & {
     readonly outbound?: OutboundRouteDeps;
     readonly clickSecrets?: readonly Uint8Array[];
+    /** The postback pipeline, for reconciliation backfills (none: no reconciliation routes). */
+    readonly ingestor?: Pick<PostbackIngestor, "backfill">;
   },
 ): Promise<void> {
   // Only the dependencies travel on: the register options (prefix…) must not reach the children.
@@ -106,6 +110,7 @@ export async function adminRoutes(
   ]) {
     await app.register(routes, deps);
   }
+  if (options.ingestor) await app.register(reconciliationRoutes, { ...deps, ingestor: options.ingestor });
   if (options.outbound) {
     await app.register(endpointRoutes, { ...deps, ...options.outbound });
     // Alert webhooks are called through the same egress guard and sender.

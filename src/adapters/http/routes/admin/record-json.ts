@@ -35,6 +35,7 @@ export const conversionJson = (row: ConversionRow) => ({
   test: row.test,
   sub_id: row.subId,
   extra: row.extra,
+  reconciliation_id: row.reconciliationId ?? null,
 });
 
 function parseRaw(raw: string): Record<string, unknown> {
@@ -63,6 +64,7 @@ export const requestLogJson = (row: RequestLogRow) => ({
   outcome: row.outcome,
   raw: parseRaw(row.raw),
   answer: row.answer === null ? null : parseRaw(row.answer),
+  reconciliation_id: row.reconciliationId ?? null,
 });
 
 const REQUEST_LOG_CSV_COLUMNS = [

@@ -36,6 +36,9 @@ export const CONVERSION = Type.Object({
   test: Type.Boolean(),
   sub_id: TEXT,
   extra: Type.Record(Type.String(), STRING),
+  reconciliation_id: Nullable(STRING, {
+    description: "The reconciliation run whose backfill wrote it; null: live.",
+  }),
 });
 
 export const REQUEST_LOG = Type.Object({
@@ -59,6 +62,9 @@ export const REQUEST_LOG = Type.Object({
   ),
   answer: Nullable(Type.Object({}, { additionalProperties: true }), {
     description: "The JSON body answered (null for entries logged before version 011 of the schema).",
+  }),
+  reconciliation_id: Nullable(STRING, {
+    description: "The reconciliation run whose backfill made it; null: live.",
   }),
 });
 

@@ -29,7 +29,10 @@ export function unstorableField(value: unknown, path = "", depth = 0): string | 
 
 export function refuseUnstorable(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => {
-    for (const part of [request.params, request.query, request.body]) {
+    // A streamed body (a reconciliation file) is no JSON: its reader checks its own text.
+    const body =
+      typeof (request.body as { pipe?: unknown } | null)?.pipe === "function" ? undefined : request.body;
+    for (const part of [request.params, request.query, body]) {
       const field = unstorableField(part);
       if (field !== undefined) throw new PostwireError("invalid_field", unstorableMessage(field), field);
     }
