@@ -30,12 +30,21 @@ import { ERRORS, PostwireError } from "../domain/errors.ts";
 import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
+import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
 
 export const SESSION_COOKIE = "pw_session";
 /** The console's routes: HTML pages and assets, not API (left out of the OpenAPI document). */
-export const CONSOLE_PATHS: readonly string[] = ["/", "/sign-in", "/sign-out", "/preferences", "/assets/*"];
+export const CONSOLE_PATHS: readonly string[] = [
+  "/",
+  "/sign-in",
+  "/sign-out",
+  "/preferences",
+  "/assets/*",
+  ...STATS_PAGE_PATHS,
+];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
 export interface ConsoleDeps extends AdminDeps {
@@ -151,8 +160,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   app.get("/", async (request, reply) => {
     const viewer = await viewerOf(request);
     if (!viewer) return reply.redirect("/sign-in", 303);
-    return sendPage(reply, await homePage(deps, viewer));
+    // Admin and operator keys: the overview of their programs; an affiliate key: its links.
+    const home = viewer.principal.role === "affiliate" ? homePage : overviewPage;
+    return sendPage(reply, await home(deps, viewer));
   });
+
+  await statsPages(app, deps, { viewerOf, sendPage: (reply, body) => sendPage(reply, body) });
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);
