@@ -9,6 +9,9 @@
  * `--pipeline full` (the default) gives the program its vertical's preset plan and the affiliate an
  * endpoint (bench/pipeline.ts), so every postback writes its ledger entries and an outbox message
  * (nothing is sent: no dispatcher runs here); `minimal`, neither.
+ * `--rollups both` alternates rounds with the rollup triggers of 012_rollups.sql and rounds
+ * without them (dropped after migrating), in the same run, and prints the ratio; `on` (the
+ * default) keeps them, `off` drops them.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
  * environment); `--interval` sets BATCH_INTERVAL_MS (default 2 ms on SQLite, 0 on PostgreSQL).
  */
@@ -31,6 +34,7 @@ import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
 import { setUpFullPipeline } from "./pipeline.ts";
 import { postbackPaths } from "./requests.ts";
+import { dropRollupTriggers } from "./rollup-triggers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     synchronous: { type: "string", default: "FULL" },
     interval: { type: "string" },
     pipeline: { type: "string", default: "full" },
+    rollups: { type: "string", default: "on" },
   },
 });
 if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
@@ -64,12 +69,13 @@ const HEADERS = {
   accept: "*/*",
 };
 
-async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }> {
+async function openDatabase(): Promise<{ store: Store; url: string; close(): Promise<void> }> {
   if (values.database === "postgres") {
     const database: BenchDatabase = await createDatabase("postgres");
     const store = openStore(database.url, { postgresPoolSize: config.postgresPoolSize });
     return {
       store,
+      url: database.url,
       close: async () => {
         await store.close();
         await database.drop();
@@ -83,6 +89,7 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
   });
   return {
     store,
+    url: `sqlite:${file}`,
     close: async () => {
       await store.close();
       for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
@@ -90,10 +97,11 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
   };
 }
 
-async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> {
-  const { store, close } = await openDatabase();
+async function round(index: number, rollups: boolean): Promise<{ cpuUs: number; wallUs: number }> {
+  const { store, url, close } = await openDatabase();
   try {
     await store.migrate();
+    if (!rollups) await dropRollupTriggers(url);
     const clock = systemClock;
     const ids = createIds(clock);
     const fixture = await createFixture(store);
@@ -144,12 +152,22 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Array<{ cpuUs: number; wallUs: number }> = [];
+const modes = values.rollups === "both" ? [true, false] : [values.rollups !== "off"];
+const results = new Map<boolean, Array<{ cpuUs: number; wallUs: number }>>(modes.map((m) => [m, []]));
 for (let i = 0; i < Number(values.rounds); i++) {
-  const r = await round(i);
-  results.push(r);
-  console.log(`round ${i + 1}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback`);
+  for (const rollups of modes) {
+    const r = await round(i, rollups);
+    results.get(rollups)!.push(r);
+    console.log(
+      `round ${i + 1}, rollups ${rollups ? "on" : "off"}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback`,
+    );
+  }
 }
-console.log(
-  `median: ${median(results.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(results.map((r) => r.wallUs)).toFixed(1)} µs wall per postback (${values.database}, concurrency ${concurrency})`,
-);
+for (const [rollups, list] of results)
+  console.log(
+    `median, rollups ${rollups ? "on" : "off"}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per postback (${values.database}, concurrency ${concurrency})`,
+  );
+if (modes.length === 2) {
+  const wall = (on: boolean) => median(results.get(on)!.map((r) => r.wallUs));
+  console.log(`throughput with rollups: ${((wall(false) / wall(true)) * 100).toFixed(1)} % of without`);
+}
