@@ -34,6 +34,11 @@ export const STATS_SQL = {
       FROM postback_rollup WHERE ${where}
       GROUP BY operator_id, program_id, ${group}outcome, code, latency_le_us`;
   },
+  /**
+   * A report's rows summed per period. The periods drive the join (CROSS JOIN fixes SQLite's join
+   * order): each reads its own range of the rollup's bucket index, rather than every row of the
+   * range being compared with every period.
+   */
   report(table: "report_activity" | "report_commissions", query: Omit<ReportQuery, "from" | "to">): string {
     const columns = table === "report_activity" ? ["event", "currency"] : ["currency", "status"];
     const sums =
@@ -55,8 +60,8 @@ export const STATS_SQL = {
       .join(", ");
     const keys = ["p.label", "r.affiliate_id", "r.program_id", ...columns.map((c) => `r.${c}`)].join(", ");
     return `WITH periods (start_at, end_at, label) AS (VALUES ${periods})
-      SELECT ${keys}, ${sums} FROM ${table} r JOIN periods p ON r.bucket_at >= p.start_at AND r.bucket_at < p.end_at
-      WHERE ${where}${programs} GROUP BY ${keys}`;
+      SELECT ${keys}, ${sums} FROM periods p CROSS JOIN ${table} r
+      WHERE r.bucket_at >= p.start_at AND r.bucket_at < p.end_at AND ${where}${programs} GROUP BY ${keys}`;
   },
   deliveries: `SELECT +program_id AS program_id, SUM(CASE WHEN class = 'ok' THEN count ELSE 0 END) AS ok,
       SUM(CASE WHEN class = 'failing' THEN count ELSE 0 END) AS failing,
