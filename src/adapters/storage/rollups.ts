@@ -40,5 +40,5 @@ export const ROLLUP_RECOUNT = {
       SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % ${HOUR_MS} AS hour_at,
         CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
       FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-    ) x GROUP BY program_id, hour_at, class`,
+    ) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class`,
 } as const;

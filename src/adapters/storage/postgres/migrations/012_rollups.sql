@@ -141,9 +141,9 @@ SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, s
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
 
 -- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
--- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
--- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
--- delivered deliveries and old attempts leaves the counts as they were.
+-- (delivered), failing (waiting after a failed attempt), dead. Deliveries still waiting untried
+-- are not counted. A delivery counts in one class at a time: a change of class moves its count.
+-- Pruning delivered deliveries and old attempts leaves the counts as they were.
 CREATE TABLE delivery_rollup (
   program_id BIGINT NOT NULL,
   hour_at BIGINT NOT NULL,
@@ -160,6 +160,7 @@ BEGIN
   INSERT INTO delivery_rollup (program_id, hour_at, class, count)
   SELECT COALESCE(c.program_id, 0), d.created_at - d.created_at % 3600000, CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, COUNT(*)
   FROM new_rows d LEFT JOIN conversions c ON c.id = d.conversion_id
+  WHERE d.state IN ('delivered', 'dead') OR d.last_error IS NOT NULL
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
   RETURN NULL;
@@ -178,6 +179,7 @@ BEGIN
     SELECT n.conversion_id, n.created_at, CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
     FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE (CASE WHEN o.state = 'delivered' THEN 'ok' WHEN o.state = 'dead' THEN 'dead' WHEN o.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) <> (CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END)
   ) m LEFT JOIN conversions c ON c.id = m.conversion_id
+  WHERE m.class <> 'waiting'
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
   RETURN NULL;
@@ -191,4 +193,4 @@ SELECT program_id, hour_at, class, COUNT(*) FROM (
   SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
     CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
   FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-) x GROUP BY program_id, hour_at, class;
+) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class;

@@ -123,9 +123,9 @@ SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, s
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
 
 -- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
--- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
--- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
--- delivered deliveries and old attempts leaves the counts as they were.
+-- (delivered), failing (waiting after a failed attempt), dead. Deliveries still waiting untried
+-- are not counted. A delivery counts in one class at a time: a change of class moves its count.
+-- Pruning delivered deliveries and old attempts leaves the counts as they were.
 CREATE TABLE delivery_rollup (
   program_id INTEGER NOT NULL,
   hour_at INTEGER NOT NULL,
@@ -135,7 +135,10 @@ CREATE TABLE delivery_rollup (
 ) WITHOUT ROWID;
 CREATE INDEX delivery_rollup_hour ON delivery_rollup (hour_at);
 
-CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries BEGIN
+-- A new delivery waits (pending or paused, untried): not counted, so the outbox insert on the
+-- ingest path skips the trigger's body.
+CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries
+WHEN NEW.state IN ('delivered', 'dead') OR NEW.last_error IS NOT NULL BEGIN
   INSERT INTO delivery_rollup (program_id, hour_at, class, count)
   SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
     NEW.created_at - NEW.created_at % 3600000, CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
@@ -149,7 +152,7 @@ WHEN (CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN '
   SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
     NEW.created_at - NEW.created_at % 3600000, class, delta
   FROM (SELECT CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN 'dead' WHEN OLD.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class, -1 AS delta UNION ALL SELECT CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1)
-  WHERE true
+  WHERE class <> 'waiting'
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
 END;
 
@@ -158,4 +161,4 @@ SELECT program_id, hour_at, class, COUNT(*) FROM (
   SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
     CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
   FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-) x GROUP BY program_id, hour_at, class;
+) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class;
