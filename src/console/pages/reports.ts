@@ -4,7 +4,7 @@
  * table shown (report-table.ts writes both).
  */
 
-import { REPORT_HEADER, reportTable } from "../../adapters/http/report-table.ts";
+import { reportHeader, reportTable } from "../../adapters/http/report-table.ts";
 import type { AdminDeps } from "../../app/admin/deps.ts";
 import { listPrograms } from "../../app/admin/programs.ts";
 import { allOf } from "../../app/stats/overview.ts";
@@ -66,7 +66,7 @@ function table(report: Report): SafeHtml {
   if (!lines.length) return html`<p class="empty">Nothing in this period.</p>`;
   return html`<div class="table-wrap"><table class="report">
   <caption>By ${report.input.groupBy}, on the event's time in ${report.input.timeZone}</caption>
-  <thead><tr>${REPORT_HEADER.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+  <thead><tr>${reportHeader(report).map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
   <tbody>${lines.map(
     (line) =>
       html`<tr>${line.map((cell) => html`<td${typeof cell === "number" || /^-?\d+\.\d+$/.test(String(cell)) ? html` class="num"` : ""}>${cell ?? ""}</td>`)}</tr>`,
