@@ -110,15 +110,15 @@ describe("console stats pages (chromium, sqlite)", { skip: browserMissing }, () 
     const page = await signIn("admin");
     const row = page.locator("tbody tr", { has: page.getByRole("link", { name: HOSTILE }) });
     const cells = await row.locator("td").allTextContents();
-    // Program, operator, then 24 h: accepted, duplicate, rejected, unattributed, rate.
-    assert.deepEqual(cells.slice(2, 7), ["2", "1", "0", "1", "0 %"]);
+    // Program, operator, then 24 h / 7 days: accepted, duplicate, rejected, unattributed, rate.
+    assert.deepEqual(cells.slice(2, 7), ["2 / 2", "1 / 1", "0 / 0", "1 / 1", "0 % / 0 %"]);
     const refused = page.locator("tbody tr", { hasText: "no program known" });
     assert.deepEqual((await refused.locator("td").allTextContents()).slice(2, 7), [
-      "0",
-      "0",
-      "1",
-      "0",
-      "100 %",
+      "0 / 0",
+      "0 / 0",
+      "1 / 1",
+      "0 / 0",
+      "100 % / 100 %",
     ]);
     assert.equal(
       await page.locator("tbody tr").first().getByText("no program known").count(),
