@@ -9,9 +9,9 @@
  * `--pipeline full` (the default) gives the program its vertical's preset plan and the affiliate an
  * endpoint (bench/pipeline.ts), so every postback writes its ledger entries and an outbox message
  * (nothing is sent: no dispatcher runs here); `minimal`, neither.
- * `--rollups both` alternates rounds with the rollup triggers of 012_rollups.sql and rounds
- * without them (dropped after migrating), in the same run, and prints the ratio; `on` (the
- * default) keeps them, `off` drops them.
+ * `--rollups both` alternates rounds writing the rollups of 012_rollups.sql and rounds writing
+ * none (bench/without-rollups.ts), in the same run, and prints the ratio; `on` (the default)
+ * writes them, `off` does not.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
  * environment); `--interval` sets BATCH_INTERVAL_MS (default 2 ms on SQLite, 0 on PostgreSQL).
  */
@@ -21,7 +21,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
 import { arrivalNow, postbackRequest } from "../src/adapters/http/routes/postback.ts";
-import { openStore } from "../src/adapters/storage/open-store.ts";
+import { openDriver, type StoreOptions } from "../src/adapters/storage/open-store.ts";
+import { createSqlStore } from "../src/adapters/storage/sql-store.ts";
 import { Catalog } from "../src/app/catalog.ts";
 import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
@@ -34,7 +35,7 @@ import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
 import { setUpFullPipeline } from "./pipeline.ts";
 import { postbackPaths } from "./requests.ts";
-import { dropRollupTriggers } from "./rollup-triggers.ts";
+import { withoutRollups } from "./without-rollups.ts";
 
 const { values } = parseArgs({
   options: {
@@ -69,13 +70,18 @@ const HEADERS = {
   accept: "*/*",
 };
 
-async function openDatabase(): Promise<{ store: Store; url: string; close(): Promise<void> }> {
+/** A fresh database, migrated; with `rollups` false, a store that writes none (without-rollups.ts). */
+async function openDatabase(rollups: boolean): Promise<{ store: Store; close(): Promise<void> }> {
+  const open = async (url: string, options: StoreOptions) => {
+    const driver = openDriver(url, options);
+    await driver.migrate();
+    return createSqlStore(rollups ? driver : await withoutRollups(driver), options);
+  };
   if (values.database === "postgres") {
     const database: BenchDatabase = await createDatabase("postgres");
-    const store = openStore(database.url, { postgresPoolSize: config.postgresPoolSize });
+    const store = await open(database.url, { postgresPoolSize: config.postgresPoolSize });
     return {
       store,
-      url: database.url,
       close: async () => {
         await store.close();
         await database.drop();
@@ -83,13 +89,12 @@ async function openDatabase(): Promise<{ store: Store; url: string; close(): Pro
     };
   }
   const file = path.join(os.tmpdir(), `postwire-core-${process.pid}.db`);
-  const store = openStore(`sqlite:${file}`, {
+  const store = await open(`sqlite:${file}`, {
     sqliteSynchronous: synchronous,
     sqliteCheckpointIntervalMs: 200,
   });
   return {
     store,
-    url: `sqlite:${file}`,
     close: async () => {
       await store.close();
       for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
@@ -98,10 +103,9 @@ async function openDatabase(): Promise<{ store: Store; url: string; close(): Pro
 }
 
 async function round(index: number, rollups: boolean): Promise<{ cpuUs: number; wallUs: number }> {
-  const { store, url, close } = await openDatabase();
+  const { store, close } = await openDatabase(rollups);
   try {
     await store.migrate();
-    if (!rollups) await dropRollupTriggers(url);
     const clock = systemClock;
     const ids = createIds(clock);
     const fixture = await createFixture(store);
