@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
 import { rebuildTotals } from "../src/adapters/storage/ledger-writes.ts";
 import { openDriver, openStore } from "../src/adapters/storage/open-store.ts";
+import { rebuildRollups } from "../src/adapters/storage/rollups.ts";
 import { createApiKey } from "../src/app/access/api-keys.ts";
 import type { Store } from "../src/app/ports.ts";
 import { periodOf } from "../src/domain/commissions/exact.ts";
@@ -93,6 +94,7 @@ async function seed(url: string): Promise<void> {
   await db.close();
   const driver = openDriver(url);
   await rebuildTotals(driver);
+  await rebuildRollups(driver);
   await driver.run("ANALYZE");
   await driver.close();
   log(`totals recounted, statistics gathered (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
