@@ -20,6 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { rebuildTotals } from "../src/adapters/storage/ledger-writes.ts";
 import { openDriver, openStore } from "../src/adapters/storage/open-store.ts";
+import { rebuildRollups } from "../src/adapters/storage/rollups.ts";
 import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase, dropAll, type Engine } from "./databases.ts";
 import { startReceiverProcess } from "./deliveries-kit.ts";
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
         // Seeding wrote around the service: its running totals are recounted once.
         const driver = openDriver(db.url);
         await rebuildTotals(driver);
+        await rebuildRollups(driver);
         await driver.close();
         log(`seeded the month to ${size} conversions in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }

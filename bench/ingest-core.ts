@@ -9,6 +9,9 @@
  * `--pipeline full` (the default) gives the program its vertical's preset plan and the affiliate an
  * endpoint (bench/pipeline.ts), so every postback writes its ledger entries and an outbox message
  * (nothing is sent: no dispatcher runs here); `minimal`, neither.
+ * `--rollups both` alternates rounds writing the rollups of 012_rollups.sql and rounds writing
+ * none (bench/without-rollups.ts), in the same run, and prints the ratio; `on` (the default)
+ * writes them, `off` does not.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
  * environment); `--interval` sets BATCH_INTERVAL_MS (default 2 ms on SQLite, 0 on PostgreSQL).
  */
@@ -18,7 +21,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
 import { arrivalNow, postbackRequest } from "../src/adapters/http/routes/postback.ts";
-import { openStore } from "../src/adapters/storage/open-store.ts";
+import { openDriver, type StoreOptions } from "../src/adapters/storage/open-store.ts";
+import { createSqlStore } from "../src/adapters/storage/sql-store.ts";
 import { Catalog } from "../src/app/catalog.ts";
 import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
@@ -31,6 +35,7 @@ import { createFixture } from "../test/helpers/service.ts";
 import { type BenchDatabase, createDatabase } from "./databases.ts";
 import { setUpFullPipeline } from "./pipeline.ts";
 import { postbackPaths } from "./requests.ts";
+import { withoutRollups } from "./without-rollups.ts";
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +46,7 @@ const { values } = parseArgs({
     synchronous: { type: "string", default: "FULL" },
     interval: { type: "string" },
     pipeline: { type: "string", default: "full" },
+    rollups: { type: "string", default: "on" },
   },
 });
 if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
@@ -64,10 +70,16 @@ const HEADERS = {
   accept: "*/*",
 };
 
-async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }> {
+/** A fresh database, migrated; with `rollups` false, a store that writes none (without-rollups.ts). */
+async function openDatabase(rollups: boolean): Promise<{ store: Store; close(): Promise<void> }> {
+  const open = async (url: string, options: StoreOptions) => {
+    const driver = openDriver(url, options);
+    await driver.migrate();
+    return createSqlStore(rollups ? driver : await withoutRollups(driver), options);
+  };
   if (values.database === "postgres") {
     const database: BenchDatabase = await createDatabase("postgres");
-    const store = openStore(database.url, { postgresPoolSize: config.postgresPoolSize });
+    const store = await open(database.url, { postgresPoolSize: config.postgresPoolSize });
     return {
       store,
       close: async () => {
@@ -77,7 +89,7 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
     };
   }
   const file = path.join(os.tmpdir(), `postwire-core-${process.pid}.db`);
-  const store = openStore(`sqlite:${file}`, {
+  const store = await open(`sqlite:${file}`, {
     sqliteSynchronous: synchronous,
     sqliteCheckpointIntervalMs: 200,
   });
@@ -90,8 +102,8 @@ async function openDatabase(): Promise<{ store: Store; close(): Promise<void> }>
   };
 }
 
-async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> {
-  const { store, close } = await openDatabase();
+async function round(index: number, rollups: boolean): Promise<{ cpuUs: number; wallUs: number }> {
+  const { store, close } = await openDatabase(rollups);
   try {
     await store.migrate();
     const clock = systemClock;
@@ -144,12 +156,22 @@ async function round(index: number): Promise<{ cpuUs: number; wallUs: number }> 
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Array<{ cpuUs: number; wallUs: number }> = [];
+const modes = values.rollups === "both" ? [true, false] : [values.rollups !== "off"];
+const results = new Map<boolean, Array<{ cpuUs: number; wallUs: number }>>(modes.map((m) => [m, []]));
 for (let i = 0; i < Number(values.rounds); i++) {
-  const r = await round(i);
-  results.push(r);
-  console.log(`round ${i + 1}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback`);
+  for (const rollups of modes) {
+    const r = await round(i, rollups);
+    results.get(rollups)!.push(r);
+    console.log(
+      `round ${i + 1}, rollups ${rollups ? "on" : "off"}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback`,
+    );
+  }
 }
-console.log(
-  `median: ${median(results.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(results.map((r) => r.wallUs)).toFixed(1)} µs wall per postback (${values.database}, concurrency ${concurrency})`,
-);
+for (const [rollups, list] of results)
+  console.log(
+    `median, rollups ${rollups ? "on" : "off"}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per postback (${values.database}, concurrency ${concurrency})`,
+  );
+if (modes.length === 2) {
+  const wall = (on: boolean) => median(results.get(on)!.map((r) => r.wallUs));
+  console.log(`throughput with rollups: ${((wall(false) / wall(true)) * 100).toFixed(1)} % of without`);
+}

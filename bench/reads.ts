@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
 import { rebuildTotals } from "../src/adapters/storage/ledger-writes.ts";
 import { openDriver, openStore } from "../src/adapters/storage/open-store.ts";
+import { rebuildRollups } from "../src/adapters/storage/rollups.ts";
 import { createApiKey } from "../src/app/access/api-keys.ts";
 import type { Store } from "../src/app/ports.ts";
 import { periodOf } from "../src/domain/commissions/exact.ts";
@@ -93,6 +94,7 @@ async function seed(url: string): Promise<void> {
   await db.close();
   const driver = openDriver(url);
   await rebuildTotals(driver);
+  await rebuildRollups(driver);
   await driver.run("ANALYZE");
   await driver.close();
   log(`totals recounted, statistics gathered (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -123,9 +125,14 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: mb("VmRSS"), peak: mb("VmHWM") };
 }
 
-async function time(url: string, key: string): Promise<{ ms: number; status: number; bytes: number }> {
+async function time(
+  url: string,
+  key: string,
+  cookie?: string,
+): Promise<{ ms: number; status: number; bytes: number }> {
   const started = performance.now();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  const headers: Record<string, string> = cookie ? { cookie } : { authorization: `Bearer ${key}` };
+  const response = await fetch(url, { headers });
   const body = await response.arrayBuffer();
   return { ms: performance.now() - started, status: response.status, bytes: body.byteLength };
 }
@@ -158,6 +165,7 @@ async function main(): Promise<void> {
   try {
     const base = `${server.info.url}/v1`;
     const month = periodOf(Date.now());
+    const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
     const mid = new Date(Date.now() - (Number(opts.days) / 2) * DAY).toISOString();
     const midEnd = new Date(Date.now() - (Number(opts.days) / 2 - 1) * DAY).toISOString();
     const reads: Array<[string, string]> = [
@@ -194,6 +202,33 @@ async function main(): Promise<void> {
       ["deliveries, dead", "/deliveries?state=dead&limit=100"],
       ["attempts of an endpoint", `/delivery-attempts?endpoint_id=${w.endpoint?.id ?? 0}&limit=100`],
       ["attempts, failed", `/delivery-attempts?endpoint_id=${w.endpoint?.id ?? 0}&failed=true&limit=100`],
+      // Stats and reports, read from the rollups (012_rollups.sql).
+      ["stats overview", "/stats/overview"],
+      ["program stats, 7 days", `/stats/programs/${w.program!.id}`],
+      [
+        "program stats, 30 days",
+        `/stats/programs/${w.program!.id}?from=${new Date(Date.now() - 30 * DAY).toISOString()}&to=${new Date().toISOString()}`,
+      ],
+      [
+        "report by day, a month, Asia/Kolkata",
+        `/reports?from=${day(-30)}&to=${day(0)}&time_zone=Asia/Kolkata`,
+      ],
+      ["report by week, a year", `/reports?from=${day(-364)}&to=${day(0)}&group_by=week`],
+      ["report CSV by month, a year", `/reports.csv?from=${day(-364)}&to=${day(0)}&group_by=month`],
+    ];
+    // The console's pages, with a session signed in by the same key.
+    const signIn = await fetch(`${server.info.url}/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ api_key: w.key }).toString(),
+      redirect: "manual",
+    });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const pages: Array<[string, string]> = [
+      ["page: overview", "/"],
+      ["page: program, 7 days", `/programs/${w.program!.id}`],
+      ["page: program, 30 days", `/programs/${w.program!.id}?range=30d`],
+      ["page: reports, this month", "/reports"],
     ];
     const started = memoryOf(server.info.pid);
     log(`\nreads at size, ${engine}, ${opts.requests} requests each after 2 unmeasured (ms):`);
@@ -205,6 +240,20 @@ async function main(): Promise<void> {
       for (let i = 0; i < Number(opts.requests) + 2; i++) {
         const r = await time(`${base}${query}`, w.key);
         if (r.status !== 200) throw new Error(`${query}: HTTP ${r.status}`);
+        if (i >= 2) samples.push(r.ms);
+        bytes = r.bytes;
+      }
+      samples.sort((a, b) => a - b);
+      log(
+        `| ${name} | ${percentile(samples, 50).toFixed(1)} | ${percentile(samples, 95).toFixed(1)} | ${bytes.toLocaleString("en")} B |`,
+      );
+    }
+    for (const [name, pagePath] of pages) {
+      const samples: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < Number(opts.requests) + 2; i++) {
+        const r = await time(`${server.info.url}${pagePath}`, w.key, cookie);
+        if (r.status !== 200) throw new Error(`${pagePath}: HTTP ${r.status}`);
         if (i >= 2) samples.push(r.ms);
         bytes = r.bytes;
       }

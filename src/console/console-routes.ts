@@ -31,9 +31,11 @@ import { ALERT_PAGE_PATHS, alertPages } from "./alert-pages.ts";
 import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
+import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
 import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
+import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
 import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
 
@@ -49,6 +51,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...SETUP_PAGE_PATHS,
   ...REQUEST_PATHS,
   ...ALERT_PAGE_PATHS,
+  ...STATS_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -167,12 +170,15 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   app.get("/", async (request, reply) => {
     const viewer = await viewerOf(request);
     if (!viewer) return reply.redirect("/sign-in", 303);
-    return sendPage(reply, await homePage(deps, viewer));
+    // Admin and operator keys: the overview of their programs; an affiliate key: its links.
+    const home = viewer.principal.role === "affiliate" ? homePage : overviewPage;
+    return sendPage(reply, await home(deps, viewer));
   });
 
   await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
   await setupPages(app, deps, { viewerOf, formViewer, sendPage });
   await alertPages(app, deps, { viewerOf, formViewer, sendPage });
+  await statsPages(app, deps, { viewerOf, sendPage: (reply, body) => sendPage(reply, body) });
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

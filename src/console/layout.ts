@@ -19,14 +19,21 @@ export interface PageOptions {
   readonly viewer?: Viewer;
   /** The path of the page, for the time-zone form's return. */
   readonly path?: string;
+  /** Draws charts: loads uPlot and /assets/charts.js. */
+  readonly charts?: boolean;
 }
 
 /** The pages of the navigation, as each role names them. */
 function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
-  if (p.role === "affiliate") return [["/", "Links"]];
+  if (p.role === "affiliate")
+    return [
+      ["/", "Links"],
+      ["/reports", "Reports"],
+    ];
   return [
-    ["/", "Programs"],
+    ["/", "Overview"],
     ["/requests", "Requests"],
+    ["/reports", "Reports"],
     ["/alerts", "Alerts"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
   ];
@@ -82,6 +89,13 @@ export function page(options: PageOptions): string {
 <title>${options.title} · Postwire</title>
 <link rel="stylesheet" href="/assets/console.css">
 <script src="/assets/console.js" defer></script>
+${
+  options.charts
+    ? html`<link rel="stylesheet" href="/assets/uplot/uPlot.min.css">
+<script src="/assets/uplot/uPlot.iife.min.js" defer></script>
+<script src="/assets/charts.js" defer></script>`
+    : ""
+}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -71,7 +71,8 @@ export function periodOf(ms: number, timeZone: string, group: ReportGroup): stri
 /** Whether `date` is a real calendar date written "YYYY-MM-DD". */
 export function isLocalDate(date: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
-  return new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
+  const day = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === date;
 }
 
 /** The date `days` after a local date ("YYYY-MM-DD"). */

@@ -12,6 +12,12 @@ export const LATENCY_BOUNDS_US = [
 ] as const;
 export const LATENCY_OVERFLOW_US = Number.MAX_SAFE_INTEGER;
 
+/** The bucket (its upper bound) a latency counts in. */
+export function latencyBucketOf(us: number): number {
+  for (const bound of LATENCY_BOUNDS_US) if (us <= bound) return bound;
+  return LATENCY_OVERFLOW_US;
+}
+
 /** Outcomes of a logged postback, as the rollup sorts them. */
 export const POSTBACK_OUTCOMES = ["accepted", "unattributed", "test", "duplicate", "rejected"] as const;
 export type PostbackOutcome = (typeof POSTBACK_OUTCOMES)[number];

@@ -22,6 +22,7 @@ import {
   REQUEST_LOG_COLUMNS,
   requestLogValues,
 } from "./record-rows.ts";
+import { activityRollupPart, postbackRollupPart } from "./rollup-writes.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { type InsertPart, marks, type SqlExecutor } from "./sql-driver.ts";
 import { insertSignatureEvidence, insertTraces } from "./trace-store.ts";
@@ -93,8 +94,15 @@ export function ingestTx(db: SqlExecutor, dialect: SqlDialect): IngestTx {
     },
     insertTraces: (rows) => insertTraces(db, rows),
     insertSignatureEvidence: (rows) => insertSignatureEvidence(db, rows),
-    async insertRecords({ conversions, players, logs }) {
-      const [ids] = await db.insertAll([conversionsPart(conversions), playersPart(players), logsPart(logs)]);
+    async insertRecords({ conversions, players, logs, programsOf }) {
+      // The rollups in the same statement (rollup-writes.ts).
+      const [ids] = await db.insertAll([
+        conversionsPart(conversions),
+        playersPart(players),
+        logsPart(logs),
+        postbackRollupPart(logs, conversions, programsOf),
+        activityRollupPart(conversions),
+      ]);
       return new Set(ids!.map(String));
     },
   };

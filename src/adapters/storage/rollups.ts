@@ -7,6 +7,7 @@
  */
 import { LATENCY_BOUNDS_US, LATENCY_OVERFLOW_US } from "../../domain/latency-histogram.ts";
 import { REPORT_BUCKET_MS } from "./ledger-writes.ts";
+import type { SqlExecutor } from "./sql-driver.ts";
 
 export { REPORT_BUCKET_MS };
 export const HOUR_MS = 3_600_000;
@@ -40,5 +41,27 @@ export const ROLLUP_RECOUNT = {
       SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % ${HOUR_MS} AS hour_at,
         CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
       FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-    ) x GROUP BY program_id, hour_at, class`,
+    ) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class`,
 } as const;
+
+const COLUMNS = {
+  postback_rollup: "operator_id, program_id, hour_at, outcome, code, latency_le_us, count",
+  report_activity: "affiliate_id, program_id, bucket_at, event, currency, count, amount_minor",
+  delivery_rollup: "program_id, hour_at, class, count",
+} as const;
+
+/**
+ * Recomputes the rollups of the request log, conversions, clicks and deliveries from the raw rows
+ * (after rows were written around their writers: seeding). What the raw rows no longer hold
+ * (pruned) is lost, so a running service never needs this.
+ */
+export async function rebuildRollups(db: SqlExecutor): Promise<void> {
+  for (const [table, recount] of [
+    ["postback_rollup", ROLLUP_RECOUNT.postbacks],
+    ["report_activity", ROLLUP_RECOUNT.activity],
+    ["delivery_rollup", ROLLUP_RECOUNT.deliveries],
+  ] as const) {
+    await db.run(`DELETE FROM ${table}`);
+    await db.run(`INSERT INTO ${table} (${COLUMNS[table]}) ${recount}`);
+  }
+}

@@ -42,6 +42,7 @@ import {
   requestLogFromRow,
   requestLogValues,
 } from "./record-rows.ts";
+import { activityRollupPart, postbackRollupPart } from "./rollup-writes.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { createStatsStore } from "./stats-store.ts";
 import { newestPage } from "./time-window.ts";
@@ -119,7 +120,10 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
 
     // The hot paths: hand-written inserts through the driver (one prepared statement per shape).
     async insertClicks(rows) {
-      await db.insertMany("clicks", CLICK_COLUMNS, rows.map(clickValues));
+      await db.insertAll([
+        { table: "clicks", columns: CLICK_COLUMNS, rows: rows.map(clickValues) },
+        activityRollupPart([], rows),
+      ]);
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
@@ -133,7 +137,10 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     timeline: createTimelineReads(db, builder),
     reconciliations: createReconciliationStore(db),
     async insertRequestLogs(rows) {
-      await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));
+      await db.insertAll([
+        { table: "request_log", columns: REQUEST_LOG_COLUMNS, rows: rows.map(requestLogValues) },
+        postbackRollupPart(rows),
+      ]);
     },
 
     async getRequestLog(id) {

@@ -34,20 +34,34 @@ export const STATS_SQL = {
       FROM postback_rollup WHERE ${where}
       GROUP BY operator_id, program_id, ${group}outcome, code, latency_le_us`;
   },
+  /**
+   * A report's rows summed per period. The periods drive the join (CROSS JOIN fixes SQLite's join
+   * order): each reads its own range of the rollup's bucket index, rather than every row of the
+   * range being compared with every period.
+   */
   report(table: "report_activity" | "report_commissions", query: Omit<ReportQuery, "from" | "to">): string {
-    const columns =
-      table === "report_activity" ? "event, currency, count, amount_minor" : "currency, status, amount_minor";
+    const columns = table === "report_activity" ? ["event", "currency"] : ["currency", "status"];
+    const sums =
+      table === "report_activity"
+        ? "SUM(r.count) AS count, SUM(r.amount_minor) AS amount_minor"
+        : "SUM(r.amount_minor) AS amount_minor";
     const where =
       query.affiliateId !== undefined
-        ? "affiliate_id = ? AND bucket_at >= ? AND bucket_at < ?"
+        ? "r.affiliate_id = ? AND r.bucket_at >= ? AND r.bucket_at < ?"
         : query.programIds !== undefined
-          ? `program_id IN (${marks(Math.max(query.programIds.length, 1))}) AND bucket_at >= ? AND bucket_at < ?`
-          : "bucket_at >= ? AND bucket_at < ?";
+          ? `r.program_id IN (${marks(Math.max(query.programIds.length, 1))}) AND r.bucket_at >= ? AND r.bucket_at < ?`
+          : "r.bucket_at >= ? AND r.bucket_at < ?";
     const programs =
       query.affiliateId !== undefined && query.programIds !== undefined
-        ? ` AND program_id IN (${marks(Math.max(query.programIds.length, 1))})`
+        ? ` AND r.program_id IN (${marks(Math.max(query.programIds.length, 1))})`
         : "";
-    return `SELECT affiliate_id, program_id, bucket_at, ${columns} FROM ${table} WHERE ${where}${programs}`;
+    const periods = new Array(Math.max(query.periods.length, 1))
+      .fill("(CAST(? AS BIGINT), CAST(? AS BIGINT), ?)")
+      .join(", ");
+    const keys = ["p.label", "r.affiliate_id", "r.program_id", ...columns.map((c) => `r.${c}`)].join(", ");
+    return `WITH periods (start_at, end_at, label) AS (VALUES ${periods})
+      SELECT ${keys}, ${sums} FROM periods p CROSS JOIN ${table} r
+      WHERE r.bucket_at >= p.start_at AND r.bucket_at < p.end_at AND ${where}${programs} GROUP BY ${keys}`;
   },
   deliveries: `SELECT +program_id AS program_id, SUM(CASE WHEN class = 'ok' THEN count ELSE 0 END) AS ok,
       SUM(CASE WHEN class = 'failing' THEN count ELSE 0 END) AS failing,
@@ -56,10 +70,12 @@ export const STATS_SQL = {
 } as const;
 
 function reportParams(query: ReportQuery): SqlValue[] {
+  const periods = query.periods.length ? query.periods.flatMap((p) => [p.start, p.end, p.label]) : [0, 0, ""];
   const programs =
     query.programIds === undefined ? [] : query.programIds.length ? [...query.programIds] : [-1];
-  if (query.affiliateId !== undefined) return [query.affiliateId, query.from, query.to, ...programs];
-  return [...programs, query.from, query.to];
+  if (query.affiliateId !== undefined)
+    return [...periods, query.affiliateId, query.from, query.to, ...programs];
+  return [...periods, ...programs, query.from, query.to];
 }
 
 export function createStatsStore(db: SqlExecutor): StatsStore {
@@ -84,7 +100,7 @@ export function createStatsStore(db: SqlExecutor): StatsStore {
         (r): ActivityCount => ({
           affiliateId: num(r["affiliate_id"]),
           programId: num(r["program_id"]),
-          bucketAt: num(r["bucket_at"]),
+          period: String(r["label"]),
           event: String(r["event"]),
           currency: r["currency"] ? String(r["currency"]) : null,
           count: num(r["count"]),
@@ -97,7 +113,7 @@ export function createStatsStore(db: SqlExecutor): StatsStore {
         (r): CommissionAmount => ({
           affiliateId: num(r["affiliate_id"]),
           programId: num(r["program_id"]),
-          bucketAt: num(r["bucket_at"]),
+          period: String(r["label"]),
           currency: String(r["currency"]),
           status: String(r["status"]),
           amountMinor: num(r["amount_minor"]),

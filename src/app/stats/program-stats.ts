@@ -38,12 +38,13 @@ export interface ProgramStats {
   readonly operatorRejectedByCode: readonly CodeCount[];
 }
 
-/** Hours from `from` (rounded down) to `to` (rounded up), at most 30 days. */
+/** Hours from `from` (rounded down) to `to` (rounded up), for a range of at most 30 days. */
 export function hourRange(from: number, to: number): { from: number; to: number } {
   const start = from - (from % HOUR);
   const end = to % HOUR === 0 ? to : to - (to % HOUR) + HOUR;
   if (!(end > start)) throw new PostwireError("invalid_field", "from must be before to.", "from");
-  if (end - start > MAX_RANGE_DAYS * 24 * HOUR)
+  // The range asked for, before its ends are rounded out to whole hours.
+  if (to - from > MAX_RANGE_DAYS * 24 * HOUR)
     throw new PostwireError("invalid_field", `The range is at most ${MAX_RANGE_DAYS} days.`, "from");
   return { from: start, to: end };
 }

@@ -10,7 +10,7 @@ import type { Principal } from "../../domain/model.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { notFound } from "../admin/scope.ts";
 import { allOf } from "./overview.ts";
-import type { ReportQuery } from "./stats-port.ts";
+import type { ReportPeriod, ReportQuery } from "./stats-port.ts";
 
 export const MAX_REPORT_DAYS = 366;
 export const COMMISSION_STATUSES = ["pending", "approved", "reversed", "paid"] as const;
@@ -102,12 +102,28 @@ function checkInput(input: ReportInput): void {
     throw new PostwireError("invalid_field", `A report spans at most ${MAX_REPORT_DAYS} days.`, "to");
 }
 
+/** The report's periods, in order: local dates from…to grouped by day, week or month. */
+function periodsOf(input: ReportInput): ReportPeriod[] {
+  const periods: ReportPeriod[] = [];
+  for (let date = input.from; date <= input.to; date = addDays(date, 1)) {
+    const start = startOfLocalDate(date, input.timeZone);
+    const end = startOfLocalDate(addDays(date, 1), input.timeZone);
+    const label = periodOf(start, input.timeZone, input.groupBy);
+    const last = periods.at(-1);
+    if (last?.label === label) periods[periods.length - 1] = { ...last, end };
+    else periods.push({ start, end, label });
+  }
+  return periods;
+}
+
 export async function getReport(deps: AdminDeps, principal: Principal, input: ReportInput): Promise<Report> {
   checkInput(input);
   const scope = await scopeOf(deps, principal, input);
+  const periods = periodsOf(input);
   const query: ReportQuery = {
-    from: startOfLocalDate(input.from, input.timeZone),
-    to: startOfLocalDate(addDays(input.to, 1), input.timeZone),
+    from: periods[0]!.start,
+    to: periods.at(-1)!.end,
+    periods,
     ...(scope.affiliateId === undefined ? {} : { affiliateId: scope.affiliateId }),
     ...(scope.programIds === undefined ? {} : { programIds: scope.programIds }),
   };
@@ -115,17 +131,8 @@ export async function getReport(deps: AdminDeps, principal: Principal, input: Re
     deps.store.stats.reportActivity(query),
     deps.store.stats.reportCommissions(query),
   ]);
-  const periods = new Map<number, string>();
-  const periodAt = (bucket: number) => {
-    const known = periods.get(bucket);
-    if (known !== undefined) return known;
-    const period = periodOf(bucket, input.timeZone, input.groupBy);
-    periods.set(bucket, period);
-    return period;
-  };
   const rows = new Map<string, Building>();
-  const rowOf = (bucket: number, affiliateId: number, programId: number): Building => {
-    const period = periodAt(bucket);
+  const rowOf = (period: string, affiliateId: number, programId: number): Building => {
     const key = `${period}|${affiliateId}|${programId}`;
     let row = rows.get(key);
     if (!row) {
@@ -143,13 +150,13 @@ export async function getReport(deps: AdminDeps, principal: Principal, input: Re
     return row;
   };
   for (const a of activity) {
-    const row = rowOf(a.bucketAt, a.affiliateId, a.programId);
+    const row = rowOf(a.period, a.affiliateId, a.programId);
     if (a.event === "click") row.clicks += a.count;
     else row.events[a.event] = (row.events[a.event] ?? 0) + a.count;
     if (a.currency) row.amounts.set(a.currency, (row.amounts.get(a.currency) ?? 0) + a.amountMinor);
   }
   for (const c of commissions) {
-    const row = rowOf(c.bucketAt, c.affiliateId, c.programId);
+    const row = rowOf(c.period, c.affiliateId, c.programId);
     const line = row.commissions.get(c.currency) ?? { pending: 0, approved: 0, reversed: 0, paid: 0 };
     row.commissions.set(c.currency, line);
     if (c.status in line) line[c.status as keyof typeof line] += c.amountMinor;

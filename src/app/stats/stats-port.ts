@@ -32,7 +32,8 @@ export interface PostbackQuery {
 export interface ActivityCount {
   readonly affiliateId: number;
   readonly programId: number;
-  readonly bucketAt: number;
+  /** The label of the period it falls in. */
+  readonly period: string;
   readonly event: string;
   readonly currency: string | null;
   readonly count: number;
@@ -42,16 +43,25 @@ export interface ActivityCount {
 export interface CommissionAmount {
   readonly affiliateId: number;
   readonly programId: number;
-  readonly bucketAt: number;
+  readonly period: string;
   readonly currency: string;
   readonly status: string;
   readonly amountMinor: number;
+}
+
+/** A period of a report: its buckets from `start` (inclusive) to `end` (exclusive), epoch ms. */
+export interface ReportPeriod {
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
 }
 
 export interface ReportQuery {
   /** 15-minute buckets from (inclusive) and to (exclusive), epoch ms. */
   readonly from: number;
   readonly to: number;
+  /** Contiguous periods covering from…to: rows are summed per period by the database. */
+  readonly periods: readonly ReportPeriod[];
   readonly affiliateId?: number;
   /** Only these programs (an operator key's); undefined for all. */
   readonly programIds?: readonly number[];

@@ -38,7 +38,10 @@ export interface Bench {
   advance(ms: number): void;
   now(): number;
   /** An API key of another role. */
-  key(role: "affiliate" | "operator", owner: { affiliateId?: number; operatorId?: number }): Promise<string>;
+  key(
+    role: "admin" | "affiliate" | "operator",
+    owner?: { affiliateId?: number; operatorId?: number },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 

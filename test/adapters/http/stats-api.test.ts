@@ -100,6 +100,12 @@ for (const engine of await availableEngines()) {
     });
 
     test("reports: by local day in Asia/Kolkata, JSON and CSV, scoped to the affiliate", async () => {
+      // An event type other than the three named ones gets a column of its own.
+      await send(
+        b,
+        good,
+        ev("registration", { click_id: await clickOf(b, good), occurred_at: "2026-03-10T18:41:00Z" }),
+      );
       const query = `from=2026-03-01&to=2026-03-31&group_by=day&time_zone=Asia/Kolkata&program_id=${good.program.id}`;
       const reply = await b.admin("GET", `/v1/reports?${query}`);
       expectStatus(reply, 200);
@@ -127,12 +133,15 @@ for (const engine of await availableEngines()) {
         /attachment; filename="report-2026-03-01-2026-03-31-day-Asia_Kolkata.csv"/,
       );
       const lines = (await csv.text()).trimEnd().split("\r\n");
-      assert.match(lines[0]!, /^Period,Affiliate ID,Affiliate,Program ID,Program,Clicks/);
+      assert.match(
+        lines[0]!,
+        /^Period,Affiliate ID,Affiliate,Program ID,Program,Clicks,Conversions,First deposits,Qualified traders,Challenge purchases,Events: registration,Currency,/,
+      );
       assert.ok(
         lines.some(
           (l) =>
             l.startsWith(`2026-03-11,${good.affiliate.id},`) &&
-            l.endsWith(",EUR,150.00,300.00,0.00,0.00,0.00"),
+            l.endsWith(",4,3,0,0,1,EUR,150.00,300.00,0.00,0.00,0.00"),
         ),
       );
 

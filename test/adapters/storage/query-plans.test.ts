@@ -562,8 +562,12 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       { programIds: [f.program.id] },
       { affiliateId: f.affiliate.id, programIds: [f.program.id] },
     ]) {
-      await store.stats.reportActivity({ ...hours, ...scope });
-      await store.stats.reportCommissions({ ...hours, ...scope });
+      const periods = [
+        { start: since, end: since + DAY, label: "a" },
+        { start: since + DAY, end: until, label: "b" },
+      ];
+      await store.stats.reportActivity({ ...hours, ...scope, periods });
+      await store.stats.reportCommissions({ ...hours, ...scope, periods });
     }
     await store.stats.deliveryCounts(since);
     await reconcileAndBackfill(store, ingestor, f.operator.id, recording);

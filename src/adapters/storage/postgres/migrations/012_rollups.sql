@@ -4,12 +4,11 @@
 -- leaves them as they are. What each means is also written as a recount of the raw rows in
 -- src/adapters/storage/rollups.ts (RECOUNT), which the rollup tests compare them with.
 --
--- Why triggers (and not explicit writes in the batch): every writer of these append-only tables
--- (the ingest batch, rejections logged outside it, clicks, seeding, a future backfill, a
--- validate-only run that rolls back) keeps the rollups exact without knowing about them, and on
--- PostgreSQL a statement-level trigger adds no round trip to the hot path (one aggregate upsert per
--- statement, from its transition table). The commissions rollup is kept by ledger-writes.ts beside
--- ledger_balances instead, since status moves already pass through there.
+-- How they are kept: the request log, conversions and clicks by their writers, in the statement
+-- that inserts the rows (adapters/storage/rollup-writes.ts: one upsert of summed deltas per batch;
+-- row triggers cost SQLite about 10 µs per postback, measured); commissions by ledger-writes.ts
+-- beside ledger_balances, since status moves pass through there; deliveries, whose state many
+-- writers change (the dispatcher, pauses, replays), by triggers below.
 
 -- Postback outcomes per operator, program (0 when unknown: a rejected request), UTC hour,
 -- outcome and code, with a latency histogram: latency_le_us is the bucket's upper bound in
@@ -61,59 +60,6 @@ CREATE TABLE report_commissions (
 CREATE INDEX report_commissions_program ON report_commissions (program_id, bucket_at);
 CREATE INDEX report_commissions_bucket ON report_commissions (bucket_at);
 
--- Statement-level triggers: one aggregate upsert per statement from its transition table, rows in
--- key order (concurrent batches lock rollup rows in one order: no deadlock). A request is logged in
--- the statement that inserts the conversion it names (ingest-tx.ts), and an AFTER trigger sees the
--- whole statement's rows, so the join finds the program of an accepted event and of a duplicate's
--- original.
-CREATE FUNCTION request_log_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO postback_rollup (operator_id, program_id, hour_at, outcome, code, latency_le_us, count)
-  SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) FROM (
-    SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(c.program_id, 0) AS program_id,
-      r.received_at - r.received_at % 3600000 AS hour_at,
-      CASE WHEN r.code <> 'accepted' THEN CASE WHEN r.code = 'duplicate' THEN 'duplicate' ELSE 'rejected' END
-      WHEN c.test = 1 THEN 'test' WHEN c.unattributed_reason IS NOT NULL THEN 'unattributed' ELSE 'accepted' END AS outcome,
-      CASE WHEN r.code = 'accepted' AND c.test = 0 AND c.unattributed_reason IS NOT NULL THEN c.unattributed_reason ELSE r.code END AS code,
-      CASE WHEN r.latency_us <= 250 THEN 250 WHEN r.latency_us <= 500 THEN 500 WHEN r.latency_us <= 750 THEN 750 WHEN r.latency_us <= 1000 THEN 1000 WHEN r.latency_us <= 1500 THEN 1500 WHEN r.latency_us <= 2000 THEN 2000 WHEN r.latency_us <= 3000 THEN 3000 WHEN r.latency_us <= 4000 THEN 4000 WHEN r.latency_us <= 6000 THEN 6000 WHEN r.latency_us <= 8000 THEN 8000 WHEN r.latency_us <= 12000 THEN 12000 WHEN r.latency_us <= 16000 THEN 16000 WHEN r.latency_us <= 24000 THEN 24000 WHEN r.latency_us <= 32000 THEN 32000 WHEN r.latency_us <= 48000 THEN 48000 WHEN r.latency_us <= 64000 THEN 64000 WHEN r.latency_us <= 96000 THEN 96000 WHEN r.latency_us <= 128000 THEN 128000 WHEN r.latency_us <= 192000 THEN 192000 WHEN r.latency_us <= 256000 THEN 256000 WHEN r.latency_us <= 384000 THEN 384000 WHEN r.latency_us <= 512000 THEN 512000 WHEN r.latency_us <= 768000 THEN 768000 WHEN r.latency_us <= 1024000 THEN 1024000 WHEN r.latency_us <= 2048000 THEN 2048000 WHEN r.latency_us <= 4096000 THEN 4096000 WHEN r.latency_us <= 8192000 THEN 8192000
-    ELSE 9007199254740991 END AS latency_le_us
-    FROM new_rows r LEFT JOIN conversions c ON c.id = r.conversion_id
-  ) x GROUP BY operator_id, program_id, hour_at, outcome, code, latency_le_us
-  ORDER BY operator_id, program_id, hour_at, outcome, code, latency_le_us
-  ON CONFLICT (operator_id, program_id, hour_at, outcome, code, latency_le_us)
-    DO UPDATE SET count = postback_rollup.count + excluded.count;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER request_log_rollup AFTER INSERT ON request_log
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION request_log_rollup();
-
-CREATE FUNCTION conversions_report() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO report_activity (affiliate_id, program_id, bucket_at, event, currency, count, amount_minor)
-  SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000 AS bucket_at, event,
-    COALESCE(currency, '') AS currency, COUNT(*), COALESCE(SUM(amount_minor), 0)
-  FROM new_rows WHERE affiliate_id IS NOT NULL AND test = 0
-  GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT (affiliate_id, program_id, bucket_at, event, currency)
-    DO UPDATE SET count = report_activity.count + excluded.count,
-      amount_minor = report_activity.amount_minor + excluded.amount_minor;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER conversions_report AFTER INSERT ON conversions
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION conversions_report();
-
-CREATE FUNCTION clicks_report() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO report_activity (affiliate_id, program_id, bucket_at, event, currency, count, amount_minor)
-  SELECT affiliate_id, program_id, created_at - created_at % 900000 AS bucket_at, 'click', '', COUNT(*), 0
-  FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-  ON CONFLICT (affiliate_id, program_id, bucket_at, event, currency)
-    DO UPDATE SET count = report_activity.count + excluded.count;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER clicks_report AFTER INSERT ON clicks
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clicks_report();
-
 -- What is already there (a request log pruned before this migration is counted as it is now).
 INSERT INTO postback_rollup (operator_id, program_id, hour_at, outcome, code, latency_le_us, count)
 SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) FROM (
@@ -141,9 +87,9 @@ SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, s
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
 
 -- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
--- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
--- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
--- delivered deliveries and old attempts leaves the counts as they were.
+-- (delivered), failing (waiting after a failed attempt), dead. Deliveries still waiting untried
+-- are not counted. A delivery counts in one class at a time: a change of class moves its count.
+-- Pruning delivered deliveries and old attempts leaves the counts as they were.
 CREATE TABLE delivery_rollup (
   program_id BIGINT NOT NULL,
   hour_at BIGINT NOT NULL,
@@ -160,6 +106,7 @@ BEGIN
   INSERT INTO delivery_rollup (program_id, hour_at, class, count)
   SELECT COALESCE(c.program_id, 0), d.created_at - d.created_at % 3600000, CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, COUNT(*)
   FROM new_rows d LEFT JOIN conversions c ON c.id = d.conversion_id
+  WHERE d.state IN ('delivered', 'dead') OR d.last_error IS NOT NULL
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
   RETURN NULL;
@@ -178,6 +125,7 @@ BEGIN
     SELECT n.conversion_id, n.created_at, CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
     FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE (CASE WHEN o.state = 'delivered' THEN 'ok' WHEN o.state = 'dead' THEN 'dead' WHEN o.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END) <> (CASE WHEN n.state = 'delivered' THEN 'ok' WHEN n.state = 'dead' THEN 'dead' WHEN n.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END)
   ) m LEFT JOIN conversions c ON c.id = m.conversion_id
+  WHERE m.class <> 'waiting'
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
   RETURN NULL;
@@ -191,4 +139,4 @@ SELECT program_id, hour_at, class, COUNT(*) FROM (
   SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
     CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
   FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-) x GROUP BY program_id, hour_at, class;
+) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class;

@@ -4,12 +4,11 @@
 -- leaves them as they are. What each means is also written as a recount of the raw rows in
 -- src/adapters/storage/rollups.ts (RECOUNT), which the rollup tests compare them with.
 --
--- Why triggers (and not explicit writes in the batch): every writer of these append-only tables
--- (the ingest batch, rejections logged outside it, clicks, seeding, a future backfill, a
--- validate-only run that rolls back) keeps the rollups exact without knowing about them, and on
--- PostgreSQL a statement-level trigger adds no round trip to the hot path (one aggregate upsert per
--- statement, from its transition table). The commissions rollup is kept by ledger-writes.ts beside
--- ledger_balances instead, since status moves already pass through there.
+-- How they are kept: the request log, conversions and clicks by their writers, in the statement
+-- that inserts the rows (adapters/storage/rollup-writes.ts: one upsert of summed deltas per batch;
+-- row triggers cost SQLite about 10 µs per postback, measured); commissions by ledger-writes.ts
+-- beside ledger_balances, since status moves pass through there; deliveries, whose state many
+-- writers change (the dispatcher, pauses, replays), by triggers below.
 
 -- Postback outcomes per operator, program (0 when unknown: a rejected request), UTC hour,
 -- outcome and code, with a latency histogram: latency_le_us is the bucket's upper bound in
@@ -61,41 +60,6 @@ CREATE TABLE report_commissions (
 CREATE INDEX report_commissions_program ON report_commissions (program_id, bucket_at);
 CREATE INDEX report_commissions_bucket ON report_commissions (bucket_at);
 
--- A request is logged after the conversion it names (ingest-tx.ts inserts conversions first), so
--- the join finds the program of an accepted event and of a duplicate's original.
-CREATE TRIGGER request_log_rollup AFTER INSERT ON request_log BEGIN
-  INSERT INTO postback_rollup (operator_id, program_id, hour_at, outcome, code, latency_le_us, count)
-  SELECT COALESCE(r.operator_id, 0), COALESCE(c.program_id, 0), r.received_at - r.received_at % 3600000,
-    CASE WHEN r.code <> 'accepted' THEN CASE WHEN r.code = 'duplicate' THEN 'duplicate' ELSE 'rejected' END
-      WHEN c.test = 1 THEN 'test' WHEN c.unattributed_reason IS NOT NULL THEN 'unattributed' ELSE 'accepted' END,
-    CASE WHEN r.code = 'accepted' AND c.test = 0 AND c.unattributed_reason IS NOT NULL THEN c.unattributed_reason ELSE r.code END,
-    CASE WHEN r.latency_us <= 250 THEN 250 WHEN r.latency_us <= 500 THEN 500 WHEN r.latency_us <= 750 THEN 750 WHEN r.latency_us <= 1000 THEN 1000 WHEN r.latency_us <= 1500 THEN 1500 WHEN r.latency_us <= 2000 THEN 2000 WHEN r.latency_us <= 3000 THEN 3000 WHEN r.latency_us <= 4000 THEN 4000 WHEN r.latency_us <= 6000 THEN 6000 WHEN r.latency_us <= 8000 THEN 8000 WHEN r.latency_us <= 12000 THEN 12000 WHEN r.latency_us <= 16000 THEN 16000 WHEN r.latency_us <= 24000 THEN 24000 WHEN r.latency_us <= 32000 THEN 32000 WHEN r.latency_us <= 48000 THEN 48000 WHEN r.latency_us <= 64000 THEN 64000 WHEN r.latency_us <= 96000 THEN 96000 WHEN r.latency_us <= 128000 THEN 128000 WHEN r.latency_us <= 192000 THEN 192000 WHEN r.latency_us <= 256000 THEN 256000 WHEN r.latency_us <= 384000 THEN 384000 WHEN r.latency_us <= 512000 THEN 512000 WHEN r.latency_us <= 768000 THEN 768000 WHEN r.latency_us <= 1024000 THEN 1024000 WHEN r.latency_us <= 2048000 THEN 2048000 WHEN r.latency_us <= 4096000 THEN 4096000 WHEN r.latency_us <= 8192000 THEN 8192000
-    ELSE 9007199254740991 END, 1
-  FROM (SELECT NEW.operator_id AS operator_id, NEW.received_at AS received_at, NEW.code AS code,
-      NEW.latency_us AS latency_us, NEW.conversion_id AS conversion_id) r
-    LEFT JOIN conversions c ON c.id = r.conversion_id
-  WHERE true
-  ON CONFLICT (operator_id, program_id, hour_at, outcome, code, latency_le_us)
-    DO UPDATE SET count = postback_rollup.count + excluded.count;
-END;
-
-CREATE TRIGGER conversions_report AFTER INSERT ON conversions
-WHEN NEW.affiliate_id IS NOT NULL AND NEW.test = 0 BEGIN
-  INSERT INTO report_activity (affiliate_id, program_id, bucket_at, event, currency, count, amount_minor)
-  VALUES (NEW.affiliate_id, NEW.program_id, NEW.occurred_at - NEW.occurred_at % 900000, NEW.event,
-    COALESCE(NEW.currency, ''), 1, COALESCE(NEW.amount_minor, 0))
-  ON CONFLICT (affiliate_id, program_id, bucket_at, event, currency)
-    DO UPDATE SET count = report_activity.count + 1,
-      amount_minor = report_activity.amount_minor + excluded.amount_minor;
-END;
-
-CREATE TRIGGER clicks_report AFTER INSERT ON clicks BEGIN
-  INSERT INTO report_activity (affiliate_id, program_id, bucket_at, event, currency, count, amount_minor)
-  VALUES (NEW.affiliate_id, NEW.program_id, NEW.created_at - NEW.created_at % 900000, 'click', '', 1, 0)
-  ON CONFLICT (affiliate_id, program_id, bucket_at, event, currency)
-    DO UPDATE SET count = report_activity.count + 1;
-END;
-
 -- What is already there (a request log pruned before this migration is counted as it is now).
 INSERT INTO postback_rollup (operator_id, program_id, hour_at, outcome, code, latency_le_us, count)
 SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) FROM (
@@ -123,9 +87,9 @@ SELECT affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, s
 FROM ledger_entries GROUP BY affiliate_id, program_id, occurred_at - occurred_at % 900000, currency, status;
 
 -- Outbound deliveries per program (of the conversion), UTC hour of their creation and class: ok
--- (delivered), failing (waiting after a failed attempt), dead, waiting (not tried, or paused
--- untried). A delivery counts in one class at a time: a change of class moves its count. Pruning
--- delivered deliveries and old attempts leaves the counts as they were.
+-- (delivered), failing (waiting after a failed attempt), dead. Deliveries still waiting untried
+-- are not counted. A delivery counts in one class at a time: a change of class moves its count.
+-- Pruning delivered deliveries and old attempts leaves the counts as they were.
 CREATE TABLE delivery_rollup (
   program_id INTEGER NOT NULL,
   hour_at INTEGER NOT NULL,
@@ -135,7 +99,10 @@ CREATE TABLE delivery_rollup (
 ) WITHOUT ROWID;
 CREATE INDEX delivery_rollup_hour ON delivery_rollup (hour_at);
 
-CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries BEGIN
+-- A new delivery waits (pending or paused, untried): not counted, so the outbox insert on the
+-- ingest path skips the trigger's body.
+CREATE TRIGGER deliveries_rollup_insert AFTER INSERT ON deliveries
+WHEN NEW.state IN ('delivered', 'dead') OR NEW.last_error IS NOT NULL BEGIN
   INSERT INTO delivery_rollup (program_id, hour_at, class, count)
   SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
     NEW.created_at - NEW.created_at % 3600000, CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1
@@ -149,7 +116,7 @@ WHEN (CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN '
   SELECT COALESCE((SELECT program_id FROM conversions WHERE id = NEW.conversion_id), 0),
     NEW.created_at - NEW.created_at % 3600000, class, delta
   FROM (SELECT CASE WHEN OLD.state = 'delivered' THEN 'ok' WHEN OLD.state = 'dead' THEN 'dead' WHEN OLD.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class, -1 AS delta UNION ALL SELECT CASE WHEN NEW.state = 'delivered' THEN 'ok' WHEN NEW.state = 'dead' THEN 'dead' WHEN NEW.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END, 1)
-  WHERE true
+  WHERE class <> 'waiting'
   ON CONFLICT (program_id, hour_at, class) DO UPDATE SET count = delivery_rollup.count + excluded.count;
 END;
 
@@ -158,4 +125,4 @@ SELECT program_id, hour_at, class, COUNT(*) FROM (
   SELECT COALESCE(c.program_id, 0) AS program_id, d.created_at - d.created_at % 3600000 AS hour_at,
     CASE WHEN d.state = 'delivered' THEN 'ok' WHEN d.state = 'dead' THEN 'dead' WHEN d.last_error IS NOT NULL THEN 'failing' ELSE 'waiting' END AS class
   FROM deliveries d LEFT JOIN conversions c ON c.id = d.conversion_id
-) x GROUP BY program_id, hour_at, class;
+) x WHERE class <> 'waiting' GROUP BY program_id, hour_at, class;

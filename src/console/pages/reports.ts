@@ -1,0 +1,97 @@
+/**
+ * Reports (`/reports`): clicks, conversions, amounts and commissions by affiliate × program × day,
+ * week or month of the event's time in the viewer's time zone; "Download CSV" gives exactly the
+ * table shown (report-table.ts writes both).
+ */
+
+import { reportHeader, reportTable } from "../../adapters/http/report-table.ts";
+import type { AdminDeps } from "../../app/admin/deps.ts";
+import { listPrograms } from "../../app/admin/programs.ts";
+import { allOf } from "../../app/stats/overview.ts";
+import { getReport, type Report, type ReportInput } from "../../app/stats/reports.ts";
+import { localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
+import type { Program } from "../../domain/model.ts";
+import { html, type SafeHtml } from "../html.ts";
+import { page, type Viewer } from "../layout.ts";
+
+export type ReportQuery = Record<string, string | undefined>;
+
+const positive = (text: string | undefined): number | undefined => {
+  const n = Number(text);
+  return text && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+};
+
+/** The report the page's filters ask for: this month so far, by day, by default. */
+export function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
+  const today = localDate(now, viewer.timeZone);
+  const groupBy = REPORT_GROUPS.includes(query["group_by"] as ReportGroup)
+    ? (query["group_by"] as ReportGroup)
+    : "day";
+  return {
+    from: query["from"] || `${today.slice(0, 8)}01`,
+    to: query["to"] || today,
+    groupBy,
+    timeZone: viewer.timeZone,
+    affiliateId: positive(query["affiliate_id"]),
+    programId: positive(query["program_id"]),
+  };
+}
+
+export function loadReport(deps: AdminDeps, viewer: Viewer, query: ReportQuery): Promise<Report> {
+  return getReport(deps, viewer.principal, reportInputOf(query, viewer, deps.clock.now()));
+}
+
+function filters(input: ReportInput, programs: readonly Program[], viewer: Viewer): SafeHtml {
+  const selected = (yes: boolean) => (yes ? html` selected` : "");
+  return html`<form method="get" action="/reports" class="filters">
+  <label for="from">From</label><input id="from" name="from" type="date" value="${input.from}" required>
+  <label for="to">To</label><input id="to" name="to" type="date" value="${input.to}" required>
+  <label for="group_by">Group by</label>
+  <select id="group_by" name="group_by">${REPORT_GROUPS.map((g) => html`<option value="${g}"${selected(g === input.groupBy)}>${g}</option>`)}</select>
+  ${
+    viewer.principal.role === "affiliate"
+      ? ""
+      : html`<label for="affiliate_id">Affiliate ID</label><input id="affiliate_id" name="affiliate_id" type="number" min="1" inputmode="numeric" value="${input.affiliateId ?? ""}">
+  <label for="program_id">Program</label>
+  <select id="program_id" name="program_id"><option value="">all</option>${programs.map(
+    (p) => html`<option value="${p.id}"${selected(p.id === input.programId)}>${p.name}</option>`,
+  )}</select>`
+  }
+  <button type="submit">Show</button>
+</form>`;
+}
+
+function table(report: Report): SafeHtml {
+  const lines = reportTable(report);
+  if (!lines.length) return html`<p class="empty">Nothing in this period.</p>`;
+  return html`<div class="table-wrap"><table class="report">
+  <caption>By ${report.input.groupBy}, on the event's time in ${report.input.timeZone}</caption>
+  <thead><tr>${reportHeader(report).map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+  <tbody>${lines.map(
+    (line) =>
+      html`<tr>${line.map((cell) => html`<td${typeof cell === "number" || /^-?\d+\.\d+$/.test(String(cell)) ? html` class="num"` : ""}>${cell ?? ""}</td>`)}</tr>`,
+  )}</tbody>
+</table></div>`;
+}
+
+export async function reportsPage(deps: AdminDeps, viewer: Viewer, query: ReportQuery): Promise<string> {
+  const report = await loadReport(deps, viewer, query);
+  const programs =
+    viewer.principal.role === "affiliate"
+      ? []
+      : await allOf((after) => listPrograms(deps, viewer.principal, { limit: 500, after }));
+  const { input } = report;
+  const params = new URLSearchParams({ from: input.from, to: input.to, group_by: input.groupBy });
+  if (input.affiliateId) params.set("affiliate_id", String(input.affiliateId));
+  if (input.programId) params.set("program_id", String(input.programId));
+  return page({
+    title: "Reports",
+    viewer,
+    path: "/reports",
+    body: html`<h1>Reports</h1>
+<p class="lead">Periods are ${input.groupBy === "week" ? "weeks from Monday" : `${input.groupBy}s`} of the event's time (occurred_at) in <strong>${input.timeZone}</strong> (change it at the bottom of the page), ${input.from} to ${input.to} included.</p>
+${filters(input, programs, viewer)}
+<p><a class="button" href="/reports.csv?${params.toString()}" download>Download CSV</a></p>
+${table(report)}`,
+  });
+}
