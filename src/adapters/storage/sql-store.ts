@@ -25,6 +25,7 @@ import {
   PROGRAMS,
   rowToEntity,
 } from "./entity-table.ts";
+import { HeldWrites } from "./held-writes.ts";
 import { ingestTx } from "./ingest-tx.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { createRecalculationStore } from "./recalculation-store.ts";
@@ -116,7 +117,14 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
     consoleSessions: createConsoleSessionStore(db, builder),
-    ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
+    ingest: (work) =>
+      db.transaction(async (tx) => {
+        // PostgreSQL: the ledger write rides with the outbox insert (one round trip, not two).
+        const held = dialect.holdsWrites ? new HeldWrites(tx) : undefined;
+        const result = await work(ingestTx(tx, dialect, held));
+        await held?.flush();
+        return result;
+      }),
     recalculations: createRecalculationStore(db, dialect, builder),
     async insertRequestLogs(rows) {
       await db.insertMany("request_log", REQUEST_LOG_COLUMNS, rows.map(requestLogValues));

@@ -72,7 +72,8 @@ class PreviewRollback extends Error {
 function totalsOf(entries: readonly LedgerEntry[]): RecalculationTotals {
   const totals: RecalculationTotals = {};
   for (const e of entries) {
-    const byStatus = (totals[e.currency] ??= {});
+    const byStatus = totals[e.currency] ?? {};
+    totals[e.currency] = byStatus;
     byStatus[e.status] = (byStatus[e.status] ?? 0) + e.amountMinor;
   }
   return totals;

@@ -1,0 +1,139 @@
+/**
+ * How many statements an ingest batch sends to PostgreSQL, counted on the `pg` connection itself
+ * (every query a client sends, BEGIN and COMMIT included): each one is a round trip, and while a
+ * batch holds a month lock (caps, revshare floors) every one after the lock delays every other
+ * batch of that affiliate and program. A batch of fresh, attributed FTDs through the full pipeline
+ * (the iGaming preset plan, an active endpoint) and through the minimal one (neither).
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
+import { createCommissionEffect } from "../../../src/app/commissions/commission-effect.ts";
+import { PlanCache } from "../../../src/app/commissions/plan-cache.ts";
+import { EndpointCache } from "../../../src/app/delivery/endpoint-cache.ts";
+import { createOutboundEffect } from "../../../src/app/delivery/outbound-effect.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import { issueClickId } from "../../../src/domain/click-id.ts";
+import { PLAN_PRESETS } from "../../../src/domain/commissions/presets.ts";
+import { createTestStore, hasPostgres } from "../../helpers/engines.ts";
+import { batchingFor, createIngestor, getRequest, OPEN_AUTH } from "../../helpers/ingest-harness.ts";
+import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { endpointInput } from "../delivery/delivery-kit.ts";
+
+/** The statements of each transaction, as the connections sent them (BEGIN … COMMIT). */
+function countTransactions(): { transactions: string[][]; restore(): void } {
+  const transactions: string[][] = [];
+  const open = new WeakMap<object, string[]>();
+  const original = pg.Client.prototype.query;
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them on.
+  pg.Client.prototype.query = function (this: pg.Client, config: any, ...rest: any[]) {
+    const text = String(typeof config === "string" ? config : config?.text).replace(/\s+/g, " ");
+    if (text.startsWith("BEGIN")) open.set(this, []);
+    const current = open.get(this);
+    current?.push(text.slice(0, 60));
+    if (current && (text === "COMMIT" || text === "ROLLBACK")) {
+      transactions.push(current);
+      open.delete(this);
+    }
+    return (original as (...args: unknown[]) => unknown).call(this, config, ...rest);
+  } as typeof original;
+  return {
+    transactions,
+    restore: () => {
+      pg.Client.prototype.query = original;
+    },
+  };
+}
+
+async function batchOf(store: Store, f: Fixture, pipeline: "full" | "minimal", size: number) {
+  const ids = createIds();
+  const secret = randomBytes(32);
+  const effects =
+    pipeline === "full"
+      ? [
+          createCommissionEffect({
+            plans: new PlanCache(systemClock, 60_000),
+            clock: systemClock,
+            ids,
+            clickSecrets: [secret],
+          }),
+          createOutboundEffect({ cache: new EndpointCache(systemClock), clock: systemClock, ids }),
+        ]
+      : [];
+  // One batch at a time, so the batch below is one transaction.
+  const ingestor = createIngestor(store, secret, batchingFor("postgres", { concurrency: 1 }), effects);
+  const send = (txid: string) =>
+    ingestor.handle(
+      getRequest(f.operator.key, {
+        event: "ftd",
+        txid,
+        click_id: issueClickId(
+          secret,
+          { linkId: f.link.id, issuedAtSeconds: Math.floor(Date.now() / 1000) },
+          randomBytes(6),
+        ),
+        player_id: `player-${txid}`,
+        amount: "25.00",
+        currency: "EUR",
+      }),
+    );
+  // Warm: the caches (plans, programs, endpoints, column types) and prepared statements.
+  assert.equal((await send(`${pipeline}-warm`)).status, 200);
+  const counted = countTransactions();
+  try {
+    const answers = await Promise.all(Array.from({ length: size }, (_, i) => send(`${pipeline}-${i}`)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      answers.map(() => 200),
+    );
+  } finally {
+    counted.restore();
+    await ingestor.drain();
+  }
+  return counted.transactions;
+}
+
+describe("ingest round trips (postgres)", { skip: !(await hasPostgres()) }, () => {
+  let store: Store & { readonly url: string };
+  let fixture: Fixture;
+  before(async () => {
+    store = await createTestStore("postgres");
+    fixture = await createFixture(store, { auth: OPEN_AUTH });
+  });
+  after(() => store.close());
+
+  test("a minimal-pipeline batch: BEGIN, known keys, records, COMMIT", async () => {
+    const transactions = await batchOf(store, fixture, "minimal", 12);
+    assert.ok(transactions.length >= 1 && transactions.length <= 2, `${transactions.length} batches`);
+    for (const statements of transactions) assert.equal(statements.length, 4, statements.join("\n"));
+  });
+
+  test("a full-pipeline batch: the ledger reads in one statement, the ledger and outbox writes in one", async () => {
+    const now = Date.now();
+    await store.commissions.createPlan(
+      {
+        programId: fixture.program.id,
+        affiliateId: null,
+        effectiveFrom: 0,
+        terms: PLAN_PRESETS.igaming,
+        note: null,
+      },
+      now,
+    );
+    await store.deliveries.endpoints.create(
+      endpointInput(fixture.affiliate.id, { urlTemplate: "http://127.0.0.1:9/pb?cid={click_id}&s1={sub1}" }),
+      now,
+      "Created disabled.",
+    );
+    const transactions = await batchOf(store, fixture, "full", 12);
+    assert.ok(transactions.length >= 1 && transactions.length <= 2, `${transactions.length} batches`);
+    // BEGIN; known txids and players; records; qualifications, history and bindings (and the
+    // month lock: the preset floors revshare); month usage; clicks for the macros; ledger and
+    // outbox; COMMIT.
+    for (const statements of transactions) assert.equal(statements.length, 8, statements.join("\n"));
+    const deliveries = await store.deliveries.list({ affiliateId: fixture.affiliate.id, limit: 50 });
+    assert.equal(deliveries.length, 13, "every FTD queued its message");
+  });
+});
