@@ -15,6 +15,7 @@ import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {
   CONVERSION_COLUMNS,
+  clickFromRow,
   conversionFromRow,
   conversionValues,
   PLAYER_COLUMNS,
@@ -75,11 +76,12 @@ export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
     ledger: ledgerTx(db, dialect, held),
     outbox: outboxTx(tx, db),
     findPlayers,
-    async findKnown({ conversions, players }) {
-      const found = await dialect.findKnown(db, conversionPairs(conversions), playerPairs(players));
+    async findKnown({ conversions, players, clicks = [] }) {
+      const found = await dialect.findKnown(db, conversionPairs(conversions), playerPairs(players), clicks);
       return {
         conversions: found.conversions.map(conversionFromRow),
         players: found.players.map(playerFromRow),
+        ...(found.clicks && { clicks: found.clicks.map(clickFromRow) }),
       };
     },
     async reversedTotals(ids) {

@@ -74,12 +74,16 @@ export interface SqlDialect {
    * statements are in-process and cheap (SQLite): ledger-tx.ts then runs the separate reads.
    */
   readonly earnReads?: (tx: SqlExecutor, arrays: EarnReadArrays) => Promise<Map<string, SqlRow[]>>;
-  /** The stored conversions (operator_id, txid) and players (operator_id, player_id) of a batch. */
+  /**
+   * The stored conversions (operator_id, txid) and players (operator_id, player_id) of a batch;
+   * PostgreSQL also reads the `clicks` asked for in the same statement (SQLite: `clicks` undefined).
+   */
   findKnown(
     tx: SqlExecutor,
     conversions: readonly Pair[],
     players: readonly Pair[],
-  ): Promise<{ conversions: SqlRow[]; players: SqlRow[] }>;
+    clicks: readonly string[],
+  ): Promise<{ conversions: SqlRow[]; players: SqlRow[]; clicks?: SqlRow[] }>;
 }
 
 /** A Kysely that compiles for `adapter` and `compiler` and cannot run anything itself. */

@@ -7,7 +7,7 @@
 
 import type { ConversionEffect, EffectContext } from "../ingest/ingest-port.ts";
 import type { Clock, Ids } from "../ports.ts";
-import type { ConversionRow } from "../records.ts";
+import type { ClickRow, ConversionRow } from "../records.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
 import { messageValues } from "./outbound-message.ts";
 import type { Endpoint, FireStatus, NewDelivery, OutboxTx } from "./outbox-port.ts";
@@ -75,8 +75,22 @@ async function firesOf(
   return { fires, originals };
 }
 
+/** The clicks (sub1…sub5) of these ids: those the batch read already, the rest read now. */
+async function clicksOf(
+  tx: OutboxTx,
+  clickIds: readonly string[],
+  context: EffectContext,
+): Promise<ReadonlyMap<string, ClickRow>> {
+  const read = context.clicks;
+  const missing = read ? clickIds.filter((id) => !read.asked.has(id)) : clickIds;
+  if (!missing.length) return read?.rows ?? new Map();
+  const found = await tx.clicks(missing);
+  if (read) for (const [id, click] of read.rows) found.set(id, click);
+  return found;
+}
+
 export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect {
-  return async (tx, committed, context) => {
+  const effect: ConversionEffect = async (tx, committed, context) => {
     const attributed = committed.filter((row) => row.affiliateId !== null);
     if (!attributed.length) return;
     const byAffiliate = await deps.cache.of(
@@ -88,7 +102,7 @@ export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect
     const { fires, originals } = await firesOf(tx.outbox, byAffiliate, candidates, context);
     if (!fires.length) return;
     const clickIds = fires.flatMap((f) => (f.conversion.clickId ? [f.conversion.clickId] : []));
-    const clicks = clickIds.length ? await tx.outbox.clicks(clickIds) : new Map();
+    const clicks = clickIds.length ? await clicksOf(tx.outbox, clickIds, context) : new Map();
     const now = deps.clock.now();
     const rows: NewDelivery[] = fires.map(({ conversion, endpoint, status }) => {
       const original = conversion.reversesId ? originals.get(conversion.reversesId) : undefined;
@@ -118,4 +132,7 @@ export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect
       context.afterCommit.push(() => onQueued(endpoints));
     }
   };
+  return Object.assign(effect, {
+    readsClicks: (affiliateIds: ReadonlySet<number>) => deps.cache.mayFire(affiliateIds),
+  });
 }

@@ -14,7 +14,14 @@ import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
 import type { PostbackAnswer } from "./postback-answers.ts";
-import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./postback-outcome.ts";
+import {
+  type BatchItem,
+  type BatchState,
+  type Decided,
+  decideEvent,
+  type EventItem,
+  keyOf,
+} from "./postback-outcome.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./postback-outcome.ts";
 
@@ -69,7 +76,8 @@ export async function decideBatch(
   const playerKeys = events.flatMap((item) =>
     item.fields.playerId ? [{ operatorId: item.operator.id, playerId: item.fields.playerId }] : [],
   );
-  const known = await tx.findKnown({ conversions: keys, players: playerKeys });
+  const clickIds = clicksWanted(events, effects);
+  const known = await tx.findKnown({ conversions: keys, players: playerKeys, clicks: clickIds });
   const conversions = new Map<string, ConversionRow>();
   for (const row of known.conversions) conversions.set(keyOf(row.operatorId, row.txid), row);
   const players = new Map<string, PlayerRow>();
@@ -132,10 +140,31 @@ export async function decideBatch(
     for (const item of events)
       if (item.click.kind === "touch" && item.click.touch.clickId)
         clickTimes.set(item.click.touch.clickId, item.click.clickedAt);
-    const context: EffectContext = { payouts: new Map(), clickTimes, afterCommit };
+    const context: EffectContext = {
+      payouts: new Map(),
+      clickTimes,
+      afterCommit,
+      ...(known.clicks && {
+        clicks: {
+          asked: new Set(clickIds),
+          rows: new Map(known.clicks.map((click) => [click.clickId, click])),
+        },
+      }),
+    };
     for (const effect of effects) await effect(tx, rows, context);
   }
   return decided.map((d) => d.answer);
+}
+
+/** The click ids the batch's events name, when an effect may read those clicks (else none). */
+function clicksWanted(events: readonly EventItem[], effects: readonly ConversionEffect[]): string[] {
+  const touches = events.flatMap((item) =>
+    item.click.kind === "touch" && item.click.touch.clickId ? [item.click.touch] : [],
+  );
+  if (!touches.length) return [];
+  const affiliates = new Set(touches.map((touch) => touch.affiliateId));
+  if (!effects.some((effect) => effect.readsClicks?.(affiliates))) return [];
+  return [...new Set(touches.map((touch) => touch.clickId!))];
 }
 
 /**

@@ -64,26 +64,47 @@ async function batchOf(store: Store, f: Fixture, pipeline: "full" | "minimal", s
       : [];
   // One batch at a time, so the batch below is one transaction.
   const ingestor = createIngestor(store, secret, batchingFor("postgres", { concurrency: 1 }), effects);
-  const send = (txid: string) =>
+  /** A click stored as the redirect stores it (before its postback), carrying the txid as sub1. */
+  const click = async (txid: string) => {
+    const clickId = issueClickId(
+      secret,
+      { linkId: f.link.id, issuedAtSeconds: Math.floor(Date.now() / 1000) },
+      randomBytes(6),
+    );
+    await store.insertClicks([
+      {
+        clickId,
+        linkId: f.link.id,
+        affiliateId: f.affiliate.id,
+        programId: f.program.id,
+        createdAt: Date.now(),
+        subs: [txid, null, null, null, null],
+        ip: null,
+        userAgent: null,
+        referer: null,
+      },
+    ]);
+    return clickId;
+  };
+  const send = (txid: string, clickId: string) =>
     ingestor.handle(
       getRequest(f.operator.key, {
         event: "ftd",
         txid,
-        click_id: issueClickId(
-          secret,
-          { linkId: f.link.id, issuedAtSeconds: Math.floor(Date.now() / 1000) },
-          randomBytes(6),
-        ),
+        click_id: clickId,
         player_id: `player-${txid}`,
         amount: "25.00",
         currency: "EUR",
       }),
     );
   // Warm: the caches (plans, programs, endpoints, column types) and prepared statements.
-  assert.equal((await send(`${pipeline}-warm`)).status, 200);
+  const warm = `${pipeline}-warm`;
+  assert.equal((await send(warm, await click(warm))).status, 200);
+  const txids = Array.from({ length: size }, (_, i) => `${pipeline}-${i}`);
+  const clicks = await Promise.all(txids.map(click));
   const counted = countTransactions();
   try {
-    const answers = await Promise.all(Array.from({ length: size }, (_, i) => send(`${pipeline}-${i}`)));
+    const answers = await Promise.all(txids.map((txid, i) => send(txid, clicks[i]!)));
     assert.deepEqual(
       answers.map((a) => a.status),
       answers.map(() => 200),
@@ -129,11 +150,15 @@ describe("ingest round trips (postgres)", { skip: !(await hasPostgres()) }, () =
     );
     const transactions = await batchOf(store, fixture, "full", 12);
     assert.ok(transactions.length >= 1 && transactions.length <= 2, `${transactions.length} batches`);
-    // BEGIN; known txids and players; records; qualifications, history and bindings (and the
-    // month lock: the preset floors revshare); month usage; clicks for the macros; ledger and
-    // outbox; COMMIT.
-    for (const statements of transactions) assert.equal(statements.length, 8, statements.join("\n"));
+    // BEGIN; known txids and players, and the clicks for the outbound macros; records;
+    // qualifications, history and bindings, then the month lock (the preset floors revshare);
+    // month usage; ledger and outbox; COMMIT.
+    for (const statements of transactions) assert.equal(statements.length, 7, statements.join("\n"));
     const deliveries = await store.deliveries.list({ affiliateId: fixture.affiliate.id, limit: 50 });
     assert.equal(deliveries.length, 13, "every FTD queued its message");
+    for (const delivery of deliveries) {
+      const conversion = await store.getConversion(delivery.conversionId);
+      assert.equal(delivery.payload["sub1"], conversion!.txid, "the macros read the clicks read ahead");
+    }
   });
 });
