@@ -3,7 +3,9 @@
  * (every query a client sends, BEGIN and COMMIT included): each one is a round trip, and while a
  * batch holds a month lock (caps, revshare floors) every one after the lock delays every other
  * batch of that affiliate and program. A batch of fresh, attributed FTDs through the full pipeline
- * (the iGaming preset plan, an active endpoint) and through the minimal one (neither).
+ * (the iGaming preset plan, an active endpoint) and through the minimal one (neither). And the
+ * ledger write held back to ride with the outbox insert (held-writes.ts) still rolls its batch back
+ * when a concurrent batch qualified the player first.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -14,12 +16,14 @@ import { createCommissionEffect } from "../../../src/app/commissions/commission-
 import { PlanCache } from "../../../src/app/commissions/plan-cache.ts";
 import { EndpointCache } from "../../../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../../../src/app/delivery/outbound-effect.ts";
+import { LostRaceError } from "../../../src/app/ingest/commit-postbacks.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { issueClickId } from "../../../src/domain/click-id.ts";
 import { PLAN_PRESETS } from "../../../src/domain/commissions/presets.ts";
 import { createTestStore, hasPostgres } from "../../helpers/engines.ts";
 import { batchingFor, createIngestor, getRequest, OPEN_AUTH } from "../../helpers/ingest-harness.ts";
 import { createFixture, type Fixture } from "../../helpers/service.ts";
+import { gate, until } from "../../helpers/until.ts";
 import { endpointInput } from "../delivery/delivery-kit.ts";
 
 /** The statements of each transaction, as the connections sent them (BEGIN … COMMIT). */
@@ -159,6 +163,72 @@ describe("ingest round trips (postgres)", { skip: !(await hasPostgres()) }, () =
     for (const delivery of deliveries) {
       const conversion = await store.getConversion(delivery.conversionId);
       assert.equal(delivery.payload["sub1"], conversion!.txid, "the macros read the clicks read ahead");
+    }
+  });
+
+  test("a held ledger write that lost a qualification race rolls its batch back", async () => {
+    const key = { programId: fixture.program.id, operatorId: fixture.operator.id, playerKey: "raced" };
+    const month = { affiliateId: fixture.affiliate.id, programId: fixture.program.id, period: "2020-01" };
+    const qualification = (conversionId: string) => ({
+      ...key,
+      affiliateId: month.affiliateId,
+      conversionId,
+      period: month.period,
+      paid: true,
+      qualifiedAt: Date.UTC(2020, 0, 5),
+    });
+    const watcher = new pg.Client({ connectionString: store.url });
+    await watcher.connect();
+    try {
+      const hold = gate();
+      const flushed = gate();
+      // A: its qualification written (a read through the transaction sends the held write), not
+      // yet committed.
+      const a = store.ingest(async (tx) => {
+        await tx.ledger.recordLater(
+          { qualifications: [qualification("cv-a")], entries: [] },
+          () => new Error("a"),
+        );
+        await tx.ledger.usage([month]);
+        flushed.open();
+        await hold.opened;
+      });
+      await flushed.opened;
+      // B: the same player's qualification, held until the end of its work, waits for A's row.
+      const b = store.ingest(async (tx) => {
+        await tx.ledger.recordLater(
+          { qualifications: [qualification("cv-b")], entries: [] },
+          () => new LostRaceError("a CPA qualification of this batch"),
+        );
+      });
+      await until(
+        async () =>
+          Number(
+            (
+              await watcher.query(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+              )
+            ).rows[0].n,
+          ) > 0,
+        "B waiting for A's qualification",
+      );
+      hold.open();
+      await a;
+      await assert.rejects(b, LostRaceError);
+      const rows = await watcher.query(
+        "SELECT conversion_id FROM cpa_qualifications WHERE player_key = 'raced'",
+      );
+      assert.deepEqual(
+        rows.rows.map((r) => r.conversion_id),
+        ["cv-a"],
+      );
+      const usage = await watcher.query(
+        "SELECT qualified FROM month_usage WHERE affiliate_id = $1 AND program_id = $2 AND period = $3",
+        [month.affiliateId, month.programId, month.period],
+      );
+      assert.equal(Number(usage.rows[0].qualified), 1, "B's totals went with its rollback");
+    } finally {
+      await watcher.end();
     }
   });
 });
