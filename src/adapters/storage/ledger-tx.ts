@@ -160,7 +160,6 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
         compensatedMinor: compensated.get(String(r["id"])) ?? 0,
       }));
     },
-    record: (written) => writeLedger(db, written),
     async recordLater(written, lost) {
       const expected = written.qualifications.length;
       if (!held) {

@@ -156,17 +156,11 @@ export interface LedgerTx {
   entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
   /**
    * Writes a batch's CPA qualifications (those whose player key is free) and ledger entries, with
-   * the month usage and balances they add to. Returns how many qualifications were inserted: fewer
-   * than given means another batch qualified one of the players first (roll back and decide again).
-   */
-  record(written: {
-    readonly qualifications: readonly Qualification[];
-    readonly entries: readonly LedgerEntry[];
-  }): Promise<number>;
-  /**
-   * As `record`, for the ingest: fewer qualifications inserted than given throws `lost()`. The write
-   * may be sent with the transaction's next write (PostgreSQL: the outbox insert, one round trip),
-   * so the error may come from that write or from the end of the transaction; either rolls back.
+   * the month usage and balances they add to. Fewer qualifications inserted than given means
+   * another batch qualified one of the players first: it throws `lost()` (roll back and decide
+   * again). The write may be sent with the transaction's next write (the ingest on PostgreSQL: with
+   * the outbox insert, one round trip), so the error may come from that write or from the end of
+   * the transaction; either rolls the transaction back.
    */
   recordLater(
     written: { readonly qualifications: readonly Qualification[]; readonly entries: readonly LedgerEntry[] },
