@@ -68,6 +68,12 @@ export class TtlCache<K, V> {
     return out;
   }
 
+  /** The cached value of `key`, or undefined when it is not cached or has expired (no load). */
+  peek(key: K): V | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expires > this.clock.now() ? hit.value : undefined;
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -9,11 +9,13 @@
  */
 import type { IngestTx, OperatorKey, PlayerKey } from "../../app/ingest/ingest-port.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../../app/records.ts";
+import type { HeldWrites } from "./held-writes.ts";
 import { chunks, padded } from "./key-batches.ts";
 import { ledgerTx } from "./ledger-tx.ts";
 import { outboxTx } from "./outbox-tx.ts";
 import {
   CONVERSION_COLUMNS,
+  clickFromRow,
   conversionFromRow,
   conversionValues,
   PLAYER_COLUMNS,
@@ -58,7 +60,14 @@ const logsPart = (rows: readonly RequestLogRow[]): InsertPart => ({
   rows: rows.map(requestLogValues),
 });
 
-export function ingestTx(db: SqlExecutor, dialect: SqlDialect): IngestTx {
+/**
+ * With `held` (PostgreSQL), the ledger write waits to go with the outbox insert (held-writes.ts):
+ * every statement here goes through `held.executor` and so sees it, but the outbox's reads of
+ * clicks, endpoints and originals, which cannot depend on it, go straight to `db`. The caller
+ * flushes `held` before COMMIT.
+ */
+export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites): IngestTx {
+  const db = held ? held.executor : tx;
   const conversionPairs = (keys: readonly OperatorKey[]) => keys.map((k) => [k.operatorId, k.txid] as const);
   const playerPairs = (keys: readonly PlayerKey[]) => keys.map((k) => [k.operatorId, k.playerId] as const);
   const findPlayers = async (keys: readonly PlayerKey[]) =>
@@ -66,14 +75,15 @@ export function ingestTx(db: SqlExecutor, dialect: SqlDialect): IngestTx {
       playerFromRow,
     );
   return {
-    ledger: ledgerTx(db, dialect),
-    outbox: outboxTx(db),
+    ledger: ledgerTx(db, dialect, held),
+    outbox: outboxTx(tx, db),
     findPlayers,
-    async findKnown({ conversions, players }) {
-      const found = await dialect.findKnown(db, conversionPairs(conversions), playerPairs(players));
+    async findKnown({ conversions, players, clicks = [] }) {
+      const found = await dialect.findKnown(db, conversionPairs(conversions), playerPairs(players), clicks);
       return {
         conversions: found.conversions.map(conversionFromRow),
         players: found.players.map(playerFromRow),
+        ...(found.clicks && { clicks: found.clicks.map(clickFromRow) }),
       };
     },
     async reversedTotals(ids) {

@@ -1,7 +1,15 @@
 /** The ledger reads and writes of an ingest transaction (`LedgerTx`) over SQL, in bulk per batch. */
-import { type LedgerTx, playerKeyOf } from "../../app/commissions/ledger-port.ts";
+import {
+  type EarnReadsRequest,
+  type HistoryEvent,
+  type LedgerTx,
+  playerKeyOf,
+  type UsageKey,
+  type UsageRow,
+} from "../../app/commissions/ledger-port.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
-import { writeLedger } from "./ledger-writes.ts";
+import type { HeldWrites } from "./held-writes.ts";
+import { ledgerParts, writeLedger } from "./ledger-writes.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
@@ -34,8 +42,12 @@ async function selectKeys(
   return rows;
 }
 
-export function ledgerTx(db: SqlExecutor, dialect: SqlDialect): LedgerTx {
-  return {
+/**
+ * `held`: where the ingest transaction holds its writes to send them with the next one (PostgreSQL);
+ * without it, `recordLater` writes at once.
+ */
+export function ledgerTx(db: SqlExecutor, dialect: SqlDialect, held?: HeldWrites): LedgerTx {
+  const ledger: LedgerTx = {
     async programs(programIds) {
       const rows = await selectIn(
         db,
@@ -102,19 +114,19 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect): LedgerTx {
         ["operator_id", "player_id"],
         pairs,
       );
-      return {
-        events: events.map((r) => ({
-          conversionId: String(r["id"]),
-          operatorId: Number(r["operator_id"]),
-          playerId: String(r["player_id"]),
-          event: String(r["event"]),
-          amountMinor: r["amount_minor"] === null ? null : Number(r["amount_minor"]),
-          currency: r["currency"] === null ? null : String(r["currency"]),
-          lotsMilli: r["lots_milli"] === null ? null : Number(r["lots_milli"]),
-          occurredAt: Number(r["occurred_at"]),
-        })),
-        boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
-      };
+      return historyOf(events, bound);
+    },
+    async earnReads(request) {
+      if (dialect.earnReads) return oneStatement(db, dialect.earnReads, request);
+      // In-process statements: the separate reads, as many as before.
+      const qualified = await ledger.qualified(request.qualified);
+      const open = request.history.filter((h) => !qualified.has(playerKeyOf(h.key)));
+      const { events, boundAt } = await ledger.history(
+        open.map((h) => ({ operatorId: h.key.operatorId, playerId: h.playerId })),
+      );
+      if (request.lockMonths) await ledger.lockMonths(request.lockMonths);
+      const usage = request.lockMonths ? undefined : await ledger.usage(request.months);
+      return { qualified, events, boundAt, usage };
     },
     // Caps and revshare floors read the month's usage, then write it.
     lockMonths: (keys) => dialect.lockPairs(db, keys),
@@ -126,17 +138,7 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect): LedgerTx {
         ["affiliate_id", "program_id", "period"],
         keys.map((k) => [k.affiliateId, k.programId, k.period]),
       );
-      const found = new Map(rows.map((r) => [`${r["affiliate_id"]}:${r["program_id"]}:${r["period"]}`, r]));
-      return keys.map((k) => {
-        const row = found.get(`${k.affiliateId}:${k.programId}:${k.period}`);
-        return {
-          ...k,
-          qualified: Number(row?.["qualified"] ?? 0),
-          paidCpa: Number(row?.["paid_cpa"] ?? 0),
-          paidMinor: Number(row?.["paid_minor"] ?? 0),
-          revshareMinor: Number(row?.["revshare_minor"] ?? 0),
-        };
-      });
+      return usageOf(keys, rows);
     },
     async entriesOf(conversionIds) {
       // Locked on PostgreSQL (in id order): reversals and manual rejects of the same conversion
@@ -158,6 +160,89 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect): LedgerTx {
         compensatedMinor: compensated.get(String(r["id"])) ?? 0,
       }));
     },
-    record: (written) => writeLedger(db, written),
+    async recordLater(written, lost) {
+      const expected = written.qualifications.length;
+      if (!held) {
+        if ((await writeLedger(db, written)) < expected) throw lost();
+        return;
+      }
+      held.hold(ledgerParts(written), ([inserted]) => {
+        if (inserted!.length < expected) throw lost();
+      });
+    },
+  };
+  return ledger;
+}
+
+/** Each key's usage, zero where no row exists yet. */
+function usageOf(keys: readonly UsageKey[], rows: readonly SqlRow[]): UsageRow[] {
+  const found = new Map(rows.map((r) => [`${r["affiliate_id"]}:${r["program_id"]}:${r["period"]}`, r]));
+  return keys.map((k) => {
+    const row = found.get(`${k.affiliateId}:${k.programId}:${k.period}`);
+    return {
+      ...k,
+      qualified: Number(row?.["qualified"] ?? 0),
+      paidCpa: Number(row?.["paid_cpa"] ?? 0),
+      paidMinor: Number(row?.["paid_minor"] ?? 0),
+      revshareMinor: Number(row?.["revshare_minor"] ?? 0),
+    };
+  });
+}
+
+function historyOf(
+  events: readonly SqlRow[],
+  bound: readonly SqlRow[],
+): { events: HistoryEvent[]; boundAt: Map<string, number> } {
+  return {
+    events: events.map((r) => ({
+      conversionId: String(r["id"]),
+      operatorId: Number(r["operator_id"]),
+      playerId: String(r["player_id"]),
+      event: String(r["event"]),
+      amountMinor: r["amount_minor"] === null ? null : Number(r["amount_minor"]),
+      currency: r["currency"] === null ? null : String(r["currency"]),
+      lotsMilli: r["lots_milli"] === null ? null : Number(r["lots_milli"]),
+      occurredAt: Number(r["occurred_at"]),
+    })),
+    boundAt: new Map(bound.map((r) => [`${r["operator_id"]}:${r["player_id"]}`, Number(r["bound_at"])])),
+  };
+}
+
+/** earnReads as one statement: the request as unnest() arrays, the locks in lockPairs' order. */
+async function oneStatement(
+  db: SqlExecutor,
+  read: NonNullable<SqlDialect["earnReads"]>,
+  request: EarnReadsRequest,
+) {
+  const q = request.qualified;
+  const h = request.history;
+  const months = request.lockMonths ? [] : request.months;
+  const locks = [...new Set((request.lockMonths ?? []).map((k) => `${k.affiliateId}:${k.programId}`))]
+    .sort()
+    .map((pair) => pair.split(":").map(Number) as [number, number]);
+  const found = await read(db, {
+    qualified: [q.map((k) => k.programId), q.map((k) => k.operatorId), q.map((k) => k.playerKey)],
+    history: [
+      h.map((k) => k.key.programId),
+      h.map((k) => k.key.operatorId),
+      h.map((k) => k.key.playerKey),
+      h.map((k) => k.playerId),
+    ],
+    months: [months.map((k) => k.affiliateId), months.map((k) => k.programId), months.map((k) => k.period)],
+    locks: [locks.map((k) => k[0]), locks.map((k) => k[1])],
+  });
+  const qualified = new Set(
+    found.get("q")!.map((r) =>
+      playerKeyOf({
+        programId: Number(r["program_id"]),
+        operatorId: Number(r["operator_id"]),
+        playerKey: String(r["player_key"]),
+      }),
+    ),
+  );
+  return {
+    qualified,
+    ...historyOf(found.get("e")!, found.get("b")!),
+    usage: request.lockMonths ? undefined : usageOf(months, found.get("u")!),
   };
 }

@@ -115,22 +115,20 @@ const reportPart = (rows: SqlValue[][]): InsertPart => ({
 });
 
 /**
- * Writes qualifications (those whose player key is free), ledger entries and their totals, in one
- * statement on PostgreSQL. Returns how many qualifications went in: fewer than given means a
- * concurrent batch qualified a player first, and the caller must roll back (the totals here
- * counted every one).
+ * The parts of a ledger write (insertAll): qualifications (those whose player key is free, their
+ * `conversion_id`s returned), ledger entries and their totals.
  */
-export async function writeLedger(
-  db: SqlExecutor,
-  written: { readonly qualifications?: readonly Qualification[]; readonly entries: readonly LedgerEntry[] },
-): Promise<number> {
+export function ledgerParts(written: {
+  readonly qualifications?: readonly Qualification[];
+  readonly entries: readonly LedgerEntry[];
+}): InsertPart[] {
   const qualifications = written.qualifications ?? [];
   const ordered = [...qualifications].sort((a, b) => {
     const x = `${a.programId}:${a.operatorId}:${a.playerKey}`;
     const y = `${b.programId}:${b.operatorId}:${b.playerKey}`;
     return x < y ? -1 : x > y ? 1 : 0;
   });
-  const [inserted] = await db.insertAll([
+  return [
     {
       table: "cpa_qualifications",
       columns: QUALIFICATION_COLUMNS,
@@ -151,7 +149,20 @@ export async function writeLedger(
     usagePart(usageDeltas(ordered, written.entries)),
     balancesPart(balanceDeltas(written.entries)),
     reportPart(reportDeltas(written.entries)),
-  ]);
+  ];
+}
+
+/**
+ * Writes qualifications (those whose player key is free), ledger entries and their totals, in one
+ * statement on PostgreSQL. Returns how many qualifications went in: fewer than given means a
+ * concurrent batch qualified a player first, and the caller must roll back (the totals here
+ * counted every one).
+ */
+export async function writeLedger(
+  db: SqlExecutor,
+  written: { readonly qualifications?: readonly Qualification[]; readonly entries: readonly LedgerEntry[] },
+): Promise<number> {
+  const [inserted] = await db.insertAll(ledgerParts(written));
   return inserted!.length;
 }
 

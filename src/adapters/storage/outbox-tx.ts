@@ -7,7 +7,8 @@ import { insertMessages } from "./outbox-insert.ts";
 import { clickFromRow, conversionFromRow } from "./record-rows.ts";
 import type { SqlExecutor } from "./sql-driver.ts";
 
-export function outboxTx(db: SqlExecutor): OutboxTx {
+/** `writes`: where the outbox insert goes (the ingest's held writes ride with it: held-writes.ts). */
+export function outboxTx(db: SqlExecutor, writes: SqlExecutor = db): OutboxTx {
   return {
     async endpointsOf(affiliateIds) {
       const rows = await selectIn(
@@ -29,7 +30,7 @@ export function outboxTx(db: SqlExecutor): OutboxTx {
       if (!rows.length) return;
       // Key order, like the conversions: concurrent batches never wait on each other in a cycle.
       const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      await insertMessages(db, ordered, now);
+      await insertMessages(writes, ordered, now);
     },
   };
 }

@@ -20,8 +20,25 @@ import type { SqlExecutor, SqlRow } from "./sql-driver.ts";
 /** An endpoint a claim reads for, and how many of its rows it may take. */
 export type Room = readonly [endpointId: number, room: number];
 
+/** The key arrays of earnReads (LedgerTx.earnReads as unnest() takes them). */
+export interface EarnReadArrays {
+  /** program_id, operator_id, player_key of the keys to check. */
+  readonly qualified: readonly [number[], number[], string[]];
+  /** program_id, operator_id, player_key, player_id of the players whose history to read. */
+  readonly history: readonly [number[], number[], string[], string[]];
+  /** affiliate_id, program_id, period of the month usage rows to read. */
+  readonly months: readonly [number[], number[], string[]];
+  /** affiliate_id, program_id of the month locks to take, in order. */
+  readonly locks: readonly [number[], number[]];
+}
+
 export interface SqlDialect {
   readonly engine: "sqlite" | "postgres";
+  /**
+   * Whether the ingest holds its ledger write back to send it with the outbox insert
+   * (held-writes.ts): worth it where each statement is a round trip to a server.
+   */
+  readonly holdsWrites: boolean;
   /** Builds and compiles this engine's SQL (never executes: see query.ts). */
   readonly builder: Kysely<Database>;
   /**
@@ -52,12 +69,21 @@ export interface SqlDialect {
     columns: readonly [string, string],
     keys: readonly Pair[],
   ): Promise<SqlRow[]>;
-  /** The stored conversions (operator_id, txid) and players (operator_id, player_id) of a batch. */
+  /**
+   * What earning a batch reads, in one statement (postgres/earn-reads.ts). Left out where
+   * statements are in-process and cheap (SQLite): ledger-tx.ts then runs the separate reads.
+   */
+  readonly earnReads?: (tx: SqlExecutor, arrays: EarnReadArrays) => Promise<Map<string, SqlRow[]>>;
+  /**
+   * The stored conversions (operator_id, txid) and players (operator_id, player_id) of a batch;
+   * PostgreSQL also reads the `clicks` asked for in the same statement (SQLite: `clicks` undefined).
+   */
   findKnown(
     tx: SqlExecutor,
     conversions: readonly Pair[],
     players: readonly Pair[],
-  ): Promise<{ conversions: SqlRow[]; players: SqlRow[] }>;
+    clicks: readonly string[],
+  ): Promise<{ conversions: SqlRow[]; players: SqlRow[]; clicks?: SqlRow[] }>;
 }
 
 /** A Kysely that compiles for `adapter` and `compiler` and cannot run anything itself. */

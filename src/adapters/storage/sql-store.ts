@@ -29,6 +29,7 @@ import {
   PROGRAMS,
   rowToEntity,
 } from "./entity-table.ts";
+import { HeldWrites } from "./held-writes.ts";
 import { ingestTx } from "./ingest-tx.ts";
 import { changesOf, firstOf, rowsOf } from "./query.ts";
 import { createRecalculationStore } from "./recalculation-store.ts";
@@ -130,7 +131,14 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     consoleSessions: createConsoleSessionStore(db, builder),
     traces: createTraceStore(db),
     stats: createStatsStore(db),
-    ingest: (work) => db.transaction((tx) => work(ingestTx(tx, dialect))),
+    ingest: (work) =>
+      db.transaction(async (tx) => {
+        // PostgreSQL: the ledger write rides with the outbox insert (one round trip, not two).
+        const held = dialect.holdsWrites ? new HeldWrites(tx) : undefined;
+        const result = await work(ingestTx(tx, dialect, held));
+        await held?.flush();
+        return result;
+      }),
     recalculations: createRecalculationStore(db, dialect, builder),
     alerts: createAlertStore(db, builder),
     alertFacts: createAlertFacts(db, builder, { activity: (ids) => store.operators.activity(ids) }),

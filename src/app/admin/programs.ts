@@ -171,6 +171,8 @@ export async function updateProgram(
   };
   const updated = await deps.store.programs.update(id, patch, deps.clock.now());
   deps.catalog.invalidate();
+  // The commission rules read the look-back through the plan cache.
+  planCacheFor(deps.catalog, deps.clock).invalidate();
   if (!updated) throw notFound("Program", id);
   return withPlan(deps, updated);
 }

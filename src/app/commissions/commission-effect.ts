@@ -78,8 +78,10 @@ export async function writeCommissions(
   if (!entries.length && !qualifications.length) return [];
   if (Object.keys(stamp).length)
     entries = entries.map((e) => ({ ...e, explain: { ...e.explain, ...stamp } }));
-  if ((await tx.ledger.record({ qualifications, entries })) < qualifications.length)
-    throw new LostRaceError("a CPA qualification of this batch");
+  await tx.ledger.recordLater(
+    { qualifications, entries },
+    () => new LostRaceError("a CPA qualification of this batch"),
+  );
   return entries;
 }
 

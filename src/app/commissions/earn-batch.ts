@@ -42,8 +42,12 @@ async function itemsOf(
   tx: IngestTx,
   rows: readonly ConversionRow[],
   plans: ReadonlyMap<number, readonly PlanVersion[]>,
+  deps: CommissionDeps,
 ): Promise<Item[]> {
-  const programs = await tx.ledger.programs(rows.map((r) => r.programId!));
+  const programs = await deps.plans.programs(
+    tx.ledger,
+    rows.map((r) => r.programId!),
+  );
   const items: Item[] = [];
   for (const row of rows) {
     const found = termsAt(plans.get(row.programId!) ?? [], row.affiliateId!, row.occurredAt);
@@ -86,23 +90,31 @@ interface Loaded {
 async function load(tx: IngestTx, items: readonly Item[], batchIds: Set<string>): Promise<Loaded> {
   const ledger = tx.ledger;
   const candidates = items.filter((i) => i.cpaCandidate);
-  const qualified = await ledger.qualified(
-    candidates.map((i) => ({
-      programId: i.program.id,
-      operatorId: i.row.operatorId,
-      playerKey: i.playerKey,
-    })),
-  );
-  const needHistory = candidates.filter(
-    (i) =>
-      i.row.playerId !== null &&
-      !qualified.has(
-        playerKeyOf({ programId: i.program.id, operatorId: i.row.operatorId, playerKey: i.playerKey }),
-      ),
-  );
-  const { events, boundAt } = await ledger.history(
-    needHistory.map((i) => ({ operatorId: i.row.operatorId, playerId: i.row.playerId! })),
-  );
+  const keyOf = (i: Item) => ({
+    programId: i.program.id,
+    operatorId: i.row.operatorId,
+    playerKey: i.playerKey,
+  });
+  const months = [
+    ...new Map(
+      items.map((i) => [
+        usageKey(i.row.affiliateId!, i.program.id, periodOf(i.row.occurredAt)),
+        { affiliateId: i.row.affiliateId!, programId: i.program.id, period: periodOf(i.row.occurredAt) },
+      ]),
+    ).values(),
+  ];
+  // Caps and revshare floors read the month's usage and then write it: lock the months first.
+  const lock = items.some((i) => i.terms.cap !== undefined || i.terms.revshare?.negativeCarryOver === false);
+  const read = await ledger.earnReads({
+    qualified: candidates.map(keyOf),
+    // Only a player who has not qualified yet needs its history (the rules' `player` input).
+    history: candidates.flatMap((i) =>
+      i.row.playerId === null ? [] : [{ key: keyOf(i), playerId: i.row.playerId }],
+    ),
+    months,
+    ...(lock ? { lockMonths: months } : {}),
+  });
+  const { qualified, events, boundAt } = read;
   const pairs = new Map<string, { base: string; quote: string }>();
   for (const c of [
     ...items.map((i) => ({ currency: i.row.currency, to: i.program.currency })),
@@ -110,7 +122,7 @@ async function load(tx: IngestTx, items: readonly Item[], batchIds: Set<string>)
   ])
     if (c.currency && c.currency !== c.to)
       pairs.set(`${c.currency}:${c.to}`, { base: c.currency, quote: c.to });
-  const rates = await ledger.rates([...pairs.values()]);
+  const rates = pairs.size ? await ledger.rates([...pairs.values()]) : [];
   const history = new Map<string, PlayerEvent[]>();
   for (const e of events) {
     if (batchIds.has(e.conversionId)) continue;
@@ -124,18 +136,8 @@ async function load(tx: IngestTx, items: readonly Item[], batchIds: Set<string>)
     list.push({ event: e.event, at: e.occurredAt, amountMinor: amount, lotsMilli: e.lotsMilli });
     history.set(key, list);
   }
-  const lock = items.some((i) => i.terms.cap !== undefined || i.terms.revshare?.negativeCarryOver === false);
-  const usageRows = await ledger.usage(
-    [
-      ...new Map(
-        items.map((i) => [
-          usageKey(i.row.affiliateId!, i.program.id, periodOf(i.row.occurredAt)),
-          { affiliateId: i.row.affiliateId!, programId: i.program.id, period: periodOf(i.row.occurredAt) },
-        ]),
-      ).values(),
-    ],
-    lock,
-  );
+  // Locked: read in a statement of its own, after the locks (earnReads).
+  const usageRows = read.usage ?? (await ledger.usage(months));
   const usage = new Map(usageRows.map((u) => [usageKey(u.affiliateId, u.programId, u.period), u]));
   const withParent = items.filter((i) => i.terms.parentOverrideBps);
   const parents = withParent.length
@@ -195,7 +197,7 @@ export async function earnBatch(
   /** Click times verified at ingest (the rest are verified here). */
   clickTimes: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ entries: LedgerEntry[]; qualifications: Qualification[] }> {
-  const items = await itemsOf(tx, rows, plans);
+  const items = await itemsOf(tx, rows, plans, deps);
   if (!items.length) return { entries: [], qualifications: [] };
   const state = await load(tx, items, new Set(rows.map((r) => r.id)));
   const entries: LedgerEntry[] = [];

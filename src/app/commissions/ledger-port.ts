@@ -135,6 +135,16 @@ export interface LedgerTx {
    */
   usage(keys: readonly UsageKey[], lock?: boolean): Promise<UsageRow[]>;
   /**
+   * What earning a batch reads before deciding, at once (PostgreSQL: one statement): which of
+   * `qualified` already qualified for a CPA; the history and binding time of the players of
+   * `history` whose key did not qualify yet (a qualified player's history is never needed, and
+   * would grow with the player); the month usage of `months` unless `lockMonths` is given. With
+   * `lockMonths`, takes those month locks after the reads, as `lockMonths()` does, and leaves
+   * `usage` out: it must be read by `usage()` afterwards, in a statement that sees what the
+   * previous holder of a lock committed.
+   */
+  earnReads(request: EarnReadsRequest): Promise<EarnReads>;
+  /**
    * Takes the month locks `usage(…, true)` takes, without reading: a batch that will lock the
    * originals' entries takes all of its month locks first, in one ordered call (no lock cycles).
    */
@@ -146,13 +156,38 @@ export interface LedgerTx {
   entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
   /**
    * Writes a batch's CPA qualifications (those whose player key is free) and ledger entries, with
-   * the month usage and balances they add to. Returns how many qualifications were inserted: fewer
-   * than given means another batch qualified one of the players first (roll back and decide again).
+   * the month usage and balances they add to. Fewer qualifications inserted than given means
+   * another batch qualified one of the players first: it throws `lost()` (roll back and decide
+   * again). The write may be sent with the transaction's next write (the ingest on PostgreSQL: with
+   * the outbox insert, one round trip), so the error may come from that write or from the end of
+   * the transaction; either rolls the transaction back.
    */
-  record(written: {
-    readonly qualifications: readonly Qualification[];
-    readonly entries: readonly LedgerEntry[];
-  }): Promise<number>;
+  recordLater(
+    written: { readonly qualifications: readonly Qualification[]; readonly entries: readonly LedgerEntry[] },
+    lost: () => Error,
+  ): Promise<void>;
+}
+
+/** A history look-up for earnReads: the player, and the CPA key that must not have qualified. */
+export interface HistoryKey {
+  readonly key: PlayerKey;
+  readonly playerId: string;
+}
+
+export interface EarnReadsRequest {
+  readonly qualified: readonly PlayerKey[];
+  readonly history: readonly HistoryKey[];
+  readonly months: readonly UsageKey[];
+  /** The month locks to take, or undefined for none. */
+  readonly lockMonths?: ReadonlyArray<{ affiliateId: number; programId: number }>;
+}
+
+export interface EarnReads {
+  readonly qualified: Set<string>;
+  readonly events: HistoryEvent[];
+  readonly boundAt: Map<string, number>;
+  /** Undefined when locks were taken (read it with `usage()`). */
+  readonly usage: UsageRow[] | undefined;
 }
 
 /** `${programId}:${operatorId}:${playerKey}` */

@@ -6,12 +6,30 @@
 import { mergeTerms, type Terms } from "../../domain/commissions/terms.ts";
 import type { Clock } from "../ports.ts";
 import { TtlCache } from "../ttl-cache.ts";
-import type { LedgerTx, PlanVersion, RateVersion } from "./ledger-port.ts";
+import type { LedgerTx, PlanVersion, ProgramTerms, RateVersion } from "./ledger-port.ts";
 
 export class PlanCache {
   private readonly cache: TtlCache<number, readonly PlanVersion[]>;
+  /** What the rules need of each program (currency, look-back), read in the ingest transaction. */
+  private readonly terms: TtlCache<number, readonly ProgramTerms[]>;
   constructor(clock: Clock, ttlMs = 2000) {
     this.cache = new TtlCache(clock, { ttlMs, maxEntries: 10_000 });
+    this.terms = new TtlCache(clock, { ttlMs, maxEntries: 10_000 });
+  }
+
+  /**
+   * Programs' terms, loaded through the transaction when not cached (on SQLite a read outside it
+   * would wait for it): a batch of a known program reads nothing.
+   */
+  async programs(tx: LedgerTx, programIds: readonly number[]): Promise<Map<number, ProgramTerms>> {
+    const groups = await this.terms.getGroups(
+      programIds,
+      (p) => p.id,
+      async (missing) => [...(await tx.programs(missing)).values()],
+    );
+    const out = new Map<number, ProgramTerms>();
+    for (const [id, [program]] of groups) if (program) out.set(id, program);
+    return out;
   }
 
   /** Versions per program (empty when the program has no plan). */
@@ -25,6 +43,7 @@ export class PlanCache {
 
   invalidate(): void {
     this.cache.clear();
+    this.terms.clear();
   }
 }
 

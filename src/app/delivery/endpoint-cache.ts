@@ -24,6 +24,15 @@ export class EndpointCache {
     );
   }
 
+  /**
+   * Whether a conversion of these affiliates may fire: false only when each is cached with no
+   * endpoint (a cost-free answer; a miss counts as maybe).
+   */
+  mayFire(affiliateIds: Iterable<number>): boolean {
+    for (const id of affiliateIds) if (this.cache.peek(id)?.length !== 0) return true;
+    return false;
+  }
+
   /** Called after any local endpoint change. */
   invalidate(): void {
     this.cache.clear();

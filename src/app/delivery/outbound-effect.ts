@@ -8,7 +8,7 @@
 import { addStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import type { ConversionEffect, EffectContext, IngestTx } from "../ingest/ingest-port.ts";
 import type { Clock, Ids } from "../ports.ts";
-import type { ConversionRow } from "../records.ts";
+import type { ClickRow, ConversionRow } from "../records.ts";
 import type { EndpointCache } from "./endpoint-cache.ts";
 import { buildRequest, messageValues, redactUrl } from "./outbound-message.ts";
 import type { Endpoint, FireStatus, NewDelivery, OutboxTx } from "./outbox-port.ts";
@@ -76,12 +76,30 @@ async function firesOf(
   return { fires, originals };
 }
 
+/** The clicks (sub1…sub5) of these ids: those the batch read already, the rest read now. */
+async function clicksOf(
+  tx: OutboxTx,
+  clickIds: readonly string[],
+  context: EffectContext,
+): Promise<ReadonlyMap<string, ClickRow>> {
+  const read = context.clicks;
+  const missing = read ? clickIds.filter((id) => !read.asked.has(id)) : clickIds;
+  if (!missing.length) return read?.rows ?? new Map();
+  const found = await tx.clicks(missing);
+  if (read) for (const [id, click] of read.rows) found.set(id, click);
+  return found;
+}
+
 export function createOutboundEffect(deps: OutboundEffectDeps): ConversionEffect {
   const queue = queueEffect(deps);
-  return async (tx, committed, context) => {
+  const effect: ConversionEffect = async (tx, committed, context) => {
     const queued = await queue(tx, committed, context);
     if (context.traces) traceOutbound(context.traces, committed, queued);
   };
+  // The batch's first statement reads the clicks when an endpoint may fire (PostgreSQL).
+  return Object.assign(effect, {
+    readsClicks: (affiliateIds: ReadonlySet<number>) => deps.cache.mayFire(affiliateIds),
+  });
 }
 
 /** What the effect queued, and the endpoints it looked at (for the traces). */
@@ -107,7 +125,7 @@ function queueEffect(
     const { fires, originals } = await firesOf(tx.outbox, byAffiliate, candidates, context);
     if (!fires.length) return { rows: [], byAffiliate };
     const clickIds = fires.flatMap((f) => (f.conversion.clickId ? [f.conversion.clickId] : []));
-    const clicks = clickIds.length ? await tx.outbox.clicks(clickIds) : new Map();
+    const clicks = clickIds.length ? await clicksOf(tx.outbox, clickIds, context) : new Map();
     const now = deps.clock.now();
     const rows: NewDelivery[] = fires.map(({ conversion, endpoint, status }) => {
       const original = conversion.reversesId ? originals.get(conversion.reversesId) : undefined;

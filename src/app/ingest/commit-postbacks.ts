@@ -21,7 +21,14 @@ import type { Ids, Store } from "../ports.ts";
 import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { ConversionEffect, EffectContext, IngestTx, OperatorKey } from "./ingest-port.ts";
 import type { PostbackAnswer } from "./postback-answers.ts";
-import { type BatchItem, type BatchState, type Decided, decideEvent, keyOf } from "./postback-outcome.ts";
+import {
+  type BatchItem,
+  type BatchState,
+  type Decided,
+  decideEvent,
+  type EventItem,
+  keyOf,
+} from "./postback-outcome.ts";
 import type { SignatureEvidenceRow, TraceRow } from "./trace-port.ts";
 
 export type { BatchItem, EventItem, LogMeta } from "./postback-outcome.ts";
@@ -82,7 +89,8 @@ export async function decideBatch(
   const playerKeys = events.flatMap((item) =>
     item.fields.playerId ? [{ operatorId: item.operator.id, playerId: item.fields.playerId }] : [],
   );
-  const known = await tx.findKnown({ conversions: keys, players: playerKeys });
+  const clickIds = clicksWanted(events, effects);
+  const known = await tx.findKnown({ conversions: keys, players: playerKeys, clicks: clickIds });
   const conversions = new Map<string, ConversionRow>();
   for (const row of known.conversions) conversions.set(keyOf(row.operatorId, row.txid), row);
   const players = new Map<string, PlayerRow>();
@@ -175,6 +183,12 @@ export async function decideBatch(
       clickTimes,
       afterCommit,
       ...(traced.size ? { traces: traced } : {}),
+      ...(known.clicks && {
+        clicks: {
+          asked: new Set(clickIds),
+          rows: new Map(known.clicks.map((click) => [click.clickId, click])),
+        },
+      }),
     };
     for (const effect of effects) await effect(tx, rows, context);
   }
@@ -263,6 +277,17 @@ function programOfLog(item: BatchItem, d: Decided): number | null {
   if (item.kind === "rejected") return item.meta.programId ?? null;
   if (item.click.kind === "touch") return item.click.touch.programId;
   return item.declaredProgramId;
+}
+
+/** The click ids the batch's events name, when an effect may read those clicks (else none). */
+function clicksWanted(events: readonly EventItem[], effects: readonly ConversionEffect[]): string[] {
+  const touches = events.flatMap((item) =>
+    item.click.kind === "touch" && item.click.touch.clickId ? [item.click.touch] : [],
+  );
+  if (!touches.length) return [];
+  const affiliates = new Set(touches.map((touch) => touch.affiliateId));
+  if (!effects.some((effect) => effect.readsClicks?.(affiliates))) return [];
+  return [...new Set(touches.map((touch) => touch.clickId!))];
 }
 
 /**

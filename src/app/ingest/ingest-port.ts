@@ -6,7 +6,7 @@
 import type { PostbackTrace } from "../../domain/postback-trace.ts";
 import type { LedgerTx } from "../commissions/ledger-port.ts";
 import type { OutboxTx } from "../delivery/outbox-port.ts";
-import type { ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
+import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "../records.ts";
 import type { SignatureEvidenceRow, TraceRow } from "./trace-port.ts";
 
 export interface OperatorKey {
@@ -35,11 +35,16 @@ export interface BatchRecords {
 /** One ingest transaction: reads and writes for a batch of postbacks, committed together. */
 export interface IngestTx {
   findPlayers(keys: readonly PlayerKey[]): Promise<PlayerRow[]>;
-  /** A batch's known conversions and player bindings (one round trip on PostgreSQL). */
+  /**
+   * A batch's known conversions and player bindings (one round trip on PostgreSQL). Where the
+   * engine reads them in the same round trip (PostgreSQL), also the clicks named by `clicks`, for
+   * the effects (`EffectContext.clicks`); elsewhere `clicks` is undefined and effects read their own.
+   */
   findKnown(keys: {
     readonly conversions: readonly OperatorKey[];
     readonly players: readonly PlayerKey[];
-  }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[] }>;
+    readonly clicks?: readonly string[];
+  }): Promise<{ conversions: ConversionRow[]; players: PlayerRow[]; clicks?: ClickRow[] }>;
   /** Sum of the amounts already reversed, per original conversion id. */
   reversedTotals(conversionIds: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -77,6 +82,11 @@ export interface EffectContext {
   readonly afterCommit: Array<() => void>;
   /** The step traces of the batch's traced conversions, by conversion id (absent: none traced). */
   readonly traces?: ReadonlyMap<string, PostbackTrace>;
+  /**
+   * Clicks read with the batch's first statement (PostgreSQL), for effects that would read them:
+   * `asked` are the ids looked up (a missing row is a click not stored), `rows` those found.
+   */
+  readonly clicks?: { readonly asked: ReadonlySet<string>; readonly rows: ReadonlyMap<string, ClickRow> };
 }
 
 /**
@@ -84,8 +94,11 @@ export interface EffectContext {
  * rejections excluded), so whatever it writes commits, or rolls back, with them. Effects run in the
  * order given: commissions before outbound postbacks.
  */
-export type ConversionEffect = (
-  tx: IngestTx,
-  committed: readonly ConversionRow[],
-  context: EffectContext,
-) => Promise<void>;
+export interface ConversionEffect {
+  (tx: IngestTx, committed: readonly ConversionRow[], context: EffectContext): Promise<void>;
+  /**
+   * Whether it may read the clicks of these affiliates' conversions (the outbound macros): if so,
+   * the batch reads the clicks its postbacks name with its first statement, where it can.
+   */
+  readonly readsClicks?: (affiliateIds: ReadonlySet<number>) => boolean;
+}

@@ -29,11 +29,25 @@ UNION ALL
 SELECT 'p', to_jsonb(t) FROM players t
   JOIN unnest($3::int8[], $4::text[]) AS k(a, b) ON t.operator_id = k.a AND t.player_id = k.b`;
 
+/** The same, and the clicks an effect will read (the outbound macros), by primary key. */
+const KNOWN_AND_CLICKS_SQL = `${KNOWN_SQL}
+UNION ALL
+SELECT 'k', to_jsonb(t) FROM clicks t WHERE t.click_id = ANY($5::text[])`;
+
 export async function findKnown(
   tx: SqlExecutor,
   conversions: readonly Pair[],
   players: readonly Pair[],
-): Promise<{ conversions: SqlRow[]; players: SqlRow[] }> {
+  clicks: readonly string[],
+): Promise<{ conversions: SqlRow[]; players: SqlRow[]; clicks?: SqlRow[] }> {
+  if (clicks.length) {
+    const params = [...pairArrays(conversions), ...pairArrays(players), [...new Set(clicks)]];
+    const found = { conversions: [] as SqlRow[], players: [] as SqlRow[], clicks: [] as SqlRow[] };
+    const into: Record<string, SqlRow[]> = { c: found.conversions, p: found.players, k: found.clicks };
+    for (const { kind, row } of await tx.all(KNOWN_AND_CLICKS_SQL, params as unknown as SqlValue[]))
+      into[String(kind)]!.push(row as unknown as SqlRow);
+    return found;
+  }
   // Either list empty: only the other table needs a look-up.
   if (conversions.length === 0 || players.length === 0)
     return {

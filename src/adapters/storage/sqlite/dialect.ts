@@ -10,6 +10,7 @@ const unlocked = async (): Promise<void> => {};
 
 export const sqliteDialect: SqlDialect = {
   engine: "sqlite",
+  holdsWrites: false,
   builder: compileOnly(new SqliteAdapter(), () => new SqliteQueryCompiler()),
   forUpdate: "",
   lockIds: unlocked,
