@@ -8,7 +8,7 @@ import { verifyClickId } from "../../domain/click-id.ts";
 import { ERRORS, type ErrorCode, type Failure, fail, ok, type Result } from "../../domain/errors.ts";
 import { clientIp } from "../../domain/ip.ts";
 import type { Operator, Program } from "../../domain/model.ts";
-import { EMPTY_MAPPING, parsePostbackParams } from "../../domain/postback-params.ts";
+import { EMPTY_MAPPING, type PostbackFields, parsePostbackParams } from "../../domain/postback-params.ts";
 import { failedStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
 import type { Catalog } from "../catalog.ts";
@@ -273,33 +273,44 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     const fields = parsePostbackParams(pairs.value, operator.mapping, request.receivedAt);
     if (trace) traceFields(trace, pairs.value, operator.mapping, fields);
     if (!fields.ok) return reject(withTxid, fields.error);
-    const finalMeta: LogMeta = { ...withTxid, txid: fields.value.txid };
+    return submitParsed(operator, fields.value, { ...withTxid, txid: fields.value.txid }, trace);
+  }
 
+  /**
+   * A parsed event, live or backfilled alike: its program and click resolved, then queued for the
+   * batch (a program it names that the operator does not run is refused here).
+   */
+  async function submitParsed(
+    operator: Operator,
+    fields: PostbackFields,
+    meta: LogMeta,
+    trace?: PostbackTrace,
+  ): Promise<PostbackAnswer> {
     let programs: Program[];
     let click: ClickResolution;
     try {
       programs = (await deps.catalog.programsOf(operator.id)) ?? [];
-      click = await resolveClick(fields.value.clickId, operator.id);
+      click = await resolveClick(fields.clickId, operator.id);
     } catch (error) {
       deps.onStorageError?.(error);
       return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
     }
-    const declared = declaredProgram(fields.value.programId, programs);
+    const declared = declaredProgram(fields.programId, programs);
     if (!declared.ok) {
       if (trace) failedStep(trace, "validation", declared.error);
       return reject(
-        { ...finalMeta, programId: click.kind === "touch" ? click.touch.programId : null },
+        { ...meta, programId: click.kind === "touch" ? click.touch.programId : null },
         declared.error,
       );
     }
     return submit({
       kind: "event",
       operator,
-      fields: fields.value,
+      fields,
       click,
       programs,
       declaredProgramId: declared.value,
-      meta: finalMeta,
+      meta,
     });
   }
 
@@ -340,26 +351,7 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     // Mapped when the file was read: the fields are ours already.
     const fields = parsePostbackParams(pairs, EMPTY_MAPPING, receivedAt);
     if (!fields.ok) return reject(meta, fields.error);
-    let programs: Program[];
-    let click: ClickResolution;
-    try {
-      programs = (await deps.catalog.programsOf(operator.id)) ?? [];
-      click = await resolveClick(fields.value.clickId, operator.id);
-    } catch (error) {
-      deps.onStorageError?.(error);
-      return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
-    }
-    const declared = declaredProgram(fields.value.programId, programs);
-    if (!declared.ok) return reject(meta, declared.error);
-    return submit({
-      kind: "event",
-      operator,
-      fields: fields.value,
-      click,
-      programs,
-      declaredProgramId: declared.value,
-      meta,
-    });
+    return submitParsed(operator, fields.value, meta);
   }
 
   return {
