@@ -41,7 +41,9 @@ function outcomeOf(
   conversion: ConversionRow | undefined,
   programOf: number | null | undefined,
 ): [number, string, string] {
-  const program = conversion?.programId ?? programOf ?? 0;
+  // The request log's own program (its conversion's, else the click's, the one it named or the
+  // operator's only one: request-outcome.ts), so a refusal counts under its program when known.
+  const program = log.programId ?? conversion?.programId ?? programOf ?? 0;
   if (log.code === "duplicate") return [program, "duplicate", "duplicate"];
   if (log.code !== "accepted") return [program, "rejected", log.code];
   if (conversion?.test) return [program, "test", log.code];

@@ -18,7 +18,7 @@ const latencyBucket = (column: string): string =>
 /** The rollups recounted from the raw rows, in the tables' column order. */
 export const ROLLUP_RECOUNT = {
   postbacks: `SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) AS count FROM (
-      SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(c.program_id, 0) AS program_id,
+      SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(r.program_id, c.program_id, 0) AS program_id,
         r.received_at - r.received_at % ${HOUR_MS} AS hour_at,
         CASE WHEN r.code = 'duplicate' THEN 'duplicate' WHEN r.code <> 'accepted' THEN 'rejected'
           WHEN c.test = 1 THEN 'test' WHEN c.unattributed_reason IS NOT NULL THEN 'unattributed'

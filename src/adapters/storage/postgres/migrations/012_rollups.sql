@@ -10,7 +10,7 @@
 -- beside ledger_balances, since status moves pass through there; deliveries, whose state many
 -- writers change (the dispatcher, pauses, replays), by triggers below.
 
--- Postback outcomes per operator, program (0 when unknown: a rejected request), UTC hour,
+-- Postback outcomes per operator, program (the request log's, 0 when unknown), UTC hour,
 -- outcome and code, with a latency histogram: latency_le_us is the bucket's upper bound in
 -- microseconds (9007199254740991 for "more"); percentiles read as the bound of their bucket
 -- (docs/api.md: never below the true value, at most 1.5x above it between 0.5 ms and 1 s).
@@ -63,7 +63,7 @@ CREATE INDEX report_commissions_bucket ON report_commissions (bucket_at);
 -- What is already there (a request log pruned before this migration is counted as it is now).
 INSERT INTO postback_rollup (operator_id, program_id, hour_at, outcome, code, latency_le_us, count)
 SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) FROM (
-  SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(c.program_id, 0) AS program_id,
+  SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(r.program_id, c.program_id, 0) AS program_id,
     r.received_at - r.received_at % 3600000 AS hour_at,
     CASE WHEN r.code <> 'accepted' THEN CASE WHEN r.code = 'duplicate' THEN 'duplicate' ELSE 'rejected' END
       WHEN c.test = 1 THEN 'test' WHEN c.unattributed_reason IS NOT NULL THEN 'unattributed' ELSE 'accepted' END AS outcome,
