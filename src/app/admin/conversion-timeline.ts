@@ -10,7 +10,7 @@ import type { LedgerEntry } from "../commissions/ledger-port.ts";
 import type { Attempt, Delivery } from "../delivery/outbox-port.ts";
 import type { ClickRow, ConversionRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
-import { getConversion } from "./records.ts";
+import { type ConversionView, getConversion } from "./records.ts";
 
 /** A player's events shown at most (a player with more is said to have more). */
 export const PLAYER_EVENTS_SHOWN = 200;
@@ -23,7 +23,7 @@ export interface TimelineDelivery {
 }
 
 export interface ConversionTimeline {
-  readonly conversion: ConversionRow;
+  readonly conversion: ConversionView;
   /** For a reversal: the conversion it reverses (if the viewer may see it). */
   readonly original: ConversionRow | undefined;
   /** The click it was attributed through (absent when unattributed, bound by player only, or pruned). */

@@ -67,7 +67,7 @@ function eventsSection(t: ConversionTimeline, zone: string): SafeHtml {
 </table></div></section>`;
 }
 
-function ledgerSection(entries: readonly LedgerEntry[], zone: string): SafeHtml {
+function ledgerSection(entries: readonly LedgerEntry[], zone: string, noPlan: boolean): SafeHtml {
   const body = entries.length
     ? html`<div class="table-wrap"><table>
   <thead><tr><th scope="col">Written</th><th scope="col">Kind</th><th scope="col">Affiliate</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Why</th></tr></thead>
@@ -78,7 +78,9 @@ function ledgerSection(entries: readonly LedgerEntry[], zone: string): SafeHtml 
       <td class="num">${amountOf(e.amountMinor, e.currency)}</td><td><span class="status ${e.status}">${e.status}</span></td>
       <td>${String(e.explain["text"] ?? "")}</td></tr>`,
   )}</tbody></table></div>`
-    : html`<p class="empty">No ledger entry: nothing was earned (test or unattributed event, no plan in force, or below the plan's conditions).</p>`;
+    : noPlan
+      ? html`<p class="warning">No commission plan was in force for this program and affiliate when it occurred: it earned nothing. Once a plan exists, a recalculation credits it.</p>`
+      : html`<p class="empty">No ledger entry: nothing was earned (test or unattributed event, or below the plan's conditions).</p>`;
   return html`<section aria-labelledby="ledger-h"><h2 id="ledger-h">Commissions</h2>${body}</section>`;
 }
 
@@ -134,7 +136,7 @@ ${flash ? html`<p class="flash" role="status">${flash}</p>` : ""}
 </dl>
 ${clickSection(t.click, t, zone)}
 ${eventsSection(t, zone)}
-${ledgerSection(t.ledger, zone)}
+${ledgerSection(t.ledger, zone, t.conversion.noCommissionPlan)}
 ${deliveriesSection(t, viewer, zone)}`,
   });
 }

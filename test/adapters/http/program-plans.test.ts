@@ -40,6 +40,7 @@ for (const engine of await availableEngines()) {
       assert.ok(cpa, "the preset's CPA was earned");
       assert.equal(cpa.amount_minor, PLAN_PRESETS.igaming.cpa!.amountMinor);
       assert.equal(cpa.explain["plan_id"], program.commission_plan_id);
+      assert.equal((await b.admin("GET", `/v1/conversions/${ftd}`)).body.no_commission_plan, false);
     });
 
     test('commission_plan "none": no plan, a warning on every read, gone once a plan is added', async () => {
@@ -62,6 +63,13 @@ for (const engine of await availableEngines()) {
         ev("ftd", { click_id: await clickOf(b, w), player_id: "p-none", amount: "500.00", currency: "USD" }),
       );
       assert.deepEqual(await entries(b, `conversion_id=${ftd}`), [], "no plan: nothing earned");
+      // …and the conversion says why, in its own record and in the list.
+      assert.equal((await b.admin("GET", `/v1/conversions/${ftd}`)).body.no_commission_plan, true);
+      const conversions = await b.admin("GET", `/v1/conversions?program_id=${w.program.id}`);
+      assert.deepEqual(
+        conversions.body.data.map((c: { no_commission_plan: boolean }) => c.no_commission_plan),
+        [true],
+      );
 
       const plan = await b.admin("POST", `/v1/programs/${w.program.id}/plans`, {
         terms: PLAN_PRESETS.forex,
@@ -71,6 +79,8 @@ for (const engine of await availableEngines()) {
       const after = await b.admin("GET", `/v1/programs/${w.program.id}`);
       assert.equal(after.body.commission_plan_id, plan.body.id);
       assert.deepEqual(after.body.warnings, []);
+      // A plan in force at its time now: not "no plan" any more (a recalculation would credit it).
+      assert.equal((await b.admin("GET", `/v1/conversions/${ftd}`)).body.no_commission_plan, false);
     });
 
     test("a plan that only starts in the future leaves the program without one now", async () => {

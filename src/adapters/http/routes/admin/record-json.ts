@@ -1,4 +1,5 @@
 /** Conversions, request-log rows and clicks as the API writes them (schemas: record-schemas.ts). */
+import type { ConversionView } from "../../../../app/admin/records.ts";
 import type { ClickRow, ConversionRow, RequestLogRow } from "../../../../app/records.ts";
 import { formatLots, formatMinor } from "../../../../domain/money.ts";
 import { csvLine } from "../../csv.ts";
@@ -13,7 +14,7 @@ function amountOf(row: ConversionRow): string | null {
   }
 }
 
-export const conversionJson = (row: ConversionRow) => ({
+export const conversionJson = (row: ConversionView) => ({
   id: row.id,
   operator_id: row.operatorId,
   txid: row.txid,
@@ -36,6 +37,7 @@ export const conversionJson = (row: ConversionRow) => ({
   sub_id: row.subId,
   extra: row.extra,
   reconciliation_id: row.reconciliationId ?? null,
+  no_commission_plan: row.noCommissionPlan,
 });
 
 function parseRaw(raw: string): Record<string, unknown> {

@@ -39,6 +39,10 @@ export const CONVERSION = Type.Object({
   reconciliation_id: Nullable(STRING, {
     description: "The reconciliation run whose backfill wrote it; null: live.",
   }),
+  no_commission_plan: Type.Boolean({
+    description:
+      "Attributed and live, but no plan or deal of its program was in force for its affiliate at occurred_at: it earned nothing for that reason (POST /v1/programs/{id}/recalculations credits it once a plan exists).",
+  }),
 });
 
 export const REQUEST_LOG = Type.Object({
