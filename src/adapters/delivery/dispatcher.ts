@@ -62,6 +62,12 @@ interface Loop {
   readonly nudged: Set<number>;
   /** Claims never overlap (each must see the room the one before took): the loop's or a batch's. */
   claiming: boolean;
+  /**
+   * Deliveries whose outcome committed while the loop's own claim was out (PostgreSQL: the claim
+   * runs on another connection). A claim may have taken such a row, gone stale, just before its
+   * outcome committed: its answer would arrive after the hold is released and send it again.
+   */
+  settledWhileClaiming: Set<string> | undefined;
 }
 
 /** The deliver use case's deps with `finish` going through the group commit. */
@@ -85,6 +91,7 @@ function send(loop: Loop, delivery: ClaimedDelivery): void {
     },
   };
   const settle = (): void => {
+    loop.settledWhileClaiming?.add(delivery.id);
     loop.lanes.done(delivery.id);
     loop.ends.get(delivery.id)?.resolve();
     loop.ends.delete(delivery.id);
@@ -145,12 +152,16 @@ async function claimAndSend(loop: Loop, endpoints?: readonly number[]): Promise<
   const request = loop.lanes.claimFor(loop.deps.workerId, loop.deps.clock.now(), [], endpoints);
   if (request.limit <= 0) return [];
   loop.claiming = true;
+  const settled = new Set<string>();
+  loop.settledWhileClaiming = settled;
   try {
-    const claimed = await loop.deps.store.claim(request);
+    // A row whose outcome committed meanwhile was claimed before it was: it is done, not due.
+    const claimed = (await loop.deps.store.claim(request)).filter((row) => !settled.has(row.id));
     loop.lanes.claimed(request, claimed);
     return accept(loop, claimed);
   } finally {
     loop.claiming = false;
+    loop.settledWhileClaiming = undefined;
   }
 }
 
@@ -165,6 +176,7 @@ export function createDispatcher(plain: DeliverDeps, options: DispatcherOptions)
     stopped: false,
     nudged: new Set(),
     claiming: false,
+    settledWhileClaiming: undefined,
   };
   const finisher = createFinishBatcher(plain.store, {
     maxBatch: 1000,
