@@ -2,15 +2,15 @@
 import type { FastifyInstance } from "fastify";
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { listAlerts } from "../app/alerts/alert-admin.ts";
+import type { ConsoleKit } from "./console-kit.ts";
 import { alertsPage } from "./pages/alerts.ts";
-import type { PageHelpers } from "./timeline-pages.ts";
 
 export const ALERT_PAGE_PATHS: readonly string[] = ["/alerts"];
 
 /** Rows shown of each list. */
 const SHOWN = 100;
 
-export async function alertPages(app: FastifyInstance, deps: AdminDeps, helpers: PageHelpers): Promise<void> {
+export async function alertPages(app: FastifyInstance, deps: AdminDeps, helpers: ConsoleKit): Promise<void> {
   app.get("/alerts", async (request, reply) => {
     const viewer = await helpers.viewerOf(request);
     if (!viewer) return reply.redirect("/sign-in", 303);

@@ -28,6 +28,7 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { StorageUnavailableError } from "../app/storage-errors.ts";
 import { ERRORS, PostwireError } from "../domain/errors.ts";
 import { ALERT_PAGE_PATHS, alertPages } from "./alert-pages.ts";
+import { type ConsoleKit, formOf } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
@@ -62,11 +63,7 @@ export interface ConsoleDeps extends AdminDeps {
   readonly signInThrottle?: SignInThrottle;
 }
 
-type Form = Record<string, string | undefined>;
 const HTML = "text/html; charset=utf-8";
-
-const formOf = (request: FastifyRequest): Form =>
-  request.body !== null && typeof request.body === "object" ? (request.body as Form) : {};
 
 /** A path of this console to return to, never another site. */
 const returnPath = (value: string | undefined): string =>
@@ -175,10 +172,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     return sendPage(reply, await home(deps, viewer));
   });
 
-  await timelinePages(app, deps, { viewerOf, formViewer, sendPage });
-  await setupPages(app, deps, { viewerOf, formViewer, sendPage });
-  await alertPages(app, deps, { viewerOf, formViewer, sendPage });
-  await statsPages(app, deps, { viewerOf, sendPage: (reply, body) => sendPage(reply, body) });
+  // One kit for every page module.
+  const kit: ConsoleKit = { viewerOf, formViewer, sendPage, returnPath, cookieOptions };
+  await timelinePages(app, deps, kit);
+  await setupPages(app, deps, kit);
+  await alertPages(app, deps, kit);
+  await statsPages(app, deps, kit);
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);
@@ -223,5 +222,5 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     return reply.redirect(returnPath(form["return_to"]), 303);
   });
 
-  await requestRoutes(app, deps, { viewerOf, formViewer, sendPage, returnPath, cookieOptions });
+  await requestRoutes(app, deps, kit);
 }

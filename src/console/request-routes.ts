@@ -12,6 +12,7 @@ import { requestLogCsv } from "../adapters/http/routes/admin/request-log.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { replayDelivery, replayRange } from "../app/delivery/deliveries.ts";
 import { PostwireError } from "../domain/errors.ts";
+import { type ConsoleKit, type Form, formOf } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
 import { programFailuresPage } from "./pages/program-failures.ts";
 import { requestDetailPage } from "./pages/request-detail.ts";
@@ -19,21 +20,7 @@ import { type ExplorerQuery, parseExplorerQuery, requestsPage } from "./pages/re
 import { formatTime } from "./time-zones.ts";
 import { epochOfLocal } from "./zoned-time.ts";
 
-/** What console-routes.ts lends these routes: its session, CSRF and answer helpers. */
-export interface ConsoleKit {
-  viewerOf(request: FastifyRequest): Promise<Viewer | undefined>;
-  /** The viewer of a POST whose CSRF token is right; otherwise the refusal has been sent. */
-  formViewer(request: FastifyRequest, reply: FastifyReply): Promise<Viewer | undefined>;
-  sendPage(reply: FastifyReply, body: string, status?: number): FastifyReply;
-  /** A path of this console to return to (never another site). */
-  returnPath(value: string | undefined): string;
-  readonly cookieOptions: {
-    readonly path: string;
-    readonly httpOnly: boolean;
-    readonly sameSite: "strict";
-    readonly secure: boolean;
-  };
-}
+export type { ConsoleKit } from "./console-kit.ts";
 
 /** The one-time message after a replay: set before the redirect, shown and cleared by the next page. */
 export const FLASH_COOKIE = "pw_flash";
@@ -45,10 +32,6 @@ export const REQUEST_PATHS = [
   "/deliveries/:id/replay",
   "/endpoints/:id/replay-dead",
 ];
-
-type Form = Record<string, string | undefined>;
-const formOf = (request: FastifyRequest): Form =>
-  request.body !== null && typeof request.body === "object" ? (request.body as Form) : {};
 
 /** Pages these roles may not use answer as if they did not exist. */
 const hidden = (what: string) => new PostwireError("not_found", `${what} was not found.`);

@@ -15,6 +15,7 @@ import { recalculateCommissions } from "../app/commissions/recalculate-commissio
 import { PostwireError } from "../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
 import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
+import { type ConsoleKit, type Form, formOf } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -24,7 +25,6 @@ import {
   type SetupData,
   setupPage,
 } from "./pages/setup.ts";
-import type { PageHelpers } from "./timeline-pages.ts";
 
 export const SETUP_PAGE_PATHS: readonly string[] = [
   "/setup",
@@ -37,10 +37,6 @@ export const SETUP_PAGE_PATHS: readonly string[] = [
 
 /** Rows the set-up page lists of each kind. */
 const LISTED = 500;
-
-type Form = Record<string, string | undefined>;
-const formOf = (request: FastifyRequest): Form =>
-  request.body !== null && typeof request.body === "object" ? (request.body as Form) : {};
 
 /** A form's text field: trimmed, present, not too long, storable; otherwise a PostwireError naming it. */
 function required(form: Form, name: string, max = 200): string {
@@ -80,7 +76,7 @@ function formErrorOf(form: FormError["form"], error: unknown): FormError | undef
 export async function setupPages(
   app: FastifyInstance,
   deps: AdminDeps & { readonly clickSecrets?: readonly Uint8Array[] | undefined },
-  helpers: PageHelpers,
+  helpers: ConsoleKit,
 ): Promise<void> {
   async function data(viewer: Viewer): Promise<SetupData> {
     const p = viewer.principal;

@@ -6,11 +6,11 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { attachmentNamed } from "../adapters/http/csv.ts";
 import { reportCsv, reportFileName } from "../adapters/http/report-table.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
-import type { Viewer } from "./layout.ts";
+import type { ConsoleKit } from "./console-kit.ts";
 import { programPage, rangeOf } from "./pages/program.ts";
 import { loadReport, type ReportQuery, reportsPage } from "./pages/reports.ts";
 
@@ -24,16 +24,7 @@ export const STATS_PAGE_PATHS: readonly string[] = [
 /** The folder of uPlot's built files (uPlot.iife.min.js, uPlot.min.css). */
 const UPLOT_DIST = path.dirname(createRequire(import.meta.url).resolve("uplot"));
 
-export interface StatsPageHelpers {
-  viewerOf(request: FastifyRequest): Promise<Viewer | undefined>;
-  sendPage(reply: FastifyReply, body: string): FastifyReply;
-}
-
-export async function statsPages(
-  app: FastifyInstance,
-  deps: AdminDeps,
-  helpers: StatsPageHelpers,
-): Promise<void> {
+export async function statsPages(app: FastifyInstance, deps: AdminDeps, helpers: ConsoleKit): Promise<void> {
   await app.register(fastifyStatic, {
     root: UPLOT_DIST,
     prefix: "/assets/uplot/",

@@ -2,11 +2,11 @@
  * The conversion timeline's routes: GET /conversions/:id, GET /search?q=, and the replay of one
  * of the conversion's outbound postbacks (a CSRF-checked form POST, then back to the timeline).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { conversionTimeline, searchTimeline } from "../app/admin/conversion-timeline.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { replayDelivery } from "../app/delivery/deliveries.ts";
-import type { Viewer } from "./layout.ts";
+import type { ConsoleKit } from "./console-kit.ts";
 import { conversionPage, searchPage } from "./pages/conversion.ts";
 
 export const TIMELINE_PAGE_PATHS: readonly string[] = [
@@ -14,13 +14,6 @@ export const TIMELINE_PAGE_PATHS: readonly string[] = [
   "/search",
   "/conversions/:id/deliveries/:deliveryId/replay",
 ];
-
-export interface PageHelpers {
-  viewerOf(request: FastifyRequest): Promise<Viewer | undefined>;
-  /** The viewer of a signed-in POST whose CSRF token is right; otherwise the refusal is sent. */
-  formViewer(request: FastifyRequest, reply: FastifyReply): Promise<Viewer | undefined>;
-  sendPage(reply: FastifyReply, body: string, status?: number): FastifyReply;
-}
 
 /** Flash messages a redirect may carry (by code, so nothing from the URL is shown as such). */
 const FLASHES: Readonly<Record<string, string>> = {
@@ -30,7 +23,7 @@ const FLASHES: Readonly<Record<string, string>> = {
 export async function timelinePages(
   app: FastifyInstance,
   deps: AdminDeps,
-  helpers: PageHelpers,
+  helpers: ConsoleKit,
 ): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { done?: string } }>(
     "/conversions/:id",

@@ -5,12 +5,9 @@
  */
 import type { AlertRow } from "../../app/alerts/alert-port.ts";
 import { summaryOf } from "../../domain/alerts/alert-messages.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml, safeHref } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
-import { formatTime } from "../time-zones.ts";
-
-const when = (ms: number, zone: string) =>
-  html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, zone)}</time>`;
 
 function table(caption: string, alerts: readonly AlertRow[], zone: string, empty: string): SafeHtml {
   if (!alerts.length) return html`<h2>${caption}</h2><p class="empty">${empty}</p>`;
@@ -19,8 +16,8 @@ function table(caption: string, alerts: readonly AlertRow[], zone: string, empty
   <tbody>${alerts.map(
     (
       a,
-    ) => html`<tr><td>${when(a.since, zone)}</td><td><span class="status ${a.state === "firing" ? "disabled" : "active"}">${a.rule}</span></td>
-      <td><a href="${safeHref(a.link)}">${summaryOf(a)}</a></td><td>${a.resolvedAt === null ? "—" : when(a.resolvedAt, zone)}</td></tr>`,
+    ) => html`<tr><td>${timeOf(a.since, zone)}</td><td><span class="status ${a.state === "firing" ? "disabled" : "active"}">${a.rule}</span></td>
+      <td><a href="${safeHref(a.link)}">${summaryOf(a)}</a></td><td>${a.resolvedAt === null ? "—" : timeOf(a.resolvedAt, zone)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

@@ -13,12 +13,10 @@ import type {
 import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
 import type { ClickRow, ConversionRow } from "../../app/records.ts";
 import { formatMinor } from "../../domain/money.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml, safeHref } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
-import { formatTime } from "../time-zones.ts";
 
-const when = (ms: number, zone: string) =>
-  html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, zone)}</time>`;
 const amountOf = (minor: number | null, currency: string | null) =>
   minor === null || currency === null ? "—" : `${formatMinor(minor, currency)} ${currency}`;
 
@@ -41,7 +39,7 @@ function clickSection(click: ClickRow | undefined, t: ConversionTimeline, zone: 
   return html`<section aria-labelledby="click-h"><h2 id="click-h">Click</h2>
 <dl class="facts">
   <dt>Click id</dt><dd><code>${click.clickId}</code></dd>
-  <dt>Time</dt><dd>${when(click.createdAt, zone)}</dd>
+  <dt>Time</dt><dd>${timeOf(click.createdAt, zone)}</dd>
   <dt>Link</dt><dd>${t.link ? html`<code>${t.link.code}</code> (id ${t.link.id})` : `id ${click.linkId}`}</dd>
   <dt>Affiliate</dt><dd>${click.affiliateId}</dd>
   ${subs}
@@ -57,7 +55,7 @@ function eventsSection(t: ConversionTimeline, zone: string): SafeHtml {
   <thead><tr><th scope="col">Occurred</th><th scope="col">Event</th><th scope="col">Amount</th><th scope="col">txid</th><th scope="col">Reverses</th><th scope="col">State</th></tr></thead>
   <tbody>${t.events.map(
     (e) => html`<tr${e.id === t.conversion.id ? html` aria-current="true" class="current"` : ""}>
-      <td>${when(e.occurredAt, zone)}</td>
+      <td>${timeOf(e.occurredAt, zone)}</td>
       <td><a href="/conversions/${encodeURIComponent(e.id)}">${e.event}</a></td>
       <td class="num">${amountOf(e.amountMinor, e.currency)}</td>
       <td><code>${e.txid}</code></td>
@@ -74,7 +72,7 @@ function ledgerSection(entries: readonly LedgerEntry[], zone: string, noPlan: bo
   <tbody>${entries.map(
     (
       e,
-    ) => html`<tr><td>${when(e.createdAt, zone)}</td><td>${e.kind} · ${e.component}</td><td class="num">${e.affiliateId}</td>
+    ) => html`<tr><td>${timeOf(e.createdAt, zone)}</td><td>${e.kind} · ${e.component}</td><td class="num">${e.affiliateId}</td>
       <td class="num">${amountOf(e.amountMinor, e.currency)}</td><td><span class="status ${e.status}">${e.status}</span></td>
       <td>${String(e.explain["text"] ?? "")}</td></tr>`,
   )}</tbody></table></div>`
@@ -96,11 +94,11 @@ function deliveryBlock(d: TimelineDelivery, conversionId: string, viewer: Viewer
       ? html`<div class="table-wrap"><table>
     <thead><tr><th scope="col">Attempt</th><th scope="col">Started</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Response (excerpt)</th></tr></thead>
     <tbody>${d.attempts.map(
-      (a) => html`<tr><td class="num">${a.attempt}</td><td>${when(a.startedAt, zone)}</td>
+      (a) => html`<tr><td class="num">${a.attempt}</td><td>${timeOf(a.startedAt, zone)}</td>
         <td>${a.httpStatus ?? a.error ?? "—"}${a.detail ? html` <span class="hint">${a.detail}</span>` : ""}</td>
         <td class="num">${a.latencyMs} ms</td><td><code>${a.responseSnippet.slice(0, 200)}</code></td></tr>`,
     )}</tbody></table></div>`
-      : html`<p class="empty">Not attempted yet${delivery.runAt ? html` (due ${when(delivery.runAt, zone)})` : ""}.</p>`
+      : html`<p class="empty">Not attempted yet${delivery.runAt ? html` (due ${timeOf(delivery.runAt, zone)})` : ""}.</p>`
   }
 </article>`;
 }
@@ -125,8 +123,8 @@ export function conversionPage(t: ConversionTimeline, viewer: Viewer, flash?: st
 ${flash ? html`<p class="flash" role="status">${flash}</p>` : ""}
 <dl class="facts">
   <dt>Conversion</dt><dd><code>${c.id}</code></dd>
-  <dt>Occurred</dt><dd>${when(c.occurredAt, zone)}</dd>
-  <dt>Received</dt><dd>${when(c.receivedAt, zone)}</dd>
+  <dt>Occurred</dt><dd>${timeOf(c.occurredAt, zone)}</dd>
+  <dt>Received</dt><dd>${timeOf(c.receivedAt, zone)}</dd>
   <dt>Amount</dt><dd>${amountOf(c.amountMinor, c.currency)}</dd>
   <dt>Program</dt><dd>${t.program ? html`<a href="${safeHref(`/programs/${t.program.id}`)}">${t.program.name}</a>` : "—"}</dd>
   <dt>Affiliate</dt><dd>${c.affiliateId ?? "—"}</dd>
@@ -156,7 +154,7 @@ ${
   <tbody>${rows.map(
     (
       c,
-    ) => html`<tr><td>${when(c.occurredAt, zone)}</td><td><a href="/conversions/${encodeURIComponent(c.id)}">${c.event}</a></td>
+    ) => html`<tr><td>${timeOf(c.occurredAt, zone)}</td><td><a href="/conversions/${encodeURIComponent(c.id)}">${c.event}</a></td>
       <td><code>${c.txid}</code></td><td>${c.playerId ?? "—"}</td><td class="num">${c.operatorId}</td><td>${stateOf(c)}</td></tr>`,
   )}</tbody></table></div>`
     : query
@@ -166,7 +164,7 @@ ${
 ${
   result.click
     ? html`<section aria-labelledby="click-h"><h2 id="click-h">Click <code>${result.click.clickId}</code></h2>
-<p>Issued ${when(result.click.createdAt, zone)} on link ${result.click.linkId} of affiliate ${result.click.affiliateId}, program ${result.click.programId}. Its conversions carry this click id: search by their txid or player id.</p></section>`
+<p>Issued ${timeOf(result.click.createdAt, zone)} on link ${result.click.linkId} of affiliate ${result.click.affiliateId}, program ${result.click.programId}. Its conversions carry this click id: search by their txid or player id.</p></section>`
     : ""
 }`,
   });

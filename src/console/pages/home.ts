@@ -6,9 +6,9 @@ import type { AdminDeps } from "../../app/admin/deps.ts";
 import { listLinks } from "../../app/admin/links.ts";
 import { listPrograms } from "../../app/admin/programs.ts";
 import type { Link, Program } from "../../domain/model.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
-import { formatTime } from "../time-zones.ts";
 
 /** Rows shown at most; more are said to exist (the lists page by cursor in the API). */
 const SHOWN = 200;
@@ -21,7 +21,7 @@ function programsTable(programs: readonly Program[], zone: string): SafeHtml {
   <thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Vertical</th><th scope="col">Currency</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
   <tbody>${programs.map(
     (p) =>
-      html`<tr><td class="num">${p.id}</td><td>${p.name}</td><td>${p.vertical}</td><td>${p.currency}</td><td><span class="status ${p.status}">${p.status}</span></td><td><time datetime="${new Date(p.createdAt).toISOString()}">${formatTime(p.createdAt, zone)}</time></td></tr>`,
+      html`<tr><td class="num">${p.id}</td><td>${p.name}</td><td>${p.vertical}</td><td>${p.currency}</td><td><span class="status ${p.status}">${p.status}</span></td><td>${timeOf(p.createdAt, zone)}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }
@@ -34,7 +34,7 @@ function linksTable(links: readonly Link[], publicUrl: string, zone: string): Sa
   <thead><tr><th scope="col">Tracking URL</th><th scope="col">Program</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
   <tbody>${links.map(
     (l) =>
-      html`<tr><td><code>${publicUrl}/c/${l.code}</code></td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td><td><time datetime="${new Date(l.createdAt).toISOString()}">${formatTime(l.createdAt, zone)}</time></td></tr>`,
+      html`<tr><td><code>${publicUrl}/c/${l.code}</code></td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td><td>${timeOf(l.createdAt, zone)}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }

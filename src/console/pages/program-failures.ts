@@ -12,10 +12,11 @@ import { listProgramDeliveries } from "../../app/delivery/deliveries.ts";
 import type { Delivery } from "../../app/delivery/outbox-port.ts";
 import type { RequestLogRow } from "../../app/records.ts";
 import type { Program } from "../../domain/model.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 import { localOfEpoch } from "../zoned-time.ts";
-import { entryLink, fixOf, outcomeBadge, timeCell } from "./request-parts.ts";
+import { entryLink, fixOf, outcomeBadge } from "./request-parts.ts";
 
 export interface FailuresOptions {
   /** Rows of each list (default 20). */
@@ -44,7 +45,7 @@ function failuresTable(rows: readonly RequestLogRow[], zone: string): SafeHtml {
 <tbody>${rows.map(
     (
       r,
-    ) => html`<tr><td>${timeCell(r.receivedAt, zone)}</td><td>${outcomeBadge(r.outcome)}</td><td class="code"><code>${r.code}</code></td>
+    ) => html`<tr><td>${timeOf(r.receivedAt, zone)}</td><td>${outcomeBadge(r.outcome)}</td><td class="code"><code>${r.code}</code></td>
 <td class="reason">${r.reason ?? ""}</td><td class="fix">${fixOf(r) ?? ""}</td><td>${entryLink(r)}</td></tr>`,
   )}</tbody></table></div>`;
 }
@@ -72,7 +73,7 @@ function deliveriesTable(
     ) => html`<tr><td><code>${d.id}</code></td><td class="num">${d.endpointId}</td><td class="num">${d.affiliateId}</td>
 <td><span class="status state-${d.state}">${d.state}</span></td><td class="num">${d.attempts}</td>
 <td class="reason">${d.lastError ?? (d.lastStatus === null ? "" : `HTTP ${d.lastStatus}`)}</td>
-<td>${timeCell(d.createdAt, zone)}</td><td>${replayOne(d, viewer, returnTo)}</td></tr>`,
+<td>${timeOf(d.createdAt, zone)}</td><td>${replayOne(d, viewer, returnTo)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

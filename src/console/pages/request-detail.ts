@@ -7,9 +7,10 @@ import type { AdminDeps } from "../../app/admin/deps.ts";
 import { getRequestLogEntry } from "../../app/admin/records.ts";
 import type { ConversionRow, RequestLogRow } from "../../app/records.ts";
 import { formatMinor } from "../../domain/money.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
-import { fixOf, latencyText, meaningOf, outcomeBadge, timeCell } from "./request-parts.ts";
+import { fixOf, latencyText, meaningOf, outcomeBadge } from "./request-parts.ts";
 
 /** JSON text indented for reading; text that is not JSON as it is. */
 function pretty(text: string): string {
@@ -51,7 +52,7 @@ function conversionSection(c: ConversionRow, zone: string): SafeHtml {
 <dt>Click</dt><dd><code>${c.clickId ?? "—"}</code></dd>
 <dt>Player</dt><dd><code>${c.playerId ?? "—"}</code></dd>
 <dt>Sub id</dt><dd><code>${c.subId ?? "—"}</code></dd>
-<dt>Occurred</dt><dd>${timeCell(c.occurredAt, zone)}</dd>
+<dt>Occurred</dt><dd>${timeOf(c.occurredAt, zone)}</dd>
 </dl></section>`;
 }
 
@@ -59,7 +60,7 @@ function summary(e: RequestLogRow, conversion: ConversionRow | undefined, zone: 
   const fix = fixOf(e);
   const meaning = meaningOf(e.code);
   return html`<dl class="facts">
-<dt>Received</dt><dd>${timeCell(e.receivedAt, zone)}</dd>
+<dt>Received</dt><dd>${timeOf(e.receivedAt, zone)}</dd>
 <dt>Outcome</dt><dd>${outcomeBadge(e.outcome)}</dd>
 <dt>Answer</dt><dd>${e.status} <code>${e.code}</code>${meaning ? html` — ${meaning}` : ""}</dd>
 ${e.reason ? html`<dt>Reason</dt><dd class="reason">${e.reason}</dd>` : ""}

@@ -5,14 +5,9 @@ import { ERROR_FIXES } from "../../domain/error-fixes.ts";
 import { ERRORS, type ErrorCode } from "../../domain/errors.ts";
 import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import { html, type SafeHtml } from "../html.ts";
-import { formatTime } from "../time-zones.ts";
 
 export function outcomeBadge(outcome: RequestOutcome): SafeHtml {
   return html`<span class="status outcome-${outcome}">${outcome}</span>`;
-}
-
-export function timeCell(ms: number, zone: string): SafeHtml {
-  return html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, zone)}</time>`;
 }
 
 export const latencyText = (us: number): string => `${(us / 1000).toFixed(1)} ms`;

@@ -15,10 +15,11 @@ import type { RequestLogRow } from "../../app/records.ts";
 import { ERRORS } from "../../domain/errors.ts";
 import type { Operator, Program } from "../../domain/model.ts";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../../domain/request-outcome.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { epochOfLocal } from "../zoned-time.ts";
-import { entryLink, latencyText, outcomeBadge, timeCell } from "./request-parts.ts";
+import { entryLink, latencyText, outcomeBadge } from "./request-parts.ts";
 
 /** Rows per page of the explorer. */
 export const EXPLORER_PAGE = 50;
@@ -155,7 +156,7 @@ function resultsTable(
 <thead><tr><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Operator</th><th scope="col">Program</th><th scope="col">txid</th><th scope="col">Latency</th><th scope="col"><span class="visually-hidden">Details</span></th></tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr>
-<td>${timeCell(r.receivedAt, zone)}</td><td>${outcomeBadge(r.outcome)}</td><td class="num">${r.status}</td><td class="code"><code>${r.code}</code></td>
+<td>${timeOf(r.receivedAt, zone)}</td><td>${outcomeBadge(r.outcome)}</td><td class="num">${r.status}</td><td class="code"><code>${r.code}</code></td>
 <td>${r.operatorId === null ? "—" : (names.operators.get(r.operatorId) ?? r.operatorId)}</td>
 <td>${r.programId === null ? "—" : (names.programs.get(r.programId) ?? r.programId)}</td>
 <td><code>${r.txid ?? ""}</code></td><td class="num">${latencyText(r.latencyUs)}</td><td>${entryLink(r)}</td></tr>`,

@@ -10,9 +10,9 @@ import { PLAN_PRESETS } from "../../domain/commissions/presets.ts";
 import { VERTICALS } from "../../domain/event-types.ts";
 import type { Affiliate, Link, Operator, Program } from "../../domain/model.ts";
 import { formatMinor, isCurrency } from "../../domain/money.ts";
+import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
-import { formatTime } from "../time-zones.ts";
 
 /** A refused form: the field at fault (as the API names it) and the message. */
 export interface FormError {
@@ -183,7 +183,7 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
       p,
     ) => html`<tr><td class="num">${p.id}</td><td>${p.name}</td><td>${names.get(p.operatorId) ?? p.operatorId}</td><td>${p.vertical} · ${p.currency}</td>
       <td>${p.warnings?.length ? html`<span class="warning">No plan: earns nothing</span> ` : "in force "}<a href="/setup/programs/${p.id}/recalculate">Recalculate</a></td>
-      <td>${formatTime(p.createdAt, zone)}</td></tr>`,
+      <td>${timeOf(p.createdAt, zone)}</td></tr>`,
   )}</tbody></table></div>
 <div class="table-wrap"><table><caption>Tracking links</caption>
   <thead><tr><th scope="col">Tracking URL</th><th scope="col">Affiliate</th><th scope="col">Program</th><th scope="col">Status</th></tr></thead>
