@@ -13,13 +13,16 @@ import { earnBatch } from "./earn-batch.ts";
 import type { LedgerEntry, Qualification } from "./ledger-port.ts";
 import { keepsMonthsAtZero, reverseBatch } from "./reverse-batch.ts";
 
-/** The affiliate's own lines of each conversion, for `{payout}` (overrides of a parent excluded). */
-export function fillPayouts(
+/**
+ * The affiliate's own lines of each conversion, by conversion id (a parent's overrides are not its
+ * money): what `{payout}` carries, and what a recalculation forwards.
+ */
+export function ownPayouts(
   entries: readonly LedgerEntry[],
   rows: readonly ConversionRow[],
-  context: EffectContext,
-): void {
+): Map<string, Payout[]> {
   const owner = new Map(rows.map((r) => [r.id, r.affiliateId]));
+  const out = new Map<string, Payout[]>();
   for (const e of entries) {
     if (e.kind === "override" || owner.get(e.conversionId) !== e.affiliateId) continue;
     const payout: Payout = {
@@ -29,9 +32,23 @@ export function fillPayouts(
       currency: e.currency,
       status: e.status,
     };
-    const list = context.payouts.get(e.conversionId);
+    const list = out.get(e.conversionId);
     if (list) list.push(payout);
-    else context.payouts.set(e.conversionId, [payout]);
+    else out.set(e.conversionId, [payout]);
+  }
+  return out;
+}
+
+/** Adds the affiliate's own lines of each conversion to the effect context (for `{payout}`). */
+function fillPayouts(
+  entries: readonly LedgerEntry[],
+  rows: readonly ConversionRow[],
+  context: EffectContext,
+): void {
+  for (const [id, payouts] of ownPayouts(entries, rows)) {
+    const list = context.payouts.get(id);
+    if (list) list.push(...payouts);
+    else context.payouts.set(id, payouts);
   }
 }
 

@@ -6,6 +6,7 @@
  * conversion had earned nothing before). The run id is the message's outbox key, so a message is
  * written once per (endpoint, conversion, run).
  */
+import { ownPayouts } from "../commissions/commission-effect.ts";
 import type { LedgerEntry } from "../commissions/ledger-port.ts";
 import type { Payout } from "../ingest/ingest-port.ts";
 import type { Clock, Ids } from "../ports.ts";
@@ -16,22 +17,12 @@ import type { NewDelivery, OutboxTx } from "./outbox-port.ts";
 
 export const RECALCULATION_REASON = "recalculation";
 
-/** The affiliate's own lines per conversion, summed (a parent's overrides are not its money). */
-function deltas(rows: readonly ConversionRow[], entries: readonly LedgerEntry[]): Map<string, Payout> {
-  const owner = new Map(rows.map((r) => [r.id, r.affiliateId]));
-  const out = new Map<string, Payout>();
-  for (const e of entries) {
-    if (e.kind === "override" || owner.get(e.conversionId) !== e.affiliateId) continue;
-    const sum = out.get(e.conversionId);
-    out.set(e.conversionId, {
-      conversionId: e.conversionId,
-      affiliateId: e.affiliateId,
-      amountMinor: (sum?.amountMinor ?? 0) + e.amountMinor,
-      currency: e.currency,
-      status: e.status,
-    });
-  }
-  return out;
+/** The affiliate's own lines per conversion, summed: what the recalculation changed for it. */
+function deltas(rows: readonly ConversionRow[], entries: readonly LedgerEntry[]): Payout[] {
+  return [...ownPayouts(entries, rows).values()].map((lines) => ({
+    ...lines[0]!,
+    amountMinor: lines.reduce((sum, l) => sum + l.amountMinor, 0),
+  }));
 }
 
 /** Queues the messages of a recalculation; returns how many. */
@@ -42,7 +33,7 @@ export async function forwardRecalculation(
   rows: readonly ConversionRow[],
   entries: readonly LedgerEntry[],
 ): Promise<number> {
-  const changed = [...deltas(rows, entries).values()].filter((d) => d.amountMinor !== 0);
+  const changed = deltas(rows, entries).filter((d) => d.amountMinor !== 0);
   if (!changed.length) return 0;
   const byId = new Map(rows.map((r) => [r.id, r]));
   const endpoints = await outbox.endpointsOf([...new Set(changed.map((d) => d.affiliateId))]);
