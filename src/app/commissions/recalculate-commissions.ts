@@ -22,6 +22,7 @@ import { PostwireError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
 import { allowRoles, notFound } from "../admin/scope.ts";
 import { forwardRecalculation } from "../delivery/forward-recalculation.ts";
+import { dryRun } from "../dry-run.ts";
 import type { IngestTx } from "../ingest/ingest-port.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
 import type { ConversionRow } from "../records.ts";
@@ -58,15 +59,6 @@ export interface RecalculationResult extends Recalculation {
   readonly written: readonly LedgerEntry[];
   /** Outbound messages queued (or that applying would queue). */
   readonly messages: number;
-}
-
-/** Thrown inside a preview's transaction to roll it back with its result. */
-class PreviewRollback extends Error {
-  readonly result: RecalculationResult;
-  constructor(result: RecalculationResult) {
-    super("preview rolled back");
-    this.result = result;
-  }
 }
 
 function totalsOf(entries: readonly LedgerEntry[]): RecalculationTotals {
@@ -143,16 +135,11 @@ export async function recalculateCommissions(
       written,
       messages,
     };
-    if (request.preview) throw new PreviewRollback(result);
-    await recalc.record(result);
+    if (!request.preview) await recalc.record(result);
     return result;
   };
-  try {
-    return await deps.store.recalculations.run(run);
-  } catch (error) {
-    if (error instanceof PreviewRollback) return error.result;
-    throw error;
-  }
+  const { recalculations } = deps.store;
+  return request.preview ? dryRun((work) => recalculations.run(work), run) : recalculations.run(run);
 }
 
 /** A program's recalculations, newest first (admin). */

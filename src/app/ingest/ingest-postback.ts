@@ -12,6 +12,7 @@ import { EMPTY_MAPPING, type PostbackFields, parsePostbackParams } from "../../d
 import { failedStep, type PostbackTrace } from "../../domain/postback-trace.ts";
 import { isUnstorable, unstorableMessage } from "../../domain/storable-text.ts";
 import type { Catalog } from "../catalog.ts";
+import { dryRun } from "../dry-run.ts";
 import { createGroupCommitter, type GroupCommitOptions, OverloadedError } from "../group-commit.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
 import type { RequestLogRow } from "../records.ts";
@@ -24,7 +25,7 @@ import {
   LostRaceError,
   type Written,
 } from "./commit-postbacks.ts";
-import type { ConversionEffect } from "./ingest-port.ts";
+import type { ConversionEffect, IngestTx } from "./ingest-port.ts";
 import { errorAnswer, failureAnswer, type PostbackAnswer } from "./postback-answers.ts";
 import {
   authenticateRequest,
@@ -124,17 +125,19 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
    * stored but the request-log row, marked validate-only, and the trace, written after the rollback.
    */
   async function validateOnly(item: BatchItem): Promise<PostbackAnswer> {
-    let outcome: RolledBack | undefined;
+    let outcome: { answer: PostbackAnswer; written: Written } | undefined;
     for (let attempt = 1; !outcome; attempt++) {
       const written: Written = { logs: [], traces: [], signatures: [] };
       try {
-        await deps.store.ingest(async (tx) => {
-          const [answer] = await decideBatch(tx, [item], deps.ids, nowNs, deps.effects ?? [], [], written);
-          throw new RolledBack(answer!, written);
-        });
+        outcome = await dryRun(
+          (work) => deps.store.ingest(work),
+          async (tx: IngestTx) => {
+            const [answer] = await decideBatch(tx, [item], deps.ids, nowNs, deps.effects ?? [], [], written);
+            return { answer: answer!, written };
+          },
+        );
       } catch (error) {
-        if (error instanceof RolledBack) outcome = error;
-        else if (!(error instanceof LostRaceError) || attempt >= 4) {
+        if (!(error instanceof LostRaceError) || attempt >= 4) {
           deps.onStorageError?.(error);
           return errorAnswer("storage_unavailable", undefined, STORAGE_RETRY_AFTER_SECONDS);
         }
@@ -363,17 +366,6 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
     },
     backfill,
   };
-}
-
-/** Carries a validate-only run's answer out of the transaction it rolls back. */
-class RolledBack extends Error {
-  readonly answer: PostbackAnswer;
-  readonly written: Written;
-  constructor(answer: PostbackAnswer, written: Written) {
-    super("validate-only: rolled back");
-    this.answer = answer;
-    this.written = written;
-  }
 }
 
 const markedValidateOnly = (row: RequestLogRow): RequestLogRow => ({
