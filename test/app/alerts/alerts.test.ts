@@ -73,6 +73,17 @@ for (const engine of await availableEngines()) {
         now,
       );
       secret = hook.secret;
+      // A disabled webhook is sent nothing: every notification list below would show it otherwise.
+      await store.alerts.webhooks.create(
+        {
+          name: "off",
+          url: `${receiver.url}/off`,
+          format: "slack",
+          secret: "whsec_unused",
+          status: "disabled",
+        },
+        now,
+      );
       const settings = { ...DEFAULT_ALERT_SETTINGS, silenceMinMs: 30 * MIN };
       evaluate = {
         alerts: store.alerts,
