@@ -9,13 +9,13 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { createLink, listLinks } from "../app/admin/links.ts";
 import { createOperator, listOperators } from "../app/admin/operators.ts";
 import { createProgram, getProgram, listPrograms } from "../app/admin/programs.ts";
-import { allowRoles } from "../app/admin/scope.ts";
 import { planCacheFor } from "../app/commissions/plan-cache.ts";
 import { recalculateCommissions } from "../app/commissions/recalculate-commissions.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
-import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
-import { type ConsoleKit, type Form, formOf } from "./console-kit.ts";
+import { isUnstorable } from "../domain/storable-text.ts";
+import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
+import { formErrorOf, idField, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -38,41 +38,6 @@ export const SETUP_PAGE_PATHS: readonly string[] = [
 /** Rows the set-up page lists of each kind. */
 const LISTED = 500;
 
-/** A form's text field: trimmed, present, not too long, storable; otherwise a PostwireError naming it. */
-function required(form: Form, name: string, max = 200): string {
-  const value = (form[name] ?? "").trim();
-  if (!value) throw new PostwireError("missing_field", `${name} is required.`, name);
-  if (value.length > max)
-    throw new PostwireError("invalid_field", `${name} is longer than ${max} characters.`, name);
-  if (isUnstorable(value)) throw new PostwireError("invalid_field", unstorableMessage(name), name);
-  return value;
-}
-
-function idField(form: Form, name: string): number {
-  const value = Number(form[name]);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
-  return value;
-}
-
-function timeField(form: Form, name: string): number {
-  const ms = Date.parse(required(form, name, 40));
-  if (Number.isNaN(ms))
-    throw new PostwireError(
-      "invalid_field",
-      `${name} must be a date and time such as 2026-11-01T00:00:00Z.`,
-      name,
-    );
-  return ms;
-}
-
-/** Refusals a person can fix in the form; anything else is an error page. */
-function formErrorOf(form: FormError["form"], error: unknown): FormError | undefined {
-  if (!(error instanceof PostwireError) || error.status >= 500 || error.code === "forbidden")
-    return undefined;
-  return { form, field: error.field, message: error.message };
-}
-
 export async function setupPages(
   app: FastifyInstance,
   deps: AdminDeps & { readonly clickSecrets?: readonly Uint8Array[] | undefined },
@@ -88,18 +53,11 @@ export async function setupPages(
     };
   }
 
-  const adminViewer = async (request: FastifyRequest, reply: FastifyReply, post: boolean) => {
-    const viewer = post ? await helpers.formViewer(request, reply) : await helpers.viewerOf(request);
-    if (!viewer) {
-      if (!post) reply.redirect("/sign-in", 303);
-      return undefined;
-    }
-    allowRoles(viewer.principal, "admin");
-    return viewer;
-  };
+  const adminViewer = (request: FastifyRequest, reply: FastifyReply) =>
+    viewerWithRole(helpers, request, reply, ["admin"]);
 
   app.get<{ Querystring: { created?: string } }>("/setup", async (request, reply) => {
-    const viewer = await adminViewer(request, reply, false);
+    const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const created = {
       program: "Program created.",
@@ -124,7 +82,7 @@ export async function setupPages(
     run: (viewer: Viewer, values: Form) => Promise<string | undefined>,
   ) {
     app.post(path, async (request, reply) => {
-      const viewer = await adminViewer(request, reply, true);
+      const viewer = await adminViewer(request, reply);
       if (!viewer) return reply;
       const values = formOf(request);
       try {
@@ -190,14 +148,14 @@ export async function setupPages(
   if (!clickSecrets) return;
 
   app.get<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
-    const viewer = await adminViewer(request, reply, false);
+    const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
     return helpers.sendPage(reply, recalculationPage(program, viewer));
   });
 
   app.post<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
-    const viewer = await adminViewer(request, reply, true);
+    const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
     const values = formOf(request);

@@ -11,15 +11,11 @@ import { VERTICALS } from "../../domain/event-types.ts";
 import type { Affiliate, Link, Operator, Program } from "../../domain/model.ts";
 import { formatMinor, isCurrency } from "../../domain/money.ts";
 import { timeOf } from "../figures.ts";
+import { type FormError, field, formLevel, select, text, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
-/** A refused form: the field at fault (as the API names it) and the message. */
-export interface FormError {
-  readonly form: "operator" | "program" | "affiliate" | "link" | "recalculation";
-  readonly field: string | undefined;
-  readonly message: string;
-}
+export type { FormError } from "../form-fields.ts";
 
 export interface SetupData {
   readonly operators: readonly Operator[];
@@ -29,46 +25,6 @@ export interface SetupData {
   readonly affiliates: readonly Affiliate[];
   readonly links: readonly Link[];
 }
-
-type Values = Readonly<Record<string, string | undefined>>;
-
-/** A labelled field, with its error next to it when the form was refused for it. */
-function field(
-  form: FormError["form"],
-  name: string,
-  label: string,
-  input: (attrs: SafeHtml) => SafeHtml,
-  error: FormError | undefined,
-  hint?: string,
-): SafeHtml {
-  const id = `${form}-${name}`;
-  const wrong = error?.form === form && error.field === name;
-  const describedBy = [wrong ? `${id}-error` : "", hint ? `${id}-hint` : ""].filter(Boolean).join(" ");
-  const attrs = html`id="${id}" name="${name}"${wrong ? html` aria-invalid="true"` : ""}${describedBy ? html` aria-describedby="${describedBy}"` : ""}`;
-  return html`<div class="field">
-  <label for="${id}">${label}</label>
-  ${input(attrs)}
-  ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ""}
-  ${wrong ? html`<p class="error" id="${id}-error">${error.message}</p>` : ""}
-</div>`;
-}
-
-const text =
-  (value: string | undefined, extra = html``) =>
-  (attrs: SafeHtml) =>
-    html`<input type="text" ${attrs} value="${value ?? ""}"${extra}>`;
-const select =
-  (options: ReadonlyArray<readonly [string, string]>, chosen: string | undefined) => (attrs: SafeHtml) =>
-    html`<select ${attrs}>${options.map(
-      ([value, label]) =>
-        html`<option value="${value}"${value === chosen ? html` selected` : ""}>${label}</option>`,
-    )}</select>`;
-
-/** An error that belongs to no field of the form (shown above it). */
-const formLevel = (form: FormError["form"], error: FormError | undefined, fields: readonly string[]) =>
-  error?.form === form && (error.field === undefined || !fields.includes(error.field))
-    ? html`<p class="error" role="alert">${error.message}</p>`
-    : "";
 
 function operatorForm(viewer: Viewer, values: Values, error: FormError | undefined): SafeHtml {
   return html`<form method="post" action="/setup/operators" class="card">

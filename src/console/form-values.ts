@@ -1,0 +1,45 @@
+/**
+ * Reading a submitted console form: each reader returns the field's value or throws a
+ * PostwireError naming the field, which the page shows next to it (formErrorOf).
+ */
+import { PostwireError } from "../domain/errors.ts";
+import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
+import type { Form } from "./console-kit.ts";
+import type { FormError } from "./form-fields.ts";
+
+/** A text field: trimmed, present, not too long, storable. */
+export function required(form: Form, name: string, max = 200): string {
+  const value = (form[name] ?? "").trim();
+  if (!value) throw new PostwireError("missing_field", `${name} is required.`, name);
+  if (value.length > max)
+    throw new PostwireError("invalid_field", `${name} is longer than ${max} characters.`, name);
+  if (isUnstorable(value)) throw new PostwireError("invalid_field", unstorableMessage(name), name);
+  return value;
+}
+
+/** A chosen record's id (a select). */
+export function idField(form: Form, name: string): number {
+  const value = Number(form[name]);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
+  return value;
+}
+
+/** A date and time, as epoch milliseconds. */
+export function timeField(form: Form, name: string): number {
+  const ms = Date.parse(required(form, name, 40));
+  if (Number.isNaN(ms))
+    throw new PostwireError(
+      "invalid_field",
+      `${name} must be a date and time such as 2026-11-01T00:00:00Z.`,
+      name,
+    );
+  return ms;
+}
+
+/** Refusals a person can fix in the form; anything else (undefined) is an error page. */
+export function formErrorOf(form: string, error: unknown): FormError | undefined {
+  if (!(error instanceof PostwireError) || error.status >= 500 || error.code === "forbidden")
+    return undefined;
+  return { form, field: error.field, message: error.message };
+}
