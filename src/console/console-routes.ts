@@ -35,6 +35,7 @@ import { homePage } from "./pages/home.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
 import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
+import { OPERATOR_PAGE_PATHS, operatorPages } from "./operator-pages.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
@@ -53,6 +54,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...REQUEST_PATHS,
   ...ALERT_PAGE_PATHS,
   ...STATS_PAGE_PATHS,
+  ...OPERATOR_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -178,6 +180,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   await setupPages(app, deps, kit);
   await alertPages(app, deps, kit);
   await statsPages(app, deps, kit);
+  await operatorPages(app, deps, kit);
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

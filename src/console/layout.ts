@@ -36,6 +36,7 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
     ["/reports", "Reports"],
     ["/alerts", "Alerts"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
+    ...(p.role === "operator" ? [[`/operators/${p.operatorId}/integration`, "Integration"] as const] : []),
   ];
 }
 

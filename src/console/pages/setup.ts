@@ -146,6 +146,13 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
   <tbody>${data.links.map(
     (l) =>
       html`<tr><td><code>${publicUrl}/c/${l.code}</code></td><td class="num">${l.affiliateId}</td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td></tr>`,
+  )}</tbody></table></div>
+<div class="table-wrap"><table><caption>Operators</caption>
+  <thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Postback URL key</th><th scope="col">Status</th><th scope="col">Pages</th></tr></thead>
+  <tbody>${data.operators.map(
+    (o) =>
+      html`<tr><td class="num">${o.id}</td><td><a href="/setup/operators/${o.id}">${o.name}</a></td><td><code>${o.key}</code></td><td><span class="status ${o.status}">${o.status}</span></td>
+      <td><a href="/setup/operators/${o.id}">Edit<span class="visually-hidden"> ${o.name}</span></a> · <a href="/operators/${o.id}/integration">Integration<span class="visually-hidden"> of ${o.name}</span></a></td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -180,6 +187,7 @@ export function operatorCreated(operator: Operator, secret: string | null): Safe
   <h2 id="created-h">Operator ${operator.name} created</h2>
   <p>Postback URL key <code>${operator.key}</code>.${secret ? " Its HMAC signing secret is shown this once: store it in the operator's backend now." : ""}</p>
   ${secret ? html`<p><code id="new-secret">${secret}</code> <button type="button" data-copy="new-secret">Copy</button></p>` : ""}
+  <p><a href="/setup/operators/${operator.id}">Its settings</a> · <a href="/operators/${operator.id}/integration">Its integration page</a></p>
 </section>`;
 }
 
