@@ -51,8 +51,7 @@ function curl(input: SnippetInput): string {
     `body=${shQuoted(bodyOf(input))}`,
     `id=${shQuoted(input.txid)}`,
     hmac && "ts=$(date +%s)",
-    hmac &&
-      `key=$(printf %s "\${POSTWIRE_SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \\n')`,
+    hmac && `key=$(printf %s "\${POSTWIRE_SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \\n')`,
     hmac &&
       `sig=$(printf %s "$id.$ts.$body" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64)`,
     `curl -sS -X POST ${shQuoted(input.endpoint)} -w ' %{http_code}\\n' \\`,
@@ -89,7 +88,12 @@ function node(input: SnippetInput): string {
 
 function python(input: SnippetInput): string {
   const { hmac, staticToken } = input;
-  const imports = [...(hmac ? ["base64", "hashlib", "hmac", "time"] : []), "os", "urllib.error", "urllib.request"];
+  const imports = [
+    ...(hmac ? ["base64", "hashlib", "hmac", "time"] : []),
+    "os",
+    "urllib.error",
+    "urllib.request",
+  ];
   return lines(
     `import ${imports.join(", ")}\n`,
     `body = ${quoted(bodyOf(input))}.encode()`,

@@ -3,8 +3,9 @@
  * updateOperator) and the mapping's rows (one per contract field). The rules stay the use cases';
  * here only the form's shape is read, and the use case's error fields are pointed at the inputs.
  */
-import type { UpdateOperatorInput } from "../app/admin/operators.ts";
+
 import { KEY } from "../adapters/http/routes/admin/operator-json.ts";
+import type { UpdateOperatorInput } from "../app/admin/operators.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { CONTRACT_FIELDS, type ParamMapping } from "../domain/postback-params.ts";

@@ -58,7 +58,11 @@ describe("the Integration page's senders against a real service", () => {
         (field, value) => operatorValue(MAPPING, field, value),
         txid,
       );
-      assert.deepEqual(event.slice(0, 3), [["kind", "dep_first"], ["txid", txid], ["btag", "player-42"]]);
+      assert.deepEqual(event.slice(0, 3), [
+        ["kind", "dep_first"],
+        ["txid", txid],
+        ["btag", "player-42"],
+      ]);
       const source = senderSnippets({
         endpoint: `${suite.t.url}/v1/postback/${f.operator.key}`,
         event,

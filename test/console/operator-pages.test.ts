@@ -69,7 +69,11 @@ for (const engine of await availableEngines()) {
       assert.equal(await page.locator("#settings-ip_allowlist").getAttribute("aria-invalid"), "true");
       assert.match((await page.locator("#settings-ip_allowlist-error").textContent())!, /10\.0\.0\.0\/33/);
       assert.equal(await page.locator("#settings-name").inputValue(), "Acme Group", "values kept");
-      assert.equal((await admin("GET", `/v1/operators/${world.operator.id}`)).body.name, "Acme", "nothing saved");
+      assert.equal(
+        (await admin("GET", `/v1/operators/${world.operator.id}`)).body.name,
+        "Acme",
+        "nothing saved",
+      );
 
       await page.locator("#settings-key").fill("a b");
       await page.locator("#settings-ip_allowlist").fill("127.0.0.1/32\n::1");
@@ -139,7 +143,11 @@ for (const engine of await availableEngines()) {
 
       await submit(page, `Retire secret ${secretFingerprint(world.secret)}`);
       assert.match((await page.locator(".created").textContent())!, /Secret retired/);
-      expectStatus(await postback(t.url, world.operator.key, registration(world.secret)), 401, "invalid_signature");
+      expectStatus(
+        await postback(t.url, world.operator.key, registration(world.secret)),
+        401,
+        "invalid_signature",
+      );
       expectStatus(await postback(t.url, world.operator.key, registration(secret)), 200, "accepted");
       world = { ...world, secret };
     });
@@ -151,7 +159,11 @@ for (const engine of await availableEngines()) {
       assert.match(token, /^pwt_/);
       const withToken = registration(world.secret, [["token", token]]);
       expectStatus(await postback(t.url, world.operator.key, withToken), 200, "accepted");
-      expectStatus(await postback(t.url, world.operator.key, registration(world.secret)), 401, "invalid_token");
+      expectStatus(
+        await postback(t.url, world.operator.key, registration(world.secret)),
+        401,
+        "invalid_token",
+      );
       await page.goto(editUrl());
       assert.ok(!(await page.content()).includes(token), "shown once");
       await submit(page, "Remove the static token");
@@ -162,7 +174,10 @@ for (const engine of await availableEngines()) {
       await page.locator("#settings-ip_allowlist").fill("");
       await submit(page, "Save settings");
       await submit(page, "Issue a static token");
-      assert.match((await page.locator("#token-h + p.error").textContent())!, /only allowed together with an IP allowlist/);
+      assert.match(
+        (await page.locator("#token-h + p.error").textContent())!,
+        /only allowed together with an IP allowlist/,
+      );
     });
   });
 }
@@ -218,14 +233,21 @@ describe("operator Integration page (chromium, sqlite)", { skip: browserMissing 
     await latest.getByRole("link").click();
     await page.waitForURL(/\/requests\/rq_/);
     await page.goto(integrationUrl(acme));
-    assert.match((await page.locator("#programs-h + section").textContent())!, /Acme Casino[\s\S]*checks to go/);
+    assert.match(
+      (await page.locator("#programs-h + section").textContent())!,
+      /Acme Casino[\s\S]*checks to go/,
+    );
     await screenshot(page, "console-operator-integration");
     await page.setViewportSize({ width: 390, height: 800 });
     await screenshot(page, "console-operator-integration-390");
   });
 
   test("an operator key: its own page from the nav, not another's, no edit page; forged forms refused", async () => {
-    const page = await signedInPage(browser, t.url, await t.key("operator", { operatorId: acme.operator.id }));
+    const page = await signedInPage(
+      browser,
+      t.url,
+      await t.key("operator", { operatorId: acme.operator.id }),
+    );
     await page.getByRole("link", { name: "Integration" }).click();
     await page.waitForURL(integrationUrl(acme));
     assert.equal(await page.locator("h1").textContent(), "Integration: Acme");

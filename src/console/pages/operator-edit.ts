@@ -8,7 +8,7 @@ import { type AuthView, describeAuth } from "../../app/admin/operators.ts";
 import type { Operator } from "../../domain/model.ts";
 import { STATUSES } from "../../domain/model.ts";
 import { CONTRACT_FIELDS } from "../../domain/postback-params.ts";
-import { field, type FormError, formLevel, select, text, textArea, type Values } from "../form-fields.ts";
+import { type FormError, field, formLevel, select, text, textArea, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
@@ -71,7 +71,7 @@ function mappingForm(operator: Operator, viewer: Viewer, values: Values, error?:
     ${field("mapping", `values_${f}`, "Their values", textArea(values[`values_${f}`], html` rows="1"`), error)}
   </fieldset>`,
   )}
-  <button type="submit">Save mapping</button>
+  <button type="submit" class="save">Save mapping</button>
 </form>`;
 }
 
@@ -84,7 +84,9 @@ function secretsCard(operator: Operator, viewer: Viewer, auth: AuthView, error?:
   ${
     auth.hmacSecrets.length
       ? html`<ul class="secrets">${auth.hmacSecrets.map(
-          (s) => html`<li><code class="fingerprint">${s.fingerprint}</code> <span class="hint">position ${s.position}${s.position === newest ? " (newest)" : ""}</span>
+          (
+            s,
+          ) => html`<li><code class="fingerprint">${s.fingerprint}</code> <span class="hint">position ${s.position}${s.position === newest ? " (newest)" : ""}</span>
       <form method="post" action="/setup/operators/${id}/secrets/retire" class="inline">${csrfField(viewer.csrf)}<input type="hidden" name="fingerprint" value="${s.fingerprint}"><button type="submit" aria-label="Retire secret ${s.fingerprint}">Retire</button></form></li>`,
         )}</ul>`
       : html`<p>No secret: requests are not signed.</p>`

@@ -17,12 +17,7 @@ import type { Operator } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
 import { select } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
-import {
-  SNIPPET_LABELS,
-  SNIPPET_LANGUAGES,
-  sampleEvent,
-  senderSnippets,
-} from "../integration-snippets.ts";
+import { SNIPPET_LABELS, SNIPPET_LANGUAGES, sampleEvent, senderSnippets } from "../integration-snippets.ts";
 import { page, type Viewer } from "../layout.ts";
 import { entryLink, outcomeBadge } from "./request-parts.ts";
 
@@ -87,16 +82,22 @@ function recipe(title: string, id: string, signing: PostbackTemplate["signing"])
   <h3 id="${id}-h">${title}</h3>
   ${signing.scheme === "none" ? html`<p>This operator does not sign (no HMAC secret).</p>` : ""}
   <ol>${signing.steps.map((s) => html`<li>${s}</li>`)}</ol>
-  ${example ? html`<details><summary>Worked example (a published example secret, not yours)</summary><pre><code>${example}</code></pre></details>` : ""}
+  ${example ? html`<details><summary>Worked example (a published example secret, not yours)</summary><pre class="example"><code>${example}</code></pre></details>` : ""}
 </section>`;
 }
 
 function parametersTable(t: PostbackTemplate): SafeHtml {
-  return html`<div class="table-wrap"><table><caption>Parameters, in the operator's names</caption>
-  <thead><tr><th scope="col">Send as</th><th scope="col">Field</th><th scope="col">Required</th><th scope="col">Values translated</th><th scope="col">Meaning</th></tr></thead>
+  return html`<div class="table-wrap"><table class="params"><caption>Parameters, in the operator's names</caption>
+  <thead><tr><th scope="col">Send as</th><th scope="col">Meaning</th></tr></thead>
   <tbody>${t.parameters.map(
-    (p) => html`<tr><td><code>${p.name}</code></td><td>${p.name === p.field ? "" : html`<code>${p.field}</code>`}</td><td>${p.required ? "yes" : ""}</td>
-    <td>${Object.entries(p.values).map(([theirs, ours]) => html`<code>${theirs}</code> → <code>${ours}</code> `)}</td><td>${p.description}</td></tr>`,
+    (
+      p,
+    ) => html`<tr><td><code>${p.name}</code>${p.name === p.field ? "" : html`<br><span class="hint">for <code>${p.field}</code></span>`}${p.required ? html`<br><strong>required</strong>` : ""}</td>
+    <td>${p.description}${
+      Object.keys(p.values).length
+        ? html`<br>Values translated: ${Object.entries(p.values).map(([theirs, ours]) => html`<code>${theirs}</code> → <code>${ours}</code> `)}`
+        : ""
+    }</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -117,7 +118,8 @@ function snippetsSection(deps: AdminDeps, operator: Operator): SafeHtml {
   <h2 id="code-h">Code: send a test event</h2>
   <p>Each sends one signed test-mode FTD as a POST (nothing is paid for test events) and prints the answer. Set <code>POSTWIRE_SECRET</code>${operator.auth.staticTokenHash !== null ? html` and <code>POSTWIRE_TOKEN</code>` : ""} in the environment first; for retries see the integration guide's senders (§13).</p>
   ${SNIPPET_LANGUAGES.map(
-    (l, i) => html`<details class="snippet"${i === 0 ? html` open` : ""}><summary>${SNIPPET_LABELS[l]}</summary>${copyable(`snippet-${l}`, snippets[l], `the ${l} code`)}</details>`,
+    (l, i) =>
+      html`<details class="snippet"${i === 0 ? html` open` : ""}><summary>${SNIPPET_LABELS[l]}</summary>${copyable(`snippet-${l}`, snippets[l], `the ${l} code`)}</details>`,
   )}
 </section>`;
 }
