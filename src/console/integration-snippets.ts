@@ -65,11 +65,13 @@ function curl(input: SnippetInput): string {
 function node(input: SnippetInput): string {
   const { hmac, staticToken } = input;
   return lines(
-    hmac && `import { createHmac } from "node:crypto";\n`,
+    hmac && `import { createHmac } from "node:crypto";`,
+    (hmac || staticToken) && `import { env } from "node:process";`,
+    "",
     `const body = ${quoted(bodyOf(input))};`,
     `const id = ${quoted(input.txid)}; // the txid`,
     hmac && "const ts = String(Math.floor(Date.now() / 1000));",
-    hmac && `const key = Buffer.from(process.env.POSTWIRE_SECRET.replace(/^whsec_/, ""), "base64");`,
+    hmac && `const key = Buffer.from(env.POSTWIRE_SECRET.replace(/^whsec_/, ""), "base64");`,
     hmac && `const sig = createHmac("sha256", key).update(\`\${id}.\${ts}.\${body}\`).digest("base64");`,
     `const response = await fetch(${quoted(input.endpoint)}, {`,
     `  method: "POST",`,
@@ -79,7 +81,7 @@ function node(input: SnippetInput): string {
     `    "webhook-id": id,`,
     hmac && `    "webhook-timestamp": ts,`,
     hmac && `    "webhook-signature": \`v1,\${sig}\`,`,
-    staticToken && `    "x-postwire-token": process.env.POSTWIRE_TOKEN,`,
+    staticToken && `    "x-postwire-token": env.POSTWIRE_TOKEN,`,
     "  },",
     "});",
     "console.log(response.status, await response.text());",

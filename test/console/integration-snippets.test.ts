@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { promisify } from "node:util";
 import { operatorParamName, operatorValue } from "../../src/app/admin/mapping.ts";
+import { hashToken } from "../../src/domain/postback-auth.ts";
 import {
   SNIPPET_LANGUAGES,
   type SnippetLanguage,
@@ -36,14 +37,15 @@ async function bashReady(): Promise<boolean> {
 describe("the Integration page's senders against a real service", () => {
   const suite = suiteService("postwire-page-snippets-");
 
-  async function commandOf(ctx: test.TestContext, language: SnippetLanguage, source: string) {
-    if (language !== "curl") return runnable(ctx, language, suite.dir, `page_${language}`, source);
+  async function commandOf(ctx: TestContext, language: SnippetLanguage, source: string, variant = "signed") {
+    const name = `page_${language}_${variant}`;
+    if (language !== "curl") return runnable(ctx, language, suite.dir, name, source);
     if (!(await bashReady())) {
       assert.notEqual(process.env["CI"], "true", "CI runs the curl sender");
       ctx.skip("bash, curl or openssl is missing");
       return undefined;
     }
-    const file = path.join(suite.dir, "page_curl.sh");
+    const file = path.join(suite.dir, `${name}.sh`);
     writeFileSync(file, source);
     return ["bash", file];
   }
@@ -86,6 +88,35 @@ describe("the Integration page's senders against a real service", () => {
         stored.map((c) => [c.txid, c.event, c.playerId, c.test]),
         [[txid, "ftd", "player-42", true]],
       );
+    });
+
+    test(`${language}: an unsigned operator's sender sends the static token (allowlist and token)`, async (ctx) => {
+      const token = `pwt_${language}-page-snippet-token`;
+      const f = await createFixture(suite.t.store, {
+        auth: {
+          hmacSecrets: [],
+          ipAllowlist: ["127.0.0.1/32", "::1/128"],
+          staticTokenHash: hashToken(token).toString("hex"),
+        },
+      });
+      const txid = `page-token-${language}`;
+      const source = senderSnippets({
+        endpoint: `${suite.t.url}/v1/postback/${f.operator.key}`,
+        event: sampleEvent((field) => field, (_, value) => value, txid),
+        txid,
+        hmac: false,
+        staticToken: true,
+      })[language];
+      assert.doesNotMatch(source, /POSTWIRE_SECRET/);
+      const command = await commandOf(ctx, language, source, "token");
+      if (!command) return;
+      for (const [given, code] of [
+        ["wrong", "invalid_token"],
+        [token, "accepted"],
+      ] as const) {
+        const done = await runCommand(command, [], { POSTWIRE_TOKEN: given });
+        assert.match(done.stdout, new RegExp(`"code": ?"${code}"`), done.stdout);
+      }
     });
   }
 });
