@@ -2,7 +2,8 @@
  * An operator's pages: its set-up page (`/setup/operators/{id}`, admin) with a POST per form, each
  * running the API's use case (updateOperator, replaceMapping, rotateSecret, retireSecret,
  * issueStaticToken, removeStaticToken); and its Integration page (`/operators/{id}/integration`,
- * admin and that operator's key). Another operator's id answers 404, as the API does.
+ * admin and that operator's key, which may change its own mapping there: `/operators/{id}/mapping`).
+ * Another operator's id answers 404, as the API does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AdminDeps } from "../app/admin/deps.ts";
@@ -32,6 +33,7 @@ export const OPERATOR_PAGE_PATHS: readonly string[] = [
   "/setup/operators/:id/token",
   "/setup/operators/:id/token/remove",
   "/operators/:id/integration",
+  "/operators/:id/mapping",
 ];
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -141,14 +143,40 @@ export async function operatorPages(app: FastifyInstance, deps: AdminDeps, kit: 
     return undefined;
   });
 
+  const ownViewer = (request: FastifyRequest, reply: FastifyReply) =>
+    viewerWithRole(kit, request, reply, ["admin", "operator"]);
+
   app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
     "/operators/:id/integration",
     async (request, reply) => {
-      const viewer = await viewerWithRole(kit, request, reply, ["admin", "operator"]);
+      const viewer = await ownViewer(request, reply);
       if (!viewer) return reply;
       const operator: Operator = await getOperator(deps, viewer.principal, idOf(request));
       const query = integrationQuery(request.query);
-      return kit.sendPage(reply, await integrationPage(deps, viewer, operator, query));
+      const notice = request.query["done"] === "mapping" ? DONE["mapping"] : undefined;
+      return kit.sendPage(
+        reply,
+        await integrationPage(deps, viewer, operator, query, notice ? { notice } : {}),
+      );
     },
   );
+
+  // The operator's own key may change its mapping (replaceMapping allows it) from this page.
+  app.post<{ Params: { id: string } }>("/operators/:id/mapping", async (request, reply) => {
+    const viewer = await ownViewer(request, reply);
+    if (!viewer) return reply;
+    const id = idOf(request);
+    const values = formOf(request);
+    try {
+      await replaceMapping(deps, viewer.principal, id, mappingInput(values));
+    } catch (error) {
+      const refused = formErrorOf("mapping", error);
+      if (!refused) throw error;
+      const operator = await getOperator(deps, viewer.principal, id);
+      const state = { error: mappingError(refused, values), values };
+      const body = await integrationPage(deps, viewer, operator, integrationQuery({}), state);
+      return kit.sendPage(reply, body, 400);
+    }
+    return reply.redirect(`/operators/${id}/integration?done=mapping`, 303);
+  });
 }

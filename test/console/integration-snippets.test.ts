@@ -11,13 +11,13 @@ import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { promisify } from "node:util";
 import { operatorParamName, operatorValue } from "../../src/app/admin/mapping.ts";
-import { hashToken } from "../../src/domain/postback-auth.ts";
 import {
   SNIPPET_LANGUAGES,
   type SnippetLanguage,
   sampleEvent,
   senderSnippets,
 } from "../../src/console/integration-snippets.ts";
+import { hashToken } from "../../src/domain/postback-auth.ts";
 import { createFixture } from "../helpers/service.ts";
 import { suiteService } from "../sdk/sdk-kit.ts";
 import { runCommand, runnable } from "../sdk/snippet-kit.ts";
@@ -102,7 +102,11 @@ describe("the Integration page's senders against a real service", () => {
       const txid = `page-token-${language}`;
       const source = senderSnippets({
         endpoint: `${suite.t.url}/v1/postback/${f.operator.key}`,
-        event: sampleEvent((field) => field, (_, value) => value, txid),
+        event: sampleEvent(
+          (field) => field,
+          (_, value) => value,
+          txid,
+        ),
         txid,
         hmac: false,
         staticToken: true,

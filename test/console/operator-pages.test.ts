@@ -3,7 +3,8 @@
  * (a bad CIDR refused next to its field), its mapping (then a postback in the operator's own
  * names is accepted), issues a secret shown once (the old one still verifies until retired) and a
  * static token; the Integration page shows the template in each macro syntax and a sender that
- * works as copied. Operator keys reach their own Integration page only; forged forms are refused.
+ * works as copied. Operator keys reach their own Integration page only (and change their own
+ * mapping there); forged forms are refused.
  * The edit flow runs on SQLite and, when it is there, PostgreSQL.
  */
 import assert from "node:assert/strict";
@@ -133,6 +134,7 @@ for (const engine of await availableEngines()) {
       const secret = (await page.locator("#new-secret").textContent())!;
       assert.match(secret, /^whsec_/);
       assert.equal(await page.locator(".secrets li").count(), 2);
+      await screenshot(page, `console-operator-new-secret-${engine}`);
       await page.goto(editUrl());
       assert.equal(await page.locator("#new-secret").count(), 0, "shown once");
       assert.ok(!(await page.content()).includes(secret), "never again");
@@ -254,12 +256,33 @@ describe("operator Integration page (chromium, sqlite)", { skip: browserMissing 
     assert.equal((await page.goto(integrationUrl(other)))?.status(), 404);
     assert.equal((await page.goto(`${t.url}/setup/operators/${acme.operator.id}`))?.status(), 403);
 
+    // Its own mapping, from its page (the API lets the operator's key replace it); not another's.
+    await page.goto(integrationUrl(acme));
+    await page.getByText("Change the parameter and value mapping").click();
+    await page.locator("#mapping-param_click_id").fill("token");
+    await submit(page, "Save mapping");
+    assert.equal(await page.locator("#mapping-param_click_id").getAttribute("aria-invalid"), "true");
+    await page.locator("#mapping-param_click_id").fill("btag");
+    await submit(page, "Save mapping");
+    assert.match((await page.locator(".created").textContent())!, /Mapping saved/);
+    assert.match((await page.locator("table.params").textContent())!, /btag\s*for click_id/);
+    const csrf = await page.locator("input[name=csrf]").first().inputValue();
+    const foreign = await page.request.post(`${t.url}/operators/${other.operator.id}/mapping`, {
+      form: { csrf, param_click_id: "stolen" },
+    });
+    assert.equal(foreign.status(), 404);
+    const admin = client(t.url, t.adminKey);
+    assert.deepEqual((await admin("GET", `/v1/operators/${other.operator.id}`)).body.mapping.params, {});
+    assert.deepEqual((await admin("GET", `/v1/operators/${acme.operator.id}`)).body.mapping.params, {
+      btag: "click_id",
+    });
+
     const adminPage = await signedInPage(browser, t.url, t.adminKey);
     const forged = await adminPage.request.post(`${t.url}/setup/operators/${acme.operator.id}/secrets`, {
       form: { csrf: "nope" },
     });
     assert.equal(forged.status(), 403);
-    const operator = await client(t.url, t.adminKey)("GET", `/v1/operators/${acme.operator.id}`);
+    const operator = await admin("GET", `/v1/operators/${acme.operator.id}`);
     assert.equal(operator.body.auth.hmac_secrets.length, 1);
   });
 });

@@ -59,9 +59,10 @@ function settingsForm(operator: Operator, viewer: Viewer, values: Values, error?
 </form>`;
 }
 
-function mappingForm(operator: Operator, viewer: Viewer, values: Values, error?: FormError): SafeHtml {
+/** The mapping form, posted to `action` (the set-up page's, or the Integration page's for operator keys). */
+export function mappingForm(action: string, viewer: Viewer, values: Values, error?: FormError): SafeHtml {
   const names = CONTRACT_FIELDS.flatMap((f) => [`param_${f}`, `values_${f}`]);
-  return html`<form method="post" action="/setup/operators/${operator.id}/mapping" class="card mapping">
+  return html`<form method="post" action="${action}" class="card mapping">
   <h2>Parameter and value mapping</h2>${formLevel("mapping", error, names)}
   <p class="hint">Per field of the contract: the name the operator's back office sends (empty: the field's own name), and its own values translated, one <code>theirs=ours</code> per line (e.g. <code>dep=ftd</code>).</p>
   ${csrfField(viewer.csrf)}
@@ -135,6 +136,6 @@ ${settingsForm(operator, viewer, valuesOf("settings"), error)}
 ${secretsCard(operator, viewer, auth, error)}
 ${tokenCard(operator, viewer, auth, error)}
 </div>
-${mappingForm(operator, viewer, mapping, error)}`,
+${mappingForm(`/setup/operators/${operator.id}/mapping`, viewer, mapping, error)}`,
   });
 }

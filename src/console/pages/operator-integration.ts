@@ -15,10 +15,11 @@ import { requiredFields } from "../../domain/go-live-checklist.ts";
 import { MACRO_SYNTAXES, type MacroSyntax } from "../../domain/macros.ts";
 import type { Operator } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
-import { select } from "../form-fields.ts";
+import { type FormError, select, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { SNIPPET_LABELS, SNIPPET_LANGUAGES, sampleEvent, senderSnippets } from "../integration-snippets.ts";
 import { page, type Viewer } from "../layout.ts";
+import { mappingForm, mappingValues } from "./operator-edit.ts";
 import { entryLink, outcomeBadge } from "./request-parts.ts";
 
 export interface IntegrationQuery {
@@ -165,11 +166,26 @@ async function recentSection(deps: AdminDeps, viewer: Viewer, operator: Operator
   }</tbody></table></div>`;
 }
 
+/** The mapping form's refusal or the notice after saving it. */
+export interface IntegrationState {
+  readonly error?: FormError;
+  readonly values?: Values;
+  readonly notice?: string;
+}
+
+/** The mapping in force, editable here by the operator's own key too (replaceMapping allows it). */
+function mappingSection(operator: Operator, viewer: Viewer, state: IntegrationState): SafeHtml {
+  const values = state.error ? (state.values ?? {}) : mappingValues(operator);
+  return html`<details class="mapping-edit"${state.error ? html` open` : ""}><summary>Change the parameter and value mapping</summary>
+${mappingForm(`/operators/${operator.id}/mapping`, viewer, values, state.error)}</details>`;
+}
+
 export async function integrationPage(
   deps: AdminDeps,
   viewer: Viewer,
   operator: Operator,
   query: IntegrationQuery,
+  state: IntegrationState = {},
 ): Promise<string> {
   const p = viewer.principal;
   const shown = await postbackTemplate(deps, p, operator.id, query.syntax, query.method);
@@ -182,6 +198,7 @@ export async function integrationPage(
     path: `/operators/${operator.id}/integration`,
     body: html`${admin ? html`<p class="crumbs"><a href="/setup">Set-up</a> › <a href="/setup/operators/${operator.id}">operator ${operator.id}</a></p>` : ""}
 <h1>Integration: ${operator.name}</h1>
+${state.notice ? html`<section class="created" role="status"><h2>${state.notice}</h2></section>` : ""}
 <p>For the operator's developers: where to send events, how to sign them, and code that does it. The full contract is in the integration guide.</p>
 ${templateSection(operator, shown)}
 <h2>Signing</h2>
@@ -191,6 +208,7 @@ ${recipe("Signed POST: Standard Webhooks headers", "recipe-post", post.signing)}
 </div>
 ${snippetsSection(deps, operator)}
 ${parametersTable(shown)}
+${mappingSection(operator, viewer, state)}
 ${await programsSection(deps, viewer, operator)}
 ${await recentSection(deps, viewer, operator)}`,
   });
