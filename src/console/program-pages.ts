@@ -69,7 +69,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const data = await programData(viewer, idOf(request));
-    return kit.sendPage(reply, programPage(data, viewer, { saved: request.query.saved === "1" }));
+    return kit.sendPage(reply, programPage(data, viewer, { saved: request.query.saved }));
   });
 
   app.post<ById>("/setup/programs/:id", async (request, reply) => {
@@ -96,7 +96,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
           .filter(Boolean),
         lookbackDays: Number(lookback),
       });
-      return reply.redirect(`/setup/programs/${id}?saved=1`, 303);
+      return reply.redirect(`/setup/programs/${id}?saved=settings`, 303);
     } catch (error) {
       const refused = formErrorOf("program", error);
       if (!refused) throw error;
@@ -152,7 +152,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
       };
       if (values["action"] === "save") {
         await createPlanVersion(deps, viewer.principal, id, body);
-        return reply.redirect(`/setup/programs/${id}?saved=1`, 303);
+        return reply.redirect(`/setup/programs/${id}?saved=plan`, 303);
       }
       await checkPlanVersion(deps, viewer.principal, id, body);
       const plan = programPlanAt(start.versions, body.effective_from)?.terms;

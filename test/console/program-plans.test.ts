@@ -98,6 +98,11 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
     assert.match((await page.locator("main").textContent())!, /Starts from the igaming preset/);
     assert.equal(await page.locator("#plan-cpa_amount").inputValue(), "100.00", "the preset's CPA");
     assert.equal(await page.locator("#plan-revshare_bps").inputValue(), "2500");
+    // With script, only the chosen qualification's fields show.
+    assert.equal(await page.locator("#plan-cpa_min_lots").isVisible(), false);
+    await page.locator("#plan-cpa_kind").selectOption("qualified_trader");
+    assert.equal(await page.locator("#plan-cpa_min_lots").isVisible(), true);
+    await page.locator("#plan-cpa_kind").selectOption("ftd");
     await page.locator("#plan-cpa_amount").fill("75.00");
     await page.locator("#plan-cpa_min_deposit").fill("25.00");
     await page.locator("#plan-revshare_on").uncheck();
@@ -126,7 +131,7 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
     await page.setViewportSize({ width: 1280, height: 800 });
 
     await submit(page, "Save new version");
-    assert.equal(page.url(), `${t.url}/setup/programs/${world.program.id}?saved=1`);
+    assert.equal(page.url(), `${t.url}/setup/programs/${world.program.id}?saved=plan`);
     const [first] = await plans();
     assert.deepEqual(first.terms, expected);
     assert.equal(first.note, "Launch <offer>");

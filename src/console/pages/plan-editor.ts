@@ -67,6 +67,8 @@ function checkbox(name: string, label: string, values: Values): SafeHtml {
 function components(values: Values, error: FormError | undefined, currency: string): SafeHtml {
   const f = (name: string, label: string, hint?: string, extra = html``) =>
     field("plan", name, label, text(values[name], extra), error, hint);
+  /** A qualification's own field: console.js hides it while another kind is chosen. */
+  const of = (kinds: string, input: SafeHtml) => html`<div data-kinds="${kinds}">${input}</div>`;
   const money = `In ${currency}, e.g. 75.00.`;
   return html`<fieldset class="component"><legend>${checkbox("cpa_on", "CPA", values)}</legend>
   ${f("cpa_amount", "CPA amount", money, html` inputmode="decimal"`)}
@@ -80,12 +82,12 @@ function components(values: Values, error: FormError | undefined, currency: stri
     ),
     error,
   )}
-  ${f("cpa_min_deposit", "Minimum deposit", "First deposit (required), or a trader's deposits (optional).", html` inputmode="decimal"`)}
-  ${f("cpa_cumulative_hours", "Deposits counted together within (hours)", "First deposit only; empty: the first deposit alone.", html` inputmode="numeric"`)}
-  ${f("cpa_min_lots", "Minimum lots", "Qualified trader, e.g. 1 or 0.5.", html` inputmode="decimal"`)}
-  ${f("cpa_within_days", "Lots traded within (days of registration)", "Qualified trader.", html` inputmode="numeric"`)}
-  ${f("cpa_min_price", "Minimum challenge price", "Challenge purchase.", html` inputmode="decimal"`)}
-  ${f("cpa_also_events", "Also qualifying events", "Challenge: e.g. evaluation_pass, funded.")}
+  ${of("ftd qualified_trader", f("cpa_min_deposit", "Minimum deposit", "First deposit (required), or a trader's deposits (optional).", html` inputmode="decimal"`))}
+  ${of("ftd", f("cpa_cumulative_hours", "Deposits counted together within (hours)", "First deposit only; empty: the first deposit alone.", html` inputmode="numeric"`))}
+  ${of("qualified_trader", f("cpa_min_lots", "Minimum lots", "Qualified trader, e.g. 1 or 0.5.", html` inputmode="decimal"`))}
+  ${of("qualified_trader", f("cpa_within_days", "Lots traded within (days of registration)", "Qualified trader.", html` inputmode="numeric"`))}
+  ${of("challenge", f("cpa_min_price", "Minimum challenge price", "Challenge purchase.", html` inputmode="decimal"`))}
+  ${of("challenge", f("cpa_also_events", "Also qualifying events", "Challenge: e.g. evaluation_pass, funded."))}
   ${f("cpa_clawback_days", "Clawed back if reversed within (days)", undefined, html` inputmode="numeric"`)}
   ${field("plan", "cpa_tiers", "Monthly tiers (optional)", textArea(values["cpa_tiers"], html` rows="3"`), error, "One per line: from the N-th player of a month, the amount: 3 150.00")}
 </fieldset>

@@ -79,7 +79,7 @@ function versionList(
   const sorted = [...versions].sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.id - a.id);
   return html`<ol class="versions">${sorted.map(
     (v) => html`<li class="version" data-version="${v.id}">
-  <p>${stateOf(v, inForce, data.now)} <strong>Version ${v.id}</strong>, in force from ${v.effectiveFrom === 0 ? "the start" : timeOf(v.effectiveFrom, zone)}${v.note ? html` · <span class="muted">${v.note}</span>` : ""}</p>
+  <p>${stateOf(v, inForce, data.now)} <strong>Version #${v.id}</strong>, in force from ${v.effectiveFrom === 0 ? "the start" : timeOf(v.effectiveFrom, zone)}${v.note ? html` · <span class="muted">${v.note}</span>` : ""}</p>
   <ul class="words">${describeTerms(v.terms, data.program.currency).map((s) => html`<li>${s}</li>`)}</ul>
 </li>`,
   )}</ol>`;
@@ -108,9 +108,9 @@ function dealsSection(data: ProgramPageData, zone: string): SafeHtml {
   <h2 id="deals-h">Deals</h2>
   <p>A deal gives one affiliate other terms: each component it names replaces the plan's, the others are the plan's.</p>
   <form method="get" action="/setup/programs/${id}/plans/new" class="inline">
-    <label for="deal-affiliate">Affiliate</label>
+    <label class="inline-label" for="deal-affiliate">Affiliate</label>
     <select id="deal-affiliate" name="affiliate_id">${data.affiliates.map((a) => html`<option value="${a.id}">${a.name} (${a.id})</option>`)}</select>
-    <button type="submit">New deal</button>
+    <button class="inline-button" type="submit">New deal</button>
   </form>
   ${[...byAffiliate].map(
     ([
@@ -126,16 +126,17 @@ function dealsSection(data: ProgramPageData, zone: string): SafeHtml {
 export function programPage(
   data: ProgramPageData,
   viewer: Viewer,
-  state: { values?: Values; error?: FormError; saved?: boolean } = {},
+  state: { values?: Values; error?: FormError; saved?: string | undefined } = {},
 ): string {
   const p = data.program;
+  const saved = { settings: "Settings saved.", plan: "New version saved." }[state.saved ?? ""];
   return page({
     title: p.name,
     viewer,
     path: `/setup/programs/${p.id}`,
     body: html`<p><a href="/setup">← Set-up</a></p>
 <h1>Program ${p.name}</h1>
-${state.saved ? html`<section class="created" role="status"><h2>Saved.</h2></section>` : ""}
+${saved ? html`<section class="created" role="status"><h2>${saved}</h2></section>` : ""}
 <div class="program-grid">
 ${editForm(p, viewer, state.values ?? programValues(p), state.error)}
 <div>
