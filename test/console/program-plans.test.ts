@@ -226,6 +226,7 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
       /Acme partner[\s\S]*150\.00 EUR CPA/,
     );
     assert.deepEqual(await ftdEarns(), [15000], "the affiliate earns by its deal");
+    await screenshot(page, "console-program-deal");
 
     await Promise.all([
       page.waitForNavigation(),

@@ -6,25 +6,21 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
-import { startTestService, type TestService } from "../../helpers/service.ts";
-import { type Call, client, createWorld, expectStatus, type World } from "./admin-kit.ts";
+import { type Call, expectStatus, startAdminWorld } from "./admin-kit.ts";
 
 const CPA = { amountMinor: 7500, qualification: { kind: "ftd", minDepositMinor: 2500 }, clawbackDays: 30 };
 
 for (const engine of await availableEngines()) {
   describe(`plan terms and FX rates refused by the use cases (${engine})`, () => {
-    let t: TestService;
-    let admin: Call;
-    let world: World;
+    let started: Awaited<ReturnType<typeof startAdminWorld>>;
     before(async () => {
-      t = await startTestService(engine);
-      admin = client(t.url, t.adminKey);
-      world = await createWorld(t);
+      started = await startAdminWorld(engine);
     });
-    after(() => t.close());
+    after(() => started.t.close());
+    const admin: Call = (...call) => started.admin(...call);
 
     test("plan versions: bps over 10000, no events and falling tiers name their field", async () => {
-      const path = `/v1/programs/${world.program.id}/plans`;
+      const path = `/v1/programs/${started.world.program.id}/plans`;
       const before_ = (await admin("GET", path)).body.data.length;
       const cases: Array<[object, string]> = [
         [{ revshare: { bps: 10_001, negativeCarryOver: false } }, "terms.revshare.bps"],
