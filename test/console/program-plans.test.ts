@@ -273,6 +273,29 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
     await screenshot(page, "console-fx-rates-phone");
   });
 
+  test("program settings: a refusal next to its field, values kept; then saved", async () => {
+    const page = await signedInPage(browser, t.url, t.adminKey);
+    await page.goto(`${t.url}/setup/programs/${world.program.id}`);
+    await page.locator("#program-name").fill("Acme Slots & Live");
+    await page.locator("#program-landing_url_template").fill("ftp://acme.example/");
+    const [refused] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole("button", { name: "Save settings" }).click(),
+    ]);
+    assert.equal(refused?.status(), 400);
+    assert.equal(await page.locator("#program-landing_url_template").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.locator("#program-name").inputValue(), "Acme Slots & Live", "values kept");
+    await page.locator("#program-landing_url_template").fill("https://acme.example/live?cid={click_id}");
+    await page.locator("#program-lookback_days").fill("45");
+    await submit(page, "Save settings");
+    assert.match((await page.locator(".created").textContent())!, /Settings saved/);
+    const program = (await admin("GET", `/v1/programs/${world.program.id}`)).body;
+    assert.equal(program.name, "Acme Slots & Live");
+    assert.equal(program.landing_url_template, "https://acme.example/live?cid={click_id}");
+    assert.equal(program.lookback_days, 45);
+    await admin("PATCH", `/v1/programs/${world.program.id}`, { name: "Acme Slots" });
+  });
+
   test("other roles get 403; forms without their CSRF token are refused and change nothing", async () => {
     const id = world.program.id;
     const operatorPage = await signedInPage(
