@@ -4,6 +4,7 @@
  * words describeTerms gives, saved, then replaced by a version scheduled for later that takes over
  * only when its date comes (a postback earns by each in turn); refusals sit next to their input; a
  * deal, a parent and FX rates are set from their pages; other roles and forged forms are refused.
+ * The tests run in order on one program (each builds on the versions the previous ones saved).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -221,10 +222,9 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
     );
     assert.equal(deal.terms.cpa.amountMinor, 15000);
     assert.deepEqual(Object.keys(deal.terms), ["cpa"], "only the component ticked");
-    assert.match(
-      (await page.locator("#deals-h").locator("..").textContent())!,
-      /Acme partner[\s\S]*150\.00 EUR CPA/,
-    );
+    const dealWords = (await page.locator("#deals-h").locator("..").textContent())!;
+    assert.match(dealWords, /Acme partner[\s\S]*The deal names: cpa[\s\S]*150\.00 EUR CPA/);
+    assert.match(dealWords, /Held 30 days/, "the plan's hold, inherited");
     assert.deepEqual(await ftdEarns(), [15000], "the affiliate earns by its deal");
     await screenshot(page, "console-program-deal");
 

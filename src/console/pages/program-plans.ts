@@ -7,6 +7,7 @@ import type { ProgramView } from "../../app/admin/programs.ts";
 import type { PlanVersion } from "../../app/commissions/ledger-port.ts";
 import { dealAt, programPlanAt } from "../../app/commissions/plan-cache.ts";
 import { describeTerms } from "../../domain/commissions/describe-terms.ts";
+import { mergeTerms } from "../../domain/commissions/terms.ts";
 import { type Affiliate, STATUSES } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
 import { type FormError, field, formLevel, select, text, type Values } from "../form-fields.ts";
@@ -70,6 +71,10 @@ function stateOf(v: PlanVersion, inForce: PlanVersion | undefined, now: number):
   return html`<span class="status disabled">replaced</span>`;
 }
 
+/**
+ * Versions newest first, each in words. A deal is shown merged over the plan in force when it
+ * starts (or now), since that is what the affiliate earns; the components it names are listed.
+ */
 function versionList(
   versions: readonly PlanVersion[],
   inForce: PlanVersion | undefined,
@@ -77,10 +82,18 @@ function versionList(
   zone: string,
 ): SafeHtml {
   const sorted = [...versions].sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.id - a.id);
+  const wordsOf = (v: PlanVersion) => {
+    if (v.affiliateId === null) return describeTerms(v.terms, data.program.currency);
+    const plan = programPlanAt(data.versions, Math.max(v.effectiveFrom, data.now));
+    return [
+      `The deal names: ${Object.keys(v.terms).join(", ") || "nothing"}; with the plan in force then:`,
+      ...describeTerms(mergeTerms(plan?.terms, v.terms) ?? v.terms, data.program.currency),
+    ];
+  };
   return html`<ol class="versions">${sorted.map(
     (v) => html`<li class="version" data-version="${v.id}">
   <p>${stateOf(v, inForce, data.now)} <strong>Version #${v.id}</strong>, in force from ${v.effectiveFrom === 0 ? "the start" : timeOf(v.effectiveFrom, zone)}${v.note ? html` · <span class="muted">${v.note}</span>` : ""}</p>
-  <ul class="words">${describeTerms(v.terms, data.program.currency).map((s) => html`<li>${s}</li>`)}</ul>
+  <ul class="words">${wordsOf(v).map((s) => html`<li>${s}</li>`)}</ul>
 </li>`,
   )}</ol>`;
 }
