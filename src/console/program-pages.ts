@@ -20,7 +20,7 @@ import {
 } from "../app/commissions/admin-commissions.ts";
 import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
-import type { Status } from "../domain/model.ts";
+import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
 import { formErrorOf, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
@@ -48,6 +48,13 @@ function optionalText(form: Form, name: string, max: number): string | null {
   if (value.length > max)
     throw new PostwireError("invalid_field", `${name} is longer than ${max} characters.`, name);
   return value || null;
+}
+
+function statusOf(value: string | undefined): Status {
+  const status = STATUSES.find((s) => s === value);
+  if (!status)
+    throw new PostwireError("invalid_field", `status must be one of: ${STATUSES.join(", ")}.`, "status");
+  return status;
 }
 
 export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
@@ -87,7 +94,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
         );
       await updateProgram(deps, viewer.principal, id, {
         name: required(values, "name"),
-        status: values["status"] === "disabled" ? "disabled" : ("active" satisfies Status),
+        status: statusOf(values["status"]),
         landingUrlTemplate: required(values, "landing_url_template", 2000),
         fallbackUrl: optionalText(values, "fallback_url", 2000),
         allowedEvents: (values["allowed_events"] ?? "")
