@@ -137,7 +137,7 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
   <tbody>${data.programs.map(
     (
       p,
-    ) => html`<tr><td class="num">${p.id}</td><td>${p.name}</td><td>${names.get(p.operatorId) ?? p.operatorId}</td><td>${p.vertical} · ${p.currency}</td>
+    ) => html`<tr><td class="num">${p.id}</td><td><a href="/setup/programs/${p.id}">${p.name}</a></td><td>${names.get(p.operatorId) ?? p.operatorId}</td><td>${p.vertical} · ${p.currency}</td>
       <td>${p.warnings?.length ? html`<span class="warning">No plan: earns nothing</span> ` : "in force "}<a href="/setup/programs/${p.id}/recalculate">Recalculate</a></td>
       <td>${timeOf(p.createdAt, zone)}</td></tr>`,
   )}</tbody></table></div>
@@ -163,6 +163,7 @@ export function setupPage(
     viewer,
     path: "/setup",
     body: html`<h1>Set-up</h1>
+<p><a href="/setup/fx-rates">FX rates</a></p>
 ${state.created ?? ""}
 <div class="forms">
 ${operatorForm(viewer, valuesOf("operator"), error)}
