@@ -1,0 +1,143 @@
+/**
+ * The affiliate's own view (issue: Console II): GET /clicks, /conversions and /commissions. Each
+ * reads through the API's use cases with the viewer's principal (listClicks, listConversions,
+ * scopedLedgerFilter and the balances and entries it narrows), so an affiliate key sees its own
+ * rows and nothing else, whatever the URL says. Clicks and conversions serve every role as the API
+ * does; commissions, admin and affiliate keys (an operator key would have to name a program).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { pageOf, textAfter, timeBefore } from "../adapters/http/cursor.ts";
+import type { AdminDeps } from "../app/admin/deps.ts";
+import { listLinks } from "../app/admin/links.ts";
+import { listClicks, listConversions } from "../app/admin/records.ts";
+import { scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
+import type { LedgerFilter } from "../app/commissions/commission-store-port.ts";
+import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
+import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
+import type { Viewer } from "./layout.ts";
+import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
+import { clicksPage, conversionsPage, type ListQuery } from "./pages/own-records.ts";
+import { epochOfLocal } from "./zoned-time.ts";
+
+export const OWN_PAGE_PATHS: readonly string[] = ["/clicks", "/conversions", "/commissions"];
+
+/** Rows per page of the clicks and conversions lists, and of ledger entries. */
+const PAGE = 50;
+/** Months of balances shown, the current one first. */
+const MONTHS = 12;
+
+/** The time filters of a list, read in the viewer's zone; unreadable ones are named in `problems`. */
+function rangeOf(q: ListQuery, zone: string) {
+  const problems: string[] = [];
+  const range: { since?: number; until?: number } = {};
+  for (const name of ["since", "until"] as const) {
+    const text = q[name]?.trim();
+    if (!text) continue;
+    const at = epochOfLocal(text, zone);
+    if (at === undefined) problems.push(`"${name === "since" ? "From" : "Until"}" must be a date and time.`);
+    else range[name] = at;
+  }
+  return { range, problems };
+}
+
+/** The UTC months ending with the one holding `now`, newest first ("2026-12", "2026-11"…). */
+export function monthsUpTo(now: number, count: number): string[] {
+  const at = new Date(now);
+  return Array.from({ length: count }, (_, i) => {
+    const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - i, 1));
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+  });
+}
+
+export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
+  const anyViewer = (request: FastifyRequest, reply: FastifyReply) =>
+    viewerWithRole(kit, request, reply, ["admin", "operator", "affiliate"]);
+
+  app.get<{ Querystring: ListQuery }>("/clicks", async (request, reply) => {
+    const viewer = await anyViewer(request, reply);
+    if (!viewer) return reply;
+    const q = request.query;
+    const p = viewer.principal;
+    const { range, problems } = rangeOf(q, viewer.timeZone);
+    const linkId = q.link_id && /^[1-9][0-9]{0,15}$/.test(q.link_id) ? Number(q.link_id) : undefined;
+    const links = await listLinks(deps, p, { limit: 1000 });
+    const rows = problems.length
+      ? []
+      : await listClicks(deps, p, {
+          ...range,
+          linkId,
+          before: timeBefore(q.cursor || undefined),
+          limit: PAGE,
+        });
+    const next = pageOf(
+      rows,
+      PAGE,
+      (r) => r,
+      (r) => [r.createdAt, r.clickId],
+    ).next_cursor;
+    return kit.sendPage(reply, clicksPage({ rows, next, problems }, links, viewer, q));
+  });
+
+  app.get<{ Querystring: ListQuery }>("/conversions", async (request, reply) => {
+    const viewer = await anyViewer(request, reply);
+    if (!viewer) return reply;
+    const q = request.query;
+    const { range, problems } = rangeOf(q, viewer.timeZone);
+    const rows = problems.length
+      ? []
+      : await listConversions(deps, viewer.principal, {
+          ...range,
+          before: timeBefore(q.cursor || undefined),
+          limit: PAGE,
+        });
+    const next = pageOf(
+      rows,
+      PAGE,
+      (r) => r,
+      (r) => [r.receivedAt, r.id],
+    ).next_cursor;
+    return kit.sendPage(reply, conversionsPage({ rows, next, problems }, viewer, q));
+  });
+
+  /** The balances of each month shown and of all periods, as GET /v1/commissions/balances reads them. */
+  async function balancesByMonth(viewer: Viewer, months: readonly string[]): Promise<PeriodBalances[]> {
+    const out: PeriodBalances[] = [];
+    for (const period of [...months, "all"]) {
+      const requested: LedgerFilter = period === "all" ? {} : { period };
+      const f = await scopedLedgerFilter(deps, viewer.principal, requested);
+      const balances = await deps.store.commissions.balances({
+        ...(f.affiliateId === undefined ? {} : { affiliateId: f.affiliateId }),
+        ...(f.period === undefined ? {} : { period: f.period }),
+      });
+      out.push({ period, balances });
+    }
+    return out;
+  }
+
+  app.get<{ Querystring: CommissionsQuery }>("/commissions", async (request, reply) => {
+    const viewer = await viewerWithRole(kit, request, reply, ["admin", "affiliate"]);
+    if (!viewer) return reply;
+    const q = request.query;
+    const months = monthsUpTo(deps.clock.now(), MONTHS);
+    const period = q.period && /^[0-9]{4}-(0[1-9]|1[0-2])$/.test(q.period) ? q.period : undefined;
+    const status = (ENTRY_STATUSES as readonly string[]).includes(q.status ?? "")
+      ? (q.status as EntryStatus)
+      : undefined;
+    const after = textAfter(q.cursor || undefined);
+    const filter = await scopedLedgerFilter(deps, viewer.principal, {
+      ...(period ? { period } : {}),
+      ...(status ? { status } : {}),
+      ...(after === undefined ? {} : { after }),
+      limit: PAGE,
+    });
+    const entries = await deps.store.commissions.listEntries(filter);
+    const next = pageOf(
+      entries,
+      PAGE,
+      (e) => e,
+      (e) => [e.id],
+    ).next_cursor;
+    const periods = await balancesByMonth(viewer, months);
+    return kit.sendPage(reply, commissionsPage({ periods, entries, next, months }, viewer, q));
+  });
+}
