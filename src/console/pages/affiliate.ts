@@ -47,7 +47,7 @@ function editForm(a: Affiliate, viewer: Viewer, values: Values, error: FormError
 /** A tracking URL with its Copy button (the text copied is the element's). */
 export function trackingUrl(link: Link, publicUrl: string): SafeHtml {
   const id = `link-url-${link.id}`;
-  return html`<code id="${id}">${publicUrl}/c/${link.code}</code> <button type="button" data-copy="${id}" aria-label="Copy tracking URL ${link.code}">Copy</button>`;
+  return html`<code id="${id}">${publicUrl}/c/${link.code}</code> <button type="button" class="copy" data-copy="${id}" aria-label="Copy tracking URL ${link.code}">Copy</button>`;
 }
 
 function linksSection(data: AffiliateData, viewer: Viewer, publicUrl: string, state: AffiliateState) {
@@ -59,7 +59,7 @@ function linksSection(data: AffiliateData, viewer: Viewer, publicUrl: string, st
     ) => html`<tr><td class="url">${trackingUrl(l, publicUrl)}</td><td>${names.get(l.programId) ?? l.programId}</td>
 <td><span class="status ${l.status}">${l.status}</span></td><td>${timeOf(l.createdAt, viewer.timeZone)}</td></tr>`,
   );
-  return html`<section aria-labelledby="links-h"><h2 id="links-h">Tracking links</h2>
+  return html`<section class="own-section" aria-labelledby="links-h"><h2 id="links-h">Tracking links</h2>
 ${
   data.links.length
     ? html`<div class="table-wrap"><table class="links"><caption>Links of ${data.affiliate.name}</caption>
@@ -101,7 +101,7 @@ export function subIdHelp(publicUrl: string): SafeHtml {
 function endpointsSection(data: AffiliateData, viewer: Viewer): SafeHtml {
   if (data.endpoints === undefined) return html``;
   const a = data.affiliate;
-  return html`<section aria-labelledby="endpoints-h"><h2 id="endpoints-h">Outbound endpoints</h2>
+  return html`<section class="own-section" aria-labelledby="endpoints-h"><h2 id="endpoints-h">Outbound endpoints</h2>
 ${
   data.endpoints.length
     ? html`<div class="table-wrap"><table><caption>Where ${a.name}'s postbacks go</caption>

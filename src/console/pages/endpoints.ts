@@ -235,6 +235,6 @@ ${state.test ? testResult(state.test) : ""}
   ${settingsFields(values, state.error, "settings")}
   <button type="submit">Save endpoint</button>
 </form></div>
-<section aria-labelledby="deliveries-h"><h2 id="deliveries-h">Deliveries</h2>${deliveryRows(deliveries, viewer, path)}</section>`,
+<section class="own-section" aria-labelledby="deliveries-h"><h2 id="deliveries-h">Deliveries</h2>${deliveryRows(deliveries, viewer, path)}</section>`,
   });
 }
