@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
-import { type Call, client, createWorld, type World } from "../adapters/http/admin-kit.ts";
 import { type Receiver, startReceiver } from "../adapters/delivery/delivery-kit.ts";
+import { type Call, client, createWorld, type World } from "../adapters/http/admin-kit.ts";
 import { type Browser, browserMissing, launchBrowser, screenshot, signedInPage } from "../helpers/browser.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
@@ -59,7 +59,10 @@ describe("affiliates, endpoints and API keys pages (chromium, sqlite)", { skip: 
     await page.locator("#affiliate-email").fill("not-an-address");
     await submit(page, "Save affiliate");
     assert.equal(await page.locator("#affiliate-email").getAttribute("aria-invalid"), "true");
-    assert.equal(await page.locator("#affiliate-email-error").textContent(), "email is not an email address.");
+    assert.equal(
+      await page.locator("#affiliate-email-error").textContent(),
+      "email is not an email address.",
+    );
     assert.equal(await page.locator("#affiliate-name").inputValue(), "Acme Media", "values kept");
     assert.equal((await admin("GET", `/v1/affiliates/${world.affiliate.id}`)).body.name, "Acme partner");
 
@@ -68,7 +71,10 @@ describe("affiliates, endpoints and API keys pages (chromium, sqlite)", { skip: 
     await submit(page, "Save affiliate");
     assert.match((await page.locator(".created").textContent())!, /Affiliate saved/);
     const saved = (await admin("GET", `/v1/affiliates/${world.affiliate.id}`)).body;
-    assert.deepEqual([saved.name, saved.email, saved.status], ["Acme Media", "team@acme.example", "disabled"]);
+    assert.deepEqual(
+      [saved.name, saved.email, saved.status],
+      ["Acme Media", "team@acme.example", "disabled"],
+    );
 
     await page.locator("#link-program_id").selectOption(String(world.program.id));
     await submit(page, "Create link");
@@ -182,7 +188,16 @@ describe("affiliates, endpoints and API keys pages (chromium, sqlite)", { skip: 
     const endpoints = (await admin("GET", "/v1/endpoints")).body.data.length;
     for (const [path, form] of [
       ["/setup/api-keys", { name: "Forged", role: "admin" }],
-      ["/endpoints", { affiliate_id: String(world.affiliate.id), url_template: `${receiver.url}/x`, method: "GET", statuses: "created", status: "active" }],
+      [
+        "/endpoints",
+        {
+          affiliate_id: String(world.affiliate.id),
+          url_template: `${receiver.url}/x`,
+          method: "GET",
+          statuses: "created",
+          status: "active",
+        },
+      ],
       [`/setup/affiliates/${world.affiliate.id}`, { name: "Forged", status: "active" }],
       [`/setup/affiliates/${world.affiliate.id}/links`, { program_id: String(world.program.id) }],
     ] as const) {
