@@ -13,10 +13,11 @@ import { listClicks, listConversions } from "../app/admin/records.ts";
 import { scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
 import type { LedgerFilter } from "../app/commissions/commission-store-port.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
+import type { TimeKey } from "../app/records.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
 import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
-import { clicksPage, conversionsPage, type ListQuery } from "./pages/own-records.ts";
+import { clicksPage, conversionsPage, type ListQuery, type ListResult } from "./pages/own-records.ts";
 import { epochOfLocal } from "./zoned-time.ts";
 
 export const OWN_PAGE_PATHS: readonly string[] = ["/clicks", "/conversions", "/commissions"];
@@ -40,6 +41,22 @@ function rangeOf(q: ListQuery, zone: string) {
   return { range, problems };
 }
 
+/**
+ * A page of a newest-first list: `load` reads it with the time filters, the cursor and the page
+ * size; nothing is read when a filter cannot be.
+ */
+async function newestFirst<Row>(
+  q: ListQuery,
+  viewer: Viewer,
+  load: (range: { since?: number; until?: number; before?: TimeKey; limit: number }) => Promise<Row[]>,
+  position: (row: Row) => [number, string],
+): Promise<ListResult<Row>> {
+  const { range, problems } = rangeOf(q, viewer.timeZone);
+  const before = timeBefore(q.cursor || undefined);
+  const rows = problems.length ? [] : await load({ ...range, ...(before ? { before } : {}), limit: PAGE });
+  return { rows, next: pageOf(rows, PAGE, (r) => r, position).next_cursor, problems };
+}
+
 /** The UTC months ending with the one holding `now`, newest first ("2026-12", "2026-11"…). */
 export function monthsUpTo(now: number, count: number): string[] {
   const at = new Date(now);
@@ -58,23 +75,14 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     if (!viewer) return reply;
     const q = request.query;
     const p = viewer.principal;
-    const { range, problems } = rangeOf(q, viewer.timeZone);
     const linkId = q.link_id && /^[1-9][0-9]{0,15}$/.test(q.link_id) ? Number(q.link_id) : undefined;
     const links = await listLinks(deps, p, { limit: 1000 });
-    const rows = problems.length
-      ? []
-      : await listClicks(deps, p, {
-          ...range,
-          linkId,
-          before: timeBefore(q.cursor || undefined),
-          limit: PAGE,
-        });
-    const next = pageOf(
-      rows,
-      PAGE,
-      (r) => r,
+    const { rows, next, problems } = await newestFirst(
+      q,
+      viewer,
+      (range) => listClicks(deps, p, { ...range, linkId }),
       (r) => [r.createdAt, r.clickId],
-    ).next_cursor;
+    );
     return kit.sendPage(reply, clicksPage({ rows, next, problems }, links, viewer, q));
   });
 
@@ -82,20 +90,12 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     const viewer = await anyViewer(request, reply);
     if (!viewer) return reply;
     const q = request.query;
-    const { range, problems } = rangeOf(q, viewer.timeZone);
-    const rows = problems.length
-      ? []
-      : await listConversions(deps, viewer.principal, {
-          ...range,
-          before: timeBefore(q.cursor || undefined),
-          limit: PAGE,
-        });
-    const next = pageOf(
-      rows,
-      PAGE,
-      (r) => r,
+    const { rows, next, problems } = await newestFirst(
+      q,
+      viewer,
+      (range) => listConversions(deps, viewer.principal, range),
       (r) => [r.receivedAt, r.id],
-    ).next_cursor;
+    );
     return kit.sendPage(reply, conversionsPage({ rows, next, problems }, viewer, q));
   });
 

@@ -9,7 +9,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { type Receiver, startReceiver } from "../adapters/delivery/delivery-kit.ts";
-import { type Call, client, convert, expectStatus, payingWorlds, type World } from "../adapters/http/admin-kit.ts";
+import {
+  type Call,
+  client,
+  convert,
+  expectStatus,
+  payingWorlds,
+  type World,
+} from "../adapters/http/admin-kit.ts";
 import { type Browser, browserMissing, launchBrowser, screenshot, signedInPage } from "../helpers/browser.ts";
 import { type Engine, hasPostgres } from "../helpers/engines.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
@@ -131,7 +138,13 @@ describe("the affiliate's own view (chromium, sqlite)", { skip: browserMissing }
       `/deliveries/${b.deliveryId}/replay`,
     ]) {
       const posted = await page.request.post(`${t.url}${path}`, {
-        form: { csrf, url_template: `${receiver.url}/stolen`, statuses: "created", method: "GET", status: "active" },
+        form: {
+          csrf,
+          url_template: `${receiver.url}/stolen`,
+          statuses: "created",
+          method: "GET",
+          status: "active",
+        },
       });
       assert.equal(posted.status(), 404, path);
     }
@@ -144,7 +157,10 @@ describe("the affiliate's own view (chromium, sqlite)", { skip: browserMissing }
     const row = page.locator("table.deliveries tr", { hasText: a.deliveryId });
     await Promise.all([page.waitForNavigation(), row.getByRole("button", { name: /Replay/ }).click()]);
     assert.equal(page.url(), `${t.url}/endpoints/${a.endpointId}`);
-    assert.match((await page.locator(".flash").textContent())!, new RegExp(`Delivery ${a.deliveryId} replayed`));
+    assert.match(
+      (await page.locator(".flash").textContent())!,
+      new RegExp(`Delivery ${a.deliveryId} replayed`),
+    );
     await shots(page, "console-own-endpoint");
   });
 });

@@ -6,7 +6,7 @@
 import type { Endpoint } from "../../app/delivery/outbox-port.ts";
 import { type Affiliate, type Link, type Program, STATUSES } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
-import { type FormError, field, formLevel, select, text, type Values } from "../form-fields.ts";
+import { type FormError, field, formLevel, namedOptions, select, text, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
@@ -74,10 +74,7 @@ ${
     "link",
     "program_id",
     "Program",
-    select(
-      data.programs.map((p) => [String(p.id), `${p.name} (${p.id})`] as const),
-      values["program_id"],
-    ),
+    select(namedOptions(data.programs), values["program_id"]),
     state.error,
   )}
   <button type="submit">Create link</button>

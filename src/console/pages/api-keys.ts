@@ -4,7 +4,7 @@
  */
 import { type Affiliate, type ApiKey, type Operator, ROLES } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
-import { type FormError, field, formLevel, select, text, type Values } from "../form-fields.ts";
+import { type FormError, field, formLevel, namedOptions, select, text, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
@@ -43,20 +43,14 @@ function createForm(data: ApiKeysData, viewer: Viewer, values: Values, error: Fo
     "key",
     "operator_id",
     "Operator (operator keys)",
-    select(
-      [...NONE, ...data.operators.map((o) => [String(o.id), `${o.name} (${o.id})`] as const)],
-      values["operator_id"],
-    ),
+    select([...NONE, ...namedOptions(data.operators)], values["operator_id"]),
     error,
   )}
   ${field(
     "key",
     "affiliate_id",
     "Affiliate (affiliate keys)",
-    select(
-      [...NONE, ...data.affiliates.map((a) => [String(a.id), `${a.name} (${a.id})`] as const)],
-      values["affiliate_id"],
-    ),
+    select([...NONE, ...namedOptions(data.affiliates)], values["affiliate_id"]),
     error,
   )}
   <p class="hint">The key is shown once, on the next page; only its prefix is kept in view.</p>

@@ -17,7 +17,7 @@ import {
 } from "../../app/delivery/outbox-port.ts";
 import type { Affiliate } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
-import { type FormError, field, formLevel, select, text, type Values } from "../form-fields.ts";
+import { type FormError, field, formLevel, namedOptions, select, text, type Values } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
@@ -104,10 +104,7 @@ function createForm(
         "endpoint",
         "affiliate_id",
         "Affiliate",
-        select(
-          affiliates.map((a) => [String(a.id), `${a.name} (${a.id})`] as const),
-          values["affiliate_id"],
-        ),
+        select(namedOptions(affiliates), values["affiliate_id"]),
         error,
       )
     : "";
