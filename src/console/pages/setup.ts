@@ -141,17 +141,17 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
       <td>${p.warnings?.length ? html`<span class="warning">No plan: earns nothing</span> ` : "in force "}<a href="/setup/programs/${p.id}/recalculate">Recalculate</a></td>
       <td>${timeOf(p.createdAt, zone)}</td></tr>`,
   )}</tbody></table></div>
-<div class="table-wrap"><table><caption>Affiliates</caption>
-  <thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Status</th></tr></thead>
-  <tbody>${data.affiliates.map(
-    (a) =>
-      html`<tr><td class="num">${a.id}</td><td><a href="/setup/affiliates/${a.id}">${a.name}</a></td><td>${a.email ?? ""}</td><td><span class="status ${a.status}">${a.status}</span></td></tr>`,
-  )}</tbody></table></div>
 <div class="table-wrap"><table><caption>Tracking links</caption>
   <thead><tr><th scope="col">Tracking URL</th><th scope="col">Affiliate</th><th scope="col">Program</th><th scope="col">Status</th></tr></thead>
   <tbody>${data.links.map(
     (l) =>
       html`<tr><td><code>${publicUrl}/c/${l.code}</code></td><td class="num">${l.affiliateId}</td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td></tr>`,
+  )}</tbody></table></div>
+<div class="table-wrap"><table><caption>Affiliates</caption>
+  <thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Status</th></tr></thead>
+  <tbody>${data.affiliates.map(
+    (a) =>
+      html`<tr><td class="num">${a.id}</td><td><a href="/setup/affiliates/${a.id}">${a.name}</a></td><td>${a.email ?? ""}</td><td><span class="status ${a.status}">${a.status}</span></td></tr>`,
   )}</tbody></table></div>`;
 }
 
