@@ -107,6 +107,8 @@ describe("affiliates, endpoints and API keys pages (chromium, sqlite)", { skip: 
     await submit(page, "Create endpoint");
     assert.match((await page.locator("#endpoint-url_template-error").textContent())!, /may not be called/);
     assert.equal(await page.locator("#endpoint-name").inputValue(), "Tracker", "values kept");
+    await screenshot(page, "console-endpoints-refused");
+    await phoneShot(page, "console-endpoints-refused");
     assert.equal((await admin("GET", "/v1/endpoints")).body.data.length, 0);
 
     await page.locator("#endpoint-url_template").fill(`${receiver.url}/pb?cid={click_id}&st={status}`);

@@ -119,6 +119,7 @@ describe("the affiliate's own view (chromium, sqlite)", { skip: browserMissing }
     assert.match(endpoints, /alpha tracker/);
     assert.doesNotMatch(endpoints, /beta tracker/);
     assert.equal(await page.locator("#endpoint-affiliate_id").count(), 0, "no owner to choose");
+    await shots(page, "console-own-endpoints");
   });
 
   test("another affiliate's records by URL: 404; own failing delivery replayed", async () => {
