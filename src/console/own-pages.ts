@@ -14,6 +14,7 @@ import { scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
 import type { LedgerFilter } from "../app/commissions/commission-store-port.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
 import type { TimeKey } from "../app/records.ts";
+import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
 import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
@@ -57,12 +58,12 @@ async function newestFirst<Row>(
   return { rows, next: pageOf(rows, PAGE, (r) => r, position).next_cursor, problems };
 }
 
-/** The UTC months ending with the one holding `now`, newest first ("2026-12", "2026-11"…). */
+/** The ledger's periods (UTC months, periodOf) ending with the one holding `now`, newest first. */
 export function monthsUpTo(now: number, count: number): string[] {
-  const at = new Date(now);
+  const [year, month] = periodOf(now).split("-").map(Number) as [number, number];
   return Array.from({ length: count }, (_, i) => {
-    const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - i, 1));
-    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+    const k = year * 12 + month - 1 - i;
+    return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, "0")}`;
   });
 }
 
