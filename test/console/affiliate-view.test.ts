@@ -120,6 +120,22 @@ describe("the affiliate's own view (chromium, sqlite)", { skip: browserMissing }
     assert.doesNotMatch(endpoints, /beta tracker/);
     assert.equal(await page.locator("#endpoint-affiliate_id").count(), 0, "no owner to choose");
     await shots(page, "console-own-endpoints");
+
+    // A's key adds an endpoint from the page: it is A's (no owner to choose, none to forge).
+    await page.locator("#endpoint-name").fill("alpha second");
+    await page.locator("#endpoint-url_template").fill(`${receiver.url}/second?cv={conversion_id}`);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole("button", { name: "Create endpoint" }).click(),
+    ]);
+    assert.match((await page.locator("#new-secret").textContent())!, /^whsec_/);
+    const owned = (await admin("GET", "/v1/endpoints")).body.data.filter(
+      (e: { name: string }) => e.name === "alpha second",
+    );
+    assert.deepEqual(
+      owned.map((e: { affiliate_id: number }) => e.affiliate_id),
+      [a.world.affiliate.id],
+    );
   });
 
   test("another affiliate's records by URL: 404; own failing delivery replayed", async () => {
