@@ -1,6 +1,7 @@
 /**
  * `postwire commissions recalculate`: credit the conversions a program received while no plan was
- * in force (docs/commissions.md "Recalculation"), directly on the database of DATABASE_URL. A
+ * in force, or (--replan) decide again those decided under another plan version
+ * (docs/commissions.md "Recalculation"), directly on the database of DATABASE_URL. A
  * preview unless `--apply`; the run is recorded with no API key (the command line).
  */
 import { parseArgs } from "node:util";
@@ -20,9 +21,11 @@ import { type CliIo, positiveIntOption, UsageError } from "./io.ts";
 import type { Env } from "./signing-options.ts";
 
 export const COMMISSIONS_USAGE = `Usage:
-  postwire commissions recalculate --program ID --from ISO --to ISO [--include-paid-periods] [--apply] [--json]
+  postwire commissions recalculate --program ID --from ISO --to ISO [--replan] [--include-paid-periods] [--apply] [--json]
 Credits the conversions of the program with occurred_at in [from, to) that earned nothing (received
-while no plan was in force), by the plans in force now. Without --apply: a preview, nothing stored.`;
+while no plan was in force), by the plans in force now. With --replan, also decides again those
+decided under another plan or deal version than the one now in force (what remains of their entries
+is compensated first). Without --apply: a preview, nothing stored.`;
 
 const time = (name: string, text: string | undefined): number => {
   const ms = text === undefined ? Number.NaN : Date.parse(text);
@@ -37,6 +40,8 @@ function summary(r: RecalculationResult): string[] {
       `${new Date(r.from).toISOString()} to ${new Date(r.to).toISOString()}`,
     `${r.conversions} conversions credited, ${r.entries} ledger entries, ${r.messages} outbound messages`,
   ];
+  if (r.replaced)
+    lines.push(`${r.replaced} decided under another plan version: compensated and decided again`);
   for (const [currency, byStatus] of Object.entries(r.totals))
     for (const [status, minor] of Object.entries(byStatus))
       lines.push(`  ${currency} ${status}: ${formatMinor(minor, currency)}`);
@@ -55,6 +60,7 @@ export async function commissionsCommand(argv: readonly string[], env: Env, io: 
       from: { type: "string" },
       to: { type: "string" },
       "include-paid-periods": { type: "boolean", default: false },
+      replan: { type: "boolean", default: false },
       apply: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -73,6 +79,7 @@ export async function commissionsCommand(argv: readonly string[], env: Env, io: 
     from: time("from", values.from),
     to: time("to", values.to),
     includePaidPeriods: values["include-paid-periods"],
+    mode: values.replan ? ("replan" as const) : ("unearned" as const),
     preview: !values.apply,
   };
   const config = loadConfig(env);

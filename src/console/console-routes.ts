@@ -39,6 +39,7 @@ import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { PROGRAM_PAGE_PATHS, programPages } from "./program-pages.ts";
 import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
@@ -55,6 +56,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   "/assets/*",
   ...TIMELINE_PAGE_PATHS,
   ...SETUP_PAGE_PATHS,
+  ...PROGRAM_PAGE_PATHS,
   ...REQUEST_PATHS,
   ...ALERT_PAGE_PATHS,
   ...STATS_PAGE_PATHS,
@@ -187,6 +189,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   const kit: ConsoleKit = { viewerOf, formViewer, sendPage, returnPath, cookieOptions };
   await timelinePages(app, deps, kit);
   await setupPages(app, deps, kit);
+  await programPages(app, deps, kit);
   await alertPages(app, deps, kit);
   await statsPages(app, deps, kit);
   await affiliatePages(app, deps, kit);

@@ -59,7 +59,7 @@ function header(viewer: Viewer, path: string): SafeHtml {
   )}</nav>
   <form method="get" action="/search" class="search" role="search">
     <label for="q">Find a conversion</label>
-    <input type="search" id="q" name="q" placeholder="conversion id, txid or player id" maxlength="200">
+    <input type="search" id="q" name="q" placeholder="conversion id, txid, player or click id" maxlength="200">
     <button type="submit">Search</button>
   </form>
   <div class="who">

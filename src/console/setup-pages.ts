@@ -177,6 +177,7 @@ export async function setupPages(
           from: timeField(values, "from"),
           to: timeField(values, "to"),
           includePaidPeriods: values["include_paid_periods"] === "1",
+          mode: values["mode"] === "replan" ? "replan" : "unearned",
           preview: values["action"] !== "apply",
         },
       );

@@ -354,6 +354,9 @@ export interface CommissionRecalculationsTable {
   from_at: Int;
   to_at: Int;
   include_paid_periods: Int;
+  /** 'unearned' or 'replan' (021_recalculation_mode.sql). */
+  mode: Generated<Text>;
+  replaced: Generated<Int>;
   conversions: Int;
   entries: Int;
   skipped_paid: Int;

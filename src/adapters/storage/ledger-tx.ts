@@ -9,7 +9,7 @@ import {
 } from "../../app/commissions/ledger-port.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
 import type { HeldWrites } from "./held-writes.ts";
-import { ledgerParts, writeLedger } from "./ledger-writes.ts";
+import { ledgerParts, releaseQualifications, writeLedger } from "./ledger-writes.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
@@ -160,6 +160,7 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
         compensatedMinor: compensated.get(String(r["id"])) ?? 0,
       }));
     },
+    releaseQualifications: (keys) => releaseQualifications(db, keys),
     async recordLater(written, lost) {
       const expected = written.qualifications.length;
       if (!held) {

@@ -4,7 +4,9 @@ import type {
   Recalculation,
   RecalculationStore,
   RecalculationTx,
+  UnearnedFilter,
 } from "../../app/commissions/recalculation-port.ts";
+import type { ConversionRow } from "../../app/records.ts";
 import type { Database } from "./database.ts";
 import { ingestTx } from "./ingest-tx.ts";
 import { changesOf, rowsOf } from "./query.ts";
@@ -19,6 +21,8 @@ function recalculationFromRow(r: SqlRow): Recalculation {
     from: Number(r["from_at"]),
     to: Number(r["to_at"]),
     includePaidPeriods: Number(r["include_paid_periods"]) === 1,
+    mode: String(r["mode"]) === "replan" ? "replan" : "unearned",
+    replaced: Number(r["replaced"]),
     conversions: Number(r["conversions"]),
     entries: Number(r["entries"]),
     skippedPaid: Number(r["skipped_paid"]),
@@ -29,18 +33,21 @@ function recalculationFromRow(r: SqlRow): Recalculation {
 }
 
 function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): RecalculationTx {
+  /** The program's live, attributed conversions with occurred_at in [from, to). */
+  const inRange = (filter: UnearnedFilter) =>
+    builder
+      .selectFrom("conversions as c")
+      .selectAll("c")
+      .where("c.program_id", "=", filter.programId)
+      .where("c.test", "=", 0)
+      .where("c.affiliate_id", "is not", null)
+      .where("c.occurred_at", ">=", filter.from)
+      .where("c.occurred_at", "<", filter.to);
   return {
     async unearned(filter, limit) {
       // The program's conversions through conversions_program, each probed in
       // ledger_entries_conversion: a rare admin action, bounded by `limit`.
-      const query = builder
-        .selectFrom("conversions as c")
-        .selectAll("c")
-        .where("c.program_id", "=", filter.programId)
-        .where("c.test", "=", 0)
-        .where("c.affiliate_id", "is not", null)
-        .where("c.occurred_at", ">=", filter.from)
-        .where("c.occurred_at", "<", filter.to)
+      const query = inRange(filter)
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
@@ -54,6 +61,77 @@ function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): Recalculat
         .orderBy("c.id")
         .limit(limit);
       return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async decided(filter, limit) {
+      // As `unearned`: the program's conversions through conversions_program (a rare admin
+      // action, bounded by `limit`), each probed in ledger_entries_conversion and conversions_reverses.
+      const query = inRange(filter)
+        .where("c.reverses_id", "is", null)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("ledger_entries as e")
+              .select(sql.lit(1).as("one"))
+              .whereRef("e.conversion_id", "=", "c.id")
+              .where("e.kind", "in", ["commission", "override"])
+              .where("e.reverses_entry_id", "is", null),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("ledger_entries as a")
+                .select(sql.lit(1).as("one"))
+                .whereRef("a.conversion_id", "=", "c.id")
+                .where("a.kind", "=", "adjustment"),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("conversions as r")
+                .innerJoin("ledger_entries as ra", "ra.conversion_id", "r.id")
+                .select(sql.lit(1).as("one"))
+                .whereRef("r.reverses_id", "=", "c.id")
+                .where("ra.kind", "=", "adjustment"),
+            ),
+          ),
+        )
+        .orderBy("c.occurred_at")
+        .orderBy("c.id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async reversalsOf(conversionIds) {
+      if (!conversionIds.length) return [];
+      const rows: ConversionRow[] = [];
+      for (let start = 0; start < conversionIds.length; start += 500) {
+        const query = builder
+          .selectFrom("conversions")
+          .selectAll()
+          .where("reverses_id", "in", conversionIds.slice(start, start + 500))
+          .where("test", "=", 0);
+        rows.push(...(await rowsOf(db, query)).map(conversionFromRow));
+      }
+      return rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
+    },
+    async ownTotals(conversions) {
+      const totals = new Map<string, number>();
+      const owner = new Map(conversions.map((c) => [c.id, c.affiliateId]));
+      const ids = [...owner.keys()];
+      for (let start = 0; start < ids.length; start += 500) {
+        const query = builder
+          .selectFrom("ledger_entries")
+          .select(["conversion_id", "affiliate_id", (eb) => eb.fn.sum<number>("amount_minor").as("total")])
+          .where("conversion_id", "in", ids.slice(start, start + 500))
+          .where("kind", "<>", "override")
+          .groupBy(["conversion_id", "affiliate_id"]);
+        for (const r of await rowsOf(db, query)) {
+          const id = String(r["conversion_id"]);
+          if (owner.get(id) === Number(r["affiliate_id"])) totals.set(id, Number(r["total"] ?? 0));
+        }
+      }
+      return totals;
     },
     async paidPeriods(keys) {
       const paid = new Set<string>();
@@ -78,6 +156,8 @@ function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): Recalculat
           from_at: run.from,
           to_at: run.to,
           include_paid_periods: run.includePaidPeriods ? 1 : 0,
+          mode: run.mode,
+          replaced: run.replaced,
           conversions: run.conversions,
           entries: run.entries,
           skipped_paid: run.skippedPaid,

@@ -34,6 +34,17 @@ export function createTimelineReads(db: SqlExecutor, builder: Kysely<Database>):
         .orderBy("id");
       return (await rowsOf(db, query)).map(conversionFromRow);
     },
+    async clickConversions(clickId, limit) {
+      // conversions_click (click_id), partial: one index range.
+      const query = builder
+        .selectFrom("conversions")
+        .selectAll()
+        .where("click_id", "=", clickId)
+        .orderBy("occurred_at")
+        .orderBy("id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
     async byTxid(operatorId, txid) {
       const row = await firstOf(
         db,

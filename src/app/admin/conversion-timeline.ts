@@ -1,6 +1,6 @@
 /**
  * A conversion's whole story, click to money (issue: the conversion timeline), and the search that
- * finds it by conversion id, txid or player id. Scoped like the rest: an operator key sees its own
+ * finds it by conversion id, txid, player id or click id. Scoped like the rest: an operator key sees its own
  * operator's conversions (and, for the ledger, its programs'; never the affiliates' endpoints); an
  * affiliate key its own conversions, entries and deliveries; a tampered id is a 404.
  */
@@ -122,7 +122,8 @@ export interface SearchResult {
 
 /**
  * Finds conversions by conversion id, txid or player id (at every operator the viewer sees, one
- * index seek each), and a click by its id. Text that matches nothing finds nothing.
+ * index seek each), or click id (the conversions that carry it and the rest of their players'
+ * events), and a click by its id. Text that matches nothing finds nothing.
  */
 export async function searchTimeline(
   deps: AdminDeps,
@@ -145,6 +146,13 @@ export async function searchTimeline(
       found.set(e.id, e);
   }
   const click = await deps.store.timeline.click(q);
+  // A click id (kept or already pruned): the conversions that carry it, and their players' other events.
+  for (const c of await deps.store.timeline.clickConversions(q, PLAYER_EVENTS_SHOWN)) {
+    found.set(c.id, c);
+    if (c.playerId === null) continue;
+    for (const e of await deps.store.timeline.playerEvents(c.operatorId, c.playerId, PLAYER_EVENTS_SHOWN))
+      found.set(e.id, e);
+  }
   return {
     conversions: [...found.values()].filter((c) => visibleTo(principal, c)).sort((a, b) => byTime(b, a)),
     click: click && (await visibleClick(deps, principal, click)) ? click : undefined,

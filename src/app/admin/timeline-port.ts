@@ -8,6 +8,8 @@ export interface TimelineReads {
   playerEvents(operatorId: number, playerId: string, limit: number): Promise<ConversionRow[]>;
   /** The events that reverse this conversion, oldest first. */
   reversalsOf(conversionId: string, operatorId: number): Promise<ConversionRow[]>;
+  /** The conversions that carry this click id, oldest first, at most `limit` (conversions_click). */
+  clickConversions(clickId: string, limit: number): Promise<ConversionRow[]>;
   /** An operator's conversion with this txid (its unique key). */
   byTxid(operatorId: number, txid: string): Promise<ConversionRow | undefined>;
 }

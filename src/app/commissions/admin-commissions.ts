@@ -4,6 +4,7 @@
  * programs' plans and ledger; an affiliate key reads only its own entries and balances.
  */
 
+import { checkTerms } from "../../domain/commissions/check-terms.ts";
 import { rateFraction } from "../../domain/commissions/exact.ts";
 import { PLAN_PRESETS } from "../../domain/commissions/presets.ts";
 import type { Terms } from "../../domain/commissions/terms.ts";
@@ -23,20 +24,43 @@ async function visibleProgram(deps: AdminDeps, principal: Principal, programId: 
   return program;
 }
 
-export async function createPlanVersion(
+/** A plan or deal version as asked for (createPlanVersion and its preview). */
+export interface PlanVersionInput {
+  readonly affiliate_id?: number | null;
+  readonly effective_from?: number;
+  readonly terms: Terms;
+  readonly note?: string | null;
+}
+
+/**
+ * Everything createPlanVersion checks, without storing anything: the console's preview shows the
+ * plan in words only once it would be accepted.
+ */
+export async function checkPlanVersion(
   deps: AdminDeps,
   principal: Principal,
   programId: number,
-  body: { affiliate_id?: number | null; effective_from?: number; terms: Terms; note?: string | null },
+  body: PlanVersionInput,
 ) {
   allowRoles(principal, "admin");
-  await visibleProgram(deps, principal, programId);
+  const program = await visibleProgram(deps, principal, programId);
   if (body.affiliate_id != null && !(await deps.store.affiliates.get(body.affiliate_id)))
     throw new PostwireError(
       "invalid_field",
       `Affiliate ${body.affiliate_id} does not exist.`,
       "affiliate_id",
     );
+  checkTerms(body.terms);
+  return program;
+}
+
+export async function createPlanVersion(
+  deps: AdminDeps,
+  principal: Principal,
+  programId: number,
+  body: PlanVersionInput,
+) {
+  await checkPlanVersion(deps, principal, programId, body);
   const now = deps.clock.now();
   const plan = await deps.store.commissions.createPlan(
     {
@@ -78,11 +102,23 @@ export async function createRate(
       "rate must be a positive decimal with at most 12 decimals.",
       "rate",
     );
+  if (body.base === body.quote)
+    throw new PostwireError("invalid_field", "quote must differ from base.", "quote");
   const now = deps.clock.now();
   return deps.store.commissions.createRate(
     { base: body.base, quote: body.quote, rate: body.rate, effectiveFrom: body.effective_from ?? now },
     now,
   );
+}
+
+/** Every FX rate version (rates are not tenant data: any key reads them). */
+export const listRates = (deps: AdminDeps) => deps.store.commissions.listRates();
+
+/** The affiliate's parent for sub-affiliate overrides (null: none). */
+export async function parentOfAffiliate(deps: AdminDeps, principal: Principal, affiliateId: number) {
+  allowRoles(principal, "admin");
+  if (!(await deps.store.affiliates.get(affiliateId))) throw notFound("Affiliate", affiliateId);
+  return deps.store.commissions.parentOf(affiliateId);
 }
 
 export async function setParent(

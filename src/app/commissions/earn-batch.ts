@@ -33,7 +33,8 @@ interface Item {
   readonly cpaCandidate: boolean;
 }
 
-const playerKeyOfRow = (r: ConversionRow): string =>
+/** The key a conversion's CPA qualification is held under: its player, else its click, else itself. */
+export const playerKeyOfRow = (r: ConversionRow): string =>
   r.playerId ?? (r.clickId ? `click:${r.clickId}` : `conversion:${r.id}`);
 const usageKey = (affiliateId: number, programId: number, period: string) =>
   `${affiliateId}:${programId}:${period}`;

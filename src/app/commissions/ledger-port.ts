@@ -155,6 +155,12 @@ export interface LedgerTx {
    */
   entriesOf(conversionIds: readonly string[]): Promise<Array<LedgerEntry & { compensatedMinor: number }>>;
   /**
+   * Removes the CPA qualifications these conversions made (each by its player key, and only if
+   * that conversion made it), with what they added to month usage: a recalculation under another
+   * plan version decides them again. Returns how many were removed.
+   */
+  releaseQualifications(keys: ReadonlyArray<PlayerKey & { readonly conversionId: string }>): Promise<number>;
+  /**
    * Writes a batch's CPA qualifications (those whose player key is free) and ledger entries, with
    * the month usage and balances they add to. Fewer qualifications inserted than given means
    * another batch qualified one of the players first: it throws `lost()` (roll back and decide

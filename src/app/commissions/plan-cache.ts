@@ -70,6 +70,13 @@ function latest(
 export const programPlanAt = (versions: readonly PlanVersion[], at: number): PlanVersion | undefined =>
   latest(versions, null, at);
 
+/** The affiliate's own deal version in force at `at`, if any (not merged). */
+export const dealAt = (
+  versions: readonly PlanVersion[],
+  affiliateId: number,
+  at: number,
+): PlanVersion | undefined => latest(versions, affiliateId, at);
+
 /** The terms in force at `at` for an affiliate: its deal merged over the program's plan. */
 export function termsAt(
   versions: readonly PlanVersion[],

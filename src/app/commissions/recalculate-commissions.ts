@@ -7,9 +7,14 @@
  *   time, CPA qualification once per player, caps and tiers against the month's running totals,
  *   holds from now), originals first, then their reversals, so a refund received while nothing
  *   was earned now takes back its share.
- * - Only conversions with no ledger entry at all are touched: existing entries are never edited or
- *   compensated, so running it twice changes nothing (the second run finds nothing unearned).
- *   Conversions that earned under another version are left to manual adjustments.
+ * - Mode `unearned` (the default) touches only conversions with no ledger entry at all, so running
+ *   it twice changes nothing (the second run finds nothing unearned). Mode `replan` also decides
+ *   again the conversions whose latest commissions were decided under another plan or deal version
+ *   than the one now in force at their time (a version added or backdated afterwards): what
+ *   remains of each rule-made entry is compensated, the CPA qualification released, then the
+ *   conversion and its reversals are decided as above (replace-decisions.ts); a second run finds
+ *   them current. Existing entries are never edited; conversions with a manual adjustment are left
+ *   alone.
  * - Conversions whose affiliate was paid for their month are left alone unless asked
  *   (`includePaidPeriods`), and counted either way.
  * - A preview runs exactly the same transaction and rolls it back: what it shows is what applying
@@ -27,9 +32,15 @@ import type { IngestTx } from "../ingest/ingest-port.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
 import type { ConversionRow } from "../records.ts";
 import type { CommissionDeps } from "./commission-deps.ts";
-import { writeCommissions } from "./commission-effect.ts";
+import { ownPayouts, writeCommissions } from "./commission-effect.ts";
 import type { LedgerEntry } from "./ledger-port.ts";
-import type { Recalculation, RecalculationTotals, RecalculationTx } from "./recalculation-port.ts";
+import type {
+  Recalculation,
+  RecalculationMode,
+  RecalculationTotals,
+  RecalculationTx,
+} from "./recalculation-port.ts";
+import { replaceStaleDecisions } from "./replace-decisions.ts";
 
 /** Conversions one run may credit: one transaction holds them all (SQLite's writer waits). */
 export const MAX_RECALCULATED = 50_000;
@@ -49,6 +60,8 @@ export interface RecalculationRequest {
   readonly from: number;
   readonly to: number;
   readonly includePaidPeriods: boolean;
+  /** Which conversions (recalculation-port.ts `Recalculation.mode`). */
+  readonly mode: RecalculationMode;
   /** true: compute and roll back (nothing stored, nothing sent). */
   readonly preview: boolean;
 }
@@ -82,52 +95,89 @@ export async function recalculateCommissions(
     throw new PostwireError("invalid_field", "`from` must be before `to`.", "to");
   const id = deps.ids.next("rc");
   const run = async (tx: IngestTx, recalc: RecalculationTx): Promise<RecalculationResult> => {
-    // Two runs over one program must not both credit a conversion: take the month locks of what
-    // is unearned (PostgreSQL: a run already holding them is waited for), then read again, which
+    const replan = request.mode === "replan";
+    // Unearned conversions have no entry at all, decided ones rule-made entries: never both.
+    const candidates = async () => ({
+      unearned: await recalc.unearned(request, MAX_RECALCULATED + 1),
+      decided: replan ? await recalc.decided(request, MAX_RECALCULATED + 1) : [],
+    });
+    // Two runs over one program must not both credit a conversion: take the month locks of the
+    // candidates (PostgreSQL: a run already holding them is waited for), then read again, which
     // sees what that run committed (READ COMMITTED). SQLite has one writer.
-    const seen = await recalc.unearned(request, MAX_RECALCULATED + 1);
-    await tx.ledger.lockMonths(seen.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })));
-    const unearned = seen.length ? await recalc.unearned(request, MAX_RECALCULATED + 1) : seen;
-    if (unearned.length > MAX_RECALCULATED)
+    const seen = await candidates();
+    const seenRows = [...seen.unearned, ...seen.decided];
+    await tx.ledger.lockMonths(
+      seenRows.map((r) => ({ affiliateId: r.affiliateId!, programId: r.programId! })),
+    );
+    const read = seenRows.length ? await candidates() : seen;
+    const found = [...read.unearned, ...read.decided];
+    if (found.length > MAX_RECALCULATED)
       throw new PostwireError(
         "invalid_field",
-        `More than ${MAX_RECALCULATED} unearned conversions in this range: recalculate a shorter one.`,
+        `More than ${MAX_RECALCULATED} conversions to recalculate in this range: recalculate a shorter one.`,
         "to",
       );
     const paid = await recalc.paidPeriods(
-      unearned.map((r) => ({ affiliateId: r.affiliateId!, period: periodOf(r.occurredAt) })),
+      found.map((r) => ({ affiliateId: r.affiliateId!, period: periodOf(r.occurredAt) })),
     );
     const inPaid = (r: ConversionRow) => paid.has(`${r.affiliateId}:${periodOf(r.occurredAt)}`);
-    const chosen = request.includePaidPeriods ? unearned : unearned.filter((r) => !inPaid(r));
+    const chosen = request.includePaidPeriods ? found : found.filter((r) => !inPaid(r));
     const stamp = { recalculation_id: id };
+    const unearned = new Set(read.unearned.map((r) => r.id));
+    // Replan: the stale decisions compensated first, their qualifications released.
+    const replaced = replan
+      ? await replaceStaleDecisions(
+          tx,
+          chosen.filter((r) => !unearned.has(r.id)),
+          deps.commissions,
+          stamp,
+        )
+      : { rows: [], entries: [] };
+    const replacedReversals = await recalc.reversalsOf(replaced.rows.map((r) => r.id));
+    const decide = [
+      ...new Map(
+        [...chosen.filter((r) => unearned.has(r.id)), ...replaced.rows, ...replacedReversals].map((r) => [
+          r.id,
+          r,
+        ]),
+      ).values(),
+    ];
+    // What the affiliates were paid before the run, for the messages' `{total_payout}`: read now,
+    // less the compensations just written.
+    const before = await recalc.ownTotals(decide.map((r) => ({ id: r.id, affiliateId: r.affiliateId! })));
+    for (const [conversionId, payouts] of ownPayouts(replaced.entries, decide))
+      for (const p of payouts) before.set(conversionId, (before.get(conversionId) ?? 0) - p.amountMinor);
     const none = new Map<string, number>();
     // Originals first: a reversal compensates entries recorded before it is decided.
     const written = [
+      ...replaced.entries,
       ...(await writeCommissions(
         tx,
-        chosen.filter((r) => r.reversesId === null),
+        decide.filter((r) => r.reversesId === null),
         deps.commissions,
         none,
         stamp,
       )),
       ...(await writeCommissions(
         tx,
-        chosen.filter((r) => r.reversesId !== null),
+        decide.filter((r) => r.reversesId !== null),
         deps.commissions,
         none,
         stamp,
       )),
     ];
-    const messages = await forwardRecalculation(deps, tx.outbox, id, chosen, written);
+    const messages = await forwardRecalculation(deps, tx.outbox, id, decide, written, before);
     const result: RecalculationResult = {
       id,
       programId: request.programId,
       from: request.from,
       to: request.to,
       includePaidPeriods: request.includePaidPeriods,
+      mode: request.mode,
       conversions: new Set(written.map((e) => e.conversionId)).size,
       entries: written.length,
-      skippedPaid: unearned.length - chosen.length,
+      replaced: replaced.rows.length,
+      skippedPaid: found.length - chosen.length,
       totals: totalsOf(written),
       createdByKeyId: principal === COMMAND_LINE_ADMIN ? null : principal.keyId,
       createdAt: deps.clock.now(),

@@ -2,8 +2,8 @@
  * The outbound side of a recalculation (DESIGN §3: commission changes are forwarded to affiliates):
  * inside the recalculation's transaction, one `adjusted` message per subscribed endpoint of each
  * conversion whose affiliate's commission it changed, reason code `recalculation`. `{payout}` is
- * what the recalculation credited (or, for a reversal, took back), `{total_payout}` the same (the
- * conversion had earned nothing before). The run id is the message's outbox key, so a message is
+ * what the recalculation changed (credited, or for a reversal or a replaced decision took back),
+ * `{total_payout}` what the conversion pays its affiliate after it. The run id is the message's outbox key, so a message is
  * written once per (endpoint, conversion, run).
  */
 import { ownPayouts } from "../commissions/commission-effect.ts";
@@ -32,6 +32,8 @@ export async function forwardRecalculation(
   runId: string,
   rows: readonly ConversionRow[],
   entries: readonly LedgerEntry[],
+  /** What each conversion paid its affiliate before the run (absent: nothing). */
+  before: ReadonlyMap<string, number> = new Map(),
 ): Promise<number> {
   const changed = deltas(rows, entries).filter((d) => d.amountMinor !== 0);
   if (!changed.length) return 0;
@@ -60,7 +62,7 @@ export async function forwardRecalculation(
         adjustment: {
           reasonCode: RECALCULATION_REASON,
           at: now,
-          totalMinor: delta.amountMinor,
+          totalMinor: (before.get(delta.conversionId) ?? 0) + delta.amountMinor,
           currency: delta.currency,
         },
       },

@@ -21,3 +21,16 @@ document.addEventListener("click", (event) => {
     },
   );
 });
+// The plan editor: only the chosen qualification's fields are shown (all are, without script).
+function showQualificationFields() {
+  const kind = document.getElementById("plan-cpa_kind");
+  if (!(kind instanceof HTMLSelectElement)) return;
+  for (const block of document.querySelectorAll("[data-kinds]")) {
+    block.hidden = !(block.getAttribute("data-kinds") ?? "").split(" ").includes(kind.value);
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLSelectElement && event.target.id === "plan-cpa_kind")
+    showQualificationFields();
+});
+document.addEventListener("DOMContentLoaded", showQualificationFields);

@@ -158,13 +158,13 @@ ${
       <td><code>${c.txid}</code></td><td>${c.playerId ?? "—"}</td><td class="num">${c.operatorId}</td><td>${stateOf(c)}</td></tr>`,
   )}</tbody></table></div>`
     : query
-      ? html`<p class="empty">No conversion has the id, txid or player id <q>${query}</q>.</p>`
+      ? html`<p class="empty">No conversion has the id, txid, player id or click id <q>${query}</q>.</p>`
       : ""
 }
 ${
   result.click
     ? html`<section aria-labelledby="click-h"><h2 id="click-h">Click <code>${result.click.clickId}</code></h2>
-<p>Issued ${timeOf(result.click.createdAt, zone)} on link ${result.click.linkId} of affiliate ${result.click.affiliateId}, program ${result.click.programId}. Its conversions carry this click id: search by their txid or player id.</p></section>`
+<p>Issued ${timeOf(result.click.createdAt, zone)} on link ${result.click.linkId} of affiliate ${result.click.affiliateId}, program ${result.click.programId}. Its conversions are listed above: the ones that carry this click id and their players' other events.</p></section>`
     : ""
 }`,
   });

@@ -137,7 +137,7 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
   <tbody>${data.programs.map(
     (
       p,
-    ) => html`<tr><td class="num">${p.id}</td><td>${p.name}</td><td>${names.get(p.operatorId) ?? p.operatorId}</td><td>${p.vertical} · ${p.currency}</td>
+    ) => html`<tr><td class="num">${p.id}</td><td><a href="/setup/programs/${p.id}">${p.name}</a></td><td>${names.get(p.operatorId) ?? p.operatorId}</td><td>${p.vertical} · ${p.currency}</td>
       <td>${p.warnings?.length ? html`<span class="warning">No plan: earns nothing</span> ` : "in force "}<a href="/setup/programs/${p.id}/recalculate">Recalculate</a></td>
       <td>${timeOf(p.createdAt, zone)}</td></tr>`,
   )}</tbody></table></div>
@@ -169,7 +169,7 @@ export function setupPage(
     viewer,
     path: "/setup",
     body: html`<h1>Set-up</h1>
-<p><a href="/setup/api-keys">API keys</a> · <a href="/endpoints">Outbound endpoints</a></p>
+<p><a href="/setup/fx-rates">FX rates</a> · <a href="/setup/api-keys">API keys</a> · <a href="/endpoints">Outbound endpoints</a></p>
 ${state.created ?? ""}
 <div class="forms">
 ${operatorForm(viewer, valuesOf("operator"), error)}
@@ -203,7 +203,9 @@ export function recalculationPage(
   const range = html`${csrfField(viewer.csrf)}
   ${field("recalculation", "from", "From (occurred at, UTC)", text(values["from"], html` required placeholder="2026-11-01T00:00:00Z"`), state.error)}
   ${field("recalculation", "to", "To (excluded)", text(values["to"], html` required placeholder="2026-12-01T00:00:00Z"`), state.error)}
-  <div class="field"><label><input type="checkbox" name="include_paid_periods" value="1"${values["include_paid_periods"] ? html` checked` : ""}> Also months already paid out</label></div>`;
+  <div class="field"><label><input type="checkbox" name="include_paid_periods" value="1"${values["include_paid_periods"] ? html` checked` : ""}> Also months already paid out</label></div>
+  <div class="field"><label><input type="checkbox" name="mode" value="replan"${values["mode"] === "replan" ? html` checked` : ""}> Also conversions decided under another plan version</label>
+  <p class="hint">What remains of their entries is compensated, then they are decided again by the plan in force now. Manual adjustments are never touched.</p></div>`;
   const totals = r
     ? Object.entries(r.totals).flatMap(([currency, byStatus]) =>
         Object.entries(byStatus).map(
@@ -216,7 +218,7 @@ export function recalculationPage(
     viewer,
     path: `/setup/programs/${program.id}/recalculate`,
     body: html`<h1>Recalculate commissions: ${program.name}</h1>
-<p>Credits the conversions received while no plan was in force, by the plans in force now. Existing entries are never changed; running it twice changes nothing.</p>
+<p>Credits the conversions received while no plan was in force, by the plans in force now; optionally decides again those decided under another plan version (a version added or backdated since). Existing entries are never changed; running it twice changes nothing.</p>
 <form method="post" action="/setup/programs/${program.id}/recalculate" class="card">${formLevel("recalculation", state.error, ["from", "to"])}
   ${range}
   <button type="submit" name="action" value="preview">Preview</button>
@@ -225,13 +227,14 @@ ${
   r
     ? html`<section class="result" aria-labelledby="result-h">
   <h2 id="result-h">${r.preview ? "Preview: nothing stored yet" : `Applied: recalculation ${r.id}`}</h2>
-  <p>${r.conversions} conversions credited, ${r.entries} ledger entries, ${r.messages} outbound messages.${r.skippedPaid ? ` ${r.skippedPaid} left alone in paid months.` : ""}</p>
+  <p>${r.conversions} conversions credited, ${r.entries} ledger entries, ${r.messages} outbound messages.${r.replaced ? ` ${r.replaced} decided under another plan version: compensated and decided again.` : ""}${r.skippedPaid ? ` ${r.skippedPaid} left alone in paid months.` : ""}</p>
   <ul>${totals}</ul>
   ${
     r.preview && r.entries
       ? html`<form method="post" action="/setup/programs/${program.id}/recalculate">${csrfField(viewer.csrf)}
     <input type="hidden" name="from" value="${values["from"] ?? ""}"><input type="hidden" name="to" value="${values["to"] ?? ""}">
     ${values["include_paid_periods"] ? html`<input type="hidden" name="include_paid_periods" value="1">` : ""}
+    ${values["mode"] === "replan" ? html`<input type="hidden" name="mode" value="replan">` : ""}
     <button type="submit" name="action" value="apply">Apply: write these entries</button></form>`
       : ""
   }

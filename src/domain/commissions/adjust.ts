@@ -4,6 +4,8 @@
  * History is never edited: both write new entries that explain themselves.
  */
 
+import { compensateRemainders } from "./reverse.ts";
+
 export const ADJUSTMENT_REASONS = [
   "fraud",
   "duplicate_player",
@@ -38,20 +40,11 @@ export interface AdjustmentLine {
 
 /** Reject: each entry's remainder (amount + what compensated it so far) is negated; nothing left → no line. */
 export function rejectLines(entries: readonly AdjustableEntry[], reason: AdjustmentReason): AdjustmentLine[] {
-  const out: AdjustmentLine[] = [];
-  for (const e of entries) {
-    const remaining = e.amountMinor + e.compensatedMinor;
-    if (remaining === 0) continue;
-    out.push({
-      entryId: e.id,
-      affiliateId: e.affiliateId,
-      component: e.component,
-      amountMinor: -remaining,
-      figure: `-(${e.amountMinor} + (${e.compensatedMinor})) = ${-remaining}`,
-      text: `Rejected by a manager (${reason}): ${e.component} ${e.amountMinor} with ${e.compensatedMinor} already compensated, compensated by ${-remaining}.`,
-    });
-  }
-  return out;
+  return compensateRemainders(
+    entries,
+    (e, amount) =>
+      `Rejected by a manager (${reason}): ${e.component} ${e.amountMinor} with ${e.compensatedMinor} already compensated, compensated by ${amount}.`,
+  );
 }
 
 /** Adjust: one line of `amountMinor` (signed) for the conversion's affiliate. */

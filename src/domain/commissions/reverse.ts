@@ -80,3 +80,33 @@ export function compensate(entries: readonly ReversibleEntry[], input: ReversalI
   }
   return out;
 }
+
+/**
+ * What remains of each entry (its amount and what compensated it so far), negated: a manager's
+ * reject and a recalculation's replacement. Nothing left, no line; `text` says why, in words.
+ */
+export function compensateRemainders(
+  entries: readonly Pick<
+    ReversibleEntry,
+    "id" | "affiliateId" | "component" | "amountMinor" | "compensatedMinor"
+  >[],
+  text: (
+    entry: { component: string; amountMinor: number; compensatedMinor: number },
+    amount: number,
+  ) => string,
+): Compensation[] {
+  const out: Compensation[] = [];
+  for (const e of entries) {
+    const remaining = e.amountMinor + e.compensatedMinor;
+    if (remaining === 0) continue;
+    out.push({
+      entryId: e.id,
+      affiliateId: e.affiliateId,
+      component: e.component,
+      amountMinor: -remaining,
+      figure: `-(${e.amountMinor} + (${e.compensatedMinor})) = ${-remaining}`,
+      text: text(e, -remaining),
+    });
+  }
+  return out;
+}

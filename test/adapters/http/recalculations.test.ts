@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
+import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 import { type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
 import {
   type Call,
@@ -243,6 +244,189 @@ for (const engine of await availableEngines()) {
         "the runs share the six entries between them",
       );
       for (const s of sent) assert.equal((await entriesOf(s.id)).length, 1, `one entry for ${s.id}`);
+    });
+
+    test("replan: conversions decided under another plan version are compensated and decided again, once; a manual adjustment is left alone", async () => {
+      const w = await planless("Replan");
+      expectStatus(
+        await admin("POST", "/v1/endpoints", {
+          affiliate_id: w.affiliate.id,
+          url_template: `${receiver.url}/pb?st={status}&p={payout}&t={total_payout}`,
+          method: "GET",
+        }),
+        201,
+      );
+      await addPlan(w); // plan A: CPA 100.00 on a first deposit
+      const kept = await ftd(w);
+      const refunded = await ftd(w);
+      const refund = await postback(w, [
+        ["event", "refund"],
+        ["txid", txid()],
+        ["reverses", refunded.txid],
+        ["amount", "10.00"],
+        ["currency", "EUR"],
+      ]);
+      expectStatus(refund, 200);
+      const refundId = refund.body.conversion_id as string;
+      const rejected = await ftd(w);
+      expectStatus(
+        await admin("POST", `/v1/conversions/${rejected.id}/adjustments`, {
+          action: "reject",
+          reason_code: "fraud",
+        }),
+        201,
+      );
+      assert.deepEqual((await entriesOf(refundId)).map(shape), [
+        `${refundId} clawback cpa -2000 EUR approved`,
+      ]);
+
+      // Plan B, backdated: it was in force when they arrived. Decisions under A are now wrong.
+      const planB = await admin("POST", `/v1/programs/${w.program.id}/plans`, {
+        terms: { cpa: { ...CPA, amountMinor: 15000 } },
+        effective_from: "2001-01-01T00:00:00Z",
+      });
+      expectStatus(planB, 201);
+      const unearnedOnly = await recalculate(w, {}, true);
+      assert.deepEqual(
+        [unearnedOnly.body.entries, unearnedOnly.body.replaced],
+        [0, 0],
+        "the default mode leaves them",
+      );
+
+      const preview = await recalculate(w, { mode: "replan" }, true);
+      expectStatus(preview, 200);
+      const expected = [
+        `${kept.id} clawback cpa -10000 EUR approved`,
+        `${kept.id} commission cpa 15000 EUR approved`,
+        `${refunded.id} clawback cpa -8000 EUR approved`,
+        `${refunded.id} commission cpa 15000 EUR approved`,
+        `${refundId} clawback cpa -3000 EUR approved`,
+      ].sort();
+      assert.deepEqual((preview.body.written as Array<Record<string, unknown>>).map(shape).sort(), expected);
+      assert.deepEqual([preview.body.replaced, preview.body.mode, preview.body.messages], [2, "replan", 3]);
+      assert.deepEqual(preview.body.totals, { EUR: { approved: 15000 - 10000 + 15000 - 8000 - 3000 } });
+      assert.equal((await entriesOf(kept.id)).length, 1, "the preview stored nothing");
+
+      const applied = await recalculate(w, { mode: "replan" }, false);
+      expectStatus(applied, 201);
+      assert.deepEqual((applied.body.written as Array<Record<string, unknown>>).map(shape).sort(), expected);
+      const compensation = (await entriesOf(kept.id)).find((e) => e["kind"] === "clawback")!;
+      const explain = compensation["explain"] as Record<string, unknown>;
+      assert.equal(explain["rule"], "recalculation:replaced");
+      assert.equal(explain["recalculation_id"], applied.body.id);
+      assert.notEqual(explain["plan_id"], planB.body.id, "names the version it takes back");
+      const fresh = (await entriesOf(kept.id)).find(
+        (e) => e["kind"] === "commission" && e["amount_minor"] === 15000,
+      )!;
+      assert.equal((fresh["explain"] as Record<string, unknown>)["plan_id"], planB.body.id);
+      // What each conversion now pays: B's CPA, less the refund's share of it.
+      const net = async (id: string) =>
+        (await entriesOf(id)).reduce((sum, e) => sum + (e["amount_minor"] as number), 0);
+      assert.deepEqual(
+        [await net(kept.id), (await net(refunded.id)) + (await net(refundId))],
+        [15000, 12000],
+      );
+      assert.deepEqual(
+        (await entriesOf(rejected.id)).map((e) => e["kind"]).sort(),
+        ["adjustment", "commission"],
+        "a manager's reject is never recalculated",
+      );
+      const adjusted = (await t.store.deliveries.list({ conversionId: kept.id })).filter(
+        (d) => d.status === "adjusted",
+      );
+      assert.deepEqual(
+        adjusted.map((d) => [d.payload["payout"], d.payload["total_payout"]]),
+        [["50.00", "150.00"]],
+      );
+      await assertTotalsMatchRecount(t.databaseUrl);
+
+      const again = await recalculate(w, { mode: "replan" }, false);
+      expectStatus(again, 201);
+      assert.deepEqual([again.body.entries, again.body.replaced, again.body.messages], [0, 0, 0], "once");
+      const runs = (await admin("GET", `/v1/programs/${w.program.id}/recalculations`)).body.data;
+      assert.deepEqual(
+        runs.map((r: Record<string, unknown>) => [r["mode"], r["replaced"], r["entries"]]),
+        [
+          ["replan", 0, 0],
+          ["replan", 2, 5],
+        ],
+      );
+    });
+
+    test("replan where revshare months are floored at 0: the floor moves with the compensations, totals stay exact", async () => {
+      const w = await planless("Floors");
+      expectStatus(
+        await admin("POST", `/v1/programs/${w.program.id}/plans`, {
+          terms: { revshare: { bps: 2500, negativeCarryOver: false } },
+          effective_from: "2000-01-01T00:00:00Z",
+        }),
+        201,
+      );
+      const player = `p-${txid()}`;
+      const cid = await click(t, w);
+      const revenue = async (amount: string) => {
+        const reply = await postback(w, [
+          ["event", "revenue"],
+          ["txid", txid()],
+          ["click_id", cid],
+          ["player_id", player],
+          ["amount", amount],
+          ["currency", "EUR"],
+        ]);
+        expectStatus(reply, 200);
+        return reply.body.conversion_id as string;
+      };
+      const ids = [await revenue("100.00"), await revenue("-300.00")];
+      const monthNet = async () => {
+        let sum = 0;
+        for (const id of ids) for (const e of await entriesOf(id)) sum += e["amount_minor"] as number;
+        return sum;
+      };
+      assert.equal(await monthNet(), 0, "floored at 0 under the first version");
+      expectStatus(
+        await admin("POST", `/v1/programs/${w.program.id}/plans`, {
+          terms: { revshare: { bps: 4000, negativeCarryOver: false } },
+          effective_from: "2001-01-01T00:00:00Z",
+        }),
+        201,
+      );
+      const applied = await recalculate(w, { mode: "replan" }, false);
+      expectStatus(applied, 201);
+      assert.equal(applied.body.replaced, 2);
+      assert.equal(await monthNet(), 0, "still floored at 0: 40 % of 100 − 300 is negative");
+      await assertTotalsMatchRecount(t.databaseUrl);
+      // Revenue that lifts the month above 0 earns by the new rate from the month's true net.
+      await revenue("500.00");
+      ids.push((await admin("GET", `/v1/conversions?program_id=${w.program.id}&limit=1`)).body.data[0].id);
+      assert.equal(await monthNet(), (10000 - 30000 + 50000) * 0.4);
+      await assertTotalsMatchRecount(t.databaseUrl);
+    });
+
+    test("two replans at once replace each decision once", async () => {
+      const w = await planless("Replan race");
+      await addPlan(w);
+      const sent = [];
+      for (let i = 0; i < 5; i++) sent.push(await ftd(w));
+      expectStatus(
+        await admin("POST", `/v1/programs/${w.program.id}/plans`, {
+          terms: { cpa: { ...CPA, amountMinor: 12000 } },
+          effective_from: "2001-01-01T00:00:00Z",
+        }),
+        201,
+      );
+      const runs = await Promise.all([1, 2, 3].map(() => recalculate(w, { mode: "replan" }, false)));
+      for (const r of runs) expectStatus(r, 201);
+      assert.equal(
+        runs.reduce((n, r) => n + (r.body.replaced as number), 0),
+        5,
+      );
+      for (const s of sent)
+        assert.deepEqual(
+          (await entriesOf(s.id)).map((e) => e["amount_minor"]).sort(),
+          [-10000, 10000, 12000],
+          `replaced once: ${s.id}`,
+        );
+      await assertTotalsMatchRecount(t.databaseUrl);
     });
 
     test("admin only, an existing program, and a range that makes sense", async () => {

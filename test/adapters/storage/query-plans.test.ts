@@ -503,6 +503,12 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     await store.traces.requestLogEntry(traced.requestLogId);
     await store.traces.checklistResetAt(f.program.id);
     await store.getConversion(conversion!.id);
+    // The conversion timeline and the console's search (by txid, player id and click id).
+    await store.timeline.byTxid(f.operator.id, conversion!.txid);
+    await store.timeline.playerEvents(f.operator.id, conversion!.playerId ?? "p-1", 200);
+    await store.timeline.reversalsOf(conversion!.id, f.operator.id);
+    await store.timeline.clickConversions(conversion!.clickId ?? "no-such-click", 200);
+    await store.timeline.click(conversion!.clickId ?? "no-such-click");
     await store.operators.activity([f.operator.id]);
     for (const filter of [
       {},

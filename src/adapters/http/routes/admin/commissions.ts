@@ -10,6 +10,7 @@ import {
   createPlanVersion,
   createRate,
   listPlanVersions,
+  listRates,
   presetOf,
   setParent,
 } from "../../../../app/commissions/admin-commissions.ts";
@@ -93,9 +94,7 @@ function rates(app: FastifyInstance, deps: AdminDeps): void {
     return reply.status(201).send(rateJson(rate));
   });
   const all = adminSchema({ summary: "Every FX rate version", tags: TAGS, response: { 200: listOf(RATE) } });
-  app.get("/fx-rates", { schema: all }, async () =>
-    wholeList(await deps.store.commissions.listRates(), rateJson),
-  );
+  app.get("/fx-rates", { schema: all }, async () => wholeList(await listRates(deps), rateJson));
   const parent = adminSchema({
     summary: "Set (or clear) an affiliate's parent for sub-affiliate overrides",
     tags: TAGS,

@@ -1,6 +1,7 @@
 /**
  * /v1/programs/:id/recalculations: credit the conversions a program received while no plan was in
- * force (docs/commissions.md "Recalculation"); `…/preview` shows exactly what applying writes.
+ * force, or decide again those decided under another plan version (docs/commissions.md
+ * "Recalculation"); `…/preview` shows exactly what applying writes.
  */
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
@@ -11,16 +12,22 @@ import {
   type RecalculationResult,
   recalculateCommissions,
 } from "../../../../app/commissions/recalculate-commissions.ts";
-import type { Recalculation } from "../../../../app/commissions/recalculation-port.ts";
+import { RECALCULATION_MODES, type Recalculation } from "../../../../app/commissions/recalculation-port.ts";
 import { principalOf } from "../../api-auth.ts";
 import { wholeList } from "../../cursor.ts";
 import { typed } from "../../type-provider.ts";
 import { ENTRY, entryJson } from "./commissions-json.ts";
-import { adminSchema, ID, idParams, iso, listOf, msOf, Nullable, Strict, TIME } from "./schemas.ts";
+import { adminSchema, ID, idParams, iso, listOf, msOf, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["commissions"];
 /** Entries listed in an answer (a run may write tens of thousands; `entries` counts them). */
 const SHOWN_ENTRIES = 1000;
+
+const MODE = OneOf(RECALCULATION_MODES, {
+  default: "unearned",
+  description:
+    "`unearned`: only conversions with no ledger entry at all. `replan`: those, and every conversion whose commissions were decided under another plan or deal version than the one now in force at its time (what remains of its entries is compensated, then it is decided again).",
+});
 
 const BODY = Strict({
   from: Type.String({ format: "date-time", description: "Start of the range of occurred_at (inclusive)." }),
@@ -32,6 +39,7 @@ const BODY = Strict({
         "Also credit conversions in months already paid out to their affiliate (counted in skipped_paid otherwise).",
     }),
   ),
+  mode: Type.Optional(MODE),
 });
 
 const TOTALS = Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), {
@@ -43,9 +51,14 @@ const RUN_PROPERTIES = {
   from: TIME,
   to: TIME,
   include_paid_periods: Type.Boolean(),
+  mode: MODE,
   conversions: Type.Integer({ description: "Conversions that got entries." }),
+  replaced: Type.Integer({
+    description:
+      "Conversions decided under another version whose entries were compensated and decided again (`replan`).",
+  }),
   entries: Type.Integer(),
-  skipped_paid: Type.Integer({ description: "Unearned conversions left alone: their month is paid." }),
+  skipped_paid: Type.Integer({ description: "Conversions left alone: their month is paid." }),
   totals: TOTALS,
   created_by_key_id: Nullable(ID),
   created_at: TIME,
@@ -68,7 +81,9 @@ const runJson = (r: Recalculation) => ({
   from: iso(r.from),
   to: iso(r.to),
   include_paid_periods: r.includePaidPeriods,
+  mode: r.mode,
   conversions: r.conversions,
+  replaced: r.replaced,
   entries: r.entries,
   skipped_paid: r.skippedPaid,
   totals: r.totals,
@@ -92,7 +107,7 @@ export async function recalculationRoutes(
     adminSchema({
       summary: preview
         ? "Preview a recalculation: what applying would write and send (nothing is stored)"
-        : "Credit the conversions of a range received while no plan was in force (admin)",
+        : "Credit the conversions of a range received while no plan (or another plan version) was in force (admin)",
       tags: TAGS,
       params: idParams,
       body: BODY,
@@ -106,6 +121,7 @@ export async function recalculationRoutes(
         from: msOf(request.body.from)!,
         to: msOf(request.body.to)!,
         includePaidPeriods: request.body.include_paid_periods ?? false,
+        mode: request.body.mode ?? "unearned",
         preview,
       });
       return reply.status(preview ? 200 : 201).send(resultJson(result));
