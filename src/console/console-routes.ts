@@ -15,6 +15,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { OutboundRouteDeps } from "../adapters/http/routes/admin/endpoints.ts";
 import {
   csrfMatches,
   csrfTokenOf,
@@ -27,10 +28,14 @@ import { createSignInThrottle, type SignInThrottle } from "../app/access/sign-in
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { StorageUnavailableError } from "../app/storage-errors.ts";
 import { ERRORS, PostwireError } from "../domain/errors.ts";
+import { AFFILIATE_PAGE_PATHS, affiliatePages } from "./affiliate-pages.ts";
 import { ALERT_PAGE_PATHS, alertPages } from "./alert-pages.ts";
+import { API_KEY_PAGE_PATHS, apiKeyPages } from "./api-key-pages.ts";
 import { type ConsoleKit, formOf } from "./console-kit.ts";
+import { ENDPOINT_PAGE_PATHS, endpointPages } from "./endpoint-pages.ts";
 import type { Viewer } from "./layout.ts";
 import { OPERATOR_PAGE_PATHS, operatorPages } from "./operator-pages.ts";
+import { OWN_PAGE_PATHS, ownPages } from "./own-pages.ts";
 import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { overviewPage } from "./pages/overview.ts";
@@ -57,6 +62,10 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...ALERT_PAGE_PATHS,
   ...STATS_PAGE_PATHS,
   ...OPERATOR_PAGE_PATHS,
+  ...AFFILIATE_PAGE_PATHS,
+  ...ENDPOINT_PAGE_PATHS,
+  ...API_KEY_PAGE_PATHS,
+  ...OWN_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -65,6 +74,8 @@ export interface ConsoleDeps extends AdminDeps {
   readonly clickSecrets?: readonly Uint8Array[] | undefined;
   /** Failed sign-ins per address (default: 10 per 15 minutes, on `clock`). */
   readonly signInThrottle?: SignInThrottle;
+  /** Outbound endpoints (egress guard, sender for "send test"): the endpoint pages need them. */
+  readonly outbound?: OutboundRouteDeps | undefined;
 }
 
 const HTML = "text/html; charset=utf-8";
@@ -184,6 +195,10 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   await alertPages(app, deps, kit);
   await statsPages(app, deps, kit);
   await operatorPages(app, deps, kit);
+  await affiliatePages(app, deps, kit);
+  if (deps.outbound) await endpointPages(app, { ...deps, ...deps.outbound }, kit);
+  await apiKeyPages(app, deps, kit);
+  await ownPages(app, deps, kit);
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

@@ -61,3 +61,7 @@ export const formLevel = (form: string, error: FormError | undefined, fields: re
   error?.form === form && (error.field === undefined || !fields.includes(error.field))
     ? html`<p class="error" role="alert">${error.message}</p>`
     : "";
+
+/** Select options of named records: "Name (id)". */
+export const namedOptions = (rows: readonly { readonly id: number; readonly name: string }[]) =>
+  rows.map((r) => [String(r.id), `${r.name} (${r.id})`] as const);

@@ -43,3 +43,11 @@ export function formErrorOf(form: string, error: unknown): FormError | undefined
     return undefined;
   return { form, field: error.field, message: error.message };
 }
+
+/** An optional email address: empty is null; anything else must look like one. */
+export function optionalEmail(form: Form, name: string): string | null {
+  const email = (form[name] ?? "").trim();
+  if (email && (email.length > 320 || !email.includes("@") || isUnstorable(email)))
+    throw new PostwireError("invalid_field", `${name} is not an email address.`, name);
+  return email || null;
+}

@@ -28,6 +28,10 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
   if (p.role === "affiliate")
     return [
       ["/", "Links"],
+      ["/clicks", "Clicks"],
+      ["/conversions", "Conversions"],
+      ["/commissions", "Commissions"],
+      ["/endpoints", "Endpoints"],
       ["/reports", "Reports"],
     ];
   return [

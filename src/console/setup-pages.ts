@@ -13,9 +13,8 @@ import { planCacheFor } from "../app/commissions/plan-cache.ts";
 import { recalculateCommissions } from "../app/commissions/recalculate-commissions.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
-import { isUnstorable } from "../domain/storable-text.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, required, timeField } from "./form-values.ts";
+import { formErrorOf, idField, optionalEmail, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -128,10 +127,10 @@ export async function setupPages(
   });
 
   formRoute("/setup/affiliates", "affiliate", async (viewer, form) => {
-    const email = (form["email"] ?? "").trim();
-    if (email && (email.length > 320 || !email.includes("@") || isUnstorable(email)))
-      throw new PostwireError("invalid_field", "email is not an email address.", "email");
-    await createAffiliate(deps, viewer.principal, { name: required(form, "name"), email: email || null });
+    await createAffiliate(deps, viewer.principal, {
+      name: required(form, "name"),
+      email: optionalEmail(form, "email"),
+    });
     return undefined;
   });
 

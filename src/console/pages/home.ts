@@ -9,6 +9,7 @@ import type { Link, Program } from "../../domain/model.ts";
 import { timeOf } from "../figures.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
+import { subIdHelp, trackingUrl } from "./affiliate.ts";
 
 /** Rows shown at most; more are said to exist (the lists page by cursor in the API). */
 const SHOWN = 200;
@@ -34,9 +35,10 @@ function linksTable(links: readonly Link[], publicUrl: string, zone: string): Sa
   <thead><tr><th scope="col">Tracking URL</th><th scope="col">Program</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
   <tbody>${links.map(
     (l) =>
-      html`<tr><td><code>${publicUrl}/c/${l.code}</code></td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td><td>${timeOf(l.createdAt, zone)}</td></tr>`,
+      html`<tr><td class="url">${trackingUrl(l, publicUrl)}</td><td class="num">${l.programId}</td><td><span class="status ${l.status}">${l.status}</span></td><td>${timeOf(l.createdAt, zone)}</td></tr>`,
   )}</tbody>
-</table></div>`;
+</table></div>
+${subIdHelp(publicUrl)}`;
 }
 
 export async function homePage(deps: AdminDeps, viewer: Viewer): Promise<string> {

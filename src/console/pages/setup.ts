@@ -153,6 +153,12 @@ function tables(data: SetupData, publicUrl: string, zone: string): SafeHtml {
     (o) =>
       html`<tr><td class="num">${o.id}</td><td><a href="/setup/operators/${o.id}">${o.name}</a></td><td><code>${o.key}</code></td><td><span class="status ${o.status}">${o.status}</span></td>
       <td><a href="/setup/operators/${o.id}">Edit<span class="visually-hidden"> ${o.name}</span></a> · <a href="/operators/${o.id}/integration">Integration<span class="visually-hidden"> of ${o.name}</span></a></td></tr>`,
+  )}</tbody></table></div>
+<div class="table-wrap"><table><caption>Affiliates</caption>
+  <thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Status</th></tr></thead>
+  <tbody>${data.affiliates.map(
+    (a) =>
+      html`<tr><td class="num">${a.id}</td><td><a href="/setup/affiliates/${a.id}">${a.name}</a></td><td>${a.email ?? ""}</td><td><span class="status ${a.status}">${a.status}</span></td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -170,7 +176,7 @@ export function setupPage(
     viewer,
     path: "/setup",
     body: html`<h1>Set-up</h1>
-<p><a href="/setup/fx-rates">FX rates</a></p>
+<p><a href="/setup/fx-rates">FX rates</a> · <a href="/setup/api-keys">API keys</a> · <a href="/endpoints">Outbound endpoints</a></p>
 ${state.created ?? ""}
 <div class="forms">
 ${operatorForm(viewer, valuesOf("operator"), error)}

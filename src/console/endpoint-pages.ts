@@ -1,0 +1,203 @@
+/**
+ * The console's endpoint routes: GET/POST /endpoints (list, create), GET/POST /endpoints/{id}
+ * (settings), POST /endpoints/{id}/rotate-secret and /endpoints/{id}/test. Admin keys for any
+ * affiliate, an affiliate key for its own; every action runs the API's use case, so scoping
+ * (another affiliate's endpoint is not found), the template check and the egress guard are the API's.
+ * Registered only where outbound delivery is configured.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { listAffiliates } from "../app/admin/affiliates.ts";
+import { listDeliveries } from "../app/delivery/deliveries.ts";
+import {
+  createEndpoint,
+  type EndpointInput,
+  getEndpoint,
+  listEndpoints,
+  type OutboundAdminDeps,
+  rotateEndpointSecret,
+  sendTest,
+  updateEndpoint,
+} from "../app/delivery/endpoints.ts";
+import {
+  ENDPOINT_METHODS,
+  ENDPOINT_STATUSES,
+  type EndpointMethod,
+  type EndpointStatus,
+  FIRE_STATUSES,
+  type FireStatus,
+} from "../app/delivery/outbox-port.ts";
+import { PostwireError } from "../domain/errors.ts";
+import { pathId } from "./affiliate-pages.ts";
+import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
+import { formErrorOf, idField, required } from "./form-values.ts";
+import type { Viewer } from "./layout.ts";
+import { type EndpointState, type EndpointValues, endpointPage, endpointsPage } from "./pages/endpoints.ts";
+import { FLASH_COOKIE } from "./request-routes.ts";
+
+export const ENDPOINT_PAGE_PATHS: readonly string[] = [
+  "/endpoints",
+  "/endpoints/:id",
+  "/endpoints/:id/rotate-secret",
+  "/endpoints/:id/test",
+];
+
+const LISTED = 500;
+/** Recent deliveries shown on an endpoint's page. */
+const DELIVERIES = 50;
+
+const invalid = (field: string, message: string) => new PostwireError("invalid_field", message, field);
+
+/** A comma-separated list, trimmed, empty items dropped. */
+const listOf = (text: string | undefined): string[] =>
+  (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function oneOf<T extends string>(values: readonly T[], value: string | undefined, name: string): T {
+  if (!(values as readonly string[]).includes(value ?? "")) throw invalid(name, `Choose a ${name}.`);
+  return value as T;
+}
+
+/** The ticked statuses (a repeated field: one value, several, or none). */
+function statusesOf(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(String);
+  return typeof raw === "string" ? [raw] : [];
+}
+
+/** The endpoint form as the use case's input; the API schema's limits, checked here as there. */
+function inputOf(values: Record<string, unknown>): EndpointInput {
+  const form = values as Record<string, string | undefined>;
+  const name = (form["name"] ?? "").trim();
+  if (name.length > 200) throw invalid("name", "name is longer than 200 characters.");
+  const events = listOf(form["events"]);
+  if (events.length > 100 || events.some((e) => e.length > 40))
+    throw invalid("events", "At most 100 events of up to 40 characters each.");
+  const programIds = listOf(form["program_ids"]).map((id) => {
+    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw invalid("program_ids", `"${id}" is not a program id.`);
+    return Number(id);
+  });
+  const statuses = statusesOf(values["statuses"]);
+  if (!statuses.length) throw invalid("statuses", "Tick at least one status.");
+  for (const s of statuses) oneOf(FIRE_STATUSES, s, "statuses");
+  const delay = (form["delay_seconds"] ?? "0").trim() || "0";
+  if (!/^[0-9]{1,5}$/.test(delay) || Number(delay) > 86_400)
+    throw invalid("delay_seconds", "delay_seconds must be a whole number from 0 to 86400.");
+  return {
+    ...(name ? { name } : {}),
+    urlTemplate: required(form, "url_template", 2000),
+    method: oneOf<EndpointMethod>(ENDPOINT_METHODS, form["method"], "method"),
+    events,
+    programIds,
+    statuses: statuses as FireStatus[],
+    delaySeconds: Number(delay),
+    includeTest: form["include_test"] === "1",
+    status: oneOf<EndpointStatus>(ENDPOINT_STATUSES, form["status"], "status"),
+  };
+}
+
+/** The submitted values, shown again when refused. */
+function shownValues(values: Record<string, unknown>): EndpointValues {
+  const shown: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === "string") shown[k] = v;
+  return { ...shown, statuses: statusesOf(values["statuses"]).join(",") };
+}
+
+export async function endpointPages(
+  app: FastifyInstance,
+  deps: OutboundAdminDeps,
+  kit: ConsoleKit,
+): Promise<void> {
+  const viewerOf = (request: FastifyRequest, reply: FastifyReply) =>
+    viewerWithRole(kit, request, reply, ["admin", "affiliate"]);
+  type ById = FastifyRequest<{ Params: { id: string } }>;
+
+  async function listPage(viewer: Viewer, state: Parameters<typeof endpointsPage>[2] = {}) {
+    const p = viewer.principal;
+    const endpoints = await listEndpoints(deps, p, { limit: LISTED });
+    const affiliates = p.role === "admin" ? await listAffiliates(deps, p, { limit: LISTED }) : undefined;
+    return endpointsPage(endpoints, viewer, { ...state, ...(affiliates ? { affiliates } : {}) });
+  }
+
+  async function onePage(viewer: Viewer, id: number, state: EndpointState = {}) {
+    const endpoint = await getEndpoint(deps, viewer.principal, id);
+    const deliveries = await listDeliveries(deps, viewer.principal, { endpointId: id, limit: DELIVERIES });
+    return endpointPage(endpoint, deliveries, viewer, state);
+  }
+
+  app.get<{ Querystring: { affiliate_id?: string } }>("/endpoints", async (request, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const chosen = request.query.affiliate_id;
+    return kit.sendPage(reply, await listPage(viewer, chosen ? { values: { affiliate_id: chosen } } : {}));
+  });
+
+  app.post("/endpoints", async (request, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const values = formOf(request) as Record<string, unknown>;
+    try {
+      const p = viewer.principal;
+      const owner = p.role === "admin" ? { affiliateId: idField(formOf(request), "affiliate_id") } : {};
+      const { endpoint, secret } = await createEndpoint(deps, p, { ...inputOf(values), ...owner });
+      return kit.sendPage(
+        reply,
+        await onePage(viewer, endpoint.id, { secret: { value: secret, rotated: false } }),
+      );
+    } catch (error) {
+      const refused = formErrorOf("endpoint", error);
+      if (!refused) throw error;
+      return kit.sendPage(
+        reply,
+        await listPage(viewer, { values: shownValues(values), error: refused }),
+        400,
+      );
+    }
+  });
+
+  app.get("/endpoints/:id", async (request: ById, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const id = pathId(request.params.id, "Endpoint");
+    // The one-time message of a replay (request-routes.ts sets it before sending us back here).
+    const flash = request.cookies[FLASH_COOKIE];
+    if (flash !== undefined) reply.clearCookie(FLASH_COOKIE, kit.cookieOptions);
+    return kit.sendPage(reply, await onePage(viewer, id, flash ? { flash: flash.slice(0, 300) } : {}));
+  });
+
+  app.post("/endpoints/:id", async (request: ById, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const id = pathId(request.params.id, "Endpoint");
+    const values = formOf(request) as Record<string, unknown>;
+    try {
+      await updateEndpoint(deps, viewer.principal, id, inputOf(values));
+      reply.setCookie(FLASH_COOKIE, "Endpoint saved.", { ...kit.cookieOptions, maxAge: 60 });
+      return reply.redirect(`/endpoints/${id}`, 303);
+    } catch (error) {
+      const refused = formErrorOf("settings", error);
+      if (!refused || (error as PostwireError).code === "not_found") throw error;
+      return kit.sendPage(
+        reply,
+        await onePage(viewer, id, { values: shownValues(values), error: refused }),
+        400,
+      );
+    }
+  });
+
+  app.post("/endpoints/:id/rotate-secret", async (request: ById, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const id = pathId(request.params.id, "Endpoint");
+    const { secret } = await rotateEndpointSecret(deps, viewer.principal, id);
+    return kit.sendPage(reply, await onePage(viewer, id, { secret: { value: secret, rotated: true } }));
+  });
+
+  app.post("/endpoints/:id/test", async (request: ById, reply) => {
+    const viewer = await viewerOf(request, reply);
+    if (!viewer) return reply;
+    const id = pathId(request.params.id, "Endpoint");
+    const test = await sendTest(deps, viewer.principal, id);
+    return kit.sendPage(reply, await onePage(viewer, id, { test }));
+  });
+}

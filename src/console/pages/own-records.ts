@@ -1,0 +1,119 @@
+/**
+ * The clicks and conversions lists (issue: Console II, the affiliate's own view): newest first, a
+ * page at a time (cursor links), filtered by link and time. What a key sees is what the API's
+ * listClicks/listConversions give it: an affiliate key its own, an operator key its programs'.
+ */
+import type { ClickRow } from "../../app/records.ts";
+import type { Link } from "../../domain/model.ts";
+import { formatMinor } from "../../domain/money.ts";
+import { timeOf } from "../figures.ts";
+import { html, type SafeHtml } from "../html.ts";
+import { page, type Viewer } from "../layout.ts";
+import { queryString } from "./requests.ts";
+
+/** A list page's query: filters as typed (times in the viewer's zone) and the cursor. */
+export type ListQuery = Partial<Record<"link_id" | "since" | "until" | "cursor", string>>;
+
+export interface ListResult<Row> {
+  readonly rows: readonly Row[];
+  /** The cursor of the next (older) page, or null on the last. */
+  readonly next: string | null;
+  readonly problems: readonly string[];
+}
+
+function filterForm(path: string, q: ListQuery, viewer: Viewer, links?: readonly Link[]): SafeHtml {
+  return html`<form method="get" action="${path}" class="filters card">
+${
+  links
+    ? html`<div class="field"><label for="f-link_id">Link</label><select id="f-link_id" name="link_id"><option value="">Any</option>${links.map(
+        (l) =>
+          html`<option value="${l.id}"${String(l.id) === q.link_id ? html` selected` : ""}>${l.code} (program ${l.programId})</option>`,
+      )}</select></div>`
+    : ""
+}
+<div class="field"><label for="f-since">From (${viewer.timeZone})</label><input type="datetime-local" id="f-since" name="since" value="${q.since ?? ""}"></div>
+<div class="field"><label for="f-until">Until</label><input type="datetime-local" id="f-until" name="until" value="${q.until ?? ""}"></div>
+<button type="submit">Filter</button></form>`;
+}
+
+function pager(path: string, q: ListQuery, next: string | null, older: string): SafeHtml {
+  return html`<nav class="pager" aria-label="Pages">${q.cursor ? html`<a href="${path}${queryString(q, { cursor: "" })}">Newest</a>` : ""}
+${next ? html`<a href="${path}${queryString(q, { cursor: next })}" rel="next">${older}</a>` : ""}</nav>`;
+}
+
+const problemList = (problems: readonly string[]) =>
+  problems.length
+    ? html`<ul class="error" role="alert">${problems.map((p) => html`<li>${p}</li>`)}</ul>`
+    : "";
+
+export function clicksPage(
+  result: ListResult<ClickRow>,
+  links: readonly Link[],
+  viewer: Viewer,
+  q: ListQuery,
+): string {
+  const zone = viewer.timeZone;
+  const codes = new Map(links.map((l) => [l.id, l.code]));
+  const table = result.rows.length
+    ? html`<div class="table-wrap"><table class="clicks"><caption>Clicks, newest first (times in ${zone})</caption>
+<thead><tr><th scope="col">Time</th><th scope="col">Link</th><th scope="col">Program</th><th scope="col">sub1</th><th scope="col">sub2</th><th scope="col">sub3</th><th scope="col">sub4</th><th scope="col">sub5</th><th scope="col">Click id</th></tr></thead>
+<tbody>${result.rows.map(
+        (
+          c,
+        ) => html`<tr><td>${timeOf(c.createdAt, zone)}</td><td><code>${codes.get(c.linkId) ?? c.linkId}</code></td><td class="num">${c.programId}</td>
+${c.subs.map((s) => html`<td class="sub">${s ?? ""}</td>`)}<td><code class="small">${c.clickId}</code></td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="empty">No clicks${q.link_id || q.since || q.until ? " match these filters" : " yet"}.</p>`;
+  return page({
+    title: "Clicks",
+    viewer,
+    path: "/clicks",
+    body: html`<h1>Clicks</h1>
+<p class="hint">Each visit of a tracking link, with the sub-ids sent on it (<a href="/#sub-id-help">how to add them</a>).</p>
+${problemList(result.problems)}${filterForm("/clicks", q, viewer, links)}${table}${pager("/clicks", q, result.next, "Older clicks")}`,
+  });
+}
+
+/** A conversion row as the list shows it. */
+export interface ConversionLine {
+  readonly id: string;
+  readonly event: string;
+  readonly programId: number | null;
+  readonly amountMinor: number | null;
+  readonly currency: string | null;
+  readonly occurredAt: number;
+  readonly receivedAt: number;
+  readonly test: boolean;
+  readonly subId: string | null;
+}
+
+function amountOf(c: ConversionLine): string {
+  if (c.amountMinor === null || c.currency === null) return "";
+  try {
+    return `${formatMinor(c.amountMinor, c.currency)} ${c.currency}`;
+  } catch {
+    return `${c.amountMinor} (minor) ${c.currency}`;
+  }
+}
+
+export function conversionsPage(result: ListResult<ConversionLine>, viewer: Viewer, q: ListQuery): string {
+  const zone = viewer.timeZone;
+  const table = result.rows.length
+    ? html`<div class="table-wrap"><table class="conversions"><caption>Conversions, newest first (times in ${zone})</caption>
+<thead><tr><th scope="col">Conversion</th><th scope="col">Event</th><th scope="col">Program</th><th scope="col">Amount</th><th scope="col">Occurred</th><th scope="col">Received</th></tr></thead>
+<tbody>${result.rows.map(
+        (
+          c,
+        ) => html`<tr><td><a href="/conversions/${encodeURIComponent(c.id)}"><code>${c.id}</code></a>${c.test ? html` <span class="status test">test</span>` : ""}</td>
+<td>${c.event}</td><td class="num">${c.programId ?? ""}</td><td class="num">${amountOf(c)}</td><td>${timeOf(c.occurredAt, zone)}</td><td>${timeOf(c.receivedAt, zone)}</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="empty">No conversions${q.since || q.until ? " match these filters" : " yet"}.</p>`;
+  return page({
+    title: "Conversions",
+    viewer,
+    path: "/conversions",
+    body: html`<h1>Conversions</h1>
+<p class="hint">Events the operators reported for your traffic; open one for its timeline and commissions. Times filter on when it was received.</p>
+${problemList(result.problems)}${filterForm("/conversions", q, viewer)}${table}${pager("/conversions", q, result.next, "Older conversions")}`,
+  });
+}
