@@ -7,7 +7,6 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import Type from "typebox";
 import type { BackfillDeps } from "../../../../app/reconcile/backfill-missing.ts";
-import { backfillMissing } from "../../../../app/reconcile/backfill-missing.ts";
 import {
   operatorToReconcile,
   type ReconcileDeps,
@@ -27,6 +26,7 @@ import { principalOf } from "../../api-auth.ts";
 import { attachmentNamed, csvLine } from "../../csv.ts";
 import { idAfter, pageOf, timeBefore } from "../../cursor.ts";
 import { typed } from "../../type-provider.ts";
+import { backfillRoutes } from "./reconciliation-backfills.ts";
 import { adminSchema, ID, iso, isoOrNull, LIMIT, listOf, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["reconciliation"];
@@ -324,39 +324,5 @@ export async function reconciliationRoutes(
       .send(Readable.from(pages));
   });
 
-  const backfill = adminSchema({
-    summary: "Ingest the run's missing rows (all, or those of some txids) through the postback pipeline",
-    description:
-      "Same validation, txid dedupe, attribution, commissions and outbound postbacks as a live postback, with the file's occurred_at; the conversion and request-log row name the run. Rows already settled by an earlier backfill are left alone, so running it twice changes nothing. Mismatches are never overwritten.",
-    tags: TAGS,
-    params,
-    body: Type.Optional(
-      Strict({
-        txids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 10_000 })),
-      }),
-    ),
-    response: {
-      200: Type.Object({
-        reconciliation_id: Type.String(),
-        attempted: Type.Integer(),
-        outcomes: Type.Record(Type.String(), Type.Integer(), {
-          description: "Answer codes of the rows ingested.",
-        }),
-        already_done: Type.Integer({ description: "Selected rows settled by an earlier backfill." }),
-      }),
-    },
-  });
-  typed(app).post("/reconciliations/:id/backfill", { schema: backfill }, async (request) => {
-    const txids = request.body?.txids;
-    const result = await backfillMissing(deps, principalOf(request), {
-      id: request.params.id,
-      ...(txids ? { txids } : {}),
-    });
-    return {
-      reconciliation_id: result.reconciliationId,
-      attempted: result.attempted,
-      outcomes: result.outcomes,
-      already_done: result.alreadyDone,
-    };
-  });
+  await backfillRoutes(app, deps, params);
 }
