@@ -25,6 +25,7 @@ import {
 } from "../app/access/console-sessions.ts";
 import { createSignInThrottle, type SignInThrottle } from "../app/access/sign-in-throttle.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
+import type { PostbackIngestor } from "../app/ingest/ingest-postback.ts";
 import { StorageUnavailableError } from "../app/storage-errors.ts";
 import { ERRORS, PostwireError } from "../domain/errors.ts";
 import { ALERT_PAGE_PATHS, alertPages } from "./alert-pages.ts";
@@ -34,6 +35,7 @@ import { errorPage } from "./pages/error.ts";
 import { homePage } from "./pages/home.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
+import { RECONCILE_PAGE_PATHS, reconcilePages } from "./reconcile-pages.ts";
 import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
@@ -53,6 +55,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...REQUEST_PATHS,
   ...ALERT_PAGE_PATHS,
   ...STATS_PAGE_PATHS,
+  ...RECONCILE_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -61,6 +64,8 @@ export interface ConsoleDeps extends AdminDeps {
   readonly clickSecrets?: readonly Uint8Array[] | undefined;
   /** Failed sign-ins per address (default: 10 per 15 minutes, on `clock`). */
   readonly signInThrottle?: SignInThrottle;
+  /** The postback pipeline, for reconciliation backfills (none: the backfill is not offered). */
+  readonly ingestor?: Pick<PostbackIngestor, "backfill"> | undefined;
 }
 
 const HTML = "text/html; charset=utf-8";
@@ -178,6 +183,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   await setupPages(app, deps, kit);
   await alertPages(app, deps, kit);
   await statsPages(app, deps, kit);
+  await reconcilePages(app, deps, kit);
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

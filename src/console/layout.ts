@@ -35,6 +35,7 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
     ["/requests", "Requests"],
     ["/reports", "Reports"],
     ["/alerts", "Alerts"],
+    ["/reconciliations", "Reconcile"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
   ];
 }

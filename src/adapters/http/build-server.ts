@@ -123,6 +123,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     publicUrl: deps.publicUrl,
     clickSecrets: deps.clickSecrets,
+    ingestor: deps.ingestor,
   });
   // First of the API, so that it sees every route registered after it.
   await app.register(openApiRoutes, { publicUrl: deps.publicUrl });
