@@ -21,6 +21,7 @@ import {
   type World,
 } from "../adapters/http/admin-kit.ts";
 import { type Browser, browserMissing, launchBrowser, screenshot, signedInPage } from "../helpers/browser.ts";
+import { ftdOf } from "../helpers/event-pairs.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
 const DAY1 = "2026-11-01T10:00:00Z";
@@ -51,15 +52,7 @@ describe("reconciliation pages (chromium, sqlite)", { skip: browserMissing }, ()
     const world = await createWorld(t, `Rc${Math.random().toString(36).slice(2, 7)}`);
     const cid = await click(t, world);
     const tx = { matched: txid(), mismatched: txid(), extra: txid(), a: txid(), b: txid(), c: txid() };
-    const ftd = (id: string, amount: string, player: string, at: string): Array<[string, string]> => [
-      ["event", "ftd"],
-      ["txid", id],
-      ["click_id", cid],
-      ["player_id", player],
-      ["amount", amount],
-      ["currency", "EUR"],
-      ["occurred_at", at],
-    ];
+    const ftd = ftdOf(cid);
     for (const pairs of [
       ftd(tx.matched, "50.00", "p1", DAY1),
       ftd(tx.mismatched, "50.00", "p2", DAY1),

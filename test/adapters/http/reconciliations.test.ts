@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
+import { ftdOf } from "../../helpers/event-pairs.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import {
   type Call,
@@ -91,15 +92,7 @@ for (const engine of await availableEngines()) {
         test: txid(),
         badAmount: txid(),
       };
-      const ftd = (id: string, amount: string, player: string, at: string): Array<[string, string]> => [
-        ["event", "ftd"],
-        ["txid", id],
-        ["click_id", cid],
-        ["player_id", player],
-        ["amount", amount],
-        ["currency", "EUR"],
-        ["occurred_at", at],
-      ];
+      const ftd = ftdOf(cid);
       for (const pairs of [
         ftd(tx.matched, "50.00", "p1", DAY1),
         ftd(tx.mismatched, "50.00", "p2", DAY1),
