@@ -16,6 +16,7 @@
 
 import { once } from "node:events";
 import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
@@ -118,6 +119,29 @@ async function writeFile(file: string, rows: number, stored: number, start: numb
   return { ...expected, extra: stored - expected.matched - expected.mismatched };
 }
 
+/**
+ * POSTs the file, streamed, and waits for the answer however long the comparison takes (fetch's
+ * client gives up after 300 s without response headers: a PostgreSQL run under load took longer).
+ */
+function upload(url: string, key: string, file: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
 /** Resident set of a process now (VmRSS), in MB. */
 const rssMb = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -179,13 +203,8 @@ async function main(): Promise<void> {
       to: new Date(end + DAY).toISOString(),
     });
     t0 = performance.now();
-    const response = await fetch(`${server.info.url}/v1/reconciliations?${query}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key.value.secret}`, "content-type": "text/csv" },
-      body: ReadableStream.from(createReadStream(csv)),
-      duplex: "half",
-    } as RequestInit);
-    const text = await response.text();
+    const response = await upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    const text = response.text;
     const seconds = (performance.now() - t0) / 1000;
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${text.slice(0, 500)}`);
     const run = JSON.parse(text) as { counts: Record<string, number>; id: string };
