@@ -16,6 +16,7 @@
 
 import { once } from "node:events";
 import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createIds, systemClock } from "../src/adapters/clock-and-ids.ts";
@@ -33,6 +34,10 @@ const { values: opts } = parseArgs({
     rows: { type: "string", default: "1000000" },
     stored: { type: "string", default: "1000000" },
     days: { type: "string", default: "30" },
+    // V8 flags for the server (e.g. --max-semi-space-size=2), space-separated.
+    "node-flags": { type: "string", default: "" },
+    // Print the server's process.memoryUsage() every this many ms (0: not).
+    "memory-ms": { type: "string", default: "0" },
   },
 });
 const DAY = 86_400_000;
@@ -114,6 +119,35 @@ async function writeFile(file: string, rows: number, stored: number, start: numb
   return { ...expected, extra: stored - expected.matched - expected.mismatched };
 }
 
+/**
+ * POSTs the file, streamed, and waits for the answer however long the comparison takes (fetch's
+ * client gives up after 300 s without response headers: a PostgreSQL run under load took longer).
+ */
+function upload(url: string, key: string, file: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+/** Resident set of a process now (VmRSS), in MB. */
+const rssMb = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+};
+
 /** Peak resident set of a process (VmHWM), in MB. */
 const peakRssMb = (pid: number): number => {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -153,33 +187,35 @@ async function main(): Promise<void> {
   const csv = engine === "sqlite" ? file : `/tmp/postwire-reconcile-${process.pid}.csv`;
   log(`file: ${rows} rows, ${(statSync(csv).size / 1024 / 1024).toFixed(1)} MB`);
 
-  const server = await startPinned<ServerInfo>(0, [process.execPath, "bench/server.ts"], {
+  const flags = opts["node-flags"].split(" ").filter(Boolean);
+  const server = await startPinned<ServerInfo>(0, [process.execPath, ...flags, "bench/server.ts"], {
     ...process.env,
     DATABASE_URL: database.url,
     BENCH_FIXTURE: "existing",
+    BENCH_MEMORY_MS: opts["memory-ms"],
   });
   try {
     const before = peakRssMb(server.info.pid);
+    const idle = rssMb(server.info.pid);
     const query = new URLSearchParams({
       operator_id: String(fixture.operator.id),
       from: new Date(start).toISOString(),
       to: new Date(end + DAY).toISOString(),
     });
     t0 = performance.now();
-    const response = await fetch(`${server.info.url}/v1/reconciliations?${query}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key.value.secret}`, "content-type": "text/csv" },
-      body: ReadableStream.from(createReadStream(csv)),
-      duplex: "half",
-    } as RequestInit);
-    const text = await response.text();
+    const response = await upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    const text = response.text;
     const seconds = (performance.now() - t0) / 1000;
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${text.slice(0, 500)}`);
     const run = JSON.parse(text) as { counts: Record<string, number>; id: string };
     const peak = peakRssMb(server.info.pid);
     log(`engine ${engine}, node ${server.info.node}`);
     log(`reconciled ${rows} rows against ${stored} stored conversions in ${seconds.toFixed(1)} s`);
-    log(`server peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB before the upload)`);
+    log(
+      `server peak RSS ${peak.toFixed(0)} MB (before the upload: peak ${before.toFixed(0)} MB, resident ${idle.toFixed(0)} MB)${flags.length ? ` with ${flags.join(" ")}` : ""}`,
+    );
+    const samples = server.stderr().match(/^bench-memory .*$/gm);
+    if (samples) log(samples.join("\n"));
     log(`counts ${JSON.stringify(run.counts)}`);
     for (const [category, count] of Object.entries(expected))
       if (run.counts[category] !== count)

@@ -138,6 +138,16 @@ async function main(): Promise<void> {
     pid: process.pid,
   };
   process.stdout.write(`${JSON.stringify(info)}\n`);
+  // With BENCH_MEMORY_MS set, process.memoryUsage() every that many ms on stderr (bench/reconcile.ts).
+  const every = Number(process.env["BENCH_MEMORY_MS"] ?? 0);
+  if (every > 0)
+    setInterval(() => {
+      const m = process.memoryUsage();
+      const mb = (n: number) => Math.round(n / 1048576);
+      process.stderr.write(
+        `bench-memory ${JSON.stringify({ rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) })}\n`,
+      );
+    }, every).unref();
 }
 
 main().catch((error: unknown) => {

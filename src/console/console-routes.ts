@@ -26,6 +26,7 @@ import {
 } from "../app/access/console-sessions.ts";
 import { createSignInThrottle, type SignInThrottle } from "../app/access/sign-in-throttle.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
+import type { PostbackIngestor } from "../app/ingest/ingest-postback.ts";
 import { StorageUnavailableError } from "../app/storage-errors.ts";
 import { ERRORS, PostwireError } from "../domain/errors.ts";
 import { AFFILIATE_PAGE_PATHS, affiliatePages } from "./affiliate-pages.ts";
@@ -41,6 +42,7 @@ import { homePage } from "./pages/home.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { signInPage } from "./pages/sign-in.ts";
 import { PROGRAM_PAGE_PATHS, programPages } from "./program-pages.ts";
+import { RECONCILE_PAGE_PATHS, reconcilePages } from "./reconcile-pages.ts";
 import { REQUEST_PATHS, requestRoutes } from "./request-routes.ts";
 import { SETUP_PAGE_PATHS, setupPages } from "./setup-pages.ts";
 import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
@@ -66,6 +68,7 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...ENDPOINT_PAGE_PATHS,
   ...API_KEY_PAGE_PATHS,
   ...OWN_PAGE_PATHS,
+  ...RECONCILE_PAGE_PATHS,
 ];
 export const TIME_ZONE_COOKIE = "pw_tz";
 
@@ -76,6 +79,8 @@ export interface ConsoleDeps extends AdminDeps {
   readonly signInThrottle?: SignInThrottle;
   /** Outbound endpoints (egress guard, sender for "send test"): the endpoint pages need them. */
   readonly outbound?: OutboundRouteDeps | undefined;
+  /** The postback pipeline, for reconciliation backfills (none: the backfill is not offered). */
+  readonly ingestor?: Pick<PostbackIngestor, "backfill"> | undefined;
 }
 
 const HTML = "text/html; charset=utf-8";
@@ -199,6 +204,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   if (deps.outbound) await endpointPages(app, { ...deps, ...deps.outbound }, kit);
   await apiKeyPages(app, deps, kit);
   await ownPages(app, deps, kit);
+  await reconcilePages(app, deps, kit);
 
   app.get("/sign-in", async (request, reply) => {
     if (await viewerOf(request)) return reply.redirect("/", 303);

@@ -39,6 +39,7 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
     ["/requests", "Requests"],
     ["/reports", "Reports"],
     ["/alerts", "Alerts"],
+    ["/reconciliations", "Reconcile"],
     ...(p.role === "admin" ? [["/setup", "Set-up"] as const] : []),
     ...(p.role === "operator" ? [[`/operators/${p.operatorId}/integration`, "Integration"] as const] : []),
   ];

@@ -124,6 +124,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     publicUrl: deps.publicUrl,
     clickSecrets: deps.clickSecrets,
     outbound: deps.outbound,
+    ingestor: deps.ingestor,
   });
   // First of the API, so that it sees every route registered after it.
   await app.register(openApiRoutes, { publicUrl: deps.publicUrl });

@@ -452,6 +452,27 @@ export interface ReconciliationRowsTable {
   backfill_code: Text | null;
 }
 
+export interface ReconciliationBackfillsTable {
+  id: Text;
+  reconciliation_id: Text;
+  txids: Text | null;
+  status: Text;
+  attempted: Int;
+  already_done: Int;
+  outcomes: Text;
+  created_by_key_id: Int | null;
+  created_at: Int;
+  finished_at: Int | null;
+}
+
+export interface ReconciliationBackfillRowsTable {
+  backfill_id: Text;
+  seq: Int;
+  txid: Text | null;
+  code: Text;
+  conversion_id: Text | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   operators: OperatorsTable;
@@ -482,6 +503,8 @@ export interface Database {
   alert_notifications: AlertNotificationsTable;
   reconciliations: ReconciliationsTable;
   reconciliation_rows: ReconciliationRowsTable;
+  reconciliation_backfills: ReconciliationBackfillsTable;
+  reconciliation_backfill_rows: ReconciliationBackfillRowsTable;
   month_usage: MonthUsageTable;
   ledger_balances: LedgerBalancesTable;
   postback_rollup: PostbackRollupTable;

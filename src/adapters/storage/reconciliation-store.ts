@@ -1,5 +1,8 @@
 /** Reconciliation runs over SQL (both engines): the `ReconciliationStore` port. */
 import type {
+  Backfill,
+  BackfillRow,
+  BackfillStatus,
   CategoryCounts,
   DaySummary,
   ReconciliationRun,
@@ -80,6 +83,26 @@ const runFromSql = (r: SqlRow): ReconciliationRun => ({
   createdByKeyId: num(r["created_by_key_id"]),
   createdAt: Number(r["created_at"]),
   finishedAt: num(r["finished_at"]),
+});
+
+const backfillFromSql = (r: SqlRow): Backfill => ({
+  id: String(r["id"]),
+  reconciliationId: String(r["reconciliation_id"]),
+  txids: parsed<string[]>(r["txids"]),
+  status: String(r["status"]) as BackfillStatus,
+  attempted: Number(r["attempted"]),
+  alreadyDone: Number(r["already_done"]),
+  outcomes: JSON.parse(String(r["outcomes"])) as Record<string, number>,
+  createdByKeyId: num(r["created_by_key_id"]),
+  createdAt: Number(r["created_at"]),
+  finishedAt: num(r["finished_at"]),
+});
+
+const backfillRowFromSql = (r: SqlRow): BackfillRow => ({
+  seq: Number(r["seq"]),
+  txid: str(r["txid"]),
+  code: String(r["code"]),
+  conversionId: str(r["conversion_id"]),
 });
 
 export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
@@ -235,14 +258,64 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
       );
       return rows.map(rowFromSql);
     },
-    async markBackfilled(runId, outcomes) {
+    async markBackfilled(runId, backfillId, outcomes) {
       await db.transaction(async (tx) => {
         for (const { seq, code, conversionId } of outcomes)
           await tx.run(
             "UPDATE reconciliation_rows SET backfill_code = ?, conversion_id = ? WHERE reconciliation_id = ? AND seq = ?",
             [code, conversionId, runId, seq],
           );
+        if (outcomes.length)
+          await tx.insertMany(
+            "reconciliation_backfill_rows",
+            ["backfill_id", "seq", "txid", "code", "conversion_id"],
+            outcomes.map((o) => [backfillId, o.seq, o.txid, o.code, o.conversionId]),
+          );
       });
+    },
+    async createBackfill(b) {
+      await db.run(
+        `INSERT INTO reconciliation_backfills (id, reconciliation_id, txids, status, attempted, already_done,
+          outcomes, created_by_key_id, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          b.id,
+          b.reconciliationId,
+          json(b.txids),
+          b.status,
+          b.attempted,
+          b.alreadyDone,
+          JSON.stringify(b.outcomes),
+          b.createdByKeyId,
+          b.createdAt,
+          b.finishedAt,
+        ],
+      );
+    },
+    async finishBackfill(id, r) {
+      await db.run(
+        `UPDATE reconciliation_backfills SET status = ?, attempted = ?, already_done = ?, outcomes = ?,
+          finished_at = ? WHERE id = ?`,
+        [r.status, r.attempted, r.alreadyDone, JSON.stringify(r.outcomes), r.finishedAt, id],
+      );
+    },
+    async getBackfill(id) {
+      const [row] = await db.all("SELECT * FROM reconciliation_backfills WHERE id = ?", [id]);
+      return row ? backfillFromSql(row) : undefined;
+    },
+    async backfills(runId, limit) {
+      const rows = await db.all(
+        `SELECT * FROM reconciliation_backfills WHERE reconciliation_id = ?
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [runId, limit],
+      );
+      return rows.map(backfillFromSql);
+    },
+    async backfillRows(backfillId, filter) {
+      const rows = await db.all(
+        "SELECT * FROM reconciliation_backfill_rows WHERE backfill_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [backfillId, filter.afterSeq ?? 0, filter.limit],
+      );
+      return rows.map(backfillRowFromSql);
     },
   };
 }

@@ -5,25 +5,29 @@
  * run as the source of the conversion and of the request-log row. Each row's outcome is kept, so a
  * second run skips the rows already settled and changes nothing; a live postback racing a backfill
  * of the same txid is decided by the txid's unique key (one conversion, the other a duplicate).
- * Mismatches are never touched: they are listed for a manual adjustment.
+ * Mismatches are never touched: they are listed for a manual adjustment. Each backfill is kept as
+ * its own record (who, when, the txids asked for, the counts, each row's answer and conversion).
  */
 import { PostwireError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/model.ts";
 import { notFound } from "../admin/scope.ts";
 import type { BackfillRequest } from "../ingest/ingest-postback.ts";
 import type { PostbackAnswer } from "../ingest/postback-answers.ts";
-import type { Clock, Store } from "../ports.ts";
-import type { ResultRow } from "./reconciliation-port.ts";
+import type { Clock, Ids, Store } from "../ports.ts";
+import type { Backfill, ResultRow } from "./reconciliation-port.ts";
 import { getReconciliation } from "./reconciliation-reads.ts";
 
 export interface BackfillDeps {
   readonly store: Store;
   readonly clock: Clock;
+  readonly ids: Ids;
   readonly ingestor: { backfill(request: BackfillRequest): Promise<PostbackAnswer> };
 }
 
 export interface BackfillResult {
   readonly reconciliationId: string;
+  /** The record of this backfill (GET /v1/reconciliations/{id}/backfills). */
+  readonly backfillId: string;
   /** Missing rows ingested now. */
   readonly attempted: number;
   /** Answer codes of those rows (accepted, duplicate, or why one was refused). */
@@ -71,7 +75,55 @@ export async function backfillMissing(
   // Originals before the events that reverse them (both may be missing).
   const reverses = (row: ResultRow) => row.fields?.some(([name]) => name === "reverses") ?? false;
   const ordered = [...todo.filter((r) => !reverses(r)), ...todo.filter(reverses)];
+  const backfill: Backfill = {
+    id: deps.ids.next("bf"),
+    reconciliationId: run.id,
+    txids: request.txids ? [...request.txids] : null,
+    status: "running",
+    attempted: 0,
+    alreadyDone: alreadyDone,
+    outcomes: {},
+    createdByKeyId: principal.keyId || null,
+    createdAt: deps.clock.now(),
+    finishedAt: null,
+  };
+  await store.createBackfill(backfill);
   const outcomes: Record<string, number> = {};
+  let attempted = 0;
+  const finish = (status: Backfill["status"]) =>
+    store.finishBackfill(backfill.id, {
+      status,
+      attempted,
+      alreadyDone,
+      outcomes,
+      finishedAt: deps.clock.now(),
+    });
+  try {
+    await ingest(deps, { operator, runId: run.id, backfillId: backfill.id, rows: ordered, outcomes }, (n) => {
+      attempted = n;
+      request.onProgress?.(n);
+    });
+  } catch (error) {
+    await finish("failed");
+    throw error;
+  }
+  await finish("done");
+  return { reconciliationId: run.id, backfillId: backfill.id, attempted, outcomes, alreadyDone };
+}
+
+/** Ingests `rows` a wave at a time, recording each answer as it comes; told the rows done. */
+async function ingest(
+  deps: BackfillDeps,
+  job: {
+    readonly operator: BackfillRequest["operator"];
+    readonly runId: string;
+    readonly backfillId: string;
+    readonly rows: readonly ResultRow[];
+    readonly outcomes: Record<string, number>;
+  },
+  done: (rows: number) => void,
+): Promise<void> {
+  const { operator, rows: ordered, outcomes } = job;
   for (let start = 0; start < ordered.length; start += WAVE) {
     const wave = ordered.slice(start, start + WAVE);
     const answers = await Promise.all(
@@ -79,23 +131,24 @@ export async function backfillMissing(
         deps.ingestor.backfill({
           operator,
           pairs: row.fields ?? [],
-          reconciliationId: run.id,
+          reconciliationId: job.runId,
           receivedAt: deps.clock.now(),
         }),
       ),
     );
     for (const answer of answers) outcomes[answer.code] = (outcomes[answer.code] ?? 0) + 1;
-    await store.markBackfilled(
-      run.id,
+    await deps.store.reconciliations.markBackfilled(
+      job.runId,
+      job.backfillId,
       answers.map((answer, i) => ({
         seq: wave[i]!.seq,
+        txid: wave[i]!.txid,
         code: answer.code,
         conversionId: conversionIdOf(answer),
       })),
     );
-    request.onProgress?.(start + wave.length);
+    done(start + wave.length);
   }
-  return { reconciliationId: run.id, attempted: ordered.length, outcomes, alreadyDone };
 }
 
 function conversionIdOf(answer: PostbackAnswer): string | null {

@@ -58,6 +58,37 @@ export interface ResultRow {
   readonly backfillCode: string | null;
 }
 
+export const BACKFILL_STATUSES = ["running", "done", "failed"] as const;
+export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
+
+/** One backfill of a run's missing rows, kept as its own record (who, when, what was asked, what came of it). */
+export interface Backfill {
+  readonly id: string;
+  readonly reconciliationId: string;
+  /** The txids asked for; null: every missing row. */
+  readonly txids: readonly string[] | null;
+  readonly status: BackfillStatus;
+  /** Missing rows ingested by this backfill. */
+  readonly attempted: number;
+  /** Rows asked for that an earlier backfill had settled (left alone). */
+  readonly alreadyDone: number;
+  /** Answer codes of the rows ingested, counted. */
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly createdByKeyId: number | null;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+}
+
+/** How one row of a backfill was answered. */
+export interface BackfillRow {
+  /** The run's row (ResultRow.seq). */
+  readonly seq: number;
+  readonly txid: string | null;
+  readonly code: string;
+  /** The conversion made (accepted) or found (duplicate). */
+  readonly conversionId: string | null;
+}
+
 /** A conversion received in the period that the file does not name. */
 export interface ExtraEvent {
   readonly conversionId: string;
@@ -110,13 +141,19 @@ export interface ReconciliationStore {
       readonly txids?: readonly string[];
     },
   ): Promise<ResultRow[]>;
-  /** Records the outcome of rows' backfill, in one transaction. */
-  markBackfilled(
-    runId: string,
-    outcomes: ReadonlyArray<{
-      readonly seq: number;
-      readonly code: string;
-      readonly conversionId: string | null;
-    }>,
+  /** Records the outcome of rows' backfill on the run's rows and as the backfill's rows, in one transaction. */
+  markBackfilled(runId: string, backfillId: string, outcomes: readonly BackfillRow[]): Promise<void>;
+  createBackfill(backfill: Backfill): Promise<void>;
+  finishBackfill(
+    id: string,
+    result: Pick<Backfill, "status" | "attempted" | "alreadyDone" | "outcomes" | "finishedAt">,
   ): Promise<void>;
+  getBackfill(id: string): Promise<Backfill | undefined>;
+  /** A run's backfills, newest first, at most `limit`. */
+  backfills(runId: string, limit: number): Promise<Backfill[]>;
+  /** A page of a backfill's rows in seq order after `afterSeq`. */
+  backfillRows(
+    backfillId: string,
+    filter: { readonly afterSeq?: number; readonly limit: number },
+  ): Promise<BackfillRow[]>;
 }

@@ -6,7 +6,13 @@ import type { Principal } from "../../domain/model.ts";
 import type { ReconciliationCategory } from "../../domain/reconciliation.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "../admin/scope.ts";
 import type { Store } from "../ports.ts";
-import type { ReconciliationRun, ResultRow, RunFilter } from "./reconciliation-port.ts";
+import type {
+  Backfill,
+  BackfillRow,
+  ReconciliationRun,
+  ResultRow,
+  RunFilter,
+} from "./reconciliation-port.ts";
 
 export async function getReconciliation(
   deps: { readonly store: Store },
@@ -37,4 +43,31 @@ export async function reconciliationRows(
 ): Promise<ResultRow[]> {
   const run = await getReconciliation(deps, principal, id);
   return deps.store.reconciliations.rows(run.id, filter);
+}
+
+/** Backfills kept per run that are listed (a run is backfilled a few times, not thousands). */
+export const BACKFILLS_LISTED = 100;
+
+/** A run's backfills, newest first. */
+export async function listBackfills(
+  deps: { readonly store: Store },
+  principal: Principal,
+  id: string,
+): Promise<Backfill[]> {
+  const run = await getReconciliation(deps, principal, id);
+  return deps.store.reconciliations.backfills(run.id, BACKFILLS_LISTED);
+}
+
+/** A page of one backfill's rows (404 unless it is a backfill of that run, which the principal sees). */
+export async function backfillRows(
+  deps: { readonly store: Store },
+  principal: Principal,
+  id: string,
+  backfillId: string,
+  filter: { readonly afterSeq?: number; readonly limit: number },
+): Promise<BackfillRow[]> {
+  const run = await getReconciliation(deps, principal, id);
+  const backfill = await deps.store.reconciliations.getBackfill(backfillId);
+  if (backfill?.reconciliationId !== run.id) throw notFound("Backfill", backfillId);
+  return deps.store.reconciliations.backfillRows(backfillId, filter);
 }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { availableEngines } from "../../helpers/engines.ts";
+import { ftdOf } from "../../helpers/event-pairs.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import {
   type Call,
@@ -91,15 +92,7 @@ for (const engine of await availableEngines()) {
         test: txid(),
         badAmount: txid(),
       };
-      const ftd = (id: string, amount: string, player: string, at: string): Array<[string, string]> => [
-        ["event", "ftd"],
-        ["txid", id],
-        ["click_id", cid],
-        ["player_id", player],
-        ["amount", amount],
-        ["currency", "EUR"],
-        ["occurred_at", at],
-      ];
+      const ftd = ftdOf(cid);
       for (const pairs of [
         ftd(tx.matched, "50.00", "p1", DAY1),
         ftd(tx.mismatched, "50.00", "p2", DAY1),
@@ -316,6 +309,68 @@ for (const engine of await availableEngines()) {
           ["accepted", true],
         ],
       );
+
+      // each backfill kept as its own record, newest first, with each row's answer
+      const kept = await admin("GET", `/v1/reconciliations/${run.id}/backfills`);
+      expectStatus(kept, 200);
+      assert.deepEqual(
+        kept.body.data.map((b: Record<string, unknown>) => [
+          b["id"],
+          b["status"],
+          b["txids"],
+          b["attempted"],
+          b["already_done"],
+          b["outcomes"],
+        ]),
+        [
+          [second.body.backfill_id, "done", null, 0, 2, {}],
+          [first.body.backfill_id, "done", null, 2, 0, { accepted: 2 }],
+        ],
+      );
+      assert.notEqual(kept.body.data[1].created_by_key_id, null);
+      const firstRows = await admin(
+        "GET",
+        `/v1/reconciliations/${run.id}/backfills/${first.body.backfill_id}/rows`,
+      );
+      expectStatus(firstRows, 200);
+      assert.deepEqual(
+        firstRows.body.data.map((r: Record<string, unknown>) => [r["txid"], r["code"], r["conversion_id"]]),
+        [
+          [tx.missing, "accepted", missing["id"]],
+          [tx.missingRefund, "accepted", refund!["id"]],
+        ],
+      );
+      const secondRows = await admin(
+        "GET",
+        `/v1/reconciliations/${run.id}/backfills/${second.body.backfill_id}/rows`,
+      );
+      assert.deepEqual(secondRows.body.data, []);
+    });
+
+    test("a backfill of a selection is kept with the txids asked for; the rest stays missing", async () => {
+      const { world, tx, csv } = await crafted();
+      const run = (await upload(t, t.adminKey, csv, { operator_id: String(world.operator.id), ...PERIOD }))
+        .body;
+      const some = await admin("POST", `/v1/reconciliations/${run.id}/backfill`, { txids: [tx.missing] });
+      expectStatus(some, 200);
+      assert.equal(some.body.attempted, 1);
+      assert.equal((await conversionsOf(world, tx.missingRefund)).length, 0);
+      const kept = await admin("GET", `/v1/reconciliations/${run.id}/backfills`);
+      assert.deepEqual(kept.body.data[0].txids, [tx.missing]);
+      assert.equal(kept.body.data[0].attempted, 1);
+      const all = await admin("POST", `/v1/reconciliations/${run.id}/backfill`, {});
+      assert.equal(all.body.attempted, 1);
+      assert.equal(all.body.already_done, 1);
+      // a backfill of another run is not found under this one
+      const other = await crafted();
+      const otherRun = (
+        await upload(t, t.adminKey, other.csv, { operator_id: String(other.world.operator.id), ...PERIOD })
+      ).body;
+      expectStatus(
+        await admin("GET", `/v1/reconciliations/${otherRun.id}/backfills/${some.body.backfill_id}/rows`),
+        404,
+        "not_found",
+      );
     });
 
     test("a live postback racing the backfill of the same txid makes exactly one conversion", async () => {
@@ -382,6 +437,7 @@ for (const engine of await availableEngines()) {
         404,
         "not_found",
       );
+      expectStatus(await asOperator("GET", `/v1/reconciliations/${theirs.id}/backfills`), 404, "not_found");
       const listed = await asOperator("GET", "/v1/reconciliations");
       assert.ok(listed.body.data.every((r: { operator_id: number }) => r.operator_id === world.operator.id));
     });

@@ -314,8 +314,15 @@ async function reconcileAndBackfill(
   await store.reconciliations.list({ operatorId, limit: 10, before: { at: Date.now(), id: "rc" } });
   await store.reconciliations.rows(run.id, { limit: 10 });
   await store.reconciliations.rows(run.id, { category: "missing", afterSeq: 1, limit: 10 });
-  await backfillMissing({ store, clock, ingestor }, principal, { id: run.id, txids: ["m1"] });
+  const { backfillId } = await backfillMissing({ ...deps, ingestor }, principal, {
+    id: run.id,
+    txids: ["m1"],
+  });
   await ingestor.drain();
+  recording.by = "request";
+  await store.reconciliations.backfills(run.id, 10);
+  await store.reconciliations.getBackfill(backfillId);
+  await store.reconciliations.backfillRows(backfillId, { afterSeq: 0, limit: 10 });
 }
 
 async function drive(store: Store, db: SqlDriver, recording: Recording): Promise<void> {

@@ -7,12 +7,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import Type from "typebox";
 import type { BackfillDeps } from "../../../../app/reconcile/backfill-missing.ts";
-import { backfillMissing } from "../../../../app/reconcile/backfill-missing.ts";
-import {
-  operatorToReconcile,
-  type ReconcileDeps,
-  reconcileEvents,
-} from "../../../../app/reconcile/reconcile-events.ts";
+import { operatorToReconcile, type ReconcileDeps } from "../../../../app/reconcile/reconcile-events.ts";
 import type { ReconciliationRun, ResultRow } from "../../../../app/reconcile/reconciliation-port.ts";
 import {
   getReconciliation,
@@ -21,17 +16,17 @@ import {
 } from "../../../../app/reconcile/reconciliation-reads.ts";
 import { PostwireError } from "../../../../domain/errors.ts";
 import { COMPARED_FIELDS, RECONCILIATION_CATEGORIES } from "../../../../domain/reconciliation.ts";
-import { FILE_FORMATS, type FileFormat, readEventFile } from "../../../files/event-file.ts";
-import { spool } from "../../../files/spool.ts";
+import { FILE_FORMATS, type FileFormat } from "../../../files/event-file.ts";
+import { reconcileUpload } from "../../../files/reconcile-upload.ts";
 import { principalOf } from "../../api-auth.ts";
-import { attachmentNamed, csvLine } from "../../csv.ts";
+import { attachmentNamed } from "../../csv.ts";
 import { idAfter, pageOf, timeBefore } from "../../cursor.ts";
+import { reconciliationCsv } from "../../reconciliation-csv.ts";
 import { typed } from "../../type-provider.ts";
+import { backfillRoutes } from "./reconciliation-backfills.ts";
 import { adminSchema, ID, iso, isoOrNull, LIMIT, listOf, Nullable, OneOf, Strict, TIME } from "./schemas.ts";
 
 const TAGS = ["reconciliation"];
-/** The largest file taken (the issue asks for at least 200 MB, about a million rows). */
-export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const FILE_TYPES = [
   "text/csv",
   "application/x-ndjson",
@@ -120,33 +115,6 @@ const rowJson = (r: ResultRow) => ({
   backfill_code: r.backfillCode,
 });
 
-const CSV_HEADER = csvLine([
-  "seq",
-  "category",
-  "line",
-  "txid",
-  "event",
-  "occurred_at",
-  "differences",
-  "error",
-  "conversion_id",
-  "backfill_code",
-]);
-
-const rowCsv = (r: ResultRow): string =>
-  csvLine([
-    r.seq,
-    r.category,
-    r.line,
-    r.txid,
-    r.event,
-    isoOrNull(r.occurredAt),
-    r.differences?.map((d) => `${d.field}: file ${d.file ?? "-"}, received ${d.received ?? "-"}`).join("; "),
-    r.error,
-    r.conversionId,
-    r.backfillCode,
-  ]);
-
 const UPLOAD_QUERY = Strict({
   operator_id: Type.Optional(ID),
   from: Type.String({ format: "date-time", description: "Start of the period of occurred_at (inclusive)." }),
@@ -183,16 +151,6 @@ function columnsOf(text: string | undefined): Record<string, string> | undefined
 
 const formatOf = (given: FileFormat | undefined, contentType: string | undefined): FileFormat =>
   given ?? (/ndjson|jsonl/.test(contentType ?? "") ? "jsonl" : "csv");
-
-async function* csvPages(rows: (afterSeq: number) => Promise<ResultRow[]>) {
-  yield CSV_HEADER;
-  for (let afterSeq = 0; ; ) {
-    const page = await rows(afterSeq);
-    if (!page.length) return;
-    yield page.map(rowCsv).join("");
-    afterSeq = page.at(-1)!.seq;
-  }
-}
 
 export async function reconciliationRoutes(
   app: FastifyInstance,
@@ -233,20 +191,15 @@ export async function reconciliationRoutes(
     const columns = columnsOf(request.query.columns);
     // Refused before a byte is stored when the key may not reconcile this operator.
     await operatorToReconcile(deps, principal, operatorId);
-    // Received whole first (into a file), so REQUEST_TIMEOUT_MS bounds the transfer, not the work.
-    const file = await spool(body as AsyncIterable<Uint8Array>, MAX_FILE_BYTES);
-    try {
-      const run = await reconcileEvents(deps, principal, {
-        operatorId,
-        from: Date.parse(request.query.from),
-        to: Date.parse(request.query.to),
-        ...(columns ? { columns } : {}),
-        file: readEventFile(file.open(), format, MAX_FILE_BYTES),
-      });
-      return reply.status(201).send(runJson(run));
-    } finally {
-      await file.remove();
-    }
+    const run = await reconcileUpload(deps, principal, {
+      operatorId,
+      from: Date.parse(request.query.from),
+      to: Date.parse(request.query.to),
+      format,
+      ...(columns ? { columns } : {}),
+      body: body as AsyncIterable<Uint8Array>,
+    });
+    return reply.status(201).send(runJson(run));
   });
 
   const list = adminSchema({
@@ -308,55 +261,13 @@ export async function reconciliationRoutes(
     },
   });
   typed(app).get("/reconciliations/:id/rows.csv", { schema: csv }, async (request, reply) => {
-    const principal = principalOf(request);
-    const run = await getReconciliation(deps, principal, request.params.id);
     const which = request.query.category;
-    const pages = csvPages((afterSeq) =>
-      deps.store.reconciliations.rows(run.id, {
-        afterSeq,
-        limit: 1000,
-        ...(which ? { category: which } : {}),
-      }),
-    );
+    const { name, lines } = await reconciliationCsv(deps, principalOf(request), request.params.id, which);
     return (reply as FastifyReply)
       .type("text/csv; charset=utf-8")
-      .header("content-disposition", attachmentNamed(`${run.id}-${which ?? "all"}.csv`))
-      .send(Readable.from(pages));
+      .header("content-disposition", attachmentNamed(name))
+      .send(Readable.from(lines));
   });
 
-  const backfill = adminSchema({
-    summary: "Ingest the run's missing rows (all, or those of some txids) through the postback pipeline",
-    description:
-      "Same validation, txid dedupe, attribution, commissions and outbound postbacks as a live postback, with the file's occurred_at; the conversion and request-log row name the run. Rows already settled by an earlier backfill are left alone, so running it twice changes nothing. Mismatches are never overwritten.",
-    tags: TAGS,
-    params,
-    body: Type.Optional(
-      Strict({
-        txids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 10_000 })),
-      }),
-    ),
-    response: {
-      200: Type.Object({
-        reconciliation_id: Type.String(),
-        attempted: Type.Integer(),
-        outcomes: Type.Record(Type.String(), Type.Integer(), {
-          description: "Answer codes of the rows ingested.",
-        }),
-        already_done: Type.Integer({ description: "Selected rows settled by an earlier backfill." }),
-      }),
-    },
-  });
-  typed(app).post("/reconciliations/:id/backfill", { schema: backfill }, async (request) => {
-    const txids = request.body?.txids;
-    const result = await backfillMissing(deps, principalOf(request), {
-      id: request.params.id,
-      ...(txids ? { txids } : {}),
-    });
-    return {
-      reconciliation_id: result.reconciliationId,
-      attempted: result.attempted,
-      outcomes: result.outcomes,
-      already_done: result.alreadyDone,
-    };
-  });
+  await backfillRoutes(app, deps, params);
 }

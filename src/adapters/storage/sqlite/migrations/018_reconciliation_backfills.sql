@@ -1,0 +1,26 @@
+-- Backfills of a reconciliation run (docs/reconciliation.md), each kept as its own record: who
+-- asked, when, which missing rows (null: all of them), how many were ingested or already settled
+-- by an earlier backfill, the answer codes' counts, and one row per row ingested with its answer
+-- code and the conversion it made or found. Epoch milliseconds.
+CREATE TABLE reconciliation_backfills (
+  id TEXT PRIMARY KEY,
+  reconciliation_id TEXT NOT NULL,
+  txids TEXT,
+  status TEXT NOT NULL,
+  attempted INTEGER NOT NULL,
+  already_done INTEGER NOT NULL,
+  outcomes TEXT NOT NULL,
+  created_by_key_id INTEGER,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX reconciliation_backfills_run ON reconciliation_backfills (reconciliation_id, created_at, id);
+
+CREATE TABLE reconciliation_backfill_rows (
+  backfill_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  txid TEXT,
+  code TEXT NOT NULL,
+  conversion_id TEXT,
+  PRIMARY KEY (backfill_id, seq)
+);
