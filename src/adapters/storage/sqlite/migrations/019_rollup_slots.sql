@@ -1,4 +1,4 @@
--- Rollup slots (issue 15), as in the PostgreSQL migration: each writer adds to its own slot of a
+-- Rollup slots and covering report indexes (issue 15), as in the PostgreSQL migration: each writer adds to its own slot of a
 -- key and reads sum over the slots. SQLite has one writer at a time, so its batches seldom hold
 -- more than slot 0; the column is there so both engines write the same rows. A primary key cannot
 -- be altered in SQLite: the tables are rebuilt (their rows are few: hours and 15-minute buckets).
@@ -35,5 +35,12 @@ INSERT INTO report_activity_slots (affiliate_id, program_id, bucket_at, event, c
 SELECT affiliate_id, program_id, bucket_at, event, currency, count, amount_minor, 0 FROM report_activity;
 DROP TABLE report_activity;
 ALTER TABLE report_activity_slots RENAME TO report_activity;
-CREATE INDEX report_activity_program ON report_activity (program_id, bucket_at);
-CREATE INDEX report_activity_bucket ON report_activity (bucket_at);
+-- Reports over long ranges read the sums from the index (the PostgreSQL migration says why): a
+-- secondary index of a WITHOUT ROWID table holds the primary key, so with the sums it covers the
+-- report. The primary key is the table itself, so reads by affiliate were covered already.
+CREATE INDEX report_activity_program ON report_activity (program_id, bucket_at, count, amount_minor);
+CREATE INDEX report_activity_bucket ON report_activity (bucket_at, count, amount_minor);
+DROP INDEX report_commissions_program;
+CREATE INDEX report_commissions_program ON report_commissions (program_id, bucket_at, amount_minor);
+DROP INDEX report_commissions_bucket;
+CREATE INDEX report_commissions_bucket ON report_commissions (bucket_at, amount_minor);
