@@ -13,6 +13,8 @@
  * none (bench/without-rollups.ts), in the same run, and prints the ratio; `on` (the default)
  * writes them, `off` does not. `--rollups all` adds rounds writing every rollup row in slot 0
  * (bench/without-rollups.ts oneSlot: as before 019_rollup_slots.sql), between the two.
+ * `--what clicks` measures click batches instead: the click path's group commit (batchingFor) over
+ * store.insertClicks, which writes report_activity in the same statement (no HTTP, no link look-up).
  * On PostgreSQL it also samples pg_stat_activity every 5 ms during the measured part and prints
  * how many of the bench database's backends wait on a lock (row locks of hot keys), on average.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the
@@ -30,8 +32,10 @@ import { createSqlStore } from "../src/adapters/storage/sql-store.ts";
 import { Catalog } from "../src/app/catalog.ts";
 import { EndpointCache } from "../src/app/delivery/endpoint-cache.ts";
 import { createOutboundEffect } from "../src/app/delivery/outbound-effect.ts";
+import { createGroupCommitter } from "../src/app/group-commit.ts";
 import type { PostbackRequest } from "../src/app/ingest/ingest-postback.ts";
 import type { Store } from "../src/app/ports.ts";
+import type { ClickRow } from "../src/app/records.ts";
 import { batchingFor, createIngestor } from "../src/composition/use-cases.ts";
 import { loadConfig } from "../src/config.ts";
 import { issueClickId } from "../src/domain/click-id.ts";
@@ -51,6 +55,7 @@ const { values } = parseArgs({
     interval: { type: "string" },
     pipeline: { type: "string", default: "full" },
     rollups: { type: "string", default: "on" },
+    what: { type: "string", default: "postbacks" },
   },
 });
 if (values.synchronous !== "FULL" && values.synchronous !== "NORMAL") {
@@ -169,8 +174,30 @@ async function round(index: number, mode: Mode): Promise<{ cpuUs: number; wallUs
     const request = (p: string): PostbackRequest =>
       postbackRequest(p, fixture.operator.key, "GET", HEADERS, arrivalNow(clock, "127.0.0.1"), EMPTY);
     let next = 0;
+    const clicks = createGroupCommitter<ClickRow, void>(
+      async (rows) => {
+        await store.insertClicks(rows);
+        return rows.map(() => undefined);
+      },
+      batchingFor(config, store.engine),
+    );
+    const click = (): ClickRow => ({
+      clickId: `ck-${index}-${next++}`,
+      linkId: fixture.link.id,
+      affiliateId: fixture.affiliate.id,
+      programId: fixture.program.id,
+      createdAt: clock.now(),
+      subs: [`bench-${next}`, null, null, null, null],
+      ip: "203.0.113.0",
+      userAgent: HEADERS["user-agent"],
+      referer: null,
+    });
     const worker = async (count: number) => {
       for (let i = 0; i < count; i++) {
+        if (values.what === "clicks") {
+          await clicks.submit(click());
+          continue;
+        }
         const answer = await ingestor.handle(request(paths[next++]!));
         if (answer.status !== 200) throw new Error(`answer ${answer.status}: ${JSON.stringify(answer.body)}`);
       }
@@ -212,7 +239,7 @@ for (let i = 0; i < Number(values.rounds); i++) {
 }
 for (const [mode, list] of results)
   console.log(
-    `median, rollups ${mode}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per postback, ${median(list.map((r) => r.waiting)).toFixed(2)} waiting on a lock (${values.database}, concurrency ${concurrency})`,
+    `median, rollups ${mode}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per ${values.what === "clicks" ? "click" : "postback"}, ${median(list.map((r) => r.waiting)).toFixed(2)} waiting on a lock (${values.database}, concurrency ${concurrency})`,
   );
 if (modes.length > 1) {
   // Each round's pair measured back to back: the median of their ratios is less noisy than the
