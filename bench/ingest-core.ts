@@ -12,7 +12,8 @@
  * `--rollups both` alternates rounds writing the rollups of 012_rollups.sql and rounds writing
  * none (bench/without-rollups.ts), in the same run, and prints the ratio; `on` (the default)
  * writes them, `off` does not. `--rollups all` adds rounds writing every rollup row in slot 0
- * (bench/without-rollups.ts oneSlot: as before 019_rollup_slots.sql), between the two.
+ * (bench/without-rollups.ts oneSlot: as before 019_rollup_slots.sql), between the two; `indexes`
+ * adds rounds with the report indexes of 012 instead (SQLite: the cost of the sums in 019's).
  * `--what clicks` measures click batches instead: the click path's group commit (batchingFor) over
  * store.insertClicks, which writes report_activity in the same statement (no HTTP, no link look-up).
  * On PostgreSQL it also samples pg_stat_activity every 5 ms during the measured part and prints
@@ -79,14 +80,32 @@ const HEADERS = {
   accept: "*/*",
 };
 
-type Mode = "on" | "one-slot" | "off";
+type Mode = "on" | "one-slot" | "off" | "012-indexes";
+
+/** The report indexes of 012_rollups.sql, without the sums 019 added (SQLite only). */
+const INDEXES_012 = [
+  "report_activity_program ON report_activity (program_id, bucket_at)",
+  "report_activity_bucket ON report_activity (bucket_at)",
+  "report_commissions_program ON report_commissions (program_id, bucket_at)",
+  "report_commissions_bucket ON report_commissions (bucket_at)",
+];
 
 /** A fresh database, migrated; `off`: a store that writes no rollups, `one-slot`: all in slot 0 (without-rollups.ts). */
 async function openDatabase(mode: Mode): Promise<{ store: Store; url?: string; close(): Promise<void> }> {
   const open = async (url: string, options: StoreOptions) => {
     const driver = openDriver(url, options);
     await driver.migrate();
-    const wrapped = mode === "on" ? driver : mode === "off" ? await withoutRollups(driver) : oneSlot(driver);
+    if (mode === "012-indexes")
+      for (const index of INDEXES_012) {
+        await driver.run(`DROP INDEX ${index.split(" ")[0]}`);
+        await driver.run(`CREATE INDEX ${index}`);
+      }
+    const wrapped =
+      mode === "on" || mode === "012-indexes"
+        ? driver
+        : mode === "off"
+          ? await withoutRollups(driver)
+          : oneSlot(driver);
     return createSqlStore(wrapped, options);
   };
   if (values.database === "postgres") {
@@ -224,7 +243,9 @@ const modes: Mode[] =
     ? ["on", "off"]
     : values.rollups === "all"
       ? ["on", "one-slot", "off"]
-      : [values.rollups === "off" ? "off" : "on"];
+      : values.rollups === "indexes"
+        ? ["on", "012-indexes", "off"]
+        : [values.rollups === "off" ? "off" : "on"];
 const results = new Map<Mode, Array<{ cpuUs: number; wallUs: number; waiting: number }>>(
   modes.map((m) => [m, []]),
 );
