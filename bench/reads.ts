@@ -92,7 +92,8 @@ async function seed(url: string): Promise<void> {
     log(`seeded ${total.toLocaleString("en")} ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
   }
   await db.close();
-  const driver = openDriver(url);
+  // Recounting 10 M rows takes longer than the service's 10 s statement deadline.
+  const driver = openDriver(url, { postgresQueryTimeoutMs: 3_600_000 });
   await rebuildTotals(driver);
   await rebuildRollups(driver);
   await driver.run("ANALYZE");

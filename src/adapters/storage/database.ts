@@ -392,6 +392,8 @@ export interface PostbackRollupTable {
   code: Text;
   latency_le_us: Int;
   count: Int;
+  /** 019_rollup_slots.sql: a key's value is the sum over its slots. */
+  slot: Int;
 }
 
 export interface ReportActivityTable {
@@ -402,6 +404,8 @@ export interface ReportActivityTable {
   currency: Text;
   count: Int;
   amount_minor: Int;
+  /** 019_rollup_slots.sql: a key's value is the sum over its slots. */
+  slot: Int;
 }
 
 export interface ReportCommissionsTable {

@@ -66,7 +66,7 @@ const logsPart = (rows: readonly RequestLogRow[]): InsertPart => ({
  * clicks, endpoints and originals, which cannot depend on it, go straight to `db`. The caller
  * flushes `held` before COMMIT.
  */
-export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites): IngestTx {
+export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites, slot = 0): IngestTx {
   const db = held ? held.executor : tx;
   const conversionPairs = (keys: readonly OperatorKey[]) => keys.map((k) => [k.operatorId, k.txid] as const);
   const playerPairs = (keys: readonly PlayerKey[]) => keys.map((k) => [k.operatorId, k.playerId] as const);
@@ -105,13 +105,13 @@ export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
     insertTraces: (rows) => insertTraces(db, rows),
     insertSignatureEvidence: (rows) => insertSignatureEvidence(db, rows),
     async insertRecords({ conversions, players, logs, programsOf }) {
-      // The rollups in the same statement (rollup-writes.ts).
+      // The rollups in the same statement, in this transaction's slot (rollup-writes.ts).
       const [ids] = await db.insertAll([
         conversionsPart(conversions),
         playersPart(players),
         logsPart(logs),
-        postbackRollupPart(logs, conversions, programsOf),
-        activityRollupPart(conversions),
+        postbackRollupPart(logs, conversions, programsOf, slot),
+        activityRollupPart(conversions, [], slot),
       ]);
       return new Set(ids!.map(String));
     },

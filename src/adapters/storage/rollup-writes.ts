@@ -6,6 +6,13 @@
  * lock rollup rows in one order. What they mean is ROLLUP_RECOUNT (rollups.ts), which the rollup
  * tests compare with.
  *
+ * Slots (019_rollup_slots.sql): each writer adds to its own `slot` of a key, the lowest one no
+ * write in flight in this process holds (RollupSlots), so batches that overlap on PostgreSQL's
+ * pool never wait on each other's row lock of a hot key (this hour, this bucket) until COMMIT;
+ * reads sum over the slots. Before slots, PostgreSQL ingest with rollups ran at 84 % of without:
+ * the second of two overlapping batches waited at its first insert for the first batch's COMMIT,
+ * four round trips later (bench/README.md, "Rollup cost and reports at 10 M").
+ *
  * Measured (bench/ingest-core.ts --rollups both, full pipeline, 2 shared cores): row triggers
  * doing the same cost SQLite about 10 µs CPU per postback (87 % of the throughput without
  * rollups); these parts cost 2.5 µs (throughput within the noise of without). PostgreSQL: 84 %
@@ -32,8 +39,36 @@ const rowsOf = (totals: Sums): SqlValue[][] =>
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, t]) => [...t.key, ...t.sums]);
 
-const POSTBACK_KEY = ["operator_id", "program_id", "hour_at", "outcome", "code", "latency_le_us"] as const;
-const ACTIVITY_KEY = ["affiliate_id", "program_id", "bucket_at", "event", "currency"] as const;
+const POSTBACK_KEY = [
+  "operator_id",
+  "program_id",
+  "hour_at",
+  "outcome",
+  "code",
+  "latency_le_us",
+  "slot",
+] as const;
+const ACTIVITY_KEY = ["affiliate_id", "program_id", "bucket_at", "event", "currency", "slot"] as const;
+
+/**
+ * The rollup slots taken by this process's writes in flight: each write takes the lowest free one
+ * for its whole transaction (COMMIT included: the row locks last until then) and gives it back.
+ * Two processes may take the same slot: they then wait on each other as before slots, no worse.
+ */
+export class RollupSlots {
+  private readonly taken = new Set<number>();
+
+  async with<T>(work: (slot: number) => Promise<T>): Promise<T> {
+    let slot = 0;
+    while (this.taken.has(slot)) slot++;
+    this.taken.add(slot);
+    try {
+      return await work(slot);
+    } finally {
+      this.taken.delete(slot);
+    }
+  }
+}
 
 /** How a logged request counts: outcome, code and program (0: none known). */
 function outcomeOf(
@@ -56,6 +91,7 @@ export function postbackRollupPart(
   logs: readonly RequestLogRow[],
   conversions: readonly ConversionRow[] = [],
   programsOf: ReadonlyMap<string, number | null> = new Map(),
+  slot = 0,
 ): InsertPart {
   const byId = new Map(conversions.map((c) => [c.id, c]));
   const totals: Sums = new Map();
@@ -67,7 +103,11 @@ export function postbackRollupPart(
       id ? programsOf.get(id) : null,
     );
     const hour = log.receivedAt - (log.receivedAt % HOUR_MS);
-    add(totals, [log.operatorId ?? 0, program, hour, outcome, code, latencyBucketOf(log.latencyUs)], [1]);
+    add(
+      totals,
+      [log.operatorId ?? 0, program, hour, outcome, code, latencyBucketOf(log.latencyUs), slot],
+      [1],
+    );
   }
   return {
     table: "postback_rollup",
@@ -81,6 +121,7 @@ export function postbackRollupPart(
 export function activityRollupPart(
   conversions: readonly ConversionRow[],
   clicks: ReadonlyArray<{ affiliateId: number; programId: number; createdAt: number }> = [],
+  slot = 0,
 ): InsertPart {
   const totals: Sums = new Map();
   for (const c of conversions) {
@@ -88,13 +129,13 @@ export function activityRollupPart(
     const bucket = c.occurredAt - (c.occurredAt % REPORT_BUCKET_MS);
     add(
       totals,
-      [c.affiliateId, c.programId ?? 0, bucket, c.event, c.currency ?? ""],
+      [c.affiliateId, c.programId ?? 0, bucket, c.event, c.currency ?? "", slot],
       [1, c.amountMinor ?? 0],
     );
   }
   for (const c of clicks) {
     const bucket = c.createdAt - (c.createdAt % REPORT_BUCKET_MS);
-    add(totals, [c.affiliateId, c.programId, bucket, "click", ""], [1, 0]);
+    add(totals, [c.affiliateId, c.programId, bucket, "click", "", slot], [1, 0]);
   }
   return {
     table: "report_activity",

@@ -43,7 +43,7 @@ import {
   requestLogFromRow,
   requestLogValues,
 } from "./record-rows.ts";
-import { activityRollupPart, postbackRollupPart } from "./rollup-writes.ts";
+import { activityRollupPart, postbackRollupPart, RollupSlots } from "./rollup-writes.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { createStatsStore } from "./stats-store.ts";
 import { newestPage } from "./time-window.ts";
@@ -62,6 +62,8 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
   const pruneChunk = Math.max(1, Math.floor(options.pruneChunk ?? 5000));
   const dialect = dialectOf(db.engine);
   const { builder } = dialect;
+  // Each write of rollups in flight adds to its own slot of a key (rollup-writes.ts).
+  const slots = new RollupSlots();
   const store: Store = {
     engine: db.engine,
     migrate: () => db.migrate(),
@@ -121,10 +123,12 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
 
     // The hot paths: hand-written inserts through the driver (one prepared statement per shape).
     async insertClicks(rows) {
-      await db.insertAll([
-        { table: "clicks", columns: CLICK_COLUMNS, rows: rows.map(clickValues) },
-        activityRollupPart([], rows),
-      ]);
+      await slots.with((slot) =>
+        db.insertAll([
+          { table: "clicks", columns: CLICK_COLUMNS, rows: rows.map(clickValues) },
+          activityRollupPart([], rows, slot),
+        ]),
+      );
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),
@@ -132,23 +136,27 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
     traces: createTraceStore(db),
     stats: createStatsStore(db),
     ingest: (work) =>
-      db.transaction(async (tx) => {
-        // PostgreSQL: the ledger write rides with the outbox insert (one round trip, not two).
-        const held = dialect.holdsWrites ? new HeldWrites(tx) : undefined;
-        const result = await work(ingestTx(tx, dialect, held));
-        await held?.flush();
-        return result;
-      }),
+      slots.with((slot) =>
+        db.transaction(async (tx) => {
+          // PostgreSQL: the ledger write rides with the outbox insert (one round trip, not two).
+          const held = dialect.holdsWrites ? new HeldWrites(tx) : undefined;
+          const result = await work(ingestTx(tx, dialect, held, slot));
+          await held?.flush();
+          return result;
+        }),
+      ),
     recalculations: createRecalculationStore(db, dialect, builder),
     alerts: createAlertStore(db, builder),
     alertFacts: createAlertFacts(db, builder, { activity: (ids) => store.operators.activity(ids) }),
     timeline: createTimelineReads(db, builder),
     reconciliations: createReconciliationStore(db),
     async insertRequestLogs(rows) {
-      await db.insertAll([
-        { table: "request_log", columns: REQUEST_LOG_COLUMNS, rows: rows.map(requestLogValues) },
-        postbackRollupPart(rows),
-      ]);
+      await slots.with((slot) =>
+        db.insertAll([
+          { table: "request_log", columns: REQUEST_LOG_COLUMNS, rows: rows.map(requestLogValues) },
+          postbackRollupPart(rows, [], new Map(), slot),
+        ]),
+      );
     },
 
     async getRequestLog(id) {

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { openDriver, openStore } from "../../../src/adapters/storage/open-store.ts";
 import { ROLLUP_RECOUNT, rebuildRollups } from "../../../src/adapters/storage/rollups.ts";
-import type { SqlRow } from "../../../src/adapters/storage/sql-driver.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { lines, STORED_ROLLUPS } from "../../helpers/rollup-sums.ts";
 import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 import { expectStatus, postback, signedQuery, type World } from "./admin-kit.ts";
 import {
@@ -26,30 +26,18 @@ import {
   worldOf,
 } from "./commissions-kit.ts";
 
-/** Rows as sorted lines of text (pg returns sums as strings). */
-function lines(rows: readonly SqlRow[]): string[] {
-  return rows
-    .map((r) =>
-      Object.keys(r)
-        .sort()
-        .map((k) => `${k}=${String(r[k])}`)
-        .join(" "),
-    )
-    .sort();
-}
-
 async function rollups(databaseUrl: string) {
   const db = openDriver(databaseUrl);
   try {
-    const read = async (table: string, recount: string) => ({
+    const read = async (stored: string, recount: string) => ({
       // A count that went back to 0 (a delivery moving class) stays as a row: the same as none.
-      stored: lines((await db.all(`SELECT * FROM ${table}`)).filter((r) => Number(r["count"]) !== 0)),
+      stored: lines((await db.all(stored)).filter((r) => Number(r["count"]) !== 0)),
       recounted: lines(await db.all(recount)),
     });
     return {
-      postbacks: await read("postback_rollup", ROLLUP_RECOUNT.postbacks),
-      activity: await read("report_activity", ROLLUP_RECOUNT.activity),
-      deliveries: await read("delivery_rollup", ROLLUP_RECOUNT.deliveries),
+      postbacks: await read(STORED_ROLLUPS.postbacks, ROLLUP_RECOUNT.postbacks),
+      activity: await read(STORED_ROLLUPS.activity, ROLLUP_RECOUNT.activity),
+      deliveries: await read("SELECT * FROM delivery_rollup", ROLLUP_RECOUNT.deliveries),
       commissions: lines(await db.all("SELECT * FROM report_commissions")),
     };
   } finally {
