@@ -14,6 +14,7 @@ import { scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
 import type { LedgerFilter } from "../app/commissions/commission-store-port.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
 import type { TimeKey } from "../app/records.ts";
+import { isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
 import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
 import type { Viewer } from "./layout.ts";
@@ -40,6 +41,25 @@ function rangeOf(q: ListQuery, zone: string) {
     else range[name] = at;
   }
   return { range, problems };
+}
+
+const ID = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * The filters of a report's line (pages/reports.ts links each line here): its affiliate, program
+ * and the local dates of the event's time; what is not a valid id or date is ignored.
+ */
+function reportLineOf(q: ListQuery, zone: string) {
+  const day = (text: string | undefined) =>
+    text && isLocalDate(text) ? startOfLocalDate(text, zone) : undefined;
+  const since = day(q.occurred_from);
+  const until = day(q.occurred_until);
+  return {
+    ...(q.affiliate_id && ID.test(q.affiliate_id) ? { affiliateId: Number(q.affiliate_id) } : {}),
+    ...(q.program_id && ID.test(q.program_id) ? { programId: Number(q.program_id) } : {}),
+    ...(since === undefined ? {} : { occurredSince: since }),
+    ...(until === undefined ? {} : { occurredUntil: until }),
+  };
 }
 
 /**
@@ -76,7 +96,7 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     if (!viewer) return reply;
     const q = request.query;
     const p = viewer.principal;
-    const linkId = q.link_id && /^[1-9][0-9]{0,15}$/.test(q.link_id) ? Number(q.link_id) : undefined;
+    const linkId = q.link_id && ID.test(q.link_id) ? Number(q.link_id) : undefined;
     const links = await listLinks(deps, p, { limit: 1000 });
     const { rows, next, problems } = await newestFirst(
       q,
@@ -94,7 +114,7 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     const { rows, next, problems } = await newestFirst(
       q,
       viewer,
-      (range) => listConversions(deps, viewer.principal, range),
+      (range) => listConversions(deps, viewer.principal, { ...range, ...reportLineOf(q, viewer.timeZone) }),
       (r) => [r.receivedAt, r.id],
     );
     return kit.sendPage(reply, conversionsPage({ rows, next, problems }, viewer, q));

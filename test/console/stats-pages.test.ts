@@ -180,10 +180,13 @@ describe("console stats pages (chromium, sqlite)", { skip: browserMissing }, () 
     await page.goto(`${b.url}/reports?from=${day(-1)}&to=${day(1)}&group_by=day&program_id=${a.program.id}`);
     assert.match((await page.locator(".lead").textContent()) ?? "", /in UTC/);
     const table = page.locator("table.report");
+    // The last column links each line to its conversions; the rest is the report's table.
     const shown = [
-      await table.locator("thead th").allTextContents(),
+      (await table.locator("thead th").allTextContents()).slice(0, -1),
       ...(await Promise.all(
-        (await table.locator("tbody tr").all()).map((r) => r.locator("td").allTextContents()),
+        (
+          await table.locator("tbody tr").all()
+        ).map(async (r) => (await r.locator("td").allTextContents()).slice(0, -1)),
       )),
     ];
     assert.equal(shown.length, 2, "one row: affiliate A on program A today");
@@ -205,6 +208,18 @@ describe("console stats pages (chromium, sqlite)", { skip: browserMissing }, () 
     const rows = parseCsv(await csv.text());
     // The same cells, the program name neutralised for spreadsheets (it starts with "<": kept as is).
     assert.deepEqual(rows, shown);
+
+    // A line's conversions, each a way into its timeline.
+    await Promise.all([page.waitForNavigation(), table.getByRole("link", { name: /^List/ }).first().click()]);
+    assert.match(
+      (await page.locator("#report-line").textContent())!,
+      new RegExp(`affiliate ${a.affiliate.id}, program ${a.program.id}`),
+    );
+    const listed = await page
+      .locator("table.conversions tbody a")
+      .evaluateAll((as) => as.map((x) => x.getAttribute("href")));
+    assert.equal(listed.length, 2, "the line's two conversions");
+    for (const href of listed) assert.match(href!, /^\/conversions\/cv_/);
     await page.close();
 
     const affiliate = await signIn("affiliateB");

@@ -12,7 +12,20 @@ import { page, type Viewer } from "../layout.ts";
 import { queryString } from "./requests.ts";
 
 /** A list page's query: filters as typed (times in the viewer's zone) and the cursor. */
-export type ListQuery = Partial<Record<"link_id" | "since" | "until" | "cursor", string>>;
+export type ListQuery = Partial<
+  Record<
+    | "link_id"
+    | "since"
+    | "until"
+    | "cursor"
+    // A report's line (reports.ts): its affiliate, program and local dates of the event's time.
+    | "affiliate_id"
+    | "program_id"
+    | "occurred_from"
+    | "occurred_until",
+    string
+  >
+>;
 
 export interface ListResult<Row> {
   readonly rows: readonly Row[];
@@ -96,6 +109,19 @@ function amountOf(c: ConversionLine): string {
   }
 }
 
+/** The report's line the list was opened from, said in words, with the way back to everything. */
+function reportLine(q: ListQuery, zone: string): SafeHtml | "" {
+  if (!q.occurred_from && !q.affiliate_id && !q.program_id) return "";
+  const parts = [
+    q.affiliate_id ? `affiliate ${q.affiliate_id}` : "",
+    q.program_id ? `program ${q.program_id}` : "",
+    q.occurred_from
+      ? `events that occurred from ${q.occurred_from}${q.occurred_until ? ` until ${q.occurred_until} (excluded)` : ""}, ${zone}`
+      : "",
+  ].filter(Boolean);
+  return html`<p class="notice" id="report-line">From a report's line: ${parts.join(", ")}. <a href="/conversions">All conversions</a></p>`;
+}
+
 export function conversionsPage(result: ListResult<ConversionLine>, viewer: Viewer, q: ListQuery): string {
   const zone = viewer.timeZone;
   const table = result.rows.length
@@ -114,6 +140,6 @@ export function conversionsPage(result: ListResult<ConversionLine>, viewer: View
     path: "/conversions",
     body: html`<h1>Conversions</h1>
 <p class="hint">Events the operators reported for your traffic; open one for its timeline and commissions. Times filter on when it was received.</p>
-${problemList(result.problems)}${filterForm("/conversions", q, viewer)}${table}${pager("/conversions", q, result.next, "Older conversions")}`,
+${reportLine(q, zone)}${problemList(result.problems)}${filterForm("/conversions", q, viewer)}${table}${pager("/conversions", q, result.next, "Older conversions")}`,
   });
 }

@@ -4,12 +4,12 @@
  * table shown (report-table.ts writes both).
  */
 
-import { reportHeader, reportTable } from "../../adapters/http/report-table.ts";
+import { type ReportCell, reportHeader, reportTable } from "../../adapters/http/report-table.ts";
 import type { AdminDeps } from "../../app/admin/deps.ts";
 import { listPrograms } from "../../app/admin/programs.ts";
 import { allOf } from "../../app/stats/overview.ts";
 import { getReport, type Report, type ReportInput } from "../../app/stats/reports.ts";
-import { localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
+import { addDays, localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
 import type { Program } from "../../domain/model.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
@@ -61,15 +61,38 @@ function filters(input: ReportInput, programs: readonly Program[], viewer: Viewe
 </form>`;
 }
 
+/** The local dates a report's period covers: its first, and the first after it. */
+export function periodDates(period: string, group: ReportGroup): [string, string] {
+  if (group === "month") {
+    const [y, m] = period.split("-").map(Number) as [number, number];
+    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
+    return [`${period}-01`, `${next}-01`];
+  }
+  return [period, addDays(period, group === "week" ? 7 : 1)];
+}
+
+/** The conversions of a report's line (period × affiliate × program), listed with their timelines. */
+function conversionsOf(cells: readonly ReportCell[], report: Report): SafeHtml {
+  const [period, affiliateId, , programId] = cells;
+  const [from, until] = periodDates(String(period), report.input.groupBy);
+  const q = new URLSearchParams({
+    affiliate_id: String(affiliateId),
+    program_id: String(programId),
+    occurred_from: from,
+    occurred_until: until,
+  });
+  return html`<a href="/conversions?${q.toString()}">List<span class="visually-hidden"> the conversions of ${String(period)}</span></a>`;
+}
+
 function table(report: Report): SafeHtml {
   const lines = reportTable(report);
   if (!lines.length) return html`<p class="empty">Nothing in this period.</p>`;
   return html`<div class="table-wrap"><table class="report">
   <caption>By ${report.input.groupBy}, on the event's time in ${report.input.timeZone}</caption>
-  <thead><tr>${reportHeader(report).map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+  <thead><tr>${reportHeader(report).map((h) => html`<th scope="col">${h}</th>`)}<th scope="col">Conversions</th></tr></thead>
   <tbody>${lines.map(
     (line) =>
-      html`<tr>${line.map((cell) => html`<td${typeof cell === "number" || /^-?\d+\.\d+$/.test(String(cell)) ? html` class="num"` : ""}>${cell ?? ""}</td>`)}</tr>`,
+      html`<tr>${line.map((cell) => html`<td${typeof cell === "number" || /^-?\d+\.\d+$/.test(String(cell)) ? html` class="num"` : ""}>${cell ?? ""}</td>`)}<td>${conversionsOf(line, report)}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }
