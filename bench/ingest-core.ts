@@ -254,13 +254,13 @@ for (let i = 0; i < Number(values.rounds); i++) {
     const r = await round(i, mode);
     results.get(mode)!.push(r);
     console.log(
-      `round ${i + 1}, rollups ${mode}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback, ${r.waiting.toFixed(2)} backends waiting on a lock`,
+      `round ${i + 1}, rollups ${mode}: ${r.cpuUs.toFixed(1)} µs CPU, ${r.wallUs.toFixed(1)} µs wall per postback${Number.isNaN(r.waiting) ? "" : `, ${r.waiting.toFixed(2)} backends waiting on a lock`}`,
     );
   }
 }
 for (const [mode, list] of results)
   console.log(
-    `median, rollups ${mode}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per ${values.what === "clicks" ? "click" : "postback"}, ${median(list.map((r) => r.waiting)).toFixed(2)} waiting on a lock (${values.database}, concurrency ${concurrency})`,
+    `median, rollups ${mode}: ${median(list.map((r) => r.cpuUs)).toFixed(1)} µs CPU, ${median(list.map((r) => r.wallUs)).toFixed(1)} µs wall per ${values.what === "clicks" ? "click" : "postback"}${values.database === "postgres" ? `, ${median(list.map((r) => r.waiting)).toFixed(2)} waiting on a lock` : ""} (${values.database}, concurrency ${concurrency})`,
   );
 if (modes.length > 1) {
   // Each round's pair measured back to back: the median of their ratios is less noisy than the
