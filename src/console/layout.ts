@@ -37,6 +37,7 @@ function navOf(p: Principal): ReadonlyArray<readonly [string, string]> {
   return [
     ["/", "Overview"],
     ["/requests", "Requests"],
+    ["/conversions", "Conversions"],
     ["/reports", "Reports"],
     ["/alerts", "Alerts"],
     ["/reconciliations", "Reconcile"],
