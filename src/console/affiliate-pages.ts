@@ -12,7 +12,7 @@ import { listEndpoints } from "../app/delivery/endpoints.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalEmail, required } from "./form-values.ts";
+import { formErrorOf, idField, optionalEmail, pathId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type AffiliateData, type AffiliateState, affiliatePage } from "./pages/affiliate.ts";
 
@@ -28,13 +28,6 @@ const NOTICES: Readonly<Record<string, string>> = {
   saved: "Affiliate saved.",
   link: "Tracking link created.",
 };
-
-/** A path id: digits only, else the page does not exist. */
-export function pathId(text: string, what: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(text))
-    throw new PostwireError("not_found", `${what} ${text} was not found.`);
-  return Number(text);
-}
 
 export async function affiliatePages(
   app: FastifyInstance,

@@ -10,9 +10,8 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { listOperators } from "../app/admin/operators.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { ROLES, type Role } from "../domain/model.ts";
-import { pathId } from "./affiliate-pages.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, required } from "./form-values.ts";
+import { formErrorOf, idField, pathId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type ApiKeysData, type ApiKeysState, apiKeysPage } from "./pages/api-keys.ts";
 

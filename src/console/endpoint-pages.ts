@@ -27,9 +27,8 @@ import {
   type FireStatus,
 } from "../app/delivery/outbox-port.ts";
 import { PostwireError } from "../domain/errors.ts";
-import { pathId } from "./affiliate-pages.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, required } from "./form-values.ts";
+import { formErrorOf, idField, optionalText, pathId, recordId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type EndpointState, type EndpointValues, endpointPage, endpointsPage } from "./pages/endpoints.ts";
 import { FLASH_COOKIE } from "./request-routes.ts";
@@ -68,14 +67,14 @@ function statusesOf(raw: unknown): string[] {
 /** The endpoint form as the use case's input; the API schema's limits, checked here as there. */
 function inputOf(values: Record<string, unknown>): EndpointInput {
   const form = values as Record<string, string | undefined>;
-  const name = (form["name"] ?? "").trim();
-  if (name.length > 200) throw invalid("name", "name is longer than 200 characters.");
+  const name = optionalText(form, "name");
   const events = listOf(form["events"]);
   if (events.length > 100 || events.some((e) => e.length > 40))
     throw invalid("events", "At most 100 events of up to 40 characters each.");
   const programIds = listOf(form["program_ids"]).map((id) => {
-    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw invalid("program_ids", `"${id}" is not a program id.`);
-    return Number(id);
+    const programId = recordId(id);
+    if (programId === undefined) throw invalid("program_ids", `"${id}" is not a program id.`);
+    return programId;
   });
   const statuses = statusesOf(values["statuses"]);
   if (!statuses.length) throw invalid("statuses", "Tick at least one status.");

@@ -17,6 +17,26 @@ export function required(form: Form, name: string, max = 200): string {
   return value;
 }
 
+/** A text field that may be left empty (null): trimmed, not too long, storable. */
+export function optionalText(form: Form, name: string, max = 200): string | null {
+  const value = (form[name] ?? "").trim();
+  if (!value) return null;
+  return required(form, name, max);
+}
+
+/** A record id as a URL or form writes it: 1 to 16 digits, no sign, no leading zero; else undefined. */
+export function recordId(text: string | undefined): number | undefined {
+  return text !== undefined && /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;
+}
+
+/** A path's record id; anything else is a page that does not exist (404). */
+export function pathId(text: string, what = "This page"): number {
+  const id = recordId(text);
+  if (id === undefined)
+    throw new PostwireError("not_found", `${what}${what === "This page" ? "" : ` ${text}`} was not found.`);
+  return id;
+}
+
 /** A chosen record's id (a select). */
 export function idField(form: Form, name: string): number {
   const value = Number(form[name]);

@@ -15,11 +15,10 @@ import {
   rotateSecret,
 } from "../app/admin/operator-settings.ts";
 import { getOperator, updateOperator } from "../app/admin/operators.ts";
-import { PostwireError } from "../domain/errors.ts";
 import type { Operator } from "../domain/model.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
 import type { FormError } from "./form-fields.ts";
-import { formErrorOf } from "./form-values.ts";
+import { formErrorOf, pathId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { mappingError, mappingInput, settingsError, settingsInput } from "./operator-forms.ts";
 import { operatorEditPage, type Shown } from "./pages/operator-edit.ts";
@@ -46,11 +45,7 @@ const DONE: Readonly<Record<string, string>> = {
   "token-removed": "Static token removed.",
 };
 
-const idOf = (request: IdRequest): number => {
-  const text = request.params.id;
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new PostwireError("not_found", "This page was not found.");
-  return Number(text);
-};
+const idOf = (request: IdRequest): number => pathId(request.params.id);
 
 export async function operatorPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
   const adminViewer = (request: FastifyRequest, reply: FastifyReply) =>

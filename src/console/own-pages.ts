@@ -17,6 +17,7 @@ import type { TimeKey } from "../app/records.ts";
 import { isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
 import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
+import { recordId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
 import { clicksPage, conversionsPage, type ListQuery, type ListResult } from "./pages/own-records.ts";
@@ -43,8 +44,6 @@ function rangeOf(q: ListQuery, zone: string) {
   return { range, problems };
 }
 
-const ID = /^[1-9][0-9]{0,15}$/;
-
 /**
  * The filters of a report's line (pages/reports.ts links each line here): its affiliate, program
  * and the local dates of the event's time; what is not a valid id or date is ignored.
@@ -52,13 +51,13 @@ const ID = /^[1-9][0-9]{0,15}$/;
 function reportLineOf(q: ListQuery, zone: string) {
   const day = (text: string | undefined) =>
     text && isLocalDate(text) ? startOfLocalDate(text, zone) : undefined;
-  const since = day(q.occurred_from);
-  const until = day(q.occurred_until);
+  const [affiliateId, programId] = [recordId(q.affiliate_id), recordId(q.program_id)];
+  const [occurredSince, occurredUntil] = [day(q.occurred_from), day(q.occurred_until)];
   return {
-    ...(q.affiliate_id && ID.test(q.affiliate_id) ? { affiliateId: Number(q.affiliate_id) } : {}),
-    ...(q.program_id && ID.test(q.program_id) ? { programId: Number(q.program_id) } : {}),
-    ...(since === undefined ? {} : { occurredSince: since }),
-    ...(until === undefined ? {} : { occurredUntil: until }),
+    ...(affiliateId === undefined ? {} : { affiliateId }),
+    ...(programId === undefined ? {} : { programId }),
+    ...(occurredSince === undefined ? {} : { occurredSince }),
+    ...(occurredUntil === undefined ? {} : { occurredUntil }),
   };
 }
 
@@ -96,7 +95,7 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     if (!viewer) return reply;
     const q = request.query;
     const p = viewer.principal;
-    const linkId = q.link_id && ID.test(q.link_id) ? Number(q.link_id) : undefined;
+    const linkId = recordId(q.link_id);
     const links = await listLinks(deps, p, { limit: 1000 });
     const { rows, next, problems } = await newestFirst(
       q,

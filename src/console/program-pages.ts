@@ -21,8 +21,8 @@ import {
 import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
-import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, required, timeField } from "./form-values.ts";
+import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
+import { formErrorOf, optionalText, recordId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { affiliateParentPage } from "./pages/affiliate-parent.ts";
 import { fxRatesPage } from "./pages/fx-rates.ts";
@@ -39,16 +39,9 @@ export const PROGRAM_PAGE_PATHS: readonly string[] = [
 ];
 
 const LISTED = 500;
-const idOf = (request: FastifyRequest<{ Params: { id: string } }>) => Number(request.params.id) || 0;
+const idOf = (request: FastifyRequest<{ Params: { id: string } }>) => recordId(request.params.id) ?? 0;
 /** An ISO date and time to the second, as the forms show them. */
 const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-
-function optionalText(form: Form, name: string, max: number): string | null {
-  const value = (form[name] ?? "").trim();
-  if (value.length > max)
-    throw new PostwireError("invalid_field", `${name} is longer than ${max} characters.`, name);
-  return value || null;
-}
 
 function statusOf(value: string | undefined): Status {
   const status = STATUSES.find((s) => s === value);
@@ -235,8 +228,8 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     const id = idOf(request);
     const chosen = (formOf(request)["parent_id"] ?? "").trim();
     try {
-      const parentId = chosen === "" ? null : Number(chosen);
-      if (parentId !== null && !(Number.isSafeInteger(parentId) && parentId > 0))
+      const parentId = chosen === "" ? null : (recordId(chosen) ?? Number.NaN);
+      if (Number.isNaN(parentId))
         throw new PostwireError("invalid_field", "Choose an affiliate or no parent.", "parent_id");
       await setParent(deps, viewer.principal, id, parentId);
       return reply.redirect(`/setup/affiliates/${id}/parent?saved=1`, 303);

@@ -31,7 +31,7 @@ import { PostwireError } from "../domain/errors.ts";
 import { RECONCILIATION_CATEGORIES, type ReconciliationCategory } from "../domain/reconciliation.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
 import type { FormError } from "./form-fields.ts";
-import { formErrorOf, idField, timeField } from "./form-values.ts";
+import { formErrorOf, idField, recordId, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { backfillConfirmPage, defaultCategory, reconciliationPage } from "./pages/reconciliation.ts";
 import { reconciliationsPage } from "./pages/reconciliations.ts";
@@ -168,11 +168,11 @@ export async function reconcilePages(app: FastifyInstance, deps: Deps, helpers: 
       const run = await getReconciliation(deps, viewer.principal, request.params.id);
       const asked = request.query.category as ReconciliationCategory;
       const category = RECONCILIATION_CATEGORIES.includes(asked) ? asked : defaultCategory(run);
-      const after = Number(request.query.after);
+      const after = recordId(request.query.after);
       const rows = await reconciliationRows(deps, viewer.principal, run.id, {
         category,
         limit: ROWS_PER_PAGE,
-        ...(Number.isSafeInteger(after) && after > 0 ? { afterSeq: after } : {}),
+        ...(after === undefined ? {} : { afterSeq: after }),
       });
       const operator = await getOperator(deps, viewer.principal, run.operatorId);
       return helpers.sendPage(

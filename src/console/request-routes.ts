@@ -13,6 +13,7 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { replayDelivery, replayRange } from "../app/delivery/deliveries.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { type ConsoleKit, type Form, formOf } from "./console-kit.ts";
+import { recordId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { programFailuresPage } from "./pages/program-failures.ts";
 import { requestDetailPage } from "./pages/request-detail.ts";
@@ -47,8 +48,9 @@ async function asNotFound<T>(what: string, work: () => Promise<T>): Promise<T> {
 }
 
 const positiveId = (text: string): number => {
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw hidden("This page");
-  return Number(text);
+  const id = recordId(text);
+  if (id === undefined) throw hidden("This page");
+  return id;
 };
 
 export async function requestRoutes(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {

@@ -14,7 +14,7 @@ import { recalculateCommissions } from "../app/commissions/recalculate-commissio
 import { PostwireError } from "../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalEmail, required, timeField } from "./form-values.ts";
+import { formErrorOf, idField, optionalEmail, recordId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -149,14 +149,14 @@ export async function setupPages(
   app.get<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
+    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
     return helpers.sendPage(reply, recalculationPage(program, viewer));
   });
 
   app.post<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, Number(request.params.id) || 0);
+    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
     const values = formOf(request);
     try {
       const result = await recalculateCommissions(

@@ -11,6 +11,7 @@ import { attachmentNamed } from "../adapters/http/csv.ts";
 import { reportCsv, reportFileName } from "../adapters/http/report-table.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
 import type { ConsoleKit } from "./console-kit.ts";
+import { recordId } from "./form-values.ts";
 import { programPage, rangeOf } from "./pages/program.ts";
 import { loadReport, type ReportQuery, reportsPage } from "./pages/reports.ts";
 
@@ -39,9 +40,8 @@ export async function statsPages(app: FastifyInstance, deps: AdminDeps, helpers:
     async (request, reply) => {
       const viewer = await helpers.viewerOf(request);
       if (!viewer) return reply.redirect("/sign-in", 303);
-      const id = Number(request.params.id);
       // A malformed id is a program that does not exist.
-      const programId = Number.isSafeInteger(id) && id > 0 ? id : 0;
+      const programId = recordId(request.params.id) ?? 0;
       return helpers.sendPage(
         reply,
         await programPage(deps, viewer, programId, rangeOf(request.query.range)),

@@ -11,15 +11,11 @@ import { allOf } from "../../app/stats/overview.ts";
 import { getReport, type Report, type ReportInput } from "../../app/stats/reports.ts";
 import { addDays, localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
 import type { Program } from "../../domain/model.ts";
+import { recordId } from "../form-values.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 
 export type ReportQuery = Record<string, string | undefined>;
-
-const positive = (text: string | undefined): number | undefined => {
-  const n = Number(text);
-  return text && Number.isSafeInteger(n) && n > 0 ? n : undefined;
-};
 
 /** The report the page's filters ask for: this month so far, by day, by default. */
 export function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
@@ -32,8 +28,8 @@ export function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): 
     to: query["to"] || today,
     groupBy,
     timeZone: viewer.timeZone,
-    affiliateId: positive(query["affiliate_id"]),
-    programId: positive(query["program_id"]),
+    affiliateId: recordId(query["affiliate_id"]),
+    programId: recordId(query["program_id"]),
   };
 }
 

@@ -16,6 +16,7 @@ import { ERRORS } from "../../domain/errors.ts";
 import type { Operator, Program } from "../../domain/model.ts";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../../domain/request-outcome.ts";
 import { timeOf } from "../figures.ts";
+import { recordId } from "../form-values.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { epochOfLocal } from "../zoned-time.ts";
@@ -33,9 +34,6 @@ export interface ParsedQuery {
   readonly problems: readonly string[];
 }
 
-const positiveInt = (text: string): number | undefined =>
-  /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;
-
 /** The store's filter for a query (the use case narrows it to the viewer's tenant). */
 export function parseExplorerQuery(q: ExplorerQuery, zone: string): ParsedQuery {
   const problems: string[] = [];
@@ -43,7 +41,7 @@ export function parseExplorerQuery(q: ExplorerQuery, zone: string): ParsedQuery 
   const id = (name: "operator" | "program") => {
     const text = q[name]?.trim();
     if (!text) return undefined;
-    const value = positiveInt(text);
+    const value = recordId(text);
     if (value === undefined) problems.push(`The ${name} must be an id (a whole number).`);
     return value;
   };
