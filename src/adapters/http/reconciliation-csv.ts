@@ -9,6 +9,7 @@ import { getReconciliation } from "../../app/reconcile/reconciliation-reads.ts";
 import type { Principal } from "../../domain/model.ts";
 import type { ReconciliationCategory } from "../../domain/reconciliation.ts";
 import { csvLine } from "./csv.ts";
+import { isoOrNull } from "./routes/admin/schemas.ts";
 
 const CSV_HEADER = csvLine([
   "seq",
@@ -22,8 +23,6 @@ const CSV_HEADER = csvLine([
   "conversion_id",
   "backfill_code",
 ]);
-
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const rowCsv = (r: ResultRow): string =>
   csvLine([

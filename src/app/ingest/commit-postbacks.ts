@@ -170,8 +170,9 @@ export async function decideBatch(
           },
         ],
   );
-  if (signatures.length) await tx.insertSignatureEvidence(signatures);
+  // A validate-only run's transaction is rolled back: it hands them over to be written after it.
   if (written) written.signatures = signatures;
+  else if (signatures.length) await tx.insertSignatureEvidence(signatures);
   const traced = tracedConversions(decided, traces);
   if (rows.length && effects.length) {
     const clickTimes = new Map<string, number>();
@@ -194,8 +195,8 @@ export async function decideBatch(
   }
   if (!traces.some(Boolean)) return decided.map((d) => d.answer);
   const traceRows = finishTraces(items, decided, traces, logs);
-  await tx.insertTraces(traceRows);
-  if (written) {
+  if (!written) await tx.insertTraces(traceRows);
+  else {
     written.logs = logs;
     written.traces = traceRows;
   }

@@ -236,7 +236,11 @@ for (const engine of await availableEngines()) {
       );
       assert.equal(alerts.length, 1);
       assert.equal((await store.alerts.notificationsOf(alerts[0]!.id)).length, 1, "one per webhook");
-      assert.ok(results.every((r) => r.opened <= 1));
+      assert.equal(
+        results.reduce((sum, r) => sum + r.opened, 0),
+        1,
+        "one of the two evaluators opened it",
+      );
     });
   });
 }
