@@ -18,10 +18,6 @@ export function latencyBucketOf(us: number): number {
   return LATENCY_OVERFLOW_US;
 }
 
-/** Outcomes of a logged postback, as the rollup sorts them. */
-export const POSTBACK_OUTCOMES = ["accepted", "unattributed", "test", "duplicate", "rejected"] as const;
-export type PostbackOutcome = (typeof POSTBACK_OUTCOMES)[number];
-
 /** The bucket a percentile falls in (its upper bound), from counts by bucket; null without any. */
 export function percentileOf(histogram: ReadonlyMap<number, number>, fraction: number): number | null {
   const buckets = [...histogram.entries()].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);

@@ -104,13 +104,13 @@ export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
     },
     insertTraces: (rows) => insertTraces(db, rows),
     insertSignatureEvidence: (rows) => insertSignatureEvidence(db, rows),
-    async insertRecords({ conversions, players, logs, programsOf }) {
+    async insertRecords({ conversions, players, logs }) {
       // The rollups in the same statement, in this transaction's slot (rollup-writes.ts).
       const [ids] = await db.insertAll([
         conversionsPart(conversions),
         playersPart(players),
         logsPart(logs),
-        postbackRollupPart(logs, conversions, programsOf, slot),
+        postbackRollupPart(logs, conversions, slot),
         activityRollupPart(conversions, [], slot),
       ]);
       return new Set(ids!.map(String));

@@ -70,42 +70,37 @@ export class RollupSlots {
   }
 }
 
-/** How a logged request counts: outcome, code and program (0: none known). */
-function outcomeOf(
-  log: RequestLogRow,
-  conversion: ConversionRow | undefined,
-  programOf: number | null | undefined,
-): [number, string, string] {
-  // The request log's own program (its conversion's, else the click's, the one it named or the
-  // operator's only one: request-outcome.ts), so a refusal counts under its program when known.
-  const program = log.programId ?? conversion?.programId ?? programOf ?? 0;
-  if (log.code === "duplicate") return [program, "duplicate", "duplicate"];
-  if (log.code !== "accepted") return [program, "rejected", log.code];
-  if (conversion?.test) return [program, "test", log.code];
-  if (conversion?.unattributedReason) return [program, "unattributed", conversion.unattributedReason];
-  return [program, "accepted", log.code];
-}
-
-/** Postback outcomes of logged requests, per operator × program × hour × outcome × code × latency. */
+/**
+ * Postback outcomes of logged requests, per operator × program × hour × outcome × code × latency:
+ * the outcome and program each row was logged with (commit-postbacks.ts: a duplicate names its
+ * original's program); an unattributed event counts under its reason, read from `conversions`, the
+ * batch's new rows.
+ */
 export function postbackRollupPart(
   logs: readonly RequestLogRow[],
   conversions: readonly ConversionRow[] = [],
-  programsOf: ReadonlyMap<string, number | null> = new Map(),
   slot = 0,
 ): InsertPart {
-  const byId = new Map(conversions.map((c) => [c.id, c]));
+  const reasons = new Map<string, string>();
+  for (const c of conversions) if (c.unattributedReason) reasons.set(c.id, c.unattributedReason);
   const totals: Sums = new Map();
   for (const log of logs) {
-    const id = log.conversionId;
-    const [program, outcome, code] = outcomeOf(
-      log,
-      id ? byId.get(id) : undefined,
-      id ? programsOf.get(id) : null,
-    );
+    const code =
+      log.outcome === "unattributed" && log.conversionId
+        ? (reasons.get(log.conversionId) ?? log.code)
+        : log.code;
     const hour = log.receivedAt - (log.receivedAt % HOUR_MS);
     add(
       totals,
-      [log.operatorId ?? 0, program, hour, outcome, code, latencyBucketOf(log.latencyUs), slot],
+      [
+        log.operatorId ?? 0,
+        log.programId ?? 0,
+        hour,
+        log.outcome,
+        code,
+        latencyBucketOf(log.latencyUs),
+        slot,
+      ],
       [1],
     );
   }

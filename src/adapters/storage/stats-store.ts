@@ -12,7 +12,7 @@ import type {
   ReportQuery,
   StatsStore,
 } from "../../app/stats/stats-port.ts";
-import type { PostbackOutcome } from "../../domain/latency-histogram.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import { HOUR_MS } from "./rollups.ts";
 import { marks, type SqlExecutor, type SqlValue } from "./sql-driver.ts";
 
@@ -88,7 +88,7 @@ export function createStatsStore(db: SqlExecutor): StatsStore {
           operatorId: orNull(r["operator_id"]),
           programId: orNull(r["program_id"]),
           hourAt: r["hour_at"] === null ? null : num(r["hour_at"]),
-          outcome: String(r["outcome"]) as PostbackOutcome,
+          outcome: String(r["outcome"]) as RequestOutcome,
           code: String(r["code"]),
           latencyLeUs: num(r["latency_le_us"]),
           count: num(r["count"]),

@@ -154,7 +154,6 @@ export async function decideBatch(
     conversions: rows,
     players: decided.flatMap((d) => (d.player ? [d.player] : [])),
     logs,
-    programsOf: new Map(known.conversions.map((row) => [row.id, row.programId])),
   });
   if (inserted.size < rows.length) throw new LostRaceError("a txid of this batch");
   if (state.followed.size) await checkBindings(tx, state);

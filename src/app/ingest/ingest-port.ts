@@ -25,11 +25,6 @@ export interface BatchRecords {
   readonly conversions: readonly ConversionRow[];
   readonly players: readonly PlayerRow[];
   readonly logs: readonly RequestLogRow[];
-  /**
-   * The program of each earlier conversion a log row names (a duplicate's original), for the
-   * outcome rollup; conversions of this batch are known from `conversions`.
-   */
-  readonly programsOf?: ReadonlyMap<string, number | null>;
 }
 
 /** One ingest transaction: reads and writes for a batch of postbacks, committed together. */

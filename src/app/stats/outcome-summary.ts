@@ -1,5 +1,6 @@
 /** Postback counts summed into outcomes, rejection rate and latency percentiles (a window or an hour). */
-import { type PostbackOutcome, percentileOf } from "../../domain/latency-histogram.ts";
+import { percentileOf } from "../../domain/latency-histogram.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 import type { PostbackCount } from "./stats-port.ts";
 
 export interface OutcomeSummary {
@@ -18,7 +19,7 @@ export interface OutcomeSummary {
 }
 
 export function summarise(rows: Iterable<PostbackCount>): OutcomeSummary {
-  const counts: Record<PostbackOutcome, number> = {
+  const counts: Record<RequestOutcome, number> = {
     accepted: 0,
     unattributed: 0,
     test: 0,

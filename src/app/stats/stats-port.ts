@@ -2,7 +2,7 @@
  * What the stats and reports use cases read: the rollups (012_rollups.sql), never the raw request
  * log, clicks, conversions or deliveries.
  */
-import type { PostbackOutcome } from "../../domain/latency-histogram.ts";
+import type { RequestOutcome } from "../../domain/request-outcome.ts";
 
 /** Postbacks of one operator, program (null: not known, e.g. rejected), outcome, code and latency bucket. */
 export interface PostbackCount {
@@ -10,7 +10,7 @@ export interface PostbackCount {
   readonly programId: number | null;
   /** Start of the UTC hour, when asked for by hour. */
   readonly hourAt: number | null;
-  readonly outcome: PostbackOutcome;
+  readonly outcome: RequestOutcome;
   readonly code: string;
   readonly latencyLeUs: number;
   readonly count: number;
