@@ -184,14 +184,15 @@ const SQLITE_SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
 /** Durability settings as read on the service's own connections. */
 export async function durabilitySettings(engine: "sqlite" | "postgres"): Promise<Record<string, string>> {
   if (engine === "sqlite") {
-    const [db] = sqliteConnections;
+    // The service's own connection: one opened and closed before it (BENCH_ROLLUPS=off) is not.
+    const db = [...sqliteConnections].find((connection) => connection.isOpen);
     if (!db) throw new Error("the service opened no SQLite connection we could see");
     const level = Number(db.prepare("PRAGMA synchronous").get()?.["synchronous"]);
     if (level >= 2) fullSync.add(db);
     const journal = String(db.prepare("PRAGMA journal_mode").get()?.["journal_mode"]);
     return { synchronous: SQLITE_SYNCHRONOUS[level] ?? String(level), journal_mode: journal };
   }
-  const [pool] = pools;
+  const pool = [...pools].find((p) => !p.ended);
   if (!pool) throw new Error("the service opened no PostgreSQL pool we could see");
   const show = async (name: string) => String((await pool.query(`SHOW ${name}`)).rows[0]?.[name] ?? "?");
   return {

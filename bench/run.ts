@@ -44,7 +44,9 @@ const USAGE = `npm run bench -- [options]
   --connections N[,M…]  wrk keep-alive connections (default 32,64,256): every variant is measured
                         at each count and its best median is its peak; the open-loop generator
                         then uses that count as its connection limit
-  --variants a,b        subset of ${VARIANT_NAMES.join(",")} (bare is always included)
+  --variants a,b        any of ${VARIANT_NAMES.join(",")} (bare is always included;
+                        default: those without "-no-rollups", which measure the service without
+                        rollups for comparison)
   --latency-duration S  seconds of constant-rate load at half of peak (default 10; 0 skips it)
   --latency-rounds N    interleaved latency runs per variant, the median p99 counts (default: --rounds)
   --lead-in S           seconds at the latency rate before recording starts (default 3): the first
@@ -86,7 +88,10 @@ function options() {
       duration: { type: "string", default: "10" },
       warmup: { type: "string", default: "2" },
       connections: { type: "string", default: "32,64,256" },
-      variants: { type: "string", default: VARIANT_NAMES.join(",") },
+      variants: {
+        type: "string",
+        default: VARIANT_NAMES.filter((name) => !name.endsWith("-no-rollups")).join(","),
+      },
       "latency-duration": { type: "string", default: "10" },
       "latency-rounds": { type: "string" },
       "lead-in": { type: "string", default: "3" },

@@ -6,18 +6,21 @@
  * affiliate, an active link) through the store, takes one real click to get a valid click_id
  * (watching that its commit is synced before the answer), reads the durability settings back from
  * the service's own database connection (instrument.ts), prints all of it as one JSON line on
- * stdout, and serves until SIGTERM/SIGINT. SIGHUP resets the commit counter, which is printed to
+ * stdout, and serves until SIGTERM/SIGINT. BENCH_ROLLUPS=off runs it without rollups. SIGHUP resets the commit counter, which is printed to
  * stderr as `bench-stats {…}` on exit.
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
+import { systemClock } from "../src/adapters/clock-and-ids.ts";
+import { openDriver } from "../src/adapters/storage/open-store.ts";
 import type { Store } from "../src/app/ports.ts";
 import { startService } from "../src/composition/start-service.ts";
 import { loadConfig } from "../src/config.ts";
 import { createFixture, type Fixture } from "../test/helpers/service.ts";
 import { commitStats, durabilitySettings, resetCommits, walSyncedBeforeAnswer } from "./instrument.ts";
 import { setUpFullPipeline } from "./pipeline.ts";
+import { dropRollupTriggers, skippingRollups } from "./without-rollups.ts";
 
 /** What the runner learns from a started server (the first stdout line, JSON). */
 export interface ServerInfo {
@@ -100,7 +103,15 @@ async function main(): Promise<void> {
     LOG_LEVEL: "silent",
     ...(receiver ? { DELIVERY_ALLOW: "127.0.0.1" } : {}),
   });
-  const service = await startService(config);
+  // BENCH_ROLLUPS=off: the service writes no rollups (the same-run cost of rollups, issue 15).
+  const rollupsOff = process.env["BENCH_ROLLUPS"] === "off";
+  if (rollupsOff) {
+    const driver = openDriver(config.databaseUrl);
+    await driver.migrate();
+    await dropRollupTriggers(driver);
+    await driver.close();
+  }
+  const service = await startService(config, systemClock, rollupsOff ? { wrapDriver: skippingRollups } : {});
   const stop = () => {
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();

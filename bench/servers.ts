@@ -32,6 +32,7 @@ export async function startServer(
   engine: Engine | undefined,
   settings: ServerSettings,
   receiverUrl?: string,
+  rollups?: false,
 ): Promise<Running> {
   if (!engine) {
     const server = await startPinned<ServerInfo>(
@@ -48,6 +49,7 @@ export async function startServer(
     if (settings.profileDir) env["BENCH_CPU_PROFILE_DIR"] = settings.profileDir;
     // The full pipeline: bench/server.ts adds the preset plan and an endpoint at this receiver.
     if (receiverUrl) env["BENCH_RECEIVER_URL"] = receiverUrl;
+    if (rollups === false) env["BENCH_ROLLUPS"] = "off";
     const server = await startPinned<ServerInfo>(
       settings.serverCore,
       [process.execPath, path.join(settings.benchDir, "server.ts")],

@@ -31,6 +31,10 @@ export const VARIANT_NAMES = [
   "pg-postback",
   "pg-postback-min",
   "pg-click",
+  "sqlite-postback-no-rollups",
+  "sqlite-click-no-rollups",
+  "pg-postback-no-rollups",
+  "pg-click-no-rollups",
 ] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
@@ -45,6 +49,8 @@ export interface Variant {
   readonly pipeline?: Pipeline;
   /** Required share of the bare server's requests/s, when the issue sets one. */
   readonly target: number | undefined;
+  /** The service without rollups (BENCH_ROLLUPS=off), to compare with the same variant with them. */
+  readonly rollups?: false;
 }
 
 export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
@@ -79,6 +85,37 @@ export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
     target: 0.1,
   },
   "pg-click": { name: "pg-click", engine: "postgres", kind: "click", target: undefined },
+  // Issue 15: throughput with rollups within 5 % of without, measured in the same run.
+  "sqlite-postback-no-rollups": {
+    name: "sqlite-postback-no-rollups",
+    engine: "sqlite",
+    kind: "postback",
+    pipeline: "full",
+    target: undefined,
+    rollups: false,
+  },
+  "sqlite-click-no-rollups": {
+    name: "sqlite-click-no-rollups",
+    engine: "sqlite",
+    kind: "click",
+    target: undefined,
+    rollups: false,
+  },
+  "pg-postback-no-rollups": {
+    name: "pg-postback-no-rollups",
+    engine: "postgres",
+    kind: "postback",
+    pipeline: "full",
+    target: undefined,
+    rollups: false,
+  },
+  "pg-click-no-rollups": {
+    name: "pg-click-no-rollups",
+    engine: "postgres",
+    kind: "click",
+    target: undefined,
+    rollups: false,
+  },
 };
 
 /** The full pipeline's outbound endpoint: the receiver the runner started. */
@@ -210,7 +247,12 @@ export async function measurePeak(
   settings: Settings,
   expectedRps: number,
 ): Promise<PeakRun> {
-  const running = await startServer(variant.engine, settings, receiverFor(variant, settings));
+  const running = await startServer(
+    variant.engine,
+    settings,
+    receiverFor(variant, settings),
+    variant.rollups,
+  );
   try {
     const { info } = running.server;
     const problems = variant.engine ? durabilityProblems(variant.engine, info.durability) : [];
@@ -296,7 +338,12 @@ export async function measureLatency(
   rate: number,
   seconds: number,
 ): Promise<LatencyRun> {
-  const running = await startServer(variant.engine, settings, receiverFor(variant, settings));
+  const running = await startServer(
+    variant.engine,
+    settings,
+    receiverFor(variant, settings),
+    variant.rollups,
+  );
   try {
     const { info } = running.server;
     const problems = durabilityProblems(variant.engine, info.durability);

@@ -14,6 +14,7 @@ import { createClockSkewMonitor } from "../adapters/metrics/clock-skew.ts";
 import { registerInboundMetrics } from "../adapters/metrics/inbound-metrics.ts";
 import { createServiceMetrics } from "../adapters/metrics/registry.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
+import type { SqlDriver } from "../adapters/storage/sql-driver.ts";
 import { tuneRuntime } from "../adapters/v8-tuning.ts";
 import { Catalog } from "../app/catalog.ts";
 import { createClickRecorder } from "../app/clicks/record-click.ts";
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   readonly logStream?: { write(line: string): void };
   /** Waits `ms` (SHUTDOWN_DRAIN_DELAY_MS) before the listener closes (default: a timer). */
   readonly drainDelay?: (ms: number) => Promise<unknown>;
+  /** Wraps the storage driver (benchmarks: the service without rollups, bench/without-rollups.ts). */
+  readonly wrapDriver?: (driver: SqlDriver) => SqlDriver;
 }
 
 export async function startService(
@@ -67,6 +70,7 @@ export async function startService(
     // The pool replaces the connection on demand; requests that were on it got 503.
     onPostgresConnectionError: (error) =>
       app?.log.warn({ reason: error.message }, "postgres connection lost; it will be replaced"),
+    ...(options.wrapDriver ? { wrapDriver: options.wrapDriver } : {}),
   });
   let secrets: Awaited<ReturnType<typeof prepareStore>>;
   try {

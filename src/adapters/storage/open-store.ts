@@ -16,6 +16,8 @@ export interface StoreOptions extends SqlStoreOptions {
   readonly postgresQueryTimeoutMs?: number;
   /** A PostgreSQL connection failed (it is replaced): for the service's log. */
   readonly onPostgresConnectionError?: (error: Error) => void;
+  /** Wraps the driver the store runs on (bench/without-rollups.ts measures the service without rollups). */
+  readonly wrapDriver?: (driver: SqlDriver) => SqlDriver;
 }
 
 /** `options` without its undefined members (the drivers' options are exact optional properties). */
@@ -49,5 +51,6 @@ export function openDriver(databaseUrl: string, options: StoreOptions = {}): Sql
 }
 
 export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
-  return createSqlStore(openDriver(databaseUrl, options), options);
+  const driver = openDriver(databaseUrl, options);
+  return createSqlStore(options.wrapDriver ? options.wrapDriver(driver) : driver, options);
 }
