@@ -16,10 +16,9 @@ import { ERRORS } from "../../domain/errors.ts";
 import type { Operator, Program } from "../../domain/model.ts";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../../domain/request-outcome.ts";
 import { timeOf } from "../figures.ts";
-import { recordId } from "../form-values.ts";
+import { localTimeRange, recordId } from "../form-values.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
-import { epochOfLocal } from "../zoned-time.ts";
 import { entryLink, latencyText, outcomeBadge } from "./request-parts.ts";
 
 /** Rows per page of the explorer. */
@@ -61,16 +60,9 @@ export function parseExplorerQuery(q: ExplorerQuery, zone: string): ParsedQuery 
   }
   if (q.code?.trim()) filter.code = q.code.trim().slice(0, 64);
   if (q.txid?.trim()) filter.txid = q.txid.trim().slice(0, 128);
-  for (const [name, key] of [
-    ["since", "since"],
-    ["until", "until"],
-  ] as const) {
-    const text = q[name]?.trim();
-    if (!text) continue;
-    const at = epochOfLocal(text, zone);
-    if (at === undefined) problems.push(`"${name === "since" ? "From" : "Until"}" must be a date and time.`);
-    else filter[key] = at;
-  }
+  const times = localTimeRange(q, zone);
+  problems.push(...times.problems);
+  Object.assign(filter, times.range);
   if (q.cursor) filter.before = timeBefore(q.cursor);
   return { filter, problems };
 }
