@@ -14,8 +14,6 @@ import { type ConversionView, getConversion } from "./records.ts";
 
 /** A player's events shown at most (a player with more is said to have more). */
 export const PLAYER_EVENTS_SHOWN = 200;
-/** Operators a search looks at, each by an index seek. */
-const SEARCHED_OPERATORS = 1000;
 
 export interface TimelineDelivery {
   readonly delivery: Delivery;
@@ -122,7 +120,7 @@ export interface SearchResult {
 
 /**
  * Finds conversions by conversion id, txid or player id (at every operator the viewer sees, one
- * index seek each), or click id (the conversions that carry it and the rest of their players'
+ * statement each, an index seek per operator), or click id (the conversions that carry it and the rest of their players'
  * events), and a click by its id. Text that matches nothing finds nothing.
  */
 export async function searchTimeline(
@@ -135,22 +133,24 @@ export async function searchTimeline(
   const found = new Map<string, ConversionRow>();
   const direct = await deps.store.getConversion(q);
   if (direct) found.set(direct.id, direct);
-  const operatorIds =
-    principal.role === "operator"
-      ? [principal.operatorId!]
-      : (await deps.store.operators.list({ limit: SEARCHED_OPERATORS })).map((o) => o.id);
-  for (const operatorId of operatorIds) {
-    const byTxid = await deps.store.timeline.byTxid(operatorId, q);
-    if (byTxid) found.set(byTxid.id, byTxid);
-    for (const e of await deps.store.timeline.playerEvents(operatorId, q, PLAYER_EVENTS_SHOWN))
-      found.set(e.id, e);
-  }
-  const click = await deps.store.timeline.click(q);
+  const { timeline } = deps.store;
+  // An operator key searches its own operator; other keys every operator, in one statement each.
+  const own = principal.role === "operator" ? principal.operatorId! : undefined;
+  const byTxid =
+    own === undefined
+      ? await timeline.byTxidAtAnyOperator(q, PLAYER_EVENTS_SHOWN)
+      : [await timeline.byTxid(own, q)].filter((c) => c !== undefined);
+  const byPlayer =
+    own === undefined
+      ? await timeline.playerEventsAtAnyOperator(q, PLAYER_EVENTS_SHOWN)
+      : await timeline.playerEvents(own, q, PLAYER_EVENTS_SHOWN);
+  for (const e of [...byTxid, ...byPlayer]) found.set(e.id, e);
+  const click = await timeline.click(q);
   // A click id (kept or already pruned): the conversions that carry it, and their players' other events.
-  for (const c of await deps.store.timeline.clickConversions(q, PLAYER_EVENTS_SHOWN)) {
+  for (const c of await timeline.clickConversions(q, PLAYER_EVENTS_SHOWN)) {
     found.set(c.id, c);
     if (c.playerId === null) continue;
-    for (const e of await deps.store.timeline.playerEvents(c.operatorId, c.playerId, PLAYER_EVENTS_SHOWN))
+    for (const e of await timeline.playerEvents(c.operatorId, c.playerId, PLAYER_EVENTS_SHOWN))
       found.set(e.id, e);
   }
   return {
