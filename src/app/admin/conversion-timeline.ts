@@ -11,6 +11,7 @@ import type { Attempt, Delivery } from "../delivery/outbox-port.ts";
 import type { ClickRow, ConversionRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
 import { type ConversionView, getConversion } from "./records.ts";
+import { seesAffiliate } from "./scope.ts";
 
 /** A player's events shown at most (a player with more is said to have more). */
 export const PLAYER_EVENTS_SHOWN = 200;
@@ -34,6 +35,10 @@ export interface ConversionTimeline {
   readonly ledger: readonly LedgerEntry[];
   /** Outbound postbacks of those events with their attempts; null: not the viewer's to see. */
   readonly deliveries: readonly TimelineDelivery[] | null;
+  /** Names of the affiliates the page mentions that the viewer may read (admin, the affiliate itself). */
+  readonly affiliateNames: ReadonlyMap<number, string>;
+  /** Names of the deliveries' endpoints. */
+  readonly endpointNames: ReadonlyMap<number, string>;
 }
 
 const byTime = (a: ConversionRow, b: ConversionRow) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1);
@@ -94,16 +99,39 @@ export async function conversionTimeline(
           attempts: await deps.store.deliveries.attempts({ deliveryId: delivery.id, limit: 100 }),
         });
   }
+  const shownClick = click && (await visibleClick(deps, principal, click)) ? click : undefined;
+  const affiliateIds = [conversion.affiliateId, shownClick?.affiliateId, ...ledger.map((e) => e.affiliateId)];
   return {
     conversion,
     original,
-    click: click && (await visibleClick(deps, principal, click)) ? click : undefined,
+    click: shownClick,
     link,
     program,
     events: events.sort(byTime),
     ledger,
     deliveries,
+    affiliateNames: await namesOf(
+      affiliateIds.filter((id): id is number => id != null && seesAffiliate(principal, id)),
+      (id) => deps.store.affiliates.get(id),
+    ),
+    endpointNames: await namesOf(
+      (deliveries ?? []).map((d) => d.delivery.endpointId),
+      (id) => deps.store.deliveries.endpoints.get(id),
+    ),
   };
+}
+
+/** The names of records by id (each distinct id read once: a page names one or two). */
+async function namesOf(
+  ids: readonly number[],
+  get: (id: number) => Promise<{ readonly name: string } | undefined>,
+): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for (const id of new Set(ids)) {
+    const found = await get(id);
+    if (found) names.set(id, found.name);
+  }
+  return names;
 }
 
 async function visibleClick(deps: AdminDeps, principal: Principal, click: ClickRow): Promise<boolean> {
