@@ -14,7 +14,7 @@ import { type ConversionView, getConversion } from "./records.ts";
 import { seesAffiliate } from "./scope.ts";
 
 /** A player's events shown at most (a player with more is said to have more). */
-export const PLAYER_EVENTS_SHOWN = 200;
+const PLAYER_EVENTS_SHOWN = 200;
 
 export interface TimelineDelivery {
   readonly delivery: Delivery;

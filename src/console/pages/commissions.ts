@@ -22,7 +22,7 @@ export interface PeriodBalances {
 
 export type CommissionsQuery = Partial<Record<"period" | "status" | "cursor", string>>;
 
-export interface CommissionsData {
+interface CommissionsData {
   readonly periods: readonly PeriodBalances[];
   readonly entries: readonly LedgerEntry[];
   /** Cursor of the next page of entries, or null. */

@@ -95,7 +95,7 @@ ${problemList(result.problems)}${filterForm("/clicks", q, viewer, links)}${table
 }
 
 /** A conversion row as the list shows it. */
-export interface ConversionLine {
+interface ConversionLine {
   readonly id: string;
   readonly event: string;
   readonly programId: number | null;

@@ -14,8 +14,8 @@ import { programFailuresSection } from "./program-failures.ts";
 
 const HOUR = 3_600_000;
 /** The ranges offered, in hours. */
-export const RANGES = { "24h": 24, "7d": 168, "14d": 336, "30d": 720 } as const;
-export type RangeName = keyof typeof RANGES;
+const RANGES = { "24h": 24, "7d": 168, "14d": 336, "30d": 720 } as const;
+type RangeName = keyof typeof RANGES;
 export const rangeOf = (value: string | undefined): RangeName =>
   value !== undefined && value in RANGES ? (value as RangeName) : "7d";
 

@@ -19,7 +19,7 @@ import { page, type Viewer } from "../layout.ts";
 export type ReportQuery = Record<string, string | undefined>;
 
 /** The report the page's filters ask for: this month so far, by day, by default. */
-export function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
+function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
   const today = localDate(now, viewer.timeZone);
   const groupBy = REPORT_GROUPS.includes(query["group_by"] as ReportGroup)
     ? (query["group_by"] as ReportGroup)
@@ -62,7 +62,7 @@ function filters(input: ReportInput, programs: readonly Program[], viewer: Viewe
 }
 
 /** The local dates a report's period covers: its first, and the first after it. */
-export function periodDates(period: string, group: ReportGroup): [string, string] {
+function periodDates(period: string, group: ReportGroup): [string, string] {
   if (group === "month") {
     const [y, m] = period.split("-").map(Number) as [number, number];
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;

@@ -23,12 +23,12 @@ import { page, type Viewer } from "../layout.ts";
 import { entryLink, latencyText, outcomeBadge } from "./request-parts.ts";
 
 /** Rows per page of the explorer. */
-export const EXPLORER_PAGE = 50;
+const EXPLORER_PAGE = 50;
 /** The form's fields, as query parameters. */
 const FIELDS = ["operator", "program", "outcome", "status", "code", "txid", "since", "until"] as const;
 export type ExplorerQuery = Partial<Record<(typeof FIELDS)[number] | "cursor", string>>;
 
-export interface ParsedQuery {
+interface ParsedQuery {
   readonly filter: RequestLogFilter;
   /** What could not be read, one sentence each (shown above the form). */
   readonly problems: readonly string[];
