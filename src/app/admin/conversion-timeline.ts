@@ -175,12 +175,15 @@ export async function searchTimeline(
   for (const e of [...byTxid, ...byPlayer]) found.set(e.id, e);
   const click = await timeline.click(q);
   // A click id (kept or already pruned): the conversions that carry it, and their players' other events.
-  for (const c of await timeline.clickConversions(q, PLAYER_EVENTS_SHOWN)) {
-    found.set(c.id, c);
-    if (c.playerId === null) continue;
-    for (const e of await timeline.playerEvents(c.operatorId, c.playerId, PLAYER_EVENTS_SHOWN))
+  const carrying = await timeline.clickConversions(q, PLAYER_EVENTS_SHOWN);
+  for (const c of carrying) found.set(c.id, c);
+  // Each player once: a click's conversions are mostly one player's.
+  const players = new Map(
+    carrying.filter((c) => c.playerId !== null).map((c) => [`${c.operatorId}:${c.playerId}`, c]),
+  );
+  for (const c of players.values())
+    for (const e of await timeline.playerEvents(c.operatorId, c.playerId!, PLAYER_EVENTS_SHOWN))
       found.set(e.id, e);
-  }
   return {
     conversions: [...found.values()].filter((c) => visibleTo(principal, c)).sort((a, b) => byTime(b, a)),
     click: click && (await visibleClick(deps, principal, click)) ? click : undefined,

@@ -62,6 +62,24 @@ for (const engine of await availableEngines()) {
         ids[name] = row.id;
         await store.ingest((tx) => insertConversions(tx, [row]));
       }
+      // One player's five events carrying one click id, and an event of theirs without it.
+      const f = fixtures[4]!;
+      const own = (n: number, clickId: string | null) =>
+        conversionRow({
+          operatorId: f.operator.id,
+          programId: f.program.id,
+          affiliateId: f.affiliate.id,
+          linkId: f.link.id,
+          clickId,
+          event: n === 0 ? "ftd" : "deposit",
+          playerId: "pl-clicked",
+          occurredAt: 1_760_000_000_000 + n,
+        });
+      const clicked = [0, 1, 2, 3, 4].map((n) => own(n, "ck-shared"));
+      const later = own(5, null);
+      ids["clicked"] = clicked.map((c) => c.id).join(" ");
+      ids["later"] = later.id;
+      await store.ingest((tx) => insertConversions(tx, [...clicked, later]));
     });
     after(async () => {
       await driver.close();
@@ -82,6 +100,12 @@ for (const engine of await availableEngines()) {
         assert.ok(statements <= 6, `${q}: ${statements} statements for ${OPERATORS} operators`);
       }
       assert.deepEqual((await found(admin, "tx-nowhere")).ids, []);
+    });
+
+    test("a click id: the conversions carrying it and their player's other events, the player read once", async () => {
+      const { ids: hits, statements } = await found(admin, "ck-shared");
+      assert.deepEqual(hits, [ids["later"], ...ids["clicked"]!.split(" ").reverse()]);
+      assert.ok(statements <= 6, `${statements} statements for five conversions of one player`);
     });
 
     test("an operator key finds its own; an affiliate key its own", async () => {
