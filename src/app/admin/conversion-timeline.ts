@@ -148,8 +148,8 @@ export interface SearchResult {
 
 /**
  * Finds conversions by conversion id, txid or player id (at every operator the viewer sees, one
- * statement each, an index seek per operator), or click id (the conversions that carry it and the rest of their players'
- * events), and a click by its id. Text that matches nothing finds nothing.
+ * statement each, an index seek per operator), or click id (the conversions that carry it and the
+ * rest of their players' events), and a click by its id. Text that matches nothing finds nothing.
  */
 export async function searchTimeline(
   deps: AdminDeps,
