@@ -8,7 +8,7 @@ import { type PreparedAuth, prepareAuth } from "../domain/postback-auth.ts";
 import type { Clock, Store } from "./ports.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
-export interface OperatorEntry {
+interface OperatorEntry {
   readonly operator: Operator;
   /** undefined when the stored settings no longer validate (the operator then fails closed). */
   readonly auth: PreparedAuth | undefined;

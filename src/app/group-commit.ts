@@ -9,7 +9,7 @@
 import { UnstorableDataError } from "./storage-errors.ts";
 
 /** A whole batch tried again after a transient error (a database away for a few seconds). */
-export interface BatchRetry {
+interface BatchRetry {
   /** Waits before each retry; past the last, the batch fails. */
   readonly delaysMs: readonly number[];
   /** Whether an error is worth waiting out. */
@@ -61,7 +61,7 @@ interface Pending<T, R> {
   reject(error: unknown): void;
 }
 
-export interface GroupCommitter<T, R> {
+interface GroupCommitter<T, R> {
   submit(item: T): Promise<R>;
   /** Resolves once everything submitted so far has been flushed. */
   drain(): Promise<void>;

@@ -13,7 +13,7 @@ interface Entry<V> {
   readonly expires: number;
 }
 
-export interface TtlCacheOptions {
+interface TtlCacheOptions {
   readonly ttlMs: number;
   readonly maxEntries: number;
 }

@@ -49,7 +49,7 @@ import { STATS_PAGE_PATHS, statsPages } from "./stats-pages.ts";
 import { timeZoneOf } from "./time-zones.ts";
 import { TIMELINE_PAGE_PATHS, timelinePages } from "./timeline-pages.ts";
 
-export const SESSION_COOKIE = "pw_session";
+const SESSION_COOKIE = "pw_session";
 /** The console's routes: HTML pages and assets, not API (left out of the OpenAPI document). */
 export const CONSOLE_PATHS: readonly string[] = [
   "/",
@@ -70,9 +70,9 @@ export const CONSOLE_PATHS: readonly string[] = [
   ...OWN_PAGE_PATHS,
   ...RECONCILE_PAGE_PATHS,
 ];
-export const TIME_ZONE_COOKIE = "pw_tz";
+const TIME_ZONE_COOKIE = "pw_tz";
 
-export interface ConsoleDeps extends AdminDeps {
+interface ConsoleDeps extends AdminDeps {
   /** The click-id secrets: the recalculation page decides commissions as ingest does. */
   readonly clickSecrets?: readonly Uint8Array[] | undefined;
   /** Failed sign-ins per address (default: 10 per 15 minutes, on `clock`). */

@@ -36,11 +36,14 @@ export function field(
 </div>`;
 }
 
-/** A one-line text input holding `value`; `extra` adds attributes (required, maxlength…). */
-export const text =
-  (value: string | undefined, extra = html``) =>
+/** An input of `type` (number, datetime-local…) holding `value`; `extra` adds attributes. */
+export const input =
+  (type: string, value: string | undefined, extra = html``) =>
   (attrs: SafeHtml) =>
-    html`<input type="text" ${attrs} value="${value ?? ""}"${extra}>`;
+    html`<input type="${type}" ${attrs} value="${value ?? ""}"${extra}>`;
+
+/** A one-line text input holding `value`; `extra` adds attributes (required, maxlength…). */
+export const text = (value: string | undefined, extra = html``) => input("text", value, extra);
 
 /** A multi-line text input holding `value`. */
 export const textArea =
@@ -61,6 +64,10 @@ export const formLevel = (form: string, error: FormError | undefined, fields: re
   error?.form === form && (error.field === undefined || !fields.includes(error.field))
     ? html`<p class="error" role="alert">${error.message}</p>`
     : "";
+
+/** A filter form's select: "Any" (no filter) first, then `options`, the one `chosen` selected. */
+export const anyOf = (options: ReadonlyArray<readonly [string, string]>, chosen: string | undefined) =>
+  select([["", "Any"], ...options], chosen ?? "");
 
 /** Select options of named records: "Name (id)". */
 export const namedOptions = (rows: readonly { readonly id: number; readonly name: string }[]) =>

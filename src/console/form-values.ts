@@ -6,6 +6,7 @@ import { PostwireError } from "../domain/errors.ts";
 import { isUnstorable, unstorableMessage } from "../domain/storable-text.ts";
 import type { Form } from "./console-kit.ts";
 import type { FormError } from "./form-fields.ts";
+import { epochOfLocal } from "./zoned-time.ts";
 
 /** A text field: trimmed, present, not too long, storable. */
 export function required(form: Form, name: string, max = 200): string {
@@ -70,4 +71,24 @@ export function optionalEmail(form: Form, name: string): string | null {
   if (email && (email.length > 320 || !email.includes("@") || isUnstorable(email)))
     throw new PostwireError("invalid_field", `${name} is not an email address.`, name);
   return email || null;
+}
+
+/**
+ * A list's "From" and "Until" filters (`since`, `until`), read as local date-times in the viewer's
+ * zone; each unreadable one is named in `problems` and left out of `range`.
+ */
+export function localTimeRange(
+  q: { readonly since?: string | undefined; readonly until?: string | undefined },
+  zone: string,
+): { range: { since?: number; until?: number }; problems: string[] } {
+  const problems: string[] = [];
+  const range: { since?: number; until?: number } = {};
+  for (const name of ["since", "until"] as const) {
+    const text = q[name]?.trim();
+    if (!text) continue;
+    const at = epochOfLocal(text, zone);
+    if (at === undefined) problems.push(`"${name === "since" ? "From" : "Until"}" must be a date and time.`);
+    else range[name] = at;
+  }
+  return { range, problems };
 }

@@ -17,7 +17,7 @@ export const SNIPPET_LABELS: Readonly<Record<SnippetLanguage, string>> = {
   go: "Go",
 };
 
-export interface SnippetInput {
+interface SnippetInput {
   /** The operator's postback URL: `<public URL>/v1/postback/<key>`. */
   readonly endpoint: string;
   /** The event to send, as the operator names parameters and values (in this order). */

@@ -12,7 +12,7 @@ export interface Viewer {
   readonly timeZone: string;
 }
 
-export interface PageOptions {
+interface PageOptions {
   readonly title: string;
   readonly body: SafeHtml;
   /** Signed in: header with navigation and sign-out; else a bare frame (sign-in). */

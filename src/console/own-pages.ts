@@ -17,11 +17,10 @@ import type { TimeKey } from "../app/records.ts";
 import { isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
 import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
-import { recordId } from "./form-values.ts";
+import { localTimeRange, recordId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
 import { clicksPage, conversionsPage, type ListQuery, type ListResult } from "./pages/own-records.ts";
-import { epochOfLocal } from "./zoned-time.ts";
 
 export const OWN_PAGE_PATHS: readonly string[] = ["/clicks", "/conversions", "/commissions"];
 
@@ -29,20 +28,6 @@ export const OWN_PAGE_PATHS: readonly string[] = ["/clicks", "/conversions", "/c
 const PAGE = 50;
 /** Months of balances shown, the current one first. */
 const MONTHS = 12;
-
-/** The time filters of a list, read in the viewer's zone; unreadable ones are named in `problems`. */
-function rangeOf(q: ListQuery, zone: string) {
-  const problems: string[] = [];
-  const range: { since?: number; until?: number } = {};
-  for (const name of ["since", "until"] as const) {
-    const text = q[name]?.trim();
-    if (!text) continue;
-    const at = epochOfLocal(text, zone);
-    if (at === undefined) problems.push(`"${name === "since" ? "From" : "Until"}" must be a date and time.`);
-    else range[name] = at;
-  }
-  return { range, problems };
-}
 
 /**
  * The filters of a report's line (pages/reports.ts links each line here): its affiliate, program
@@ -71,7 +56,7 @@ async function newestFirst<Row>(
   load: (range: { since?: number; until?: number; before?: TimeKey; limit: number }) => Promise<Row[]>,
   position: (row: Row) => [number, string],
 ): Promise<ListResult<Row>> {
-  const { range, problems } = rangeOf(q, viewer.timeZone);
+  const { range, problems } = localTimeRange(q, viewer.timeZone);
   const before = timeBefore(q.cursor || undefined);
   const rows = problems.length ? [] : await load({ ...range, ...(before ? { before } : {}), limit: PAGE });
   return { rows, next: pageOf(rows, PAGE, (r) => r, position).next_cursor, problems };

@@ -2,7 +2,7 @@
  * Times in the console always state their zone: UTC unless the viewer chose another (remembered
  * in a cookie). Zones are IANA names the runtime knows; anything else falls back to UTC.
  */
-export const DEFAULT_TIME_ZONE = "UTC";
+const DEFAULT_TIME_ZONE = "UTC";
 
 const KNOWN = new Set(["UTC", ...Intl.supportedValuesOf("timeZone")]);
 

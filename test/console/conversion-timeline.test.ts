@@ -78,6 +78,9 @@ describe("conversion timeline (chromium, sqlite)", { skip: browserMissing }, () 
       ["player_id", "player-42"],
       ["amount", "50.00"],
       ["currency", "EUR"],
+      // The slow clock gives both events the same millisecond otherwise: their order would be the
+      // ids' random part.
+      ["occurred_at", new Date(slow.now() - 60_000).toISOString()],
     ]);
     refundId = await send(w, [
       ["event", "refund"],
@@ -85,6 +88,7 @@ describe("conversion timeline (chromium, sqlite)", { skip: browserMissing }, () 
       ["reverses", ftdTxid],
       ["amount", "10.00"],
       ["currency", "EUR"],
+      ["occurred_at", new Date(slow.now() - 30_000).toISOString()],
     ]);
     // The first attempt fails (500): wait for it to be recorded.
     await until(

@@ -21,10 +21,13 @@ export interface Recorded {
 export interface Recording {
   readonly seen: Map<string, Recorded>;
   by: "request" | "job";
+  /** When given, every statement run, in order, repeats included (to count round trips). */
+  readonly ran?: string[];
 }
 
 function recording(inner: SqlExecutor, into: Recording): SqlExecutor {
   const note = (sql: string, params: readonly SqlValue[] = []) => {
+    into.ran?.push(sql);
     if (!into.seen.has(sql)) into.seen.set(sql, { sql, params, by: into.by });
   };
   return {

@@ -216,20 +216,31 @@ export function createAlertStore(db: SqlDriver, builder: Kysely<Database>): Aler
             .where("run_at", "<=", now)
             .returningAll(),
         );
+        if (!claimed.length) return [];
+        // Their alerts and webhooks by primary key, one statement each (not one per notification).
+        const alertIds = [...new Set(claimed.map((n) => String(n["alert_id"])))];
+        const hookIds = [...new Set(claimed.map((n) => Number(n["webhook_id"])))];
+        const alerts = new Map(
+          (await rowsOf(tx, builder.selectFrom("alerts").selectAll().where("id", "in", alertIds)))
+            .map(alertFromRow)
+            .map((a) => [a.id, a]),
+        );
+        const hooks = new Map(
+          (await rowsOf(tx, builder.selectFrom("alert_webhooks").selectAll().where("id", "in", hookIds)))
+            .map((r) => rowToEntity<AlertWebhook>(ALERT_WEBHOOKS, r))
+            .map((w) => [w.id, w]),
+        );
         const out: ClaimedNotification[] = [];
         for (const n of claimed) {
-          const alert = await alertIn(tx, String(n["alert_id"]));
-          const hook = await firstOf(
-            tx,
-            builder.selectFrom("alert_webhooks").selectAll().where("id", "=", Number(n["webhook_id"])),
-          );
-          if (!alert || !hook) continue;
+          const alert = alerts.get(String(n["alert_id"]));
+          const webhook = hooks.get(Number(n["webhook_id"]));
+          if (!alert || !webhook) continue;
           out.push({
             id: String(n["id"]),
             transition: String(n["transition"]) as ClaimedNotification["transition"],
             attempts: Number(n["attempts"]),
             alert,
-            webhook: rowToEntity<AlertWebhook>(ALERT_WEBHOOKS, hook),
+            webhook,
           });
         }
         return out;

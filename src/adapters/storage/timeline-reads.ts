@@ -7,6 +7,7 @@ import { clickFromRow, conversionFromRow } from "./record-rows.ts";
 import type { SqlExecutor } from "./sql-driver.ts";
 
 export function createTimelineReads(db: SqlExecutor, builder: Kysely<Database>): TimelineReads {
+  const everyOperator = () => builder.selectFrom("operators").select("id");
   return {
     async click(clickId) {
       const row = await firstOf(db, builder.selectFrom("clicks").selectAll().where("click_id", "=", clickId));
@@ -55,6 +56,29 @@ export function createTimelineReads(db: SqlExecutor, builder: Kysely<Database>):
           .where("txid", "=", txid),
       );
       return row ? conversionFromRow(row) : undefined;
+    },
+    async byTxidAtAnyOperator(txid, limit) {
+      // The operators' ids lead the unique key (operator_id, txid): one seek each, in one statement.
+      const query = builder
+        .selectFrom("conversions")
+        .selectAll()
+        .where("operator_id", "in", everyOperator())
+        .where("txid", "=", txid)
+        .orderBy("occurred_at")
+        .orderBy("id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
+    },
+    async playerEventsAtAnyOperator(playerId, limit) {
+      const query = builder
+        .selectFrom("conversions")
+        .selectAll()
+        .where("operator_id", "in", everyOperator())
+        .where("player_id", "=", playerId)
+        .orderBy("occurred_at")
+        .orderBy("id")
+        .limit(limit);
+      return (await rowsOf(db, query)).map(conversionFromRow);
     },
   };
 }

@@ -4,15 +4,15 @@ import { fail, ok, type Result } from "../../domain/errors.ts";
 import type { ApiKey, Principal, Role } from "../../domain/model.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
 
-export const API_KEY_PATTERN = /^pw_[A-Za-z0-9_-]{32,}$/;
+const API_KEY_PATTERN = /^pw_[A-Za-z0-9_-]{32,}$/;
 
-export const hashApiKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
+const hashApiKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
 
-export function newApiKeySecret(ids: Ids): string {
+function newApiKeySecret(ids: Ids): string {
   return `pw_${ids.random(24).toString("base64url")}`;
 }
 
-export interface CreateApiKeyInput {
+interface CreateApiKeyInput {
   readonly name: string;
   readonly role: Role;
   readonly operatorId?: number | null;

@@ -24,14 +24,14 @@ const TOUCH_EVERY_MS = 60_000;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
 
-export interface ConsoleSession {
+interface ConsoleSession {
   readonly principal: Principal;
   /** The API key's name, to show who is signed in. */
   readonly keyName: string;
   readonly session: ConsoleSessionRow;
 }
 
-export interface SignInInput {
+interface SignInInput {
   readonly apiKey: string;
   readonly ip: string | null;
   readonly userAgent: string | null;

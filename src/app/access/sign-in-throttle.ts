@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../ports.ts";
 
-export interface SignInThrottleOptions {
+interface SignInThrottleOptions {
   readonly clock: Clock;
   /** Failures allowed per address within the window (default 10). */
   readonly limit?: number;

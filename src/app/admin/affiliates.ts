@@ -3,7 +3,7 @@ import type { Affiliate, Principal, Status } from "../../domain/model.ts";
 import type { AdminDeps, Page } from "./deps.ts";
 import { allowRoles, notFound, seesAffiliate } from "./scope.ts";
 
-export interface AffiliateInput {
+interface AffiliateInput {
   readonly name: string;
   readonly email?: string | null | undefined;
   readonly status?: Status | undefined;

@@ -6,7 +6,7 @@ import type { AdminDeps, Page } from "./deps.ts";
 import { allowRoles, notFound } from "./scope.ts";
 import { orThrow } from "./validate.ts";
 
-export interface CreateKeyInput {
+interface CreateKeyInput {
   readonly name: string;
   readonly role: Role;
   readonly operatorId?: number | null | undefined;
@@ -60,7 +60,7 @@ export async function revokeApiKey(deps: AdminDeps, principal: Principal, id: nu
 }
 
 /** How often a key's last_used_at is written at most: often enough to audit, rare enough to be free. */
-export const KEY_USE_RESOLUTION_MS = 60_000;
+const KEY_USE_RESOLUTION_MS = 60_000;
 
 /** Records that a key was used (`last_used_at`), at most once a minute per key and process. */
 export function createKeyUseRecorder(

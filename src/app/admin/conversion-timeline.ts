@@ -11,11 +11,10 @@ import type { Attempt, Delivery } from "../delivery/outbox-port.ts";
 import type { ClickRow, ConversionRow } from "../records.ts";
 import type { AdminDeps } from "./deps.ts";
 import { type ConversionView, getConversion } from "./records.ts";
+import { seesAffiliate } from "./scope.ts";
 
 /** A player's events shown at most (a player with more is said to have more). */
-export const PLAYER_EVENTS_SHOWN = 200;
-/** Operators a search looks at, each by an index seek. */
-const SEARCHED_OPERATORS = 1000;
+const PLAYER_EVENTS_SHOWN = 200;
 
 export interface TimelineDelivery {
   readonly delivery: Delivery;
@@ -36,6 +35,10 @@ export interface ConversionTimeline {
   readonly ledger: readonly LedgerEntry[];
   /** Outbound postbacks of those events with their attempts; null: not the viewer's to see. */
   readonly deliveries: readonly TimelineDelivery[] | null;
+  /** Names of the affiliates the page mentions that the viewer may read (admin, the affiliate itself). */
+  readonly affiliateNames: ReadonlyMap<number, string>;
+  /** Names of the deliveries' endpoints. */
+  readonly endpointNames: ReadonlyMap<number, string>;
 }
 
 const byTime = (a: ConversionRow, b: ConversionRow) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1);
@@ -96,16 +99,39 @@ export async function conversionTimeline(
           attempts: await deps.store.deliveries.attempts({ deliveryId: delivery.id, limit: 100 }),
         });
   }
+  const shownClick = click && (await visibleClick(deps, principal, click)) ? click : undefined;
+  const affiliateIds = [conversion.affiliateId, shownClick?.affiliateId, ...ledger.map((e) => e.affiliateId)];
   return {
     conversion,
     original,
-    click: click && (await visibleClick(deps, principal, click)) ? click : undefined,
+    click: shownClick,
     link,
     program,
     events: events.sort(byTime),
     ledger,
     deliveries,
+    affiliateNames: await namesOf(
+      affiliateIds.filter((id): id is number => id != null && seesAffiliate(principal, id)),
+      (id) => deps.store.affiliates.get(id),
+    ),
+    endpointNames: await namesOf(
+      (deliveries ?? []).map((d) => d.delivery.endpointId),
+      (id) => deps.store.deliveries.endpoints.get(id),
+    ),
   };
+}
+
+/** The names of records by id (each distinct id read once: a page names one or two). */
+async function namesOf(
+  ids: readonly number[],
+  get: (id: number) => Promise<{ readonly name: string } | undefined>,
+): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for (const id of new Set(ids)) {
+    const found = await get(id);
+    if (found) names.set(id, found.name);
+  }
+  return names;
 }
 
 async function visibleClick(deps: AdminDeps, principal: Principal, click: ClickRow): Promise<boolean> {
@@ -122,8 +148,8 @@ export interface SearchResult {
 
 /**
  * Finds conversions by conversion id, txid or player id (at every operator the viewer sees, one
- * index seek each), or click id (the conversions that carry it and the rest of their players'
- * events), and a click by its id. Text that matches nothing finds nothing.
+ * statement each, an index seek per operator), or click id (the conversions that carry it and the
+ * rest of their players' events), and a click by its id. Text that matches nothing finds nothing.
  */
 export async function searchTimeline(
   deps: AdminDeps,
@@ -135,24 +161,29 @@ export async function searchTimeline(
   const found = new Map<string, ConversionRow>();
   const direct = await deps.store.getConversion(q);
   if (direct) found.set(direct.id, direct);
-  const operatorIds =
-    principal.role === "operator"
-      ? [principal.operatorId!]
-      : (await deps.store.operators.list({ limit: SEARCHED_OPERATORS })).map((o) => o.id);
-  for (const operatorId of operatorIds) {
-    const byTxid = await deps.store.timeline.byTxid(operatorId, q);
-    if (byTxid) found.set(byTxid.id, byTxid);
-    for (const e of await deps.store.timeline.playerEvents(operatorId, q, PLAYER_EVENTS_SHOWN))
-      found.set(e.id, e);
-  }
-  const click = await deps.store.timeline.click(q);
+  const { timeline } = deps.store;
+  // An operator key searches its own operator; other keys every operator, in one statement each.
+  const own = principal.role === "operator" ? principal.operatorId! : undefined;
+  const byTxid =
+    own === undefined
+      ? await timeline.byTxidAtAnyOperator(q, PLAYER_EVENTS_SHOWN)
+      : [await timeline.byTxid(own, q)].filter((c) => c !== undefined);
+  const byPlayer =
+    own === undefined
+      ? await timeline.playerEventsAtAnyOperator(q, PLAYER_EVENTS_SHOWN)
+      : await timeline.playerEvents(own, q, PLAYER_EVENTS_SHOWN);
+  for (const e of [...byTxid, ...byPlayer]) found.set(e.id, e);
+  const click = await timeline.click(q);
   // A click id (kept or already pruned): the conversions that carry it, and their players' other events.
-  for (const c of await deps.store.timeline.clickConversions(q, PLAYER_EVENTS_SHOWN)) {
-    found.set(c.id, c);
-    if (c.playerId === null) continue;
-    for (const e of await deps.store.timeline.playerEvents(c.operatorId, c.playerId, PLAYER_EVENTS_SHOWN))
+  const carrying = await timeline.clickConversions(q, PLAYER_EVENTS_SHOWN);
+  for (const c of carrying) found.set(c.id, c);
+  // Each player once: a click's conversions are mostly one player's.
+  const players = new Map(
+    carrying.filter((c) => c.playerId !== null).map((c) => [`${c.operatorId}:${c.playerId}`, c]),
+  );
+  for (const c of players.values())
+    for (const e of await timeline.playerEvents(c.operatorId, c.playerId!, PLAYER_EVENTS_SHOWN))
       found.set(e.id, e);
-  }
   return {
     conversions: [...found.values()].filter((c) => visibleTo(principal, c)).sort((a, b) => byTime(b, a)),
     click: click && (await visibleClick(deps, principal, click)) ? click : undefined,

@@ -10,7 +10,7 @@ import type { AdminDeps } from "./deps.ts";
 import { getProgram } from "./programs.ts";
 
 /** How many of the operator's latest traces the checklist reads (a go-live session sends a few dozen). */
-export const CHECKLIST_TRACES = 2000;
+const CHECKLIST_TRACES = 2000;
 
 export interface ChecklistView extends Checklist {
   readonly programId: number;

@@ -8,7 +8,7 @@ import type { AdminDeps, Page } from "./deps.ts";
 import { allowRoles, notFound, seesAffiliate, seesOperator, tenantFilter } from "./scope.ts";
 import { checkLandingTemplate, randomToken } from "./validate.ts";
 
-export interface CreateLinkInput {
+interface CreateLinkInput {
   readonly affiliateId: number;
   readonly programId: number;
   /** Omitted: 10 random URL-safe characters. */
@@ -17,18 +17,18 @@ export interface CreateLinkInput {
   readonly landingUrlTemplate?: string | null | undefined;
 }
 
-export interface UpdateLinkInput {
+interface UpdateLinkInput {
   readonly status?: LinkStatus | undefined;
   readonly landingUrlTemplate?: string | null | undefined;
 }
 
-export interface LinkFilter extends Page {
+interface LinkFilter extends Page {
   readonly affiliateId?: number | undefined;
   readonly programId?: number | undefined;
   readonly operatorId?: number | undefined;
 }
 
-export const LINK_CODE_LENGTH = 10;
+const LINK_CODE_LENGTH = 10;
 
 export async function createLink(
   deps: AdminDeps,

@@ -16,7 +16,7 @@ import { checkMapping } from "./mapping.ts";
 import { allowRoles, notFound, seesOperator } from "./scope.ts";
 import { orThrow, randomToken } from "./validate.ts";
 
-export interface CreateOperatorInput {
+interface CreateOperatorInput {
   readonly name: string;
   readonly key?: string | undefined;
   readonly status?: Status | undefined;

@@ -39,7 +39,7 @@ const TEMPLATE_FIELDS: ReadonlyArray<readonly [ContractField, boolean, string | 
 const EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const EXAMPLE_TIMESTAMP = "1767225600";
 
-export interface TemplateParameter {
+interface TemplateParameter {
   readonly name: string;
   readonly field: string;
   readonly placeholder: string;

@@ -9,7 +9,7 @@ import type { AdminDeps } from "./deps.ts";
 import { rebuildTrace } from "./rebuild-trace.ts";
 import { allowRoles, notFound, seesOperator } from "./scope.ts";
 
-export interface TraceView {
+interface TraceView {
   readonly requestLogId: string;
   readonly operatorId: number | null;
   readonly receivedAt: number;

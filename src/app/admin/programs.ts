@@ -18,7 +18,7 @@ import type { NewProgram } from "./entities-port.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "./scope.ts";
 import { checkCurrency, checkEvents, checkLandingTemplate, checkPlainUrl } from "./validate.ts";
 
-export interface CreateProgramInput {
+interface CreateProgramInput {
   readonly operatorId: number;
   readonly name: string;
   readonly vertical: Vertical;
@@ -34,7 +34,7 @@ export interface CreateProgramInput {
 }
 
 /** Something about a program a manager should act on (shown by the API and the console). */
-export interface ProgramWarning {
+interface ProgramWarning {
   readonly code: "no_commission_plan";
   readonly message: string;
 }
@@ -45,7 +45,7 @@ export interface ProgramView extends Program {
   readonly warnings: readonly ProgramWarning[];
 }
 
-export interface UpdateProgramInput {
+interface UpdateProgramInput {
   readonly name?: string | undefined;
   readonly landingUrlTemplate?: string | undefined;
   readonly fallbackUrl?: string | null | undefined;
@@ -54,7 +54,7 @@ export interface UpdateProgramInput {
   readonly status?: Status | undefined;
 }
 
-export const DEFAULT_LOOKBACK_DAYS = 30;
+const DEFAULT_LOOKBACK_DAYS = 30;
 
 const NO_PLAN_WARNING: ProgramWarning = {
   code: "no_commission_plan",

@@ -20,10 +20,7 @@ export interface ConversionView extends ConversionRow {
 }
 
 /** The rows with their plan state, from the plans of their programs (one query for the page). */
-export async function withPlanState(
-  deps: AdminDeps,
-  rows: readonly ConversionRow[],
-): Promise<ConversionView[]> {
+async function withPlanState(deps: AdminDeps, rows: readonly ConversionRow[]): Promise<ConversionView[]> {
   const earning = rows.filter((r) => r.programId !== null && r.affiliateId !== null && !r.test);
   const versions = earning.length
     ? await deps.store.commissions.plansOf([...new Set(earning.map((r) => r.programId!))])

@@ -12,4 +12,14 @@ export interface TimelineReads {
   clickConversions(clickId: string, limit: number): Promise<ConversionRow[]>;
   /** An operator's conversion with this txid (its unique key). */
   byTxid(operatorId: number, txid: string): Promise<ConversionRow | undefined>;
+  /**
+   * The conversions with this txid at every operator, at most `limit`: one statement, a seek of
+   * the unique key (operator_id, txid) per operator.
+   */
+  byTxidAtAnyOperator(txid: string, limit: number): Promise<ConversionRow[]>;
+  /**
+   * A player id's events at every operator, oldest first, at most `limit`: one statement, a range
+   * of conversions_player (operator_id, player_id) per operator.
+   */
+  playerEventsAtAnyOperator(playerId: string, limit: number): Promise<ConversionRow[]>;
 }

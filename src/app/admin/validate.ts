@@ -60,9 +60,6 @@ export function checkEvents(events: readonly string[]): string[] {
   return [...seen];
 }
 
-/** Public codes and keys in URLs: URL-safe characters only. */
-export const URL_SAFE = /^[A-Za-z0-9_-]+$/;
-
 /** `prefix` + `size` random bytes as base64url, cut to `length` characters. */
 export function randomToken(random: (size: number) => Buffer, prefix: string, length: number): string {
   return (

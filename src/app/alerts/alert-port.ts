@@ -35,7 +35,7 @@ export interface AlertWebhook {
 
 export type NewAlertWebhook = Pick<AlertWebhook, "name" | "url" | "format" | "secret" | "status">;
 
-export type Transition = AlertState;
+type Transition = AlertState;
 
 export interface NewNotification {
   readonly id: string;
@@ -110,14 +110,14 @@ export interface AlertStore {
 }
 
 /** An operator as the rules see it. */
-export interface OperatorFacts {
+interface OperatorFacts {
   readonly id: number;
   readonly name: string;
   readonly lastPostbackAt: number | null;
 }
 
 /** An endpoint as the rules see it. */
-export interface EndpointFacts {
+interface EndpointFacts {
   readonly id: number;
   readonly name: string;
   readonly affiliateId: number;

@@ -21,7 +21,7 @@ import { addCounts, OutcomeHistory } from "./outcome-history.ts";
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-export interface AlertSettings {
+interface AlertSettings {
   /** Silence: the configured minimum gap (the rule's own floor still applies). */
   readonly silenceMinMs: number;
   /** Weeks of history the usual rates are learned from. */
@@ -57,7 +57,7 @@ export interface EvaluateDeps {
 }
 
 /** What one evaluation decided: the alerts it opened and resolved. */
-export interface Evaluation {
+interface Evaluation {
   readonly opened: number;
   readonly resolved: number;
 }

@@ -26,7 +26,7 @@ export interface NotifyDeps {
 }
 
 /** The alert as its notification tells it (the transition decides firing or resolved). */
-export function viewOf(n: ClaimedNotification, publicUrl: string): AlertView {
+function viewOf(n: ClaimedNotification, publicUrl: string): AlertView {
   const a = n.alert;
   return {
     id: a.id,

@@ -39,7 +39,7 @@ export type ClickAnswer =
   | { readonly kind: "not_found" }
   | { readonly kind: "unavailable"; readonly retryAfter: number };
 
-export interface ClickDeps {
+interface ClickDeps {
   readonly store: Store;
   readonly catalog: Catalog;
   readonly clock: Clock;

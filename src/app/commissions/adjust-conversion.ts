@@ -25,7 +25,7 @@ import type { ConversionRow } from "../records.ts";
 import type { Adjustment, OpenEntry } from "./commission-store-port.ts";
 import type { LedgerEntry } from "./ledger-port.ts";
 
-export interface AdjustmentRequest {
+interface AdjustmentRequest {
   readonly action: AdjustmentAction;
   readonly reasonCode: AdjustmentReason;
   readonly amountMinor?: number;

@@ -25,7 +25,7 @@ async function visibleProgram(deps: AdminDeps, principal: Principal, programId: 
 }
 
 /** A plan or deal version as asked for (createPlanVersion and its preview). */
-export interface PlanVersionInput {
+interface PlanVersionInput {
   readonly affiliate_id?: number | null;
   readonly effective_from?: number;
   readonly terms: Terms;
@@ -176,7 +176,7 @@ export async function markPeriodPaid(
 }
 
 /** A payout listing as asked: `before` is the id of the last payout of the previous page. */
-export type PayoutQuery = Omit<PayoutFilter, "before"> & { readonly before?: string };
+type PayoutQuery = Omit<PayoutFilter, "before"> & { readonly before?: string };
 
 /**
  * Payouts, newest first, scoped like balances: an affiliate key its own; an operator key must name

@@ -4,7 +4,7 @@ import type { Terms } from "../../domain/commissions/terms.ts";
 import type { OutboxTx } from "../delivery/outbox-port.ts";
 import type { EntryStatus, LedgerEntry, PlanVersion, RateVersion } from "./ledger-port.ts";
 
-export interface NewPlanVersion {
+interface NewPlanVersion {
   readonly programId: number;
   readonly affiliateId: number | null;
   readonly effectiveFrom: number;

@@ -62,8 +62,8 @@ export type EntryStatus = (typeof ENTRY_STATUSES)[number];
  * `floor`: keeps a month's revshare ≥ 0 (`negativeCarryOver: false`); `adjustment`: written by a
  * manager (reject or adjust, `reason` = its reason code, `reverses_entry_id` = the entry rejected).
  */
-export const ENTRY_KINDS = ["commission", "override", "clawback", "adjustment", "floor"] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
+const ENTRY_KINDS = ["commission", "override", "clawback", "adjustment", "floor"] as const;
+type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export interface LedgerEntry {
   readonly id: string;
@@ -175,7 +175,7 @@ export interface LedgerTx {
 }
 
 /** A history look-up for earnReads: the player, and the CPA key that must not have qualified. */
-export interface HistoryKey {
+interface HistoryKey {
   readonly key: PlayerKey;
   readonly playerId: string;
 }
@@ -188,7 +188,7 @@ export interface EarnReadsRequest {
   readonly lockMonths?: ReadonlyArray<{ affiliateId: number; programId: number }>;
 }
 
-export interface EarnReads {
+interface EarnReads {
   readonly qualified: Set<string>;
   readonly events: HistoryEvent[];
   readonly boundAt: Map<string, number>;

@@ -55,7 +55,7 @@ export interface RecalculationDeps {
   readonly commissions: CommissionDeps;
 }
 
-export interface RecalculationRequest {
+interface RecalculationRequest {
   readonly programId: number;
   readonly from: number;
   readonly to: number;

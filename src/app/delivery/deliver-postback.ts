@@ -35,7 +35,7 @@ export interface DeliverDeps {
 }
 
 /** Bytes of the endpoint's answer kept in the attempt log (docs/outbound.md: the first KB). */
-export const SNIPPET_BYTES = 1024;
+const SNIPPET_BYTES = 1024;
 
 function describe(result: SendResult): string {
   const what = result.status === null ? (result.error ?? "error") : `HTTP ${result.status}`;

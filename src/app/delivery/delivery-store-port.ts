@@ -14,7 +14,7 @@ import type {
   NewEndpoint,
 } from "./outbox-port.ts";
 
-export interface EndpointFilter {
+interface EndpointFilter {
   readonly affiliateId?: number;
   readonly limit?: number;
   readonly after?: number;
@@ -34,7 +34,7 @@ export interface DeliveryFilter {
   readonly limit?: number;
 }
 
-export interface ProgramDeliveryFilter {
+interface ProgramDeliveryFilter {
   readonly programId: number;
   readonly kind: "dead" | "failing";
   readonly limit?: number;

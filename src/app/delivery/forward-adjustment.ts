@@ -15,7 +15,7 @@ import { subscribed } from "./outbound-effect.ts";
 import { type MessageFacts, messageValues } from "./outbound-message.ts";
 import type { NewDelivery } from "./outbox-port.ts";
 
-export interface ForwardAdjustmentDeps {
+interface ForwardAdjustmentDeps {
   readonly clock: Clock;
   readonly ids: Ids;
 }

@@ -18,13 +18,13 @@ import { subscribed } from "./outbound-effect.ts";
 import { messageValues } from "./outbound-message.ts";
 import type { NewDelivery } from "./outbox-port.ts";
 
-export interface ForwardDeps {
+interface ForwardDeps {
   readonly store: DeliveryStore;
   readonly clock: Clock;
   readonly ids: Ids;
 }
 
-export interface ForwardOptions {
+interface ForwardOptions {
   /** Rows read per round (bounded work per tick). */
   readonly batch: number;
   /** How far back a new process looks. */
@@ -39,7 +39,7 @@ export const FORWARD_DEFAULTS: ForwardOptions = {
   overlapMs: 10 * 60_000,
 };
 
-export interface ApprovalForwarder {
+interface ApprovalForwarder {
   /** One round: returns how many messages were written (0 when already forwarded by anyone). */
   tick(): Promise<number>;
 }

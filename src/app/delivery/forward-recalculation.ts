@@ -15,7 +15,7 @@ import { subscribed } from "./outbound-effect.ts";
 import { messageValues } from "./outbound-message.ts";
 import type { NewDelivery, OutboxTx } from "./outbox-port.ts";
 
-export const RECALCULATION_REASON = "recalculation";
+const RECALCULATION_REASON = "recalculation";
 
 /** The affiliate's own lines per conversion, summed: what the recalculation changed for it. */
 function deltas(rows: readonly ConversionRow[], entries: readonly LedgerEntry[]): Payout[] {

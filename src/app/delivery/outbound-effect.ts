@@ -13,7 +13,7 @@ import type { EndpointCache } from "./endpoint-cache.ts";
 import { buildRequest, messageValues, redactUrl } from "./outbound-message.ts";
 import type { Endpoint, FireStatus, NewDelivery, OutboxTx } from "./outbox-port.ts";
 
-export interface OutboundEffectDeps {
+interface OutboundEffectDeps {
   readonly cache: EndpointCache;
   readonly clock: Clock;
   readonly ids: Ids;

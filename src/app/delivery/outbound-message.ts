@@ -35,7 +35,7 @@ export const OUTBOUND_MACROS = [
 ] as const;
 
 /** The values a message carries: one per macro except delivery_id, which is the message's own id. */
-export type MessageValues = Record<Exclude<(typeof OUTBOUND_MACROS)[number], "delivery_id">, string>;
+type MessageValues = Record<Exclude<(typeof OUTBOUND_MACROS)[number], "delivery_id">, string>;
 
 export const USER_AGENT = "Postwire-Webhooks/1";
 
@@ -57,7 +57,7 @@ function payoutOf(payouts: readonly Payout[] | undefined, affiliateId: number, f
 }
 
 /** A manager's decision being forwarded (`rejected` or `adjusted`). */
-export interface AdjustmentFacts {
+interface AdjustmentFacts {
   readonly reasonCode: string;
   /** When the manager decided: the message's occurred_at. */
   readonly at: number;

@@ -12,7 +12,7 @@ export interface OutboundRequest {
 }
 
 /** Why an attempt failed without an HTTP answer, or with one that is not a success. */
-export const SEND_ERRORS = [
+const SEND_ERRORS = [
   "blocked_address",
   "invalid_url",
   "dns_failure",

@@ -12,9 +12,9 @@ import { groupBy, type OutcomeSummary, summarise } from "./outcome-summary.ts";
 import type { PostbackCount } from "./stats-port.ts";
 
 const HOUR = 3_600_000;
-export const MAX_RANGE_DAYS = 30;
+const MAX_RANGE_DAYS = 30;
 
-export interface HourStats extends OutcomeSummary {
+interface HourStats extends OutcomeSummary {
   readonly hourAt: number;
 }
 
@@ -39,7 +39,7 @@ export interface ProgramStats {
 }
 
 /** Hours from `from` (rounded down) to `to` (rounded up), for a range of at most 30 days. */
-export function hourRange(from: number, to: number): { from: number; to: number } {
+function hourRange(from: number, to: number): { from: number; to: number } {
   const start = from - (from % HOUR);
   const end = to % HOUR === 0 ? to : to - (to % HOUR) + HOUR;
   if (!(end > start)) throw new PostwireError("invalid_field", "from must be before to.", "from");

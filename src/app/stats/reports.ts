@@ -12,8 +12,8 @@ import { notFound } from "../admin/scope.ts";
 import { allOf } from "./overview.ts";
 import type { ReportPeriod, ReportQuery } from "./stats-port.ts";
 
-export const MAX_REPORT_DAYS = 366;
-export const COMMISSION_STATUSES = ["pending", "approved", "reversed", "paid"] as const;
+const MAX_REPORT_DAYS = 366;
+const COMMISSION_STATUSES = ["pending", "approved", "reversed", "paid"] as const;
 
 export interface ReportInput {
   /** First and last local dates ("YYYY-MM-DD"), both included. */
@@ -25,7 +25,7 @@ export interface ReportInput {
   readonly programId?: number | undefined;
 }
 
-export interface CommissionLine {
+interface CommissionLine {
   readonly currency: string;
   readonly pendingMinor: number;
   readonly approvedMinor: number;
@@ -33,7 +33,7 @@ export interface CommissionLine {
   readonly paidMinor: number;
 }
 
-export interface ReportRow {
+interface ReportRow {
   /** The period's first local date ("2026-12-07"), or its month ("2026-12"). */
   readonly period: string;
   readonly affiliate: { readonly id: number; readonly name: string };

@@ -9,6 +9,7 @@ import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
 import { ENTRY_STATUSES } from "../../app/commissions/ledger-port.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { timeOf } from "../figures.ts";
+import { anyOf, field } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { queryString } from "./requests.ts";
@@ -21,7 +22,7 @@ export interface PeriodBalances {
 
 export type CommissionsQuery = Partial<Record<"period" | "status" | "cursor", string>>;
 
-export interface CommissionsData {
+interface CommissionsData {
   readonly periods: readonly PeriodBalances[];
   readonly entries: readonly LedgerEntry[];
   /** Cursor of the next page of entries, or null. */
@@ -54,11 +55,10 @@ function balancesTable(data: CommissionsData, showAffiliate: boolean): SafeHtml 
 }
 
 function entriesFilter(data: CommissionsData, q: CommissionsQuery): SafeHtml {
-  const option = (value: string, label: string, chosen: string | undefined) =>
-    html`<option value="${value}"${value === (chosen ?? "") ? html` selected` : ""}>${label}</option>`;
+  const same = (values: readonly string[]) => values.map((v) => [v, v] as const);
   return html`<form method="get" action="/commissions" class="filters card">
-<div class="field"><label for="f-period">Period</label><select id="f-period" name="period">${option("", "Any", q.period)}${data.months.map((m) => option(m, m, q.period))}</select></div>
-<div class="field"><label for="f-status">Status</label><select id="f-status" name="status">${option("", "Any", q.status)}${ENTRY_STATUSES.map((s) => option(s, s, q.status))}</select></div>
+${field("f", "period", "Period", anyOf(same(data.months), q.period), undefined)}
+${field("f", "status", "Status", anyOf(same(ENTRY_STATUSES), q.status), undefined)}
 <button type="submit">Show entries</button></form>`;
 }
 

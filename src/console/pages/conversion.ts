@@ -10,12 +10,18 @@ import type {
   SearchResult,
   TimelineDelivery,
 } from "../../app/admin/conversion-timeline.ts";
-import type { LedgerEntry } from "../../app/commissions/ledger-port.ts";
 import type { ClickRow, ConversionRow } from "../../app/records.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { timeOf } from "../figures.ts";
 import { html, type SafeHtml, safeHref } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
+
+/** A record by its name and id when the viewer may read its name, else by id (`fallback` when none). */
+const named = (names: ReadonlyMap<number, string>, id: number | null, fallback = "—"): SafeHtml | string => {
+  if (id === null) return fallback;
+  const name = names.get(id);
+  return name === undefined ? `id ${id}` : html`${name} <span class="hint">(id ${id})</span>`;
+};
 
 const amountOf = (minor: number | null, currency: string | null) =>
   minor === null || currency === null ? "—" : `${formatMinor(minor, currency)} ${currency}`;
@@ -41,7 +47,7 @@ function clickSection(click: ClickRow | undefined, t: ConversionTimeline, zone: 
   <dt>Click id</dt><dd><code>${click.clickId}</code></dd>
   <dt>Time</dt><dd>${timeOf(click.createdAt, zone)}</dd>
   <dt>Link</dt><dd>${t.link ? html`<code>${t.link.code}</code> (id ${t.link.id})` : `id ${click.linkId}`}</dd>
-  <dt>Affiliate</dt><dd>${click.affiliateId}</dd>
+  <dt>Affiliate</dt><dd>${named(t.affiliateNames, click.affiliateId)}</dd>
   ${subs}
   <dt>User agent</dt><dd>${click.userAgent ?? "—"}</dd>
   <dt>Referer</dt><dd>${click.referer ?? "—"}</dd>
@@ -65,27 +71,29 @@ function eventsSection(t: ConversionTimeline, zone: string): SafeHtml {
 </table></div></section>`;
 }
 
-function ledgerSection(entries: readonly LedgerEntry[], zone: string, noPlan: boolean): SafeHtml {
+function ledgerSection(t: ConversionTimeline, zone: string): SafeHtml {
+  const entries = t.ledger;
   const body = entries.length
     ? html`<div class="table-wrap"><table>
   <thead><tr><th scope="col">Written</th><th scope="col">Kind</th><th scope="col">Affiliate</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Why</th></tr></thead>
   <tbody>${entries.map(
     (
       e,
-    ) => html`<tr><td>${timeOf(e.createdAt, zone)}</td><td>${e.kind} · ${e.component}</td><td class="num">${e.affiliateId}</td>
+    ) => html`<tr><td>${timeOf(e.createdAt, zone)}</td><td>${e.kind} · ${e.component}</td><td>${named(t.affiliateNames, e.affiliateId)}</td>
       <td class="num">${amountOf(e.amountMinor, e.currency)}</td><td><span class="status ${e.status}">${e.status}</span></td>
       <td>${String(e.explain["text"] ?? "")}</td></tr>`,
   )}</tbody></table></div>`
-    : noPlan
+    : t.conversion.noCommissionPlan
       ? html`<p class="warning">No commission plan was in force for this program and affiliate when it occurred: it earned nothing. Once a plan exists, a recalculation credits it.</p>`
       : html`<p class="empty">No ledger entry: nothing was earned (test or unattributed event, or below the plan's conditions).</p>`;
   return html`<section aria-labelledby="ledger-h"><h2 id="ledger-h">Commissions</h2>${body}</section>`;
 }
 
-function deliveryBlock(d: TimelineDelivery, conversionId: string, viewer: Viewer, zone: string): SafeHtml {
+function deliveryBlock(d: TimelineDelivery, t: ConversionTimeline, viewer: Viewer, zone: string): SafeHtml {
   const { delivery } = d;
+  const conversionId = t.conversion.id;
   return html`<article class="delivery">
-  <h3>${delivery.status} → endpoint ${delivery.endpointId} · <span class="status ${delivery.state}">${delivery.state}</span></h3>
+  <h3>${delivery.status} → endpoint ${named(t.endpointNames, delivery.endpointId)} · <span class="status ${delivery.state}">${delivery.state}</span></h3>
   <form method="post" action="/conversions/${encodeURIComponent(conversionId)}/deliveries/${encodeURIComponent(delivery.id)}/replay">
     ${csrfField(viewer.csrf)}<button type="submit">Replay</button>
   </form>
@@ -107,7 +115,7 @@ function deliveriesSection(t: ConversionTimeline, viewer: Viewer, zone: string):
   if (t.deliveries === null) return "";
   return html`<section aria-labelledby="out-h"><h2 id="out-h">Outbound postbacks</h2>${
     t.deliveries.length
-      ? t.deliveries.map((d) => deliveryBlock(d, t.conversion.id, viewer, zone))
+      ? t.deliveries.map((d) => deliveryBlock(d, t, viewer, zone))
       : html`<p class="empty">No outbound postback: the affiliate has no endpoint subscribed to these events.</p>`
   }</section>`;
 }
@@ -127,14 +135,14 @@ ${flash ? html`<p class="flash" role="status">${flash}</p>` : ""}
   <dt>Received</dt><dd>${timeOf(c.receivedAt, zone)}</dd>
   <dt>Amount</dt><dd>${amountOf(c.amountMinor, c.currency)}</dd>
   <dt>Program</dt><dd>${t.program ? html`<a href="${safeHref(`/programs/${t.program.id}`)}">${t.program.name}</a>` : "—"}</dd>
-  <dt>Affiliate</dt><dd>${c.affiliateId ?? "—"}</dd>
+  <dt>Affiliate</dt><dd>${named(t.affiliateNames, c.affiliateId)}</dd>
   <dt>Player</dt><dd>${c.playerId ?? "—"}</dd>
   <dt>State</dt><dd>${stateOf(c)}</dd>
   ${t.original ? html`<dt>Reverses</dt><dd><a href="/conversions/${encodeURIComponent(t.original.id)}">${t.original.event} ${t.original.txid}</a></dd>` : ""}
 </dl>
 ${clickSection(t.click, t, zone)}
 ${eventsSection(t, zone)}
-${ledgerSection(t.ledger, zone, t.conversion.noCommissionPlan)}
+${ledgerSection(t, zone)}
 ${deliveriesSection(t, viewer, zone)}`,
   });
 }

@@ -22,7 +22,7 @@ import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
 /** The fields of the endpoint form, as the API names them. */
-export const ENDPOINT_FIELDS = [
+const ENDPOINT_FIELDS = [
   "affiliate_id",
   "name",
   "url_template",
@@ -117,7 +117,7 @@ function createForm(
 </form>`;
 }
 
-export function endpointsTable(endpoints: readonly Endpoint[], zone: string, showOwner: boolean): SafeHtml {
+function endpointsTable(endpoints: readonly Endpoint[], zone: string, showOwner: boolean): SafeHtml {
   if (!endpoints.length) return html`<p class="empty">No endpoints yet.</p>`;
   return html`<div class="table-wrap"><table><caption>Endpoints</caption>
 <thead><tr><th scope="col">Name</th>${showOwner ? html`<th scope="col">Affiliate</th>` : ""}<th scope="col">URL</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>

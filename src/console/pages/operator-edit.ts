@@ -18,7 +18,7 @@ export type Shown =
   | { readonly kind: "token"; readonly value: string }
   | { readonly kind: "notice"; readonly text: string };
 
-export interface OperatorEditState {
+interface OperatorEditState {
   readonly error?: FormError;
   readonly values?: Values;
   readonly shown?: Shown;

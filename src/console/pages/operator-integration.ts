@@ -22,7 +22,7 @@ import { page, type Viewer } from "../layout.ts";
 import { mappingForm, mappingValues } from "./operator-edit.ts";
 import { entryLink, outcomeBadge } from "./request-parts.ts";
 
-export interface IntegrationQuery {
+interface IntegrationQuery {
   readonly syntax: MacroSyntax;
   readonly method: "GET" | "POST";
 }
@@ -167,7 +167,7 @@ async function recentSection(deps: AdminDeps, viewer: Viewer, operator: Operator
 }
 
 /** The mapping form's refusal or the notice after saving it. */
-export interface IntegrationState {
+interface IntegrationState {
   readonly error?: FormError;
   readonly values?: Values;
   readonly notice?: string;

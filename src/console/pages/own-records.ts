@@ -7,6 +7,7 @@ import type { ClickRow } from "../../app/records.ts";
 import type { Link } from "../../domain/model.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { timeOf } from "../figures.ts";
+import { anyOf, field, input } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { queryString } from "./requests.ts";
@@ -38,14 +39,20 @@ function filterForm(path: string, q: ListQuery, viewer: Viewer, links?: readonly
   return html`<form method="get" action="${path}" class="filters card">
 ${
   links
-    ? html`<div class="field"><label for="f-link_id">Link</label><select id="f-link_id" name="link_id"><option value="">Any</option>${links.map(
-        (l) =>
-          html`<option value="${l.id}"${String(l.id) === q.link_id ? html` selected` : ""}>${l.code} (program ${l.programId})</option>`,
-      )}</select></div>`
+    ? field(
+        "f",
+        "link_id",
+        "Link",
+        anyOf(
+          links.map((l) => [String(l.id), `${l.code} (program ${l.programId})`] as const),
+          q.link_id,
+        ),
+        undefined,
+      )
     : ""
 }
-<div class="field"><label for="f-since">From (${viewer.timeZone})</label><input type="datetime-local" id="f-since" name="since" value="${q.since ?? ""}"></div>
-<div class="field"><label for="f-until">Until</label><input type="datetime-local" id="f-until" name="until" value="${q.until ?? ""}"></div>
+${field("f", "since", `From (${viewer.timeZone})`, input("datetime-local", q.since), undefined)}
+${field("f", "until", "Until", input("datetime-local", q.until), undefined)}
 <button type="submit">Filter</button></form>`;
 }
 
@@ -88,7 +95,7 @@ ${problemList(result.problems)}${filterForm("/clicks", q, viewer, links)}${table
 }
 
 /** A conversion row as the list shows it. */
-export interface ConversionLine {
+interface ConversionLine {
   readonly id: string;
   readonly event: string;
   readonly programId: number | null;

@@ -22,7 +22,7 @@ export interface PlanEditorData {
   readonly startedFrom: string;
 }
 
-export interface PlanEditorState {
+interface PlanEditorState {
   readonly values: Values;
   readonly error?: FormError | undefined;
   /** After "Preview": the terms as they would be stored, and the plan a deal is merged over. */

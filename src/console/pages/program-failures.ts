@@ -18,7 +18,7 @@ import { csrfField, page, type Viewer } from "../layout.ts";
 import { localOfEpoch } from "../zoned-time.ts";
 import { entryLink, fixOf, outcomeBadge } from "./request-parts.ts";
 
-export interface FailuresOptions {
+interface FailuresOptions {
   /** Rows of each list (default 20). */
   readonly limit?: number;
   /** Where the replay forms return to (default this program's failures page). */

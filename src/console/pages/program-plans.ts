@@ -14,7 +14,7 @@ import { type FormError, field, formLevel, select, text, type Values } from "../
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
-export interface ProgramPageData {
+interface ProgramPageData {
   readonly program: ProgramView;
   readonly versions: readonly PlanVersion[];
   readonly affiliates: readonly Affiliate[];
@@ -31,7 +31,7 @@ const PROGRAM_FIELDS = [
 ];
 
 /** The form's values for the program as it is. */
-export const programValues = (p: ProgramView): Values => ({
+const programValues = (p: ProgramView): Values => ({
   name: p.name,
   status: p.status,
   landing_url_template: p.landingUrlTemplate,

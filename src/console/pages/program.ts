@@ -7,14 +7,15 @@
 import type { AdminDeps } from "../../app/admin/deps.ts";
 import { type CodeCount, getProgramStats, type ProgramStats } from "../../app/stats/program-stats.ts";
 import { count, jsonBlock, latency, percent, timeOf } from "../figures.ts";
+import { select } from "../form-fields.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { programFailuresSection } from "./program-failures.ts";
 
 const HOUR = 3_600_000;
 /** The ranges offered, in hours. */
-export const RANGES = { "24h": 24, "7d": 168, "14d": 336, "30d": 720 } as const;
-export type RangeName = keyof typeof RANGES;
+const RANGES = { "24h": 24, "7d": 168, "14d": 336, "30d": 720 } as const;
+type RangeName = keyof typeof RANGES;
 export const rangeOf = (value: string | undefined): RangeName =>
   value !== undefined && value in RANGES ? (value as RangeName) : "7d";
 
@@ -59,10 +60,10 @@ function chartsData(stats: ProgramStats) {
 function rangeForm(programId: number, range: RangeName): SafeHtml {
   return html`<form method="get" action="/programs/${programId}" class="filters">
   <label for="range">Range</label>
-  <select id="range" name="range" data-autosubmit>${Object.keys(RANGES).map(
-    (r) =>
-      html`<option value="${r}"${r === range ? html` selected` : ""}>last ${r.replace("h", " hours").replace("d", " days")}</option>`,
-  )}</select>
+  ${select(
+    Object.keys(RANGES).map((r) => [r, `last ${r.replace("h", " hours").replace("d", " days")}`] as const),
+    range,
+  )(html`id="range" name="range" data-autosubmit`)}
   <button type="submit">Show</button>
 </form>`;
 }

@@ -13,7 +13,7 @@ import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 import { periodOf } from "./reconciliations.ts";
 
-export interface RunView {
+interface RunView {
   readonly run: ReconciliationRun;
   readonly operatorName: string;
   readonly category: ReconciliationCategory;

@@ -16,7 +16,7 @@ import { html, type SafeHtml } from "../html.ts";
 import { csrfField, page, type Viewer } from "../layout.ts";
 
 /** The upload form's fields, in the order they are sent (the CSRF token first). */
-export const UPLOAD_FIELDS = ["operator_id", "from", "to", "format", "columns", "file"] as const;
+const UPLOAD_FIELDS = ["operator_id", "from", "to", "format", "columns", "file"] as const;
 
 /** The period as the page shows it: the UTC days covered ([from, to) in days). */
 export function periodOf(run: Pick<ReconciliationRun, "from" | "to">): string {

@@ -11,6 +11,7 @@ import { allOf } from "../../app/stats/overview.ts";
 import { getReport, type Report, type ReportInput } from "../../app/stats/reports.ts";
 import { addDays, localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
 import type { Program } from "../../domain/model.ts";
+import { select } from "../form-fields.ts";
 import { recordId } from "../form-values.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
@@ -18,7 +19,7 @@ import { page, type Viewer } from "../layout.ts";
 export type ReportQuery = Record<string, string | undefined>;
 
 /** The report the page's filters ask for: this month so far, by day, by default. */
-export function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
+function reportInputOf(query: ReportQuery, viewer: Viewer, now: number): ReportInput {
   const today = localDate(now, viewer.timeZone);
   const groupBy = REPORT_GROUPS.includes(query["group_by"] as ReportGroup)
     ? (query["group_by"] as ReportGroup)
@@ -38,27 +39,30 @@ export function loadReport(deps: AdminDeps, viewer: Viewer, query: ReportQuery):
 }
 
 function filters(input: ReportInput, programs: readonly Program[], viewer: Viewer): SafeHtml {
-  const selected = (yes: boolean) => (yes ? html` selected` : "");
   return html`<form method="get" action="/reports" class="filters">
   <label for="from">From</label><input id="from" name="from" type="date" value="${input.from}" required>
   <label for="to">To</label><input id="to" name="to" type="date" value="${input.to}" required>
   <label for="group_by">Group by</label>
-  <select id="group_by" name="group_by">${REPORT_GROUPS.map((g) => html`<option value="${g}"${selected(g === input.groupBy)}>${g}</option>`)}</select>
+  ${select(
+    REPORT_GROUPS.map((g) => [g, g] as const),
+    input.groupBy,
+  )(html`id="group_by" name="group_by"`)}
   ${
     viewer.principal.role === "affiliate"
       ? ""
       : html`<label for="affiliate_id">Affiliate ID</label><input id="affiliate_id" name="affiliate_id" type="number" min="1" inputmode="numeric" value="${input.affiliateId ?? ""}">
   <label for="program_id">Program</label>
-  <select id="program_id" name="program_id"><option value="">all</option>${programs.map(
-    (p) => html`<option value="${p.id}"${selected(p.id === input.programId)}>${p.name}</option>`,
-  )}</select>`
+  ${select(
+    [["", "all"], ...programs.map((p) => [String(p.id), p.name] as const)],
+    String(input.programId ?? ""),
+  )(html`id="program_id" name="program_id"`)}`
   }
   <button type="submit">Show</button>
 </form>`;
 }
 
 /** The local dates a report's period covers: its first, and the first after it. */
-export function periodDates(period: string, group: ReportGroup): [string, string] {
+function periodDates(period: string, group: ReportGroup): [string, string] {
   if (group === "month") {
     const [y, m] = period.split("-").map(Number) as [number, number];
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;

@@ -16,19 +16,19 @@ import { ERRORS } from "../../domain/errors.ts";
 import type { Operator, Program } from "../../domain/model.ts";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../../domain/request-outcome.ts";
 import { timeOf } from "../figures.ts";
-import { recordId } from "../form-values.ts";
+import { anyOf, field, input, namedOptions } from "../form-fields.ts";
+import { localTimeRange, recordId } from "../form-values.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
-import { epochOfLocal } from "../zoned-time.ts";
 import { entryLink, latencyText, outcomeBadge } from "./request-parts.ts";
 
 /** Rows per page of the explorer. */
-export const EXPLORER_PAGE = 50;
+const EXPLORER_PAGE = 50;
 /** The form's fields, as query parameters. */
 const FIELDS = ["operator", "program", "outcome", "status", "code", "txid", "since", "until"] as const;
 export type ExplorerQuery = Partial<Record<(typeof FIELDS)[number] | "cursor", string>>;
 
-export interface ParsedQuery {
+interface ParsedQuery {
   readonly filter: RequestLogFilter;
   /** What could not be read, one sentence each (shown above the form). */
   readonly problems: readonly string[];
@@ -61,16 +61,9 @@ export function parseExplorerQuery(q: ExplorerQuery, zone: string): ParsedQuery 
   }
   if (q.code?.trim()) filter.code = q.code.trim().slice(0, 64);
   if (q.txid?.trim()) filter.txid = q.txid.trim().slice(0, 128);
-  for (const [name, key] of [
-    ["since", "since"],
-    ["until", "until"],
-  ] as const) {
-    const text = q[name]?.trim();
-    if (!text) continue;
-    const at = epochOfLocal(text, zone);
-    if (at === undefined) problems.push(`"${name === "since" ? "From" : "Until"}" must be a date and time.`);
-    else filter[key] = at;
-  }
+  const times = localTimeRange(q, zone);
+  problems.push(...times.problems);
+  Object.assign(filter, times.range);
   if (q.cursor) filter.before = timeBefore(q.cursor);
   return { filter, problems };
 }
@@ -83,24 +76,6 @@ export function queryString(q: ExplorerQuery, extra: ExplorerQuery = {}): string
   return text ? `?${text}` : "";
 }
 
-function selectField(
-  name: string,
-  label: string,
-  chosen: string | undefined,
-  options: ReadonlyArray<readonly [string, string]>,
-): SafeHtml {
-  return html`<div class="field"><label for="f-${name}">${label}</label>
-<select id="f-${name}" name="${name}"><option value="">Any</option>${options.map(
-    ([value, text]) =>
-      html`<option value="${value}"${value === chosen ? html` selected` : ""}>${text}</option>`,
-  )}</select></div>`;
-}
-
-function textField(name: string, label: string, value: string | undefined, type = "text", extra?: SafeHtml) {
-  return html`<div class="field"><label for="f-${name}">${label}</label>
-<input id="f-${name}" name="${name}" type="${type}" value="${value ?? ""}"${extra ?? ""}></div>`;
-}
-
 function filterForm(
   q: ExplorerQuery,
   viewer: Viewer,
@@ -111,32 +86,26 @@ function filterForm(
   return html`<form method="get" action="/requests" class="filters" aria-label="Filter the request log">
 ${
   viewer.principal.role === "admin"
-    ? selectField(
-        "operator",
-        "Operator",
-        q.operator,
-        operators.map((o) => [String(o.id), `${o.name} (${o.id})`] as const),
-      )
+    ? field("f", "operator", "Operator", anyOf(namedOptions(operators), q.operator), undefined)
     : ""
 }
-${selectField(
-  "program",
-  "Program",
-  q.program,
-  programs.map((p) => [String(p.id), `${p.name} (${p.id})`] as const),
-)}
-${selectField(
+${field("f", "program", "Program", anyOf(namedOptions(programs), q.program), undefined)}
+${field(
+  "f",
   "outcome",
   "Outcome",
-  q.outcome,
-  REQUEST_OUTCOMES.map((o) => [o, o] as const),
+  anyOf(
+    REQUEST_OUTCOMES.map((o) => [o, o] as const),
+    q.outcome,
+  ),
+  undefined,
 )}
-${textField("status", "HTTP status", q.status, "number", html` min="100" max="599" inputmode="numeric"`)}
-${textField("code", "Code", q.code, "text", html` list="codes" spellcheck="false"`)}
+${field("f", "status", "HTTP status", input("number", q.status, html` min="100" max="599" inputmode="numeric"`), undefined)}
+${field("f", "code", "Code", input("text", q.code, html` list="codes" spellcheck="false"`), undefined)}
 <datalist id="codes">${codes.map((c) => html`<option value="${c}"></option>`)}</datalist>
-${textField("txid", "txid", q.txid, "text", html` spellcheck="false"`)}
-${textField("since", `From (${viewer.timeZone})`, q.since, "datetime-local")}
-${textField("until", `Until (${viewer.timeZone})`, q.until, "datetime-local")}
+${field("f", "txid", "txid", input("text", q.txid, html` spellcheck="false"`), undefined)}
+${field("f", "since", `From (${viewer.timeZone})`, input("datetime-local", q.since), undefined)}
+${field("f", "until", `Until (${viewer.timeZone})`, input("datetime-local", q.until), undefined)}
 <div class="actions"><button type="submit">Filter</button> <a href="/requests">Clear</a>
 <a href="/requests.csv${queryString({ ...q, cursor: "" })}" download>Download CSV</a></div>
 </form>`;

@@ -3,11 +3,15 @@
  * credited by one previewed, recorded action, through the real service on both engines. The
  * preview writes nothing and equals what applying writes; applying twice changes nothing; a
  * refund received meanwhile takes back its share; paid months are left alone unless asked; test
- * and unattributed conversions never earn; changes are queued for the affiliate's endpoints.
+ * and unattributed conversions never earn; changes are queued for the affiliate's endpoints. A
+ * replan over a paid month (asked for) releases the paid qualification before deciding again; a
+ * range with more than MAX_RECALCULATED conversions is refused whole.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { MAX_RECALCULATED } from "../../../src/app/commissions/recalculate-commissions.ts";
 import { availableEngines } from "../../helpers/engines.ts";
+import { conversionRow, insertConversions } from "../../helpers/records.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import { assertTotalsMatchRecount } from "../../helpers/totals.ts";
 import { type Receiver, startReceiver } from "../delivery/delivery-kit.ts";
@@ -227,6 +231,55 @@ for (const engine of await availableEngines()) {
       assert.deepEqual(await entriesOf(unattributed.body.conversion_id), [], "unattributed never earns");
     });
 
+    test("replan over a paid month, when asked: the paid entry compensated, its paid qualification released so the count cap lets it earn again", async () => {
+      const w = await planless("Paid replan");
+      const capped = (amountMinor: number, from: string) =>
+        admin("POST", `/v1/programs/${w.program.id}/plans`, {
+          terms: { cpa: { ...CPA, amountMinor }, cap: { cpaCount: 1 } },
+          effective_from: from,
+        });
+      expectStatus(await capped(10000, "2000-01-01T00:00:00Z"), 201);
+      const first = await ftd(w);
+      assert.deepEqual((await entriesOf(first.id)).map(shape), [
+        `${first.id} commission cpa 10000 EUR approved`,
+      ]);
+      const period = new Date().toISOString().slice(0, 7);
+      expectStatus(
+        await admin("POST", "/v1/commissions/payouts", { period, affiliate_id: w.affiliate.id }),
+        201,
+      );
+      assert.deepEqual(
+        (await entriesOf(first.id)).map((e) => e["status"]),
+        ["paid"],
+      );
+      // A backdated version with a higher CPA and the same cap of one paid CPA a month.
+      expectStatus(await capped(15000, "2001-01-01T00:00:00Z"), 201);
+
+      const left = await recalculate(w, { mode: "replan" }, false);
+      expectStatus(left, 201);
+      assert.deepEqual([left.body.replaced, left.body.entries, left.body.skipped_paid], [0, 0, 1]);
+
+      const asked = await recalculate(w, { mode: "replan", include_paid_periods: true }, false);
+      expectStatus(asked, 201);
+      assert.deepEqual([asked.body.replaced, asked.body.skipped_paid], [1, 0]);
+      assert.deepEqual(
+        (asked.body.written as Array<Record<string, unknown>>).map(shape).sort(),
+        [
+          `${first.id} clawback cpa -10000 EUR approved`,
+          `${first.id} commission cpa 15000 EUR approved`,
+        ].sort(),
+        "the released qualification no longer counts toward the cap",
+      );
+      assert.deepEqual(
+        (await entriesOf(first.id)).map((e) => `${e["amount_minor"]} ${e["status"]}`).sort(),
+        ["-10000 approved", "10000 paid", "15000 approved"],
+        "the paid entry itself is never edited",
+      );
+      await assertTotalsMatchRecount(t.databaseUrl);
+      const again = await recalculate(w, { mode: "replan", include_paid_periods: true }, false);
+      assert.deepEqual([again.body.replaced, again.body.entries], [0, 0], "once");
+    });
+
     test("two runs at once credit each conversion once", async () => {
       const w = await planless("Race");
       const sent = [];
@@ -427,6 +480,41 @@ for (const engine of await availableEngines()) {
           `replaced once: ${s.id}`,
         );
       await assertTotalsMatchRecount(t.databaseUrl);
+    });
+
+    test(`more than ${MAX_RECALCULATED} conversions in the range: refused on the \`to\` field, nothing written or recorded`, async () => {
+      const w = await planless("Too many");
+      const occurredAt = Date.parse("2026-11-10T12:00:00Z");
+      const rows = Array.from({ length: MAX_RECALCULATED + 1 }, (_, i) =>
+        conversionRow({
+          operatorId: w.operator.id,
+          affiliateId: w.affiliate.id,
+          programId: w.program.id,
+          linkId: w.link.id,
+          clickId: null,
+          playerId: `p-${i}`,
+          occurredAt: occurredAt + i,
+        }),
+      );
+      for (let i = 0; i < rows.length; i += 5000)
+        await t.store.ingest((tx) => insertConversions(tx, rows.slice(i, i + 5000)));
+      await addPlan(w);
+      for (const preview of [true, false]) {
+        const refused = await recalculate(w, {}, preview);
+        expectStatus(refused, 400, "invalid_field");
+        assert.equal(refused.body.field, "to");
+        assert.match(refused.body.message, new RegExp(`More than ${MAX_RECALCULATED} conversions`));
+      }
+      assert.deepEqual((await admin("GET", `/v1/programs/${w.program.id}/recalculations`)).body.data, []);
+      assert.deepEqual(await entriesOf(rows[0]!.id), []);
+      // One fewer fits: the last conversion is outside this range.
+      const fits = await recalculate(
+        w,
+        { from: RANGE.from, to: new Date(occurredAt + MAX_RECALCULATED).toISOString() },
+        true,
+      );
+      expectStatus(fits, 200);
+      assert.equal(fits.body.conversions, MAX_RECALCULATED);
     });
 
     test("admin only, an existing program, and a range that makes sense", async () => {

@@ -512,6 +512,8 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     await store.getConversion(conversion!.id);
     // The conversion timeline and the console's search (by txid, player id and click id).
     await store.timeline.byTxid(f.operator.id, conversion!.txid);
+    await store.timeline.byTxidAtAnyOperator(conversion!.txid, 200);
+    await store.timeline.playerEventsAtAnyOperator(conversion!.playerId ?? "p-1", 200);
     await store.timeline.playerEvents(f.operator.id, conversion!.playerId ?? "p-1", 200);
     await store.timeline.reversalsOf(conversion!.id, f.operator.id);
     await store.timeline.clickConversions(conversion!.clickId ?? "no-such-click", 200);
