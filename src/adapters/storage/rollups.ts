@@ -20,11 +20,8 @@ export const ROLLUP_RECOUNT = {
   postbacks: `SELECT operator_id, program_id, hour_at, outcome, code, latency_le_us, COUNT(*) AS count FROM (
       SELECT COALESCE(r.operator_id, 0) AS operator_id, COALESCE(r.program_id, c.program_id, 0) AS program_id,
         r.received_at - r.received_at % ${HOUR_MS} AS hour_at,
-        CASE WHEN r.code = 'duplicate' THEN 'duplicate' WHEN r.code <> 'accepted' THEN 'rejected'
-          WHEN c.test = 1 THEN 'test' WHEN c.unattributed_reason IS NOT NULL THEN 'unattributed'
-          ELSE 'accepted' END AS outcome,
-        CASE WHEN r.code = 'accepted' AND c.test = 0 AND c.unattributed_reason IS NOT NULL
-          THEN c.unattributed_reason ELSE r.code END AS code,
+        r.outcome,
+        CASE WHEN r.outcome = 'unattributed' THEN COALESCE(c.unattributed_reason, r.code) ELSE r.code END AS code,
         ${latencyBucket("r.latency_us")} AS latency_le_us
       FROM request_log r LEFT JOIN conversions c ON c.id = r.conversion_id
     ) x GROUP BY operator_id, program_id, hour_at, outcome, code, latency_le_us`,

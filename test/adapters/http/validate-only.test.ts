@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { openDriver } from "../../../src/adapters/storage/open-store.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { startTestService, type TestService } from "../../helpers/service.ts";
 import { tableCounts } from "../../helpers/table-counts.ts";
@@ -85,6 +86,22 @@ for (const engine of await availableEngines()) {
       const [log] = (await admin("GET", `/v1/request-log?operator_id=${world.operator.id}&txid=vo-ftd-1`))
         .body.data;
       assert.match(log.reason, /^Validate-only: nothing stored\./);
+      // A test, not an accepted event: nothing was stored, so the dashboards' accepted counts (the
+      // postback rollup, as the request log's outcome) do not count it.
+      assert.equal(log.outcome, "test");
+      const db = openDriver(t.databaseUrl);
+      try {
+        const counted = await db.all(
+          "SELECT outcome, SUM(count) AS n FROM postback_rollup WHERE program_id = ? GROUP BY outcome",
+          [world.program.id],
+        );
+        assert.deepEqual(
+          counted.map((r) => [r["outcome"], Number(r["n"])]),
+          [["test", 1]],
+        );
+      } finally {
+        await db.close();
+      }
 
       // The real run: the same answer (but its own conversion id), and now it is stored.
       const real = await send(query);
