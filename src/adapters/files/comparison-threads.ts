@@ -1,0 +1,102 @@
+/**
+ * Reconciliation comparisons in worker threads (comparison-worker.ts), one per upload. Parsing,
+ * validating and comparing a million rows allocates at ~40 k rows/s; in the service's own heap
+ * that grew the young and old generations by ~150 MB (bench/README.md, "Reconciliation at size").
+ * A worker has its own heap, capped by `resourceLimits`, and its own database connection, and
+ * leaves the service's heap and its GC settings (v8-tuning.ts) alone.
+ *
+ * A comparison settles only once its worker has exited, so its connection is closed (and SQLite's
+ * write lock released) before the run is finished or its rows deleted. A worker that fails (out
+ * of its heap, an error) fails the run; `stop()` ends the ones still running at shutdown.
+ */
+import { Worker } from "node:worker_threads";
+import type { Clock } from "../../app/ports.ts";
+import type { CompareFile, Comparison } from "../../app/reconcile/compare-file.ts";
+import { PostwireError } from "../../domain/errors.ts";
+import type { DriverOptions } from "../storage/open-driver.ts";
+import type { ComparisonMessage, ComparisonWorkerData } from "./comparison-worker.ts";
+import type { FileFormat } from "./event-file.ts";
+
+export interface ComparisonThreads {
+  /** The comparison of the spooled file at `path`, in a worker thread of its own. */
+  comparer(path: string, format: FileFormat, maxBytes: number): CompareFile;
+  /** Stops the comparisons still running (their runs fail) and waits until their workers have ended. */
+  stop(): Promise<void>;
+}
+
+export interface ComparisonThreadOptions {
+  readonly databaseUrl: string;
+  /** The worker's connection (SQLite: a small page cache; PostgreSQL: a pool of two). */
+  readonly driver: DriverOptions;
+  readonly clock: Clock;
+  /** The worker's V8 heap: old generation and young generation, MB. */
+  readonly heapMb?: { readonly old: number; readonly young: number };
+}
+
+const WORKER_URL = new URL("./comparison-worker.ts", import.meta.url);
+/**
+ * What a comparison needs: its live heap is a chunk of 2,000 rows and the code, ~20 MB. A small
+ * young generation (4 MB: 1 MB semi-spaces) keeps scavenges cheap and the worker's footprint low.
+ */
+const HEAP_MB = { old: 48, young: 4 };
+/** How long a stopped worker may take to finish its chunk and close its connection. */
+const STOP_GRACE_MS = 5000;
+
+export function createComparisonThreads(options: ComparisonThreadOptions): ComparisonThreads {
+  const running = new Map<Worker, Promise<void>>();
+  const heap = options.heapMb ?? HEAP_MB;
+  let stopping = false;
+  return {
+    comparer: (path, format, maxBytes) => (run, mapping) => {
+      if (stopping) return Promise.reject(new Error("the service is stopping"));
+      const workerData: ComparisonWorkerData = {
+        databaseUrl: options.databaseUrl,
+        driver: options.driver,
+        path,
+        format,
+        maxBytes,
+        run,
+        mapping,
+        now: options.clock.now(),
+      };
+      const worker = new Worker(WORKER_URL, {
+        workerData,
+        resourceLimits: { maxOldGenerationSizeMb: heap.old, maxYoungGenerationSizeMb: heap.young },
+      });
+      let outcome: ComparisonMessage | undefined;
+      worker.on("message", (message: ComparisonMessage) => {
+        outcome = message;
+      });
+      // Out of its heap (ERR_WORKER_OUT_OF_MEMORY) or an uncaught error: the exit follows.
+      worker.on("error", (error) => {
+        outcome ??= { kind: "failed", message: `comparison worker: ${error.message}` };
+      });
+      const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+      running.set(
+        worker,
+        exited.then(() => undefined),
+      );
+      return exited.then((code) => {
+        running.delete(worker);
+        return settle(outcome ?? { kind: "failed", message: `comparison worker exited with code ${code}` });
+      });
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        [...running].map(async ([worker, ended]) => {
+          worker.postMessage("stop");
+          const timeout = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+          await ended;
+          clearTimeout(timeout);
+        }),
+      );
+    },
+  };
+}
+
+function settle(outcome: ComparisonMessage): Comparison {
+  if (outcome.kind === "done") return outcome.comparison;
+  if (outcome.kind === "refused") throw new PostwireError(outcome.code, outcome.message, outcome.field);
+  throw new Error(outcome.message);
+}
