@@ -38,6 +38,10 @@ const { values: opts } = parseArgs({
     "node-flags": { type: "string", default: "" },
     // Print the server's process.memoryUsage() every this many ms (0: not).
     "memory-ms": { type: "string", default: "0" },
+    // Let the server idle this long after it started, before the upload.
+    "idle-ms": { type: "string", default: "0" },
+    // During the upload, GET /readyz (a tiny commit on the service's connection) this often (0: not).
+    "probe-ms": { type: "string", default: "50" },
   },
 });
 const DAY = 86_400_000;
@@ -142,6 +146,30 @@ function upload(url: string, key: string, file: string): Promise<{ status: numbe
   });
 }
 
+/**
+ * While `until` is pending, GET /readyz every `everyMs`, one at a time: the service's own commits
+ * (and its event loop) while the comparison runs. Returns each answer's time in ms.
+ */
+async function probeReady(url: string, everyMs: number, until: Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  while (!done && everyMs > 0) {
+    const t0 = performance.now();
+    const response = await fetch(`${url}/readyz`);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`/readyz answered ${response.status}`);
+    times.push(performance.now() - t0);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return times;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
+
 /** Resident set of a process now (VmRSS), in MB. */
 const rssMb = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -195,6 +223,7 @@ async function main(): Promise<void> {
     BENCH_MEMORY_MS: opts["memory-ms"],
   });
   try {
+    await new Promise((resolve) => setTimeout(resolve, Number(opts["idle-ms"])));
     const before = peakRssMb(server.info.pid);
     const idle = rssMb(server.info.pid);
     const query = new URLSearchParams({
@@ -203,7 +232,9 @@ async function main(): Promise<void> {
       to: new Date(end + DAY).toISOString(),
     });
     t0 = performance.now();
-    const response = await upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    const uploading = upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    const probes = await probeReady(server.info.url, Number(opts["probe-ms"]), uploading);
+    const response = await uploading;
     const text = response.text;
     const seconds = (performance.now() - t0) / 1000;
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${text.slice(0, 500)}`);
@@ -214,6 +245,13 @@ async function main(): Promise<void> {
     log(
       `server peak RSS ${peak.toFixed(0)} MB (before the upload: peak ${before.toFixed(0)} MB, resident ${idle.toFixed(0)} MB)${flags.length ? ` with ${flags.join(" ")}` : ""}`,
     );
+    if (probes.length) {
+      const sorted = [...probes].sort((a, b) => a - b);
+      const ms = (p: number) => percentile(sorted, p).toFixed(1);
+      log(
+        `/readyz during the upload (${sorted.length} probes): p50 ${ms(50)} ms, p99 ${ms(99)} ms, max ${ms(100)} ms`,
+      );
+    }
     const samples = server.stderr().match(/^bench-memory .*$/gm);
     if (samples) log(samples.join("\n"));
     log(`counts ${JSON.stringify(run.counts)}`);
