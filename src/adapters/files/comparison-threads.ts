@@ -31,6 +31,8 @@ export interface ComparisonThreadOptions {
   readonly clock: Clock;
   /** The worker's V8 heap: old generation and young generation, MB. */
   readonly heapMb?: { readonly old: number; readonly young: number };
+  /** How long a stopped worker may take to finish its chunk and close its connection (default 5 s). */
+  readonly stopGraceMs?: number;
 }
 
 const WORKER_URL = new URL("./comparison-worker.ts", import.meta.url);
@@ -39,7 +41,6 @@ const WORKER_URL = new URL("./comparison-worker.ts", import.meta.url);
  * young generation (4 MB: 1 MB semi-spaces) keeps scavenges cheap and the worker's footprint low.
  */
 const HEAP_MB = { old: 48, young: 4 };
-/** How long a stopped worker may take to finish its chunk and close its connection. */
 const STOP_GRACE_MS = 5000;
 
 export function createComparisonThreads(options: ComparisonThreadOptions): ComparisonThreads {
@@ -86,7 +87,7 @@ export function createComparisonThreads(options: ComparisonThreadOptions): Compa
       await Promise.all(
         [...running].map(async ([worker, ended]) => {
           worker.postMessage("stop");
-          const timeout = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+          const timeout = setTimeout(() => void worker.terminate(), options.stopGraceMs ?? STOP_GRACE_MS);
           await ended;
           clearTimeout(timeout);
         }),

@@ -1,0 +1,116 @@
+/**
+ * Reconciliation comparisons in worker threads (comparison-threads.ts) on both engines: the rows
+ * written through the worker's own connection; a worker out of its heap fails its run and leaves
+ * the database writable; `stop()` ends a running comparison through its connection's close, not by
+ * killing it, and refuses new ones.
+ */
+import assert from "node:assert/strict";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { finished } from "node:stream/promises";
+import { after, before, describe, test } from "node:test";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
+import {
+  type ComparisonThreads,
+  createComparisonThreads,
+} from "../../../src/adapters/files/comparison-threads.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
+import { availableEngines, createTestStore } from "../../helpers/engines.ts";
+import { createFixture } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
+
+const principal = { role: "admin", keyId: 1, operatorId: null, affiliateId: null } as const;
+const DAY = 86_400_000;
+const HEADER = "event,txid,amount,currency,occurred_at\r\n";
+
+for (const engine of await availableEngines()) {
+  describe(`comparison threads (${engine})`, () => {
+    let store: Store & { readonly url: string };
+    let operatorId: number;
+    let dir: string;
+    before(async () => {
+      store = await createTestStore(engine);
+      operatorId = (await createFixture(store)).operator.id;
+      dir = mkdtempSync(path.join(tmpdir(), "postwire-compare-"));
+    });
+    after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const threads = (options: Partial<Parameters<typeof createComparisonThreads>[0]> = {}) =>
+      createComparisonThreads({ databaseUrl: store.url, driver: {}, clock: systemClock, ...options });
+    const reconcile = (comparisons: ComparisonThreads, file: string) =>
+      reconcileEvents({ store, clock: systemClock, ids: createIds() }, principal, {
+        operatorId,
+        from: Date.now() - DAY,
+        to: Date.now() + DAY,
+        format: "csv",
+        compare: comparisons.comparer(file, "csv", 1 << 30),
+      });
+    const at = () => new Date(Date.now() - 1000).toISOString();
+
+    test("the worker writes the run's rows through its own connection and answers the counts", async () => {
+      const file = path.join(dir, "small.csv");
+      writeFileSync(
+        file,
+        `${HEADER}ftd,w1,5.00,EUR,${at()}\r\nftd,w2,6.00,EUR,${at()}\r\nftd,w1,5.00,EUR,${at()}\r\n`,
+      );
+      const comparisons = threads();
+      const run = await reconcile(comparisons, file);
+      assert.equal(run.status, "done");
+      assert.deepEqual([run.counts.missing, run.counts.duplicate], [2, 1]);
+      const rows = await store.reconciliations.rows(run.id, { limit: 10 });
+      assert.deepEqual(
+        rows.map((r) => [r.seq, r.category, r.txid]),
+        [
+          [1, "missing", "w1"],
+          [2, "missing", "w2"],
+          [3, "duplicate", "w1"],
+        ],
+      );
+      await comparisons.stop();
+    });
+
+    test("a worker out of its heap fails its run, keeps none of its rows, and the database takes writes", async () => {
+      const file = path.join(dir, "any.csv");
+      writeFileSync(file, `${HEADER}ftd,o1,5.00,EUR,${at()}\r\n`);
+      // Too small a heap to even load the comparison's code.
+      const comparisons = threads({ heapMb: { old: 8, young: 1 } });
+      await assert.rejects(reconcile(comparisons, file), /memory/);
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.equal(run?.status, "failed");
+      assert.equal(run?.error, "internal error");
+      assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
+      await store.ping();
+    });
+
+    test("stop() ends a running comparison (its run failed, none of its rows) and refuses new ones", async () => {
+      const file = path.join(dir, "large.csv");
+      const out = createWriteStream(file);
+      out.write(HEADER);
+      for (let n = 0; n < 300_000; n++) out.write(`ftd,s${n},5.00,EUR,${at()}\r\n`);
+      out.end();
+      await finished(out);
+      // No grace: a worker that did not stop on its own would hold the test until its timeout.
+      const comparisons = threads({ stopGraceMs: 3_600_000 });
+      const running = reconcile(comparisons, file);
+      const run = await until(async () => {
+        const [latest] = await store.reconciliations.list({ operatorId, limit: 1 });
+        return latest?.status === "running" &&
+          (await store.reconciliations.rows(latest.id, { limit: 1 })).length > 0
+          ? latest
+          : undefined;
+      }, "the worker's first rows");
+      await comparisons.stop();
+      await assert.rejects(running, /stopped/);
+      const stopped = await store.reconciliations.get(run.id);
+      assert.equal(stopped?.status, "failed");
+      assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
+      await store.ping();
+      await assert.rejects(reconcile(comparisons, file), /stopping/);
+    });
+  });
+}
