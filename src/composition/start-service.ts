@@ -15,7 +15,7 @@ import { createClockSkewMonitor } from "../adapters/metrics/clock-skew.ts";
 import { registerInboundMetrics } from "../adapters/metrics/inbound-metrics.ts";
 import { createServiceMetrics } from "../adapters/metrics/registry.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
-import { tuneRuntime } from "../adapters/v8-tuning.ts";
+import { releaseStartupHeap, tuneRuntime } from "../adapters/v8-tuning.ts";
 import { Catalog } from "../app/catalog.ts";
 import { createClickRecorder } from "../app/clicks/record-click.ts";
 import type { Clock, Store } from "../app/ports.ts";
@@ -179,6 +179,8 @@ export async function startService(
     sendOptions: delivery.routes.sendOptions,
     ids,
   });
+  // Started: the heap start-up grew and no longer uses is given back (idle footprint).
+  releaseStartupHeap();
 
   const server = app;
   let stopping: Promise<void> | undefined;
