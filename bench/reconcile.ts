@@ -40,6 +40,8 @@ const { values: opts } = parseArgs({
     "memory-ms": { type: "string", default: "0" },
     // Let the server idle this long after it started, before the upload.
     "idle-ms": { type: "string", default: "0" },
+    // Clicks through the service before the upload (its heap as after traffic, not just started).
+    "clicks-before": { type: "string", default: "0" },
     // During the upload, GET /readyz (a tiny commit on the service's connection) this often (0: not).
     "probe-ms": { type: "string", default: "50" },
   },
@@ -148,9 +150,14 @@ function upload(url: string, key: string, file: string): Promise<{ status: numbe
 
 /**
  * While `until` is pending, GET /readyz every `everyMs`, one at a time: the service's own commits
- * (and its event loop) while the comparison runs. Returns each answer's time in ms.
+ * (and its event loop) while the comparison runs; `sample` after each. Returns each answer's time in ms.
  */
-async function probeReady(url: string, everyMs: number, until: Promise<unknown>): Promise<number[]> {
+async function probeReady(
+  url: string,
+  everyMs: number,
+  until: Promise<unknown>,
+  sample: () => void,
+): Promise<number[]> {
   const times: number[] = [];
   let done = false;
   void until.finally(() => {
@@ -162,6 +169,7 @@ async function probeReady(url: string, everyMs: number, until: Promise<unknown>)
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`/readyz answered ${response.status}`);
     times.push(performance.now() - t0);
+    sample();
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return times;
@@ -169,6 +177,19 @@ async function probeReady(url: string, everyMs: number, until: Promise<unknown>)
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
+
+/** `count` clicks on the link, 32 at a time: the service's hot path, as traffic before the upload. */
+async function takeClicks(url: string, code: string, count: number): Promise<void> {
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next++ < count) {
+      const response = await fetch(`${url}/c/${code}?sub1=warm`, { redirect: "manual" });
+      await response.arrayBuffer();
+      if (response.status !== 302) throw new Error(`click answered ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, one));
+}
 
 /** Resident set of a process now (VmRSS), in MB. */
 const rssMb = (pid: number): number => {
@@ -223,6 +244,7 @@ async function main(): Promise<void> {
     BENCH_MEMORY_MS: opts["memory-ms"],
   });
   try {
+    await takeClicks(server.info.url, server.info.linkCode, Number(opts["clicks-before"]));
     await new Promise((resolve) => setTimeout(resolve, Number(opts["idle-ms"])));
     const before = peakRssMb(server.info.pid);
     const idle = rssMb(server.info.pid);
@@ -233,7 +255,11 @@ async function main(): Promise<void> {
     });
     t0 = performance.now();
     const uploading = upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
-    const probes = await probeReady(server.info.url, Number(opts["probe-ms"]), uploading);
+    // The highest resident set seen during the upload (VmHWM may be start-up's).
+    let uploadRss = 0;
+    const probes = await probeReady(server.info.url, Number(opts["probe-ms"]), uploading, () => {
+      uploadRss = Math.max(uploadRss, rssMb(server.info.pid));
+    });
     const response = await uploading;
     const text = response.text;
     const seconds = (performance.now() - t0) / 1000;
@@ -251,6 +277,7 @@ async function main(): Promise<void> {
       log(
         `/readyz during the upload (${sorted.length} probes): p50 ${ms(50)} ms, p99 ${ms(99)} ms, max ${ms(100)} ms`,
       );
+      log(`highest resident during the upload (sampled with each probe): ${uploadRss.toFixed(0)} MB`);
     }
     const samples = server.stderr().match(/^bench-memory .*$/gm);
     if (samples) log(samples.join("\n"));
