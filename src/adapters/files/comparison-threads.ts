@@ -12,6 +12,7 @@
 import { Worker } from "node:worker_threads";
 import type { Clock } from "../../app/ports.ts";
 import type { CompareFile, Comparison } from "../../app/reconcile/compare-file.ts";
+import { StorageUnavailableError } from "../../app/storage-errors.ts";
 import { PostwireError } from "../../domain/errors.ts";
 import type { DriverOptions } from "../storage/open-driver.ts";
 import type { ComparisonMessage, ComparisonWorkerData } from "./comparison-worker.ts";
@@ -99,5 +100,7 @@ export function createComparisonThreads(options: ComparisonThreadOptions): Compa
 function settle(outcome: ComparisonMessage): Comparison {
   if (outcome.kind === "done") return outcome.comparison;
   if (outcome.kind === "refused") throw new PostwireError(outcome.code, outcome.message, outcome.field);
+  if (outcome.kind === "unavailable")
+    throw new StorageUnavailableError(outcome.reason, undefined, outcome.commitUnknown);
   throw new Error(outcome.message);
 }

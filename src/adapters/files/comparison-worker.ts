@@ -10,10 +10,12 @@ import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { type Comparison, compareFile } from "../../app/reconcile/compare-file.ts";
 import type { ReconciliationRun } from "../../app/reconcile/reconciliation-port.ts";
+import { StorageUnavailableError } from "../../app/storage-errors.ts";
 import { PostwireError } from "../../domain/errors.ts";
 import type { ParamMapping } from "../../domain/postback-params.ts";
 import { type DriverOptions, openDriver } from "../storage/open-driver.ts";
 import { createReconciliationStore } from "../storage/reconciliation-store.ts";
+import type { SqlDriver } from "../storage/sql-driver.ts";
 import { type FileFormat, readEventFile } from "./event-file.ts";
 
 export interface ComparisonWorkerData {
@@ -38,6 +40,7 @@ export type ComparisonMessage =
       readonly message: string;
       readonly field: string | undefined;
     }
+  | { readonly kind: "unavailable"; readonly reason: string; readonly commitUnknown: boolean }
   | { readonly kind: "failed"; readonly message: string };
 
 const data = workerData as ComparisonWorkerData;
@@ -50,8 +53,9 @@ port.on("message", (message: unknown) => {
 
 const started = Date.now();
 const clock = { now: () => data.now + (Date.now() - started) };
-const db = openDriver(data.databaseUrl, data.driver);
+let db: SqlDriver | undefined;
 try {
+  db = openDriver(data.databaseUrl, data.driver);
   const compare = compareFile(
     { reconciliations: createReconciliationStore(db), clock },
     readEventFile(createReadStream(data.path), data.format, data.maxBytes),
@@ -59,10 +63,13 @@ try {
   );
   tell({ kind: "done", comparison: await compare(data.run, data.mapping) });
 } catch (error) {
-  if (error instanceof PostwireError)
+  // The database out of reach: answered 503 with the catalogue's message, as in the service's thread.
+  if (error instanceof StorageUnavailableError)
+    tell({ kind: "unavailable", reason: error.reason, commitUnknown: error.commitUnknown });
+  else if (error instanceof PostwireError)
     tell({ kind: "refused", code: error.code, message: error.message, field: error.field });
   else tell({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
 } finally {
-  await db.close();
+  await db?.close();
   port.close();
 }

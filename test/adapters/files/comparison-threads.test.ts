@@ -17,6 +17,7 @@ import {
 } from "../../../src/adapters/files/comparison-threads.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
+import { StorageUnavailableError } from "../../../src/app/storage-errors.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture } from "../../helpers/service.ts";
 import { until } from "../../helpers/until.ts";
@@ -85,6 +86,25 @@ for (const engine of await availableEngines()) {
       assert.equal(run?.error, "internal error");
       assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
       await store.ping();
+    });
+
+    test("a worker whose database is out of reach refuses its run as the service's thread does (503, the reason kept)", {
+      skip:
+        engine === "sqlite"
+          ? "PostgreSQL's: a SQLite file that cannot open fails the run (the heap test's path)"
+          : false,
+    }, async () => {
+      const file = path.join(dir, "unreachable.csv");
+      writeFileSync(file, `${HEADER}ftd,u1,5.00,EUR,${at()}\r\n`);
+      const comparisons = threads({ databaseUrl: new URL("/postwire_no_such_db", store.url).href });
+      const refused = await reconcile(comparisons, file).then(
+        () => assert.fail("compared without a database"),
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof StorageUnavailableError, String(refused));
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.equal(run?.status, "refused");
+      assert.equal(run?.error, refused.reason);
     });
 
     test("stop() ends a running comparison (its run failed, none of its rows) and refuses new ones", async () => {
