@@ -102,5 +102,8 @@ function settle(outcome: ComparisonMessage): Comparison {
   if (outcome.kind === "refused") throw new PostwireError(outcome.code, outcome.message, outcome.field);
   if (outcome.kind === "unavailable")
     throw new StorageUnavailableError(outcome.reason, undefined, outcome.commitUnknown);
-  throw new Error(outcome.message);
+  // The service logs a 500 with its error: the worker's stack says where it failed.
+  const failed = new Error(outcome.message);
+  if (outcome.stack) failed.stack = outcome.stack;
+  throw failed;
 }

@@ -41,7 +41,7 @@ export type ComparisonMessage =
       readonly field: string | undefined;
     }
   | { readonly kind: "unavailable"; readonly reason: string; readonly commitUnknown: boolean }
-  | { readonly kind: "failed"; readonly message: string };
+  | { readonly kind: "failed"; readonly message: string; readonly stack?: string | undefined };
 
 const data = workerData as ComparisonWorkerData;
 const port = parentPort!;
@@ -68,7 +68,8 @@ try {
     tell({ kind: "unavailable", reason: error.reason, commitUnknown: error.commitUnknown });
   else if (error instanceof PostwireError)
     tell({ kind: "refused", code: error.code, message: error.message, field: error.field });
-  else tell({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+  else if (error instanceof Error) tell({ kind: "failed", message: error.message, stack: error.stack });
+  else tell({ kind: "failed", message: String(error) });
 } finally {
   await db?.close();
   port.close();
