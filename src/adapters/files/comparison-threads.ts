@@ -38,8 +38,9 @@ export interface ComparisonThreadOptions {
 
 const WORKER_URL = new URL("./comparison-worker.ts", import.meta.url);
 /**
- * What a comparison needs: its live heap is a chunk of 2,000 rows and the code, ~20 MB. A small
- * young generation (4 MB: 1 MB semi-spaces) keeps scavenges cheap and the worker's footprint low.
+ * What a comparison needs: its heap holds the code and a chunk of 2,000 rows (11–24 MB used at
+ * 1 M rows). A young generation of 8 or 16 MB made the comparison no faster (bench/README.md,
+ * "Reconciliation at size"); 48 MB of old generation leaves twice the room it uses.
  */
 const HEAP_MB = { old: 48, young: 4 };
 const STOP_GRACE_MS = 5000;
