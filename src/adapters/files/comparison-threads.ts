@@ -3,7 +3,9 @@
  * validating and comparing a million rows allocates at ~40 k rows/s; in the service's own heap
  * that grew the young and old generations by ~150 MB (bench/README.md, "Reconciliation at size").
  * A worker has its own heap, capped by `resourceLimits`, and its own database connection, and
- * leaves the service's heap and its GC settings (v8-tuning.ts) alone.
+ * leaves the service's heap and its GC settings (v8-tuning.ts) alone. One runs at a time by
+ * default (SQLite has one writer, and each worker costs ~66 MB): the next upload, its file
+ * received, waits for its turn.
  *
  * A comparison settles only once its worker has exited, so its connection is closed (and SQLite's
  * write lock released) before the run is finished or its rows deleted. A worker that fails (out
@@ -21,8 +23,10 @@ import type { FileFormat } from "./event-file.ts";
 export interface ComparisonThreads {
   /** The comparison of the spooled file at `path`, in a worker thread of its own. */
   comparer(path: string, format: FileFormat, maxBytes: number): CompareFile;
-  /** Stops the comparisons still running (their runs fail) and waits until their workers have ended. */
+  /** Stops the comparisons still running or waiting (their runs fail) and waits until their workers have ended. */
   stop(): Promise<void>;
+  /** Workers alive now (at most `maxRunning`). */
+  running(): number;
 }
 
 export interface ComparisonThreadOptions {
@@ -34,6 +38,8 @@ export interface ComparisonThreadOptions {
   readonly heapMb?: { readonly old: number; readonly young: number };
   /** How long a stopped worker may take to finish its chunk and close its connection (default 5 s). */
   readonly stopGraceMs?: number;
+  /** Comparisons at once (default 1); more wait their turn, their files already received. */
+  readonly maxRunning?: number;
 }
 
 const WORKER_URL = new URL("./comparison-worker.ts", import.meta.url);
@@ -48,44 +54,71 @@ const STOP_GRACE_MS = 5000;
 export function createComparisonThreads(options: ComparisonThreadOptions): ComparisonThreads {
   const running = new Map<Worker, Promise<void>>();
   const heap = options.heapMb ?? HEAP_MB;
+  const maxRunning = options.maxRunning ?? 1;
+  // Comparisons waiting for a worker: each told when its turn comes, or that the service stops.
+  const waiting: Array<{ go: () => void; stop: () => void }> = [];
+  let slots = 0;
   let stopping = false;
+  const turn = (): Promise<void> => {
+    if (slots < maxRunning) {
+      slots++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((go, refuse) =>
+      waiting.push({ go, stop: () => refuse(new Error("the service is stopping")) }),
+    );
+  };
+  // A slot freed goes to the first comparison waiting, if any.
+  const release = () => {
+    const first = waiting.shift();
+    if (first) first.go();
+    else slots--;
+  };
   return {
-    comparer: (path, format, maxBytes) => (run, mapping) => {
-      if (stopping) return Promise.reject(new Error("the service is stopping"));
-      const workerData: ComparisonWorkerData = {
-        databaseUrl: options.databaseUrl,
-        driver: options.driver,
-        path,
-        format,
-        maxBytes,
-        run,
-        mapping,
-        now: options.clock.now(),
-      };
-      const worker = new Worker(WORKER_URL, {
-        workerData,
-        resourceLimits: { maxOldGenerationSizeMb: heap.old, maxYoungGenerationSizeMb: heap.young },
-      });
-      let outcome: ComparisonMessage | undefined;
-      worker.on("message", (message: ComparisonMessage) => {
-        outcome = message;
-      });
-      // Out of its heap (ERR_WORKER_OUT_OF_MEMORY) or an uncaught error: the exit follows.
-      worker.on("error", (error) => {
-        outcome ??= { kind: "failed", message: `comparison worker: ${error.message}` };
-      });
-      const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
-      running.set(
-        worker,
-        exited.then(() => undefined),
-      );
-      return exited.then((code) => {
+    running: () => running.size,
+    comparer: (path, format, maxBytes) => async (run, mapping) => {
+      if (stopping) throw new Error("the service is stopping");
+      await turn();
+      try {
+        // Stopped while it waited for its turn.
+        if (stopping) throw new Error("the service is stopping");
+        const workerData: ComparisonWorkerData = {
+          databaseUrl: options.databaseUrl,
+          driver: options.driver,
+          path,
+          format,
+          maxBytes,
+          run,
+          mapping,
+          now: options.clock.now(),
+        };
+        const worker = new Worker(WORKER_URL, {
+          workerData,
+          resourceLimits: { maxOldGenerationSizeMb: heap.old, maxYoungGenerationSizeMb: heap.young },
+        });
+        let outcome: ComparisonMessage | undefined;
+        worker.on("message", (message: ComparisonMessage) => {
+          outcome = message;
+        });
+        // Out of its heap (ERR_WORKER_OUT_OF_MEMORY) or an uncaught error: the exit follows.
+        worker.on("error", (error) => {
+          outcome ??= { kind: "failed", message: `comparison worker: ${error.message}` };
+        });
+        const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+        running.set(
+          worker,
+          exited.then(() => undefined),
+        );
+        const code = await exited;
         running.delete(worker);
         return settle(outcome ?? { kind: "failed", message: `comparison worker exited with code ${code}` });
-      });
+      } finally {
+        release();
+      }
     },
     async stop() {
       stopping = true;
+      for (const waiter of waiting.splice(0)) waiter.stop();
       await Promise.all(
         [...running].map(async ([worker, ended]) => {
           worker.postMessage("stop");

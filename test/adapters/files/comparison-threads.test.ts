@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { finished } from "node:stream/promises";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
 import {
   type ComparisonThreads,
@@ -52,6 +53,14 @@ for (const engine of await availableEngines()) {
         compare: comparisons.comparer(file, "csv", 1 << 30),
       });
     const at = () => new Date(Date.now() - 1000).toISOString();
+    /** A file of `count` events never received. */
+    const writeRows = async (file: string, count: number) => {
+      const out = createWriteStream(file);
+      out.write(HEADER);
+      for (let n = 0; n < count; n++) out.write(`ftd,s${n},5.00,EUR,${at()}\r\n`);
+      out.end();
+      await finished(out);
+    };
 
     test("the worker writes the run's rows through its own connection and answers the counts", async () => {
       const file = path.join(dir, "small.csv");
@@ -107,13 +116,41 @@ for (const engine of await availableEngines()) {
       assert.equal(run?.error, refused.reason);
     });
 
+    test("one comparison at a time: the second waits for the first's worker; stop() refuses one still waiting", async () => {
+      const file = path.join(dir, "medium.csv");
+      await writeRows(file, 50_000);
+      const comparisons = threads();
+      let most = 0;
+      let settled = false;
+      const both = Promise.all([reconcile(comparisons, file), reconcile(comparisons, file)]).finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        most = Math.max(most, comparisons.running());
+        await delay(2);
+      }
+      assert.deepEqual(
+        (await both).map((run) => [run.status, run.counts.missing]),
+        [
+          ["done", 50_000],
+          ["done", 50_000],
+        ],
+      );
+      assert.equal(most, 1);
+
+      const stopped = threads({ stopGraceMs: 3_600_000 });
+      // Their rejections are expected from the moment stop() is called.
+      const running = assert.rejects(reconcile(stopped, file), /stopped/);
+      const waiting = assert.rejects(reconcile(stopped, file), /stopping/);
+      await until(() => stopped.running() === 1, "the first worker");
+      await stopped.stop();
+      await Promise.all([running, waiting]);
+      assert.equal(stopped.running(), 0);
+    });
+
     test("stop() ends a running comparison (its run failed, none of its rows) and refuses new ones", async () => {
       const file = path.join(dir, "large.csv");
-      const out = createWriteStream(file);
-      out.write(HEADER);
-      for (let n = 0; n < 300_000; n++) out.write(`ftd,s${n},5.00,EUR,${at()}\r\n`);
-      out.end();
-      await finished(out);
+      await writeRows(file, 300_000);
       // No grace: a worker that did not stop on its own would hold the test until its timeout.
       const comparisons = threads({ stopGraceMs: 3_600_000 });
       const running = reconcile(comparisons, file);
