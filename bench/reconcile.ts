@@ -38,6 +38,12 @@ const { values: opts } = parseArgs({
     "node-flags": { type: "string", default: "" },
     // Print the server's process.memoryUsage() every this many ms (0: not).
     "memory-ms": { type: "string", default: "0" },
+    // Let the server idle this long after it started, before the upload.
+    "idle-ms": { type: "string", default: "0" },
+    // Clicks through the service before the upload (its heap as after traffic, not just started).
+    "clicks-before": { type: "string", default: "0" },
+    // During the upload, GET /readyz (a tiny commit on the service's connection) this often (0: not).
+    "probe-ms": { type: "string", default: "50" },
   },
 });
 const DAY = 86_400_000;
@@ -142,6 +148,49 @@ function upload(url: string, key: string, file: string): Promise<{ status: numbe
   });
 }
 
+/**
+ * While `until` is pending, GET /readyz every `everyMs`, one at a time: the service's own commits
+ * (and its event loop) while the comparison runs; `sample` after each. Returns each answer's time in ms.
+ */
+async function probeReady(
+  url: string,
+  everyMs: number,
+  until: Promise<unknown>,
+  sample: () => void,
+): Promise<number[]> {
+  const times: number[] = [];
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  while (!done && everyMs > 0) {
+    const t0 = performance.now();
+    const response = await fetch(`${url}/readyz`);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`/readyz answered ${response.status}`);
+    times.push(performance.now() - t0);
+    sample();
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return times;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
+
+/** `count` clicks on the link, 32 at a time: the service's hot path, as traffic before the upload. */
+async function takeClicks(url: string, code: string, count: number): Promise<void> {
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next++ < count) {
+      const response = await fetch(`${url}/c/${code}?sub1=warm`, { redirect: "manual" });
+      await response.arrayBuffer();
+      if (response.status !== 302) throw new Error(`click answered ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, one));
+}
+
 /** Resident set of a process now (VmRSS), in MB. */
 const rssMb = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -195,6 +244,8 @@ async function main(): Promise<void> {
     BENCH_MEMORY_MS: opts["memory-ms"],
   });
   try {
+    await takeClicks(server.info.url, server.info.linkCode, Number(opts["clicks-before"]));
+    await new Promise((resolve) => setTimeout(resolve, Number(opts["idle-ms"])));
     const before = peakRssMb(server.info.pid);
     const idle = rssMb(server.info.pid);
     const query = new URLSearchParams({
@@ -203,7 +254,13 @@ async function main(): Promise<void> {
       to: new Date(end + DAY).toISOString(),
     });
     t0 = performance.now();
-    const response = await upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    const uploading = upload(`${server.info.url}/v1/reconciliations?${query}`, key.value.secret, csv);
+    // The highest resident set seen during the upload (VmHWM may be start-up's).
+    let uploadRss = 0;
+    const probes = await probeReady(server.info.url, Number(opts["probe-ms"]), uploading, () => {
+      uploadRss = Math.max(uploadRss, rssMb(server.info.pid));
+    });
+    const response = await uploading;
     const text = response.text;
     const seconds = (performance.now() - t0) / 1000;
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${text.slice(0, 500)}`);
@@ -214,6 +271,14 @@ async function main(): Promise<void> {
     log(
       `server peak RSS ${peak.toFixed(0)} MB (before the upload: peak ${before.toFixed(0)} MB, resident ${idle.toFixed(0)} MB)${flags.length ? ` with ${flags.join(" ")}` : ""}`,
     );
+    if (probes.length) {
+      const sorted = [...probes].sort((a, b) => a - b);
+      const ms = (p: number) => percentile(sorted, p).toFixed(1);
+      log(
+        `/readyz during the upload (${sorted.length} probes): p50 ${ms(50)} ms, p99 ${ms(99)} ms, max ${ms(100)} ms`,
+      );
+      log(`highest resident during the upload (sampled with each probe): ${uploadRss.toFixed(0)} MB`);
+    }
     const samples = server.stderr().match(/^bench-memory .*$/gm);
     if (samples) log(samples.join("\n"));
     log(`counts ${JSON.stringify(run.counts)}`);

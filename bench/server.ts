@@ -9,9 +9,10 @@
  * stdout, and serves until SIGTERM/SIGINT. BENCH_ROLLUPS=off runs it without rollups. SIGHUP resets the commit counter, which is printed to
  * stderr as `bench-stats {…}` on exit.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
+import { getHeapSpaceStatistics } from "node:v8";
 import { systemClock } from "../src/adapters/clock-and-ids.ts";
 import { openDriver } from "../src/adapters/storage/open-store.ts";
 import type { Store } from "../src/app/ports.ts";
@@ -155,8 +156,19 @@ async function main(): Promise<void> {
     setInterval(() => {
       const m = process.memoryUsage();
       const mb = (n: number) => Math.round(n / 1048576);
+      // The main isolate's spaces (committed MB) and the process's anonymous and file-backed resident sets.
+      const spaces = Object.fromEntries(
+        getHeapSpaceStatistics()
+          .filter((s) =>
+            ["new_space", "old_space", "code_space", "large_object_space"].includes(s.space_name),
+          )
+          .map((s) => [s.space_name.replace("_space", ""), mb(s.space_size)]),
+      );
+      const status = readFileSync("/proc/self/status", "utf8");
+      const kb = (field: string) =>
+        mb(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024);
       process.stderr.write(
-        `bench-memory ${JSON.stringify({ rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) })}\n`,
+        `bench-memory ${JSON.stringify({ rss: mb(m.rss), anon: kb("RssAnon"), file: kb("RssFile"), shmem: kb("RssShmem"), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), ...spaces, external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) })}\n`,
       );
     }, every).unref();
 }

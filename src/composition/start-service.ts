@@ -8,6 +8,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { createIds, systemClock } from "../adapters/clock-and-ids.ts";
 import { createOutbound } from "../adapters/delivery/outbound-service.ts";
+import { type ComparisonThreads, createComparisonThreads } from "../adapters/files/comparison-threads.ts";
 import { buildServer } from "../adapters/http/build-server.ts";
 import { listenMetrics, type MetricsListener } from "../adapters/http/metrics.ts";
 import { createClockSkewMonitor } from "../adapters/metrics/clock-skew.ts";
@@ -15,7 +16,7 @@ import { registerInboundMetrics } from "../adapters/metrics/inbound-metrics.ts";
 import { createServiceMetrics } from "../adapters/metrics/registry.ts";
 import { openStore } from "../adapters/storage/open-store.ts";
 import type { SqlDriver } from "../adapters/storage/sql-driver.ts";
-import { tuneRuntime } from "../adapters/v8-tuning.ts";
+import { releaseStartupHeap, tuneRuntime } from "../adapters/v8-tuning.ts";
 import { Catalog } from "../app/catalog.ts";
 import { createClickRecorder } from "../app/clicks/record-click.ts";
 import type { Clock, Store } from "../app/ports.ts";
@@ -112,6 +113,7 @@ export async function startService(
     onAnswer: inbound.postback,
     outboundEffect: delivery.effect,
   });
+  const comparisons = comparisonThreadsFor(config, clock);
   const proxies = parseCidrList(config.trustedProxies, "TRUSTED_PROXIES");
   const clicks = createClickRecorder({
     store,
@@ -147,6 +149,7 @@ export async function startService(
     isDraining: () => draining,
     outbound: delivery.routes,
     clickSecrets: [clickSecret],
+    ...(comparisons ? { comparisons } : {}),
     // On the service's port unless METRICS_PORT gives it a listener of its own (below).
     ...(config.metricsPort === undefined ? { metrics: metricsOptions } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
@@ -180,6 +183,8 @@ export async function startService(
     sendOptions: delivery.routes.sendOptions,
     ids,
   });
+  // Started: the heap start-up grew and no longer uses is given back (idle footprint).
+  releaseStartupHeap();
 
   const server = app;
   let stopping: Promise<void> | undefined;
@@ -190,11 +195,37 @@ export async function startService(
       if (config.shutdownDrainDelayMs > 0) await (options.drainDelay ?? delay)(config.shutdownDrainDelayMs);
       await server.close();
       await metricsListener?.close();
-      await Promise.all([ingestor.drain(), clicks.drain(), jobs.stop(), delivery.dispatcher.stop()]);
+      await Promise.all([
+        ingestor.drain(),
+        clicks.drain(),
+        jobs.stop(),
+        delivery.dispatcher.stop(),
+        comparisons?.stop(),
+      ]);
       delivery.sender.close();
       await store.close();
     })();
     return stopping;
   };
   return { app: server, store, url, metricsUrl: metricsListener?.url, stop };
+}
+
+/**
+ * Reconciliation comparisons in worker threads with their own connections (comparison-threads.ts);
+ * none for an in-memory SQLite database, which another connection cannot open.
+ */
+function comparisonThreadsFor(config: Config, clock: Clock): ComparisonThreads | undefined {
+  if (config.databaseUrl === "sqlite::memory:") return undefined;
+  return createComparisonThreads({
+    databaseUrl: config.databaseUrl,
+    driver: {
+      sqliteSynchronous: config.sqliteSynchronous,
+      // A few MiB of page cache: the comparison walks indexes in order, the OS caches the file.
+      sqliteCacheKib: 4096,
+      sqliteCheckpointedElsewhere: config.sqliteCheckpointIntervalMs > 0,
+      postgresPoolSize: 2,
+      postgresQueryTimeoutMs: config.postgresQueryTimeoutMs,
+    },
+    clock,
+  });
 }

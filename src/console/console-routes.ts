@@ -15,6 +15,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ComparisonThreads } from "../adapters/files/comparison-threads.ts";
 import type { OutboundRouteDeps } from "../adapters/http/routes/admin/endpoints.ts";
 import {
   csrfMatches,
@@ -81,6 +82,8 @@ interface ConsoleDeps extends AdminDeps {
   readonly outbound?: OutboundRouteDeps | undefined;
   /** The postback pipeline, for reconciliation backfills (none: the backfill is not offered). */
   readonly ingestor?: Pick<PostbackIngestor, "backfill"> | undefined;
+  /** Worker threads for reconciliation comparisons (none: compared in the request's thread). */
+  readonly comparisons?: ComparisonThreads | undefined;
 }
 
 const HTML = "text/html; charset=utf-8";

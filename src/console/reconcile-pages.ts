@@ -11,6 +11,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ComparisonThreads } from "../adapters/files/comparison-threads.ts";
 import { FILE_FORMATS, type FileFormat } from "../adapters/files/event-file.ts";
 import { MAX_FILE_BYTES, reconcileUpload } from "../adapters/files/reconcile-upload.ts";
 import { attachmentNamed } from "../adapters/http/csv.ts";
@@ -47,7 +48,10 @@ export const RECONCILE_PAGE_PATHS: readonly string[] = [
 const LISTED = 100;
 const ROWS_PER_PAGE = 50;
 
-type Deps = AdminDeps & { readonly ingestor?: Pick<PostbackIngestor, "backfill"> | undefined };
+type Deps = AdminDeps & {
+  readonly ingestor?: Pick<PostbackIngestor, "backfill"> | undefined;
+  readonly comparisons?: ComparisonThreads | undefined;
+};
 
 /** The submitted token is the session's (constant time). */
 function csrfIs(expected: string, given: string | undefined): boolean {

@@ -1,11 +1,14 @@
 /**
  * The service's V8 settings (adapters/v8-tuning.ts): pretenuring is turned off unless the process's
- * command line already decides it, and the flag really changes where V8 allocates.
+ * command line already decides it, and the flag really changes where V8 allocates; after start-up
+ * the heap it grew is given back.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { namesPretenuring, runtimeFlags } from "../../src/adapters/v8-tuning.ts";
+import { getHeapSpaceStatistics } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { namesPretenuring, releaseStartupHeap, runtimeFlags } from "../../src/adapters/v8-tuning.ts";
 
 test("turns allocation-site pretenuring off by default", () => {
   assert.deepEqual(runtimeFlags([]), ["--no-allocation-site-pretenuring"]);
@@ -59,4 +62,20 @@ test("applied at run time, it takes effect: objects that survive stop going stra
   const tuned = Array.from({ length: runs }, () => scavenges("tuned"));
   assert.ok(Math.max(...untuned) <= 2, `V8's default pretenures the site: ${untuned} scavenges`);
   assert.ok(Math.min(...tuned) >= 5, `tuned, the objects stay young: ${tuned} scavenges`);
+});
+
+test("after start-up, the young generation start-up grew is given back, and no context gets gc", () => {
+  const committedMb = (space: string) =>
+    (getHeapSpaceStatistics().find((s) => s.space_name === space)?.space_size ?? 0) / 1048576;
+  // Allocating as start-up does grows the young generation to its maximum (16 MB here at least).
+  let kept: object[] = [];
+  for (let i = 0; i < 3_000_000; i++) {
+    kept.push({ i, text: `row ${i}` });
+    if (kept.length > 100_000) kept = [];
+  }
+  assert.ok(committedMb("new_space") >= 16, `grown: ${committedMb("new_space")} MB`);
+  releaseStartupHeap();
+  assert.ok(committedMb("new_space") <= 8, `given back: ${committedMb("new_space")} MB`);
+  assert.equal(runInNewContext("typeof gc"), "undefined");
+  assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
 });

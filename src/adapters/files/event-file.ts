@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { TextDecoder } from "node:util";
 import { type CsvError, type Options, parse } from "csv-parse";
-import type { EventFile, FileRow } from "../../app/reconcile/reconcile-events.ts";
+import type { EventFile, FileRow } from "../../app/reconcile/compare-file.ts";
 import { PostwireError } from "../../domain/errors.ts";
 
 export const FILE_FORMATS = ["csv", "jsonl"] as const;

@@ -13,6 +13,8 @@ import { pipeline } from "node:stream/promises";
 import { PostwireError } from "../../domain/errors.ts";
 
 export interface Spooled {
+  /** Where the file is (a worker thread reads it from there). */
+  readonly path: string;
   /** The file's bytes, read back as a stream. */
   open(): AsyncIterable<Uint8Array>;
   /** Deletes the temporary file. */
@@ -39,5 +41,5 @@ export async function spool(source: AsyncIterable<Uint8Array>, maxBytes: number)
     await remove();
     throw error;
   }
-  return { open: () => createReadStream(file), remove };
+  return { path: file, open: () => createReadStream(file), remove };
 }

@@ -9,6 +9,7 @@ import type { ClickRecorder } from "../../app/clicks/record-click.ts";
 import type { PostbackIngestor } from "../../app/ingest/ingest-postback.ts";
 import type { Clock, Ids, Store } from "../../app/ports.ts";
 import { consoleRoutes } from "../../console/console-routes.ts";
+import type { ComparisonThreads } from "../files/comparison-threads.ts";
 import { createClientErrorHandler, errorHandler, sendError } from "./error-handler.ts";
 import { createHotRoutes, type HotRoutes } from "./hot-routes.ts";
 import { type MetricsOptions, metricsRoute } from "./metrics.ts";
@@ -43,6 +44,8 @@ export interface ServerDeps {
   readonly metrics?: MetricsOptions;
   /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
   readonly logStream?: { write(line: string): void };
+  /** Worker threads for reconciliation comparisons (none: compared in the request's thread). */
+  readonly comparisons?: ComparisonThreads;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clickSecrets: deps.clickSecrets,
     outbound: deps.outbound,
     ingestor: deps.ingestor,
+    comparisons: deps.comparisons,
   });
   // First of the API, so that it sees every route registered after it.
   await app.register(openApiRoutes, { publicUrl: deps.publicUrl });
@@ -145,6 +149,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ingestor: deps.ingestor,
     ...(deps.outbound ? { outbound: deps.outbound } : {}),
     ...(deps.clickSecrets ? { clickSecrets: deps.clickSecrets } : {}),
+    ...(deps.comparisons ? { comparisons: deps.comparisons } : {}),
   });
   hotRoutes = createHotRoutes({
     ingestor: deps.ingestor,

@@ -1,50 +1,17 @@
 /**
  * Use case: compare an operator's own list of events for a period with what was received
- * (docs/reconciliation.md). The file is read row by row (never whole) and compared in chunks:
- * each chunk's txids are looked up by (operator, txid), its rows written to the run; then the
- * conversions of the period no row names are added as extras, and the run is summarised. Every
- * row is validated as a live postback would be; a refused row is reported with its line and the
- * run goes on.
+ * (docs/reconciliation.md). The run is created, its file compared (compare-file.ts: in this
+ * thread, or in a worker thread as the service does it) and the run finished with what was found;
+ * a comparison that fails leaves the run refused or failed, with none of its rows.
  */
 import { PostwireError } from "../../domain/errors.ts";
 import type { Operator, Principal } from "../../domain/model.ts";
-import {
-  LIMITS,
-  type ParamMapping,
-  type PostbackFields,
-  parsePostbackParams,
-} from "../../domain/postback-params.ts";
-import {
-  contractPairs,
-  differencesOf,
-  RECONCILIATION_CATEGORIES,
-  type ReceivedEvent,
-  type ReconciliationCategory,
-  utcDay,
-} from "../../domain/reconciliation.ts";
-import { isUnstorable } from "../../domain/storable-text.ts";
+import type { ParamMapping } from "../../domain/postback-params.ts";
 import { checkMapping } from "../admin/mapping.ts";
 import { allowRoles, notFound, seesOperator } from "../admin/scope.ts";
 import type { Clock, Ids, Store } from "../ports.ts";
-import type {
-  CategoryCounts,
-  DaySummary,
-  ReconciliationRun,
-  ReconciliationStore,
-  ResultRow,
-} from "./reconciliation-port.ts";
-
-/** One line of the operator's file as the reader (adapters) gives it. */
-export type FileRow =
-  | { readonly line: number; readonly pairs: ReadonlyArray<readonly [string, string]> }
-  | { readonly line: number; readonly error: string };
-
-/** The operator's file, read as it streams; `digest` is complete once `rows` is exhausted. */
-export interface EventFile {
-  readonly format: "csv" | "jsonl";
-  readonly rows: AsyncIterable<FileRow>;
-  digest(): { readonly sha256: string; readonly bytes: number };
-}
+import { type CompareFile, emptyCounts } from "./compare-file.ts";
+import type { ReconciliationRun } from "./reconciliation-port.ts";
 
 export interface ReconcileRequest {
   readonly operatorId: number;
@@ -52,9 +19,9 @@ export interface ReconcileRequest {
   readonly to: number;
   /** Column renames (their name → ours) over the operator's own parameter mapping. */
   readonly columns?: Readonly<Record<string, string>>;
-  readonly file: EventFile;
-  /** Told the rows read so far, every chunk (a progress bar). */
-  readonly onProgress?: (rows: number) => void;
+  readonly format: ReconciliationRun["format"];
+  /** Compares the file with the run (compare-file.ts `compareFile`, or a worker thread's). */
+  readonly compare: CompareFile;
 }
 
 export interface ReconcileDeps {
@@ -62,12 +29,6 @@ export interface ReconcileDeps {
   readonly clock: Clock;
   readonly ids: Ids;
 }
-
-/** Rows compared per look-up and per write. */
-const CHUNK = 2000;
-
-export const emptyCounts = (): CategoryCounts =>
-  Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
 
 /** The operator whose events `principal` may reconcile (403 for an affiliate key, else 404). */
 export async function operatorToReconcile(
@@ -99,7 +60,7 @@ export async function reconcileEvents(
     operatorId: operator.id,
     from: request.from,
     to: request.to,
-    format: request.file.format,
+    format: request.format,
     fileSha256: "",
     fileBytes: 0,
     status: "running",
@@ -111,34 +72,9 @@ export async function reconcileEvents(
     finishedAt: null,
   };
   await store.create(run);
-  const tally = new Tally();
-  let seq = 0;
   try {
-    let chunk: FileRow[] = [];
-    const flush = async () => {
-      const rows = await compareChunk(deps, run, mapping, chunk, seq);
-      seq += chunk.length;
-      tally.add(rows);
-      await store.insertRows(run.id, rows);
-      chunk = [];
-      request.onProgress?.(seq);
-    };
-    for await (const row of request.file.rows) {
-      chunk.push(row);
-      if (chunk.length >= CHUNK) await flush();
-    }
-    if (chunk.length) await flush();
-    await addExtras(store, run, seq, tally);
-    const { sha256, bytes } = request.file.digest();
-    const result = {
-      status: "done" as const,
-      error: null,
-      counts: tally.counts,
-      summary: tally.summary(),
-      fileSha256: sha256,
-      fileBytes: bytes,
-      finishedAt: deps.clock.now(),
-    };
+    const found = await request.compare(run, mapping);
+    const result = { status: "done" as const, error: null, ...found, finishedAt: deps.clock.now() };
     await store.finish(run.id, result);
     return { ...run, ...result };
   } catch (error) {
@@ -156,154 +92,4 @@ export async function reconcileEvents(
     });
     throw error;
   }
-}
-
-/**
- * The run's counts, and per UTC day and event type, kept as rows are decided: as many entries as
- * days × event types, however many rows (a GROUP BY over the rows would sort them all).
- */
-class Tally {
-  readonly counts = emptyCounts();
-  private readonly byDay = new Map<string, DaySummary>();
-
-  add(rows: readonly ResultRow[]): void {
-    for (const row of rows) {
-      this.counts[row.category]++;
-      if (row.occurredAt === null || row.event === null) continue;
-      const day = utcDay(row.occurredAt);
-      const key = `${day}\u0000${row.event}`;
-      let entry = this.byDay.get(key);
-      if (!entry) {
-        entry = { day, event: row.event, counts: emptyCounts() };
-        this.byDay.set(key, entry);
-      }
-      entry.counts[row.category]++;
-    }
-  }
-
-  summary(): DaySummary[] {
-    return [...this.byDay.values()].sort((a, b) =>
-      a.day === b.day ? (a.event < b.event ? -1 : 1) : a.day < b.day ? -1 : 1,
-    );
-  }
-}
-
-/** Conversions of the period the file does not name, a page at a time, numbered after the file's rows. */
-async function addExtras(
-  store: ReconciliationStore,
-  run: ReconciliationRun,
-  fileRows: number,
-  tally: Tally,
-): Promise<void> {
-  let seq = fileRows;
-  for (let after: { at: number; id: string } | undefined; ; ) {
-    const page = await store.extras(run, after, CHUNK);
-    if (!page.length) return;
-    const rows = page.map(
-      (e): ResultRow => ({
-        seq: ++seq,
-        category: "extra",
-        line: null,
-        txid: e.txid,
-        event: e.event,
-        occurredAt: e.occurredAt,
-        fields: null,
-        differences: null,
-        error: null,
-        conversionId: e.conversionId,
-        backfillCode: null,
-      }),
-    );
-    await store.insertRows(run.id, rows);
-    tally.add(rows);
-    const last = page[page.length - 1]!;
-    after = { at: last.occurredAt, id: last.conversionId };
-  }
-}
-
-/**
- * The txid a refused row names, if a usable one: shown with the row, and it keeps the conversion
- * received under it from being counted as an extra.
- */
-function namedTxid(pairs: ReadonlyArray<readonly [string, string]>, mapping: ParamMapping): string | null {
-  const pair = pairs.find(
-    ([name]) => (Object.hasOwn(mapping.params, name) ? mapping.params[name] : name) === "txid",
-  );
-  const txid = pair?.[1];
-  return txid && txid.length <= LIMITS.maxIdLength && !isUnstorable(txid) ? txid : null;
-}
-
-/** A file row validated as a postback: its fields, or why it was refused. */
-type Parsed =
-  | { readonly row: FileRow; readonly fields: PostbackFields; readonly error?: undefined }
-  | { readonly row: FileRow; readonly error: string; readonly fields?: undefined };
-
-/** Decides a chunk of file rows; `before` is the seq of the row preceding the chunk. */
-async function compareChunk(
-  deps: ReconcileDeps,
-  run: ReconciliationRun,
-  mapping: ParamMapping,
-  chunk: readonly FileRow[],
-  before: number,
-): Promise<ResultRow[]> {
-  const now = deps.clock.now();
-  const parsed = chunk.map((row): Parsed => {
-    if ("error" in row) return { row, error: row.error };
-    const fields = parsePostbackParams(row.pairs, mapping, now);
-    if (!fields.ok) return { row, error: fields.error.message };
-    if (!fields.value.occurredAtGiven)
-      return { row, error: "occurred_at is required in a reconciliation file." };
-    return { row, fields: fields.value };
-  });
-  const txids = [...new Set(parsed.flatMap((p) => (p.fields ? [p.fields.txid] : [])))];
-  const store = deps.store.reconciliations;
-  const [received, seen] = await Promise.all([
-    store.received(run.operatorId, txids),
-    store.seen(run.id, txids),
-  ]);
-  const byTxid = new Map<string, ReceivedEvent>(received.map((r) => [r.txid, r]));
-  const here = new Set<string>();
-  return parsed.map((p, i): ResultRow => {
-    const base = {
-      seq: before + i + 1,
-      line: p.row.line,
-      differences: null,
-      error: null,
-      conversionId: null,
-      backfillCode: null,
-    };
-    if (!p.fields)
-      return {
-        ...base,
-        category: "malformed",
-        txid: "pairs" in p.row ? namedTxid(p.row.pairs, mapping) : null,
-        event: null,
-        occurredAt: null,
-        fields: null,
-        error: `line ${p.row.line}: ${p.error}`,
-      };
-    const { fields } = p;
-    const row = {
-      ...base,
-      txid: fields.txid,
-      event: fields.event,
-      occurredAt: fields.occurredAt,
-      fields: null,
-    };
-    if (seen.has(fields.txid) || here.has(fields.txid))
-      return { ...row, category: "duplicate", error: `txid ${fields.txid} is in the file more than once.` };
-    here.add(fields.txid);
-    if (fields.test) return { ...row, category: "test" };
-    const stored = byTxid.get(fields.txid);
-    // Only a missing row is ever ingested: only its fields are kept.
-    if (!stored) return { ...row, category: "missing", fields: contractPairs(fields) };
-    const differences = differencesOf(fields, stored);
-    const category: ReconciliationCategory = differences.length ? "mismatched" : "matched";
-    return {
-      ...row,
-      category,
-      conversionId: stored.conversionId,
-      differences: differences.length ? differences : null,
-    };
-  });
 }

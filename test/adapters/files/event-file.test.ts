@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { readEventFile } from "../../../src/adapters/files/event-file.ts";
-import type { FileRow } from "../../../src/app/reconcile/reconcile-events.ts";
+import type { FileRow } from "../../../src/app/reconcile/compare-file.ts";
 
 /** The bytes cut every `size` bytes (1: every byte its own chunk, splitting every character). */
 async function* chunksOf(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {

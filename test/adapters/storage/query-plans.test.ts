@@ -31,6 +31,7 @@ import { createOutboundEffect } from "../../../src/app/delivery/outbound-effect.
 import type { PostbackIngestor } from "../../../src/app/ingest/ingest-postback.ts";
 import type { Store } from "../../../src/app/ports.ts";
 import { backfillMissing } from "../../../src/app/reconcile/backfill-missing.ts";
+import { compareFile } from "../../../src/app/reconcile/compare-file.ts";
 import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
 import { issueClickId } from "../../../src/domain/click-id.ts";
 import { periodOf } from "../../../src/domain/commissions/exact.ts";
@@ -305,7 +306,11 @@ async function reconcileAndBackfill(
     operatorId,
     from: Date.now() - 400 * DAY,
     to: Date.now() + 400 * DAY,
-    file: readEventFile(Readable.from([Buffer.from(csv)]), "csv", 1 << 20),
+    format: "csv",
+    compare: compareFile(
+      { reconciliations: store.reconciliations, clock },
+      readEventFile(Readable.from([Buffer.from(csv)]), "csv", 1 << 20),
+    ),
   });
   recording.by = "request";
   await store.reconciliations.get(run.id);

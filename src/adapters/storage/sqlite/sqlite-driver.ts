@@ -23,6 +23,10 @@ export interface SqliteOptions {
   readonly walRestartBytes?: number;
   /** The checkpoint worker failed and commits checkpoint again (for the service's log). */
   readonly onCheckpointFailure?: (reason: string) => void;
+  /** Page cache of the connection, KiB (default 16 MiB). */
+  readonly cacheKib?: number;
+  /** Another connection (the service's checkpointer) checkpoints: none inside this one's commits. */
+  readonly checkpointedElsewhere?: boolean;
 }
 
 /** A WAL larger than this is truncated back to it when it restarts (after a full checkpoint). */
@@ -40,7 +44,8 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDri
   // 16 MiB of page cache: the hot path works at the right edge of its indexes; reads at size walk
   // pages the OS caches anyway. 64 MiB added ~45 MB of resident memory after one long export
   // (bench/README.md, "Memory").
-  db.exec("PRAGMA cache_size = -16384");
+  db.exec(`PRAGMA cache_size = -${options.cacheKib ?? 16384}`);
+  if (options.checkpointedElsewhere) db.exec("PRAGMA wal_autocheckpoint = 0");
   const driver = new SqliteDriver(
     db,
     file === ":memory:" ? undefined : path.dirname(path.resolve(file)),

@@ -9,6 +9,7 @@ import type { AdminDeps } from "../../../../app/admin/deps.ts";
 import { planCacheFor } from "../../../../app/commissions/plan-cache.ts";
 import type { PostbackIngestor } from "../../../../app/ingest/ingest-postback.ts";
 import { ROLES } from "../../../../domain/model.ts";
+import type { ComparisonThreads } from "../../../files/comparison-threads.ts";
 import { principalOf, requireApiKey } from "../../api-auth.ts";
 import { errorHandler, sendError } from "../../error-handler.ts";
 import { affiliateRoutes } from "./affiliates.ts";
@@ -83,6 +84,8 @@ export async function adminRoutes(
     readonly clickSecrets?: readonly Uint8Array[];
     /** The postback pipeline, for reconciliation backfills (none: no reconciliation routes). */
     readonly ingestor?: Pick<PostbackIngestor, "backfill">;
+    /** Worker threads for reconciliation comparisons (none: compared in the request's thread). */
+    readonly comparisons?: ComparisonThreads;
   },
 ): Promise<void> {
   // Only the dependencies travel on: the register options (prefix…) must not reach the children.
@@ -110,7 +113,12 @@ export async function adminRoutes(
   ]) {
     await app.register(routes, deps);
   }
-  if (options.ingestor) await app.register(reconciliationRoutes, { ...deps, ingestor: options.ingestor });
+  if (options.ingestor)
+    await app.register(reconciliationRoutes, {
+      ...deps,
+      ingestor: options.ingestor,
+      comparisons: options.comparisons,
+    });
   if (options.outbound) {
     await app.register(endpointRoutes, { ...deps, ...options.outbound });
     // Alert webhooks are called through the same egress guard and sender.

@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import Type from "typebox";
 import type { BackfillDeps } from "../../../../app/reconcile/backfill-missing.ts";
-import { operatorToReconcile, type ReconcileDeps } from "../../../../app/reconcile/reconcile-events.ts";
+import { operatorToReconcile } from "../../../../app/reconcile/reconcile-events.ts";
 import type { ReconciliationRun, ResultRow } from "../../../../app/reconcile/reconciliation-port.ts";
 import {
   getReconciliation,
@@ -17,7 +17,7 @@ import {
 import { PostwireError } from "../../../../domain/errors.ts";
 import { COMPARED_FIELDS, RECONCILIATION_CATEGORIES } from "../../../../domain/reconciliation.ts";
 import { FILE_FORMATS, type FileFormat } from "../../../files/event-file.ts";
-import { reconcileUpload } from "../../../files/reconcile-upload.ts";
+import { reconcileUpload, type UploadDeps } from "../../../files/reconcile-upload.ts";
 import { principalOf } from "../../api-auth.ts";
 import { attachmentNamed } from "../../csv.ts";
 import { idAfter, pageOf, timeBefore } from "../../cursor.ts";
@@ -154,7 +154,7 @@ const formatOf = (given: FileFormat | undefined, contentType: string | undefined
 
 export async function reconciliationRoutes(
   app: FastifyInstance,
-  deps: ReconcileDeps & Pick<BackfillDeps, "ingestor">,
+  deps: UploadDeps & Pick<BackfillDeps, "ingestor">,
 ): Promise<void> {
   // The file is the body: handed over as the stream it is (read row by row, never buffered), so
   // the service's small body limit does not apply; readEventFile stops at MAX_FILE_BYTES.

@@ -1,0 +1,173 @@
+/**
+ * Reconciliation comparisons in worker threads (comparison-threads.ts) on both engines: the rows
+ * written through the worker's own connection; a worker out of its heap fails its run and leaves
+ * the database writable; `stop()` ends a running comparison through its connection's close, not by
+ * killing it, and refuses new ones.
+ */
+import assert from "node:assert/strict";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { finished } from "node:stream/promises";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
+import {
+  type ComparisonThreads,
+  createComparisonThreads,
+} from "../../../src/adapters/files/comparison-threads.ts";
+import type { Store } from "../../../src/app/ports.ts";
+import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
+import { StorageUnavailableError } from "../../../src/app/storage-errors.ts";
+import { availableEngines, createTestStore } from "../../helpers/engines.ts";
+import { createFixture } from "../../helpers/service.ts";
+import { until } from "../../helpers/until.ts";
+
+const principal = { role: "admin", keyId: 1, operatorId: null, affiliateId: null } as const;
+const DAY = 86_400_000;
+const HEADER = "event,txid,amount,currency,occurred_at\r\n";
+
+for (const engine of await availableEngines()) {
+  describe(`comparison threads (${engine})`, () => {
+    let store: Store & { readonly url: string };
+    let operatorId: number;
+    let dir: string;
+    before(async () => {
+      store = await createTestStore(engine);
+      operatorId = (await createFixture(store)).operator.id;
+      dir = mkdtempSync(path.join(tmpdir(), "postwire-compare-"));
+    });
+    after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const threads = (options: Partial<Parameters<typeof createComparisonThreads>[0]> = {}) =>
+      createComparisonThreads({ databaseUrl: store.url, driver: {}, clock: systemClock, ...options });
+    const reconcile = (comparisons: ComparisonThreads, file: string) =>
+      reconcileEvents({ store, clock: systemClock, ids: createIds() }, principal, {
+        operatorId,
+        from: Date.now() - DAY,
+        to: Date.now() + DAY,
+        format: "csv",
+        compare: comparisons.comparer(file, "csv", 1 << 30),
+      });
+    const at = () => new Date(Date.now() - 1000).toISOString();
+    /** A file of `count` events never received. */
+    const writeRows = async (file: string, count: number) => {
+      const out = createWriteStream(file);
+      out.write(HEADER);
+      for (let n = 0; n < count; n++) out.write(`ftd,s${n},5.00,EUR,${at()}\r\n`);
+      out.end();
+      await finished(out);
+    };
+
+    test("the worker writes the run's rows through its own connection and answers the counts", async () => {
+      const file = path.join(dir, "small.csv");
+      writeFileSync(
+        file,
+        `${HEADER}ftd,w1,5.00,EUR,${at()}\r\nftd,w2,6.00,EUR,${at()}\r\nftd,w1,5.00,EUR,${at()}\r\n`,
+      );
+      const comparisons = threads();
+      const run = await reconcile(comparisons, file);
+      assert.equal(run.status, "done");
+      assert.deepEqual([run.counts.missing, run.counts.duplicate], [2, 1]);
+      const rows = await store.reconciliations.rows(run.id, { limit: 10 });
+      assert.deepEqual(
+        rows.map((r) => [r.seq, r.category, r.txid]),
+        [
+          [1, "missing", "w1"],
+          [2, "missing", "w2"],
+          [3, "duplicate", "w1"],
+        ],
+      );
+      await comparisons.stop();
+    });
+
+    test("a worker out of its heap fails its run, keeps none of its rows, and the database takes writes", async () => {
+      const file = path.join(dir, "any.csv");
+      writeFileSync(file, `${HEADER}ftd,o1,5.00,EUR,${at()}\r\n`);
+      // Too small a heap to even load the comparison's code.
+      const comparisons = threads({ heapMb: { old: 8, young: 1 } });
+      await assert.rejects(reconcile(comparisons, file), /memory/);
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.equal(run?.status, "failed");
+      assert.equal(run?.error, "internal error");
+      assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
+      await store.ping();
+    });
+
+    test("a worker whose database is out of reach refuses its run as the service's thread does (503, the reason kept)", {
+      skip:
+        engine === "sqlite"
+          ? "PostgreSQL's: a SQLite file that cannot open fails the run (the heap test's path)"
+          : false,
+    }, async () => {
+      const file = path.join(dir, "unreachable.csv");
+      writeFileSync(file, `${HEADER}ftd,u1,5.00,EUR,${at()}\r\n`);
+      const comparisons = threads({ databaseUrl: new URL("/postwire_no_such_db", store.url).href });
+      const refused = await reconcile(comparisons, file).then(
+        () => assert.fail("compared without a database"),
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof StorageUnavailableError, String(refused));
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.equal(run?.status, "refused");
+      assert.equal(run?.error, refused.reason);
+    });
+
+    test("one comparison at a time: the second waits for the first's worker; stop() refuses one still waiting", async () => {
+      const file = path.join(dir, "medium.csv");
+      await writeRows(file, 50_000);
+      const comparisons = threads();
+      let most = 0;
+      let settled = false;
+      const both = Promise.all([reconcile(comparisons, file), reconcile(comparisons, file)]).finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        most = Math.max(most, comparisons.running());
+        await delay(2);
+      }
+      assert.deepEqual(
+        (await both).map((run) => [run.status, run.counts.missing]),
+        [
+          ["done", 50_000],
+          ["done", 50_000],
+        ],
+      );
+      assert.equal(most, 1);
+
+      const stopped = threads({ stopGraceMs: 3_600_000 });
+      // Their rejections are expected from the moment stop() is called.
+      const running = assert.rejects(reconcile(stopped, file), /stopped/);
+      const waiting = assert.rejects(reconcile(stopped, file), /stopping/);
+      await until(() => stopped.running() === 1, "the first worker");
+      await stopped.stop();
+      await Promise.all([running, waiting]);
+      assert.equal(stopped.running(), 0);
+    });
+
+    test("stop() ends a running comparison (its run failed, none of its rows) and refuses new ones", async () => {
+      const file = path.join(dir, "large.csv");
+      await writeRows(file, 300_000);
+      // No grace: a worker that did not stop on its own would hold the test until its timeout.
+      const comparisons = threads({ stopGraceMs: 3_600_000 });
+      const running = reconcile(comparisons, file);
+      const run = await until(async () => {
+        const [latest] = await store.reconciliations.list({ operatorId, limit: 1 });
+        return latest?.status === "running" &&
+          (await store.reconciliations.rows(latest.id, { limit: 1 })).length > 0
+          ? latest
+          : undefined;
+      }, "the worker's first rows");
+      await comparisons.stop();
+      await assert.rejects(running, /stopped/);
+      const stopped = await store.reconciliations.get(run.id);
+      assert.equal(stopped?.status, "failed");
+      assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
+      await store.ping();
+      await assert.rejects(reconcile(comparisons, file), /stopping/);
+    });
+  });
+}
