@@ -206,6 +206,8 @@ async function seedLogs(
   const code =
     kind === "accepted" ? "'accepted'" : "CASE WHEN n % 10 = 0 THEN 'invalid_signature' ELSE 'accepted' END";
   const status = kind === "accepted" ? "200" : "CASE WHEN n % 10 = 0 THEN 401 ELSE 200 END";
+  const outcome =
+    kind === "accepted" ? "'accepted'" : "CASE WHEN n % 10 = 0 THEN 'rejected' ELSE 'accepted' END";
   const prefix = kind === "accepted" ? "srq" : "srt";
   const conversion = kind === "accepted" ? `'scv' || ${pad("n", e)}` : "NULL";
   await chunked(
@@ -213,10 +215,10 @@ async function seedLogs(
     range.from,
     range.to,
     (s) => `${s.with}INSERT INTO request_log (id, received_at, operator_id, method, path, ip, status, code,
-        reason, latency_us, txid, conversion_id, raw)
+        reason, latency_us, txid, conversion_id, raw, outcome)
       SELECT '${prefix}' || ${pad("n", e)}, ${at}, ${t.operatorId}, 'GET', '/v1/postback/${t.operatorKey}',
         '203.0.113.7', ${status}, ${code}, NULL, 900 + n % 500, '${kind === "accepted" ? "stx" : "srx"}' || ${pad("n", e)},
-        ${conversion}, ${raw} FROM ${s.from}`,
+        ${conversion}, ${raw}, ${outcome} FROM ${s.from}`,
     () => timeParams(range),
   );
 }

@@ -1,6 +1,7 @@
 /** Builders for the high-volume records (conversions, players, request log, clicks) in storage tests. */
 import type { IngestTx, OperatorKey } from "../../src/app/ingest/ingest-port.ts";
 import type { ClickRow, ConversionRow, PlayerRow, RequestLogRow } from "../../src/app/records.ts";
+import { requestOutcome } from "../../src/domain/request-outcome.ts";
 
 let sequence = 0;
 /** A unique id with a prefix, sortable in creation order within one test process. */
@@ -48,7 +49,10 @@ export function playerRow(overrides: Partial<PlayerRow> = {}): PlayerRow {
   };
 }
 
+/** A logged request; its outcome, unless given, is the one its status and code make (request-outcome.ts). */
 export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLogRow {
+  const status = overrides.status ?? 200;
+  const code = overrides.code ?? "accepted";
   return {
     id: uniqueId("rq"),
     receivedAt: 1_760_000_000_000,
@@ -64,7 +68,7 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     conversionId: null,
     raw: JSON.stringify({ method: "GET", query: "event=ftd", headers: {}, body: "" }),
     programId: 10,
-    outcome: "accepted",
+    outcome: requestOutcome({ status, code, unattributed: false, test: false }),
     answer: '{"code":"accepted"}',
     ...overrides,
   };
