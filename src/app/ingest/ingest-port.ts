@@ -21,7 +21,7 @@ export interface PlayerKey {
 }
 
 /** What one ingest batch writes besides its effects. */
-export interface BatchRecords {
+interface BatchRecords {
   readonly conversions: readonly ConversionRow[];
   readonly players: readonly PlayerRow[];
   readonly logs: readonly RequestLogRow[];

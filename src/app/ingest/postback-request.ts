@@ -112,7 +112,7 @@ export function authenticateRequest(
 }
 
 /** The most body bytes kept as signature evidence (a bigger body is kept cut, and says so). */
-export const SIGNED_BODY_LIMIT = 65_536;
+const SIGNED_BODY_LIMIT = 65_536;
 
 /** Signature failures whose material is kept (a missing signature has nothing to check). */
 const KEPT_FAILURES: ReadonlySet<string> = new Set(["invalid_signature", "signature_expired"]);

@@ -18,13 +18,13 @@ import {
 import type { PostbackRequest } from "./postback-request.ts";
 
 /** The header that asks for a validate-only run (the whole pipeline, nothing stored). */
-export const VALIDATE_ONLY_HEADER = "postwire-validate-only";
+const VALIDATE_ONLY_HEADER = "postwire-validate-only";
 
 /** How the request log marks a validate-only run (before the answer's own reason, if any). */
 export const VALIDATE_ONLY_REASON = "Validate-only: nothing stored.";
 
 /** The header that asks for the trace of a live postback (kept like a test postback's). */
-export const TRACE_HEADER = "postwire-trace";
+const TRACE_HEADER = "postwire-trace";
 
 /** Whether a flag header is set (`1` or `true`). */
 function flagHeader(request: Pick<PostbackRequest, "headers">, name: string): boolean {
@@ -34,7 +34,7 @@ function flagHeader(request: Pick<PostbackRequest, "headers">, name: string): bo
 }
 
 /** Whether the request asks for a validate-only run (`Postwire-Validate-Only: 1` or `true`). */
-export function wantsValidateOnly(request: Pick<PostbackRequest, "headers">): boolean {
+function wantsValidateOnly(request: Pick<PostbackRequest, "headers">): boolean {
   return flagHeader(request, VALIDATE_ONLY_HEADER);
 }
 

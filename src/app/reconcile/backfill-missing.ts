@@ -24,7 +24,7 @@ export interface BackfillDeps {
   readonly ingestor: { backfill(request: BackfillRequest): Promise<PostbackAnswer> };
 }
 
-export interface BackfillResult {
+interface BackfillResult {
   readonly reconciliationId: string;
   /** The record of this backfill (GET /v1/reconciliations/{id}/backfills). */
   readonly backfillId: string;

@@ -53,12 +53,12 @@ export interface Comparison {
 /** Compares the run's file with what was received, writing the run's rows as it goes. */
 export type CompareFile = (run: ReconciliationRun, mapping: ParamMapping) => Promise<Comparison>;
 
-export interface CompareDeps {
+interface CompareDeps {
   readonly reconciliations: ReconciliationStore;
   readonly clock: Clock;
 }
 
-export interface CompareOptions {
+interface CompareOptions {
   /** Told the rows read so far, every chunk (a progress bar). */
   readonly onProgress?: (rows: number) => void;
   /** Aborted: the comparison stops before its next chunk, with the signal's reason. */

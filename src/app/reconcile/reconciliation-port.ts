@@ -4,7 +4,7 @@
  */
 import type { Difference, ReceivedEvent, ReconciliationCategory } from "../../domain/reconciliation.ts";
 
-export const RUN_STATUSES = ["running", "done", "failed", "refused"] as const;
+const RUN_STATUSES = ["running", "done", "failed", "refused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** How many rows of a run fell in each category. */
@@ -90,7 +90,7 @@ export interface BackfillRow {
 }
 
 /** A conversion received in the period that the file does not name. */
-export interface ExtraEvent {
+interface ExtraEvent {
   readonly conversionId: string;
   readonly txid: string;
   readonly event: string;

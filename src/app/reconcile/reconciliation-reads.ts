@@ -46,7 +46,7 @@ export async function reconciliationRows(
 }
 
 /** Backfills kept per run that are listed (a run is backfilled a few times, not thousands). */
-export const BACKFILLS_LISTED = 100;
+const BACKFILLS_LISTED = 100;
 
 /** A run's backfills, newest first. */
 export async function listBackfills(
