@@ -305,8 +305,14 @@ async function peakPhase(
   const lastRps = new Map<string, number>();
   for (let round = 1; round <= opts.rounds; round++) {
     console.log(`\nround ${round}/${opts.rounds}`);
+    // Every other round runs the Postwire variants in reverse order (bare first still), so no
+    // variant always follows the same one (a PostgreSQL checkpoint after a heavy run, a warm cache).
+    const order =
+      round % 2 === 1
+        ? variants
+        : [...variants.filter((v) => v === "bare"), ...variants.filter((v) => v !== "bare").reverse()];
     for (const connections of opts.connections) {
-      for (const name of variants) {
+      for (const name of order) {
         const profiling = opts.cpuProf && round === 1 ? { profileDir } : {};
         const these = { ...settings, connections, ...profiling };
         const key = `${name}@${connections}`;
