@@ -110,7 +110,7 @@ export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
         conversionsPart(conversions),
         playersPart(players),
         logsPart(logs),
-        postbackRollupPart(logs, conversions, slot),
+        postbackRollupPart(logs, slot),
         activityRollupPart(conversions, [], slot),
       ]);
       return new Set(ids!.map(String));

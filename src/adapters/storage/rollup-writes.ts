@@ -73,22 +73,12 @@ export class RollupSlots {
 /**
  * Postback outcomes of logged requests, per operator × program × hour × outcome × code × latency:
  * the outcome and program each row was logged with (commit-postbacks.ts: a duplicate names its
- * original's program); an unattributed event counts under its reason, read from `conversions`, the
- * batch's new rows.
+ * original's program); an unattributed event counts under its reason, which its row logged.
  */
-export function postbackRollupPart(
-  logs: readonly RequestLogRow[],
-  conversions: readonly ConversionRow[] = [],
-  slot = 0,
-): InsertPart {
-  const reasons = new Map<string, string>();
-  for (const c of conversions) if (c.unattributedReason) reasons.set(c.id, c.unattributedReason);
+export function postbackRollupPart(logs: readonly RequestLogRow[], slot = 0): InsertPart {
   const totals: Sums = new Map();
   for (const log of logs) {
-    const code =
-      log.outcome === "unattributed" && log.conversionId
-        ? (reasons.get(log.conversionId) ?? log.code)
-        : log.code;
+    const code = log.outcome === "unattributed" ? (log.reason ?? log.code) : log.code;
     const hour = log.receivedAt - (log.receivedAt % HOUR_MS);
     add(
       totals,

@@ -154,7 +154,7 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
       await slots.with((slot) =>
         db.insertAll([
           { table: "request_log", columns: REQUEST_LOG_COLUMNS, rows: rows.map(requestLogValues) },
-          postbackRollupPart(rows, [], slot),
+          postbackRollupPart(rows, slot),
         ]),
       );
     },
