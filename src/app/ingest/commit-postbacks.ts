@@ -144,7 +144,8 @@ export async function decideBatch(
         status: d.answer.status,
         code: d.code,
         unattributed: d.answer.unattributed === true,
-        test: d.row?.test === true,
+        // A validate-only run stores nothing: a test, so accepted counts are of stored events.
+        test: d.row?.test === true || item.meta.trace?.mode === "validate_only",
       }),
       answer: d.answer.body,
       ...(item.meta.reconciliationId ? { reconciliationId: item.meta.reconciliationId } : {}),

@@ -368,15 +368,10 @@ export function createPostbackIngestor(deps: IngestDeps): PostbackIngestor {
   };
 }
 
-/**
- * A validate-only run's request-log row: marked in its reason, and a test, not an accepted (or
- * unattributed) event, since nothing was stored: the dashboards' accepted counts match the
- * conversions there are. A refusal stays a rejection, as the live postback would be.
- */
+/** A validate-only run's request-log row, marked in its reason (its outcome is a test: commit-postbacks.ts). */
 const markedValidateOnly = (row: RequestLogRow): RequestLogRow => ({
   ...row,
   reason: row.reason === null ? VALIDATE_ONLY_REASON : `${VALIDATE_ONLY_REASON} ${row.reason}`,
-  outcome: row.outcome === "accepted" || row.outcome === "unattributed" ? "test" : row.outcome,
 });
 
 /** The answer a real run would give, saying nothing was stored, with the trace inline. */
