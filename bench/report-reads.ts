@@ -10,7 +10,7 @@
  *   node bench/report-reads.ts --url sqlite:/tmp/postwire-bench-…/bench.db
  */
 import { parseArgs } from "node:util";
-import { openDriver } from "../src/adapters/storage/open-store.ts";
+import { openDriver } from "../src/adapters/storage/open-driver.ts";
 import type { SqlValue } from "../src/adapters/storage/sql-driver.ts";
 import { STATS_SQL } from "../src/adapters/storage/stats-store.ts";
 import { addDays, periodOf, type ReportGroup, startOfLocalDate } from "../src/domain/calendar.ts";

@@ -14,7 +14,7 @@ import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { getHeapSpaceStatistics } from "node:v8";
 import { systemClock } from "../src/adapters/clock-and-ids.ts";
-import { openDriver } from "../src/adapters/storage/open-store.ts";
+import { openDriver } from "../src/adapters/storage/open-driver.ts";
 import type { Store } from "../src/app/ports.ts";
 import { startService } from "../src/composition/start-service.ts";
 import { loadConfig } from "../src/config.ts";

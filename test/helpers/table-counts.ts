@@ -1,5 +1,5 @@
 /** Row counts of every table of a service's database, read over a second connection. */
-import { openDriver } from "../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../src/adapters/storage/open-driver.ts";
 
 /** Every table but the migrations' own bookkeeping, by name. */
 export async function tableCounts(databaseUrl: string): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { RECOUNT } from "../../src/adapters/storage/ledger-writes.ts";
-import { openDriver } from "../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../src/adapters/storage/open-driver.ts";
 import type { SqlRow } from "../../src/adapters/storage/sql-driver.ts";
 
 const KEYS = {

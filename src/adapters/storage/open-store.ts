@@ -4,8 +4,6 @@ import { type DriverOptions, openDriver } from "./open-driver.ts";
 import type { SqlDriver } from "./sql-driver.ts";
 import { createSqlStore, type SqlStoreOptions } from "./sql-store.ts";
 
-export { openDriver } from "./open-driver.ts";
-
 export interface StoreOptions extends SqlStoreOptions, DriverOptions {
   /** Wraps the driver the store runs on (bench/without-rollups.ts measures the service without rollups). */
   readonly wrapDriver?: (driver: SqlDriver) => SqlDriver;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { insertRawEntries } from "../../helpers/ledger-rows.ts";
 import { createFixture, startTestService, type TestService } from "../../helpers/service.ts";

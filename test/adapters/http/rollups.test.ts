@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver, openStore } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
+import { openStore } from "../../../src/adapters/storage/open-store.ts";
 import { ROLLUP_RECOUNT, rebuildRollups } from "../../../src/adapters/storage/rollups.ts";
 import { availableEngines } from "../../helpers/engines.ts";
 import { eventually } from "../../helpers/eventually.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import { createSqlStore } from "../../../src/adapters/storage/sql-store.ts";
 import type { AlertWebhook } from "../../../src/app/alerts/alert-port.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { entriesQuery } from "../../../src/adapters/storage/commissions-reads.ts";
 import { dialectOf } from "../../../src/adapters/storage/dialects.ts";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { LedgerFilter } from "../../../src/app/commissions/commission-store-port.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { insertRawEntries } from "../../helpers/ledger-rows.ts";

@@ -1,7 +1,8 @@
 /** DATABASE_URL picks the engine: `sqlite:<path>` or `postgres://…`; anything else is refused. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { openDriver, openStore } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
+import { openStore } from "../../../src/adapters/storage/open-store.ts";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
 
 for (const engine of await availableEngines()) {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type PayoutsAt, payoutsQuery } from "../../../src/adapters/storage/commissions-reads.ts";
 import { dialectOf } from "../../../src/adapters/storage/dialects.ts";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { SqlDriver, SqlValue } from "../../../src/adapters/storage/sql-driver.ts";
 import { availableEngines, createTestDatabase } from "../../helpers/engines.ts";
 

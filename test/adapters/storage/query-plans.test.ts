@@ -18,7 +18,7 @@ import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
 import { readEventFile } from "../../../src/adapters/files/event-file.ts";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import { createSqlStore } from "../../../src/adapters/storage/sql-store.ts";
 import { Catalog } from "../../../src/app/catalog.ts";

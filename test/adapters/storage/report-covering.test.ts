@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { SqlDriver, SqlValue } from "../../../src/adapters/storage/sql-driver.ts";
 import { STATS_SQL } from "../../../src/adapters/storage/stats-store.ts";
 import type { Store } from "../../../src/app/ports.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import { ROLLUP_RECOUNT } from "../../../src/adapters/storage/rollups.ts";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import type { Store } from "../../../src/app/ports.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
-import { openDriver } from "../../../src/adapters/storage/open-store.ts";
+import { openDriver } from "../../../src/adapters/storage/open-driver.ts";
 import type { SqlDriver } from "../../../src/adapters/storage/sql-driver.ts";
 import { createSqlStore } from "../../../src/adapters/storage/sql-store.ts";
 import { searchTimeline } from "../../../src/app/admin/conversion-timeline.ts";
