@@ -6,8 +6,9 @@
  * affiliate, an active link) through the store, takes one real click to get a valid click_id
  * (watching that its commit is synced before the answer), reads the durability settings back from
  * the service's own database connection (instrument.ts), prints all of it as one JSON line on
- * stdout, and serves until SIGTERM/SIGINT. BENCH_ROLLUPS=off runs it without rollups. SIGHUP resets the commit counter, which is printed to
- * stderr as `bench-stats {…}` on exit.
+ * stdout, and serves until SIGTERM/SIGINT. SIGHUP resets the commit counter, which is printed to
+ * stderr as `bench-stats {…}` on exit. BENCH_ROLLUPS=off runs the service without rollups,
+ * BENCH_ROLLUPS=without:<tables> without those only.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";

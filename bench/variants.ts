@@ -53,7 +53,9 @@ export interface Variant {
   readonly rollups?: false;
 }
 
-export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
+type NoRollupsName = Extract<VariantName, `${string}-no-rollups`>;
+
+const WITH_ROLLUPS: Readonly<Record<Exclude<VariantName, NoRollupsName>, Variant>> = {
   bare: { name: "bare", engine: undefined, kind: "bare", target: undefined },
   "sqlite-postback": {
     name: "sqlite-postback",
@@ -85,37 +87,21 @@ export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
     target: 0.1,
   },
   "pg-click": { name: "pg-click", engine: "postgres", kind: "click", target: undefined },
+};
+
+/** `name`'s variant run as the service without its rollups (no target of its own). */
+const withoutRollups = (name: NoRollupsName): Variant => {
+  const base = WITH_ROLLUPS[name.slice(0, -"-no-rollups".length) as keyof typeof WITH_ROLLUPS];
+  return { ...base, name, target: undefined, rollups: false };
+};
+
+export const VARIANTS: Readonly<Record<VariantName, Variant>> = {
+  ...WITH_ROLLUPS,
   // Issue 15: throughput with rollups within 5 % of without, measured in the same run.
-  "sqlite-postback-no-rollups": {
-    name: "sqlite-postback-no-rollups",
-    engine: "sqlite",
-    kind: "postback",
-    pipeline: "full",
-    target: undefined,
-    rollups: false,
-  },
-  "sqlite-click-no-rollups": {
-    name: "sqlite-click-no-rollups",
-    engine: "sqlite",
-    kind: "click",
-    target: undefined,
-    rollups: false,
-  },
-  "pg-postback-no-rollups": {
-    name: "pg-postback-no-rollups",
-    engine: "postgres",
-    kind: "postback",
-    pipeline: "full",
-    target: undefined,
-    rollups: false,
-  },
-  "pg-click-no-rollups": {
-    name: "pg-click-no-rollups",
-    engine: "postgres",
-    kind: "click",
-    target: undefined,
-    rollups: false,
-  },
+  "sqlite-postback-no-rollups": withoutRollups("sqlite-postback-no-rollups"),
+  "sqlite-click-no-rollups": withoutRollups("sqlite-click-no-rollups"),
+  "pg-postback-no-rollups": withoutRollups("pg-postback-no-rollups"),
+  "pg-click-no-rollups": withoutRollups("pg-click-no-rollups"),
 };
 
 /** The full pipeline's outbound endpoint: the receiver the runner started. */
