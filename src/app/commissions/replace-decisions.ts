@@ -126,13 +126,13 @@ async function floorMoves(
   stamp: Readonly<Record<string, string>>,
 ): Promise<LedgerEntry[]> {
   const byMonth = new Map<string, LedgerEntry[]>();
-  for (const e of compensations)
-    if (
-      e.kind === "clawback" &&
-      e.component === "revshare" &&
-      keepsMonthsAtZero(plans, e.programId, e.affiliateId, e.occurredAt)
-    )
-      byMonth.set(usageKey(e), [...(byMonth.get(usageKey(e)) ?? []), e]);
+  for (const e of compensations) {
+    if (e.kind !== "clawback" || e.component !== "revshare") continue;
+    if (!keepsMonthsAtZero(plans, e.programId, e.affiliateId, e.occurredAt)) continue;
+    const lines = byMonth.get(usageKey(e));
+    if (lines) lines.push(e);
+    else byMonth.set(usageKey(e), [e]);
+  }
   if (!byMonth.size) return [];
   // The month locks are held (the caller took them before reading the conversions).
   const usage = await tx.ledger.usage([...byMonth.values()].map((lines) => lines[0]!));
