@@ -9,7 +9,7 @@ import {
 } from "../../app/commissions/ledger-port.ts";
 import { entryFromRow, planFromRow, rateFromRow } from "./commissions-rows.ts";
 import type { HeldWrites } from "./held-writes.ts";
-import { ledgerParts, releaseQualifications, writeLedger } from "./ledger-writes.ts";
+import { ledgerParts, releaseUsage, writeLedger } from "./ledger-writes.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
 import { marks, type SqlExecutor, type SqlRow, type SqlValue } from "./sql-driver.ts";
 
@@ -160,7 +160,17 @@ export function ledgerTx(db: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
         compensatedMinor: compensated.get(String(r["id"])) ?? 0,
       }));
     },
-    releaseQualifications: (keys) => releaseQualifications(db, keys),
+    async releaseQualifications(keys) {
+      // By primary key and the conversion that qualified, a chunk of keys per statement.
+      const released = await selectKeys(
+        db,
+        "DELETE FROM cpa_qualifications WHERE {keys} RETURNING affiliate_id, program_id, period, paid",
+        ["program_id", "operator_id", "player_key", "conversion_id"],
+        keys.map((k) => [k.programId, k.operatorId, k.playerKey, k.conversionId]),
+      );
+      await releaseUsage(db, released);
+      return released.length;
+    },
     async recordLater(written, lost) {
       const expected = written.qualifications.length;
       if (!held) {

@@ -167,35 +167,19 @@ export async function writeLedger(
 }
 
 /**
- * Deletes the qualifications of these (player key, conversion) pairs and takes what they counted
- * out of month usage, in the caller's transaction. Returns how many went.
+ * Takes what these deleted qualification rows (affiliate_id, program_id, period, paid) counted out
+ * of month usage, in the caller's transaction (LedgerTx.releaseQualifications).
  */
-export async function releaseQualifications(
-  db: SqlExecutor,
-  keys: ReadonlyArray<{ programId: number; operatorId: number; playerKey: string; conversionId: string }>,
-): Promise<number> {
+export async function releaseUsage(db: SqlExecutor, released: readonly SqlRow[]): Promise<void> {
   const totals: Totals = new Map();
-  let released = 0;
-  // By primary key, one statement each: a recalculation's rare, bounded work.
-  for (const k of keys) {
-    const rows = await db.all(
-      `DELETE FROM cpa_qualifications WHERE program_id = ? AND operator_id = ? AND player_key = ?
-        AND conversion_id = ? RETURNING affiliate_id, program_id, period, paid`,
-      [k.programId, k.operatorId, k.playerKey, k.conversionId],
+  for (const r of released)
+    add(
+      totals,
+      [Number(r["affiliate_id"]), Number(r["program_id"]), String(r["period"])],
+      [-1, Number(r["paid"]) === 1 ? -1 : 0, 0, 0],
     );
-    for (const r of rows) {
-      released++;
-      const paid = Number(r["paid"]) === 1 ? -1 : 0;
-      add(
-        totals,
-        [Number(r["affiliate_id"]), Number(r["program_id"]), String(r["period"])],
-        [-1, paid, 0, 0],
-      );
-    }
-  }
   const rows = rowsOf(totals);
   if (rows.length) await db.insertAll([usagePart(rows)]);
-  return released;
 }
 
 const QUALIFICATION_COLUMNS = [

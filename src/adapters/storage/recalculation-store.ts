@@ -9,6 +9,7 @@ import type {
 import type { ConversionRow } from "../../app/records.ts";
 import type { Database } from "./database.ts";
 import { ingestTx } from "./ingest-tx.ts";
+import { chunks } from "./key-batches.ts";
 import { changesOf, rowsOf } from "./query.ts";
 import { conversionFromRow } from "./record-rows.ts";
 import type { SqlDialect } from "./sql-dialect.ts";
@@ -103,13 +104,12 @@ function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): Recalculat
       return (await rowsOf(db, query)).map(conversionFromRow);
     },
     async reversalsOf(conversionIds) {
-      if (!conversionIds.length) return [];
       const rows: ConversionRow[] = [];
-      for (let start = 0; start < conversionIds.length; start += 500) {
+      for (const part of chunks(conversionIds)) {
         const query = builder
           .selectFrom("conversions")
           .selectAll()
-          .where("reverses_id", "in", conversionIds.slice(start, start + 500))
+          .where("reverses_id", "in", part)
           .where("test", "=", 0);
         rows.push(...(await rowsOf(db, query)).map(conversionFromRow));
       }
@@ -118,12 +118,11 @@ function recalculationTx(db: SqlExecutor, builder: Kysely<Database>): Recalculat
     async ownTotals(conversions) {
       const totals = new Map<string, number>();
       const owner = new Map(conversions.map((c) => [c.id, c.affiliateId]));
-      const ids = [...owner.keys()];
-      for (let start = 0; start < ids.length; start += 500) {
+      for (const part of chunks([...owner.keys()])) {
         const query = builder
           .selectFrom("ledger_entries")
           .select(["conversion_id", "affiliate_id", (eb) => eb.fn.sum<number>("amount_minor").as("total")])
-          .where("conversion_id", "in", ids.slice(start, start + 500))
+          .where("conversion_id", "in", part)
           .where("kind", "<>", "override")
           .groupBy(["conversion_id", "affiliate_id"]);
         for (const r of await rowsOf(db, query)) {

@@ -48,22 +48,31 @@ export async function replaceStaleDecisions(
     const found = termsAt(plans.get(r.programId) ?? [], r.affiliateId, r.occurredAt);
     return { planId: found?.planId ?? null, dealId: found?.dealId ?? null };
   };
-  const entries = (await tx.ledger.entriesOf(rows.map((r) => r.id))).filter((e) => RULE_KINDS.has(e.kind));
-  const stale = rows.filter((r) => {
-    const own = entries.filter((e) => e.conversionId === r.id);
-    return decidedUnderOtherVersion(
-      own.map((e) => ({ createdAt: e.createdAt, version: versionOf(e.explain) })),
-      current({ programId: r.programId!, affiliateId: r.affiliateId!, occurredAt: r.occurredAt }),
+  // Each conversion's rule-made entries, grouped once (a run may hold tens of thousands).
+  const byConversion = new Map<string, Array<LedgerEntry & { compensatedMinor: number }>>();
+  for (const e of await tx.ledger.entriesOf(rows.map((r) => r.id))) {
+    if (!RULE_KINDS.has(e.kind)) continue;
+    const list = byConversion.get(e.conversionId);
+    if (list) list.push(e);
+    else byConversion.set(e.conversionId, [e]);
+  }
+  const stale = rows
+    .map((r) => ({
+      row: r,
+      own: byConversion.get(r.id) ?? [],
+      version: current({ programId: r.programId!, affiliateId: r.affiliateId!, occurredAt: r.occurredAt }),
+    }))
+    .filter(({ own, version }) =>
+      decidedUnderOtherVersion(
+        own.map((e) => ({ createdAt: e.createdAt, version: versionOf(e.explain) })),
+        version,
+      ),
     );
-  });
   if (!stale.length) return { rows: [], entries: [] };
-  const staleIds = new Set(stale.map((r) => r.id));
   const now = deps.clock.now();
   const compensations: LedgerEntry[] = [];
-  for (const r of stale) {
-    const own = entries.filter((e) => e.conversionId === r.id);
-    const now_ = current({ programId: r.programId!, affiliateId: r.affiliateId!, occurredAt: r.occurredAt });
-    for (const line of replacementLines(own, now_)) {
+  for (const { own, version } of stale) {
+    for (const line of replacementLines(own, version)) {
       const entry = own.find((e) => e.id === line.entryId)!;
       compensations.push({
         ...entry,
@@ -75,7 +84,7 @@ export async function replaceStaleDecisions(
         windowDays: null,
         explain: {
           rule: "recalculation:replaced",
-          inputs: { entry: entry.id, plan_id_now: now_.planId, deal_id_now: now_.dealId },
+          inputs: { entry: entry.id, plan_id_now: version.planId, deal_id_now: version.dealId },
           figure: line.figure,
           text: line.text,
           // The version whose entry this takes back (docs/commissions.md: every entry says).
@@ -92,7 +101,7 @@ export async function replaceStaleDecisions(
   }
   const floors = await floorMoves(tx, compensations, plans, deps, stamp);
   await tx.ledger.releaseQualifications(
-    stale.map((r) => ({
+    stale.map(({ row: r }) => ({
       programId: r.programId!,
       operatorId: r.operatorId,
       playerKey: playerKeyOfRow(r),
@@ -102,7 +111,7 @@ export async function replaceStaleDecisions(
   const written = [...compensations, ...floors];
   if (written.length)
     await tx.ledger.recordLater({ qualifications: [], entries: written }, () => new Error("unreachable"));
-  return { rows: rows.filter((r) => staleIds.has(r.id)), entries: written };
+  return { rows: stale.map((s) => s.row), entries: written };
 }
 
 /**
@@ -117,13 +126,13 @@ async function floorMoves(
   stamp: Readonly<Record<string, string>>,
 ): Promise<LedgerEntry[]> {
   const byMonth = new Map<string, LedgerEntry[]>();
-  for (const e of compensations)
-    if (
-      e.kind === "clawback" &&
-      e.component === "revshare" &&
-      keepsMonthsAtZero(plans, e.programId, e.affiliateId, e.occurredAt)
-    )
-      byMonth.set(usageKey(e), [...(byMonth.get(usageKey(e)) ?? []), e]);
+  for (const e of compensations) {
+    if (e.kind !== "clawback" || e.component !== "revshare") continue;
+    if (!keepsMonthsAtZero(plans, e.programId, e.affiliateId, e.occurredAt)) continue;
+    const lines = byMonth.get(usageKey(e));
+    if (lines) lines.push(e);
+    else byMonth.set(usageKey(e), [e]);
+  }
   if (!byMonth.size) return [];
   // The month locks are held (the caller took them before reading the conversions).
   const usage = await tx.ledger.usage([...byMonth.values()].map((lines) => lines[0]!));

@@ -1,7 +1,8 @@
 /**
  * The checks the plan and FX use cases add beyond the JSON schema, through the API on every engine:
- * a rate in basis points above 10000, % of sale without events, tiers that do not climb and an FX rate
- * between one currency and itself are refused with the field at fault; nothing is stored.
+ * a rate in basis points above 10000, % of sale without events, tiers that do not climb, a lot rebate
+ * group with no name and an FX rate between one currency and itself are refused with the field at
+ * fault; nothing is stored.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -19,7 +20,7 @@ for (const engine of await availableEngines()) {
     after(() => started.t.close());
     const admin: Call = (...call) => started.admin(...call);
 
-    test("plan versions: bps over 10000, no events and falling tiers name their field", async () => {
+    test("plan versions: bps over 10000, no events, falling tiers and a nameless lot group name their field", async () => {
       const path = `/v1/programs/${started.world.program.id}/plans`;
       const before_ = (await admin("GET", path)).body.data.length;
       const cases: Array<[object, string]> = [
@@ -30,6 +31,7 @@ for (const engine of await availableEngines()) {
         ],
         [{ parentOverrideBps: 20_000 }, "terms.parentOverrideBps"],
         [{ percentOfSale: { bps: 100, events: [], refundWindowDays: 1 } }, "terms.percentOfSale.events"],
+        [{ lotRebate: { perLotMinor: 100, groups: { " ": 50 } } }, "terms.lotRebate.groups"],
         [
           {
             cpa: {

@@ -546,6 +546,13 @@ for (const engine of await availableEngines()) {
         await admin("POST", `/v1/programs/${w.program.id}/recalculations`, { from: "soon", to: RANGE.to }),
         400,
       );
+      // A mode outside the closed set is refused before anything runs (applied: nothing recorded below).
+      expectStatus(
+        await admin("POST", `/v1/programs/${w.program.id}/recalculations`, { ...RANGE, mode: "everything" }),
+        400,
+        "validation_failed",
+        "mode",
+      );
       assert.deepEqual((await admin("GET", `/v1/programs/${w.program.id}/recalculations`)).body.data, []);
     });
   });
