@@ -1,4 +1,4 @@
-/** `postwire commissions recalculate` on a real SQLite database: preview, apply, apply again. */
+/** `postwire commissions recalculate` on a real SQLite database: preview, apply, apply again, --replan. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runCli } from "../../src/cli/postwire.ts";
@@ -70,6 +70,33 @@ test("commissions recalculate: a preview stores nothing, --apply credits once, a
     assert.equal(JSON.parse(lines[0]!).entries, 0);
     assert.equal((await entries()).length, 1);
     assert.equal((await store.recalculations.list(f.program.id)).length, 2);
+
+    // A plan version in force from before the conversion replaces the one it was credited under:
+    // --replan decides it again (the old entry compensated, the new one credited); without it, not.
+    await store.commissions.createPlan(
+      {
+        programId: f.program.id,
+        affiliateId: null,
+        effectiveFrom: Date.parse("2026-11-01T00:00:00Z"),
+        terms: {
+          cpa: { amountMinor: 9000, qualification: { kind: "ftd", minDepositMinor: 2000 }, clawbackDays: 30 },
+        },
+        note: null,
+      },
+      Date.now(),
+    );
+    lines.length = 0;
+    assert.equal(await runCli(["commissions", "recalculate", ...range, "--apply", "--json"], env, io), 0);
+    assert.equal(JSON.parse(lines[0]!).replaced, 0);
+    lines.length = 0;
+    assert.equal(
+      await runCli(["commissions", "recalculate", ...range, "--replan", "--apply", "--json"], env, io),
+      0,
+    );
+    const replanned = JSON.parse(lines[0]!);
+    assert.deepEqual([replanned.mode, replanned.replaced], ["replan", 1]);
+    const net = (await entries()).reduce((sum, e) => sum + e.amountMinor, 0);
+    assert.equal(net, 9000);
 
     // Refused before anything is read: no program, a bad time, an unknown action.
     for (const args of [
