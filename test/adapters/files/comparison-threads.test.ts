@@ -19,6 +19,7 @@ import {
 import type { Store } from "../../../src/app/ports.ts";
 import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
 import { StorageUnavailableError } from "../../../src/app/storage-errors.ts";
+import { PostwireError } from "../../../src/domain/errors.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture } from "../../helpers/service.ts";
 import { until } from "../../helpers/until.ts";
@@ -44,13 +45,13 @@ for (const engine of await availableEngines()) {
 
     const threads = (options: Partial<Parameters<typeof createComparisonThreads>[0]> = {}) =>
       createComparisonThreads({ databaseUrl: store.url, driver: {}, clock: systemClock, ...options });
-    const reconcile = (comparisons: ComparisonThreads, file: string) =>
+    const reconcile = (comparisons: ComparisonThreads, file: string, maxBytes = 1 << 30) =>
       reconcileEvents({ store, clock: systemClock, ids: createIds() }, principal, {
         operatorId,
         from: Date.now() - DAY,
         to: Date.now() + DAY,
         format: "csv",
-        compare: comparisons.comparer(file, "csv", 1 << 30),
+        compare: comparisons.comparer(file, "csv", maxBytes),
       });
     const at = () => new Date(Date.now() - 1000).toISOString();
     /** A file of `count` events never received. */
@@ -95,6 +96,37 @@ for (const engine of await availableEngines()) {
       assert.equal(run?.error, "internal error");
       assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
       await store.ping();
+    });
+
+    test("a file the worker refuses refuses its run with the catalogue's code; a worker's own error fails its run with the worker's stack", async () => {
+      const file = path.join(dir, "refused.csv");
+      writeFileSync(file, `${HEADER}ftd,r1,5.00,EUR,${at()}\r\n`);
+      const comparisons = threads();
+      const refused = await reconcile(comparisons, file, 10).then(
+        () => assert.fail("compared a file past its limit"),
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof PostwireError, String(refused));
+      assert.equal(refused.code, "payload_too_large");
+      assert.equal(refused.message, "The file is larger than 10 bytes.");
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.deepEqual([run?.status, run?.error], ["refused", refused.message]);
+
+      const failed = await reconcile(comparisons, path.join(dir, "no-such-file.csv")).then(
+        () => assert.fail("compared a file that is not there"),
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof Error && !(failed instanceof PostwireError), String(failed));
+      assert.match(failed.message, /ENOENT/);
+      assert.match(failed.stack ?? "", /ENOENT/);
+      assert.doesNotMatch(
+        failed.stack ?? "",
+        /comparison-threads\.ts/,
+        "the worker's stack, not the parent's",
+      );
+      const [again] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.deepEqual([again?.status, again?.error], ["failed", "internal error"]);
+      await comparisons.stop();
     });
 
     test("a worker whose database is out of reach refuses its run as the service's thread does (503, the reason kept)", {
