@@ -27,6 +27,7 @@ import { createDatabase, dropAll, type Engine } from "./databases.ts";
 import { startPinned, stopAll, stopChild } from "./processes.ts";
 import { openSeedConnection } from "./seed.ts";
 import type { ServerInfo } from "./server.ts";
+import { percentile } from "./stats.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -175,9 +176,6 @@ async function probeReady(
   return times;
 }
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
-
 /** `count` clicks on the link, 32 at a time: the service's hot path, as traffic before the upload. */
 async function takeClicks(url: string, code: string, count: number): Promise<void> {
   let next = 0;
@@ -191,17 +189,13 @@ async function takeClicks(url: string, code: string, count: number): Promise<voi
   await Promise.all(Array.from({ length: 32 }, one));
 }
 
-/** Resident set of a process now (VmRSS), in MB. */
-const rssMb = (pid: number): number => {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+/** A process's resident set in MB: now (VmRSS) or its peak (VmHWM). */
+const memoryMb = (pid: number, field: "VmRSS" | "VmHWM"): number => {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) / 1024 : Number.NaN;
 };
-
-/** Peak resident set of a process (VmHWM), in MB. */
-const peakRssMb = (pid: number): number => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-};
+const rssMb = (pid: number): number => memoryMb(pid, "VmRSS");
+const peakRssMb = (pid: number): number => memoryMb(pid, "VmHWM");
 
 async function main(): Promise<void> {
   const engine = opts.engine as Engine;

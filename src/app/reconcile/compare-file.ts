@@ -59,8 +59,6 @@ interface CompareDeps {
 }
 
 interface CompareOptions {
-  /** Told the rows read so far, every chunk (a progress bar). */
-  readonly onProgress?: (rows: number) => void;
   /** Aborted: the comparison stops before its next chunk, with the signal's reason. */
   readonly signal?: AbortSignal;
 }
@@ -84,7 +82,6 @@ export function compareFile(deps: CompareDeps, file: EventFile, options: Compare
       tally.add(rows);
       await deps.reconciliations.insertRows(run.id, rows);
       chunk = [];
-      options.onProgress?.(seq);
     };
     for await (const row of file.rows) {
       chunk.push(row);

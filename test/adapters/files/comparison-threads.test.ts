@@ -11,6 +11,7 @@ import path from "node:path";
 import { finished } from "node:stream/promises";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import pg from "pg";
 import { createIds, systemClock } from "../../../src/adapters/clock-and-ids.ts";
 import {
   type ComparisonThreads,
@@ -19,6 +20,7 @@ import {
 import type { Store } from "../../../src/app/ports.ts";
 import { reconcileEvents } from "../../../src/app/reconcile/reconcile-events.ts";
 import { StorageUnavailableError } from "../../../src/app/storage-errors.ts";
+import { PostwireError } from "../../../src/domain/errors.ts";
 import { availableEngines, createTestStore } from "../../helpers/engines.ts";
 import { createFixture } from "../../helpers/service.ts";
 import { until } from "../../helpers/until.ts";
@@ -44,13 +46,13 @@ for (const engine of await availableEngines()) {
 
     const threads = (options: Partial<Parameters<typeof createComparisonThreads>[0]> = {}) =>
       createComparisonThreads({ databaseUrl: store.url, driver: {}, clock: systemClock, ...options });
-    const reconcile = (comparisons: ComparisonThreads, file: string) =>
+    const reconcile = (comparisons: ComparisonThreads, file: string, maxBytes = 1 << 30) =>
       reconcileEvents({ store, clock: systemClock, ids: createIds() }, principal, {
         operatorId,
         from: Date.now() - DAY,
         to: Date.now() + DAY,
         format: "csv",
-        compare: comparisons.comparer(file, "csv", 1 << 30),
+        compare: comparisons.comparer(file, "csv", maxBytes),
       });
     const at = () => new Date(Date.now() - 1000).toISOString();
     /** A file of `count` events never received. */
@@ -95,6 +97,37 @@ for (const engine of await availableEngines()) {
       assert.equal(run?.error, "internal error");
       assert.deepEqual(await store.reconciliations.rows(run.id, { limit: 1 }), []);
       await store.ping();
+    });
+
+    test("a file the worker refuses refuses its run with the catalogue's code; a worker's own error fails its run with the worker's stack", async () => {
+      const file = path.join(dir, "refused.csv");
+      writeFileSync(file, `${HEADER}ftd,r1,5.00,EUR,${at()}\r\n`);
+      const comparisons = threads();
+      const refused = await reconcile(comparisons, file, 10).then(
+        () => assert.fail("compared a file past its limit"),
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof PostwireError, String(refused));
+      assert.equal(refused.code, "payload_too_large");
+      assert.equal(refused.message, "The file is larger than 10 bytes.");
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.deepEqual([run?.status, run?.error], ["refused", refused.message]);
+
+      const failed = await reconcile(comparisons, path.join(dir, "no-such-file.csv")).then(
+        () => assert.fail("compared a file that is not there"),
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof Error && !(failed instanceof PostwireError), String(failed));
+      assert.match(failed.message, /ENOENT/);
+      assert.match(failed.stack ?? "", /ENOENT/);
+      assert.doesNotMatch(
+        failed.stack ?? "",
+        /comparison-threads\.ts/,
+        "the worker's stack, not the parent's",
+      );
+      const [again] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.deepEqual([again?.status, again?.error], ["failed", "internal error"]);
+      await comparisons.stop();
     });
 
     test("a worker whose database is out of reach refuses its run as the service's thread does (503, the reason kept)", {
@@ -155,10 +188,55 @@ for (const engine of await availableEngines()) {
       assert.equal(stopped.running(), 0);
     });
 
+    test("stop() terminates a worker that does not stop within its grace (stuck in a statement), and its run fails", {
+      skip:
+        engine === "sqlite"
+          ? "PostgreSQL's: a lock another connection holds keeps the worker's insert waiting"
+          : false,
+    }, async () => {
+      const file = path.join(dir, "stuck.csv");
+      writeFileSync(file, `${HEADER}ftd,k1,5.00,EUR,${at()}\r\n`);
+      // Reads go on; the worker's insert of its rows (and the run's clean-up) wait for the lock.
+      const locker = new pg.Client({ connectionString: store.url });
+      await locker.connect();
+      try {
+        await locker.query("BEGIN");
+        await locker.query("LOCK TABLE reconciliation_rows IN SHARE MODE");
+        const comparisons = threads({ stopGraceMs: 200 });
+        const running = reconcile(comparisons, file).then(
+          () => assert.fail("compared while its insert was locked out"),
+          (error: unknown) => error,
+        );
+        await until(async () => {
+          // Inside a transaction, pg_stat_activity is read once and cached unless cleared.
+          await locker.query("SELECT pg_stat_clear_snapshot()");
+          const waiting = await locker.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%insert%reconciliation_rows%'",
+          );
+          return waiting.rowCount ? true : undefined;
+        }, "the worker's insert waiting for the lock");
+        // Without terminate() it would wait for the lock, held until the test lets go of it.
+        const ended = await Promise.race([
+          comparisons.stop().then(() => "stopped"),
+          delay(10_000, "waiting"),
+        ]);
+        assert.equal(ended, "stopped", "ended by terminate() after its grace");
+        assert.equal(comparisons.running(), 0);
+        await locker.query("COMMIT");
+        const failed = await running;
+        assert.match(String(failed), /exited with code/);
+      } finally {
+        await locker.end();
+      }
+      const [run] = await store.reconciliations.list({ operatorId, limit: 1 });
+      assert.deepEqual([run?.status, run?.error], ["failed", "internal error"]);
+      assert.deepEqual(await store.reconciliations.rows(run!.id, { limit: 1 }), []);
+    });
+
     test("stop() ends a running comparison (its run failed, none of its rows) and refuses new ones", async () => {
       const file = path.join(dir, "large.csv");
       await writeRows(file, 300_000);
-      // No grace: a worker that did not stop on its own would hold the test until its timeout.
+      // A grace longer than the test: only the worker stopping on its own can end it (not terminate()).
       const comparisons = threads({ stopGraceMs: 3_600_000 });
       const running = reconcile(comparisons, file);
       const run = await until(async () => {
