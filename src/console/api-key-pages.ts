@@ -11,7 +11,7 @@ import { listOperators } from "../app/admin/operators.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { ROLES, type Role } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, pathId, required } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, pathId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type ApiKeysData, type ApiKeysState, apiKeysPage } from "./pages/api-keys.ts";
 
@@ -51,9 +51,7 @@ export async function apiKeyPages(app: FastifyInstance, deps: AdminDeps, kit: Co
     if (!viewer) return reply;
     const form = formOf(request);
     try {
-      const role = form["role"] as Role;
-      if (!(ROLES as readonly string[]).includes(role))
-        throw new PostwireError("invalid_field", "Choose a role.", "role");
+      const role = oneOf<Role>(ROLES, form["role"], "role");
       const { apiKey, secret } = await issueApiKey(deps, viewer.principal, {
         name: required(form, "name"),
         role,

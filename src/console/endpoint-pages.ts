@@ -28,7 +28,7 @@ import {
 } from "../app/delivery/outbox-port.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalText, pathId, recordId, required } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, optionalText, pathId, recordId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type EndpointState, type EndpointValues, endpointPage, endpointsPage } from "./pages/endpoints.ts";
 import { FLASH_COOKIE } from "./request-routes.ts";
@@ -52,11 +52,6 @@ const listOf = (text: string | undefined): string[] =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-
-function oneOf<T extends string>(values: readonly T[], value: string | undefined, name: string): T {
-  if (!(values as readonly string[]).includes(value ?? "")) throw invalid(name, `Choose a ${name}.`);
-  return value as T;
-}
 
 /** The ticked statuses (a repeated field: one value, several, or none). */
 function statusesOf(raw: unknown): string[] {

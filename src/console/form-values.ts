@@ -38,6 +38,18 @@ export function pathId(text: string, what = "This page"): number {
   return id;
 }
 
+/** One of a closed set (a select or radio), as its type; anything else is refused as `field`. */
+export function oneOf<T extends string>(
+  values: readonly T[],
+  value: string | undefined,
+  field: string,
+  message = `Choose a ${field}.`,
+): T {
+  if (!(values as readonly string[]).includes(value ?? ""))
+    throw new PostwireError("invalid_field", message, field);
+  return value as T;
+}
+
 /** A chosen record's id (a select). */
 export function idField(form: Form, name: string): number {
   const value = Number(form[name]);

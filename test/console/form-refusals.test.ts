@@ -3,7 +3,8 @@
  * adds nothing to what is checked here), each with a valid session and CSRF token, so only the
  * refusal itself stops them: the recalculation form's refusal next to its field; a backfill with
  * nothing ticked; a parent id that is not a number; another affiliate's or an operator's session
- * replaying a delivery. Each answers a clear error and changes nothing.
+ * replaying a delivery; a role, vertical or status outside its closed set. Each answers a clear
+ * error and changes nothing.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -121,6 +122,30 @@ describe("refused console forms (HTTP, sqlite)", () => {
       assert.match(refused.html, /id="parent-parent_id-error">Choose an affiliate or no parent\.<\/p>/);
       assert.equal(await t.store.commissions.parentOf(w.affiliate.id), parent.body.id, chosen);
     }
+  });
+
+  test("a choice outside its closed set: refused next to its field, nothing stored", async () => {
+    const counts = async () =>
+      Promise.all(
+        ["/v1/api-keys", "/v1/programs"].map(async (path) => (await admin("GET", path)).body.data.length),
+      );
+    const before = await counts();
+    const affiliate = (await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body;
+    for (const [path, form, message] of [
+      ["/setup/api-keys", { name: "Root key", role: "root" }, "Choose a role."],
+      [
+        "/setup/programs",
+        { operator_id: String(w.operator.id), name: "P", vertical: "bingo" },
+        "Choose a vertical.",
+      ],
+      [`/setup/affiliates/${w.affiliate.id}`, { name: "Renamed", status: "gone" }, "Choose a status."],
+    ] as const) {
+      const refused = await adminConsole.post(path, form);
+      assert.equal(refused.status, 400, path);
+      assert.ok(refused.html.includes(`${message}</p>`), `${path}: ${message}`);
+    }
+    assert.deepEqual(await counts(), before, "no key, no program");
+    assert.deepEqual((await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body, affiliate, "unchanged");
   });
 
   test("a stranger replaying a delivery with a valid CSRF token: refused, nothing replayed", async () => {
