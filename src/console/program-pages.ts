@@ -22,7 +22,7 @@ import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, optionalText, recordId, required, timeField } from "./form-values.ts";
+import { formErrorOf, optionalText, pathId, recordId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { affiliateParentPage } from "./pages/affiliate-parent.ts";
 import { fxRatesPage } from "./pages/fx-rates.ts";
@@ -109,7 +109,9 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   async function editorStart(viewer: Viewer, programId: number, affiliateText: string | undefined) {
     const p = viewer.principal;
     const program = await viewProgram(deps, p, programId);
-    const affiliate = affiliateText ? await getAffiliate(deps, p, Number(affiliateText) || 0) : undefined;
+    const affiliate = affiliateText
+      ? await getAffiliate(deps, p, pathId(affiliateText, "Affiliate"))
+      : undefined;
     const versions = await listPlanVersions(deps, p, programId);
     const now = deps.clock.now();
     const plan = programPlanAt(versions, now);

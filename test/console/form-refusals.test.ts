@@ -3,8 +3,9 @@
  * adds nothing to what is checked here), each with a valid session and CSRF token, so only the
  * refusal itself stops them: the recalculation form's refusal next to its field; a backfill with
  * nothing ticked; a parent id that is not a number; another affiliate's or an operator's session
- * replaying a delivery; a role, vertical or status outside its closed set. Each answers a clear
- * error and changes nothing.
+ * replaying a delivery; a role, vertical or status outside its closed set; a deal's affiliate id
+ * that is not a record id (both engines: PostgreSQL once answered 500 to "1.5"). Each answers a
+ * clear error and changes nothing.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -21,6 +22,7 @@ import {
   type World,
 } from "../adapters/http/admin-kit.ts";
 import { type ConsoleClient, consoleSession } from "../helpers/console-http.ts";
+import { availableEngines } from "../helpers/engines.ts";
 import { ftdOf } from "../helpers/event-pairs.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 import { until } from "../helpers/until.ts";
@@ -196,3 +198,33 @@ describe("refused console forms (HTTP, sqlite)", () => {
     await until(async () => receiver.hits.length === 2, "the replayed postback");
   });
 });
+
+for (const engine of await availableEngines()) {
+  describe(`malformed ids in the program pages' addresses and forms (HTTP, ${engine})`, () => {
+    let t: TestService;
+    let adminConsole: ConsoleClient;
+    let w: World;
+
+    before(async () => {
+      t = await startTestService(engine);
+      adminConsole = await consoleSession(t.url, t.adminKey);
+      w = await createWorld(t, "Malformed");
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    test("a deal's affiliate id that is not a record id is not found (never reaches storage)", async () => {
+      const path = `/setup/programs/${w.program.id}/plans`;
+      for (const bad of ["1.5", "-1", "0x1", "99999999999999999999"]) {
+        const opened = await adminConsole.get(`${path}/new?affiliate_id=${encodeURIComponent(bad)}`);
+        assert.equal(opened.status, 404, `open with ${bad}`);
+        assert.match(opened.html, /<code>not_found<\/code>/);
+        const posted = await adminConsole.post(path, { affiliate_id: bad, action: "save" });
+        assert.equal(posted.status, 404, `save with ${bad}`);
+      }
+      const own = await adminConsole.get(`${path}/new?affiliate_id=${w.affiliate.id}`);
+      assert.equal(own.status, 200);
+    });
+  });
+}
