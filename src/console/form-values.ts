@@ -52,10 +52,9 @@ export function oneOf<T extends string>(
 
 /** A chosen record's id (a select). */
 export function idField(form: Form, name: string): number {
-  const value = Number(form[name]);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
-  return value;
+  const id = recordId(form[name]);
+  if (id === undefined) throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
+  return id;
 }
 
 /** A date and time, as epoch milliseconds. */

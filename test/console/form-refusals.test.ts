@@ -126,7 +126,7 @@ describe("refused console forms (HTTP, sqlite)", () => {
     }
   });
 
-  test("a choice outside its closed set: refused next to its field, nothing stored", async () => {
+  test("a choice outside its closed set or a chosen id that is not one: refused, nothing stored", async () => {
     const counts = async () =>
       Promise.all(
         ["/v1/api-keys", "/v1/programs"].map(async (path) => (await admin("GET", path)).body.data.length),
@@ -141,6 +141,14 @@ describe("refused console forms (HTTP, sqlite)", () => {
         "Choose a vertical.",
       ],
       [`/setup/affiliates/${w.affiliate.id}`, { name: "Renamed", status: "gone" }, "Choose a status."],
+      ...["0x1", "1e0", "1.0", "-1"].map(
+        (id) =>
+          [
+            "/setup/programs",
+            { operator_id: id, name: "P", vertical: "igaming" },
+            "Choose one (operator_id).",
+          ] as const,
+      ),
     ] as const) {
       const refused = await adminConsole.post(path, form);
       assert.equal(refused.status, 400, path);
