@@ -39,7 +39,6 @@ export const PROGRAM_PAGE_PATHS: readonly string[] = [
 ];
 
 const LISTED = 500;
-const idOf = (request: FastifyRequest<{ Params: { id: string } }>) => recordId(request.params.id) ?? 0;
 /** An ISO date and time to the second, as the forms show them. */
 const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -68,14 +67,14 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   app.get<ById & { Querystring: { saved?: string } }>("/setup/programs/:id", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const data = await programData(viewer, idOf(request));
+    const data = await programData(viewer, pathId(request.params.id, "Program"));
     return kit.sendPage(reply, programPage(data, viewer, { saved: request.query.saved }));
   });
 
   app.post<ById>("/setup/programs/:id", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Program");
     const values = formOf(request);
     try {
       const lookback = (values["lookback_days"] ?? "").trim();
@@ -133,7 +132,11 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     async (request, reply) => {
       const viewer = await adminViewer(request, reply);
       if (!viewer) return reply;
-      const start = await editorStart(viewer, idOf(request), request.query.affiliate_id);
+      const start = await editorStart(
+        viewer,
+        pathId(request.params.id, "Program"),
+        request.query.affiliate_id,
+      );
       const values = { ...start.values, effective_from: isoSecond(start.now), note: "" };
       return kit.sendPage(reply, planEditorPage(start.data, viewer, { values }));
     },
@@ -143,7 +146,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const values = formOf(request);
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Program");
     const start = await editorStart(viewer, id, values["affiliate_id"]);
     try {
       const body = {
@@ -219,7 +222,9 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
       if (!viewer) return reply;
       return kit.sendPage(
         reply,
-        await parentPage(viewer, idOf(request), { saved: request.query.saved === "1" }),
+        await parentPage(viewer, pathId(request.params.id, "Affiliate"), {
+          saved: request.query.saved === "1",
+        }),
       );
     },
   );
@@ -227,7 +232,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   app.post<ById>("/setup/affiliates/:id/parent", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Affiliate");
     const chosen = (formOf(request)["parent_id"] ?? "").trim();
     try {
       const parentId = chosen === "" ? null : (recordId(chosen) ?? Number.NaN);

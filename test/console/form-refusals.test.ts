@@ -234,5 +234,24 @@ for (const engine of await availableEngines()) {
       const own = await adminConsole.get(`${path}/new?affiliate_id=${w.affiliate.id}`);
       assert.equal(own.status, 200);
     });
+
+    test("a program or affiliate address that is not a record id is not found, named as typed", async () => {
+      for (const bad of ["abc", "1.5", "0"]) {
+        for (const [path, what] of [
+          [`/setup/programs/${bad}`, "Program"],
+          [`/setup/programs/${bad}/plans/new`, "Program"],
+          [`/setup/affiliates/${bad}/parent`, "Affiliate"],
+        ] as const) {
+          const answer = await adminConsole.get(path);
+          assert.equal(answer.status, 404, path);
+          assert.ok(answer.html.includes(`${what} ${bad} was not found.`), path);
+        }
+        const posted = await adminConsole.post(`/setup/programs/${bad}`, {
+          name: "Renamed",
+          status: "active",
+        });
+        assert.equal(posted.status, 404, `POST /setup/programs/${bad}`);
+      }
+    });
   });
 }
