@@ -22,7 +22,7 @@ import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, optionalText, pathId, recordId, required, timeField } from "./form-values.ts";
+import { formErrorOf, oneOf, optionalText, pathId, recordId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { affiliateParentPage } from "./pages/affiliate-parent.ts";
 import { fxRatesPage } from "./pages/fx-rates.ts";
@@ -41,13 +41,6 @@ export const PROGRAM_PAGE_PATHS: readonly string[] = [
 const LISTED = 500;
 /** An ISO date and time to the second, as the forms show them. */
 const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-
-function statusOf(value: string | undefined): Status {
-  const status = STATUSES.find((s) => s === value);
-  if (!status)
-    throw new PostwireError("invalid_field", `status must be one of: ${STATUSES.join(", ")}.`, "status");
-  return status;
-}
 
 export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
   const adminViewer = (request: FastifyRequest, reply: FastifyReply) =>
@@ -86,7 +79,12 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
         );
       await updateProgram(deps, viewer.principal, id, {
         name: required(values, "name"),
-        status: statusOf(values["status"]),
+        status: oneOf<Status>(
+          STATUSES,
+          values["status"],
+          "status",
+          `status must be one of: ${STATUSES.join(", ")}.`,
+        ),
         landingUrlTemplate: required(values, "landing_url_template", 2000),
         fallbackUrl: optionalText(values, "fallback_url", 2000),
         allowedEvents: (values["allowed_events"] ?? "")

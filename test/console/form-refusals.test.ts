@@ -133,6 +133,7 @@ describe("refused console forms (HTTP, sqlite)", () => {
       );
     const before = await counts();
     const affiliate = (await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body;
+    const program = (await admin("GET", `/v1/programs/${w.program.id}`)).body;
     for (const [path, form, message] of [
       ["/setup/api-keys", { name: "Root key", role: "root" }, "Choose a role."],
       [
@@ -141,6 +142,11 @@ describe("refused console forms (HTTP, sqlite)", () => {
         "Choose a vertical.",
       ],
       [`/setup/affiliates/${w.affiliate.id}`, { name: "Renamed", status: "gone" }, "Choose a status."],
+      [
+        `/setup/programs/${w.program.id}`,
+        { name: "Renamed", status: "gone", landing_url_template: "https://x.example/", lookback_days: "30" },
+        "status must be one of: active, disabled.",
+      ],
       ...["0x1", "1e0", "1.0", "-1"].map(
         (id) =>
           [
@@ -156,6 +162,7 @@ describe("refused console forms (HTTP, sqlite)", () => {
     }
     assert.deepEqual(await counts(), before, "no key, no program");
     assert.deepEqual((await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body, affiliate, "unchanged");
+    assert.deepEqual((await admin("GET", `/v1/programs/${w.program.id}`)).body, program, "unchanged");
   });
 
   test("a stranger replaying a delivery with a valid CSRF token: refused, nothing replayed", async () => {
