@@ -13,7 +13,7 @@ import { planCacheFor } from "../app/commissions/plan-cache.ts";
 import { recalculateCommissions } from "../app/commissions/recalculate-commissions.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, oneOf, optionalEmail, recordId, required, timeField } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, optionalEmail, pathId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -146,14 +146,14 @@ export async function setupPages(
   app.get<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
+    const program = await getProgram(deps, viewer.principal, pathId(request.params.id, "Program"));
     return helpers.sendPage(reply, recalculationPage(program, viewer));
   });
 
   app.post<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
+    const program = await getProgram(deps, viewer.principal, pathId(request.params.id, "Program"));
     const values = formOf(request);
     try {
       const result = await recalculateCommissions(

@@ -247,6 +247,7 @@ for (const engine of await availableEngines()) {
         for (const [path, what] of [
           [`/setup/programs/${bad}`, "Program"],
           [`/setup/programs/${bad}/plans/new`, "Program"],
+          [`/setup/programs/${bad}/recalculate`, "Program"],
           [`/setup/affiliates/${bad}/parent`, "Affiliate"],
         ] as const) {
           const answer = await adminConsole.get(path);
