@@ -25,6 +25,13 @@ export function optionalText(form: Form, name: string, max = 200): string | null
   return required(form, name, max);
 }
 
+/** A comma-separated list field: items trimmed, empty ones dropped. */
+export const commaList = (form: Form, name: string): string[] =>
+  (form[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** A record id as a URL or form writes it: 1 to 16 digits, no sign, no leading zero; else undefined. */
 export function recordId(text: string | undefined): number | undefined {
   return text !== undefined && /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;

@@ -22,7 +22,16 @@ import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, oneOf, optionalText, pathId, recordId, required, timeField } from "./form-values.ts";
+import {
+  commaList,
+  formErrorOf,
+  oneOf,
+  optionalText,
+  pathId,
+  recordId,
+  required,
+  timeField,
+} from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { affiliateParentPage } from "./pages/affiliate-parent.ts";
 import { fxRatesPage } from "./pages/fx-rates.ts";
@@ -87,10 +96,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
         ),
         landingUrlTemplate: required(values, "landing_url_template", 2000),
         fallbackUrl: optionalText(values, "fallback_url", 2000),
-        allowedEvents: (values["allowed_events"] ?? "")
-          .split(",")
-          .map((e) => e.trim())
-          .filter(Boolean),
+        allowedEvents: commaList(values, "allowed_events"),
         lookbackDays: Number(lookback),
       });
       return reply.redirect(`/setup/programs/${id}?saved=settings`, 303);
