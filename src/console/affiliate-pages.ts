@@ -9,10 +9,10 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { createLink, listLinks } from "../app/admin/links.ts";
 import { listPrograms } from "../app/admin/programs.ts";
 import { listEndpoints } from "../app/delivery/endpoints.ts";
-import { PostwireError } from "../domain/errors.ts";
+import type { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalEmail, pathId, required } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, optionalEmail, pathId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type AffiliateData, type AffiliateState, affiliatePage } from "./pages/affiliate.ts";
 
@@ -87,9 +87,7 @@ export async function affiliatePages(
   }
 
   formRoute("/setup/affiliates/:id", "affiliate", async (viewer, id, form) => {
-    const status = form["status"] as Status;
-    if (!(STATUSES as readonly string[]).includes(status))
-      throw new PostwireError("invalid_field", "Choose a status.", "status");
+    const status = oneOf<Status>(STATUSES, form["status"], "status");
     await updateAffiliate(deps, viewer.principal, id, {
       name: required(form, "name"),
       email: optionalEmail(form, "email"),

@@ -11,7 +11,7 @@ import { listOperators } from "../app/admin/operators.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { ROLES, type Role } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, pathId, required } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, pathId, recordId, required } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type ApiKeysData, type ApiKeysState, apiKeysPage } from "./pages/api-keys.ts";
 
@@ -39,11 +39,7 @@ export async function apiKeyPages(app: FastifyInstance, deps: AdminDeps, kit: Co
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const revoked = request.query.revoked;
-    return show(
-      reply,
-      viewer,
-      revoked && /^[0-9]{1,16}$/.test(revoked) ? { notice: `Key ${revoked} revoked.` } : {},
-    );
+    return show(reply, viewer, recordId(revoked) !== undefined ? { notice: `Key ${revoked} revoked.` } : {});
   });
 
   app.post("/setup/api-keys", async (request, reply) => {
@@ -51,9 +47,7 @@ export async function apiKeyPages(app: FastifyInstance, deps: AdminDeps, kit: Co
     if (!viewer) return reply;
     const form = formOf(request);
     try {
-      const role = form["role"] as Role;
-      if (!(ROLES as readonly string[]).includes(role))
-        throw new PostwireError("invalid_field", "Choose a role.", "role");
+      const role = oneOf<Role>(ROLES, form["role"], "role");
       const { apiKey, secret } = await issueApiKey(deps, viewer.principal, {
         name: required(form, "name"),
         role,

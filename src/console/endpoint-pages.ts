@@ -28,7 +28,16 @@ import {
 } from "../app/delivery/outbox-port.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalText, pathId, recordId, required } from "./form-values.ts";
+import {
+  commaList,
+  formErrorOf,
+  idField,
+  oneOf,
+  optionalText,
+  pathId,
+  recordId,
+  required,
+} from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { type EndpointState, type EndpointValues, endpointPage, endpointsPage } from "./pages/endpoints.ts";
 import { FLASH_COOKIE } from "./request-routes.ts";
@@ -46,18 +55,6 @@ const DELIVERIES = 50;
 
 const invalid = (field: string, message: string) => new PostwireError("invalid_field", message, field);
 
-/** A comma-separated list, trimmed, empty items dropped. */
-const listOf = (text: string | undefined): string[] =>
-  (text ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-function oneOf<T extends string>(values: readonly T[], value: string | undefined, name: string): T {
-  if (!(values as readonly string[]).includes(value ?? "")) throw invalid(name, `Choose a ${name}.`);
-  return value as T;
-}
-
 /** The ticked statuses (a repeated field: one value, several, or none). */
 function statusesOf(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(String);
@@ -68,10 +65,10 @@ function statusesOf(raw: unknown): string[] {
 function inputOf(values: Record<string, unknown>): EndpointInput {
   const form = values as Record<string, string | undefined>;
   const name = optionalText(form, "name");
-  const events = listOf(form["events"]);
+  const events = commaList(form, "events");
   if (events.length > 100 || events.some((e) => e.length > 40))
     throw invalid("events", "At most 100 events of up to 40 characters each.");
-  const programIds = listOf(form["program_ids"]).map((id) => {
+  const programIds = commaList(form, "program_ids").map((id) => {
     const programId = recordId(id);
     if (programId === undefined) throw invalid("program_ids", `"${id}" is not a program id.`);
     return programId;

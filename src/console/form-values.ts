@@ -25,6 +25,13 @@ export function optionalText(form: Form, name: string, max = 200): string | null
   return required(form, name, max);
 }
 
+/** A comma-separated list field: items trimmed, empty ones dropped. */
+export const commaList = (form: Form, name: string): string[] =>
+  (form[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** A record id as a URL or form writes it: 1 to 16 digits, no sign, no leading zero; else undefined. */
 export function recordId(text: string | undefined): number | undefined {
   return text !== undefined && /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;
@@ -38,12 +45,23 @@ export function pathId(text: string, what = "This page"): number {
   return id;
 }
 
+/** One of a closed set (a select or radio), as its type; anything else is refused as `field`. */
+export function oneOf<T extends string>(
+  values: readonly T[],
+  value: string | undefined,
+  field: string,
+  message = `Choose a ${field}.`,
+): T {
+  if (!(values as readonly string[]).includes(value ?? ""))
+    throw new PostwireError("invalid_field", message, field);
+  return value as T;
+}
+
 /** A chosen record's id (a select). */
 export function idField(form: Form, name: string): number {
-  const value = Number(form[name]);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
-  return value;
+  const id = recordId(form[name]);
+  if (id === undefined) throw new PostwireError("invalid_field", `Choose one (${name}).`, name);
+  return id;
 }
 
 /** A date and time, as epoch milliseconds. */

@@ -11,7 +11,7 @@ import { STATUSES, type Status } from "../domain/model.ts";
 import { CONTRACT_FIELDS, type ParamMapping } from "../domain/postback-params.ts";
 import type { Form } from "./console-kit.ts";
 import type { FormError } from "./form-fields.ts";
-import { required } from "./form-values.ts";
+import { oneOf, required } from "./form-values.ts";
 
 const KEY_PATTERN = new RegExp((KEY as { pattern?: string }).pattern ?? "^[A-Za-z0-9_-]{3,64}$");
 
@@ -26,9 +26,7 @@ export function settingsInput(form: Form): UpdateOperatorInput {
   const key = required(form, "key", 64);
   if (!KEY_PATTERN.test(key))
     throw new PostwireError("invalid_field", "key is 3-64 letters, digits, - or _.", "key");
-  const status = form["status"] as Status;
-  if (!(STATUSES as readonly string[]).includes(status))
-    throw new PostwireError("invalid_field", "Choose a status.", "status");
+  const status = oneOf<Status>(STATUSES, form["status"], "status");
   return {
     name: required(form, "name"),
     key,

@@ -22,7 +22,16 @@ import { dealAt, programPlanAt } from "../app/commissions/plan-cache.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { STATUSES, type Status } from "../domain/model.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, optionalText, recordId, required, timeField } from "./form-values.ts";
+import {
+  commaList,
+  formErrorOf,
+  oneOf,
+  optionalText,
+  pathId,
+  recordId,
+  required,
+  timeField,
+} from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { affiliateParentPage } from "./pages/affiliate-parent.ts";
 import { fxRatesPage } from "./pages/fx-rates.ts";
@@ -39,16 +48,8 @@ export const PROGRAM_PAGE_PATHS: readonly string[] = [
 ];
 
 const LISTED = 500;
-const idOf = (request: FastifyRequest<{ Params: { id: string } }>) => recordId(request.params.id) ?? 0;
 /** An ISO date and time to the second, as the forms show them. */
 const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-
-function statusOf(value: string | undefined): Status {
-  const status = STATUSES.find((s) => s === value);
-  if (!status)
-    throw new PostwireError("invalid_field", `status must be one of: ${STATUSES.join(", ")}.`, "status");
-  return status;
-}
 
 export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
   const adminViewer = (request: FastifyRequest, reply: FastifyReply) =>
@@ -68,14 +69,14 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   app.get<ById & { Querystring: { saved?: string } }>("/setup/programs/:id", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const data = await programData(viewer, idOf(request));
+    const data = await programData(viewer, pathId(request.params.id, "Program"));
     return kit.sendPage(reply, programPage(data, viewer, { saved: request.query.saved }));
   });
 
   app.post<ById>("/setup/programs/:id", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Program");
     const values = formOf(request);
     try {
       const lookback = (values["lookback_days"] ?? "").trim();
@@ -87,13 +88,15 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
         );
       await updateProgram(deps, viewer.principal, id, {
         name: required(values, "name"),
-        status: statusOf(values["status"]),
+        status: oneOf<Status>(
+          STATUSES,
+          values["status"],
+          "status",
+          `status must be one of: ${STATUSES.join(", ")}.`,
+        ),
         landingUrlTemplate: required(values, "landing_url_template", 2000),
         fallbackUrl: optionalText(values, "fallback_url", 2000),
-        allowedEvents: (values["allowed_events"] ?? "")
-          .split(",")
-          .map((e) => e.trim())
-          .filter(Boolean),
+        allowedEvents: commaList(values, "allowed_events"),
         lookbackDays: Number(lookback),
       });
       return reply.redirect(`/setup/programs/${id}?saved=settings`, 303);
@@ -109,7 +112,9 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   async function editorStart(viewer: Viewer, programId: number, affiliateText: string | undefined) {
     const p = viewer.principal;
     const program = await viewProgram(deps, p, programId);
-    const affiliate = affiliateText ? await getAffiliate(deps, p, Number(affiliateText) || 0) : undefined;
+    const affiliate = affiliateText
+      ? await getAffiliate(deps, p, pathId(affiliateText, "Affiliate"))
+      : undefined;
     const versions = await listPlanVersions(deps, p, programId);
     const now = deps.clock.now();
     const plan = programPlanAt(versions, now);
@@ -131,7 +136,11 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     async (request, reply) => {
       const viewer = await adminViewer(request, reply);
       if (!viewer) return reply;
-      const start = await editorStart(viewer, idOf(request), request.query.affiliate_id);
+      const start = await editorStart(
+        viewer,
+        pathId(request.params.id, "Program"),
+        request.query.affiliate_id,
+      );
       const values = { ...start.values, effective_from: isoSecond(start.now), note: "" };
       return kit.sendPage(reply, planEditorPage(start.data, viewer, { values }));
     },
@@ -141,7 +150,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
     const values = formOf(request);
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Program");
     const start = await editorStart(viewer, id, values["affiliate_id"]);
     try {
       const body = {
@@ -217,7 +226,9 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
       if (!viewer) return reply;
       return kit.sendPage(
         reply,
-        await parentPage(viewer, idOf(request), { saved: request.query.saved === "1" }),
+        await parentPage(viewer, pathId(request.params.id, "Affiliate"), {
+          saved: request.query.saved === "1",
+        }),
       );
     },
   );
@@ -225,7 +236,7 @@ export async function programPages(app: FastifyInstance, deps: AdminDeps, kit: C
   app.post<ById>("/setup/affiliates/:id/parent", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const id = idOf(request);
+    const id = pathId(request.params.id, "Affiliate");
     const chosen = (formOf(request)["parent_id"] ?? "").trim();
     try {
       const parentId = chosen === "" ? null : (recordId(chosen) ?? Number.NaN);

@@ -32,7 +32,7 @@ import { PostwireError } from "../domain/errors.ts";
 import { RECONCILIATION_CATEGORIES, type ReconciliationCategory } from "../domain/reconciliation.ts";
 import { type ConsoleKit, formOf, viewerWithRole } from "./console-kit.ts";
 import type { FormError } from "./form-fields.ts";
-import { formErrorOf, idField, recordId, timeField } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, recordId, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { backfillConfirmPage, defaultCategory, reconciliationPage } from "./pages/reconciliation.ts";
 import { reconciliationsPage } from "./pages/reconciliations.ts";
@@ -81,9 +81,7 @@ function columnsOf(text: string | undefined): Record<string, string> | undefined
 function uploadRequest(viewer: Viewer, values: Record<string, string>) {
   const p = viewer.principal;
   const operatorId = p.role === "operator" ? (p.operatorId ?? 0) : idField(values, "operator_id");
-  const format = values["format"] as FileFormat;
-  if (!(FILE_FORMATS as readonly string[]).includes(format))
-    throw new PostwireError("invalid_field", "Choose CSV or JSON lines.", "format");
+  const format = oneOf<FileFormat>(FILE_FORMATS, values["format"], "format", "Choose CSV or JSON lines.");
   const columns = columnsOf(values["columns"]);
   return {
     operatorId,

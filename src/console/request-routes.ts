@@ -13,7 +13,7 @@ import type { AdminDeps } from "../app/admin/deps.ts";
 import { replayDelivery, replayRange } from "../app/delivery/deliveries.ts";
 import { PostwireError } from "../domain/errors.ts";
 import { type ConsoleKit, type Form, formOf } from "./console-kit.ts";
-import { recordId } from "./form-values.ts";
+import { pathId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import { programFailuresPage } from "./pages/program-failures.ts";
 import { requestDetailPage } from "./pages/request-detail.ts";
@@ -46,12 +46,6 @@ async function asNotFound<T>(what: string, work: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
-
-const positiveId = (text: string): number => {
-  const id = recordId(text);
-  if (id === undefined) throw hidden("This page");
-  return id;
-};
 
 export async function requestRoutes(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {
   async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<Viewer | undefined> {
@@ -107,7 +101,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AdminDeps, kit: 
   app.get("/programs/:id/failures", async (request, reply) => {
     const viewer = await signedIn(request, reply);
     if (!viewer) return reply;
-    const id = positiveId((request.params as { id: string }).id);
+    const id = pathId((request.params as { id: string }).id);
     return kit.sendPage(reply, await programFailuresPage(deps, viewer, id, takeFlash(request, reply)));
   });
 
@@ -129,7 +123,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AdminDeps, kit: 
   app.post("/endpoints/:id/replay-dead", async (request, reply) => {
     const viewer = await kit.formViewer(request, reply);
     if (!viewer) return reply;
-    const endpointId = positiveId((request.params as { id: string }).id);
+    const endpointId = pathId((request.params as { id: string }).id);
     const form = formOf(request);
     const since = epochOfLocal(form["since"] ?? "", viewer.timeZone);
     const until = epochOfLocal(form["until"] ?? "", viewer.timeZone);

@@ -11,10 +11,9 @@ import { createOperator, listOperators } from "../app/admin/operators.ts";
 import { createProgram, getProgram, listPrograms } from "../app/admin/programs.ts";
 import { planCacheFor } from "../app/commissions/plan-cache.ts";
 import { recalculateCommissions } from "../app/commissions/recalculate-commissions.ts";
-import { PostwireError } from "../domain/errors.ts";
 import { VERTICALS, type Vertical } from "../domain/event-types.ts";
 import { type ConsoleKit, type Form, formOf, viewerWithRole } from "./console-kit.ts";
-import { formErrorOf, idField, optionalEmail, recordId, required, timeField } from "./form-values.ts";
+import { formErrorOf, idField, oneOf, optionalEmail, pathId, required, timeField } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
 import {
   createdNotice,
@@ -111,9 +110,7 @@ export async function setupPages(
   });
 
   formRoute("/setup/programs", "program", async (viewer, form) => {
-    const vertical = form["vertical"] as Vertical;
-    if (!(VERTICALS as readonly string[]).includes(vertical))
-      throw new PostwireError("invalid_field", "Choose a vertical.", "vertical");
+    const vertical = oneOf<Vertical>(VERTICALS, form["vertical"], "vertical");
     const plan = form["commission_plan"] === "none" ? "none" : "preset";
     await createProgram(deps, viewer.principal, {
       operatorId: idField(form, "operator_id"),
@@ -149,14 +146,14 @@ export async function setupPages(
   app.get<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
+    const program = await getProgram(deps, viewer.principal, pathId(request.params.id, "Program"));
     return helpers.sendPage(reply, recalculationPage(program, viewer));
   });
 
   app.post<{ Params: { id: string } }>("/setup/programs/:id/recalculate", async (request, reply) => {
     const viewer = await adminViewer(request, reply);
     if (!viewer) return reply;
-    const program = await getProgram(deps, viewer.principal, recordId(request.params.id) ?? 0);
+    const program = await getProgram(deps, viewer.principal, pathId(request.params.id, "Program"));
     const values = formOf(request);
     try {
       const result = await recalculateCommissions(

@@ -176,6 +176,10 @@ describe("affiliates, endpoints and API keys pages (chromium, sqlite)", { skip: 
       const row = page.locator("tr", { hasText: "Acme's own key" });
       await Promise.all([page.waitForNavigation(), row.getByRole("button", { name: /Revoke/ }).click()]);
       assert.match((await page.locator(".flash").textContent())!, /revoked/);
+      for (const forged of ["0", "007", "1e3", "Acme"]) {
+        await page.goto(`${t.url}/setup/api-keys?revoked=${forged}`);
+        assert.equal(await page.locator(".flash").count(), 0, `no notice for "${forged}"`);
+      }
       assert.notEqual(await row.locator("time").count(), 0);
       const next = await affiliatePage.goto(`${t.url}/clicks`);
       assert.equal(next?.url(), `${t.url}/sign-in`, "the revoked key's session is over");

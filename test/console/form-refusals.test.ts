@@ -3,7 +3,9 @@
  * adds nothing to what is checked here), each with a valid session and CSRF token, so only the
  * refusal itself stops them: the recalculation form's refusal next to its field; a backfill with
  * nothing ticked; a parent id that is not a number; another affiliate's or an operator's session
- * replaying a delivery. Each answers a clear error and changes nothing.
+ * replaying a delivery; a role, vertical or status outside its closed set; a deal's affiliate id
+ * that is not a record id (both engines: PostgreSQL once answered 500 to "1.5"). Each answers a
+ * clear error and changes nothing.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -20,6 +22,7 @@ import {
   type World,
 } from "../adapters/http/admin-kit.ts";
 import { type ConsoleClient, consoleSession } from "../helpers/console-http.ts";
+import { availableEngines } from "../helpers/engines.ts";
 import { ftdOf } from "../helpers/event-pairs.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 import { until } from "../helpers/until.ts";
@@ -123,6 +126,45 @@ describe("refused console forms (HTTP, sqlite)", () => {
     }
   });
 
+  test("a choice outside its closed set or a chosen id that is not one: refused, nothing stored", async () => {
+    const counts = async () =>
+      Promise.all(
+        ["/v1/api-keys", "/v1/programs"].map(async (path) => (await admin("GET", path)).body.data.length),
+      );
+    const before = await counts();
+    const affiliate = (await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body;
+    const program = (await admin("GET", `/v1/programs/${w.program.id}`)).body;
+    for (const [path, form, message] of [
+      ["/setup/api-keys", { name: "Root key", role: "root" }, "Choose a role."],
+      [
+        "/setup/programs",
+        { operator_id: String(w.operator.id), name: "P", vertical: "bingo" },
+        "Choose a vertical.",
+      ],
+      [`/setup/affiliates/${w.affiliate.id}`, { name: "Renamed", status: "gone" }, "Choose a status."],
+      [
+        `/setup/programs/${w.program.id}`,
+        { name: "Renamed", status: "gone", landing_url_template: "https://x.example/", lookback_days: "30" },
+        "status must be one of: active, disabled.",
+      ],
+      ...["0x1", "1e0", "1.0", "-1"].map(
+        (id) =>
+          [
+            "/setup/programs",
+            { operator_id: id, name: "P", vertical: "igaming" },
+            "Choose one (operator_id).",
+          ] as const,
+      ),
+    ] as const) {
+      const refused = await adminConsole.post(path, form);
+      assert.equal(refused.status, 400, path);
+      assert.ok(refused.html.includes(`${message}</p>`), `${path}: ${message}`);
+    }
+    assert.deepEqual(await counts(), before, "no key, no program");
+    assert.deepEqual((await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body, affiliate, "unchanged");
+    assert.deepEqual((await admin("GET", `/v1/programs/${w.program.id}`)).body, program, "unchanged");
+  });
+
   test("a stranger replaying a delivery with a valid CSRF token: refused, nothing replayed", async () => {
     expectStatus(
       await admin("POST", "/v1/endpoints", {
@@ -171,3 +213,53 @@ describe("refused console forms (HTTP, sqlite)", () => {
     await until(async () => receiver.hits.length === 2, "the replayed postback");
   });
 });
+
+for (const engine of await availableEngines()) {
+  describe(`malformed ids in the program pages' addresses and forms (HTTP, ${engine})`, () => {
+    let t: TestService;
+    let adminConsole: ConsoleClient;
+    let w: World;
+
+    before(async () => {
+      t = await startTestService(engine);
+      adminConsole = await consoleSession(t.url, t.adminKey);
+      w = await createWorld(t, "Malformed");
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    test("a deal's affiliate id that is not a record id is not found (never reaches storage)", async () => {
+      const path = `/setup/programs/${w.program.id}/plans`;
+      for (const bad of ["1.5", "-1", "0x1", "99999999999999999999"]) {
+        const opened = await adminConsole.get(`${path}/new?affiliate_id=${encodeURIComponent(bad)}`);
+        assert.equal(opened.status, 404, `open with ${bad}`);
+        assert.match(opened.html, /<code>not_found<\/code>/);
+        const posted = await adminConsole.post(path, { affiliate_id: bad, action: "save" });
+        assert.equal(posted.status, 404, `save with ${bad}`);
+      }
+      const own = await adminConsole.get(`${path}/new?affiliate_id=${w.affiliate.id}`);
+      assert.equal(own.status, 200);
+    });
+
+    test("a program or affiliate address that is not a record id is not found, named as typed", async () => {
+      for (const bad of ["abc", "1.5", "0"]) {
+        for (const [path, what] of [
+          [`/setup/programs/${bad}`, "Program"],
+          [`/setup/programs/${bad}/plans/new`, "Program"],
+          [`/setup/programs/${bad}/recalculate`, "Program"],
+          [`/setup/affiliates/${bad}/parent`, "Affiliate"],
+        ] as const) {
+          const answer = await adminConsole.get(path);
+          assert.equal(answer.status, 404, path);
+          assert.ok(answer.html.includes(`${what} ${bad} was not found.`), path);
+        }
+        const posted = await adminConsole.post(`/setup/programs/${bad}`, {
+          name: "Renamed",
+          status: "active",
+        });
+        assert.equal(posted.status, 404, `POST /setup/programs/${bad}`);
+      }
+    });
+  });
+}

@@ -287,13 +287,16 @@ describe("program and plan pages (chromium, sqlite)", { skip: browserMissing }, 
     assert.equal(await page.locator("#program-name").inputValue(), "Acme Slots & Live", "values kept");
     await page.locator("#program-landing_url_template").fill("https://acme.example/live?cid={click_id}");
     await page.locator("#program-lookback_days").fill("45");
+    const events = (await admin("GET", `/v1/programs/${world.program.id}`)).body.allowed_events;
+    await page.locator("#program-allowed_events").fill(" ftd, ,deposit ,");
     await submit(page, "Save settings");
     assert.match((await page.locator(".created").textContent())!, /Settings saved/);
     const program = (await admin("GET", `/v1/programs/${world.program.id}`)).body;
     assert.equal(program.name, "Acme Slots & Live");
     assert.equal(program.landing_url_template, "https://acme.example/live?cid={click_id}");
     assert.equal(program.lookback_days, 45);
-    await admin("PATCH", `/v1/programs/${world.program.id}`, { name: "Acme Slots" });
+    assert.deepEqual(program.allowed_events, ["ftd", "deposit"], "a comma list, blanks dropped");
+    await admin("PATCH", `/v1/programs/${world.program.id}`, { name: "Acme Slots", allowed_events: events });
   });
 
   test("other roles get 403; forms without their CSRF token are refused and change nothing", async () => {

@@ -260,6 +260,11 @@ describe("console request log and failures (chromium, sqlite)", { skip: browserM
     assert.equal((await own.goto(`${t.url}/requests/${b1}`))?.status(), 404);
     assert.equal((await own.goto(`${t.url}/programs/${a.program.id}/failures`))?.status(), 200);
     assert.equal(await own.getByRole("button", { name: /Replay/ }).count(), 0, "operators see no deliveries");
+    for (const bad of ["0", "01", "1e3", "abc"]) {
+      const response = await own.goto(`${t.url}/programs/${bad}/failures`);
+      assert.equal(response?.status(), 404, `program id ${bad}`);
+      assert.match((await own.locator("main").textContent()) ?? "", /This page was not found/);
+    }
     await own.goto(`${t.url}/requests?program=${b.program.id}`);
     assert.equal(await own.locator("table.requests tbody tr").count(), 0);
     await own.close();
