@@ -4,7 +4,8 @@
  * refusal itself stops them: the recalculation form's refusal next to its field; a backfill with
  * nothing ticked; a parent id that is not a number; another affiliate's or an operator's session
  * replaying a delivery; a role, vertical or status outside its closed set; a deal's affiliate id
- * that is not a record id (both engines: PostgreSQL once answered 500 to "1.5"). Each answers a
+ * that is not a record id (both engines: PostgreSQL once answered 500 to "1.5"); an endpoint over
+ * the use case's limits. Each answers a
  * clear error and changes nothing.
  */
 import assert from "node:assert/strict";
@@ -163,6 +164,34 @@ describe("refused console forms (HTTP, sqlite)", () => {
     assert.deepEqual(await counts(), before, "no key, no program");
     assert.deepEqual((await admin("GET", `/v1/affiliates/${w.affiliate.id}`)).body, affiliate, "unchanged");
     assert.deepEqual((await admin("GET", `/v1/programs/${w.program.id}`)).body, program, "unchanged");
+  });
+
+  test("an endpoint over the use case's limits (events, delay): refused next to the field, none stored", async () => {
+    const endpoints = async () =>
+      (await admin("GET", `/v1/endpoints?affiliate_id=${w.affiliate.id}`)).body.data.length;
+    const before = await endpoints();
+    const form = {
+      affiliate_id: String(w.affiliate.id),
+      url_template: "http://127.0.0.1:9/pb?cid={click_id}",
+      method: "GET",
+      statuses: "created",
+      status: "active",
+    };
+    const many = Array.from({ length: 101 }, (_, i) => `event_${i}`).join(",");
+    for (const [extra, field, message] of [
+      [{ events: many, delay_seconds: "0" }, "events", "At most 100 events."],
+      [{ events: "ftd", delay_seconds: "90000" }, "delay_seconds", "from 0 to 86400."],
+      [{ events: "ftd", delay_seconds: "soon" }, "delay_seconds", "from 0 to 86400."],
+    ] as const) {
+      const refused = await adminConsole.post("/endpoints", { ...form, ...extra });
+      assert.equal(refused.status, 400, field);
+      const error = new RegExp(`<p class="error" id="endpoint-${field}-error">([^<]*)</p>`).exec(
+        refused.html,
+      );
+      assert.ok(error, `the error next to ${field}`);
+      assert.ok(error[1]!.endsWith(message), error[1]);
+    }
+    assert.equal(await endpoints(), before);
   });
 
   test("a stranger replaying a delivery with a valid CSRF token: refused, nothing replayed", async () => {

@@ -60,13 +60,32 @@ async function checkTemplate(deps: OutboundAdminDeps, template: string): Promise
   return template;
 }
 
+/** Most events an endpoint may subscribe to, and the longest delay before it is sent (one day). */
+const MAX_EVENTS = 100;
+const MAX_DELAY_SECONDS = 86_400;
+
 function checkEventList(events: readonly string[] | undefined): string[] | undefined {
   if (events === undefined) return undefined;
+  if (events.length > MAX_EVENTS)
+    throw new PostwireError("invalid_field", `At most ${MAX_EVENTS} events.`, "events");
   for (const name of events) {
     if (!isEventName(name))
       throw new PostwireError("invalid_field", `"${name}" is not an event name.`, "events");
   }
   return [...new Set(events)];
+}
+
+function checkDelay(seconds: number | undefined): number | undefined {
+  if (
+    seconds !== undefined &&
+    !(Number.isSafeInteger(seconds) && seconds >= 0 && seconds <= MAX_DELAY_SECONDS)
+  )
+    throw new PostwireError(
+      "invalid_field",
+      `delay_seconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}.`,
+      "delay_seconds",
+    );
+  return seconds;
 }
 
 /** The affiliate an endpoint is created for: an affiliate key's own; an admin names one. */
@@ -113,7 +132,7 @@ export async function createEndpoint(
       programIds: [...new Set(input.programIds ?? [])],
       // Stored as listed: an endpoint never starts receiving a status it did not subscribe to.
       statuses: [...new Set<FireStatus>(input.statuses ?? DEFAULT_FIRE_STATUSES)],
-      delaySeconds: input.delaySeconds ?? 0,
+      delaySeconds: checkDelay(input.delaySeconds) ?? 0,
       includeTest: input.includeTest ?? false,
       secret,
       status: input.status ?? "active",
@@ -168,7 +187,7 @@ export async function updateEndpoint(
     events: checkEventList(input.events),
     programIds: input.programIds && [...new Set(input.programIds)],
     statuses: input.statuses && [...new Set(input.statuses)],
-    delaySeconds: input.delaySeconds,
+    delaySeconds: checkDelay(input.delaySeconds),
     includeTest: input.includeTest,
     // Disabling goes through disable(), which records why and when, and only for an active
     // endpoint: one already disabled (by a 410, say) keeps its first reason.
