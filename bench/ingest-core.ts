@@ -15,7 +15,7 @@
  * (bench/without-rollups.ts oneSlot: as before 019_rollup_slots.sql), between the two; `indexes`
  * adds rounds with the report indexes of 012 instead (SQLite: the cost of the sums in 019's).
  * `--what clicks` measures click batches instead: the click path's group commit (batchingFor) over
- * store.insertClicks, which writes report_activity in the same statement (no HTTP, no link look-up).
+ * store.insertClicks, which appends its report activity in the same statement (no HTTP, no link look-up).
  * On PostgreSQL it also samples pg_stat_activity every 5 ms during the measured part and prints
  * how many of the bench database's backends wait on a lock (row locks of hot keys), on average.
  * Group commit as the service sets it up (`batchingFor`, from BATCH_MAX, PG_POOL_SIZE… in the

@@ -11,8 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { openDriver } from "../src/adapters/storage/open-driver.ts";
-import type { SqlValue } from "../src/adapters/storage/sql-driver.ts";
-import { STATS_SQL } from "../src/adapters/storage/stats-store.ts";
+import { reportParams, STATS_SQL } from "../src/adapters/storage/stats-store.ts";
 import { addDays, periodOf, type ReportGroup, startOfLocalDate } from "../src/domain/calendar.ts";
 import { percentile } from "./stats.ts";
 
@@ -42,14 +41,11 @@ const times = new Map<string, number[]>();
 for (let i = 0; i < Number(opts.requests); i++)
   for (const group of ["week", "month"] as const) {
     const periods = periodsOf(group);
-    const params: SqlValue[] = [
-      ...periods.flatMap((p) => [p.start, p.end, p.label]),
-      periods[0]!.start,
-      periods.at(-1)!.end,
-    ];
+    const query = { periods, from: periods[0]!.start, to: periods.at(-1)!.end };
     for (const variant of variants)
       for (const table of ["report_activity", "report_commissions"] as const) {
-        const sql = STATS_SQL.report(table, { periods });
+        const sql = STATS_SQL.report(table, query);
+        const params = reportParams(table, query);
         const ms = await db.transaction(async (tx) => {
           if (variant === "no index-only") await tx.run("SET LOCAL enable_indexonlyscan = off");
           const t0 = performance.now();

@@ -6,7 +6,13 @@
  */
 import type { InsertPart, SqlDriver, SqlExecutor } from "../src/adapters/storage/sql-driver.ts";
 
-export const ROLLUP_TABLES = ["postback_rollup", "report_activity", "report_commissions", "delivery_rollup"];
+export const ROLLUP_TABLES = [
+  "postback_rollup",
+  "report_activity",
+  "report_activity_delta",
+  "report_commissions",
+  "delivery_rollup",
+];
 const ROLLUPS: ReadonlySet<string> = new Set(ROLLUP_TABLES);
 
 /** `driver` with every part of its inserts (its transactions' too) passed through `change` first. */

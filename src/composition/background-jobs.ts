@@ -1,6 +1,7 @@
 /**
  * The service's periodic jobs: retention pruning (request log, clicks, deliveries, expired signing
- * secrets, ended console sessions), the hold job (pending commissions approved once their hold ends)
+ * secrets, ended console sessions), the hold job (pending commissions approved once their hold ends),
+ * the report activity fold (the deltas that clicks and postbacks append, folded into their rollup)
  * and the alerts (rules evaluated, then due notifications sent: docs/alerts.md). Each run is
  * chained after the previous one, so a slow run never overlaps the next; a failed run is logged
  * and the next one tries again; `stop()` clears the timers and waits for the running ones, so
@@ -22,6 +23,12 @@ import { nextAttemptAt } from "../domain/retry-schedule.ts";
 const DAY_MS = 86_400_000;
 /** How often the hold job looks for commissions whose hold has ended. */
 const APPROVE_INTERVAL_MS = 60_000;
+/**
+ * How often the report activity appended by clicks and postbacks is folded into its rollup
+ * (023_report_activity_delta.sql): reports read the unfolded rows too, so this bounds only how many
+ * of them a report reads (a second of peak traffic: about 600 rows).
+ */
+const FOLD_INTERVAL_MS = 1000;
 
 export interface JobLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -117,6 +124,21 @@ async function pruneOnce(store: Store, clock: Clock, config: RetentionConfig, lo
   }
 }
 
+/** The fold job: a failure is logged once, until a fold succeeds again (it runs every second). */
+function foldJob(store: Store, log: JobLog) {
+  let failing = false;
+  return async () => {
+    try {
+      await store.stats.foldActivity();
+      if (failing) log.info({}, "report activity folding works again");
+      failing = false;
+    } catch (error) {
+      if (!failing) log.error({ err: error }, "report activity folding failed; trying again every second");
+      failing = true;
+    }
+  };
+}
+
 /** Runs `run` now (when `atStart`) and then every `intervalMs`, one run at a time. */
 function every(intervalMs: number, atStart: boolean, run: () => Promise<void>) {
   let running: Promise<void> = atStart ? run() : Promise.resolve();
@@ -147,13 +169,14 @@ export function startBackgroundJobs(
       (error: unknown) => log.error({ err: error }, "commission approval failed"),
     ),
   );
+  const folding = every(FOLD_INTERVAL_MS, true, foldJob(store, log));
   const alerting =
     alertSending && config.alertIntervalMs
       ? every(config.alertIntervalMs, false, alertJob(store, clock, config, alertSending, log))
       : undefined;
   return {
     stop: async () => {
-      await Promise.all([pruning.stop(), approving.stop(), alerting?.stop()]);
+      await Promise.all([pruning.stop(), approving.stop(), folding.stop(), alerting?.stop()]);
     },
   };
 }

@@ -408,6 +408,17 @@ export interface ReportActivityTable {
   slot: Int;
 }
 
+/** 023_report_activity_delta.sql: report activity appended by each batch, until folded in. */
+export interface ReportActivityDeltaTable {
+  affiliate_id: Int;
+  program_id: Int;
+  bucket_at: Int;
+  event: Text;
+  currency: Text;
+  count: Int;
+  amount_minor: Int;
+}
+
 export interface ReportCommissionsTable {
   affiliate_id: Int;
   program_id: Int;
@@ -513,6 +524,7 @@ export interface Database {
   ledger_balances: LedgerBalancesTable;
   postback_rollup: PostbackRollupTable;
   report_activity: ReportActivityTable;
+  report_activity_delta: ReportActivityDeltaTable;
   report_commissions: ReportCommissionsTable;
   delivery_rollup: DeliveryRollupTable;
 }

@@ -111,7 +111,7 @@ export function ingestTx(tx: SqlExecutor, dialect: SqlDialect, held?: HeldWrites
         playersPart(players),
         logsPart(logs),
         postbackRollupPart(logs, slot),
-        activityRollupPart(conversions, [], slot),
+        activityRollupPart(conversions),
       ]);
       return new Set(ids!.map(String));
     },

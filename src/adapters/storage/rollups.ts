@@ -59,6 +59,8 @@ export async function rebuildRollups(db: SqlExecutor): Promise<void> {
     ["delivery_rollup", ROLLUP_RECOUNT.deliveries],
   ] as const) {
     await db.run(`DELETE FROM ${table}`);
+    // Deltas not folded yet are in the recount too.
+    if (table === "report_activity") await db.run("DELETE FROM report_activity_delta");
     await db.run(`INSERT INTO ${table} (${COLUMNS[table]}) ${recount}`);
   }
 }

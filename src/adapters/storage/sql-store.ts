@@ -123,12 +123,10 @@ export function createSqlStore(db: SqlDriver, options: SqlStoreOptions = {}): St
 
     // The hot paths: hand-written inserts through the driver (one prepared statement per shape).
     async insertClicks(rows) {
-      await slots.with((slot) =>
-        db.insertAll([
-          { table: "clicks", columns: CLICK_COLUMNS, rows: rows.map(clickValues) },
-          activityRollupPart([], rows, slot),
-        ]),
-      );
+      await db.insertAll([
+        { table: "clicks", columns: CLICK_COLUMNS, rows: rows.map(clickValues) },
+        activityRollupPart([], rows),
+      ]);
     },
     deliveries: createDeliveryStore(db),
     commissions: createCommissionStore(db),

@@ -84,4 +84,9 @@ export interface StatsStore {
   reportCommissions(query: ReportQuery): Promise<CommissionAmount[]>;
   /** Deliveries created since `since` (from its hour), per program. */
   deliveryCounts(since: number): Promise<DeliveryCount[]>;
+  /**
+   * Folds the report activity appended by recent writes into its rollup (a background job, every
+   * second); returns how many appended rows it folded. No report changes by it.
+   */
+  foldActivity(): Promise<number>;
 }

@@ -592,6 +592,7 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
     await store.stats.deliveryCounts(since);
     await reconcileAndBackfill(store, ingestor, f.operator.id, recording);
     recording.by = "job";
+    await store.stats.foldActivity();
     await store.prune({ requestLog: since - DAY, clicks: since - DAY });
     await store.deliveries.prune(since - DAY);
     await store.deliveries.releaseAll();
