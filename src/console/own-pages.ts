@@ -1,7 +1,7 @@
 /**
  * The affiliate's own view (issue: Console II): GET /clicks, /conversions and /commissions. Each
  * reads through the API's use cases with the viewer's principal (listClicks, listConversions,
- * scopedLedgerFilter and the balances and entries it narrows), so an affiliate key sees its own
+ * scopedLedgerFilter and the entries it narrows, balancesByPeriod), so an affiliate key sees its own
  * rows and nothing else, whatever the URL says. Clicks and conversions serve every role as the API
  * does; commissions, admin and affiliate keys (an operator key would have to name a program).
  */
@@ -10,8 +10,7 @@ import { pageOf, textAfter, timeBefore } from "../adapters/http/cursor.ts";
 import type { AdminDeps } from "../app/admin/deps.ts";
 import { listLinks } from "../app/admin/links.ts";
 import { listClicks, listConversions } from "../app/admin/records.ts";
-import { scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
-import type { LedgerFilter } from "../app/commissions/commission-store-port.ts";
+import { balancesByPeriod, scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
 import type { TimeKey } from "../app/records.ts";
 import { isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
@@ -19,7 +18,7 @@ import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
 import { localTimeRange, recordId } from "./form-values.ts";
 import type { Viewer } from "./layout.ts";
-import { type CommissionsQuery, commissionsPage, type PeriodBalances } from "./pages/commissions.ts";
+import { type CommissionsQuery, commissionsPage } from "./pages/commissions.ts";
 import { clicksPage, conversionsPage, type ListQuery, type ListResult } from "./pages/own-records.ts";
 
 export const OWN_PAGE_PATHS: readonly string[] = ["/clicks", "/conversions", "/commissions"];
@@ -104,21 +103,6 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
     return kit.sendPage(reply, conversionsPage({ rows, next, problems }, viewer, q));
   });
 
-  /** The balances of each month shown and of all periods, as GET /v1/commissions/balances reads them. */
-  async function balancesByMonth(viewer: Viewer, months: readonly string[]): Promise<PeriodBalances[]> {
-    const out: PeriodBalances[] = [];
-    for (const period of [...months, "all"]) {
-      const requested: LedgerFilter = period === "all" ? {} : { period };
-      const f = await scopedLedgerFilter(deps, viewer.principal, requested);
-      const balances = await deps.store.commissions.balances({
-        ...(f.affiliateId === undefined ? {} : { affiliateId: f.affiliateId }),
-        ...(f.period === undefined ? {} : { period: f.period }),
-      });
-      out.push({ period, balances });
-    }
-    return out;
-  }
-
   app.get<{ Querystring: CommissionsQuery }>("/commissions", async (request, reply) => {
     const viewer = await viewerWithRole(kit, request, reply, ["admin", "affiliate"]);
     if (!viewer) return reply;
@@ -142,7 +126,7 @@ export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: Conso
       (e) => e,
       (e) => [e.id],
     ).next_cursor;
-    const periods = await balancesByMonth(viewer, months);
+    const periods = await balancesByPeriod(deps, viewer.principal, months);
     return kit.sendPage(reply, commissionsPage({ periods, entries, next, months }, viewer, q));
   });
 }

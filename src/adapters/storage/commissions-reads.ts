@@ -109,22 +109,10 @@ export function entriesQuery(builder: Kysely<Database>, f: LedgerFilter): Compil
   return query.limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000));
 }
 
-/** Balances from the running totals (ledger-writes.ts): a few rows per affiliate, program and month. */
-async function balancesOf(
-  db: SqlExecutor,
-  builder: Kysely<Database>,
-  f: Parameters<CommissionStore["balances"]>[0],
-) {
-  const query = builder
-    .selectFrom("ledger_balances")
-    .select(["affiliate_id", "currency", "status"])
-    .select((eb) => eb.fn.sum("amount_minor").as("total"))
-    .where((eb) => eb.and({ affiliate_id: f.affiliateId, program_id: f.programId, period: f.period }))
-    .groupBy(["affiliate_id", "currency", "status"])
-    .orderBy("affiliate_id")
-    .orderBy("currency");
+/** Rows of (affiliate, currency, status, total) as one balance per affiliate and currency. */
+function balancesFrom(rows: readonly SqlRow[]): Balance[] {
   const out = new Map<string, { -readonly [K in keyof Balance]: Balance[K] }>();
-  for (const r of await rowsOf(db, query)) {
+  for (const r of rows) {
     const key = `${r["affiliate_id"]}:${r["currency"]}`;
     const b = out.get(key) ?? {
       affiliateId: Number(r["affiliate_id"]),
@@ -140,6 +128,50 @@ async function balancesOf(
   return [...out.values()];
 }
 
+/** Balances from the running totals (ledger-writes.ts): a few rows per affiliate, program and month. */
+async function balancesOf(
+  db: SqlExecutor,
+  builder: Kysely<Database>,
+  f: Parameters<CommissionStore["balances"]>[0],
+) {
+  const query = builder
+    .selectFrom("ledger_balances")
+    .select(["affiliate_id", "currency", "status"])
+    .select((eb) => eb.fn.sum("amount_minor").as("total"))
+    .where((eb) => eb.and({ affiliate_id: f.affiliateId, program_id: f.programId, period: f.period }))
+    .groupBy(["affiliate_id", "currency", "status"])
+    .orderBy("affiliate_id")
+    .orderBy("currency");
+  return balancesFrom(await rowsOf(db, query));
+}
+
+/** The balances of each of several periods, in one query; every period asked for is in the answer. */
+async function balancesByPeriodOf(
+  db: SqlExecutor,
+  builder: Kysely<Database>,
+  f: Parameters<CommissionStore["balancesByPeriod"]>[0],
+) {
+  const rows = f.periods.length
+    ? await rowsOf(
+        db,
+        builder
+          .selectFrom("ledger_balances")
+          .select(["period", "affiliate_id", "currency", "status"])
+          .select((eb) => eb.fn.sum("amount_minor").as("total"))
+          .where("period", "in", [...f.periods])
+          .$if(f.affiliateId !== undefined, (q) => q.where("affiliate_id", "=", f.affiliateId!))
+          .groupBy(["period", "affiliate_id", "currency", "status"])
+          .orderBy("period")
+          .orderBy("affiliate_id")
+          .orderBy("currency"),
+      )
+    : [];
+  return f.periods.map((period) => ({
+    period,
+    balances: balancesFrom(rows.filter((r) => r["period"] === period)),
+  }));
+}
+
 export type CommissionReads = Pick<
   CommissionStore,
   | "createPlan"
@@ -151,6 +183,7 @@ export type CommissionReads = Pick<
   | "parentOf"
   | "listEntries"
   | "balances"
+  | "balancesByPeriod"
   | "listPayouts"
   | "findPayout"
 >;
@@ -218,6 +251,7 @@ export function commissionReads(db: SqlExecutor, builder: Kysely<Database>): Com
     },
     listEntries: async (f) => (await rowsOf(db, entriesQuery(builder, f))).map(entryFromRow),
     balances: (f) => balancesOf(db, builder, f),
+    balancesByPeriod: (f) => balancesByPeriodOf(db, builder, f),
     listPayouts: (f) => payouts(f, { limit: limitOf(f.limit), before: f.before }),
     async findPayout(id, f) {
       const [row] = await payouts(f, { limit: 1, id });

@@ -14,7 +14,7 @@ import type { Principal } from "../../domain/model.ts";
 import { isCurrency } from "../../domain/money.ts";
 import type { AdminDeps } from "../admin/deps.ts";
 import { allowRoles, notFound, seesOperator, tenantFilter } from "../admin/scope.ts";
-import type { LedgerFilter, PayoutFilter, PayoutRow } from "./commission-store-port.ts";
+import type { Balance, LedgerFilter, PayoutFilter, PayoutRow } from "./commission-store-port.ts";
 import { planCacheFor } from "./plan-cache.ts";
 
 async function visibleProgram(deps: AdminDeps, principal: Principal, programId: number) {
@@ -163,6 +163,22 @@ export async function scopedLedgerFilter(
     await visibleProgram(deps, principal, requested.programId);
   }
   return { ...requested, ...(tenant.affiliateId !== undefined ? { affiliateId: tenant.affiliateId } : {}) };
+}
+
+/**
+ * The balances of each of `periods` and of all periods together ("all"), scoped as
+ * GET /v1/commissions/balances scopes them (an affiliate key: its own; an admin key: every
+ * affiliate's): two reads, whatever the number of periods.
+ */
+export async function balancesByPeriod(
+  deps: AdminDeps,
+  principal: Principal,
+  periods: readonly string[],
+): Promise<Array<{ period: string; balances: Balance[] }>> {
+  const { affiliateId } = await scopedLedgerFilter(deps, principal, {});
+  const scope = affiliateId === undefined ? {} : { affiliateId };
+  const byPeriod = await deps.store.commissions.balancesByPeriod({ ...scope, periods });
+  return [...byPeriod, { period: "all", balances: await deps.store.commissions.balances(scope) }];
 }
 
 export async function markPeriodPaid(

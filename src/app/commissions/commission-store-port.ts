@@ -114,6 +114,11 @@ export interface CommissionStore {
   parentOf(affiliateId: number): Promise<number | null>;
   listEntries(filter: LedgerFilter): Promise<LedgerEntry[]>;
   balances(filter: { affiliateId?: number; programId?: number; period?: string }): Promise<Balance[]>;
+  /** The balances of each period (month) asked for, in that order, from one read. */
+  balancesByPeriod(filter: {
+    affiliateId?: number;
+    periods: readonly string[];
+  }): Promise<Array<{ period: string; balances: Balance[] }>>;
   /** Pending entries whose hold ended: reversed when fully compensated, else approved. */
   approveDue(now: number): Promise<{ approved: number; reversed: number }>;
   /** Pays approved entries of `period` and earlier (net positive per affiliate and currency). */

@@ -14,7 +14,7 @@ import { html, type SafeHtml } from "../html.ts";
 import { page, type Viewer } from "../layout.ts";
 import { queryString } from "./requests.ts";
 
-export interface PeriodBalances {
+interface PeriodBalances {
   /** "2026-11", or "all" for every period together. */
   readonly period: string;
   readonly balances: readonly Balance[];

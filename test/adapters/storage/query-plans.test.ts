@@ -545,6 +545,8 @@ async function drive(store: Store, db: SqlDriver, recording: Recording): Promise
       await store.commissions.listEntries({ ...filter, limit: 50 });
     for (const filter of [{}, { affiliateId: f.affiliate.id }, { programId: f.program.id, period }])
       await store.commissions.balances(filter);
+    for (const scope of [{}, { affiliateId: f.affiliate.id }])
+      await store.commissions.balancesByPeriod({ ...scope, periods: [period, "2020-01"] });
     await store.commissions.listAdjustments(conversion!.id);
     for (const filter of [
       {},
