@@ -13,7 +13,7 @@ import { listClicks, listConversions } from "../app/admin/records.ts";
 import { balancesByPeriod, scopedLedgerFilter } from "../app/commissions/admin-commissions.ts";
 import { ENTRY_STATUSES, type EntryStatus } from "../app/commissions/ledger-port.ts";
 import type { TimeKey } from "../app/records.ts";
-import { isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
+import { addMonths, isLocalDate, startOfLocalDate } from "../domain/calendar.ts";
 import { periodOf } from "../domain/commissions/exact.ts";
 import { type ConsoleKit, viewerWithRole } from "./console-kit.ts";
 import { localTimeRange, recordId } from "./form-values.ts";
@@ -63,11 +63,8 @@ async function newestFirst<Row>(
 
 /** The ledger's periods (UTC months, periodOf) ending with the one holding `now`, newest first. */
 export function monthsUpTo(now: number, count: number): string[] {
-  const [year, month] = periodOf(now).split("-").map(Number) as [number, number];
-  return Array.from({ length: count }, (_, i) => {
-    const k = year * 12 + month - 1 - i;
-    return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, "0")}`;
-  });
+  const current = periodOf(now);
+  return Array.from({ length: count }, (_, i) => addMonths(current, -i));
 }
 
 export async function ownPages(app: FastifyInstance, deps: AdminDeps, kit: ConsoleKit): Promise<void> {

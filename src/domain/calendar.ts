@@ -81,3 +81,10 @@ export function addDays(date: string, days: number): string {
   day.setUTCDate(day.getUTCDate() + days);
   return day.toISOString().slice(0, 10);
 }
+
+/** The month `months` after a month ("YYYY-MM"; negative: before it). */
+export function addMonths(month: string, months: number): string {
+  const [year, number] = month.split("-").map(Number) as [number, number];
+  const k = year * 12 + number - 1 + months;
+  return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, "0")}`;
+}

@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { addDays, isLocalDate, periodOf, startOfLocalDate, zoneOffsetMs } from "../../src/domain/calendar.ts";
+import {
+  addDays,
+  addMonths,
+  isLocalDate,
+  periodOf,
+  startOfLocalDate,
+  zoneOffsetMs,
+} from "../../src/domain/calendar.ts";
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -56,4 +63,18 @@ test("local dates: only real ones", () => {
   for (const bad of ["2026-02-29", "2026-13-01", "2026-1-01", "", "2026-01-01T00:00"])
     assert.ok(!isLocalDate(bad), bad);
   assert.equal(addDays("2026-12-31", 1), "2027-01-01");
+});
+
+test("months added and taken away across years, checked against Date's own month arithmetic", () => {
+  for (const [month, n, expected] of [
+    ["2026-12", 1, "2027-01"],
+    ["2026-01", -1, "2025-12"],
+    ["2026-03", -14, "2025-01"],
+    ["2026-11", 0, "2026-11"],
+  ] as const)
+    assert.equal(addMonths(month, n), expected, `${month} ${n}`);
+  for (let n = -30; n <= 30; n++) {
+    const date = new Date(Date.UTC(2026, 4 + n, 1)).toISOString().slice(0, 7);
+    assert.equal(addMonths("2026-05", n), date, String(n));
+  }
 });

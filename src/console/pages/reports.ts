@@ -9,7 +9,7 @@ import type { AdminDeps } from "../../app/admin/deps.ts";
 import { listPrograms } from "../../app/admin/programs.ts";
 import { allOf } from "../../app/stats/overview.ts";
 import { getReport, type Report, type ReportInput } from "../../app/stats/reports.ts";
-import { addDays, localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
+import { addDays, addMonths, localDate, REPORT_GROUPS, type ReportGroup } from "../../domain/calendar.ts";
 import type { Program } from "../../domain/model.ts";
 import { select } from "../form-fields.ts";
 import { recordId } from "../form-values.ts";
@@ -63,11 +63,7 @@ function filters(input: ReportInput, programs: readonly Program[], viewer: Viewe
 
 /** The local dates a report's period covers: its first, and the first after it. */
 function periodDates(period: string, group: ReportGroup): [string, string] {
-  if (group === "month") {
-    const [y, m] = period.split("-").map(Number) as [number, number];
-    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
-    return [`${period}-01`, `${next}-01`];
-  }
+  if (group === "month") return [`${period}-01`, `${addMonths(period, 1)}-01`];
   return [period, addDays(period, group === "week" ? 7 : 1)];
 }
 
