@@ -85,11 +85,8 @@ export async function createTestStore(engine: Engine): Promise<Store & { readonl
   }) as Store & { readonly url: string };
 }
 
-/** A migrated SQL driver on a fresh database; `close()` also drops the database. */
-export async function createTestDriver(engine: Engine): Promise<SqlDriver> {
-  const database = await createTestDatabase(engine);
-  const driver = openDriver(database.url);
-  await driver.migrate();
+/** `driver`'s methods, bound, with `changes` in their place: a driver wrapped for a test. */
+export function driverWith(driver: SqlDriver, changes: Partial<SqlDriver> = {}): SqlDriver {
   return {
     engine: driver.engine,
     all: (sql, params) => driver.all(sql, params),
@@ -99,11 +96,22 @@ export async function createTestDriver(engine: Engine): Promise<SqlDriver> {
     transaction: (work, options) => driver.transaction(work, options),
     migrate: () => driver.migrate(),
     checkWritable: () => driver.checkWritable(),
+    close: () => driver.close(),
+    ...changes,
+  };
+}
+
+/** A migrated SQL driver on a fresh database; `close()` also drops the database. */
+export async function createTestDriver(engine: Engine): Promise<SqlDriver> {
+  const database = await createTestDatabase(engine);
+  const driver = openDriver(database.url);
+  await driver.migrate();
+  return driverWith(driver, {
     async close() {
       await driver.close();
       await database.drop();
     },
-  };
+  });
 }
 
 /** The engines to run a suite against: both, or SQLite only when PostgreSQL is absent outside CI. */

@@ -1,19 +1,29 @@
 /** Reconciliation runs over SQL (both engines): the `ReconciliationStore` port. */
-import type {
-  Backfill,
-  BackfillRow,
-  BackfillStatus,
-  CategoryCounts,
-  DaySummary,
-  ReconciliationRun,
-  ReconciliationStore,
-  ResultRow,
-  RunStatus,
+import {
+  type Backfill,
+  type BackfillRow,
+  type BackfillStatus,
+  type CategoryCounts,
+  type DaySummary,
+  type ReconciliationRun,
+  type ReconciliationStore,
+  type ResultRow,
+  RunEndedError,
+  type RunResult,
+  type RunStatus,
 } from "../../app/reconcile/reconciliation-port.ts";
 import type { Difference, ReceivedEvent, ReconciliationCategory } from "../../domain/reconciliation.ts";
 import { storableOrNull } from "../../domain/storable-text.ts";
 import { chunks, padded } from "./key-batches.ts";
-import { marks, num, type SqlDriver, type SqlRow, type SqlValue, str } from "./sql-driver.ts";
+import {
+  marks,
+  num,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+  str,
+} from "./sql-driver.ts";
 
 /** Rows per insert statement (12 columns: under SQLite's 32766 parameters and PostgreSQL's 65535). */
 const INSERT_CHUNK = 2500;
@@ -105,6 +115,23 @@ const backfillRowFromSql = (r: SqlRow): BackfillRow => ({
   conversionId: str(r["conversion_id"]),
 });
 
+async function setResult(db: SqlExecutor, id: string, r: RunResult): Promise<void> {
+  await db.run(
+    `UPDATE reconciliations SET status = ?, error = ?, counts = ?, summary = ?, file_sha256 = ?,
+      file_bytes = ?, finished_at = ? WHERE id = ?`,
+    [
+      r.status,
+      r.error,
+      JSON.stringify(r.counts),
+      JSON.stringify(r.summary),
+      r.fileSha256,
+      r.fileBytes,
+      r.finishedAt,
+      id,
+    ],
+  );
+}
+
 export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
   return {
     async create(run) {
@@ -130,21 +157,15 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
         ],
       );
     },
-    async finish(id, r) {
-      await db.run(
-        `UPDATE reconciliations SET status = ?, error = ?, counts = ?, summary = ?, file_sha256 = ?,
-          file_bytes = ?, finished_at = ? WHERE id = ?`,
-        [
-          r.status,
-          r.error,
-          JSON.stringify(r.counts),
-          JSON.stringify(r.summary),
-          r.fileSha256,
-          r.fileBytes,
-          r.finishedAt,
-          id,
-        ],
-      );
+    finish: (id, r) => setResult(db, id, r),
+    async abandon(id, r) {
+      // PostgreSQL: the UPDATE waits for a chunk in flight (insertRows holds the run's row FOR SHARE
+      // until its COMMIT, even one of a comparison worker terminated after its stop grace); the
+      // DELETE, a statement later, sees that chunk's rows. A chunk after it finds the run ended.
+      await db.transaction(async (tx) => {
+        await setResult(tx, id, r);
+        await tx.run("DELETE FROM reconciliation_rows WHERE reconciliation_id = ?", [id]);
+      });
     },
     async get(id) {
       const [row] = await db.all("SELECT * FROM reconciliations WHERE id = ?", [id]);
@@ -208,6 +229,13 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
       // the run's final update (finish) is durable, and syncs these with it.
       await db.transaction(
         async (tx) => {
+          // Only while the run is running, and it stays so until this COMMIT (abandon).
+          const lock = db.engine === "postgres" ? " FOR SHARE" : "";
+          const running = await tx.all(
+            `SELECT 1 AS running FROM reconciliations WHERE id = ? AND status = 'running'${lock}`,
+            [runId],
+          );
+          if (running.length === 0) throw new RunEndedError(runId);
           for (let start = 0; start < rows.length; start += INSERT_CHUNK)
             await tx.insertMany(
               "reconciliation_rows",
@@ -236,9 +264,6 @@ export function createReconciliationStore(db: SqlDriver): ReconciliationStore {
         event: String(r["event"]),
         occurredAt: Number(r["occurred_at"]),
       }));
-    },
-    async deleteRows(runId) {
-      await db.run("DELETE FROM reconciliation_rows WHERE reconciliation_id = ?", [runId]);
     },
     async rows(runId, filter) {
       const where = ["reconciliation_id = ?", "seq > ?"];

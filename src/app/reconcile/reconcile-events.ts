@@ -80,8 +80,7 @@ export async function reconcileEvents(
   } catch (error) {
     // A refused file (wrong encoding, too large) keeps the run, with why, and none of its rows.
     const refused = error instanceof PostwireError;
-    await store.deleteRows(run.id);
-    await store.finish(run.id, {
+    await store.abandon(run.id, {
       status: refused ? "refused" : "failed",
       error: refused ? error.message : "internal error",
       counts: emptyCounts(),

@@ -104,22 +104,28 @@ export interface RunFilter {
   readonly before?: { readonly at: number; readonly id: string };
 }
 
+/** What a run found, or why it ended without a result. */
+export type RunResult = Pick<
+  ReconciliationRun,
+  "status" | "error" | "counts" | "summary" | "fileSha256" | "fileBytes" | "finishedAt"
+>;
+
 export interface ReconciliationStore {
   create(run: ReconciliationRun): Promise<void>;
-  /** Sets what a finished (or refused) run found. */
-  finish(
-    id: string,
-    result: Pick<
-      ReconciliationRun,
-      "status" | "error" | "counts" | "summary" | "fileSha256" | "fileBytes" | "finishedAt"
-    >,
-  ): Promise<void>;
+  /** Sets what a finished run found. */
+  finish(id: string, result: RunResult): Promise<void>;
+  /**
+   * Ends a run that did not finish (refused, failed) with none of its rows: those of a write still
+   * in flight too, which is waited for; a write after this one stores nothing (insertRows).
+   */
+  abandon(id: string, result: RunResult): Promise<void>;
   get(id: string): Promise<ReconciliationRun | undefined>;
   list(filter: RunFilter): Promise<ReconciliationRun[]>;
   /** What was received under these txids of the operator (with the txid each one reverses). */
   received(operatorId: number, txids: readonly string[]): Promise<ReceivedEvent[]>;
   /** Which of these txids already have a row in the run, malformed ones aside (a repeated txid). */
   seen(runId: string, txids: readonly string[]): Promise<Set<string>>;
+  /** Adds rows to a running run; throws RunEndedError once the run was abandoned. */
   insertRows(runId: string, rows: readonly ResultRow[]): Promise<void>;
   /**
    * The live conversions of the run's operator with occurred_at in [from, to) that no row of the
@@ -130,7 +136,6 @@ export interface ReconciliationStore {
     after: { readonly at: number; readonly id: string } | undefined,
     limit: number,
   ): Promise<ExtraEvent[]>;
-  deleteRows(runId: string): Promise<void>;
   /** A page of a run's rows, in seq order after `afterSeq`, optionally of one category. */
   rows(
     runId: string,
@@ -156,4 +161,12 @@ export interface ReconciliationStore {
     backfillId: string,
     filter: { readonly afterSeq?: number; readonly limit: number },
   ): Promise<BackfillRow[]>;
+}
+
+/** A run's rows written after the run was abandoned: nothing was stored. */
+export class RunEndedError extends Error {
+  constructor(runId: string) {
+    super(`reconciliation ${runId} is no longer running: its rows were not stored`);
+    this.name = "RunEndedError";
+  }
 }
