@@ -3,7 +3,8 @@
  * into report_activity by a background job (stats-store.ts foldActivity). On both engines: a fold
  * moves every appended row once and changes no report; a write still open when a fold runs is
  * left for the next one, not lost; a rebuild counts the unfolded rows once. On PostgreSQL, two
- * processes folding while clicks keep arriving neither deadlock nor count a row twice.
+ * processes folding while clicks keep arriving neither deadlock nor count a row twice, and the
+ * deltas' table is vacuumed as it goes.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -150,6 +151,29 @@ for (const engine of await availableEngines()) {
       assert.equal(await count(db, "report_activity_delta"), 0);
       assert.deepEqual(await stored(), await recounted());
     });
+
+    if (engine === "postgres")
+      test("the deltas' table is vacuumed every 60 folds (its space is reused only then)", async () => {
+        const vacuums = async () => {
+          const [row] = await db.all(
+            "SELECT pg_stat_get_vacuum_count('report_activity_delta'::regclass) AS n",
+          );
+          return Number(row!["n"]);
+        };
+        const before = await vacuums();
+        // A fresh store: its count of folds starts at 0.
+        const folder = openStore(store.url);
+        try {
+          for (let i = 0; i < 59; i++) await folder.stats.foldActivity();
+          assert.equal(await vacuums(), before);
+          await store.insertClicks([clickRow({ createdAt: START })]);
+          assert.equal(await folder.stats.foldActivity(), 1);
+          assert.equal(await vacuums(), before + 1);
+          assert.deepEqual(await stored(), await recounted());
+        } finally {
+          await folder.close();
+        }
+      });
 
     if (engine === "postgres")
       test("two processes folding while clicks arrive: no deadlock, every click counted once", async () => {
