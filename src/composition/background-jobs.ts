@@ -125,7 +125,7 @@ async function pruneOnce(store: Store, clock: Clock, config: RetentionConfig, lo
 }
 
 /** The fold job: a failure is logged once, until a fold succeeds again (it runs every second). */
-function foldJob(store: Store, log: JobLog) {
+export function foldJob(store: Store, log: JobLog): () => Promise<void> {
   let failing = false;
   return async () => {
     try {
